@@ -1,0 +1,54 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Scinti: open nuclear-medicine imaging in Swift. One package, library modules with one job each.
+let package = Package(
+    name: "Scinti",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "scinti", targets: ["scinti"]),
+        .executable(name: "scinti-fuzz-dicom", targets: ["DICOMFuzz"]),
+        .library(name: "DICOM", targets: ["DICOM"]),
+        .library(name: "Imaging", targets: ["Imaging"]),
+        .library(name: "DICOMImaging", targets: ["DICOMImaging"]),
+        .library(name: "PixelCodecs", targets: ["PixelCodecs"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // Debian C libraries, through system-library targets (apt packages named as providers).
+        .systemLibrary(name: "CZlib", path: "Sources/CSystem/CZlib", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CJPEG", path: "Sources/CSystem/CJPEG", pkgConfig: "libjpeg",
+                       providers: [.apt(["libjpeg62-turbo-dev"])]),
+        .systemLibrary(name: "CCharLS", path: "Sources/CSystem/CCharLS", pkgConfig: "charls",
+                       providers: [.apt(["libcharls-dev"])]),
+        .systemLibrary(name: "COpenJPEG", path: "Sources/CSystem/COpenJPEG", pkgConfig: "libopenjp2",
+                       providers: [.apt(["libopenjp2-7-dev"])]),
+        // Small C shims where a C library's error handling or I/O model does not fit Swift
+        // (libjpeg's error_exit longjmp, OpenJPEG's stream callbacks).
+        .target(name: "CCodecShims", dependencies: ["CJPEG", "COpenJPEG", "CCharLS", "CZlib"],
+                cSettings: [.unsafeFlags(["-I/usr/include/openjpeg-2.5", "-O2"])]),
+        // Image codecs on plain bytes (no DICOM types): RLE, JPEG (baseline, extended, lossless), JPEG-LS, JPEG 2000, deflate.
+        .target(name: "PixelCodecs", dependencies: ["CCodecShims", "CZlib"]),
+        // DICOM Part 10 / Part 5: dictionary, parsing, writing, transfer syntaxes, pixel data, JSON model.
+        .target(name: "DICOM", dependencies: ["PixelCodecs"]),
+        // Domain image types with patient geometry (LPS). Never imports DICOM.
+        .target(name: "Imaging"),
+        // The edge adapter: IOD readers turning DICOM datasets into Imaging domain types.
+        .target(name: "DICOMImaging", dependencies: ["DICOM", "Imaging"]),
+        .executableTarget(name: "scinti", dependencies: [
+            "DICOM", "Imaging", "DICOMImaging",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        // libFuzzer target for the DICOM parser (see scripts/fuzz.sh).
+        .executableTarget(name: "DICOMFuzz", dependencies: ["DICOM"]),
+        // Tests find their fixtures through #filePath (no resource bundles to copy).
+        .testTarget(name: "PixelCodecsTests", dependencies: ["PixelCodecs"], exclude: ["Fixtures"]),
+        .testTarget(name: "DICOMTests", dependencies: ["DICOM"], exclude: ["Fixtures"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
+        .testTarget(name: "DICOMImagingTests", dependencies: ["DICOMImaging", "DICOM", "Imaging"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs what Scinti needs on Debian, only what is missing.
+#   scripts/install-deps.sh          build dependencies (C libraries linked through system-library targets)
+#   scripts/install-deps.sh --test   plus the test oracles: DCMTK, dicom3tools (dciodvfy), GDCM tools, pydicom, numpy
+# Prints the Python interpreter to use for the oracle scripts on its last line (with --test).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+WANT_TEST=0
+[ "${1:-}" = "--test" ] && WANT_TEST=1
+
+if ! command -v swift >/dev/null 2>&1; then
+  echo "install-deps: a Swift 6.1+ toolchain must be on PATH (Debian does not package Swift; see swift.org/install)" >&2
+  exit 1
+fi
+
+PKGS=(pkg-config libc6-dev zlib1g-dev libjpeg62-turbo-dev libcharls-dev libopenjp2-7-dev)
+if [ "$WANT_TEST" = 1 ]; then
+  PKGS+=(dcmtk dicom3tools libgdcm-tools python3 python3-venv)
+fi
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  echo "install-deps: installing ${missing[*]}" >&2
+  $SUDO apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >&2
+fi
+
+if [ "$WANT_TEST" = 1 ]; then
+  # pydicom 3 and numpy: the python3 on PATH if it has them, else a private virtual environment (.venv-oracle).
+  PY=python3
+  if ! $PY -c 'import pydicom, numpy, sys; sys.exit(0 if pydicom.__version__.startswith("3.") else 1)' 2>/dev/null; then
+    if ! $PY -m pip install -q "pydicom==3.0.2" numpy >&2 2>/dev/null; then
+      [ -x .venv-oracle/bin/python ] || python3 -m venv .venv-oracle >&2
+      .venv-oracle/bin/python -m pip install -q "pydicom==3.0.2" numpy >&2
+      PY=$PWD/.venv-oracle/bin/python
+    fi
+  fi
+  echo "$PY"
+fi

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The test command: installs what is missing, builds, runs the Swift tests, the oracle comparisons against
+# pydicom/DCMTK/GDCM/dciodvfy on ../shared/corpus, and fuzzes the parser (FUZZ_SECONDS, default 120).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=$(scripts/install-deps.sh --test | tail -n 1)
+CORPUS="${SCINTI_CORPUS:-../shared/corpus}"
+
+echo "== swift build"
+swift build --build-tests
+echo "== swift test"
+swift test --skip-build 2>&1 | tee .build/swift-test.log
+grep -q "Test run with .* passed" .build/swift-test.log
+
+if [ -d "$CORPUS" ]; then
+  echo "== oracle: dump --json vs pydicom"
+  "$PY" Tests/oracle/compare_json.py .build/debug/scinti "$CORPUS"
+  echo "== oracle: pixels vs MANIFEST hashes and GDCM"
+  "$PY" Tests/oracle/compare_pixels.py .build/debug/scinti "$CORPUS"
+  echo "== oracle: convert read back by pydicom/dcmdump, checked by dciodvfy"
+  "$PY" Tests/oracle/compare_convert.py .build/debug/scinti "$CORPUS"
+else
+  echo "== oracles skipped: $CORPUS not found (the shared corpus sits beside the repository)"
+fi
+
+echo "== fuzz"
+scripts/fuzz.sh "${FUZZ_SECONDS:-120}"
+echo "== all tests passed"
