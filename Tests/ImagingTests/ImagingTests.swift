@@ -1,0 +1,69 @@
+import Foundation
+import Imaging
+import Testing
+
+@Suite struct GeometryTests {
+    @Test func indexToPatientAndBack() throws {
+        // Oblique, anisotropic geometry: rows along (cos30, sin30, 0), columns along z.
+        let c = cos(Double.pi / 6), s = sin(Double.pi / 6)
+        let g = ImageGeometry(origin: Vector3(10, -20, 5), rowDirection: Vector3(c, s, 0),
+                              columnDirection: Vector3(0, 0, -1), spacing: Vector3(2, 3, 4))
+        // slice = row × column = (s·(−1) − 0, 0 − c·(−1), 0) = (−s, c, 0)
+        #expect(abs(g.sliceDirection.x + s) < 1e-12 && abs(g.sliceDirection.y - c) < 1e-12)
+        let p = g.patientPosition(1, 2, 3)
+        // Hand computed: origin + 1·2·row + 2·3·col + 3·4·slice
+        let expected = Vector3(10 + 2 * c - 12 * s, -20 + 2 * s + 12 * c, 5 - 6)
+        #expect((p - expected).length < 1e-9)
+        let idx = try g.continuousIndex(of: p)
+        #expect((idx - Vector3(1, 2, 3)).length < 1e-9)
+        #expect(g.isOrthonormal())
+    }
+
+    @Test func singularGeometryThrows() {
+        let g = ImageGeometry(origin: .zero, rowDirection: Vector3(1, 0, 0), columnDirection: Vector3(1, 0, 0),
+                              sliceDirection: Vector3(0, 0, 1), spacing: Vector3(1, 1, 1))
+        #expect(throws: GeometryError.self) { try g.continuousIndex(of: .zero) }
+        #expect(!g.isOrthonormal())
+    }
+
+    @Test func volumeIndexingIsXFastest() throws {
+        let v = try Volume(size: GridSize(x: 3, y: 2, z: 2), voxels: (0..<12).map(Float.init), geometry: .axisAligned())
+        #expect(v[2, 1, 1] == 11)
+        #expect(v[1, 0, 1] == 7)
+        #expect(Array(v.slice(1)) == [6, 7, 8, 9, 10, 11])
+        #expect(throws: ImagingError.self) { try Volume(size: GridSize(x: 2, y: 2, z: 2), voxels: [1], geometry: .axisAligned()) }
+    }
+}
+
+@Suite struct NMDomainTests {
+    @Test func gantryAngles() {
+        let cw = Rotation(number: 1, startAngle: 0.16, angularStep: 6, direction: .clockwise, numberOfViews: 60)
+        #expect(abs(cw.gantryAngle(view: 1)! - 0.16) < 1e-12)
+        #expect(abs(cw.gantryAngle(view: 60)! - 354.16) < 1e-9)
+        let cc = Rotation(number: 1, startAngle: 10, angularStep: 3, direction: .counterClockwise, numberOfViews: 10)
+        #expect(abs(cc.gantryAngle(view: 5)! - 358) < 1e-9)  // 10 − 12 = −2 → 358
+        #expect(Rotation(number: 1, startAngle: 0).gantryAngle(view: 2) == nil)
+    }
+
+    @Test func projectionSetSelectsAndOrdersViews() throws {
+        // 2 windows × 2 views, window 2 written in reverse view order (Siemens-style interleaving).
+        let frames = [
+            FrameIndex(frame: 0, energyWindow: 1, detector: 1, rotation: 1, angularView: 1, gantryAngle: 0),
+            FrameIndex(frame: 1, energyWindow: 1, detector: 1, rotation: 1, angularView: 2, gantryAngle: 90),
+            FrameIndex(frame: 2, energyWindow: 2, detector: 1, rotation: 1, angularView: 2, gantryAngle: 90),
+            FrameIndex(frame: 3, energyWindow: 2, detector: 1, rotation: 1, angularView: 1, gantryAngle: 0),
+        ]
+        let counts: [Float] = (0..<16).map(Float.init)  // 4 frames of 2×2
+        let acq = NMAcquisition(imageType: .tomo, energyWindows: [EnergyWindow(number: 1, ranges: []), EnergyWindow(number: 2, name: "W2", ranges: [EnergyRange(lowerKeV: 1, upperKeV: 2)])],
+                                frames: frames, rows: 2, columns: 2, counts: counts)
+        let p = try acq.projectionSet(energyWindow: 2, detector: 1)
+        #expect(p.views == 2)
+        #expect(p.angles == [0, 90])
+        #expect(Array(p.view(0)) == [12, 13, 14, 15])  // frame 3 (view 1)
+        #expect(Array(p.view(1)) == [8, 9, 10, 11])    // frame 2 (view 2)
+        #expect(p.energyWindow.name == "W2")
+        #expect(throws: ImagingError.self) { try acq.projectionSet(energyWindow: 3) }
+        let planar = try acq.planarImage(frame: 1)
+        #expect(planar.totalCounts == 4 + 5 + 6 + 7)
+    }
+}
