@@ -28,8 +28,7 @@ public enum DataDictionary {
     static let tables: Tables = {
         var t = Tables()
         t.exact.reserveCapacity(5200)
-        for line in dataDictionaryTable.split(separator: "\n") {
-            let f = line.split(separator: "\t", omittingEmptySubsequences: false)
+        for f in tsvRows(dataDictionaryTable) {
             guard f.count >= 6 else { continue }
             let tagText = f[0]
             let vrs = f[1].split(separator: "|").compactMap { VR(rawValue: String($0)) }
@@ -48,6 +47,29 @@ public enum DataDictionary {
         }
         return t
     }()
+
+    /// Splits a generated tab-separated table into rows of fields, scanning UTF-8 bytes (fast: no grapheme breaking).
+    static func tsvRows(_ table: String) -> [[String]] {
+        var rows: [[String]] = []
+        var table = table
+        table.withUTF8 { buf in
+            var fields: [String] = []
+            var start = 0
+            for i in 0..<buf.count {
+                let b = buf[i]
+                if b == 0x09 || b == 0x0A {
+                    fields.append(String(decoding: UnsafeBufferPointer(rebasing: buf[start..<i]), as: UTF8.self))
+                    start = i + 1
+                    if b == 0x0A { rows.append(fields); fields.removeAll(keepingCapacity: true) }
+                }
+            }
+            if start < buf.count || !fields.isEmpty {
+                fields.append(String(decoding: UnsafeBufferPointer(rebasing: buf[start..<buf.count]), as: UTF8.self))
+                rows.append(fields)
+            }
+        }
+        return rows
+    }
 
     /// The entry for a public tag (exact or repeating-group match), or nil.
     public static func entry(for tag: Tag) -> DictionaryEntry? {
@@ -78,8 +100,7 @@ public enum DataDictionary {
     struct PrivateEntry: Sendable { let vrs: [VR]; let vm: String; let name: String }
     static let privateTables: [String: [UInt32: PrivateEntry]] = {
         var t: [String: [UInt32: PrivateEntry]] = [:]
-        for line in privateDictionaryTable.split(separator: "\n") {
-            let f = line.split(separator: "\t", omittingEmptySubsequences: false)
+        for f in tsvRows(privateDictionaryTable) {
             guard f.count >= 5 else { continue }
             // mask "GGGGxxEE": key on group and low byte.
             let m = Array(f[1].utf8)
@@ -108,8 +129,7 @@ public enum UIDDictionary {
     public struct Entry: Sendable { public let uid: String; public let name: String; public let type: String; public let keyword: String }
     static let table: [String: Entry] = {
         var t: [String: Entry] = [:]
-        for line in uidDictionaryTable.split(separator: "\n") {
-            let f = line.split(separator: "\t", omittingEmptySubsequences: false)
+        for f in DataDictionary.tsvRows(uidDictionaryTable) {
             guard f.count >= 4 else { continue }
             t[String(f[0])] = Entry(uid: String(f[0]), name: String(f[1]), type: String(f[2]), keyword: String(f[3]))
         }

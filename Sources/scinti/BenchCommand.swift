@@ -62,6 +62,10 @@ struct BenchDICOM: ParsableCommand {
             }
             return b
         }
+        // The same as processes, like for like with dcmdump (start-up and printing included).
+        let me = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
+        rows.append(("scinti", "NM parse (scinti dicom dump, one process)", external([me, "dicom", "dump", nm])))
+        rows.append(("scinti", "CT series parse (scinti dicom dump, one process)", external([me, "dicom", "dump"] + ctFiles)))
         rows.append(("dcmdump", "NM parse (dcmdump -q)", external(["dcmdump", "-q", nm])))
         rows.append(("dcmdump", "CT series parse (dcmdump -q, one process)", external(["dcmdump", "-q"] + ctFiles)))
         let py = """

@@ -27,7 +27,7 @@ struct DicomCommand: ParsableCommand {
                         objects.append(DICOMJSON.encode(file.dataset, options: .init(bulkDataBase: bulkBase)))
                         for w in file.warnings { warn("\(path): \(w)") }
                     } else {
-                        emit(DICOMDump.text(file))
+                        FileHandle.standardOutput.write(Data(DICOMDump.bytes(file)))
                     }
                 } catch {
                     if json && !objects.isEmpty { emit((files.count > 1 ? "[" + objects.joined(separator: ",\n") + "]" : objects[0]) + "\n") }
