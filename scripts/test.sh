@@ -12,6 +12,9 @@ echo "== swift test"
 swift test --skip-build 2>&1 | tee .build/swift-test.log
 grep -q "Test run with .* passed" .build/swift-test.log
 
+echo "== oracle: dictionary vs DCMTK's dicom.dic"
+"$PY" Tests/oracle/compare_dictionary.py
+
 if [ -d "$CORPUS" ]; then
   echo "== oracle: dump --json vs pydicom"
   "$PY" Tests/oracle/compare_json.py .build/debug/scinti "$CORPUS"

@@ -84,7 +84,7 @@ public struct SpecificCharacterSet: Sendable, Equatable, CustomStringConvertible
         func flush() {
             guard !run.isEmpty else { return }
             if current == .iso2022JP {
-                out += String(data: Data(currentEscape + run + [0x1B, 0x28, 0x42]), encoding: .iso2022JP) ?? Self.latin1(UnsafeRawBufferPointer(start: run, count: run.count))
+                out += String(data: Data(currentEscape + run + [0x1B, 0x28, 0x42]), encoding: .iso2022JP) ?? run.withUnsafeBytes { Self.latin1($0) }
             } else if current == .ascii {
                 out += run.withUnsafeBytes { Self.latin1($0) }
             } else {

@@ -75,14 +75,23 @@ public struct PixelArray: Sendable, Equatable {
 
 /// The Image Pixel module attributes that describe stored pixel data.
 public struct PixelFormat: Sendable, Equatable {
+    /// Rows (0028,0010).
     public var rows: Int
+    /// Columns (0028,0011).
     public var columns: Int
+    /// Samples per Pixel (0028,0002).
     public var samplesPerPixel: Int
+    /// Bits Allocated (0028,0100); 32/64 for Float/Double Float Pixel Data.
     public var bitsAllocated: Int
+    /// Bits Stored (0028,0101).
     public var bitsStored: Int
+    /// Pixel Representation (0028,0103): 0 unsigned, 1 two's complement.
     public var pixelRepresentation: Int
+    /// Planar Configuration (0028,0006): 0 interleaved, 1 by plane.
     public var planarConfiguration: Int
+    /// Number of Frames (0028,0008), 1 when absent.
     public var numberOfFrames: Int
+    /// Photometric Interpretation (0028,0004).
     public var photometricInterpretation: String
     /// Which pixel data element holds the values: (7FE0,0010), (7FE0,0008) float or (7FE0,0009) double.
     public var pixelTag: Tag
@@ -151,13 +160,25 @@ public enum PixelData {
                               source: String? = nil) throws(DICOMError) -> PixelArray {
         let f = try PixelFormat(ds, source: source)
         guard let el = ds[f.pixelTag] else { throw DICOMError(.missingAttribute, file: source, tag: .pixelData, "no pixel data") }
+        // Number of Frames comes from the header: check it against what the value can hold before trusting it.
+        let available: Int
+        switch el.value {
+        case .bytes(let b):
+            available = f.bitsAllocated == 1 ? (b.count * 8) / f.samplesPerFrame : b.count / max(1, f.samplesPerFrame * f.bitsAllocated / 8)
+        case .fragments(let frags): available = frags.fragments.count
+        case .sequence: available = 0
+        }
+        guard f.numberOfFrames <= available else {
+            throw DICOMError(.truncated, file: source, tag: .numberOfFrames,
+                             "Number of Frames is \(f.numberOfFrames) but the pixel data hold at most \(available) frame(s) of \(f.rows)×\(f.columns)×\(f.samplesPerPixel)")
+        }
         let frameList = wanted ?? Array(0..<f.numberOfFrames)
         for i in frameList where i < 0 || i >= f.numberOfFrames {
             throw DICOMError(.invalidValue, file: source, tag: .numberOfFrames, "frame \(i) out of range 0..<\(f.numberOfFrames)")
         }
         let type = f.sampleType
         var out = [UInt8]()
-        out.reserveCapacity(frameList.count * f.samplesPerFrame * type.width)
+        out.reserveCapacity(Swift.min(frameList.count * f.samplesPerFrame * type.width, 1 << 28))
         switch el.value {
         case .bytes(let b):
             for i in frameList { try appendNative(frame: i, of: b, format: f, bigEndian: el.isBigEndian, vr: el.vr, into: &out, source: source) }
@@ -388,13 +409,17 @@ public enum PixelData {
 
     /// A Real World Value Mapping item (PS3.3 C.7.6.16.2.11): linear slope/intercept with units.
     public struct RealWorldValueMapping: Sendable, Equatable {
+        /// Real World Value Slope (0040,9225).
         public var slope: Double
+        /// Real World Value Intercept (0040,9224).
         public var intercept: Double
         /// Units code value (UCUM), e.g. `Bq/ml`.
         public var units: String?
         /// Explanation / label.
         public var label: String?
+        /// Real World Value First Value Mapped (0040,9216).
         public var firstValueMapped: Double?
+        /// Real World Value Last Value Mapped (0040,9211).
         public var lastValueMapped: Double?
     }
 
@@ -415,6 +440,7 @@ public enum PixelData {
     }
 }
 
+/// NumPy export.
 public extension PixelArray {
     /// The array as a NumPy `.npy` file (format 1.0): shape (frames, rows, columns[, samples]).
     func npy() -> [UInt8] { NumPy.encode(descr: type.numpyDescr, shape: samplesPerPixel > 1 ? [frames, rows, columns, samplesPerPixel] : [frames, rows, columns], data: data) }

@@ -2,7 +2,9 @@
 public enum Validator {
     /// One problem found.
     public struct Issue: Sendable, Equatable, CustomStringConvertible {
+        /// The element concerned.
         public var tag: Tag
+        /// What is wrong.
         public var message: String
         public var description: String { "\(tag): \(message)" }
     }

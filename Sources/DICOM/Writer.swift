@@ -56,7 +56,7 @@ public enum DICOMWriter {
         ds.removeAll { $0.tag.group == 0x0002 }
 
         var out: [UInt8] = []
-        out.reserveCapacity(file.dataset[.pixelData]?.valueLength ?? 0 + 65536)
+        out.reserveCapacity((file.dataset[.pixelData]?.valueLength ?? 0) + 65536)
         out.append(contentsOf: file.preamble?.array ?? [UInt8](repeating: 0, count: 128))
         out.append(contentsOf: Array("DICM".utf8))
         var metaBody = Encoder(explicit: true, bigEndian: false)

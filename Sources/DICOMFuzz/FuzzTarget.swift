@@ -16,6 +16,7 @@ func exercise(_ bytes: UnsafeRawBufferPointer) {
     _ = try? DICOMWriter.encode(file)
 }
 
+/// libFuzzer's entry point.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     exercise(UnsafeRawBufferPointer(start: data, count: size))
