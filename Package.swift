@@ -12,9 +12,17 @@ let package = Package(
         .library(name: "Imaging", targets: ["Imaging"]),
         .library(name: "DICOMImaging", targets: ["DICOMImaging"]),
         .library(name: "PixelCodecs", targets: ["PixelCodecs"]),
+        .library(name: "Physics", targets: ["Physics"]),
+        .library(name: "Simulation", targets: ["Simulation"]),
+        .library(name: "Reconstruction", targets: ["Reconstruction"]),
+        .library(name: "DICOMNetwork", targets: ["DICOMNetwork"]),
+        .library(name: "Archive", targets: ["Archive"]),
+        .executable(name: "scinti-fuzz-pdu", targets: ["PDUFuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
     ],
     targets: [
         // Debian C libraries, through system-library targets (apt packages named as providers).
@@ -36,19 +44,40 @@ let package = Package(
         .target(name: "DICOM", dependencies: ["PixelCodecs"]),
         // Domain image types with patient geometry (LPS). Never imports DICOM.
         .target(name: "Imaging"),
-        // The edge adapter: IOD readers turning DICOM datasets into Imaging domain types.
+        // The edge adapter: IOD readers and writers between DICOM data sets and Imaging domain types.
         .target(name: "DICOMImaging", dependencies: ["DICOM", "Imaging"]),
+        // Radionuclide decay data, attenuation, CT HU → μ, collimators, energy windows. No DICOM.
+        .target(name: "Physics"),
+        // Phantoms and camera/CT acquisition simulation with known truth. No DICOM (written by DICOMImaging).
+        .target(name: "Simulation", dependencies: ["Physics", "Imaging"]),
+        // SPECT system model (projector, attenuation, collimator-detector response, scatter) and algorithms.
+        .target(name: "Reconstruction", dependencies: ["Physics", "Imaging"]),
+        // DICOM upper layer and DIMSE services, SCU and SCP, on swift-nio.
+        .target(name: "DICOMNetwork", dependencies: [
+            "DICOM",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
+        // Durable storage and the patient/study/series/instance index (SQLite through GRDB).
+        .target(name: "Archive", dependencies: ["DICOM", .product(name: "GRDB", package: "GRDB.swift")]),
         .executableTarget(name: "scinti", dependencies: [
-            "DICOM", "Imaging", "DICOMImaging",
+            "DICOM", "Imaging", "DICOMImaging", "Physics", "Simulation", "Reconstruction", "DICOMNetwork", "Archive",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // libFuzzer target for the DICOM parser (see scripts/fuzz.sh).
         .executableTarget(name: "DICOMFuzz", dependencies: ["DICOM"]),
+        // libFuzzer target for the upper-layer PDU decoder.
+        .executableTarget(name: "PDUFuzz", dependencies: ["DICOMNetwork"]),
         // Tests find their fixtures through #filePath (no resource bundles to copy).
         .testTarget(name: "PixelCodecsTests", dependencies: ["PixelCodecs"], exclude: ["Fixtures"]),
         .testTarget(name: "DICOMTests", dependencies: ["DICOM"], exclude: ["Fixtures"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
         .testTarget(name: "DICOMImagingTests", dependencies: ["DICOMImaging", "DICOM", "Imaging"]),
+        .testTarget(name: "PhysicsTests", dependencies: ["Physics"]),
+        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Physics", "Imaging", "DICOMImaging", "DICOM"]),
+        .testTarget(name: "ReconstructionTests", dependencies: ["Reconstruction", "Physics", "Imaging", "Simulation"]),
+        .testTarget(name: "DICOMNetworkTests", dependencies: ["DICOMNetwork", "DICOM", "Archive"]),
+        .testTarget(name: "ArchiveTests", dependencies: ["Archive", "DICOM"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,5 @@
+import DICOM
+import NIOCore
+import NIOPosix
+/// DICOMNetwork: upper layer and DIMSE services on swift-nio.
+public enum DICOMNetworkModule {}

@@ -1,0 +1,4 @@
+import DICOMNetwork
+#if !FUZZING
+@main struct PDUFuzzReplay { static func main() {} }
+#endif

@@ -1,0 +1,4 @@
+import Testing
+@testable import Archive
+
+@Test func moduleLinks() { #expect(Bool(true)) }

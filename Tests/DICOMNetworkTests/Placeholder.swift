@@ -1,0 +1,4 @@
+import Testing
+@testable import DICOMNetwork
+
+@Test func moduleLinks() { #expect(Bool(true)) }

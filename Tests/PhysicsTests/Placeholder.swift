@@ -1,0 +1,4 @@
+import Testing
+@testable import Physics
+
+@Test func moduleLinks() { #expect(Bool(true)) }

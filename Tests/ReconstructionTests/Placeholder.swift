@@ -1,0 +1,4 @@
+import Testing
+@testable import Reconstruction
+
+@Test func moduleLinks() { #expect(Bool(true)) }
