@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "DICOMImaging", targets: ["DICOMImaging"]),
         .library(name: "PixelCodecs", targets: ["PixelCodecs"]),
         .library(name: "Physics", targets: ["Physics"]),
+        .library(name: "Rendering", targets: ["Rendering"]),
         .library(name: "Simulation", targets: ["Simulation"]),
         .library(name: "Reconstruction", targets: ["Reconstruction"]),
         .library(name: "DICOMNetwork", targets: ["DICOMNetwork"]),
@@ -34,6 +35,8 @@ let package = Package(
                        providers: [.apt(["libcharls-dev"])]),
         .systemLibrary(name: "COpenJPEG", path: "Sources/CSystem/COpenJPEG", pkgConfig: "libopenjp2",
                        providers: [.apt(["libopenjp2-7-dev"])]),
+        .systemLibrary(name: "CPNG", path: "Sources/CSystem/CPNG", pkgConfig: "libpng",
+                       providers: [.apt(["libpng-dev"])]),
         // Small C shims where a C library's error handling or I/O model does not fit Swift
         // (libjpeg's error_exit longjmp, OpenJPEG's stream callbacks).
         .target(name: "CCodecShims", dependencies: ["CJPEG", "COpenJPEG", "CCharLS", "CZlib"],
@@ -46,6 +49,8 @@ let package = Package(
         .target(name: "Imaging"),
         // The edge adapter: IOD readers and writers between DICOM data sets and Imaging domain types.
         .target(name: "DICOMImaging", dependencies: ["DICOM", "Imaging"]),
+        // Colour maps, PNG, slices, MIP, fusion, SVG plots. No DICOM.
+        .target(name: "Rendering", dependencies: ["Imaging", "CPNG"]),
         // Radionuclide decay data, attenuation, CT HU → μ, collimators, energy windows. No DICOM.
         .target(name: "Physics"),
         // Phantoms and camera/CT acquisition simulation with known truth. No DICOM (written by DICOMImaging).
@@ -61,7 +66,7 @@ let package = Package(
         // Durable storage and the patient/study/series/instance index (SQLite through GRDB).
         .target(name: "Archive", dependencies: ["DICOM", .product(name: "GRDB", package: "GRDB.swift")]),
         .executableTarget(name: "scinti", dependencies: [
-            "DICOM", "Imaging", "DICOMImaging", "Physics", "Simulation", "Reconstruction", "DICOMNetwork", "Archive",
+            "DICOM", "Imaging", "DICOMImaging", "Physics", "Simulation", "Reconstruction", "DICOMNetwork", "Archive", "Rendering",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // libFuzzer target for the DICOM parser (see scripts/fuzz.sh).
@@ -74,6 +79,7 @@ let package = Package(
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
         .testTarget(name: "DICOMImagingTests", dependencies: ["DICOMImaging", "DICOM", "Imaging"]),
         .testTarget(name: "PhysicsTests", dependencies: ["Physics"]),
+        .testTarget(name: "RenderingTests", dependencies: ["Rendering", "Imaging"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Physics", "Imaging", "DICOMImaging", "DICOM"]),
         .testTarget(name: "ReconstructionTests", dependencies: ["Reconstruction", "Physics", "Imaging", "Simulation"]),
         .testTarget(name: "DICOMNetworkTests", dependencies: ["DICOMNetwork", "DICOM", "Archive"]),
