@@ -75,7 +75,15 @@ enum RadionuclideTable {
     }
     static func lookup(_ name: String, dataSet: DecayDataSet) -> Radionuclide? {
         let key = normalise(name)
-        return all(dataSet).first { normalise($0.name) == key }
+        if let hit = all(dataSet).first(where: { normalise($0.name) == key }) { return hit }
+        // "99mTc" normalises to "MTC99" (the "MT" could be meitnerium): also try the leading "m" as the
+        // metastable flag, i.e. "TC99M".
+        let up = name.uppercased().filter { $0.isLetter || $0.isNumber }
+        let digits = up.prefix { $0.isNumber }
+        let rest = up.dropFirst(digits.count)
+        guard !digits.isEmpty, rest.hasPrefix("M"), rest.count > 1 else { return nil }
+        let alternative = rest.dropFirst() + digits + "M"
+        return all(dataSet).first { normalise($0.name) == alternative }
     }
     static func all(_ dataSet: DecayDataSet) -> [Radionuclide] { dataSet == .ensdf ? ensdf : icrp107 }
     // Filled in RadionuclideData.swift:

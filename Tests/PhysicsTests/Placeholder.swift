@@ -1,4 +1,0 @@
-import Testing
-@testable import Physics
-
-@Test func moduleLinks() { #expect(Bool(true)) }
