@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "PixelCodecs", targets: ["PixelCodecs"]),
         .library(name: "Physics", targets: ["Physics"]),
         .library(name: "Rendering", targets: ["Rendering"]),
+        .library(name: "Workflows", targets: ["Workflows"]),
         .library(name: "Simulation", targets: ["Simulation"]),
         .library(name: "Reconstruction", targets: ["Reconstruction"]),
         .library(name: "DICOMNetwork", targets: ["DICOMNetwork"]),
@@ -57,6 +58,9 @@ let package = Package(
         .target(name: "Simulation", dependencies: ["Physics", "Imaging"]),
         // SPECT system model (projector, attenuation, collimator-detector response, scatter) and algorithms.
         .target(name: "Reconstruction", dependencies: ["Physics", "Imaging"]),
+        // End-to-end jobs the CLI and the server run (reconstruct a study from DICOM, the demo): glue over the
+        // domain modules and the DICOM adapters.
+        .target(name: "Workflows", dependencies: ["DICOM", "DICOMImaging", "Imaging", "Physics", "Simulation", "Reconstruction", "Rendering"]),
         // DICOM upper layer and DIMSE services, SCU and SCP, on swift-nio.
         .target(name: "DICOMNetwork", dependencies: [
             "DICOM",
@@ -66,7 +70,7 @@ let package = Package(
         // Durable storage and the patient/study/series/instance index (SQLite through GRDB).
         .target(name: "Archive", dependencies: ["DICOM", .product(name: "GRDB", package: "GRDB.swift")]),
         .executableTarget(name: "scinti", dependencies: [
-            "DICOM", "Imaging", "DICOMImaging", "Physics", "Simulation", "Reconstruction", "DICOMNetwork", "Archive", "Rendering",
+            "DICOM", "Imaging", "DICOMImaging", "Physics", "Simulation", "Reconstruction", "DICOMNetwork", "Archive", "Rendering", "Workflows",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // libFuzzer target for the DICOM parser (see scripts/fuzz.sh).
@@ -80,6 +84,7 @@ let package = Package(
         .testTarget(name: "DICOMImagingTests", dependencies: ["DICOMImaging", "DICOM", "Imaging"]),
         .testTarget(name: "PhysicsTests", dependencies: ["Physics"]),
         .testTarget(name: "RenderingTests", dependencies: ["Rendering", "Imaging"]),
+        .testTarget(name: "WorkflowsTests", dependencies: ["Workflows", "DICOM", "DICOMImaging", "Imaging", "Physics", "Simulation", "Reconstruction"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Physics", "Imaging", "DICOMImaging", "DICOM"]),
         .testTarget(name: "ReconstructionTests", dependencies: ["Reconstruction", "Physics", "Imaging", "Simulation"]),
         .testTarget(name: "DICOMNetworkTests", dependencies: ["DICOMNetwork", "DICOM", "Archive"]),

@@ -51,6 +51,14 @@ public struct Volume: Sendable, Equatable {
         self.frameOfReferenceUID = frameOfReferenceUID
     }
 
+    /// Creates a volume whose voxel count the caller guarantees equals `size.count` (checked in debug builds).
+    public init(unchecked size: GridSize, voxels: [Float], geometry: ImageGeometry, units: String? = nil,
+                frameOfReferenceUID: String? = nil) {
+        assert(voxels.count == size.count)
+        self.size = size; self.voxels = voxels; self.geometry = geometry; self.units = units
+        self.frameOfReferenceUID = frameOfReferenceUID
+    }
+
     /// Linear index of voxel `(x, y, z)`.
     @inlinable public func index(_ x: Int, _ y: Int, _ z: Int) -> Int { x + size.x * (y + size.y * z) }
 
