@@ -1,0 +1,241 @@
+import Foundation
+
+// Low-level kernels on raw buffers. Everything here works on the projector's layouts:
+//   object  [x][y][z]            (z contiguous)
+//   rotated [s][r][z]            (s = depth along u(θ), plane s contiguous as [r][z])
+//   detector image [r][z]        (on the voxel grid, before resampling to pixels)
+// Bounds are validated by the callers once; loops use unchecked arithmetic.
+
+/// A pointer that may cross into `concurrentPerform` workers; each worker writes disjoint memory.
+struct SharedPointer<T>: @unchecked Sendable {
+    let p: UnsafeMutablePointer<T>
+    init(_ p: UnsafeMutablePointer<T>) { self.p = p }
+}
+
+/// A closure that may be called from `concurrentPerform` workers (callers guarantee disjoint writes).
+struct SendableBody: @unchecked Sendable {
+    let f: (Int) -> Void
+}
+
+/// Runs `body(worker)` on `workers` threads (inline when 1).
+func parallelFor(_ workers: Int, _ body: (Int) -> Void) {
+    if workers <= 1 { body(0); return }
+    withoutActuallyEscaping(body) { b in
+        let box = SendableBody(f: b)
+        DispatchQueue.concurrentPerform(iterations: workers) { box.f($0) }
+    }
+}
+
+/// exp(x) for x ≤ 0 (clamped at −87), ~1e-7 relative error; written so that loops over it vectorise.
+@inline(__always)
+func expNonPositive(_ x: Float) -> Float {
+    let xc = max(x, -87.0)
+    let t = xc * 1.442695040888963  // log2(e)
+    // Round to nearest with the 1.5·2²³ trick: no float→int conversion, so loops over this vectorise.
+    let magic: Float = 12582912
+    let r = t + magic
+    let nf = r - magic
+    let g = (t - nf) * 0.6931471805599453  // in [-0.347, 0.347]
+    // Taylor to degree 7: error < 6e-9 on the range.
+    var p: Float = 1.0 / 5040
+    p = p * g + 1.0 / 720
+    p = p * g + 1.0 / 120
+    p = p * g + 1.0 / 24
+    p = p * g + 1.0 / 6
+    p = p * g + 0.5
+    p = p * g + 1
+    p = p * g + 1
+    let bits = (r.bitPattern &- magic.bitPattern &+ 127) &<< 23
+    return p * Float(bitPattern: bits)
+}
+
+/// y[0..<n] += a·x[0..<n]
+@inline(__always)
+func axpy(_ n: Int, _ a: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+    for i in 0..<n { y[i] += a * x[i] }
+}
+
+/// A 1-D linear map between two sample grids as compressed rows: `out[o] = Σ_k w[k]·in[first[o] + k]`.
+/// Used to resample the projector's voxel-spaced detector image onto the detector pixels (count conserving:
+/// weights are the fraction of each source interval covered by the destination interval).
+struct Resampler1D: Sendable, Hashable {
+    /// Number of source samples.
+    let sourceCount: Int
+    /// Number of destination samples.
+    let destCount: Int
+    /// True when the map is the identity (same spacing, same centres, same count).
+    let isIdentity: Bool
+    let first: [Int]
+    let start: [Int]  // into weights; count = start[o+1] - start[o]
+    let weights: [Float]
+
+    /// Source cells centred at `srcCentre + (i − (ns−1)/2)·ds`, destination cells at `dstCentre + (o − (nd−1)/2)·dd`.
+    init(sourceCount ns: Int, sourceSpacing ds: Double, sourceCentre sc: Double,
+         destCount nd: Int, destSpacing dd: Double, destCentre dc: Double) {
+        sourceCount = ns; destCount = nd
+        isIdentity = ns == nd && abs(ds - dd) < 1e-9 * dd && abs(sc - dc) < 1e-6 * dd
+        var first = [Int](), start = [0], weights = [Float]()
+        for o in 0..<nd {
+            let lo = dc + (Double(o) - Double(nd - 1) / 2) * dd - dd / 2, hi = lo + dd
+            // source index range overlapping [lo, hi]
+            let fLo = (lo - sc) / ds + Double(ns - 1) / 2 + 0.5, fHi = (hi - sc) / ds + Double(ns - 1) / 2 + 0.5
+            let i0 = max(0, Int(fLo.rounded(.down))), i1 = min(ns - 1, Int(fHi.rounded(.up)) - 1)
+            first.append(max(i0, 0))
+            if i0 <= i1 {
+                for i in i0...i1 {
+                    let a = sc + (Double(i) - Double(ns - 1) / 2) * ds - ds / 2, b = a + ds
+                    let ov = max(0, min(b, hi) - max(a, lo))
+                    weights.append(Float(ov / ds))
+                }
+            }
+            start.append(weights.count)
+        }
+        self.first = first; self.start = start; self.weights = weights
+    }
+}
+
+/// Gaussian kernels for each depth plane of one view (r and z separately).
+struct PlaneKernels {
+    /// Half-widths per plane (r, z).
+    var halfR: [Int] = [], halfZ: [Int] = []
+    /// Weights: plane p's r kernel is `wR[offR[p] ..< offR[p] + 2·halfR[p] + 1]`.
+    var offR: [Int] = [], offZ: [Int] = []
+    var wR: [Float] = [], wZ: [Float] = []
+
+    static func gaussian(sigma: Double, spacing: Double, truncation: Double) -> [Float] {
+        guard sigma > 0 else { return [1] }
+        let s = sigma / spacing
+        let k = max(0, Int((truncation * s).rounded(.up)))
+        if k == 0 { return [1] }
+        var w = (-k...k).map { i in exp(-Double(i * i) / (2 * s * s)) }
+        let t = w.reduce(0, +)
+        w = w.map { $0 / t }
+        return w.map(Float.init)
+    }
+}
+
+// MARK: - rotation (bilinear, transaxial plane)
+
+/// Rotation of the object into the view frame: frame point (i, j) (i along t(θ), j along u(θ), both centred on
+/// the rotation axis with the transaxial voxel spacing) → fractional voxel index fx = a0 + i·cx + j·sx,
+/// fy = b0 + i·cy + j·sy. Only frame points whose bilinear footprint touches the grid are visited (`lo[j]…hi[j]`).
+struct RotationFrame {
+    let n: Int       // object side
+    let m: Int       // frame side
+    let nz: Int
+    let a0: Double, b0: Double
+    let cx: Double, sx: Double, cy: Double, sy: Double
+
+    /// r = (i − (m−1)/2)·Δ, s = (j − (m−1)/2)·Δ; p = r·t + s·u, t = (cos θ, sin θ), u = (sin θ, −cos θ).
+    init(n: Int, frame m: Int, nz: Int, thetaDeg: Double, centreX: Double, centreY: Double, voxel: Double) {
+        self.n = n; self.m = m; self.nz = nz
+        let th = thetaDeg * .pi / 180, c = cos(th), s = sin(th)
+        let hn = Double(n - 1) / 2, hm = Double(m - 1) / 2
+        cx = c; sx = s; cy = s; sy = -c
+        a0 = hn - centreX / voxel - hm * c - hm * s
+        b0 = hn - centreY / voxel - hm * s + hm * c
+    }
+
+    @inline(__always) func inside(_ i: Int, _ j: Int) -> Bool {
+        let fx = a0 + Double(i) * cx + Double(j) * sx, fy = b0 + Double(i) * cy + Double(j) * sy
+        return fx > -1 && fy > -1 && fx < Double(n) && fy < Double(n)
+    }
+
+    /// For each plane j the interval of frame rows i whose footprint touches the grid (lo > hi when none).
+    func validRanges(lo: UnsafeMutablePointer<Int>, hi: UnsafeMutablePointer<Int>) {
+        for j in 0..<m {
+            var l = m, h = -1
+            for i in 0..<m where inside(i, j) { if i < l { l = i }; h = i }
+            lo[j] = l; hi[j] = h
+        }
+    }
+
+    /// plane[i][:] = bilinear(x at frame point (i, j)) for i in lo…hi (other rows untouched).
+    func forwardPlane(_ j: Int, lo: Int, hi: Int, _ x: UnsafePointer<Float>, _ plane: UnsafeMutablePointer<Float>) {
+        let n = n, nz = nz
+        if lo > hi { return }
+        do {
+            for i in lo...hi {
+                let dst = plane + i &* nz
+                let fx = a0 + Double(i) * cx + Double(j) * sx
+                let fy = b0 + Double(i) * cy + Double(j) * sy
+                let fxf = fx.rounded(.down), fyf = fy.rounded(.down)
+                let ix = Int(fxf), iy = Int(fyf)
+                let wx = Float(fx - fxf), wy = Float(fy - fyf)
+                let w00 = (1 - wx) * (1 - wy), w10 = wx * (1 - wy), w01 = (1 - wx) * wy, w11 = wx * wy
+                if ix >= 0 && iy >= 0 && ix + 1 < n && iy + 1 < n {
+                    let p00 = x + (ix * n + iy) * nz
+                    let p01 = p00 + nz, p10 = p00 + n * nz, p11 = p10 + nz
+                    for z in 0..<nz { dst[z] = w00 * p00[z] + w10 * p10[z] + w01 * p01[z] + w11 * p11[z] }
+                } else {
+                    dst.update(repeating: 0, count: nz)
+                    for (dx, dy, w) in [(0, 0, w00), (1, 0, w10), (0, 1, w01), (1, 1, w11)] {
+                        let X = ix + dx, Y = iy + dy
+                        if X >= 0 && Y >= 0 && X < n && Y < n && w != 0 {
+                            axpy(nz, w, x + (X * n + Y) * nz, dst)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// acc[x][y][:] += bilinear weights · plane[i][:] for i in lo…hi (the exact transpose of ``forwardPlane``).
+    func adjointPlane(_ j: Int, lo: Int, hi: Int, _ plane: UnsafePointer<Float>, _ acc: UnsafeMutablePointer<Float>) {
+        let n = n, nz = nz
+        if lo > hi { return }
+        do {
+            for i in lo...hi {
+                let fx = a0 + Double(i) * cx + Double(j) * sx
+                let fy = b0 + Double(i) * cy + Double(j) * sy
+                let fxf = fx.rounded(.down), fyf = fy.rounded(.down)
+                let ix = Int(fxf), iy = Int(fyf)
+                let src = plane + i &* nz
+                let wx = Float(fx - fxf), wy = Float(fy - fyf)
+                let w00 = (1 - wx) * (1 - wy), w10 = wx * (1 - wy), w01 = (1 - wx) * wy, w11 = wx * wy
+                if ix >= 0 && iy >= 0 && ix + 1 < n && iy + 1 < n {
+                    let p00 = acc + (ix * n + iy) * nz
+                    let p01 = p00 + nz, p10 = p00 + n * nz, p11 = p10 + nz
+                    for z in 0..<nz {
+                        let v = src[z]
+                        p00[z] += w00 * v; p10[z] += w10 * v; p01[z] += w01 * v; p11[z] += w11 * v
+                    }
+                } else {
+                    for (dx, dy, w) in [(0, 0, w00), (1, 0, w10), (0, 1, w01), (1, 1, w11)] {
+                        let X = ix + dx, Y = iy + dy
+                        if X >= 0 && Y >= 0 && X < n && Y < n && w != 0 {
+                            axpy(nz, w, src, acc + (X * n + Y) * nz)
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+// MARK: - separable convolution of one plane [r][z]
+
+/// out[i][z] = Σ_k w[k]·in[i][z+k−K], zero outside (convolution along the contiguous axis).
+@inline(__always)
+func convolveZ(_ inp: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, nr: Int, nz: Int,
+               _ w: UnsafePointer<Float>, half K: Int) {
+    if K == 0 {
+        let a = w[0]
+        for t in 0..<(nr * nz) { out[t] = a * inp[t] }
+        return
+    }
+    for i in 0..<nr {
+        let s = inp + i &* nz, o = out + i &* nz
+        let c = w[K]
+        for z in 0..<nz { o[z] = c * s[z] }
+        for k in 1...K {
+            if k >= nz { break }
+            let a = w[K + k], b = w[K - k]
+            // o[z] += a·s[z+k] for z < nz−k;  o[z+k] += b·s[z] for z < nz−k
+            let m = nz - k
+            let sk = s + k, ok = o + k
+            for z in 0..<m { o[z] += a * sk[z] }
+            for z in 0..<m { ok[z] += b * s[z] }
+        }
+    }
+}

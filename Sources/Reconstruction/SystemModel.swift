@@ -1,0 +1,437 @@
+import Foundation
+import Imaging
+
+/// Linear attenuation coefficients μ (1/mm) on the reconstruction grid, at the photopeak energy.
+public struct AttenuationMap: Sendable, Equatable {
+    /// μ in 1/mm, `[x][y][z]` layout (``ReconVolume``).
+    public var muPerMM: ReconVolume
+    /// Wraps a μ map in 1/mm.
+    public init(muPerMM: ReconVolume) { self.muPerMM = muPerMM }
+    /// From a μ map in 1/cm (as PyTomography and most tables give it).
+    public init(muPerCM: ReconVolume) { muPerMM = muPerCM.scaled(0.1) }
+    /// From an ``Imaging/Volume`` of μ in 1/mm on the same grid (x fastest).
+    public init(volume: Volume) throws(ReconstructionError) { muPerMM = try ReconVolume(volume: volume) }
+}
+
+/// Progress of an iterative reconstruction: after sub-iteration `subset` (0-based) of iteration `iteration`
+/// (0-based) of `iterations × subsets`.
+public struct ReconProgress: Sendable, Equatable {
+    /// Iteration index, 0-based.
+    public var iteration: Int
+    /// Subset index within the iteration, 0-based.
+    public var subset: Int
+    /// Total iterations.
+    public var iterations: Int
+    /// Subsets per iteration.
+    public var subsets: Int
+    /// Fraction done in [0, 1].
+    public var fraction: Double { Double(iteration * subsets + subset + 1) / Double(max(1, iterations * subsets)) }
+}
+
+/// The SPECT system model A (plus an additive term s): expected projections ȳ = A x + s.
+///
+/// A for view v, in order: rotate the object into the view frame (bilinear in the transaxial plane, z untouched),
+/// multiply by the survival probability towards the detector (``AttenuationMap``; half of the emitting voxel
+/// counted), blur each depth plane by the Gaussian collimator–detector response for its distance to the collimator
+/// face (``CollimatorResponse``, separable in r and z), sum over depth, and resample the voxel-spaced detector image
+/// onto the detector pixels (count-conserving overlap weights). ``back(_:views:)`` applies the exact transpose of
+/// every step, so ⟨A x, y⟩ = ⟨x, Aᵀ y⟩ to float precision.
+///
+/// The rotating frame is padded to ⌈√2·n⌉ so corners are not lost (as PyTomography does); work is restricted to the
+/// frame points that fall inside the object grid. Views run in parallel on ``threads`` workers.
+public struct SystemModel: Sendable {
+    /// Acquisition and grid geometry.
+    public let geometry: SPECTGeometry
+    /// Attenuation (nil: none).
+    public var attenuation: AttenuationMap?
+    /// Collimator–detector response (nil: ideal parallel-hole, no blur).
+    public var collimator: CollimatorResponse?
+    /// Additive term of the expected projections (scatter estimate), nil for none.
+    public var scatter: Projections?
+    /// Worker threads (default: all active processors).
+    public var threads: Int
+
+    /// Side of the rotating frame.
+    let frame: Int
+    let resR: Resampler1D
+    let resZ: Resampler1D
+    /// Frame rows that the detector columns read (forward output / adjoint input range).
+    let detLo: Int, detHi: Int
+
+    /// Creates a system model. μ, scatter and the geometry must agree in size.
+    public init(geometry: SPECTGeometry, attenuation: AttenuationMap? = nil, collimator: CollimatorResponse? = nil,
+                scatter: Projections? = nil, threads: Int? = nil) throws(ReconstructionError) {
+        if let a = attenuation, a.muPerMM.n != geometry.n || a.muPerMM.slices != geometry.slices {
+            throw .sizeMismatch(what: "attenuation map", expected: geometry.voxelCount, actual: a.muPerMM.values.count)
+        }
+        if let s = scatter, s.values.count != geometry.views * geometry.pixelsPerView {
+            throw .sizeMismatch(what: "scatter", expected: geometry.views * geometry.pixelsPerView, actual: s.values.count)
+        }
+        self.geometry = geometry; self.attenuation = attenuation; self.collimator = collimator
+        self.scatter = scatter
+        self.threads = max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        let n = geometry.n
+        let pad = Int(((2.0.squareRoot() - 1) * Double(n) / 2).rounded(.up))
+        frame = n + 2 * pad
+        resR = Resampler1D(sourceCount: frame, sourceSpacing: geometry.voxelSizeMM, sourceCentre: 0,
+                           destCount: geometry.columns, destSpacing: geometry.pixelSizeMM, destCentre: 0)
+        resZ = Resampler1D(sourceCount: geometry.slices, sourceSpacing: geometry.sliceThicknessMM,
+                           sourceCentre: geometry.centre.z, destCount: geometry.rows,
+                           destSpacing: geometry.pixelSizeMM, destCentre: geometry.detectorAxialCentreMM)
+        var lo = frame, hi = -1
+        for c in 0..<geometry.columns where resR.start[c] < resR.start[c + 1] {
+            lo = min(lo, resR.first[c]); hi = max(hi, resR.first[c] + resR.start[c + 1] - resR.start[c] - 1)
+        }
+        detLo = lo; detHi = hi
+    }
+
+    /// Views in subset `m` of `count` (interleaved: m, m+count, m+2·count, …).
+    public func subsetViews(_ m: Int, of count: Int) -> [Int] { Array(stride(from: m, to: geometry.views, by: count)) }
+
+    // MARK: public operators
+
+    /// A x for the given views (all by default); other views are zero. No additive term.
+    public func forward(_ x: ReconVolume, views: [Int]? = nil) -> Projections {
+        var out = Projections(geometry: geometry)
+        let vs = views ?? Array(0..<geometry.views)
+        let ppv = geometry.pixelsPerView
+        x.values.withUnsafeBufferPointer { xp in
+            out.values.withUnsafeMutableBufferPointer { op in
+                let o = SharedPointer(op.baseAddress!)
+                runViews(vs) { ws, v, _ in
+                    prepare(ws, view: v)
+                    project(ws, xp.baseAddress!, into: o.p + v * ppv)
+                }
+            }
+        }
+        return out
+    }
+
+    /// A x + s: the expected projections.
+    public func expected(_ x: ReconVolume, views: [Int]? = nil) -> Projections {
+        var p = forward(x, views: views)
+        if let s = scatter {
+            let vs = views ?? Array(0..<geometry.views)
+            let ppv = geometry.pixelsPerView
+            for v in vs { for k in (v * ppv)..<((v + 1) * ppv) { p.values[k] += s.values[k] } }
+        }
+        return p
+    }
+
+    /// Aᵀ y over the given views (all by default): the exact adjoint of ``forward(_:views:)``.
+    public func back(_ y: Projections, views: [Int]? = nil) -> ReconVolume {
+        let vs = views ?? Array(0..<geometry.views)
+        let ppv = geometry.pixelsPerView
+        return y.values.withUnsafeBufferPointer { yp in
+            accumulateViews(vs) { ws, v, acc in
+                prepare(ws, view: v)
+                backProject(ws, yp.baseAddress! + v * ppv, into: acc)
+            }
+        }
+    }
+
+    /// Aᵀ 1 over the given views (the sensitivity image of a subset).
+    public func sensitivity(views: [Int]? = nil) -> ReconVolume {
+        let ones = [Float](repeating: 1, count: geometry.pixelsPerView)
+        let vs = views ?? Array(0..<geometry.views)
+        return ones.withUnsafeBufferPointer { op in
+            accumulateViews(vs) { ws, v, acc in
+                prepare(ws, view: v)
+                backProject(ws, op.baseAddress!, into: acc)
+            }
+        }
+    }
+
+    /// For each view: ŷ_v = A_v x, then `transform(v, ŷ_v)` turns it in place into the back-projection input g_v;
+    /// returns Σ_v A_vᵀ g_v. The attenuation and kernels of a view are computed once for both directions.
+    /// `transform` runs concurrently for different views.
+    func forwardThenBack(_ x: ReconVolume, views: [Int],
+                         transform: (Int, UnsafeMutableBufferPointer<Float>) -> Void) -> ReconVolume {
+        let ppv = geometry.pixelsPerView
+        return x.values.withUnsafeBufferPointer { xp in
+            accumulateViews(views) { ws, v, acc in
+                prepare(ws, view: v)
+                let buf = UnsafeMutableBufferPointer(start: ws.proj, count: ppv)
+                project(ws, xp.baseAddress!, into: ws.proj)
+                transform(v, buf)
+                backProject(ws, ws.proj, into: acc)
+            }
+        }
+    }
+
+    // MARK: scheduling
+
+    func makeWorkspace() -> Workspace {
+        Workspace(frame: frame, nz: geometry.slices, rows: geometry.rows, pixels: geometry.pixelsPerView,
+                  cacheAttenuation: attenuation != nil)
+    }
+
+    /// Runs `body(workspace, view, worker)` for every view, views interleaved over workers.
+    func runViews(_ views: [Int], _ body: (Workspace, Int, Int) -> Void) {
+        let workers = min(threads, views.count)
+        parallelFor(workers) { w in
+            let ws = makeWorkspace()
+            var k = w
+            while k < views.count { body(ws, views[k], w); k += workers }
+        }
+    }
+
+    /// Like ``runViews`` with one accumulator image per worker, summed at the end.
+    func accumulateViews(_ views: [Int], _ body: (Workspace, Int, UnsafeMutablePointer<Float>) -> Void) -> ReconVolume {
+        let count = geometry.voxelCount
+        let workers = max(1, min(threads, views.count))
+        let accs = UnsafeMutablePointer<Float>.allocate(capacity: count * workers)
+        defer { accs.deallocate() }
+        accs.initialize(repeating: 0, count: count * workers)
+        let shared = SharedPointer(accs)
+        parallelFor(workers) { w in
+            let ws = makeWorkspace()
+            let acc = shared.p + w * count
+            var k = w
+            while k < views.count { body(ws, views[k], acc); k += workers }
+        }
+        var out = ReconVolume(geometry: geometry)
+        out.values.withUnsafeMutableBufferPointer { op in
+            let o = op.baseAddress!
+            o.update(from: accs, count: count)
+            for w in 1..<max(1, workers) where workers > 1 {
+                let a = accs + w * count
+                for i in 0..<count { o[i] += a[i] }
+            }
+        }
+        return out
+    }
+
+    // MARK: per-view steps
+
+    /// Rotation, valid ranges and collimator kernels of view `v` into the workspace.
+    func prepare(_ ws: Workspace, view v: Int) {
+        let g = geometry, m = frame, nz = g.slices, n = g.n
+        let rf = RotationFrame(n: n, frame: m, nz: nz, thetaDeg: g.anglesDeg[v], centreX: g.centre.x,
+                               centreY: g.centre.y, voxel: g.voxelSizeMM)
+        ws.rotation = rf
+        rf.validRanges(lo: ws.lo, hi: ws.hi)
+        // Collimator kernels per depth plane: plane j at s_j = (j − (m−1)/2)·Δ along u, d = R − s_j.
+        ws.kernels = PlaneKernels()
+        if let cdr = collimator {
+            var k = PlaneKernels()
+            for j in 0..<m {
+                let s = (Double(j) - Double(m - 1) / 2) * g.voxelSizeMM
+                let d = max(0, g.radiiMM[v] - s)
+                let sigma = cdr.sigmaMM(d)
+                let wr = PlaneKernels.gaussian(sigma: sigma, spacing: g.voxelSizeMM, truncation: cdr.truncationSigmas)
+                let wz = PlaneKernels.gaussian(sigma: sigma, spacing: g.sliceThicknessMM, truncation: cdr.truncationSigmas)
+                k.offR.append(k.wR.count); k.halfR.append(wr.count / 2); k.wR += wr
+                k.offZ.append(k.wZ.count); k.halfZ.append(wz.count / 2); k.wZ += wz
+            }
+            ws.kernels = k
+        }
+        if attenuation != nil { ws.runningMu.update(repeating: 0, count: m * nz) }
+        ws.attCacheValid = false
+    }
+
+    /// Survival factors of plane j (rows lo…hi) into `ws.att`: rotates μ, then exp(−Δ(Σ_{j'>j} μ + μ_j/2)).
+    /// Must be called for j descending (from the detector side) after ``prepare``; planes with no valid rows may be
+    /// skipped since their μ is zero.
+    @inline(__always)
+    func attenuationPlane(_ ws: Workspace, _ j: Int, lo: Int, hi: Int, mu: UnsafePointer<Float>,
+                          into dst: UnsafeMutablePointer<Float>? = nil) {
+        let nz = geometry.slices
+        let out = dst ?? ws.att
+        ws.rotation.forwardPlane(j, lo: lo, hi: hi, mu, out)
+        let dx = Float(geometry.voxelSizeMM)
+        let a = out + lo &* nz, t = ws.runningMu + lo &* nz
+        let cnt = (hi - lo + 1) &* nz
+        for q in 0..<cnt {
+            let m = a[q]
+            a[q] = expNonPositive(-dx * (t[q] + 0.5 * m))
+            t[q] += m
+        }
+    }
+
+    /// ŷ_v = A_v x into `out` (pixelsPerView values). Plane by plane from the detector side, so every step of a
+    /// plane stays in cache.
+    func project(_ ws: Workspace, _ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
+        let m = frame, nz = geometry.slices
+        let p = ws.plane, det = ws.det, tmp = ws.tmp
+        det.update(repeating: 0, count: m * nz)
+        let dLo = detLo, dHi = detHi
+        let hasK = collimator != nil
+        let muValues = attenuation?.muPerMM.values ?? []
+        let hasMu = attenuation != nil
+        muValues.withUnsafeBufferPointer { mup in
+        ws.kernels.wR.withUnsafeBufferPointer { wr in
+        ws.kernels.wZ.withUnsafeBufferPointer { wz in
+            for j in stride(from: m - 1, through: 0, by: -1) {
+                let lo = ws.lo[j], hi = ws.hi[j]
+                if lo > hi { continue }
+                ws.rotation.forwardPlane(j, lo: lo, hi: hi, x, p)
+                let pl = p + lo &* nz
+                let cnt = (hi - lo + 1) &* nz
+                if hasMu, let mu = mup.baseAddress {
+                    let planeAtt = ws.attCache.map { $0 + j &* m &* nz } ?? ws.att
+                    attenuationPlane(ws, j, lo: lo, hi: hi, mu: mu, into: planeAtt)
+                    let ap = planeAtt + lo &* nz
+                    for q in 0..<cnt { pl[q] *= ap[q] }
+                }
+                if hasK {
+                    let kr = ws.kernels.halfR[j], kz = ws.kernels.halfZ[j]
+                    convolveZ(pl, tmp + lo &* nz, nr: hi - lo + 1, nz: nz, wz.baseAddress! + ws.kernels.offZ[j], half: kz)
+                    convolveRRange(tmp, inLo: lo, inHi: hi, det, outLo: max(dLo, lo - kr), outHi: min(dHi, hi + kr),
+                                   nz: nz, wr.baseAddress! + ws.kernels.offR[j], half: kr)
+                } else {
+                    let d = det + lo &* nz
+                    for q in 0..<cnt { d[q] += pl[q] }
+                }
+            }
+        } } }
+        ws.attCacheValid = hasMu && ws.attCache != nil
+        resampleForward(det, out, tmp: ws.tmp)
+    }
+
+    /// acc += A_vᵀ g (g: pixelsPerView values), the exact transpose of ``project``.
+    func backProject(_ ws: Workspace, _ g: UnsafePointer<Float>, into acc: UnsafeMutablePointer<Float>) {
+        let m = frame, nz = geometry.slices
+        let p = ws.plane, h = ws.det, tmp = ws.tmp
+        resampleAdjoint(g, h, tmp: ws.tmp)
+        let dLo = detLo, dHi = detHi
+        let hasK = collimator != nil
+        let cached = ws.attCacheValid
+        if attenuation != nil && !cached { ws.runningMu.update(repeating: 0, count: m * nz) }
+        let muValues = attenuation?.muPerMM.values ?? []
+        let hasMu = attenuation != nil
+        muValues.withUnsafeBufferPointer { mup in
+        ws.kernels.wR.withUnsafeBufferPointer { wr in
+        ws.kernels.wZ.withUnsafeBufferPointer { wz in
+            for j in stride(from: m - 1, through: 0, by: -1) {
+                let lo = ws.lo[j], hi = ws.hi[j]
+                if lo > hi { continue }
+                let pl = p + lo &* nz
+                let cnt = (hi - lo + 1) &* nz
+                if hasK {
+                    let kr = ws.kernels.halfR[j], kz = ws.kernels.halfZ[j]
+                    convolveRRange(h, inLo: dLo, inHi: dHi, tmp, outLo: lo, outHi: hi, nz: nz,
+                                   wr.baseAddress! + ws.kernels.offR[j], half: kr, overwrite: true)
+                    convolveZ(tmp + lo &* nz, pl, nr: hi - lo + 1, nz: nz, wz.baseAddress! + ws.kernels.offZ[j], half: kz)
+                } else {
+                    pl.update(from: h + lo &* nz, count: cnt)
+                }
+                if hasMu, let mu = mup.baseAddress {
+                    let ap: UnsafeMutablePointer<Float>
+                    if cached, let c = ws.attCache {
+                        ap = c + (j &* m &+ lo) &* nz
+                    } else {
+                        attenuationPlane(ws, j, lo: lo, hi: hi, mu: mu)
+                        ap = ws.att + lo &* nz
+                    }
+                    for q in 0..<cnt { pl[q] *= ap[q] }
+                }
+                ws.rotation.adjointPlane(j, lo: lo, hi: hi, p, acc)
+            }
+        } } }
+    }
+
+    /// det [frame][slices] → out [columns][rows].
+    func resampleForward(_ det: UnsafeMutablePointer<Float>, _ out: UnsafeMutablePointer<Float>,
+                         tmp: UnsafeMutablePointer<Float>) {
+        let nz = geometry.slices, R = geometry.rows, C = geometry.columns
+        // z first: tmp[i][ρ'] for every frame row i that any column reads.
+        var zsrc = UnsafeMutablePointer(det)
+        if !resZ.isIdentity {
+            resZ.weights.withUnsafeBufferPointer { w in
+                for i in 0..<frame {
+                    let s = det + i * nz, o = tmp + i * R
+                    for r in 0..<R {
+                        var acc: Float = 0
+                        let f = resZ.first[r]
+                        for k in resZ.start[r]..<resZ.start[r + 1] { acc += w[k] * s[f + k - resZ.start[r]] }
+                        o[r] = acc
+                    }
+                }
+            }
+            zsrc = tmp
+        }
+        resR.weights.withUnsafeBufferPointer { w in
+            for c in 0..<C {
+                let o = out + c * R
+                o.update(repeating: 0, count: R)
+                let f = resR.first[c]
+                for k in resR.start[c]..<resR.start[c + 1] { axpy(R, w[k], zsrc + (f + k - resR.start[c]) * R, o) }
+            }
+        }
+    }
+
+    /// Transpose of ``resampleForward``: g [columns][rows] → h [frame][slices].
+    func resampleAdjoint(_ g: UnsafePointer<Float>, _ h: UnsafeMutablePointer<Float>, tmp: UnsafeMutablePointer<Float>) {
+        let nz = geometry.slices, R = geometry.rows, C = geometry.columns
+        let zdst = resZ.isIdentity ? h : tmp
+        zdst.update(repeating: 0, count: frame * R)
+        resR.weights.withUnsafeBufferPointer { w in
+            for c in 0..<C {
+                let s = g + c * R
+                let f = resR.first[c]
+                for k in resR.start[c]..<resR.start[c + 1] { axpy(R, w[k], s, zdst + (f + k - resR.start[c]) * R) }
+            }
+        }
+        if !resZ.isIdentity {
+            h.update(repeating: 0, count: frame * nz)
+            resZ.weights.withUnsafeBufferPointer { w in
+                for i in 0..<frame {
+                    let s = tmp + i * R, o = h + i * nz
+                    for r in 0..<R {
+                        let f = resZ.first[r], v = s[r]
+                        for k in resZ.start[r]..<resZ.start[r + 1] { o[f + k - resZ.start[r]] += w[k] * v }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Per-thread scratch memory of the projector: a handful of [frame][slices] planes (cache-sized).
+final class Workspace {
+    let plane: UnsafeMutablePointer<Float>
+    let att: UnsafeMutablePointer<Float>
+    let runningMu: UnsafeMutablePointer<Float>
+    let det: UnsafeMutablePointer<Float>
+    let tmp: UnsafeMutablePointer<Float>
+    let proj: UnsafeMutablePointer<Float>
+    let lo: UnsafeMutablePointer<Int>
+    let hi: UnsafeMutablePointer<Int>
+    var rotation: RotationFrame! = nil
+    var kernels = PlaneKernels()
+    /// Survival factors of the current view ([frame][frame][slices], valid rows only), written by the forward
+    /// projection and reused by the back projection of the same view (OSEM's forward-then-back).
+    let attCache: UnsafeMutablePointer<Float>?
+    var attCacheValid = false
+
+    init(frame m: Int, nz: Int, rows: Int, pixels: Int, cacheAttenuation: Bool) {
+        attCache = cacheAttenuation ? .allocate(capacity: m * m * nz) : nil
+        let planeCount = m * max(nz, rows)
+        plane = .allocate(capacity: planeCount); att = .allocate(capacity: planeCount)
+        runningMu = .allocate(capacity: planeCount); det = .allocate(capacity: planeCount)
+        tmp = .allocate(capacity: planeCount); proj = .allocate(capacity: pixels)
+        lo = .allocate(capacity: m); hi = .allocate(capacity: m)
+    }
+    deinit {
+        plane.deallocate(); att.deallocate(); runningMu.deallocate(); det.deallocate(); tmp.deallocate()
+        proj.deallocate(); lo.deallocate(); hi.deallocate(); attCache?.deallocate()
+    }
+}
+
+/// out[o] (+)= Σ_k w[k]·in[o+k−K] for output rows o in [outLo, outHi], source rows limited to [inLo, inHi].
+@inline(__always)
+func convolveRRange(_ inp: UnsafePointer<Float>, inLo: Int, inHi: Int, _ out: UnsafeMutablePointer<Float>,
+                    outLo: Int, outHi: Int, nz: Int, _ w: UnsafePointer<Float>, half K: Int, overwrite: Bool = false) {
+    if outLo > outHi { return }
+    for o in outLo...outHi {
+        let dst = out + o * nz
+        if overwrite { dst.update(repeating: 0, count: nz) }
+        let k0 = max(-K, inLo - o), k1 = min(K, inHi - o)
+        if k0 > k1 { continue }
+        for k in k0...k1 {
+            let a = w[k + K], s = inp + (o + k) * nz
+            for z in 0..<nz { dst[z] += a * s[z] }
+        }
+    }
+}

@@ -1,4 +1,0 @@
-import Testing
-@testable import Reconstruction
-
-@Test func moduleLinks() { #expect(Bool(true)) }
