@@ -1,4 +1,0 @@
-import Physics
-import Imaging
-/// Simulation: phantoms and acquisitions with known truth.
-public enum SimulationModule {}

@@ -1,0 +1,81 @@
+import DICOM
+import DICOMImaging
+import Foundation
+import Imaging
+import Simulation
+
+/// Writes a simulated study as a camera and a CT would: NM DICOM, a CT series sharing its Frame of Reference, and
+/// `truth.json` with the ground truth (plus the voxelised activity as raw float32).
+public enum SimulationOutput {
+    /// CT series settings.
+    public struct CTSettings: Sendable {
+        public var matrix: Int
+        public var pixelMM: Double
+        public var sliceMM: Double
+        /// Creates settings.
+        public init(matrix: Int = 128, pixelMM: Double = 4, sliceMM: Double = 4) { self.matrix = matrix; self.pixelMM = pixelMM; self.sliceMM = sliceMM }
+    }
+
+    /// What was written.
+    public struct Written: Sendable {
+        /// The NM file.
+        public var nmPath: String
+        /// The CT folder, when written.
+        public var ctFolder: String?
+        /// The truth as written to `truth.json`.
+        public var truth: SimulationTruth
+        /// A human summary.
+        public var text: String
+    }
+
+    /// Writes `study` into `out` (created if needed).
+    public static func write(_ study: SimulatedStudy, mode: String, setup: SimulationSetup, out: String, seconds: Double,
+                             ct ctSettings: CTSettings? = CTSettings(), options: NMWriter.Options = .init()) throws -> Written {
+        let t0 = Date()
+        do { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) } catch { throw WorkflowError("cannot create \(out): \(error)") }
+        let acq = study.acquisition
+        let attrs = StudyAttributes(studyDate: acq.acquisitionDate ?? "20250115", studyTime: acq.acquisitionTime ?? "100000",
+                                    studyDescription: "Simulated \(mode) \(setup.phantom.name) \(setup.nuclide.name)",
+                                    manufacturer: setup.camera.manufacturer, manufacturerModelName: setup.camera.modelName)
+        var truth = study.truth
+        let nmPath = "\(out)/NM_\(mode.uppercased().replacingOccurrences(of: "-", with: "_")).dcm"
+        do {
+            try NMWriter.write(acq, study: attrs, series: SeriesAttributes(seriesNumber: 1, seriesDescription: "\(mode.uppercased()) \(setup.nuclide.name) \(setup.camera.collimator.code)"),
+                               to: nmPath, options: options)
+        } catch { throw WorkflowError("writing \(nmPath): \(error)") }
+        truth.files["nm"] = (nmPath as NSString).lastPathComponent
+        var ctInfo = ""
+        var ctFolder: String? = nil
+        if let cs = ctSettings, !setup.phantom.compartments.isEmpty {
+            let ctPhantom = study.voxelized?.phantom ?? setup.phantom
+            let (size, geom) = CTSimulator.grid(for: ctPhantom, columns: cs.matrix, pixelMM: cs.pixelMM, sliceMM: cs.sliceMM)
+            let ct = CTSimulator.simulate(ctPhantom, size: size, geometry: geom, kVp: 120, subsamples: 2)
+            do {
+                try CTSeriesWriter.write(ct, study: attrs, series: SeriesAttributes(seriesNumber: 2, seriesDescription: "CTAC 120 kVp (simulated)"),
+                                         to: "\(out)/CT", kVp: 120)
+            } catch { throw WorkflowError("writing the CT: \(error)") }
+            truth.ct = CTSimulator.truth(ct, kVp: 120)
+            truth.files["ct"] = "CT"
+            ctFolder = "\(out)/CT"
+            ctInfo = "CT: \(size.x)×\(size.y)×\(size.z) at \(cs.pixelMM)×\(cs.pixelMM)×\(cs.sliceMM) mm → \(out)/CT\n"
+        }
+        if let vp = study.voxelized {
+            let act = vp.activity(concentrations: vp.phantom.compartments.map(\.concentrationBqPerML))
+            let data = act.voxels.withUnsafeBufferPointer { Data(buffer: $0) }
+            try data.write(to: URL(fileURLWithPath: "\(out)/truth_activity_bqml.f32"))
+            truth.files["activity"] = "truth_activity_bqml.f32 (float32 little endian, x fastest, grid in simulationGrid, Bq/mL)"
+        }
+        try truth.json().write(to: URL(fileURLWithPath: "\(out)/truth.json"))
+        let dt = Date().timeIntervalSince(t0)
+        var text = "Simulated \(mode): \(setup.phantom.name), \(setup.nuclide.name) (\(setup.nuclide.dataSet.rawValue)), \(setup.camera.collimator.name)\n"
+        text += "  \(acq.frames.count) frames of \(acq.columns)×\(acq.rows) at \(setup.camera.pixelSizeMM) mm; activity \(String(format: "%.1f", truth.totalActivityBq / 1e6)) MBq at start; seed \(setup.seed)\(setup.noise ? "" : " (no noise)")\n"
+        for w in truth.windows {
+            text += String(format: "  window %d %@ %.2f–%.2f keV: %.0f counts (expected primary %.0f, scatter %.0f)\n",
+                           w.number, w.name, w.lowerKeV, w.upperKeV, w.recorded, w.expectedPrimary, w.expectedScatter)
+        }
+        if let g = truth.gated { text += String(format: "  LVEF truth %.1f %% (framed %.1f %%, from LV counts %.1f %%), ED slot %d, ES slot %d\n", g.lvefPercent, g.framedLVEFPercent, g.countLVEFPercent, g.edSlot + 1, g.esSlot + 1) }
+        text += "NM → \(nmPath)\n" + ctInfo + "truth → \(out)/truth.json\n"
+        text += String(format: "Simulation %.2f s, writing %.2f s\n", seconds, dt)
+        return Written(nmPath: nmPath, ctFolder: ctFolder, truth: truth, text: text)
+    }
+}
