@@ -53,6 +53,8 @@ public struct EnergyWindow: Sendable, Hashable, Codable {
     public var lowerKeV: Double? { ranges.first?.lowerKeV }
     /// Upper limit of the first range (keV).
     public var upperKeV: Double? { ranges.first?.upperKeV }
+    /// Total width of the window's ranges, keV (what window-based scatter estimates divide by).
+    public var widthKeV: Double { ranges.reduce(0) { $0 + $1.widthKeV } }
 }
 
 /// Direction of detector rotation.

@@ -94,20 +94,52 @@ public enum StudyPreparation {
     }
 
     /// The reconstruction grid for projections of `columns`×`rows` pixels of `pixel` mm: `columns`² × `rows`
-    /// voxels of `pixel` mm, axis aligned (+x, +y, +z). Its placement in patient coordinates comes from the first
-    /// Detector Information item's Image Position (Patient), which GE (and Scinti's writer) use for the centre of
-    /// the first voxel of this grid; otherwise the grid is centred on the isocentre (0, 0, 0) and that is said.
+    /// voxels of `pixel` mm, axis aligned (+x, +y, +z, slice 0 the most inferior). Its placement comes from the first
+    /// Detector Information item: Image Position (Patient) gives x and y of the first voxel's centre and z of the first
+    /// projection row (GE's convention, which Scinti's writer follows; PyTomography reads it the same way), and the
+    /// column direction of Image Orientation (Patient) tells whether rows run head to feet. Without them the grid is
+    /// centred on the isocentre (0, 0, 0) and that is said.
     public static func reconGrid(_ acq: NMAcquisition) -> (size: GridSize, geometry: ImageGeometry, note: String) {
         let n = acq.columns, nz = acq.rows
         let d = acq.pixelSpacing.first ?? 1
         let size = GridSize(x: n, y: n, z: nz)
-        if let ipp = acq.detectors.first?.imagePosition {
-            return (size, .axisAligned(origin: ipp, spacing: Vector3(d, d, d)),
-                    "grid placed by Detector Information Image Position (Patient) \(ipp) as the first voxel's centre")
+        if let det = acq.detectors.first, let ipp = det.imagePosition {
+            let down = (det.columnDirection?.z ?? -1) < 0
+            let zBottom = down ? ipp.z - Double(nz - 1) * d : ipp.z
+            return (size, .axisAligned(origin: Vector3(ipp.x, ipp.y, zBottom), spacing: Vector3(d, d, d)),
+                    "grid placed by Detector Information Image Position (Patient) \(ipp): first voxel x, y and the z of projection row 0 (rows run \(down ? "head to feet" : "feet to head"))")
         }
         let half = Vector3(Double(n - 1) / 2 * d, Double(n - 1) / 2 * d, Double(nz - 1) / 2 * d)
         return (size, .axisAligned(origin: .zero - half, spacing: Vector3(d, d, d)),
                 "no Image Position (Patient) in the Detector Information Sequence: grid centred on the isocentre (0, 0, 0)")
+    }
+
+    /// Gantry angles in Scinti's convention (docs/spect-geometry.md) for every frame of a projection set. The start
+    /// view's angle is taken from the detector's Image Orientation (Patient): its row direction is the column axis
+    /// t(θ) = (cos θ, sin θ, 0), which fixes θ whatever the vendor's zero of Start Angle (GE's 0° is our 180°).
+    /// Later views follow the Rotation Direction (CW: θ increases). Without Image Orientation, Start Angle is used
+    /// as it stands and a note says so.
+    public static func gantryAngles(_ acq: NMAcquisition, frames: [FrameIndex]) throws(WorkflowError) -> (angles: [Double], note: String) {
+        var offsets: [Int: Double] = [:]
+        var notes: [String] = []
+        for (k, det) in acq.detectors.enumerated() {
+            let number = k + 1
+            let start = det.startAngle ?? acq.rotations.first?.startAngle ?? 0
+            if let t = det.rowDirection, abs(t.z) < 0.1, t.x * t.x + t.y * t.y > 0.5 {
+                let theta = atan2(t.y, t.x) * 180 / .pi
+                offsets[number] = theta - start
+                notes.append(String(format: "detector %d: start %.2f° (Image Orientation) for Start Angle %.2f°", number, Rotation.normalize(theta), start))
+            } else {
+                offsets[number] = 0
+                notes.append("detector \(number): no usable Image Orientation (Patient); Start Angle \(start)° used as the gantry angle (0° anterior, clockwise from the feet)")
+            }
+        }
+        var angles: [Double] = []
+        for f in frames {
+            guard let a = f.gantryAngle else { throw WorkflowError("frame \(f.frame) has no gantry angle (Rotation/Detector Information incomplete)") }
+            angles.append(Rotation.normalize(a + (offsets[f.detector ?? 1] ?? 0)))
+        }
+        return (angles, notes.joined(separator: "; "))
     }
 
     /// Linear attenuation (1/mm) on a grid from a CT in HU: resampled through patient coordinates, then the bilinear
