@@ -244,7 +244,9 @@ public enum ReconJob {
             var decayNote = "no decay correction (half-life unknown)"
             if let h = nuclide?.halfLifeSeconds {
                 let totalS = frameS * Double(geometry.views) / Double(max(1, acq.detectors.count))
-                decay = Decay.duringAcquisitionFactor(halfLifeSeconds: h, durationSeconds: totalS)
+                // Counts carry the mean of the decaying activity over the acquisition, f = (1 − e^(−λT))/(λT) times the
+                // activity at the start; Quantitation multiplies by its decay factor, so give it the correction 1/f.
+                decay = 1 / Decay.duringAcquisitionFactor(halfLifeSeconds: h, durationSeconds: totalS)
                 decayNote = "decay-corrected to the acquisition start (mean over \(Int(totalS)) s, \(nuclide!.name) T½ \(String(format: "%.4g", h / 3600)) h, \(nuclide!.dataSet.rawValue))"
             }
             let q = Quantitation(calibrationCPSPerMBq: cal, frameDurationS: frameS, voxelVolumeML: geometry.voxelVolumeML, decayFactor: decay)

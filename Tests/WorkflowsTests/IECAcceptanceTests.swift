@@ -1,0 +1,61 @@
+import Foundation
+import Imaging
+import Physics
+import Simulation
+import Testing
+@testable import Workflows
+
+/// Issue 3 acceptance on a simulated IEC phantom: simulated (Tc-99m, LEHR, 120 views; the physics forward model of the
+/// Simulation module, independent of the reconstruction), written as DICOM, reconstructed from those files.
+struct IECAcceptanceTests {
+    struct Run { var rr: PhantomAnalysis.Result; var noRR: PhantomAnalysis.Result }
+
+    /// 64² × 4.8 mm projections (the whole phantom fits), 2 heads × 60 views of 15 s, 30 kBq/mL, spheres 4:1.
+    func simulateAndReconstruct(scatter: Bool) throws -> Run {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scinti-iec-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let nuclide = try #require(Radionuclide.named("Tc-99m")), lehr = try #require(Collimator.named("LEHR"))
+        let phantom = Phantom.iec(sphereToBackground: 4, backgroundBqPerML: 30_000)
+        let camera = Camera(collimator: lehr, columns: 64, rows: 64, pixelSizeMM: 4.8,
+                            windows: WindowSetting.tripleEnergyWindows(photopeakKeV: 140.511, label: "Tc99m"),
+                            scatter: scatter ? ScatterModel() : .none)
+        let setup = SimulationSetup(phantom: phantom, nuclide: nuclide, camera: camera, voxelMM: 4.8, subsamples: 2, seed: 7)
+        let study = Simulator.spect(setup, protocol: SPECTProtocol(views: 120, heads: 2, secondsPerView: 15))
+        let written = try SimulationOutput.write(study, mode: "spect", setup: setup, out: dir, seconds: 0)
+        let cal = try #require(written.truth.windows.first { $0.name.hasSuffix("_PEAK") }).sensitivityCpsPerMBqInAir
+        func recon(_ psf: PSFChoice) throws -> PhantomAnalysis.Result {
+            var o = ReconJob.Options(projections: written.nmPath, out: dir + "/r_\(psf.rawValue).dcm")
+            o.ct = written.ctFolder; o.psf = psf; o.scatter = scatter ? .tew : .none; o.calibrationCpsPerMBq = cal
+            let out = try ReconJob.execute(o)
+            #expect(out.result.units == "Bq/ml")
+            let spheres = phantom.landmarks.compactMap { l in l.diameterMM.map { (name: l.name, centre: l.center, diameterMM: $0) } }
+            return PhantomAnalysis.iec(out.volume, spheres: spheres, sphereTrue: 120_000, backgroundTrue: 30_000)
+        }
+        return Run(rr: try recon(.auto), noRR: try recon(.none))
+    }
+
+    @Test func spheresBackgroundAndRecovery() throws {
+        let run = try simulateAndReconstruct(scatter: false)
+        // Every sphere within one voxel of its true position (patient coordinates).
+        for s in run.rr.spheres { #expect(s.offsetVoxels <= 1, "\(s.name): \(s.offsetVoxels) voxels") }
+        // Background concentration within 3 % of truth.
+        #expect(abs(run.rr.backgroundErrorPercent) < 3, "background \(run.rr.backgroundErrorPercent) %")
+        // Recovery rises with sphere size: each of the three largest above each of the three smallest.
+        let rc = run.rr.spheres.map(\.recovery)
+        #expect(rc[3...].min()! > rc[..<3].max()!, "RC \(rc)")
+        #expect(rc[5] > rc[0] && rc[4] > rc[1])
+        // Modelling the collimator response improves recovery of the spheres it can resolve (≥ 22 mm).
+        for k in 3..<6 { #expect(run.rr.spheres[k].recovery > run.noRR.spheres[k].recovery, "\(run.rr.spheres[k].name)") }
+    }
+
+    /// With scatter in the simulation and TEW in the reconstruction: positions and recovery as above; the background
+    /// bias of the TEW estimate is measured, not hidden (TEW over-estimates this model's scatter by ~10 %, which
+    /// lowers the background by ~3–4 %).
+    @Test func withScatterAndTEW() throws {
+        let run = try simulateAndReconstruct(scatter: true)
+        for s in run.rr.spheres { #expect(s.offsetVoxels <= 1, "\(s.name): \(s.offsetVoxels) voxels") }
+        #expect(abs(run.rr.backgroundErrorPercent) < 5, "background \(run.rr.backgroundErrorPercent) %")
+        let rc = run.rr.spheres.map(\.recovery)
+        #expect(rc[3...].min()! > rc[..<3].max()!, "RC \(rc)")
+    }
+}
