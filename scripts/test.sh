@@ -22,7 +22,12 @@ if [ -d "$CORPUS" ]; then
   "$PY" Tests/oracle/compare_pixels.py .build/debug/scinti "$CORPUS"
   echo "== oracle: convert read back by pydicom/dcmdump, checked by dciodvfy"
   "$PY" Tests/oracle/compare_convert.py .build/debug/scinti "$CORPUS"
-else
+fi
+
+echo "== simulated studies: dciodvfy, pydicom, independent numpy FBP"
+PATH="$(dirname "$PY"):$PATH" bash Tests/oracle/check_simulated.sh .build/debug/scinti
+
+if [ ! -d "$CORPUS" ]; then
   echo "== oracles skipped: $CORPUS not found (the shared corpus sits beside the repository)"
 fi
 
