@@ -16,22 +16,8 @@ public enum CTSeriesWriter {
         let g = volume.geometry
         guard g.isOrthonormal() else { throw DICOMError(.invalidValue, tag: .imageOrientationPatient, "CT slices need orthonormal axes") }
         guard k >= 0 && k < volume.size.z else { throw DICOMError(.invalidValue, tag: .instanceNumber, "slice \(k) outside 0..<\(volume.size.z)") }
-        var ds = Dataset()
-        ds.set(.specificCharacterSet, .CS, "ISO_IR 100")
-        ds.set(.sopClassUID, .UI, sopClassUID)
-        ds.set(.sopInstanceUID, .UI, sopInstanceUID)
         let date = acquisitionDate ?? study.studyDate, time = acquisitionTime ?? study.studyTime
-        ds.set(Tag(0x0008, 0x0012), .DA, date)
-        ds.set(Tag(0x0008, 0x0013), .TM, time)
-        study.apply(to: &ds)
-        ds.set(.modality, .CS, "CT")
-        ds.set(.seriesInstanceUID, .UI, series.seriesInstanceUID)
-        ds.set(Tag(0x0020, 0x0011), .IS, String(series.seriesNumber))
-        ds.set(.seriesDescription, .LO, series.seriesDescription)
-        ds.set(.seriesDate, .DA, series.seriesDate ?? date)
-        ds.set(.seriesTime, .TM, series.seriesTime ?? time)
-        if let b = series.bodyPartExamined { ds.set(Tag(0x0018, 0x0015), .CS, b) }
-        ds.set(Tag(0x0020, 0x0060), .CS, "")
+        var ds = series.header(sopClassUID: sopClassUID, sopInstanceUID: sopInstanceUID, modality: "CT", date: date, time: time, study: study)
         ds.set(Tag(0x0018, 0x5100), .CS, "HFS")
         // General Image / CT Image.
         ds.set(.imageType, .CS, strings: ["ORIGINAL", "PRIMARY", "AXIAL"])

@@ -70,6 +70,28 @@ public struct StudyAttributes: Sendable, Equatable {
 
 /// Series attributes of one written object.
 public struct SeriesAttributes: Sendable, Equatable {
+    /// SOP Common, General Study (from `study`) and General Series attributes shared by every object Scinti writes
+    /// (Instance Creation and Series date/time default to `date`/`time`; Laterality present and empty).
+    func header(sopClassUID: String, sopInstanceUID: String, modality: String, date: String, time: String,
+                study: StudyAttributes) -> Dataset {
+        var ds = Dataset()
+        ds.set(.specificCharacterSet, .CS, "ISO_IR 100")
+        ds.set(.sopClassUID, .UI, sopClassUID)
+        ds.set(.sopInstanceUID, .UI, sopInstanceUID)
+        ds.set(Tag(0x0008, 0x0012), .DA, date)
+        ds.set(Tag(0x0008, 0x0013), .TM, time)
+        study.apply(to: &ds)
+        ds.set(.modality, .CS, modality)
+        ds.set(.seriesInstanceUID, .UI, seriesInstanceUID)
+        ds.set(Tag(0x0020, 0x0011), .IS, String(seriesNumber))
+        ds.set(.seriesDescription, .LO, seriesDescription)
+        ds.set(.seriesDate, .DA, seriesDate ?? date)
+        ds.set(.seriesTime, .TM, seriesTime ?? time)
+        if let b = bodyPartExamined { ds.set(Tag(0x0018, 0x0015), .CS, b) }
+        ds.set(Tag(0x0020, 0x0060), .CS, "")
+        return ds
+    }
+
     public var seriesInstanceUID: String
     public var seriesNumber: Int
     public var seriesDescription: String
@@ -159,23 +181,9 @@ public enum NMWriter {
         for (k, f) in acq.frames.enumerated() where f.frame != k {
             throw DICOMError(.invalidValue, tag: .numberOfFrames, "frame \(k) carries index \(f.frame): frames must be in pixel-data order")
         }
-        var ds = Dataset()
-        ds.set(.specificCharacterSet, .CS, "ISO_IR 100")
-        ds.set(.sopClassUID, .UI, sopClassUID)
-        ds.set(.sopInstanceUID, .UI, options.sopInstanceUID)
         let date = acq.acquisitionDate ?? study.studyDate, time = acq.acquisitionTime ?? study.studyTime
-        ds.set(Tag(0x0008, 0x0012), .DA, date)
-        ds.set(Tag(0x0008, 0x0013), .TM, time)
-        study.apply(to: &ds)
-        // General Series.
-        ds.set(.modality, .CS, "NM")
-        ds.set(.seriesInstanceUID, .UI, series.seriesInstanceUID)
-        ds.set(Tag(0x0020, 0x0011), .IS, String(series.seriesNumber))
-        ds.set(.seriesDescription, .LO, series.seriesDescription)
-        ds.set(.seriesDate, .DA, series.seriesDate ?? date)
-        ds.set(.seriesTime, .TM, series.seriesTime ?? time)
-        if let b = series.bodyPartExamined { ds.set(Tag(0x0018, 0x0015), .CS, b) }
-        ds.set(Tag(0x0020, 0x0060), .CS, "")
+        var ds = series.header(sopClassUID: sopClassUID, sopInstanceUID: options.sopInstanceUID, modality: "NM",
+                               date: date, time: time, study: study)
         // NM/PET Patient Orientation: supine, head first.
         var orient = code("102538003", "SCT", "recumbent")
         orient.set(Tag(0x0054, 0x0412), sequence: [code("40199007", "SCT", "supine")])
