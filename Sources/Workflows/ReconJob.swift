@@ -39,6 +39,10 @@ public enum ReconJob {
         public var figures: String?
         /// Also write the attenuation map (1/mm) on the reconstruction grid as NIfTI.
         public var muMapOut: String?
+        /// Further beds of a multi-bed acquisition (each reconstructed like the first, then stitched along z).
+        public var moreBeds: [String] = []
+        /// Write the output files (false for the per-bed passes of a multi-bed job).
+        var writeFiles = true
         /// Creates options with the defaults above.
         public init(projections: String, out: String) { self.projections = projections; self.out = out }
     }
@@ -95,6 +99,10 @@ public enum ReconJob {
         public var muMap: Volume?
         /// The CT in HU as read, when one was given.
         public var ct: Volume?
+        /// What the output files are written from.
+        var source: Dataset
+        var description: String
+        var provenance: String
     }
 
     /// Runs the job. `progress(done, total)` reports sub-iterations.
@@ -104,6 +112,7 @@ public enum ReconJob {
 
     /// Runs the job and returns the images too.
     public static func execute(_ o: Options, progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> Output {
+        if !o.moreBeds.isEmpty { return try executeBeds(o, progress: progress) }
         let t0 = Date()
         var warnings: [String] = []
         let file = try DICOMFile.read(path: o.projections)
@@ -260,16 +269,9 @@ public enum ReconJob {
 
         let description = "\(o.algorithm.rawValue.uppercased()) \(o.iterations)i\(o.subsets)s" + (attenuation != nil ? " AC" : "") + (scatter != nil ? " SC" : "") + (collimator != nil ? " RR" : "") + " \(units)"
         let provenance = "Scinti \(description). Window \(choice.peak.number) (\(choice.reason)); scatter: \(scatterNote); attenuation: \(attenuationNote); response: \(psfNote); \(calibrationNote); \(grid.note); \(angleNote)."
-        try ReconTomo.write(volume, info: ReconTomoInfo(source: file.dataset, frameOfReferenceUID: frameOfReference, seriesDescription: description,
-                                                       unitsCode: units == "Bq/ml" ? "Bq/ml" : "{counts}", unitsMeaning: units == "Bq/ml" ? "becquerels per milliliter" : "counts",
-                                                       provenance: provenance, energyWindow: choice.peak.number), to: o.out)
-        if let n = o.nifti { try AtomicFile.write(VolumeExport.nifti(volume, description: description), to: n) }
-        if let f = o.figures { try Figures.write(emission: volume, ct: ctVolume, to: f) }
-        if let m = o.muMapOut, let mu = muVolume { try AtomicFile.write(VolumeExport.nifti(mu, description: "mu 1/mm"), to: m) }
-        if let h = o.interfile {
-            let data = (h as NSString).deletingPathExtension + ".v"
-            try AtomicFile.write(VolumeExport.raw(volume), to: data)
-            try AtomicFile.write(Array(VolumeExport.interfileHeader(volume, dataFile: (data as NSString).lastPathComponent, units: units).utf8), to: h)
+        if o.writeFiles {
+            try writeOutputs(volume, o: o, source: file.dataset, description: description, provenance: provenance,
+                             window: choice.peak.number, ct: ctVolume, mu: muVolume)
         }
         let result = Result(output: o.out, nifti: o.nifti, interfile: o.interfile, algorithm: o.algorithm.rawValue, iterations: o.iterations,
                       subsets: o.algorithm == .mlem || o.algorithm == .fbp ? 1 : o.subsets, window: choice.peak.number,
@@ -279,7 +281,53 @@ public enum ReconJob {
                       frameOfReferenceUID: frameOfReference, units: units, calibration: calibrationNote,
                       projectionCounts: measured.sum, maxValue: Double(volume.voxels.max() ?? 0),
                       seconds: Date().timeIntervalSince(t0), warnings: warnings)
-        return Output(result: result, volume: volume, muMap: muVolume, ct: ctVolume)
+        return Output(result: result, volume: volume, muMap: muVolume, ct: ctVolume, source: file.dataset,
+                      description: description, provenance: provenance)
+    }
+
+    /// Writes NM RECON TOMO and the optional NIfTI, Interfile, figures and μ map.
+    static func writeOutputs(_ volume: Volume, o: Options, source: Dataset, description: String, provenance: String,
+                             window: Int, ct: Volume?, mu: Volume?) throws {
+        let bq = volume.units == "Bq/ml"
+        try ReconTomo.write(volume, info: ReconTomoInfo(source: source, frameOfReferenceUID: volume.frameOfReferenceUID, seriesDescription: description,
+                                                       unitsCode: bq ? "Bq/ml" : "{counts}", unitsMeaning: bq ? "becquerels per milliliter" : "counts",
+                                                       provenance: provenance, energyWindow: window), to: o.out)
+        if let n = o.nifti { try AtomicFile.write(VolumeExport.nifti(volume, description: description), to: n) }
+        if let f = o.figures { try Figures.write(emission: volume, ct: ct, to: f) }
+        if let m = o.muMapOut, let mu { try AtomicFile.write(VolumeExport.nifti(mu, description: "mu 1/mm"), to: m) }
+        if let h = o.interfile {
+            let data = (h as NSString).deletingPathExtension + ".v"
+            try AtomicFile.write(VolumeExport.raw(volume), to: data)
+            try AtomicFile.write(Array(VolumeExport.interfileHeader(volume, dataFile: (data as NSString).lastPathComponent, units: volume.units).utf8), to: h)
+        }
+    }
+
+    /// Multi-bed: every bed reconstructed on its own grid with the same settings, then stitched along z.
+    static func executeBeds(_ o: Options, progress: (@Sendable (Int, Int) -> Void)?) throws -> Output {
+        let t0 = Date()
+        var outputs: [Output] = []
+        for bed in [o.projections] + o.moreBeds {
+            var b = o
+            b.projections = bed; b.moreBeds = []; b.writeFiles = false
+            outputs.append(try execute(b, progress: progress))
+        }
+        let (stitched, note) = try Stitching.stitch(outputs.map(\.volume))
+        let mu = try? Stitching.stitch(outputs.compactMap(\.muMap)).volume
+        let first = outputs[0]
+        var result = first.result
+        result.grid = [stitched.size.x, stitched.size.y, stitched.size.z]
+        result.placement = "\(outputs.count) beds stitched: \(note)"
+        result.projectionCounts = outputs.reduce(0) { $0 + $1.result.projectionCounts }
+        result.maxValue = Double(stitched.voxels.max() ?? 0)
+        result.warnings = outputs.flatMap(\.result.warnings)
+        result.seconds = Date().timeIntervalSince(t0)
+        let provenance = first.provenance + " Multi-bed: " + note + "."
+        if o.writeFiles {
+            try writeOutputs(stitched, o: o, source: first.source, description: first.description + " \(outputs.count) beds",
+                             provenance: provenance, window: first.result.window, ct: first.ct, mu: mu)
+        }
+        return Output(result: result, volume: stitched, muMap: mu, ct: first.ct, source: first.source,
+                      description: first.description, provenance: provenance)
     }
 
     /// 5×5 binomial smoothing of each view (the usual smoothing of window-based scatter estimates).

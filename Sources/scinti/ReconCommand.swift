@@ -8,7 +8,7 @@ struct ReconCommand: ParsableCommand {
         commandName: "recon",
         abstract: "Reconstruct SPECT projections (OSEM/MLEM/BSREM/FBP with CT attenuation, scatter and collimator response).")
 
-    @Argument(help: "NM TOMO projections (DICOM).") var projections: String
+    @Argument(help: "NM TOMO projections (DICOM); several files are the beds of one acquisition, reconstructed alike and stitched along z.") var projections: [String]
     @Option(help: "CT series folder for attenuation correction and fusion.") var ct: String?
     @Option(help: "osem | mlem | bsrem | fbp") var algorithm: ReconAlgorithmName = .osem
     @Option(help: "Iterations.") var iterations: Int = 4
@@ -30,7 +30,8 @@ struct ReconCommand: ParsableCommand {
     @Flag(help: "No progress bar.") var quiet = false
 
     func run() throws {
-        var options = ReconJob.Options(projections: projections, out: out)
+        var options = ReconJob.Options(projections: projections[0], out: out)
+        options.moreBeds = Array(projections.dropFirst())
         options.ct = ct; options.algorithm = algorithm; options.iterations = iterations; options.subsets = subsets
         options.attenuation = attenuation; options.psf = psf; options.scatter = scatter; options.window = window
         options.calibrationCpsPerMBq = calibration; options.postFilterFWHMmm = postFilter; options.beta = beta
