@@ -31,6 +31,11 @@ if [ ! -d "$CORPUS" ]; then
   echo "== oracles skipped: $CORPUS not found (the shared corpus sits beside the repository)"
 fi
 
-echo "== fuzz"
+echo "== PACS against real peers (DCMTK, Orthanc in a private network namespace) and faults"
+SCINTI_BIN="$PWD/.build/debug/scinti" CORPUS="$CORPUS" bash scripts/test-pacs.sh
+
+echo "== fuzz: DICOM parser"
 scripts/fuzz.sh "${FUZZ_SECONDS:-120}"
+echo "== fuzz: PDU decoder"
+scripts/fuzz-pdu.sh "${FUZZ_SECONDS:-120}"
 echo "== all tests passed"

@@ -1,0 +1,347 @@
+import Archive
+import ArgumentParser
+import DICOM
+import DICOMNetwork
+import Dispatch
+import Foundation
+import Synchronization
+
+/// `scinti pacs`: DICOM networking as SCU (echo, send, find, move, get) and SCP (listen).
+struct PacsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pacs",
+        abstract: "DICOM networking: C-ECHO, C-STORE, C-FIND, C-MOVE, C-GET as SCU; a storage/query/retrieve SCP over a durable archive.",
+        subcommands: [PacsEcho.self, PacsSend.self, PacsFind.self, PacsMove.self, PacsGet.self, PacsListen.self])
+}
+
+/// Connection options shared by the SCU commands.
+struct PeerOptions: ParsableArguments {
+    @Option(help: "Peer host.") var host = "127.0.0.1"
+    @Option(help: "Peer port.") var port = 104
+    @Option(help: "Our AE title (calling).") var aet = "SCINTI"
+    @Option(name: .customLong("called-aet"), help: "The peer's AE title (called).") var calledAET = "ANY-SCP"
+    @Option(help: "Maximum PDU length we receive.") var maxPdu = 262_144
+    @Option(help: "Idle timeout, seconds.") var timeout = 60
+    @Flag(help: "Debug log lines (each DIMSE message).") var verbose = false
+
+    func parameters() -> AssociationParameters {
+        Log.setLevel(verbose ? 2 : 0)
+        var p = AssociationParameters(host: host, port: port, callingAE: aet, calledAE: calledAET)
+        p.options.maxPDULength = maxPdu
+        p.options.idleTimeout = .seconds(Int64(timeout))
+        return p
+    }
+}
+
+/// Query keys shared by find, move and get.
+struct QueryOptions: ParsableArguments {
+    @Option(help: "Query/retrieve level: PATIENT, STUDY, SERIES or IMAGE.") var level = "STUDY"
+    @Option(help: "Information model: study or patient (root).") var model = "study"
+    @Option(name: .short, help: "Key Keyword=value or GGGG,EEEE=value (repeatable; empty value: return key).") var k: [String] = []
+
+    func identifier() throws -> Dataset {
+        var ds = Dataset()
+        ds.set(Tag(0x0008, 0x0052), .CS, level.uppercased())
+        for kv in k {
+            let parts = kv.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+            let name = parts[0], value = parts.count > 1 ? parts[1] : ""
+            let tag: Tag?
+            if name.count == 9, name.dropFirst(4).first == "," { tag = Tag(hex: name.replacingOccurrences(of: ",", with: "")) }
+            else { tag = DataDictionary.tag(forKeyword: name) }
+            guard let tag, let vr = DataDictionary.entry(for: tag)?.vrs.first else { throw ValidationError("unknown key \(name)") }
+            if vr == .SQ { ds.set(tag, sequence: []); continue }
+            ds.set(tag, vr, value)
+        }
+        return ds
+    }
+
+    func sopClass(_ op: String) throws -> String {
+        let patient = model.lowercased().hasPrefix("p")
+        switch op {
+        case "find": return patient ? NetworkUID.patientRootFind : NetworkUID.studyRootFind
+        case "move": return patient ? NetworkUID.patientRootMove : NetworkUID.studyRootMove
+        default: return patient ? NetworkUID.patientRootGet : NetworkUID.studyRootGet
+        }
+    }
+}
+
+func statusText(_ s: UInt16?) -> String {
+    guard let s else { return "no status" }
+    return "\(Status.category(s)) (0x\(String(format: "%04X", s)))"
+}
+
+struct PacsEcho: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "echo", abstract: "C-ECHO (verification).")
+    @OptionGroup var peer: PeerOptions
+    func run() async throws {
+        var p = peer.parameters()
+        p.contexts = [(NetworkUID.verification, uncompressedSyntaxes)]
+        do {
+            let status = try await Association.withAssociation(p) { try await $0.echo() }
+            emit("echo \(peer.calledAET)@\(peer.host):\(peer.port): \(statusText(status))\n")
+            if status != Status.success { throw ExitCode(1) }
+        } catch let e as ExitCode { throw e } catch { throw fail("\(error)") }
+    }
+}
+
+/// Files under the given paths (folders recursively), sorted.
+func collectFiles(_ paths: [String]) -> [String] {
+    var out: [String] = []
+    for p in paths {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: p, isDirectory: &isDir) else { warn("\(p): not found"); continue }
+        if !isDir.boolValue { out.append(p); continue }
+        let e = FileManager.default.enumerator(atPath: p)
+        var files: [String] = []
+        while let f = e?.nextObject() as? String {
+            var d: ObjCBool = false
+            let full = p + "/" + f
+            if FileManager.default.fileExists(atPath: full, isDirectory: &d), !d.boolValue, !f.hasPrefix(".") { files.append(full) }
+        }
+        out += files.sorted()
+    }
+    return out
+}
+
+struct PacsSend: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "send", abstract: "C-STORE files and folders (compressed files are sent as they are when the peer accepts their syntax).")
+    @OptionGroup var peer: PeerOptions
+    @Argument(help: "Files or folders.") var paths: [String]
+    func run() async throws {
+        var files: [PreparedFile] = []
+        for path in collectFiles(paths) {
+            do { files.append(try PreparedFile.inspect(path)) } catch { warn("skipping \(path): \(error)") }
+        }
+        guard !files.isEmpty else { throw fail("no DICOM files to send") }
+        let summary = try await sendFiles(files, peer: peer)
+        emit("sent \(summary.ok) of \(files.count) (\(summary.warnings) with warnings, \(summary.failed) failed) in \(String(format: "%.2f", summary.seconds)) s\n")
+        if summary.failed > 0 { throw ExitCode(1) }
+    }
+}
+
+struct SendSummary: Sendable { var ok = 0, warnings = 0, failed = 0; var seconds = 0.0 }
+
+/// Sends files over one association (a new one every 127 presentation contexts' worth of SOP classes).
+func sendFiles(_ files: [PreparedFile], peer: PeerOptions) async throws -> SendSummary {
+    let start = DispatchTime.now().uptimeNanoseconds
+    var s = SendSummary()
+    var p = peer.parameters()
+    p.contexts = proposals(for: files)
+    do {
+        s = try await Association.withAssociation(p) { a in
+            var s = SendSummary()
+            for f in files {
+                do {
+                    let rsp = try await a.store(f)
+                    switch Status.category(rsp.status ?? 0xFFFF) {
+                    case "success": s.ok += 1
+                    case "warning": s.ok += 1; s.warnings += 1
+                    default: s.failed += 1; warn("\(f.path): \(statusText(rsp.status)) \(rsp.errorComment ?? "")")
+                    }
+                } catch let e as NetworkError {
+                    if case .noPresentationContext = e { s.failed += 1; warn("\(f.path): \(e)") } else { throw e }
+                }
+            }
+            return s
+        }
+    } catch { throw fail("\(error)") }
+    s.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    return s
+}
+
+struct PacsFind: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "find", abstract: "C-FIND; prints each match (--json: DICOM JSON array).")
+    @OptionGroup var peer: PeerOptions
+    @OptionGroup var query: QueryOptions
+    @Flag(help: "Print the matches as a DICOM JSON array.") var json = false
+    @Option(help: "Send C-CANCEL after this many matches.") var cancelAfter: Int?
+    func run() async throws {
+        var p = peer.parameters()
+        let model = try query.sopClass("find")
+        p.contexts = [(model, uncompressedSyntaxes)]
+        let id = try query.identifier()
+        let cancelAfter = self.cancelAfter
+        do {
+            let (rsp, matches) = try await Association.withAssociation(p) { a in
+                var matches: [Dataset] = []
+                let rsp = try await a.find(model: model, identifier: id) { ds in
+                    matches.append(ds)
+                    return cancelAfter.map { matches.count < $0 } ?? true
+                }
+                return (rsp, matches)
+            }
+            if json {
+                emit("[" + matches.map { DICOMJSON.encode($0) }.joined(separator: ",\n") + "]\n")
+            } else {
+                for (i, m) in matches.enumerated() {
+                    emit("# match \(i + 1)\n")
+                    for e in m {
+                        let name = DataDictionary.keyword(for: e.tag) ?? e.tag.description
+                        let value = e.items != nil ? "(\(e.items!.count) item(s))" : e.strings(m.characterSet).joined(separator: "\\")
+                        emit("\(name)=\(value)\n")
+                    }
+                }
+                emit("\(matches.count) match(es); final status \(statusText(rsp.status))\n")
+            }
+            if let s = rsp.status, Status.category(s) == "failure" { throw ExitCode(1) }
+        } catch let e as ExitCode { throw e } catch { throw fail("\(error)") }
+    }
+}
+
+struct PacsMove: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "move", abstract: "C-MOVE the matches to --destination.")
+    @OptionGroup var peer: PeerOptions
+    @OptionGroup var query: QueryOptions
+    @Option(help: "Move destination AE title.") var destination: String
+    func run() async throws {
+        var p = peer.parameters()
+        let model = try query.sopClass("move")
+        p.contexts = [(model, uncompressedSyntaxes)]
+        let id = try query.identifier()
+        let dest = destination
+        do {
+            let rsp = try await Association.withAssociation(p) { try await $0.move(model: model, identifier: id, destination: dest) }
+            emit("move to \(dest): \(statusText(rsp.status)); completed \(rsp.completed ?? 0), failed \(rsp.failed ?? 0), warning \(rsp.warning ?? 0)\n")
+            if let s = rsp.status, s != Status.success { throw ExitCode(1) }
+        } catch let e as ExitCode { throw e } catch { throw fail("\(error)") }
+    }
+}
+
+struct PacsGet: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "get", abstract: "C-GET the matches into --out.")
+    @OptionGroup var peer: PeerOptions
+    @OptionGroup var query: QueryOptions
+    @Option(help: "Folder for the received files (<SOPInstanceUID>.dcm).") var out: String
+    func run() async throws {
+        var p = peer.parameters()
+        let model = try query.sopClass("get")
+        p.contexts = [(model, uncompressedSyntaxes)]
+        let compressed = storageSyntaxes.filter { !uncompressedSyntaxes.contains($0) }
+        for sop in commonStorageSOPClasses.prefix(60) { p.contexts.append((sop, uncompressedSyntaxes + compressed)) }
+        p.roles = commonStorageSOPClasses.prefix(60).map { RoleSelection(sopClass: $0, scuRole: false, scpRole: true) }
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let id = try query.identifier()
+        let dir = out
+        do {
+            let rsp = try await Association.withAssociation(p) { a in
+                try await a.get(model: model, identifier: id, storage: { req in try DirectoryIncoming(directory: dir, request: req) })
+            }
+            emit("get into \(dir): \(statusText(rsp.status)); completed \(rsp.completed ?? 0), failed \(rsp.failed ?? 0), warning \(rsp.warning ?? 0)\n")
+            if let s = rsp.status, s != Status.success { throw ExitCode(1) }
+        } catch let e as ExitCode { throw e } catch { throw fail("\(error)") }
+    }
+}
+
+struct PacsListen: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "listen", abstract: "Storage, query/retrieve and verification SCP over a durable archive; SIGTERM/SIGINT stop it gracefully.")
+    @Option(help: "Port.") var port: Int?
+    @Option(help: "Our AE title.") var aet: String?
+    @Option(help: "Archive folder.") var storage: String?
+    @Option(help: "JSON configuration file (aeTitle, port, storage, allowedPeers [{aet, host}], moveDestinations [{aet, host, port}], idleTimeoutSeconds, artimTimeoutSeconds, maxPDULength, maxAssociations).") var config: String?
+    @Flag(help: "Debug log lines.") var verbose = false
+    @Flag(help: "Open the archive (crash recovery), check its integrity (every indexed file present, complete and parseable; no unindexed or temporary files), print the report and exit (status 1 when inconsistent).") var verifyOnly = false
+
+    func run() async throws {
+        var c: ServerConfiguration
+        do { c = try config.map(ServerConfiguration.load(path:)) ?? ServerConfiguration(aeTitle: "SCINTI", port: 11112) } catch {
+            throw fail("\(config ?? ""): \(error)")
+        }
+        if let port { c.port = port }
+        if let aet { c.aeTitle = aet }
+        if let storage { c.storage = storage }
+        guard let dir = c.storage else { throw fail("--storage (or \"storage\" in the configuration) is required") }
+        Log.setLevel(verbose ? 2 : 1)
+        let archive: Archive
+        do { archive = try Archive(directory: dir) } catch { throw fail("\(dir): \(error)") }
+        if verifyOnly {
+            let report: Archive.IntegrityReport
+            do { report = try archive.verify() } catch { throw fail("\(dir): \(error)") }
+            emit("archive \(dir): \(report)\n")
+            if !report.isConsistent { throw ExitCode(1) }
+            return
+        }
+        let server = DICOMServer(configuration: c, storage: ArchiveStorage(archive: archive), queryRetrieve: ArchiveQueryRetrieve(archive: archive))
+        // SIGTERM/SIGINT set a flag (async-signal-safe); a task notices it and stops accepting associations.
+        signal(SIGTERM) { _ in pacsStopRequested.store(true, ordering: .relaxed) }
+        signal(SIGINT) { _ in pacsStopRequested.store(true, ordering: .relaxed) }
+        let watcher = Task {
+            while !pacsStopRequested.load(ordering: .relaxed) && !Task.isCancelled { try? await Task.sleep(for: .milliseconds(200)) }
+            Log.info("stop requested: no new associations; finishing open ones")
+            server.shutdown()
+        }
+        do { try await server.run() } catch { watcher.cancel(); throw fail("\(error)") }
+        watcher.cancel()
+        Log.info("stopped")
+    }
+}
+
+/// Set by the SIGTERM/SIGINT handler of `scinti pacs listen`.
+let pacsStopRequested = Atomic<Bool>(false)
+
+// MARK: - Glue between the archive and the network services
+
+/// Storage over the archive. Duplicate policy: the first copy is kept and the duplicate is acknowledged with
+/// Success (so a sender retrying after a lost acknowledgement succeeds), with a log line.
+struct ArchiveStorage: StorageService {
+    let archive: Archive
+    func beginStore(_ r: StoreRequest) throws -> any IncomingObject {
+        ArchiveIncoming(try archive.beginStore(sopClassUID: r.sopClassUID, sopInstanceUID: r.sopInstanceUID, transferSyntaxUID: r.transferSyntax, sourceAE: r.callingAE))
+    }
+}
+
+final class ArchiveIncoming: IncomingObject, @unchecked Sendable {
+    let file: IncomingFile
+    init(_ f: IncomingFile) { file = f }
+    func append(_ bytes: UnsafeRawBufferPointer) throws { try file.append(bytes) }
+    func commit() throws -> StoreOutcome {
+        switch try file.commit() {
+        case .stored: return StoreOutcome(status: Status.success)
+        case .duplicate(let path):
+            Log.warning("duplicate SOP Instance UID \(file.sopInstanceUID): first copy kept (\(path))")
+            return StoreOutcome(status: Status.success, comment: "duplicate; first copy kept")
+        case .rejected(let why): return StoreOutcome(status: Status.unableToProcess, comment: why)
+        }
+    }
+    func discard() { file.discard() }
+}
+
+struct ArchiveQueryRetrieve: QueryRetrieveService {
+    let archive: Archive
+    func find(model: QueryModel, identifier: Dataset) throws -> [Dataset] {
+        do { return try archive.find(identifier: identifier, studyRoot: model == .studyRoot) } catch let e as QueryFailure { throw QueryError(status: e.status, e.message) }
+    }
+    func locate(model: QueryModel, identifier: Dataset) throws -> [String] {
+        do { return try archive.locate(identifier: identifier, studyRoot: model == .studyRoot) } catch let e as QueryFailure { throw QueryError(status: e.status, e.message) }
+    }
+}
+
+/// Writes a received object to `<dir>/<SOPInstanceUID>.dcm` (temporary file, fsync, rename).
+final class DirectoryIncoming: IncomingObject, @unchecked Sendable {
+    let fd: Int32
+    let tmp: String
+    let final: String
+    init(directory: String, request r: StoreRequest) throws {
+        let safe = r.sopInstanceUID.allSatisfy { $0.isNumber || $0 == "." } && !r.sopInstanceUID.isEmpty ? r.sopInstanceUID : UIDGenerator.newUID()
+        final = directory + "/" + safe + ".dcm"
+        tmp = directory + "/." + safe + ".part"
+        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { throw ArchiveError("cannot create \(tmp)") }
+        try Part10Header.bytes(sopClassUID: r.sopClassUID, sopInstanceUID: r.sopInstanceUID, transferSyntaxUID: r.transferSyntax, sourceAE: r.callingAE)
+            .withUnsafeBytes { try append($0) }
+    }
+    func append(_ bytes: UnsafeRawBufferPointer) throws {
+        var done = 0
+        while done < bytes.count {
+            let n = write(fd, bytes.baseAddress! + done, bytes.count - done)
+            if n < 0 { if errno == EINTR { continue }; throw ArchiveError("\(tmp): write failed") }
+            done += n
+        }
+    }
+    func commit() throws -> StoreOutcome {
+        guard fsync(fd) == 0 else { close(fd); unlink(tmp); return StoreOutcome(status: Status.outOfResources, comment: "fsync failed") }
+        close(fd)
+        guard rename(tmp, final) == 0 else { unlink(tmp); return StoreOutcome(status: Status.outOfResources, comment: "rename failed") }
+        return StoreOutcome(status: Status.success)
+    }
+    func discard() { close(fd); unlink(tmp) }
+}

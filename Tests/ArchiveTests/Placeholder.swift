@@ -1,4 +1,0 @@
-import Testing
-@testable import Archive
-
-@Test func moduleLinks() { #expect(Bool(true)) }

@@ -1,4 +1,0 @@
-import Testing
-@testable import DICOMNetwork
-
-@Test func moduleLinks() { #expect(Bool(true)) }
