@@ -1,4 +1,0 @@
-import DICOM
-import GRDB
-/// Archive: durable storage and the study index.
-public enum ArchiveModule {}

@@ -1,3 +1,0 @@
-// DICOMImaging: the edge adapter from DICOM data sets to Imaging domain types.
-import DICOM
-import Imaging
