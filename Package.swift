@@ -68,7 +68,7 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
         // Durable storage and the patient/study/series/instance index (SQLite through GRDB).
-        .target(name: "Archive", dependencies: ["DICOM", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Archive", dependencies: ["DICOM", "DICOMNetwork", .product(name: "GRDB", package: "GRDB.swift")]),
         .executableTarget(name: "scinti", dependencies: [
             "DICOM", "Imaging", "DICOMImaging", "Physics", "Simulation", "Reconstruction", "DICOMNetwork", "Archive", "Rendering", "Workflows",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -280,41 +280,6 @@ let pacsStopRequested = Atomic<Bool>(false)
 
 // MARK: - Glue between the archive and the network services
 
-/// Storage over the archive. Duplicate policy: the first copy is kept and the duplicate is acknowledged with
-/// Success (so a sender retrying after a lost acknowledgement succeeds), with a log line.
-struct ArchiveStorage: StorageService {
-    let archive: Archive
-    func beginStore(_ r: StoreRequest) throws -> any IncomingObject {
-        ArchiveIncoming(try archive.beginStore(sopClassUID: r.sopClassUID, sopInstanceUID: r.sopInstanceUID, transferSyntaxUID: r.transferSyntax, sourceAE: r.callingAE))
-    }
-}
-
-final class ArchiveIncoming: IncomingObject, @unchecked Sendable {
-    let file: IncomingFile
-    init(_ f: IncomingFile) { file = f }
-    func append(_ bytes: UnsafeRawBufferPointer) throws { try file.append(bytes) }
-    func commit() throws -> StoreOutcome {
-        switch try file.commit() {
-        case .stored: return StoreOutcome(status: Status.success)
-        case .duplicate(let path):
-            Log.warning("duplicate SOP Instance UID \(file.sopInstanceUID): first copy kept (\(path))")
-            return StoreOutcome(status: Status.success, comment: "duplicate; first copy kept")
-        case .rejected(let why): return StoreOutcome(status: Status.unableToProcess, comment: why)
-        }
-    }
-    func discard() { file.discard() }
-}
-
-struct ArchiveQueryRetrieve: QueryRetrieveService {
-    let archive: Archive
-    func find(model: QueryModel, identifier: Dataset) throws -> [Dataset] {
-        do { return try archive.find(identifier: identifier, studyRoot: model == .studyRoot) } catch let e as QueryFailure { throw QueryError(status: e.status, e.message) }
-    }
-    func locate(model: QueryModel, identifier: Dataset) throws -> [String] {
-        do { return try archive.locate(identifier: identifier, studyRoot: model == .studyRoot) } catch let e as QueryFailure { throw QueryError(status: e.status, e.message) }
-    }
-}
-
 /// Writes a received object to `<dir>/<SOPInstanceUID>.dcm` (temporary file, fsync, rename).
 final class DirectoryIncoming: IncomingObject, @unchecked Sendable {
     let fd: Int32

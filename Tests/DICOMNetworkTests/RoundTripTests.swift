@@ -104,7 +104,7 @@ import Testing
         let getRsp = try await Association.withAssociation(g) { a in
             var q = Dataset(); q.set(Tag(0x0008, 0x0052), .CS, "STUDY"); q.set(.studyInstanceUID, .UI, "1.2.826.0.1.1")
             return try await a.get(model: NetworkUID.studyRootGet, identifier: q) { req in
-                try TestIncoming(outArchive.beginStore(sopClassUID: req.sopClassUID, sopInstanceUID: req.sopInstanceUID,
+                try ArchiveIncoming(outArchive.beginStore(sopClassUID: req.sopClassUID, sopInstanceUID: req.sopInstanceUID,
                                                                     transferSyntaxUID: req.transferSyntax, sourceAE: nil))
             }
         }

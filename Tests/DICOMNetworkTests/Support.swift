@@ -3,38 +3,6 @@ import DICOM
 import Foundation
 @testable import DICOMNetwork
 
-// Test glue between Archive and the network services (the same as the CLI's, which tests cannot import).
-
-struct TestStorage: StorageService {
-    let archive: Archive
-    func beginStore(_ r: StoreRequest) throws -> any IncomingObject {
-        TestIncoming(try archive.beginStore(sopClassUID: r.sopClassUID, sopInstanceUID: r.sopInstanceUID, transferSyntaxUID: r.transferSyntax, sourceAE: r.callingAE))
-    }
-}
-
-final class TestIncoming: IncomingObject, @unchecked Sendable {
-    let file: IncomingFile
-    init(_ f: IncomingFile) { file = f }
-    func append(_ bytes: UnsafeRawBufferPointer) throws { try file.append(bytes) }
-    func commit() throws -> StoreOutcome {
-        switch try file.commit() {
-        case .stored, .duplicate: StoreOutcome(status: Status.success)
-        case .rejected(let m): StoreOutcome(status: Status.unableToProcess, comment: m)
-        }
-    }
-    func discard() { file.discard() }
-}
-
-struct TestQR: QueryRetrieveService {
-    let archive: Archive
-    func find(model: QueryModel, identifier: Dataset) throws -> [Dataset] {
-        do { return try archive.find(identifier: identifier, studyRoot: model == .studyRoot) } catch let e as QueryFailure { throw QueryError(status: e.status, e.message) }
-    }
-    func locate(model: QueryModel, identifier: Dataset) throws -> [String] {
-        try archive.locate(identifier: identifier, studyRoot: model == .studyRoot)
-    }
-}
-
 func tempDir(_ name: String) -> String {
     let d = NSTemporaryDirectory() + "scinti-net-\(name)-\(UInt32.random(in: 0...UInt32.max))"
     try? FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
@@ -78,7 +46,7 @@ func withServer<R: Sendable>(aet: String = "TESTSCP", allowed: [AllowedPeer]? = 
     var c = ServerConfiguration(aeTitle: aet, port: 0, storage: dir, allowedPeers: allowed, moveDestinations: moveDestinations)
     c.bindAddress = "127.0.0.1"
     c.idleTimeoutSeconds = idle
-    let server = DICOMServer(configuration: c, storage: TestStorage(archive: archive), queryRetrieve: TestQR(archive: archive))
+    let server = DICOMServer(configuration: c, storage: ArchiveStorage(archive: archive), queryRetrieve: ArchiveQueryRetrieve(archive: archive))
     let (stream, cont) = AsyncStream<Int>.makeStream()
     let task = Task { try await server.run(onBound: { cont.yield($0) }) }
     var it = stream.makeAsyncIterator()
