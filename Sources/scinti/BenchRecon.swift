@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Imaging
 import Reconstruction
+import Simulation
 
 /// `scinti bench recon`: the issue-3 reconstruction benchmark (128³ voxels of 4.8 mm, 120 views 128×128,
 /// R = 25 cm, Siemens LEHR σ(d), water μ, OSEM 4×8 with AC + CDR), on a built-in IEC-like phantom or on the
@@ -169,31 +170,13 @@ struct BenchRecon: ParsableCommand {
         let eps = 90e-6, vml = g.voxelVolumeML
         let rate = model.forward(conc.scaled(Float(vml * eps)))
         let tView = 8e6 / rate.sum
-        var rng = BenchRNG(state: 1234)
+        var rng = SeededGenerator(seed: 1234)
         var counts = rate
-        for i in 0..<counts.values.count { counts.values[i] = rng.poisson(Double(rate.values[i]) * tView) }
+        for i in 0..<counts.values.count { counts.values[i] = Float(rng.poisson(Double(rate.values[i]) * tView)) }
         return (g, counts, mu, eps * tView * vml)
     }
 }
 
-/// SplitMix64 with a Poisson sampler (Knuth below 30, normal approximation above).
-private struct BenchRNG {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func uniform() -> Double { Double(next() >> 11) / Double(1 << 53) }
-    mutating func poisson(_ l: Double) -> Float {
-        if l <= 0 { return 0 }
-        if l < 30 { let e = exp(-l); var k = 0; var p = 1.0; repeat { k += 1; p *= uniform() } while p > e; return Float(k - 1) }
-        let g = (-2 * log(max(uniform(), 1e-300))).squareRoot() * cos(2 * .pi * uniform())
-        return Float(max(0, (l + l.squareRoot() * g).rounded()))
-    }
-}
 
 /// The arrays and geometry written by `pyt_spect_osem.py --dump`, mapped onto our conventions:
 /// θ = −β (mod 360) makes r = x cos θ + y sin θ = x cos β − y sin β and u(θ) = (−sin β, −cos β, 0) = their n;

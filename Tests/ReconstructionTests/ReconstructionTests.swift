@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import Simulation
 import Testing
 @testable import Reconstruction
 
@@ -7,29 +8,6 @@ import Testing
 // attenuation line integrals exp(−μ L), noiseless data from a known phantom, inner-product identity.
 // Small grids so the suite runs in seconds in debug.
 
-/// Deterministic generator (SplitMix64) for random vectors and Poisson noise.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func uniform() -> Double { Double(next() >> 11) / Double(1 << 53) }
-    mutating func poisson(_ lambda: Double) -> Float {
-        if lambda <= 0 { return 0 }
-        if lambda < 30 {
-            let l = exp(-lambda); var k = 0; var p = 1.0
-            repeat { k += 1; p *= uniform() } while p > l
-            return Float(k - 1)
-        }
-        let u1 = max(uniform(), 1e-300), u2 = uniform()
-        let g = (-2 * log(u1)).squareRoot() * cos(2 * .pi * u2)
-        return Float(max(0, (lambda + lambda.squareRoot() * g).rounded()))
-    }
-}
 
 /// Fraction of each voxel inside a z-aligned cylinder (radius mm, centre x/y mm), 4×4 in-plane supersampling.
 func cylinder(_ g: SPECTGeometry, radius: Double, cx: Double = 0, cy: Double = 0, zHalf: Double = .infinity) -> ReconVolume {
@@ -97,7 +75,7 @@ func dot(_ a: [Float], _ b: [Float]) -> Double {
                                   centre: Vector3(3, -2, 5), columns: 26, rows: 15, pixelSizeMM: pixel,
                                   anglesDeg: SPECTGeometry.orbitAngles(views: 10, startDeg: 7),
                                   radiiMM: (0..<10).map { 60 + 4 * Double($0) })
-        var rng = SplitMix(state: 42)
+        var rng = SeededGenerator(seed: 42)
         var mu = cylinder(g, radius: 30, cx: 4).scaled(0.015)
         for i in 0..<mu.values.count where mu.values[i] > 0 { mu.values[i] *= Float(0.5 + rng.uniform()) }
         let model = try SystemModel(geometry: g, attenuation: AttenuationMap(muPerMM: mu),
@@ -261,10 +239,10 @@ struct Phantom {
 
     @Test func bsremReducesNoiseComparedWithOSEM() throws {
         let ph = try Phantom()
-        var rng = SplitMix(state: 7)
+        var rng = SeededGenerator(seed: 7)
         var y = ph.model.forward(ph.truth)
         let scale = 2e5 / y.sum  // ~200 k counts
-        for i in 0..<y.values.count { y.values[i] = rng.poisson(Double(y.values[i]) * scale) }
+        for i in 0..<y.values.count { y.values[i] = Float(rng.poisson(Double(y.values[i]) * scale)) }
         let lik = try PoissonLikelihood(system: ph.model, measured: y)
         let osem = OSEM(likelihood: lik).run(iterations: 4, subsets: 4)
         let bsrem = BSREM(likelihood: lik, prior: RelativeDifferencePrior(gamma: 2), beta: 0.3)
