@@ -180,6 +180,7 @@ public enum ReconJob {
         // Attenuation.
         var attenuation: AttenuationMap? = nil
         var ctVolume: Volume? = nil
+        var ctOnGrid: Volume? = nil   // the CT resampled once, for μ and for the fused figures
         var muVolume: Volume? = nil
         var attenuationNote = "none"
         var frameOfReference = acq.frameOfReferenceUID
@@ -195,8 +196,9 @@ public enum ReconJob {
                 warnings.append("projections and CT have different Frames of Reference (\(a) vs \(b)): aligned by patient coordinates anyway")
             }
             frameOfReference = ct.volume.frameOfReferenceUID ?? frameOfReference
-            let mu = try StudyPreparation.muMap(ct: ct.volume, kVp: kVp, energyKeV: peakKeV, size: grid.size, geometry: grid.geometry)
-            ctVolume = ct.volume; muVolume = mu
+            let hu = try StudyPreparation.ctOnGrid(ct.volume, size: grid.size, geometry: grid.geometry)
+            let mu = StudyPreparation.muMap(huOnGrid: hu, kVp: kVp, energyKeV: peakKeV)
+            ctVolume = ct.volume; ctOnGrid = hu; muVolume = mu
             attenuation = try AttenuationMap(muPerMM: ReconVolume(volume: mu))
             attenuationNote = "CT (\(ct.volume.size) slices from \(ctPath)), bilinear HU → μ at \(String(format: "%.1f", peakKeV)) keV for \(Int(kVp)) kVp, resampled through patient coordinates"
         case .chang:
@@ -271,7 +273,7 @@ public enum ReconJob {
         let provenance = "Scinti \(description). Window \(choice.peak.number) (\(choice.reason)); scatter: \(scatterNote); attenuation: \(attenuationNote); response: \(psfNote); \(calibrationNote); \(grid.note); \(angleNote)."
         if o.writeFiles {
             try writeOutputs(volume, o: o, source: file.dataset, description: description, provenance: provenance,
-                             window: choice.peak.number, ct: ctVolume, mu: muVolume)
+                             window: choice.peak.number, ct: ctOnGrid, mu: muVolume)
         }
         let result = Result(output: o.out, nifti: o.nifti, interfile: o.interfile, algorithm: o.algorithm.rawValue, iterations: o.iterations,
                       subsets: o.algorithm == .mlem || o.algorithm == .fbp ? 1 : o.subsets, window: choice.peak.number,

@@ -142,16 +142,19 @@ public enum StudyPreparation {
         return (angles, notes.joined(separator: "; "))
     }
 
-    /// Linear attenuation (1/mm) on a grid from a CT in HU: resampled through patient coordinates, then the bilinear
-    /// HU → μ model at the photopeak energy and the CT's kVp.
-    public static func muMap(ct: Volume, kVp: Double, energyKeV: Double, size: GridSize, geometry: ImageGeometry) throws(WorkflowError) -> Volume {
-        let resampled: Volume
-        do { resampled = try ct.resampled(to: size, geometry: geometry, outside: -1000) } catch {
+    /// The CT (HU) resampled onto a grid through patient coordinates (−1000 HU outside the CT).
+    public static func ctOnGrid(_ ct: Volume, size: GridSize, geometry: ImageGeometry) throws(WorkflowError) -> Volume {
+        do { return try ct.resampled(to: size, geometry: geometry, outside: -1000) } catch {
             throw WorkflowError("cannot resample the CT onto the SPECT grid: \(error)")
         }
+    }
+
+    /// Linear attenuation (1/mm) from CT numbers already on the reconstruction grid: the bilinear HU → μ model at the
+    /// photopeak energy and the CT's kVp.
+    public static func muMap(huOnGrid hu: Volume, kVp: Double, energyKeV: Double) -> Volume {
         let model = HUToMu(energyKeV: energyKeV, kVp: kVp)
-        var out = resampled
-        out.voxels = resampled.voxels.map { Float(model.mu(hu: Double($0)) / 10) }   // 1/cm → 1/mm
+        var out = hu
+        out.voxels = hu.voxels.map { Float(model.mu(hu: Double($0)) / 10) }   // 1/cm → 1/mm
         out.units = "1/mm"
         return out
     }
