@@ -19,6 +19,8 @@ let package = Package(
         .library(name: "Reconstruction", targets: ["Reconstruction"]),
         .library(name: "DICOMNetwork", targets: ["DICOMNetwork"]),
         .library(name: "Archive", targets: ["Archive"]),
+        .library(name: "Analysis", targets: ["Analysis"]),
+        .library(name: "Dosimetry", targets: ["Dosimetry"]),
         .executable(name: "scinti-fuzz-pdu", targets: ["PDUFuzz"]),
     ],
     dependencies: [
@@ -58,9 +60,15 @@ let package = Package(
         .target(name: "Simulation", dependencies: ["Physics", "Imaging"]),
         // SPECT system model (projector, attenuation, collimator-detector response, scatter) and algorithms.
         .target(name: "Reconstruction", dependencies: ["Physics", "Imaging"]),
+        // Clinical analyses (LVEF, thyroid uptake, parathyroid, sentinel node, bone scan, Krenning/MIBG, PET SUV):
+        // one small type per analysis with its inputs, conventions and result. No DICOM.
+        .target(name: "Analysis", dependencies: ["Physics", "Imaging"]),
+        // Radionuclide-therapy dosimetry: TAC fits, time-integrated activity, S-values, voxel dose, registration.
+        // No DICOM.
+        .target(name: "Dosimetry", dependencies: ["Physics", "Imaging"]),
         // End-to-end jobs the CLI and the server run (reconstruct a study from DICOM, the demo): glue over the
         // domain modules and the DICOM adapters.
-        .target(name: "Workflows", dependencies: ["DICOM", "DICOMImaging", "Imaging", "Physics", "Simulation", "Reconstruction", "Rendering"]),
+        .target(name: "Workflows", dependencies: ["DICOM", "DICOMImaging", "Imaging", "Physics", "Simulation", "Reconstruction", "Rendering", "Analysis", "Dosimetry"]),
         // DICOM upper layer and DIMSE services, SCU and SCP, on swift-nio.
         .target(name: "DICOMNetwork", dependencies: [
             "DICOM",
@@ -70,7 +78,7 @@ let package = Package(
         // Durable storage and the patient/study/series/instance index (SQLite through GRDB).
         .target(name: "Archive", dependencies: ["DICOM", "DICOMNetwork", .product(name: "GRDB", package: "GRDB.swift")]),
         .executableTarget(name: "scinti", dependencies: [
-            "DICOM", "Imaging", "DICOMImaging", "Physics", "Simulation", "Reconstruction", "DICOMNetwork", "Archive", "Rendering", "Workflows",
+            "DICOM", "Imaging", "DICOMImaging", "Physics", "Simulation", "Reconstruction", "DICOMNetwork", "Archive", "Rendering", "Workflows", "Analysis", "Dosimetry",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // libFuzzer target for the DICOM parser (see scripts/fuzz.sh).
@@ -89,6 +97,8 @@ let package = Package(
         .testTarget(name: "ReconstructionTests", dependencies: ["Reconstruction", "Physics", "Imaging", "Simulation"]),
         .testTarget(name: "DICOMNetworkTests", dependencies: ["DICOMNetwork", "DICOM", "Archive"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "DICOM"]),
+        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Simulation", "Physics", "Imaging", "Workflows", "DICOM", "DICOMImaging"]),
+        .testTarget(name: "DosimetryTests", dependencies: ["Dosimetry", "Simulation", "Physics", "Imaging", "Workflows", "DICOM", "DICOMImaging"]),
     ],
     swiftLanguageModes: [.v6]
 )

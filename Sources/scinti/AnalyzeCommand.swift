@@ -1,0 +1,13 @@
+import ArgumentParser
+
+/// `scinti analyze`: the clinical analyses (one subcommand each).
+struct AnalyzeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "analyze",
+        abstract: "Clinical analyses of planar, whole-body, gated and serial studies.",
+        subcommands: [
+            // issue 5 part A
+            // issue 5 part B
+        ]
+    )
+}
