@@ -23,8 +23,15 @@ let package = Package(
         .library(name: "Dosimetry", targets: ["Dosimetry"]),
         .executable(name: "scinti-fuzz-pdu", targets: ["PDUFuzz"]),
     ],
+    // TLS for the DICOM network roles (PS3.15 B.1 secure transport) through swift-nio-ssl (BoringSSL). On by
+    // default; `swift build --disable-default-traits` builds without it (and without BoringSSL's compile time).
+    traits: [
+        .trait(name: "TLS", description: "DICOM over TLS (swift-nio-ssl) for the SCU and SCP roles."),
+        .default(enabledTraits: ["TLS"]),
+    ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.30.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
     ],
@@ -74,6 +81,7 @@ let package = Package(
             "DICOM",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl", condition: .when(traits: ["TLS"])),
         ]),
         // Durable storage and the patient/study/series/instance index (SQLite through GRDB).
         .target(name: "Archive", dependencies: ["DICOM", "DICOMNetwork", .product(name: "GRDB", package: "GRDB.swift")]),

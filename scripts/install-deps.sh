@@ -15,7 +15,7 @@ fi
 
 PKGS=(pkg-config libc6-dev zlib1g-dev libjpeg62-turbo-dev libcharls-dev libopenjp2-7-dev libpng-dev libsqlite3-dev)
 if [ "$WANT_TEST" = 1 ]; then
-  PKGS+=(dcmtk dicom3tools libgdcm-tools python3 python3-venv)
+  PKGS+=(dcmtk dicom3tools libgdcm-tools python3 python3-venv openssl)
 fi
 missing=()
 for p in "${PKGS[@]}"; do

@@ -135,6 +135,39 @@ else
   failc "Orthanc starts (see $WORK/orthanc.log)"
 fi
 
+# --- DICOM over TLS (PS3.15 B.1), DCMTK's TLS-enabled tools as peers, mutual authentication -----------------------
+if command -v openssl >/dev/null && "$BIN" pacs listen --help 2>&1 | grep -q -- --tls-cert; then
+  PKI="$WORK/pki"; mkdir -p "$PKI"
+  ( cd "$PKI"
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj /CN=ScintiTestCA
+    for n in server client; do
+      openssl req -newkey rsa:2048 -nodes -keyout $n.key -out $n.csr -subj /CN=$n
+      printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' > $n.ext
+      openssl x509 -req -in $n.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out $n.pem -days 2 -extfile $n.ext
+    done ) >"$WORK/pki.log" 2>&1
+  TLS_PORT=11114; TLS_STORESCP_PORT=11115
+  "$BIN" pacs listen --port $TLS_PORT --aet SCINTI --storage "$WORK/archive-tls" \
+      --tls-cert "$PKI/server.pem" --tls-key "$PKI/server.key" --tls-ca "$PKI/ca.pem" >>"$WORK/scp-tls.log" 2>&1 &
+  PIDS+=($!)
+  wait_port $TLS_PORT
+  DTLS="+tls $PKI/client.key $PKI/client.pem +cf $PKI/ca.pem"
+  check "TLS: echoscu +tls → scinti (mutual authentication)" echoscu $DC $DTLS 127.0.0.1 $TLS_PORT
+  check "TLS: storescu +tls → scinti (CT and the 11.8 MB NM)" storescu $DC $DTLS 127.0.0.1 $TLS_PORT "$CORPUS/ct/CT_small.dcm" "$NM"
+  STLS="--tls-ca $PKI/ca.pem --tls-cert $PKI/client.pem --tls-key $PKI/client.key"
+  check "TLS: scinti get --tls ← scinti (NM study)" "$BIN" pacs get --port $TLS_PORT --aet DCM --called-aet SCINTI $STLS --level STUDY -k StudyInstanceUID="$NM_STUDY" --out "$WORK/get-tls"
+  check "TLS: NM pixel data identical after store and get" pixels_equal "$NM" "$WORK/get-tls/$NM_UID.dcm"
+  check "TLS: plain echoscu to the TLS port fails" bash -c "! echoscu $DC -to 5 -ta 5 127.0.0.1 $TLS_PORT"
+  check "TLS: echoscu +tls without a client certificate refused" bash -c "! echoscu $DC +tla +cf '$PKI/ca.pem' -ic 127.0.0.1 $TLS_PORT"
+  mkdir -p "$WORK/storescp-tls"
+  storescp -aet STORESCP -od "$WORK/storescp-tls" +tls "$PKI/server.key" "$PKI/server.pem" +cf "$PKI/ca.pem" $TLS_STORESCP_PORT >"$WORK/storescp-tls.log" 2>&1 & PIDS+=($!)
+  wait_port $TLS_STORESCP_PORT
+  check "TLS: scinti send → storescp +tls (client certificate, server verified)" "$BIN" pacs send --port $TLS_STORESCP_PORT --called-aet STORESCP \
+      $STLS "$CORPUS/ct/CT_small.dcm"
+  check "TLS: scinti refuses a server its CA did not sign" bash -c "! '$BIN' pacs echo --port $TLS_STORESCP_PORT --called-aet STORESCP --tls-ca '$PKI/client.pem'"
+else
+  failc "TLS: openssl and a TLS-enabled scinti are needed"
+fi
+
 # --- Faults on Scinti's SCP ---------------------------------------------------------------------------------------
 # 4 concurrent associations, 500 images in total (CT_small with new SOP Instance UIDs).
 mkdir -p "$WORK/many"

@@ -46,7 +46,13 @@ public struct ArchiveQueryRetrieve: QueryRetrieveService {
     public init(archive: Archive) { self.archive = archive }
     /// Matching data sets for a query identifier.
     public func find(model: QueryModel, identifier: Dataset) throws -> [Dataset] {
-        do { return try archive.find(identifier: identifier, studyRoot: model == .studyRoot) } catch let e as QueryFailure { throw QueryError(status: e.status, e.message) }
+        try find(model: model, identifier: identifier, options: FindOptions())
+    }
+    /// Matching data sets, with the negotiated options (combined date-time matching).
+    public func find(model: QueryModel, identifier: Dataset, options: FindOptions) throws -> [Dataset] {
+        do {
+            return try archive.find(identifier: identifier, studyRoot: model == .studyRoot, combinedDateTime: options.combinedDateTime)
+        } catch let e as QueryFailure { throw QueryError(status: e.status, e.message) }
     }
     /// Paths of the files a retrieve identifier selects.
     public func locate(model: QueryModel, identifier: Dataset) throws -> [String] {

@@ -36,9 +36,30 @@ public enum QueryMatcher {
             || t == Tag(0x0008, 0x0054) || t == Tag(0x0008, 0x0056)
     }
 
-    /// Whether `candidate` matches every key of `identifier`.
-    public static func matches(_ identifier: Dataset, _ candidate: Dataset) -> Bool {
-        for key in identifier where !isControlKey(key.tag) {
+    /// Date and Time attribute pairs that combined date-time matching joins.
+    static let dateTimePairs: [(Tag, Tag)] = [
+        (Tag(0x0008, 0x0020), Tag(0x0008, 0x0030)),   // Study Date/Time
+        (Tag(0x0008, 0x0021), Tag(0x0008, 0x0031)),   // Series Date/Time
+        (Tag(0x0008, 0x0022), Tag(0x0008, 0x0032)),   // Acquisition Date/Time
+        (Tag(0x0008, 0x0023), Tag(0x0008, 0x0033)),   // Content Date/Time
+        (Tag(0x0010, 0x0030), Tag(0x0010, 0x0032)),   // Patient's Birth Date/Time
+    ]
+
+    /// Whether `candidate` matches every key of `identifier`. With `combinedDateTime` (negotiated by SOP Class
+    /// Extended Negotiation), a Date key and its Time key of which one holds a range are matched together as one
+    /// DateTime range (PS3.4 C.2.2.2.5.2).
+    public static func matches(_ identifier: Dataset, _ candidate: Dataset, combinedDateTime: Bool = false) -> Bool {
+        var joined = Set<Tag>()
+        if combinedDateTime {
+            for (d, t) in dateTimePairs {
+                let dk = trim(identifier.string(d) ?? "", vr: .DA), tk = trim(identifier.string(t) ?? "", vr: .TM)
+                guard !dk.isEmpty, !tk.isEmpty, dk.contains("-") || tk.contains("-") else { continue }
+                joined.insert(d); joined.insert(t)
+                if !matchCombined(dateKey: dk, timeKey: tk, date: candidate.string(d).map { trim($0, vr: .DA) },
+                                  time: candidate.string(t).map { trim($0, vr: .TM) }) { return false }
+            }
+        }
+        for key in identifier where !isControlKey(key.tag) && !joined.contains(key.tag) {
             if !matches(key, candidate: candidate[key.tag], charset: identifier.characterSet, candidateCharset: candidate.characterSet) { return false }
         }
         return true
@@ -86,6 +107,27 @@ public enum QueryMatcher {
             if k.contains("*") || k.contains("?") { return wildcard(Array(k.unicodeScalars), Array(v.unicodeScalars)) }
             return k == v
         }
+    }
+
+    /// Combined date-time range matching: the bounds are date+time of each side (a date key without a range
+    /// applies to both bounds, likewise a time key); a missing lower time is the start of the day, a missing upper
+    /// time its end. A candidate without a time matches when its date lies in the range of dates.
+    static func matchCombined(dateKey: String, timeKey: String, date: String?, time: String?) -> Bool {
+        func bounds(_ k: String) -> (String, String) {
+            guard k.contains("-") else { return (k, k) }
+            let p = k.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+            return (p[0], p.count > 1 ? p[1] : "")
+        }
+        guard let date, !date.isEmpty else { return false }
+        let (d1, d2) = bounds(dateKey), (t1, t2) = bounds(timeKey)
+        let v = normalize(date, vr: .DA, upper: false)
+        guard let time, !time.isEmpty else {
+            return (d1.isEmpty || v >= normalize(d1, vr: .DA, upper: false)) && (d2.isEmpty || v <= normalize(d2, vr: .DA, upper: true))
+        }
+        let vt = v + normalize(time, vr: .TM, upper: false)
+        if !d1.isEmpty && vt < normalize(d1, vr: .DA, upper: false) + normalize(t1, vr: .TM, upper: false) { return false }
+        if !d2.isEmpty && vt > normalize(d2, vr: .DA, upper: true) + normalize(t2, vr: .TM, upper: true) { return false }
+        return true
     }
 
     /// Range matching: `a-b`, `-b`, `a-` (inclusive), on normalised date/time strings.
@@ -136,13 +178,13 @@ extension Archive {
     /// Answers a C-FIND identifier (`studyRoot` false: Patient Root). Returns one identifier per matching entity with
     /// the requested keys filled in (empty when the archive has no value), plus the computed counts and
     /// Modalities/SOP Classes in Study when asked for.
-    public func find(identifier: Dataset, studyRoot: Bool) throws -> [Dataset] {
+    public func find(identifier: Dataset, studyRoot: Bool, combinedDateTime: Bool = false) throws -> [Dataset] {
         let (level, groups) = try entities(identifier: identifier, studyRoot: studyRoot)
         var results: [Dataset] = []
         for g in groups {
             var candidate = g.first!.header
             addComputed(&candidate, level: level, group: g)
-            guard QueryMatcher.matches(identifier, candidate) else { continue }
+            guard QueryMatcher.matches(identifier, candidate, combinedDateTime: combinedDateTime) else { continue }
             var r = Dataset()
             r.characterSet = candidate.characterSet
             if let cs = candidate[.specificCharacterSet] { r.set(cs) }

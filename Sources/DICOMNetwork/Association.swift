@@ -22,6 +22,9 @@ public struct AssociationParameters: Sendable {
     public var roles: [RoleSelection] = []
     /// Optional user identity.
     public var userIdentity: UserIdentity?
+    /// SOP Class Extended Negotiation items to propose (e.g. combined date-time matching for C-FIND: info
+    /// `[0, 1]`).
+    public var extendedNegotiation: [(sopClass: String, info: [UInt8])] = []
     /// Timeouts and PDU size.
     public var options = ConnectionOptions()
     /// Creates parameters.
@@ -101,6 +104,9 @@ public final class Association {
     private var nextID: UInt16 = 1
     /// Whether the association has been released or aborted.
     public private(set) var isOpen = true
+    /// How many C-STORE requests ``store(_:onResult:)`` keeps outstanding: the asynchronous operations window
+    /// agreed in negotiation (1 when none was proposed or the peer did not answer the item).
+    public internal(set) var operationsWindow = 1
 
     init(negotiated: AssociatePDU, proposed: [UInt8: ProposedContext], peer: String, reader: MessageReader, sender: MessageSender, cancels: CancelRegistry) {
         self.negotiated = negotiated; self.proposed = proposed; self.peer = peer
@@ -134,13 +140,14 @@ public final class Association {
         let cancels = CancelRegistry()
         let options = p.options
         let channel: NIOAsyncChannel<PDU, PDU>
+        let tls = try options.tls.map { s throws(NetworkError) in try TLSContext(s, server: false, host: p.host) }
         do {
             channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .connectTimeout(options.connectTimeout)
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .connect(host: p.host, port: p.port) { ch in
                     ch.eventLoop.makeCompletedFuture {
-                        try configurePipeline(ch, options: options, peer: peer, cancels: cancels)
+                        try configurePipeline(ch, options: options, peer: peer, cancels: cancels, tls: tls)
                         return try NIOAsyncChannel<PDU, PDU>(wrappingChannelSynchronously: ch)
                     }
                 }
@@ -159,6 +166,8 @@ public final class Association {
                                           implementationVersionName: UIDGenerator.implementationVersionName)
             rq.userInfo.roles = p.roles
             rq.userInfo.userIdentity = p.userIdentity
+            for e in p.extendedNegotiation { rq.userInfo.otherItems.append(ExtendedNegotiation.item(sopClass: e.sopClass, info: e.info)) }
+            if options.maxOperations > 1 { rq.userInfo.asyncOperations = (UInt16(clamping: options.maxOperations), 1) }
             try await outbound.write(.associateRQ(rq))
             guard let answer = try await reader.nextPDU() else { throw NetworkError.connectionClosed(peer: peer, "closed before A-ASSOCIATE-AC") }
             let ac: AssociatePDU
@@ -172,6 +181,10 @@ public final class Association {
             }
             let assoc = Association(negotiated: ac, proposed: proposed, peer: peer, reader: reader,
                                     sender: MessageSender(outbound, peerMaxPDU: ac.userInfo.maxPDULength, peer: peer), cancels: cancels)
+            if options.maxOperations > 1, let w = ac.userInfo.asyncOperations {
+                // 0 in the answer means unlimited (PS3.7 D.3.3.3): our own limit applies.
+                assoc.operationsWindow = w.invoked == 0 ? options.maxOperations : min(Int(w.invoked), options.maxOperations)
+            }
             do {
                 let r = try await body(assoc)
                 if assoc.isOpen { try await assoc.release() }
@@ -210,12 +223,18 @@ public final class Association {
     // MARK: Responses
 
     func awaitResponse(to id: UInt16, sink: (DIMSECommand, UInt8) async throws -> (any IncomingObject)? = { _, _ in nil }) async throws -> (DIMSECommand, UInt8, ReceivedData?) {
+        try await awaitResponse(toAnyOf: [id], sink: sink)
+    }
+
+    /// The next response to one of the outstanding message IDs (responses to asynchronous operations may come in
+    /// any order, PS3.7 10.3.1).
+    func awaitResponse(toAnyOf ids: Set<UInt16>, sink: (DIMSECommand, UInt8) async throws -> (any IncomingObject)? = { _, _ in nil }) async throws -> (DIMSECommand, UInt8, ReceivedData?) {
         while true {
             let e = try await reader.nextEvent(sink: sink)
             switch e {
             case .message(let c, let ctx, let d):
-                if c.field.isResponse && c.messageIDBeingRespondedTo != id {
-                    throw NetworkError.unexpected(peer: peer, "\(c) answers message \(c.messageIDBeingRespondedTo ?? 0), expected \(id)")
+                if c.field.isResponse && !ids.contains(c.messageIDBeingRespondedTo ?? 0) {
+                    throw NetworkError.unexpected(peer: peer, "\(c) answers message \(c.messageIDBeingRespondedTo ?? 0), expected one of \(ids.sorted())")
                 }
                 return (c, ctx, d)
             case .abort(let s, let r): isOpen = false; throw NetworkError.aborted(peer: peer, source: s, reason: r)
@@ -241,6 +260,44 @@ public final class Association {
     /// C-STORE of one file: sent as it is when its transfer syntax was accepted, converted to an accepted
     /// uncompressed syntax otherwise. Returns the response.
     public func store(_ file: PreparedFile, moveOriginator: (ae: String, id: UInt16)? = nil) async throws -> DIMSECommand {
+        let id = try await sendStoreRequest(file, moveOriginator: moveOriginator)
+        return try await awaitResponse(to: id).0
+    }
+
+    /// C-STORE of many files with up to ``operationsWindow`` requests outstanding (asynchronous operations,
+    /// PS3.7 D.3.3.3): the next request goes out while earlier ones are being stored by the peer. `onResult` sees
+    /// each file's response (or its error when no presentation context fits it) as it arrives and returns false to
+    /// send no further requests (those outstanding are still collected); network errors end the association and
+    /// are thrown.
+    public func store(_ files: [PreparedFile], moveOriginator: (ae: String, id: UInt16)? = nil,
+                      onResult: (PreparedFile, Result<DIMSECommand, NetworkError>) async throws -> Bool) async throws {
+        var outstanding: [UInt16: PreparedFile] = [:]
+        var go = true
+        func collectOne() async throws {
+            let (rsp, _, _) = try await awaitResponse(toAnyOf: Set(outstanding.keys))
+            guard rsp.field == .cStoreRSP, let id = rsp.messageIDBeingRespondedTo, let f = outstanding.removeValue(forKey: id) else {
+                throw NetworkError.unexpected(peer: peer, "\(rsp) while C-STORE responses were outstanding")
+            }
+            if try await !onResult(f, .success(rsp)) { go = false }
+        }
+        for f in files {
+            guard go else { break }
+            do {
+                let id = try await sendStoreRequest(f, moveOriginator: moveOriginator)
+                outstanding[id] = f
+            } catch let e as NetworkError {
+                switch e {
+                case .noPresentationContext, .dicom: if try await !onResult(f, .failure(e)) { go = false }; continue
+                default: throw e
+                }
+            }
+            while outstanding.count >= max(1, operationsWindow) { try await collectOne() }
+        }
+        while !outstanding.isEmpty { try await collectOne() }
+    }
+
+    /// Sends one C-STORE-RQ with its data set; returns its message ID.
+    func sendStoreRequest(_ file: PreparedFile, moveOriginator: (ae: String, id: UInt16)?) async throws -> UInt16 {
         guard let ctx = context(for: file.sopClassUID, preferring: file.sendableSyntaxes),
               file.sendableSyntaxes.contains(ctx.transferSyntax) else {
             throw NetworkError.noPresentationContext(peer: peer, sopClass: file.sopClassUID)
@@ -254,7 +311,7 @@ public final class Association {
         rq.priority = 0
         if let m = moveOriginator { rq.moveOriginatorAE = m.ae; rq.moveOriginatorMessageID = m.id }
         try await sender.send(rq, context: ctx.id, data: data)
-        return try await awaitResponse(to: rq.messageID!).0
+        return rq.messageID!
     }
 
     /// C-FIND. Calls `onMatch` for each pending response's identifier; returning false sends C-CANCEL.

@@ -53,9 +53,17 @@ final class PDUFrameEncoder: MessageToByteEncoder {
     func encode(data: PDU, out: inout ByteBuffer) throws { data.encode(into: &out) }
 }
 
-/// Message IDs of C-CANCEL requests seen on an association.
+/// Message IDs of C-CANCEL requests seen on an association, and whether we are busy answering a request (the idle
+/// timeout only applies while we wait for the peer, not while the peer waits for us).
 public final class CancelRegistry: Sendable {
     private let ids = Mutex<Set<UInt16>>([])
+    private let busyCount = Atomic<Int>(0)
+    /// Marks the start of our own work on a request.
+    func beginWork() { busyCount.wrappingAdd(1, ordering: .relaxed) }
+    /// Marks its end.
+    func endWork() { busyCount.wrappingSubtract(1, ordering: .relaxed) }
+    /// Whether we are working on a request.
+    var isBusy: Bool { busyCount.load(ordering: .relaxed) > 0 }
     /// Creates an empty registry.
     public init() {}
     /// Records a cancel for `messageID`.
@@ -89,8 +97,12 @@ final class IdleCloser: ChannelDuplexHandler {
     typealias InboundIn = NIOAny
     typealias OutboundIn = NIOAny
     let peer: String
-    init(peer: String) { self.peer = peer }
+    let state: CancelRegistry
+    init(peer: String, state: CancelRegistry) { self.peer = peer; self.state = state }
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let e = event as? IdleStateHandler.IdleStateEvent, e == .read, state.isBusy {
+            return   // the peer is waiting for our answer (a long C-FIND, a C-MOVE): not idle
+        }
         if let e = event as? IdleStateHandler.IdleStateEvent, e == .read {
             Log.info("\(peer): idle timeout, closing")
             context.fireErrorCaught(NetworkError.timeout(peer: peer, "no data received within the idle timeout"))
@@ -111,15 +123,22 @@ public struct ConnectionOptions: Sendable {
     public var artimTimeout: TimeAmount = .seconds(30)
     /// Seconds to wait for the TCP connection.
     public var connectTimeout: TimeAmount = .seconds(10)
+    /// DICOM over TLS (nil: plain TCP).
+    public var tls: TLSSettings?
+    /// Asynchronous operations window: how many operations (C-STORE requests when sending) may be outstanding at
+    /// once. 1 (the default) is synchronous and proposes no window; larger values are proposed in A-ASSOCIATE-RQ
+    /// and the smaller of ours and the peer's answer is used.
+    public var maxOperations: Int = 1
     /// Creates defaults.
     public init() {}
 }
 
 /// Builds the pipeline shared by client and server channels.
-func configurePipeline(_ channel: Channel, options: ConnectionOptions, peer: String, cancels: CancelRegistry) throws {
+func configurePipeline(_ channel: Channel, options: ConnectionOptions, peer: String, cancels: CancelRegistry, tls: TLSContext? = nil) throws {
+    try tls?.install(on: channel)
     let sync = channel.pipeline.syncOperations
     try sync.addHandler(IdleStateHandler(readTimeout: options.idleTimeout))
-    try sync.addHandler(IdleCloser(peer: peer))
+    try sync.addHandler(IdleCloser(peer: peer, state: cancels))
     try sync.addHandler(ByteToMessageHandler(PDUFrameDecoder(maxDataLength: options.maxPDULength, peer: peer)))
     try sync.addHandler(MessageToByteHandler(PDUFrameEncoder()))
     try sync.addHandler(CancelWatcher(registry: cancels))

@@ -22,6 +22,8 @@ public enum NetworkError: Error, Sendable, CustomStringConvertible {
     case timeout(peer: String, String)
     /// A local I/O or DICOM encoding problem.
     case dicom(DICOMError)
+    /// TLS set-up (certificate files, keys) or handshake.
+    case tls(String)
     /// Anything else, with a message.
     case other(String)
 
@@ -39,6 +41,7 @@ public enum NetworkError: Error, Sendable, CustomStringConvertible {
         case .connectionClosed(let peer, let m): "\(peer): connection closed: \(m)"
         case .timeout(let peer, let m): "\(peer): timeout: \(m)"
         case .dicom(let e): "\(e)"
+        case .tls(let m): "TLS: \(m)"
         case .other(let m): m
         }
     }

@@ -25,6 +25,8 @@ public enum NetworkUID {
     /// All query/retrieve SOP classes this implementation serves.
     public static let queryRetrieve: Set<String> = [patientRootFind, patientRootMove, patientRootGet,
                                                     studyRootFind, studyRootMove, studyRootGet]
+    /// The C-FIND SOP classes.
+    public static let findClasses: Set<String> = [patientRootFind, studyRootFind]
 }
 
 /// PDU type codes (PS3.8 Table 9-11 and following).
@@ -553,5 +555,24 @@ extension String {
         while let f = s.first, chars.contains(f) { s = s.dropFirst() }
         while let l = s.last, chars.contains(l) { s = s.dropLast() }
         return String(s)
+    }
+}
+
+/// SOP Class Extended Negotiation sub-items (type 0x56, PS3.7 D.3.3.5): SOP Class UID and service-class
+/// application information.
+public enum ExtendedNegotiation {
+    /// The items of a user information field.
+    public static func items(_ u: UserInformation) -> [(sopClass: String, info: [UInt8])] {
+        u.otherItems.compactMap { item in
+            guard item.type == 0x56, item.value.count >= 2 else { return nil }
+            let n = Int(item.value[0]) << 8 | Int(item.value[1])
+            guard 2 + n <= item.value.count else { return nil }
+            return (uidString(Array(item.value[2..<(2 + n)])), Array(item.value[(2 + n)...]))
+        }
+    }
+    /// An item for `sopClass` with `info`.
+    public static func item(sopClass: String, info: [UInt8]) -> (type: UInt8, value: [UInt8]) {
+        let uid = Array(sopClass.utf8)
+        return (0x56, [UInt8(uid.count >> 8), UInt8(uid.count & 0xFF)] + uid + info)
     }
 }

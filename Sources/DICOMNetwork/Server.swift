@@ -48,6 +48,13 @@ public struct ServerConfiguration: Codable, Sendable {
     public var maxPDULength: Int?
     /// Maximum simultaneous associations.
     public var maxAssociations: Int?
+    /// DICOM over TLS: certificate chain, private key and (for mutual TLS) the CA that signs client certificates.
+    public var tls: TLSSettings?
+    /// Largest asynchronous operations window granted to a requestor, and proposed to C-MOVE destinations
+    /// (default 16; 1 answers every proposal 1/1).
+    public var maxOperations: Int?
+    /// TLS settings for the C-MOVE sub-associations to the destinations (nil: plain TCP).
+    public var moveTLS: TLSSettings?
 
     /// Creates a configuration.
     public init(aeTitle: String, port: Int, storage: String? = nil, allowedPeers: [AllowedPeer]? = nil, moveDestinations: [MoveDestination] = []) {
@@ -65,6 +72,7 @@ public struct ServerConfiguration: Codable, Sendable {
         if let s = idleTimeoutSeconds { o.idleTimeout = .seconds(Int64(s)) }
         if let s = artimTimeoutSeconds { o.artimTimeout = .seconds(Int64(s)) }
         if let m = maxPDULength { o.maxPDULength = m }
+        o.tls = tls
         return o
     }
 }
@@ -88,12 +96,32 @@ public enum QueryModel: String, Sendable {
     }
 }
 
+/// What was agreed for C-FIND by SOP Class Extended Negotiation (PS3.4 C.5.1.1.2, PS3.7 D.3.3.5).
+public struct FindOptions: Sendable, Equatable {
+    /// Combined date and time range matching: a Date and a Time key with a range are matched together as one
+    /// DateTime range (e.g. StudyDate 20240105-20240107 with StudyTime 1000-1800 means from 5 January 10:00 to
+    /// 7 January 18:00), PS3.4 C.2.2.2.5.2.
+    public var combinedDateTime = false
+    /// Creates options.
+    public init(combinedDateTime: Bool = false) { self.combinedDateTime = combinedDateTime }
+}
+
 /// Answers C-FIND and locates C-MOVE/C-GET matches. Blocking; called on a thread pool.
 public protocol QueryRetrieveService: Sendable {
     /// The identifiers matching a C-FIND request (PS3.4 C.4.1). Throws ``QueryError`` for an invalid identifier.
     func find(model: QueryModel, identifier: Dataset) throws -> [Dataset]
+    /// The same with the negotiated C-FIND options (default: ignores them).
+    func find(model: QueryModel, identifier: Dataset, options: FindOptions) throws -> [Dataset]
     /// The files of the instances a C-MOVE/C-GET identifier selects.
     func locate(model: QueryModel, identifier: Dataset) throws -> [String]
+}
+
+extension QueryRetrieveService {
+    /// Default: the options are not supported and ignored (none is accepted in negotiation then, see
+    /// ``DICOMServer``).
+    public func find(model: QueryModel, identifier: Dataset, options: FindOptions) throws -> [Dataset] {
+        try find(model: model, identifier: identifier)
+    }
 }
 
 /// An identifier the SCP cannot process, with the status to answer.
@@ -146,6 +174,7 @@ public final class DICOMServer: Sendable {
     /// `onBound` receives the bound port (useful with port 0).
     public func run(onBound: @Sendable (Int) -> Void = { _ in }) async throws {
         let options = configuration.connectionOptions
+        let tls = try options.tls.map { s throws(NetworkError) in try TLSContext(s, server: true, host: nil) }
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -154,13 +183,13 @@ public final class DICOMServer: Sendable {
                 ch.eventLoop.makeCompletedFuture {
                     let peer = ch.remoteAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "?"
                     let cancels = CancelRegistry()
-                    try configurePipeline(ch, options: options, peer: peer, cancels: cancels)
+                    try configurePipeline(ch, options: options, peer: peer, cancels: cancels, tls: tls)
                     return (try NIOAsyncChannel<PDU, PDU>(wrappingChannelSynchronously: ch), cancels, peer)
                 }
             }
         listener.withLock { $0 = server.channel }
         onBound(server.channel.localAddress?.port ?? configuration.port)
-        Log.info("listening on port \(server.channel.localAddress?.port ?? 0) as \(configuration.aeTitle)")
+        Log.info("listening on port \(server.channel.localAddress?.port ?? 0) as \(configuration.aeTitle)\(tls == nil ? "" : " (TLS)")")
         try await withThrowingDiscardingTaskGroup { group in
             try await server.executeThenClose { inbound in
                 for try await (conn, cancels, peer) in inbound {
@@ -253,8 +282,21 @@ public final class DICOMServer: Sendable {
         ac.userInfo = UserInformation(maxPDULength: UInt32(configuration.connectionOptions.maxPDULength),
                                       implementationClassUID: UIDGenerator.implementationClassUID,
                                       implementationVersionName: UIDGenerator.implementationVersionName)
-        if rq.userInfo.asyncOperations != nil { ac.userInfo.asyncOperations = (1, 1) }
+        if let w = rq.userInfo.asyncOperations {
+            // PS3.7 D.3.3.3: the acceptor answers with values no larger than proposed (0 = unlimited). Requests are
+            // read and answered in order on the association, so any window up to our limit is honoured; we invoke
+            // no operations of our own on the requestor but one C-GET sub-operation at a time.
+            let limit = UInt16(clamping: max(1, configuration.maxOperations ?? 16))
+            ac.userInfo.asyncOperations = (w.invoked == 0 ? limit : min(w.invoked, limit), 1)
+        }
         if let u = rq.userInfo.userIdentity, u.positiveResponseRequested { ac.userInfo.userIdentityResponse = [] }
+        // SOP Class Extended Negotiation for C-FIND: we support combined date-time matching (byte 1), not relational
+        // queries (byte 0), fuzzy person-name matching (byte 2) or time-zone adjustment (byte 3).
+        for (sop, info) in ExtendedNegotiation.items(rq.userInfo) where NetworkUID.findClasses.contains(sop) && queryRetrieve != nil {
+            var answer = [UInt8](repeating: 0, count: min(max(info.count, 2), 4))
+            if info.count > 1 && info[1] == 1 { answer[1] = 1 }
+            ac.userInfo.otherItems.append(ExtendedNegotiation.item(sopClass: sop, info: answer))
+        }
         var roleSOPs: Set<String> = []
         for r in rq.userInfo.roles where r.scpRole {
             ac.userInfo.roles.append(RoleSelection(sopClass: r.sopClass, scuRole: r.scuRole, scpRole: true))
@@ -308,6 +350,11 @@ public final class DICOMServer: Sendable {
                 guard let pc = a.negotiated.accepted.first(where: { $0.id == ctx }), pc.result == .acceptance else {
                     throw NetworkError.unexpected(peer: a.peer, "message on presentation context \(ctx), which was not accepted")
                 }
+                // While we work for the peer (a C-FIND over a large archive, a C-MOVE to another node) the idle
+                // timeout does not run; a C-GET waits for the peer's C-STORE responses, so it stays armed there.
+                let working = cmd.field != .cGetRQ
+                if working { a.cancels.beginWork() }
+                defer { if working { a.cancels.endWork() } }
                 try await handle(cmd, context: ctx, transferSyntax: pc.transferSyntax, data: data, association: a, callingAE: callingAE)
             }
         }
@@ -362,7 +409,9 @@ public final class DICOMServer: Sendable {
         let msgID = cmd.messageID ?? 0
         if cmd.field == .cFindRQ {
             let matches: [Dataset]
-            do { matches = try await NIOThreadPool.singleton.runIfActive { try service.find(model: model, identifier: identifier) } } catch let e as QueryError {
+            let options = FindOptions(combinedDateTime: ExtendedNegotiation.items(a.negotiated.userInfo)
+                .contains { $0.sopClass == cmd.affectedSOPClassUID && $0.info.count > 1 && $0.info[1] == 1 })
+            do { matches = try await NIOThreadPool.singleton.runIfActive { try service.find(model: model, identifier: identifier, options: options) } } catch let e as QueryError {
                 return try await fail(e.status, e.message)
             } catch { return try await fail(Status.unableToProcess, "\(error)") }
             Log.info("\(a.peer): C-FIND \(identifier.string(Tag(0x0008, 0x0052)) ?? "?"): \(matches.count) match(es)")
@@ -436,13 +485,15 @@ public final class DICOMServer: Sendable {
         var p = AssociationParameters(host: dest.host, port: dest.port, callingAE: configuration.aeTitle, calledAE: dest.aet)
         p.contexts = proposals(for: files)
         do {
+            p.options.maxOperations = configuration.maxOperations ?? 16
+            p.options.tls = configuration.moveTLS
             try await Association.withAssociation(p) { sub in
-                for (i, f) in files.enumerated() {
-                    if a.cancels.isCancelled(msgID) { break }
-                    do { account(try await sub.store(f, moveOriginator: (callingAE, msgID)), f) } catch let e as NetworkError {
-                        if case .noPresentationContext = e { account(nil, f) } else { throw e }
-                    }
-                    if i + 1 < files.count { try await pending(files.count - i - 1) }
+                var done = 0
+                try await sub.store(files, moveOriginator: (callingAE, msgID)) { f, result in
+                    account(try? result.get(), f)
+                    done += 1
+                    if done < files.count { try await pending(files.count - done) }
+                    return !a.cancels.isCancelled(msgID)
                 }
             }
         } catch {

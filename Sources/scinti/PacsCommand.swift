@@ -22,6 +22,13 @@ struct PeerOptions: ParsableArguments {
     @Option(name: .customLong("called-aet"), help: "The peer's AE title (called).") var calledAET = "ANY-SCP"
     @Option(help: "Maximum PDU length we receive.") var maxPdu = 262_144
     @Option(help: "Idle timeout, seconds.") var timeout = 60
+    @Option(name: .customLong("max-ops"), help: "Asynchronous operations window proposed for sending (C-STORE requests outstanding at once; 1: synchronous).") var maxOps = 8
+    @Flag(help: "DICOM over TLS (PS3.15 B.1). The server's certificate is verified against --tls-ca (default: the system's roots).") var tls = false
+    @Option(name: .customLong("tls-ca"), help: "PEM trust roots for the server certificate.") var tlsCA: String?
+    @Option(name: .customLong("tls-cert"), help: "PEM client certificate chain (when the server asks for one).") var tlsCert: String?
+    @Option(name: .customLong("tls-key"), help: "PEM private key of --tls-cert.") var tlsKey: String?
+    @Flag(name: .customLong("tls-verify-hostname"), help: "Also check that the server certificate names --host.") var tlsVerifyHostname = false
+    @Flag(name: .customLong("tls-insecure"), help: "Do not verify the server certificate (test set-ups only).") var tlsInsecure = false
     @Flag(help: "Debug log lines (each DIMSE message).") var verbose = false
 
     func parameters() -> AssociationParameters {
@@ -29,6 +36,12 @@ struct PeerOptions: ParsableArguments {
         var p = AssociationParameters(host: host, port: port, callingAE: aet, calledAE: calledAET)
         p.options.maxPDULength = maxPdu
         p.options.idleTimeout = .seconds(Int64(timeout))
+        p.options.maxOperations = max(1, maxOps)
+        if tls || tlsCA != nil || tlsCert != nil || tlsInsecure {
+            if tlsInsecure { warn("--tls-insecure: the server's certificate is not verified") }
+            p.options.tls = TLSSettings(certificateChain: tlsCert, privateKey: tlsKey, trustRoots: tlsCA,
+                                        verifyHostname: tlsVerifyHostname, insecure: tlsInsecure)
+        }
         return p
     }
 }
@@ -130,17 +143,18 @@ func sendFiles(_ files: [PreparedFile], peer: PeerOptions) async throws -> SendS
     do {
         s = try await Association.withAssociation(p) { a in
             var s = SendSummary()
-            for f in files {
-                do {
-                    let rsp = try await a.store(f)
+            if a.operationsWindow > 1 && peer.verbose { emit("asynchronous operations window: \(a.operationsWindow)\n") }
+            try await a.store(files) { f, result in
+                switch result {
+                case .success(let rsp):
                     switch Status.category(rsp.status ?? 0xFFFF) {
                     case "success": s.ok += 1
                     case "warning": s.ok += 1; s.warnings += 1
                     default: s.failed += 1; warn("\(f.path): \(statusText(rsp.status)) \(rsp.errorComment ?? "")")
                     }
-                } catch let e as NetworkError {
-                    if case .noPresentationContext = e { s.failed += 1; warn("\(f.path): \(e)") } else { throw e }
+                case .failure(let e): s.failed += 1; warn("\(f.path): \(e)")
                 }
+                return true
             }
             return s
         }
@@ -155,14 +169,20 @@ struct PacsFind: AsyncParsableCommand {
     @OptionGroup var query: QueryOptions
     @Flag(help: "Print the matches as a DICOM JSON array.") var json = false
     @Option(help: "Send C-CANCEL after this many matches.") var cancelAfter: Int?
+    @Flag(name: .customLong("combined-datetime"), help: "Propose combined date-time range matching (SOP Class Extended Negotiation): StudyDate=20240105-20240107 with StudyTime=1000-1800 then means 5 Jan 10:00 to 7 Jan 18:00.") var combinedDateTime = false
     func run() async throws {
         var p = peer.parameters()
         let model = try query.sopClass("find")
         p.contexts = [(model, uncompressedSyntaxes)]
+        if combinedDateTime { p.extendedNegotiation = [(model, [0, 1])] }
         let id = try query.identifier()
         let cancelAfter = self.cancelAfter
         do {
+            let combined = combinedDateTime
             let (rsp, matches) = try await Association.withAssociation(p) { a in
+                if combined && !ExtendedNegotiation.items(a.negotiated.userInfo).contains(where: { $0.sopClass == model && $0.info.count > 1 && $0.info[1] == 1 }) {
+                    warn("the peer did not accept combined date-time matching: date and time ranges are matched separately")
+                }
                 var matches: [Dataset] = []
                 let rsp = try await a.find(model: model, identifier: id) { ds in
                     matches.append(ds)
@@ -237,7 +257,10 @@ struct PacsListen: AsyncParsableCommand {
     @Option(help: "Port.") var port: Int?
     @Option(help: "Our AE title.") var aet: String?
     @Option(help: "Archive folder.") var storage: String?
-    @Option(help: "JSON configuration file (aeTitle, port, storage, allowedPeers [{aet, host}], moveDestinations [{aet, host, port}], idleTimeoutSeconds, artimTimeoutSeconds, maxPDULength, maxAssociations).") var config: String?
+    @Option(help: "JSON configuration file (aeTitle, port, storage, allowedPeers [{aet, host}], moveDestinations [{aet, host, port}], idleTimeoutSeconds, artimTimeoutSeconds, maxPDULength, maxAssociations, maxOperations, tls {certificateChain, privateKey, trustRoots}, moveTLS).") var config: String?
+    @Option(name: .customLong("tls-cert"), help: "PEM certificate chain: serve DICOM over TLS (PS3.15 B.1).") var tlsCert: String?
+    @Option(name: .customLong("tls-key"), help: "PEM private key of --tls-cert.") var tlsKey: String?
+    @Option(name: .customLong("tls-ca"), help: "PEM CA: require client certificates signed by it (mutual TLS).") var tlsCA: String?
     @Flag(help: "Debug log lines.") var verbose = false
     @Flag(help: "Open the archive (crash recovery), check its integrity (every indexed file present, complete and parseable; no unindexed or temporary files), print the report and exit (status 1 when inconsistent).") var verifyOnly = false
 
@@ -249,6 +272,10 @@ struct PacsListen: AsyncParsableCommand {
         if let port { c.port = port }
         if let aet { c.aeTitle = aet }
         if let storage { c.storage = storage }
+        if tlsCert != nil || tlsKey != nil || tlsCA != nil {
+            guard tlsCert != nil, tlsKey != nil else { throw fail("--tls-cert and --tls-key go together") }
+            c.tls = TLSSettings(certificateChain: tlsCert, privateKey: tlsKey, trustRoots: tlsCA)
+        }
         guard let dir = c.storage else { throw fail("--storage (or \"storage\" in the configuration) is required") }
         Log.setLevel(verbose ? 2 : 1)
         let archive: Archive

@@ -11,8 +11,9 @@ func tempDir(_ name: String) -> String {
 
 /// Writes a small CT image (uint16 ramp) and returns its path.
 func makeCT(dir: String, patient: String, name: String, study: String, series: String, sop: String, date: String, pixels: Int = 64,
-            syntax: TransferSyntax = .explicitVRLittleEndian) throws -> String {
+            syntax: TransferSyntax = .explicitVRLittleEndian, time: String? = nil) throws -> String {
     var ds = Dataset()
+    if let time { ds.set(.studyTime, .TM, time) }
     ds.set(.sopClassUID, .UI, "1.2.840.10008.5.1.4.1.1.2")
     ds.set(.sopInstanceUID, .UI, sop)
     ds.set(.studyDate, .DA, date)
@@ -39,13 +40,15 @@ func makeCT(dir: String, patient: String, name: String, study: String, series: S
 
 /// Runs an SCP over a fresh archive on a random port for the duration of `body`.
 func withServer<R: Sendable>(aet: String = "TESTSCP", allowed: [AllowedPeer]? = nil, moveDestinations: [MoveDestination] = [],
-                             idle: Int? = nil, _ body: @Sendable (Int, Archive) async throws -> R) async throws -> R {
+                             idle: Int? = nil, configure: (inout ServerConfiguration) -> Void = { _ in },
+                             _ body: @Sendable (Int, Archive) async throws -> R) async throws -> R {
     Log.setLevel(0)
     let dir = tempDir("scp")
     let archive = try Archive(directory: dir)
     var c = ServerConfiguration(aeTitle: aet, port: 0, storage: dir, allowedPeers: allowed, moveDestinations: moveDestinations)
     c.bindAddress = "127.0.0.1"
     c.idleTimeoutSeconds = idle
+    configure(&c)
     let server = DICOMServer(configuration: c, storage: ArchiveStorage(archive: archive), queryRetrieve: ArchiveQueryRetrieve(archive: archive))
     let (stream, cont) = AsyncStream<Int>.makeStream()
     let task = Task { try await server.run(onBound: { cont.yield($0) }) }
