@@ -54,6 +54,11 @@ public struct WindowTruth: Sendable, Codable, Equatable {
     /// Σ over lines of yield × collimator efficiency × intrinsic efficiency × fraction of the line in the window.
     /// What a calibration with a point source in air would measure; the calibration factor for quantitation.
     public var sensitivityCpsPerMBqInAir: Double
+    /// The same in-air calibration measured with triple-energy-window scatter correction applied, as a protocol
+    /// that reconstructs with TEW calibrates (MIRD Pamphlet 23: calibrate with the windows and corrections used for
+    /// the patient): photopeak sensitivity minus the TEW estimate from the adjacent windows, which in air holds only
+    /// the primary photons that the energy resolution spreads into them. Nil for windows without two neighbours.
+    public var sensitivityTEWCpsPerMBqInAir: Double?
 }
 
 /// Whole-body sweep truth.
@@ -167,9 +172,16 @@ public struct SimulationTruth: Sendable, Codable {
                 s += scatter[range].reduce(0) { $0 + Double($1) }
                 r += acq.counts![range].reduce(0) { $0 + Double($1) }
             }
-            let sens = model.lines.reduce(0.0) { $0 + $1.yield * $1.efficiency * $1.primaryFraction[k] } * 1e6
+            func sensitivity(_ j: Int) -> Double { model.lines.reduce(0.0) { $0 + $1.yield * $1.efficiency * $1.primaryFraction[j] } * 1e6 }
+            let sens = sensitivity(k)
+            var tew: Double? = nil
+            if let lo = cam.windows.firstIndex(where: { abs($0.upperKeV - w.lowerKeV) < 0.01 }),
+               let hi = cam.windows.firstIndex(where: { abs($0.lowerKeV - w.upperKeV) < 0.01 }) {
+                let wl = cam.windows[lo].upperKeV - cam.windows[lo].lowerKeV, wh = cam.windows[hi].upperKeV - cam.windows[hi].lowerKeV
+                tew = sens - (sensitivity(lo) / wl + sensitivity(hi) / wh) * (w.upperKeV - w.lowerKeV) / 2
+            }
             wt.append(WindowTruth(number: k + 1, name: w.name, lowerKeV: w.lowerKeV, upperKeV: w.upperKeV, expectedPrimary: p,
-                                  expectedScatter: s, recorded: r, sensitivityCpsPerMBqInAir: sens))
+                                  expectedScatter: s, recorded: r, sensitivityCpsPerMBqInAir: sens, sensitivityTEWCpsPerMBqInAir: tew))
         }
         let e0 = setup.nuclide.photopeakKeV ?? 140
         let total = source.totalBq

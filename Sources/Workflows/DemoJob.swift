@@ -55,7 +55,7 @@ public enum DemoJob {
         let written = try SimulationOutput.write(study, mode: "spect", setup: setup, out: o.out + "/study", seconds: simSeconds)
         log("wrote \(written.nmPath)" + (written.ctFolder.map { " and \($0)" } ?? ""))
 
-        // Reconstruct from the DICOM files, calibrated with the camera's planar sensitivity.
+        // Reconstruct from the DICOM files, calibrated with the camera's planar sensitivity in air (with TEW).
         let t1 = Date()
         func recon(psf: Bool, name: String, figures: String?) throws -> ReconJob.Output {
             var r = ReconJob.Options(projections: written.nmPath, out: o.out + "/\(name).dcm")
@@ -64,9 +64,11 @@ public enum DemoJob {
             r.psf = psf ? .auto : .none
             r.nifti = o.out + "/\(name).nii"
             r.figures = figures
-            // Calibrate with the photopeak window's planar sensitivity from the truth (what a QC measurement gives).
-            if let w = written.truth.windows.first(where: { $0.name.hasSuffix("_PEAK") }), w.sensitivityCpsPerMBqInAir > 0 {
-                r.calibrationCpsPerMBq = w.sensitivityCpsPerMBqInAir
+            // Calibrate with the photopeak window's planar sensitivity in air, measured with TEW like the
+            // reconstruction (what a QC measurement with the same windows and corrections gives).
+            if let w = written.truth.windows.first(where: { $0.name.hasSuffix("_PEAK") }) {
+                let cal = w.sensitivityTEWCpsPerMBqInAir ?? w.sensitivityCpsPerMBqInAir
+                if cal > 0 { r.calibrationCpsPerMBq = cal }
             }
             return try ReconJob.execute(r)
         }

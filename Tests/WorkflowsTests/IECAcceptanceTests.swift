@@ -23,7 +23,10 @@ struct IECAcceptanceTests {
         let setup = SimulationSetup(phantom: phantom, nuclide: nuclide, camera: camera, voxelMM: 4.8, subsamples: 2, seed: 7)
         let study = Simulator.spect(setup, protocol: SPECTProtocol(views: 120, heads: 2, secondsPerView: 15))
         let written = try SimulationOutput.write(study, mode: "spect", setup: setup, out: dir, seconds: 0)
-        let cal = try #require(written.truth.windows.first { $0.name.hasSuffix("_PEAK") }).sensitivityCpsPerMBqInAir
+        // The calibration a site would measure in air with the same windows and corrections as the reconstruction
+        // (with TEW: the in-air sensitivity after TEW, which removes the primaries spread into the side windows).
+        let peak = try #require(written.truth.windows.first { $0.name.hasSuffix("_PEAK") })
+        let cal = scatter ? try #require(peak.sensitivityTEWCpsPerMBqInAir) : peak.sensitivityCpsPerMBqInAir
         func recon(_ psf: PSFChoice) throws -> PhantomAnalysis.Result {
             var o = ReconJob.Options(projections: written.nmPath, out: dir + "/r_\(psf.rawValue).dcm")
             o.ct = written.ctFolder; o.psf = psf; o.scatter = scatter ? .tew : .none; o.calibrationCpsPerMBq = cal
@@ -49,13 +52,14 @@ struct IECAcceptanceTests {
         for k in 3..<6 { #expect(run.rr.spheres[k].recovery > run.noRR.spheres[k].recovery, "\(run.rr.spheres[k].name)") }
     }
 
-    /// With scatter in the simulation and TEW in the reconstruction: positions and recovery as above; the background
-    /// bias of the TEW estimate is measured, not hidden (TEW over-estimates this model's scatter by ~10 %, which
-    /// lowers the background by ~3–4 %).
+    /// With scatter in the simulation and TEW in the reconstruction, calibrated in air with TEW as well: positions,
+    /// background within 3 % and recovery as above. (Calibrated without TEW, the background is 3–4 % low: in this
+    /// model TEW over-estimates the photopeak scatter by ~10 %, two thirds of which are primaries that the energy
+    /// resolution spreads into the side windows — the in-air TEW calibration cancels those.)
     @Test func withScatterAndTEW() throws {
         let run = try simulateAndReconstruct(scatter: true)
         for s in run.rr.spheres { #expect(s.offsetVoxels <= 1, "\(s.name): \(s.offsetVoxels) voxels") }
-        #expect(abs(run.rr.backgroundErrorPercent) < 5, "background \(run.rr.backgroundErrorPercent) %")
+        #expect(abs(run.rr.backgroundErrorPercent) < 3, "background \(run.rr.backgroundErrorPercent) %")
         let rc = run.rr.spheres.map(\.recovery)
         #expect(rc[3...].min()! > rc[..<3].max()!, "RC \(rc)")
     }
