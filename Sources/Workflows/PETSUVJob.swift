@@ -1,0 +1,170 @@
+import Analysis
+import DICOM
+import DICOMImaging
+import Foundation
+import Imaging
+import Physics
+import Simulation
+
+/// The result of `scinti pet suv`: the SUV factors of a PET series and its hot spots. JSON keys are a contract.
+public struct PETSUVResult: Sendable, Codable {
+    /// Series Instance UID and number of slices read.
+    public var seriesInstanceUID: String?
+    public var slices: Int
+    /// Units of the image values the factors multiply.
+    public var imageUnits: String
+    /// SUVbw factor (g/mL per image unit) and SUL factor (lean body mass by James).
+    public var suvbwFactor: Double
+    public var suvlbmFactor: Double?
+    /// Lean body mass by Janmahasatian, and body-surface-area factors.
+    public var suvlbmJanmahasatianFactor: Double?
+    public var suvbsaFactor: Double?
+    /// The full derivation (times, doses, patient values, method).
+    public var factors: SUVFactors
+    /// Hot spots, hottest first.
+    public var hotspots: [Hotspot]
+    /// How the hot spots were found and measured.
+    public var conventions: [String]
+    /// Everything assumed, missing or inconsistent (reader and SUV).
+    public var warnings: [String]
+}
+
+/// Reads a PET series, computes its SUV factors and finds its hot spots.
+public enum PETSUVJob {
+    /// Options of a run.
+    public struct Options: Sendable {
+        public var overrides: SUVPatientOverrides
+        public var search: HotspotSearch
+        /// Creates options.
+        public init(overrides: SUVPatientOverrides = .init(), search: HotspotSearch = .init()) {
+            self.overrides = overrides; self.search = search
+        }
+    }
+
+    /// The SUV header of a series: first image's PET attributes, the earliest Acquisition Date/Time over all
+    /// images, the Timezone Offset, and the Philips and GE private fields when present.
+    public static func header(_ files: [DICOMFile]) -> SUVHeader {
+        let pt = files.filter { $0.dataset.string(.modality) == "PT" }
+        let use = pt.isEmpty ? files : pt
+        guard let first = use.first?.dataset else { return SUVHeader() }
+        var earliest: (Date, String, String)?
+        let tz = first.string(.timezoneOffsetFromUTC)
+        for f in use {
+            guard let d = f.dataset.string(.acquisitionDate), let t = f.dataset.string(.acquisitionTime),
+                  let at = DICOMDateTime.parse(date: d, time: t, offset: tz) else { continue }
+            if earliest == nil || at < earliest!.0 { earliest = (at, d, t) }
+        }
+        let philips = first.privateTag(creator: "Philips PET Private Group", group: 0x7053, element: 0x00)
+        let philipsACSF = first.privateTag(creator: "Philips PET Private Group", group: 0x7053, element: 0x09)
+        let ge = first.privateTag(creator: "GEMS_PETD_01", group: 0x0009, element: 0x0D)
+        return SUVHeader(pet: SeriesVolumeReader.petAttributes(first), earliestAcquisitionDate: earliest?.1,
+                         earliestAcquisitionTime: earliest?.2, timezoneOffset: tz,
+                         philipsSUVScaleFactor: philips.flatMap { decimal(first, $0) },
+                         philipsActivityConcentrationScaleFactor: philipsACSF.flatMap { decimal(first, $0) },
+                         gePrivateScanDateTime: ge.flatMap { first.string($0) })
+    }
+
+    /// A private DS element, also when it arrived as UN (implicit VR or unknown private dictionary).
+    static func decimal(_ ds: Dataset, _ tag: Tag) -> Double? {
+        if let d = ds.double(tag) { return d }
+        guard let b = ds[tag]?.bytes else { return nil }
+        let text = String(decoding: b.array, as: UTF8.self).trimmingCharacters(in: CharacterSet(charactersIn: " \0"))
+        return Double(text)
+    }
+
+    /// Runs on a folder (or file) of one PET series.
+    public static func run(path: String, options: Options = .init()) throws -> PETSUVResult {
+        let paths = try listDICOM(path)
+        var files: [DICOMFile] = []
+        var warnings: [String] = []
+        for p in paths {
+            do { files.append(try DICOMFile.read(path: p)) } catch {
+                if paths.count == 1 { throw error }
+                warnings.append("skipped \(p): \(error.message)")
+            }
+        }
+        guard !files.isEmpty else { throw WorkflowError("\(path): no DICOM files") }
+        let series = try SeriesVolumeReader.read(files: files)
+        guard series.modality == "PT" else {
+            throw WorkflowError("\(path): modality is \(series.modality ?? "missing"), not PT: SUV needs a PET series")
+        }
+        warnings += series.warnings
+        let header = header(files)
+        let factors: SUVFactors
+        do { factors = try SUVCalculator.factors(header, overrides: options.overrides) } catch {
+            throw WorkflowError("\(path): cannot compute SUV: \(error.description)")
+        }
+        warnings += factors.warnings
+        var suv = series.volume
+        let f = Float(factors.suvbwFactor)
+        suv.voxels.withUnsafeMutableBufferPointer { b in for i in b.indices { b[i] *= f } }
+        suv.units = "g/mL (SUVbw)"
+        if suv.size.z < 3 {
+            warnings.append("only \(suv.size.z) slice(s): the 1 cm³ SUVpeak sphere is cut by the volume's edge (mean over the part inside)")
+        }
+        let sulPerSUV = factors.suvlbmFactor.map { $0 / factors.suvbwFactor }
+        let hotspots = options.search.run(suv, sulPerSUV: sulPerSUV)
+        let conventions = [
+            "SUV = rescaled value × factor; SUVbw in g/mL; SUL = lean body mass by James (128 male coefficient); BSA by Du Bois",
+            "hot spots: 26-connected regions with SUVbw ≥ \(petFormat(options.search.detectionSUV)), hottest \(options.search.maxCount) kept",
+            "suvMean, mtvML, tla over \(options.search.delineation) connected to the maximum inside each region; centerMM = its centroid (LPS, mm)",
+            "suvPeak: highest mean of a 1 cm³ sphere (radius 6.20 mm, partial-volume weights) centred on a voxel of the lesion VOI",
+        ]
+        return PETSUVResult(seriesInstanceUID: series.seriesInstanceUID, slices: series.volume.size.z,
+                            imageUnits: factors.imageUnits, suvbwFactor: factors.suvbwFactor,
+                            suvlbmFactor: factors.suvlbmFactor, suvlbmJanmahasatianFactor: factors.suvlbmJanmahasatianFactor,
+                            suvbsaFactor: factors.suvbsaFactor, factors: factors, hotspots: hotspots,
+                            conventions: conventions, warnings: warnings)
+    }
+
+    static func listDICOM(_ path: String) throws -> [String] {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+            throw WorkflowError("\(path): no such file or directory")
+        }
+        guard isDir.boolValue else { return [path] }
+        guard let e = FileManager.default.enumerator(atPath: path) else { throw WorkflowError("\(path): cannot list the folder") }
+        var out: [String] = []
+        while let rel = e.nextObject() as? String {
+            if rel.split(separator: "/").contains(where: { $0.hasPrefix(".") }) || rel.hasSuffix(".json") { continue }
+            let full = (path as NSString).appendingPathComponent(rel)
+            var d: ObjCBool = false
+            if FileManager.default.fileExists(atPath: full, isDirectory: &d), !d.boolValue { out.append(full) }
+        }
+        return out.sorted()
+    }
+}
+
+/// Writes a simulated PET study (``Simulation/PETSimulation``) as a PT series plus `truth.json`.
+public enum PETSimulationJob {
+    /// Simulates `spec` and writes `out/PT/PT_0001.dcm…` and `out/truth.json`; returns the simulation.
+    @discardableResult
+    public static func write(_ spec: PETStudySpec, to out: String, encoding: PTSeriesWriter.Encoding = .bqml,
+                             seriesDate: String = "20240315", seriesTime: String = "101500") throws -> PETSimulation {
+        let sim = try PETSimulation.make(spec)
+        guard let scan = DICOMDateTime.parse(date: seriesDate, time: seriesTime) else {
+            throw WorkflowError("invalid series date/time \(seriesDate) \(seriesTime)")
+        }
+        let inj = scan.addingTimeInterval(-spec.uptakeSeconds)
+        var cal = Calendar(identifier: .gregorian); cal.timeZone = TimeZone(identifier: "UTC")!
+        let c = cal.dateComponents([.year, .month, .day, .hour, .minute, .second], from: inj)
+        let injDT = String(format: "%04d%02d%02d%02d%02d%02d", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!)
+        let study = StudyAttributes(patientName: "Simulated^PET", patientID: "SIMPET01", patientSex: spec.sex,
+                                    studyDate: seriesDate, studyTime: seriesTime, studyDescription: "Simulated FDG PET")
+        let series = SeriesAttributes(seriesNumber: 2, seriesDescription: "PET simulated (\(encoding.rawValue))",
+                                      seriesDate: seriesDate, seriesTime: seriesTime)
+        var o = PTSeriesWriter.Options(patientWeightKg: spec.weightKg, patientSizeM: spec.heightCm / 100,
+                                       totalDoseBq: sim.truth.injectedBq, startDateTime: injDT,
+                                       halfLifeSeconds: sim.truth.halfLifeSeconds)
+        o.encoding = encoding
+        o.philipsSUVbwFactor = sim.truth.suvbwFactor
+        try PTSeriesWriter.write(sim.image, study: study, series: series, options: o, acquisitionDate: seriesDate,
+                                 acquisitionTime: seriesTime, to: (out as NSString).appendingPathComponent("PT"))
+        let enc = JSONEncoder(); enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let data = try enc.encode(sim.truth)
+        try data.write(to: URL(fileURLWithPath: (out as NSString).appendingPathComponent("truth.json")))
+        return sim
+    }
+}
+
+func petFormat(_ v: Double) -> String { String(format: "%g", v) }
