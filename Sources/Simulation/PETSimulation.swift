@@ -52,13 +52,13 @@ public struct PETStudySpec: Sendable, Codable, Equatable {
     /// lesions of SUV 4, 8 and 12 (30, 24 and 20 mm) in a 128 × 128 × 64 grid of 4 mm voxels.
     public init(weightKg: Double = 75, heightCm: Double = 175, sex: String = "M", injectedMBq: Double = 300,
                 uptakeSeconds: Double = 3600, radionuclide: String = "F-18", backgroundSUV: Double = 1,
-                liverSUV: Double = 2.5, lesions: [PETLesion]? = nil,
+                liverSUV: Double = 2.0, lesions: [PETLesion]? = nil,
                 size: GridSize = GridSize(x: 128, y: 128, z: 64), voxelMM: Double = 4) {
         self.weightKg = weightKg; self.heightCm = heightCm; self.sex = sex; self.injectedMBq = injectedMBq
         self.uptakeSeconds = uptakeSeconds; self.radionuclide = radionuclide; self.backgroundSUV = backgroundSUV
         self.liverSUV = liverSUV
         self.lesions = lesions ?? [
-            PETLesion(name: "lesion1", center: Vector3(-60, 20, -30), diameterMM: 30, suv: 4),
+            PETLesion(name: "lesion1", center: Vector3(80, -20, -40), diameterMM: 30, suv: 4),
             PETLesion(name: "lesion2", center: Vector3(50, 30, 10), diameterMM: 24, suv: 8),
             PETLesion(name: "lesion3", center: Vector3(0, -40, 40), diameterMM: 20, suv: 12),
         ]
