@@ -205,15 +205,38 @@ public enum VOIAnalysis {
 
     /// A lesion VOI grown from the hottest voxel of `searchRegion` with `threshold` (connected, inside the
     /// search region), with its statistics; the peak sphere is centred on any voxel of the lesion.
+    ///
+    /// `marginMM` > 0 lets the VOI grow beyond the search region, up to that margin around the search region's
+    /// bounding box (so that a delineation threshold below the detection threshold can reach the lesion's edge
+    /// without flooding the body); 0 keeps it inside the search region.
     public static func lesion(_ image: Volume, searchRegion: [Int], threshold: VOIThreshold,
-                              kernel: SphereKernel?) -> VOIStatistics? {
+                              kernel: SphereKernel?, marginMM: Double = 0) -> VOIStatistics? {
         guard var seed = searchRegion.first else { return nil }
         for i in searchRegion where image.voxels[i] > image.voxels[seed] { seed = i }
         let t = threshold.value(max: Double(image.voxels[seed]))
         var allowed = [Bool](repeating: false, count: image.voxels.count)
-        for i in searchRegion { allowed[i] = true }
+        let nx = image.size.x, ny = image.size.y, nz = image.size.z
+        if marginMM > 0 {
+            var lo = (Int.max, Int.max, Int.max), hi = (Int.min, Int.min, Int.min)
+            for i in searchRegion {
+                let x = i % nx, y = (i / nx) % ny, z = i / (nx * ny)
+                lo = (Swift.min(lo.0, x), Swift.min(lo.1, y), Swift.min(lo.2, z))
+                hi = (Swift.max(hi.0, x), Swift.max(hi.1, y), Swift.max(hi.2, z))
+            }
+            let sp = image.geometry.spacing
+            let mx = Int(ceil(marginMM / sp.x)), my = Int(ceil(marginMM / sp.y)), mz = Int(ceil(marginMM / sp.z))
+            for z in Swift.max(0, lo.2 - mz)...Swift.min(nz - 1, hi.2 + mz) {
+                for y in Swift.max(0, lo.1 - my)...Swift.min(ny - 1, hi.1 + my) {
+                    for x in Swift.max(0, lo.0 - mx)...Swift.min(nx - 1, hi.0 + mx) { allowed[x + nx * (y + ny * z)] = true }
+                }
+            }
+        } else {
+            for i in searchRegion { allowed[i] = true }
+        }
         let region = connectedRegion(image, seed: seed, threshold: Float(t), allowed: allowed)
-        return statistics(image, indices: region, kernel: kernel, delineation: "\(threshold) (\(petNum(t))), connected to the maximum")
+        let within = marginMM > 0 ? "within \(petNum(marginMM)) mm of the detected region" : "inside the search region"
+        return statistics(image, indices: region, kernel: kernel,
+                          delineation: "\(threshold) (\(petNum(t))), connected to the maximum, \(within)")
     }
 }
 
@@ -246,6 +269,8 @@ public struct HotspotSearch: Sendable {
     public var delineation: VOIThreshold
     /// At most this many hot spots (the hottest first).
     public var maxCount: Int
+    /// How far (mm) the lesion VOI may grow beyond the detected region's bounding box.
+    public var marginMM: Double = 10
     /// Creates a search.
     public init(detectionSUV: Double = 2.5, delineation: VOIThreshold = .percentOfMax(41), maxCount: Int = 10) {
         self.detectionSUV = detectionSUV; self.delineation = delineation; self.maxCount = maxCount
@@ -257,7 +282,7 @@ public struct HotspotSearch: Sendable {
         let comps = VOIAnalysis.components(suv, threshold: Float(detectionSUV))
         var out: [Hotspot] = []
         for c in comps.prefix(maxCount) {
-            guard let s = VOIAnalysis.lesion(suv, searchRegion: c, threshold: delineation, kernel: kernel) else { continue }
+            guard let s = VOIAnalysis.lesion(suv, searchRegion: c, threshold: delineation, kernel: kernel, marginMM: marginMM) else { continue }
             out.append(Hotspot(centerMM: s.centroidMM, suvMax: s.max, suvPeak: s.peak, suvMean: s.mean,
                                sulPeak: s.peak.flatMap { p in sulPerSUV.map { p * $0 } }, mtvML: s.volumeML,
                                tla: s.totalLesionActivity, maxMM: s.maxMM, peakMM: s.peakMM,

@@ -107,7 +107,7 @@ public enum PETSUVJob {
         let conventions = [
             "SUV = rescaled value × factor; SUVbw in g/mL; SUL = lean body mass by James (128 male coefficient); BSA by Du Bois",
             "hot spots: 26-connected regions with SUVbw ≥ \(petFormat(options.search.detectionSUV)), hottest \(options.search.maxCount) kept",
-            "suvMean, mtvML, tla over \(options.search.delineation) connected to the maximum inside each region; centerMM = its centroid (LPS, mm)",
+            "suvMean, mtvML, tla over \(options.search.delineation) connected to the maximum, within \(petFormat(options.search.marginMM)) mm of each detected region; centerMM = its centroid (LPS, mm)",
             "suvPeak: highest mean of a 1 cm³ sphere (radius 6.20 mm, partial-volume weights) centred on a voxel of the lesion VOI",
         ]
         return PETSUVResult(seriesInstanceUID: series.seriesInstanceUID, slices: series.volume.size.z,

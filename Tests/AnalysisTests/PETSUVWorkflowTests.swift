@@ -1,0 +1,91 @@
+import Foundation
+import Testing
+@testable import Analysis
+import DICOM
+import DICOMImaging
+import Imaging
+import Simulation
+import Workflows
+
+@Suite(.serialized) struct PETSUVWorkflowTests {
+    func tempDir(_ name: String) -> String {
+        let d = FileManager.default.temporaryDirectory.appendingPathComponent("scinti-pet-\(name)-\(UUID().uuidString)").path
+        try? FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+        return d
+    }
+
+    /// Simulated lesions of known SUV, written as PT DICOM and read back through `PETSUVJob`: SUVbw within 1 %.
+    @Test(arguments: [PTSeriesWriter.Encoding.bqml, .philipsCNTS])
+    func simulatedSeriesGivesTheTrueSUV(encoding: PTSeriesWriter.Encoding) throws {
+        let dir = tempDir(encoding.rawValue)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let spec = PETStudySpec(weightKg: 82, heightCm: 178, sex: "M", injectedMBq: 350, uptakeSeconds: 3900,
+                                size: GridSize(x: 96, y: 80, z: 40), voxelMM: 4)
+        let sim = try PETSimulationJob.write(spec, to: dir, encoding: encoding)
+        // The truth, independently of the code under test: 82 000 g / (350 MBq · 2^(−3900 / T½)).
+        let expectedFactor = 82_000 / (350e6 * pow(2, -3900 / sim.truth.halfLifeSeconds))
+        #expect(relErr(sim.truth.suvbwFactor, expectedFactor) < 1e-12)
+        #expect(abs(sim.truth.halfLifeSeconds - 6586.2) < 1)   // F-18: 109.77 min (ENSDF/ICRP-107)
+
+        let r = try PETSUVJob.run(path: "\(dir)/PT")
+        // CNTS images: the factor is per count; the writer stores counts = Bq/mL ÷ 4.7 (its ACSF).
+        let perUnit = encoding == .philipsCNTS ? expectedFactor * 4.7 : expectedFactor
+        #expect(relErr(r.suvbwFactor, perUnit) < 1e-6, "factor \(r.suvbwFactor) vs \(perUnit)")
+        // SUL (James, 128) for 82 kg, 178 cm, male.
+        let lbm = 1.10 * 82 - 128 * (82.0 / 178) * (82.0 / 178)
+        #expect(relErr(r.suvlbmFactor!, perUnit * lbm / 82) < 1e-6)
+        #expect(r.hotspots.count == spec.lesions.count)
+        for l in spec.lesions {
+            let h = try #require(r.hotspots.first { h in
+                (Vector3(h.centerMM[0], h.centerMM[1], h.centerMM[2]) - l.center).length < 2
+            }, "no hot spot at \(l.name) \(l.center)")
+            #expect(abs(h.suvMax - l.suv) / l.suv < 0.01, "\(l.name) SUVmax \(h.suvMax) vs \(l.suv)")
+            // SUVpeak: the 1 mL sphere (r 6.2 mm) on 4 mm voxels fits inside lesions of ≥ 24 mm; in the 20 mm one
+            // its edge voxels reach partial-volume voxels (centre 3.5 mm off the lesion centre), so it is lower.
+            if l.diameterMM >= 24 {
+                #expect(abs(h.suvPeak! - l.suv) / l.suv < 0.01, "\(l.name) SUVpeak \(h.suvPeak!) vs \(l.suv)")
+            } else {
+                #expect(h.suvPeak! <= l.suv * 1.0001 && h.suvPeak! > 0.9 * l.suv, "\(l.name) SUVpeak \(h.suvPeak!)")
+            }
+        }
+        // MTV, delineated half-way between lesion and background SUV (where a partial-volume voxel is half inside),
+        // against lattice counts of voxel centres inside the sphere (numpy, by hand): lesion1 (30 mm, centred on a
+        // voxel corner, r = 3.75 voxels) 208 voxels = 13.312 mL (analytic 14.137 mL, −5.8 %); lesion3 (20 mm,
+        // corner, r = 2.5 voxels) 56 voxels = 3.584 mL (analytic 4.189 mL). lesion2 (24 mm) is centred on a voxel
+        // with 30 voxel centres exactly on its surface: its count is ill-conditioned and not checked.
+        if encoding == .bqml {
+            for (name, want) in [("lesion1", 13.312), ("lesion3", 3.584)] {
+                let l = try #require(spec.lesions.first { $0.name == name })
+                let t = (l.suv + spec.backgroundSUV) / 2
+                let m = try PETSUVJob.run(path: "\(dir)/PT", options: .init(search: HotspotSearch(detectionSUV: t, delineation: .fixed(t), maxCount: 3)))
+                let h = try #require(m.hotspots.first { ($0.centerMM[0] - l.center.x).magnitude < 2 })
+                #expect(abs(h.mtvML - want) / want < 0.02, "\(l.name) MTV \(h.mtvML) vs \(want)")
+                #expect(abs(h.tla - h.suvMean * h.mtvML) < 1e-9)
+            }
+        }
+        if encoding == .philipsCNTS { #expect(r.factors.method.contains("Philips")) }
+    }
+
+    /// The real Siemens PET slice of the corpus: SUVbw factor from its header values, read with dcmdump
+    /// (Patient's Weight 69.7344 kg; Radionuclide Total Dose 178340011.59668 Bq; Half Life 6586.2 s; Start Time
+    /// 14:17:00.000 (no DateTime); Series Time 15:23:16.921 on 19600614 → 3976.921 s), within 0.1 %.
+    /// Tests/oracle/check_suv.py checks the same against pydicom, SUVmax included.
+    @Test func realPETSliceFromTheCorpus() throws {
+        guard let corpus = petCorpus() else { print("skipped: ../shared/corpus not found (real PET slice)"); return }
+        let r = try PETSUVJob.run(path: "\(corpus)/pt/ACRIN_FLT_PT_slice_a.dcm", options: .init(overrides: SUVPatientOverrides(heightCm: 165)))
+        let expected = 69_734.4 / (178_340_011.59668 * pow(2, -3976.921 / 6586.2))
+        #expect(relErr(r.suvbwFactor, expected) < 1e-3)
+        #expect(r.factors.decayCorrection == "START" && r.imageUnits == "BQML")
+        #expect(r.warnings.contains { $0.contains("Start DateTime") })
+        #expect(r.suvlbmFactor != nil)      // female, with the height given
+        // SUVmax: largest stored value 1327 × slope 9.12329 × factor.
+        let h = try #require(r.hotspots.first)
+        #expect(relErr(h.suvMax, 1327 * 9.12329 * expected) < 1e-3)
+    }
+
+    @Test func notAPETSeriesIsAClearError() throws {
+        guard let corpus = petCorpus() else { print("skipped: ../shared/corpus not found"); return }
+        #expect { try PETSUVJob.run(path: "\(corpus)/ct/CT_small.dcm") } throws: { "\($0)".contains("not PT") }
+        #expect(throws: (any Error).self) { try PETSUVJob.run(path: "/nonexistent/pet") }
+    }
+}
