@@ -11,7 +11,7 @@ struct PetCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pet",
         abstract: "PET quantitation: SUV factors and hot spots, simulated PET series, PERCIST.",
-        subcommands: [Suv.self, Simulate.self, Percist.self])
+        subcommands: [Suv.self, Voi.self, Simulate.self, Percist.self])
 
     /// `scinti pet suv SERIES_DIR`.
     struct Suv: ParsableCommand {
@@ -64,6 +64,48 @@ struct PetCommand: ParsableCommand {
             for h in result.hotspots {
                 lines.append(String(format: "  (%.1f, %.1f, %.1f)  %.2f  %@  %.2f  %.2f  %.2f", h.centerMM[0], h.centerMM[1], h.centerMM[2],
                                     h.suvMax, h.suvPeak.map { String(format: "%.2f", $0) } ?? "-", h.suvMean, h.mtvML, h.tla))
+            }
+            emit(lines.joined(separator: "\n") + "\n")
+        }
+    }
+
+    /// `scinti pet voi IMAGE`.
+    struct Voi: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "VOI statistics on a quantitative SPECT (Bq/mL NM RECON TOMO) or PET image: CT-defined organs, SEG segments, hot spots.")
+        @Argument(help: "NM RECON TOMO file (e.g. from scinti recon) or a PET/CT series folder.") var image: String
+        @Option(help: "CT series folder for --organ.") var ct: String?
+        @Option(parsing: .singleValue, help: "CT-defined organ NAME:MIN_HU:MAX_HU (largest connected part); repeatable.") var organ: [String] = []
+        @Option(help: "DICOM SEG file whose segments are VOIs.") var seg: String?
+        @Option(help: "Hot-spot detection threshold in image units (e.g. Bq/mL); none: no hot spots.") var threshold: Double?
+        @Option(name: .customLong("percent-of-max"), help: "Hot-spot VOI: % of its max.") var percent: Double = 41
+        @Option(name: .customLong("max-hotspots"), help: "Report at most this many hot spots.") var maxHotspots = 10
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            var defs: [CTOrganDefinition] = []
+            for o in organ {
+                guard let d = CTOrganDefinition(parsing: o) else { throw fail("--organ must be NAME:MIN_HU:MAX_HU, not \(o)") }
+                defs.append(d)
+            }
+            guard percent > 0, percent <= 100, maxHotspots >= 0, maxHotspots <= 1000 else { throw fail("--percent-of-max in (0, 100], --max-hotspots in 0…1000") }
+            let search = threshold.map { HotspotSearch(detectionSUV: $0, delineation: .percentOfMax(percent), maxCount: maxHotspots) }
+            let r: QuantVOIResult
+            do { r = try QuantVOIJob.run(imagePath: image, options: .init(ct: ct, ctOrgans: defs, segmentation: seg, search: search)) } catch { throw fail("\(error)") }
+            for w in r.warnings { warn(w) }
+            if json {
+                let enc = JSONEncoder(); enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+                emit(String(decoding: try enc.encode(r), as: UTF8.self) + "\n")
+                return
+            }
+            var lines = ["\(r.modality ?? "?") image, units \(r.units ?? "none")", "VOI  volume mL  mean  max  peak  total MBq"]
+            for o in r.organs {
+                let s = o.statistics
+                lines.append(String(format: "%@  %.1f  %.4g  %.4g  %.4g  %@", o.name, s.volumeML, s.mean, s.max, s.peak ?? 0,
+                                    o.totalActivityMBq.map { String(format: "%.4g", $0) } ?? "-"))
+            }
+            for h in r.hotspots {
+                lines.append(String(format: "hot spot (%.1f, %.1f, %.1f) max %.4g peak %.4g mean %.4g  %.2f mL", h.centerMM[0], h.centerMM[1], h.centerMM[2], h.suvMax, h.suvPeak ?? 0, h.suvMean, h.mtvML))
             }
             emit(lines.joined(separator: "\n") + "\n")
         }
