@@ -58,7 +58,6 @@ public enum PTSeriesWriter {
         guard k >= 0 && k < volume.size.z else { throw DICOMError(.invalidValue, tag: .instanceNumber, "slice \(k) outside 0..<\(volume.size.z)") }
         var ds = series.header(sopClassUID: sopClassUID, sopInstanceUID: sopInstanceUID, modality: "PT",
                                date: acquisitionDate, time: acquisitionTime, study: study)
-        ds.set(Tag(0x0018, 0x5100), .CS, "HFS")
         if let w = o.patientWeightKg { ds.set(.patientWeight, .DS, numbers: [w]) }
         if let s = o.patientSizeM { ds.set(.patientSize, .DS, numbers: [s]) }
         ds.set(.imageType, .CS, strings: ["ORIGINAL", "PRIMARY"])
@@ -83,7 +82,10 @@ public enum PTSeriesWriter {
         ds.set(T.correctedImage, .CS, strings: o.decayCorrection == "NONE" ? ["ATTN", "SCAT", "DTIM", "RAN", "NORM"]
                                                                         : ["ATTN", "SCAT", "DTIM", "RAN", "NORM", "DECY"])
         ds.set(Tag(0x0054, 0x0081), .US, numbers: [Double(volume.size.z)])
-        ds.set(Tag(0x0054, 0x0101), .US, numbers: [1])
+        ds.set(Tag(0x0018, 0x1181), .CS, "NONE")
+        // NM/PET Patient Orientation (Type 2 sequences, left empty; Patient Position must then be absent).
+        ds.set(Tag(0x0054, 0x0410), sequence: [])
+        ds.set(Tag(0x0054, 0x0414), sequence: [])
         ds.set(Tag(0x0054, 0x1330), .US, numbers: [Double(k + 1)])
         ds.set(T.frameReferenceTime, .DS, numbers: [0])
         ds.set(T.decayFactor, .DS, numbers: [1])
@@ -99,8 +101,9 @@ public enum PTSeriesWriter {
         rp.set(T.radionuclideHalfLife, .DS, numbers: [o.halfLifeSeconds])
         rp.set(T.radionuclidePositronFraction, .DS, numbers: [o.positronFraction])
         var code = Dataset()
-        code.set(T.codeValue, .SH, "C-111A1")
-        code.set(Tag(0x0008, 0x0102), .SH, "SRT")
+        // ^18^Fluorine: SNOMED CT 77004003 (DICOM CID 4020, formerly SRT C-111A1).
+        code.set(T.codeValue, .SH, "77004003")
+        code.set(Tag(0x0008, 0x0102), .SH, "SCT")
         code.set(T.codeMeaning, .LO, o.radionuclideMeaning)
         rp.set(T.radionuclideCodeSequence, sequence: [code])
         ds.set(T.radiopharmaceuticalInformationSequence, sequence: [rp])
@@ -119,7 +122,6 @@ public enum PTSeriesWriter {
         ds.set(.pixelRepresentation, .US, numbers: [1])
         ds.set(.rescaleIntercept, .DS, numbers: [0])
         ds.set(.rescaleSlope, .DS, numbers: [slope])
-        ds.set(.rescaleType, .LO, units)
         if o.encoding == .philipsCNTS {
             ds.set(Tag(0x7053, 0x0010), .LO, "Philips PET Private Group")
             ds.set(Tag(0x7053, 0x1009), .DS, numbers: [o.philipsActivityConcentrationScaleFactor])

@@ -10,11 +10,11 @@ in a temporary folder (once as BQML, once as Philips CNTS with private scale fac
   private SUV Scale Factor (7053,1000). Must match `suvbwFactor` within 0.1 %.
 - SUVmax = max(stored x Rescale Slope + Rescale Intercept) x factor over the series must match the first hot
   spot's `suvMax` within 0.1 %.
-For the simulated series, the hot spots must also carry the true lesion SUVs of truth.json within 1 % (SUVmax).
+For the simulated series, dciodvfy (when installed) must report no errors on a slice, and the hot spots must also carry the true lesion SUVs of truth.json within 1 % (SUVmax).
 Prints 'N passed, N failed'; exit status 1 on any failure.
 """
 import datetime as dt
-import glob, json, os, subprocess, sys, tempfile
+import glob, json, os, shutil, subprocess, sys, tempfile
 import numpy as np
 import pydicom
 
@@ -91,6 +91,12 @@ def main():
             subprocess.run([scinti, "pet", "simulate", "--matrix", "96,96,40", "--out", out, "--encoding", enc],
                            check=True, capture_output=True, timeout=600)
             paths = sorted(glob.glob(os.path.join(out, "PT", "*.dcm")))
+            if shutil.which("dciodvfy"):
+                v = subprocess.run(["dciodvfy", paths[0]], capture_output=True, text=True)
+                errs = [l for l in (v.stdout + v.stderr).splitlines() if l.startswith("Error")]
+                print(f"{'FAIL' if errs else 'ok  '} simulated {enc} dciodvfy: {len(errs)} errors" + "".join("\n    " + e for e in errs))
+                passed += not errs
+                failed += bool(errs)
             f, m = oracle(paths)
             r = run_scinti(scinti, os.path.join(out, "PT"))
             check(f"simulated {enc} suvbwFactor", r["suvbwFactor"], f)
