@@ -386,7 +386,7 @@ public enum SUVCalculator {
         let decayed = dose * Decay.factor(halfLifeSeconds: hl, elapsedSeconds: dt)
         let factor = unitToBqML * w * 1000 / decayed
         if decay == "NONE" {
-            warnings.append("Decay Correction is NONE: values are activity at acquisition; the dose is decayed to the scan start \(iso(scan)) (\(scanSource)), so slices or frames acquired later are under-estimated by their own decay since then")
+            warnings.append("Decay Correction is NONE: values are activity at acquisition; this factor decays the dose to the scan start \(iso(scan)) (\(scanSource)) and fits slices acquired then; slices or frames acquired later need their own factor (scinti pet suv applies one per slice)")
         }
         if rawUnits == "BQML", let s = philipsSUV { crossCheck(philips: s, acsf: philipsACSF, computed: factor, warnings: &warnings) }
         return composition(factor, method: method + ", decay \(decay): dose decayed from injection to scan time (\(scanSource))",

@@ -96,8 +96,14 @@ public enum PETSUVJob {
         }
         warnings += factors.warnings
         var suv = series.volume
-        let f = Float(factors.suvbwFactor)
-        suv.voxels.withUnsafeMutableBufferPointer { b in for i in b.indices { b[i] *= f } }
+        let sliceFactors = noneSliceFactors(series: series, files: files, factors: factors, warnings: &warnings)
+        let plane = suv.size.x * suv.size.y
+        suv.voxels.withUnsafeMutableBufferPointer { b in
+            for k in 0..<suv.size.z {
+                let f = Float(sliceFactors?[k] ?? factors.suvbwFactor)
+                for i in (k * plane)..<((k + 1) * plane) { b[i] *= f }
+            }
+        }
         suv.units = "g/mL (SUVbw)"
         if suv.size.z < 3 {
             warnings.append("only \(suv.size.z) slice(s): the 1 cm³ SUVpeak sphere is cut by the volume's edge (mean over the part inside)")
@@ -115,6 +121,36 @@ public enum PETSUVJob {
                             suvlbmFactor: factors.suvlbmFactor, suvlbmJanmahasatianFactor: factors.suvlbmJanmahasatianFactor,
                             suvbsaFactor: factors.suvbsaFactor, factors: factors, hotspots: hotspots,
                             conventions: conventions, warnings: warnings)
+    }
+
+    /// Decay Correction NONE: each slice holds the mean activity concentration over its own frame, so its SUV
+    /// factor is weight / (dose decayed to that frame's Acquisition Date/Time × the mean decay over Actual Frame
+    /// Duration): suvbwFactor × e^{λ(t_k − t_scan)} / [(1 − e^{−λT}) / (λT)]. Nil for START/ADMIN, for Units GML or
+    /// CNTS with the Philips SUV factor (already absolute), or when slice times are unknown.
+    static func noneSliceFactors(series: SeriesVolume, files: [DICOMFile], factors: SUVFactors,
+                                 warnings: inout [String]) -> [Double]? {
+        guard factors.decayCorrection == "NONE", let hl = factors.halfLifeSeconds, factors.decayedDoseBq != nil,
+              let scanText = factors.scanTime else { return nil }
+        let iso = ISO8601DateFormatter(); iso.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        guard let scan = iso.date(from: scanText) else { return nil }
+        var bySource: [String: Dataset] = [:]
+        for f in files { if let s = f.source { bySource[s] = f.dataset } }
+        let lambda = log(2) / hl
+        var out: [Double] = []
+        for label in series.sliceSources {
+            let src = label.split(separator: "#").first.map(String.init) ?? label
+            guard let ds = bySource[src], let d = ds.string(.acquisitionDate), let t = ds.string(.acquisitionTime),
+                  let at = DICOMDateTime.parse(date: d, time: t, offset: ds.string(.timezoneOffsetFromUTC)) else {
+                warnings.append("Decay Correction NONE: \(label) has no valid Acquisition Date/Time: the series-level factor (dose decayed to the scan start) is used for every slice")
+                return nil
+            }
+            let frameS = (ds.double(.actualFrameDuration) ?? 0) / 1000
+            let during = Decay.duringAcquisitionFactor(halfLifeSeconds: hl, durationSeconds: frameS)
+            out.append(factors.suvbwFactor * exp(lambda * at.timeIntervalSince(scan)) / during)
+        }
+        let lo = out.min() ?? 0, hi = out.max() ?? 0
+        warnings.append("Decay Correction NONE: SUV computed per slice with the dose decayed to each slice's Acquisition Date/Time and averaged over its Actual Frame Duration (factors \(String(format: "%.6g", lo))…\(String(format: "%.6g", hi)) per \(factors.imageUnits)); suvbwFactor is the value at the scan start")
+        return out
     }
 
     static func listDICOM(_ path: String) throws -> [String] {

@@ -66,6 +66,43 @@ import Workflows
         if encoding == .philipsCNTS { #expect(r.factors.method.contains("Philips")) }
     }
 
+    /// Decay Correction NONE: slices acquired 2 min apart, each holding the mean concentration over its own 2 min
+    /// frame, i.e. C_true(scan) · e^{−λ(t_k − t_scan)} · (1 − e^{−λT})/(λT) (the physics, written here, not taken
+    /// from the code under test). The per-slice factors must give back the true SUV of the lesion and background.
+    @Test func decayCorrectionNoneIsCorrectedPerSlice() throws {
+        let dir = tempDir("none")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let spec = PETStudySpec(lesions: [PETLesion(name: "l", center: Vector3(0, 0, 0), diameterMM: 32, suv: 6)],
+                                size: GridSize(x: 64, y: 64, z: 16), voxelMM: 4)
+        let sim = try PETSimulation.make(spec)
+        let hl = sim.truth.halfLifeSeconds, lambda = log(2) / hl, frame = 120.0
+        let during = (1 - exp(-lambda * frame)) / (lambda * frame)
+        let study = StudyAttributes(patientSex: "M", studyDate: "20240315", studyTime: "101500")
+        let series = SeriesAttributes(seriesDescription: "PET NONE", seriesDate: "20240315", seriesTime: "101500")
+        var o = PTSeriesWriter.Options(patientWeightKg: spec.weightKg, patientSizeM: spec.heightCm / 100,
+                                       totalDoseBq: sim.truth.injectedBq, startDateTime: "20240315091500", halfLifeSeconds: hl)
+        o.decayCorrection = "NONE"; o.frameDurationMs = frame * 1000
+        for k in 0..<spec.size.z {
+            let dt = Double(k) * frame   // slice k starts k·120 s after the scan start 10:15:00
+            var v = sim.image
+            let f = Float(exp(-lambda * dt) * during)
+            v.voxels = v.voxels.map { $0 * f }
+            let t = String(format: "10%02d%02d", 15 + Int(dt) / 60, Int(dt) % 60)
+            let ds = try PTSeriesWriter.dataset(v, slice: k, study: study, series: series, options: o,
+                                                acquisitionDate: "20240315", acquisitionTime: t)
+            try DICOMWriter.write(DICOMFile(dataset: ds, transferSyntax: .explicitVRLittleEndian), to: "\(dir)/PT_\(k).dcm",
+                                  options: WriteOptions(transferSyntax: .explicitVRLittleEndian, validation: .strict))
+        }
+        let r = try PETSUVJob.run(path: dir, options: .init(search: HotspotSearch(detectionSUV: 0.5, maxCount: 1)))
+        #expect(r.factors.decayCorrection == "NONE")
+        #expect(relErr(r.suvbwFactor, sim.truth.suvbwFactor) < 1e-6)   // at the scan start (the first slice)
+        #expect(r.warnings.contains { $0.contains("per slice") })
+        // Detection at 0.5 takes the whole body: its hottest voxel is the lesion (SUV 6), its peak too.
+        let h = try #require(r.hotspots.first)
+        #expect(abs(h.suvMax - 6) / 6 < 0.005, "SUVmax \(h.suvMax)")
+        #expect(abs(h.suvPeak! - 6) / 6 < 0.005, "SUVpeak \(h.suvPeak!)")
+    }
+
     /// The real Siemens PET slice of the corpus: SUVbw factor from its header values, read with dcmdump
     /// (Patient's Weight 69.7344 kg; Radionuclide Total Dose 178340011.59668 Bq; Half Life 6586.2 s; Start Time
     /// 14:17:00.000 (no DateTime); Series Time 15:23:16.921 on 19600614 → 3976.921 s), within 0.1 %.
