@@ -123,29 +123,44 @@ public enum VOIAnalysis {
     public static func peak(_ image: Volume, candidates: [Int], kernel: SphereKernel) -> (value: Double, index: Int) {
         let nx = image.size.x, ny = image.size.y, nz = image.size.z
         let cands = candidates
+        guard !cands.isEmpty else { return (0, -1) }
         let chunks = Swift.max(1, Swift.min(cands.count, ProcessInfo.processInfo.activeProcessorCount * 4))
         var best = [(Double, Int)](repeating: (-.infinity, -1), count: chunks)
         let offs = kernel.offsets, ws = kernel.weights
+        // Flat index offsets for candidates whose sphere lies inside the image (no bounds checks there).
+        let flat = offs.map { $0.0 + nx * ($0.1 + ny * $0.2) }
+        let rx = offs.map { abs($0.0) }.max() ?? 0, ry = offs.map { abs($0.1) }.max() ?? 0, rz = offs.map { abs($0.2) }.max() ?? 0
+        let wTotal = ws.reduce(0, +)
         image.voxels.withUnsafeBufferPointer { vb in
-            best.withUnsafeMutableBufferPointer { bb in
-                let v = SendableBox(vb), b = SendableBox(bb)
-                DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                    var localBest = -Double.infinity, localIdx = -1
-                    var s = c * cands.count / chunks
-                    let e = (c + 1) * cands.count / chunks
-                    while s < e {
-                        let idx = cands[s]; s += 1
-                        let i = idx % nx, j = (idx / nx) % ny, k = idx / (nx * ny)
-                        var acc = 0.0, wsum = 0.0
-                        for (o, w) in zip(offs, ws) {
-                            let x = i + o.0, y = j + o.1, z = k + o.2
-                            if x < 0 || y < 0 || z < 0 || x >= nx || y >= ny || z >= nz { continue }
-                            acc += w * Double(v.value[x + nx * (y + ny * z)]); wsum += w
+            flat.withUnsafeBufferPointer { fb in
+                ws.withUnsafeBufferPointer { wb in
+                    best.withUnsafeMutableBufferPointer { bb in
+                        let v = SendableBox(vb), f = SendableBox(fb), w = SendableBox(wb), b = SendableBox(bb)
+                        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                            var localBest = -Double.infinity, localIdx = -1
+                            var s = c * cands.count / chunks
+                            let e = (c + 1) * cands.count / chunks
+                            while s < e {
+                                let idx = cands[s]; s += 1
+                                let i = idx % nx, j = (idx / nx) % ny, k = idx / (nx * ny)
+                                var acc = 0.0, wsum = 0.0
+                                if i >= rx && i < nx - rx && j >= ry && j < ny - ry && k >= rz && k < nz - rz {
+                                    for t in 0..<f.value.count { acc += w.value[t] * Double(v.value[idx + f.value[t]]) }
+                                    wsum = wTotal
+                                } else {
+                                    for t in 0..<offs.count {
+                                        let o = offs[t]
+                                        let x = i + o.0, y = j + o.1, z = k + o.2
+                                        if x < 0 || y < 0 || z < 0 || x >= nx || y >= ny || z >= nz { continue }
+                                        acc += w.value[t] * Double(v.value[x + nx * (y + ny * z)]); wsum += w.value[t]
+                                    }
+                                }
+                                let m = wsum > 0 ? acc / wsum : 0
+                                if m > localBest { localBest = m; localIdx = idx }
+                            }
+                            b.value[c] = (localBest, localIdx)
                         }
-                        let m = wsum > 0 ? acc / wsum : 0
-                        if m > localBest { localBest = m; localIdx = idx }
                     }
-                    b.value[c] = (localBest, localIdx)
                 }
             }
         }

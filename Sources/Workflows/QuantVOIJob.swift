@@ -59,6 +59,9 @@ public enum QuantVOIJob {
         public var segmentation: String?
         /// Hot-spot search in image units; nil skips hot spots.
         public var search: HotspotSearch?
+        /// Organ peaks (1 cm³ sphere) are computed for VOIs of at most this many voxels (the search visits every
+        /// VOI voxel); larger VOIs get no peak, with a warning.
+        public var peakVoxelLimit: Int = 200_000
         /// Creates options.
         public init(ct: String? = nil, ctOrgans: [CTOrganDefinition] = [], segmentation: String? = nil, search: HotspotSearch? = nil) {
             self.ct = ct; self.ctOrgans = ctOrgans; self.segmentation = segmentation; self.search = search
@@ -87,7 +90,9 @@ public enum QuantVOIJob {
         var organs: [OrganVOIResult] = []
         func add(_ name: String, _ def: String, _ idx: [Int]) {
             if idx.isEmpty { warnings.append("VOI \(name) (\(def)) is empty on the image grid"); return }
-            let s = VOIAnalysis.statistics(image, indices: idx, kernel: kernel, delineation: def)
+            let usePeak = idx.count <= o.peakVoxelLimit
+            if !usePeak { warnings.append("VOI \(name): \(idx.count) voxels, more than \(o.peakVoxelLimit): no peak computed") }
+            let s = VOIAnalysis.statistics(image, indices: idx, kernel: usePeak ? kernel : nil, delineation: def)
             organs.append(OrganVOIResult(name: name, definition: def, statistics: s,
                                          totalActivityMBq: bqml ? s.mean * s.volumeML / 1e6 : nil))
         }

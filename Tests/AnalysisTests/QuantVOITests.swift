@@ -51,4 +51,30 @@ import Workflows
         #expect(abs(h.centerMM[0] + 40) < 1 && abs(h.centerMM[1]) < 1 && abs(h.centerMM[2]) < 1)
         #expect(r.units?.lowercased() == "bq/ml")
     }
+
+    /// SEG-defined VOI: the corpus dcmqi liver segmentation, on an image built on the SEG's own grid with 1100 Bq/mL
+    /// inside the segment and 100 outside: the VOI must hold exactly the segment's voxels at 1100 Bq/mL.
+    @Test func segSegmentOnItsOwnGrid() throws {
+        guard let corpus = petCorpus() else { print("skipped: ../shared/corpus not found (liver SEG)"); return }
+        let seg = try SegmentationReader.read(path: "\(corpus)/other/liver_seg.dcm")
+        let mask = try #require(seg.segments.first).mask
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scinti-segvoi-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var img = mask
+        img.voxels = mask.voxels.map { $0 >= 0.5 ? 1100 : 100 }
+        img.units = "Bq/ml"
+        try ReconTomo.write(img, info: ReconTomoInfo(source: nil, frameOfReferenceUID: mask.frameOfReferenceUID,
+                                                     seriesDescription: "on SEG grid", provenance: "synthetic"), to: "\(dir)/img.dcm")
+        var o = QuantVOIJob.Options(segmentation: "\(corpus)/other/liver_seg.dcm")
+        o.peakVoxelLimit = 0    // the peak search over a 512² liver is slow in a debug build; covered elsewhere
+        let r = try QuantVOIJob.run(imagePath: "\(dir)/img.dcm", options: o)
+        let organ = try #require(r.organs.first)
+        let n = mask.voxels.filter { $0 >= 0.5 }.count
+        #expect(n > 0)
+        #expect(organ.statistics.voxelCount == n)
+        #expect(abs(organ.statistics.mean - 1100) < 0.1)
+        #expect(abs(organ.statistics.max - 1100) < 0.1)
+        #expect(organ.statistics.peak == nil && r.warnings.contains { $0.contains("no peak") })
+    }
 }
