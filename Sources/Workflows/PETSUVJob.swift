@@ -35,9 +35,11 @@ public enum PETSUVJob {
     public struct Options: Sendable {
         public var overrides: SUVPatientOverrides
         public var search: HotspotSearch
+        /// Series Instance UID to use when the folder holds several PET series.
+        public var seriesInstanceUID: String?
         /// Creates options.
-        public init(overrides: SUVPatientOverrides = .init(), search: HotspotSearch = .init()) {
-            self.overrides = overrides; self.search = search
+        public init(overrides: SUVPatientOverrides = .init(), search: HotspotSearch = .init(), seriesInstanceUID: String? = nil) {
+            self.overrides = overrides; self.search = search; self.seriesInstanceUID = seriesInstanceUID
         }
     }
 
@@ -84,6 +86,22 @@ public enum PETSUVJob {
             }
         }
         guard !files.isEmpty else { throw WorkflowError("\(path): no DICOM files") }
+        // One PET series: the one named, else the only PT series of the folder (other series are skipped).
+        var uids = Set(files.filter { $0.dataset.string(.modality) == "PT" }.compactMap { $0.dataset.string(.seriesInstanceUID) })
+        if let want = options.seriesInstanceUID {
+            guard files.contains(where: { $0.dataset.string(.seriesInstanceUID) == want }) else {
+                throw WorkflowError("\(path): no files of series \(want)")
+            }
+            uids = [want]
+        }
+        if uids.count > 1 {
+            throw WorkflowError("\(path) holds \(uids.count) PET series; choose one with --series: \(uids.sorted().joined(separator: ", "))")
+        }
+        if let uid = uids.first {
+            let others = files.filter { $0.dataset.string(.seriesInstanceUID) != uid }.count
+            if others > 0 { warnings.append("\(others) files of other series skipped (PET series \(uid))") }
+            files = files.filter { $0.dataset.string(.seriesInstanceUID) == uid }
+        }
         let series = try SeriesVolumeReader.read(files: files)
         guard series.modality == "PT" else {
             throw WorkflowError("\(path): modality is \(series.modality ?? "missing"), not PT: SUV needs a PET series")

@@ -25,6 +25,7 @@ struct PetCommand: ParsableCommand {
         @Option(name: .customLong("percent-of-max"), help: "Lesion VOI: this % of the lesion's SUVmax (used unless --fixed is given).") var percent: Double = 41
         @Option(help: "Lesion VOI: fixed SUVbw threshold instead of % of max.") var fixed: Double?
         @Option(name: .customLong("max-hotspots"), help: "Report at most this many hot spots.") var maxHotspots = 10
+        @Option(name: .customLong("series"), help: "Series Instance UID when the folder holds several PET series.") var seriesUID: String?
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
@@ -42,7 +43,7 @@ struct PetCommand: ParsableCommand {
                                        delineation: fixed.map { .fixed($0) } ?? .percentOfMax(percent), maxCount: maxHotspots)
             let result: PETSUVResult
             do {
-                result = try PETSUVJob.run(path: series, options: .init(overrides: SUVPatientOverrides(weightKg: weight, heightCm: height, sex: s), search: search))
+                result = try PETSUVJob.run(path: series, options: .init(overrides: SUVPatientOverrides(weightKg: weight, heightCm: height, sex: s), search: search, seriesInstanceUID: seriesUID))
             } catch { throw fail("\(error)") }
             if json {
                 let enc = JSONEncoder(); enc.outputFormatting = [.prettyPrinted, .sortedKeys]

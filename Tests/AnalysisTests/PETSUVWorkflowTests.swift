@@ -120,6 +120,22 @@ import Workflows
         #expect(relErr(h.suvMax, 1327 * 9.12329 * expected) < 1e-3)
     }
 
+    @Test func studyFolderWithCTPicksThePETSeries() throws {
+        let dir = tempDir("study")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let spec = PETStudySpec(size: GridSize(x: 48, y: 48, z: 4), voxelMM: 8)
+        let sim = try PETSimulationJob.write(spec, to: dir)
+        var ct = sim.image
+        ct.voxels = ct.voxels.map { $0 > 0 ? 40 : -1000 }
+        try CTSeriesWriter.write(ct, study: StudyAttributes(studyDate: "20240315", studyTime: "100000"),
+                                 series: SeriesAttributes(seriesDescription: "CT"), to: "\(dir)/CT")
+        let r = try PETSUVJob.run(path: dir)
+        #expect(r.slices == 4)
+        #expect(r.warnings.contains { $0.contains("other series skipped") })
+        #expect(relErr(r.suvbwFactor, sim.truth.suvbwFactor) < 1e-6)
+        #expect { try PETSUVJob.run(path: dir, options: .init(seriesInstanceUID: "1.2.3")) } throws: { "\($0)".contains("no files of series") }
+    }
+
     @Test func notAPETSeriesIsAClearError() throws {
         guard let corpus = petCorpus() else { print("skipped: ../shared/corpus not found"); return }
         #expect { try PETSUVJob.run(path: "\(corpus)/ct/CT_small.dcm") } throws: { "\($0)".contains("not PT") }
