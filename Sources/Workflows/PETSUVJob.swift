@@ -76,6 +76,11 @@ public enum PETSUVJob {
 
     /// Runs on a folder (or file) of one PET series.
     public static func run(path: String, options: Options = .init()) throws -> PETSUVResult {
+        try runWithImage(path: path, options: options).result
+    }
+
+    /// Runs on a folder (or file) of one PET series; also returns the SUVbw image (g/mL).
+    public static func runWithImage(path: String, options: Options = .init()) throws -> (result: PETSUVResult, suv: Volume) {
         let paths = try listDICOM(path)
         var files: [DICOMFile] = []
         var warnings: [String] = []
@@ -134,11 +139,11 @@ public enum PETSUVJob {
             "suvMean, mtvML, tla over \(options.search.delineation) connected to the maximum, within \(petFormat(options.search.marginMM)) mm of each detected region; centerMM = its centroid (LPS, mm)",
             "suvPeak: highest mean of a 1 cm³ sphere (radius 6.20 mm, partial-volume weights) centred on a voxel of the lesion VOI",
         ]
-        return PETSUVResult(seriesInstanceUID: series.seriesInstanceUID, slices: series.volume.size.z,
+        return (PETSUVResult(seriesInstanceUID: series.seriesInstanceUID, slices: series.volume.size.z,
                             imageUnits: factors.imageUnits, suvbwFactor: factors.suvbwFactor,
                             suvlbmFactor: factors.suvlbmFactor, suvlbmJanmahasatianFactor: factors.suvlbmJanmahasatianFactor,
                             suvbsaFactor: factors.suvbsaFactor, factors: factors, hotspots: hotspots,
-                            conventions: conventions, warnings: warnings)
+                            conventions: conventions, warnings: warnings), suv)
     }
 
     /// Decay Correction NONE: each slice holds the mean activity concentration over its own frame, so its SUV

@@ -145,15 +145,47 @@ struct PetCommand: ParsableCommand {
     /// `scinti pet percist`.
     struct Percist: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "PERCIST 1.0 response from baseline and follow-up SULpeak (with liver references).")
-        @Option(help: "Baseline SULpeak.") var baseline: Double
-        @Option(name: .customLong("follow-up"), help: "Follow-up SULpeak.") var followUp: Double
-        @Option(name: .customLong("baseline-liver"), help: "Baseline liver SUL mean,sd.") var baselineLiver: String?
-        @Option(name: .customLong("follow-up-liver"), help: "Follow-up liver SUL mean,sd.") var followUpLiver: String?
+            abstract: "PERCIST 1.0 response: from two PET series (SULpeak and liver measured) or from given SULpeak values.")
+        @Option(name: .customLong("baseline-dir"), help: "Baseline PET series folder.") var baselineDir: String?
+        @Option(name: .customLong("follow-up-dir"), help: "Follow-up PET series folder.") var followUpDir: String?
+        @Option(name: .customLong("baseline-liver-mm"), parsing: .unconditional, help: "Baseline liver sphere centre x,y,z (LPS mm; normal right lobe).") var baselineLiverMM: String?
+        @Option(name: .customLong("follow-up-liver-mm"), parsing: .unconditional, help: "Follow-up liver sphere centre x,y,z (LPS mm).") var followUpLiverMM: String?
+        @Option(help: "Height (cm) for SUL when the headers lack it.") var height: Double?
+        @Option(help: "Sex M or F for SUL when the headers lack it.") var sex: String?
+        @Option(help: "Baseline SULpeak (numbers mode).") var baseline: Double?
+        @Option(name: .customLong("follow-up"), help: "Follow-up SULpeak (numbers mode).") var followUp: Double?
+        @Option(name: .customLong("baseline-liver"), help: "Baseline liver SUL mean,sd (numbers mode).") var baselineLiver: String?
+        @Option(name: .customLong("follow-up-liver"), help: "Follow-up liver SUL mean,sd (numbers mode).") var followUpLiver: String?
         @Flag(name: .customLong("new-lesions"), help: "New FDG-avid lesions on the follow-up.") var newLesions = false
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
+            let enc = JSONEncoder(); enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+            func vec(_ s: String?, _ name: String) throws -> Vector3 {
+                guard let s, let v = Vector3(s.split(separator: ",").compactMap({ Double($0) })) else { throw fail("\(name) must be x,y,z in mm") }
+                return v
+            }
+            if let bd = baselineDir, let fd = followUpDir {
+                var sx: PatientSex?
+                if let x = sex { guard let p = PatientSex(dicom: x) else { throw fail("--sex must be M or F") }; sx = p }
+                let bl = try vec(baselineLiverMM, "--baseline-liver-mm"), fl = try vec(followUpLiverMM, "--follow-up-liver-mm")
+                let report: PERCISTReport
+                do {
+                    report = try PERCISTJob.run(baseline: bd, baselineLiverMM: bl, followUp: fd, followUpLiverMM: fl,
+                                                options: .init(overrides: SUVPatientOverrides(heightCm: height, sex: sx)), newLesions: newLesions)
+                } catch { throw fail("\(error)") }
+                for w in report.baseline.warnings { warn("baseline: \(w)") }
+                for w in report.followUp.warnings { warn("follow-up: \(w)") }
+                if json { emit(String(decoding: try enc.encode(report), as: UTF8.self) + "\n"); return }
+                let r = report.response
+                emit(String(format: "%@: SULpeak %.2f → %.2f (%+.1f %%), liver SUL %.2f±%.2f → %.2f±%.2f\n", r.category.rawValue,
+                            report.baseline.sulPeak, report.followUp.sulPeak, r.percentChange, report.baseline.liverSULMean,
+                            report.baseline.liverSULSD, report.followUp.liverSULMean, report.followUp.liverSULSD)
+                     + r.notes.map { "  \($0)\n" }.joined())
+                return
+            }
+            guard baselineDir == nil, followUpDir == nil else { throw fail("give both --baseline-dir and --follow-up-dir") }
+            guard let baseline, let followUp else { throw fail("give --baseline-dir/--follow-up-dir, or --baseline and --follow-up SULpeak values") }
             func ref(_ s: String?) throws -> PERCISTReference? {
                 guard let s else { return nil }
                 let v = s.split(separator: ",").compactMap { Double($0) }
@@ -164,7 +196,6 @@ struct PetCommand: ParsableCommand {
             let r = PERCIST.assess(baseline: PERCISTScan(sulPeak: baseline, liver: try ref(baselineLiver)),
                                    followUp: PERCISTScan(sulPeak: followUp, liver: try ref(followUpLiver)), newLesions: newLesions)
             if json {
-                let enc = JSONEncoder(); enc.outputFormatting = [.prettyPrinted, .sortedKeys]
                 emit(String(decoding: try enc.encode(r), as: UTF8.self) + "\n")
             } else {
                 emit("\(r.category.rawValue): SULpeak \(String(format: "%+.1f", r.percentChange)) % (\(String(format: "%+.2f", r.absoluteChange)) SUL)\n" + r.notes.map { "  \($0)\n" }.joined())

@@ -136,6 +136,29 @@ import Workflows
         #expect { try PETSUVJob.run(path: dir, options: .init(seriesInstanceUID: "1.2.3")) } throws: { "\($0)".contains("no files of series") }
     }
 
+    /// PERCIST between two simulated scans: lesions halved on the follow-up, liver (SUV 2) unchanged.
+    @Test func percistBetweenTwoSimulatedScans() throws {
+        let dir = tempDir("percist")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let size = GridSize(x: 80, y: 64, z: 32)
+        let base = PETStudySpec(size: size, voxelMM: 5)
+        var follow = base
+        follow.lesions = base.lesions.map { var l = $0; l.suv /= 2; return l }
+        try PETSimulationJob.write(base, to: "\(dir)/b")
+        try PETSimulationJob.write(follow, to: "\(dir)/f")
+        let liver = Vector3(-70, -10, 0)   // the simulated liver's centre (semi-axes 60, 50, 40 mm)
+        let r = try PERCISTJob.run(baseline: "\(dir)/b/PT", baselineLiverMM: liver, followUp: "\(dir)/f/PT", followUpLiverMM: liver)
+        // SUL per SUV = James LBM / weight = (1.10·75 − 128·(75/175)²) / 75 = 58.9898 / 75.
+        let sulPerSUV = (1.10 * 75 - 128 * (75.0 / 175) * (75.0 / 175)) / 75
+        #expect(abs(r.baseline.liverSULMean - 2 * sulPerSUV) / (2 * sulPerSUV) < 0.005)
+        #expect(r.baseline.liverSULSD < 0.01)
+        // Hottest lesion: SUV 12 (20 mm) → SULpeak at most 12 · SUL/SUV, less by partial volume on 5 mm voxels.
+        #expect(r.baseline.sulPeak <= 12 * sulPerSUV * 1.0001 && r.baseline.sulPeak > 0.85 * 12 * sulPerSUV)
+        #expect(r.response.category == .PMR)
+        #expect(r.response.percentChange < -40 && r.response.percentChange > -55)
+        #expect(r.response.baselineMeasurable == true)
+    }
+
     @Test func notAPETSeriesIsAClearError() throws {
         guard let corpus = petCorpus() else { print("skipped: ../shared/corpus not found"); return }
         #expect { try PETSUVJob.run(path: "\(corpus)/ct/CT_small.dcm") } throws: { "\($0)".contains("not PT") }
