@@ -24,16 +24,16 @@ import Workflows
         let sim = try PETSimulationJob.write(spec, to: dir, encoding: encoding)
         // The truth, independently of the code under test: 82 000 g / (350 MBq · 2^(−3900 / T½)).
         let expectedFactor = 82_000 / (350e6 * pow(2, -3900 / sim.truth.halfLifeSeconds))
-        #expect(relErr(sim.truth.suvbwFactor, expectedFactor) < 1e-12)
+        #expect(petRelErr(sim.truth.suvbwFactor, expectedFactor) < 1e-12)
         #expect(abs(sim.truth.halfLifeSeconds - 6586.2) < 1)   // F-18: 109.77 min (ENSDF/ICRP-107)
 
         let r = try PETSUVJob.run(path: "\(dir)/PT")
         // CNTS images: the factor is per count; the writer stores counts = Bq/mL ÷ 4.7 (its ACSF).
         let perUnit = encoding == .philipsCNTS ? expectedFactor * 4.7 : expectedFactor
-        #expect(relErr(r.suvbwFactor, perUnit) < 1e-6, "factor \(r.suvbwFactor) vs \(perUnit)")
+        #expect(petRelErr(r.suvbwFactor, perUnit) < 1e-6, "factor \(r.suvbwFactor) vs \(perUnit)")
         // SUL (James, 128) for 82 kg, 178 cm, male.
         let lbm = 1.10 * 82 - 128 * (82.0 / 178) * (82.0 / 178)
-        #expect(relErr(r.suvlbmFactor!, perUnit * lbm / 82) < 1e-6)
+        #expect(petRelErr(r.suvlbmFactor!, perUnit * lbm / 82) < 1e-6)
         #expect(r.hotspots.count == spec.lesions.count)
         for l in spec.lesions {
             let h = try #require(r.hotspots.first { h in
@@ -95,7 +95,7 @@ import Workflows
         }
         let r = try PETSUVJob.run(path: dir, options: .init(search: HotspotSearch(detectionSUV: 0.5, maxCount: 1)))
         #expect(r.factors.decayCorrection == "NONE")
-        #expect(relErr(r.suvbwFactor, sim.truth.suvbwFactor) < 1e-6)   // at the scan start (the first slice)
+        #expect(petRelErr(r.suvbwFactor, sim.truth.suvbwFactor) < 1e-6)   // at the scan start (the first slice)
         #expect(r.warnings.contains { $0.contains("per slice") })
         // Detection at 0.5 takes the whole body: its hottest voxel is the lesion (SUV 6), its peak too.
         let h = try #require(r.hotspots.first)
@@ -111,13 +111,13 @@ import Workflows
         guard let corpus = petCorpus() else { print("skipped: ../shared/corpus not found (real PET slice)"); return }
         let r = try PETSUVJob.run(path: "\(corpus)/pt/ACRIN_FLT_PT_slice_a.dcm", options: .init(overrides: SUVPatientOverrides(heightCm: 165)))
         let expected = 69_734.4 / (178_340_011.59668 * pow(2, -3976.921 / 6586.2))
-        #expect(relErr(r.suvbwFactor, expected) < 1e-3)
+        #expect(petRelErr(r.suvbwFactor, expected) < 1e-3)
         #expect(r.factors.decayCorrection == "START" && r.imageUnits == "BQML")
         #expect(r.warnings.contains { $0.contains("Start DateTime") })
         #expect(r.suvlbmFactor != nil)      // female, with the height given
         // SUVmax: largest stored value 1327 × slope 9.12329 × factor.
         let h = try #require(r.hotspots.first)
-        #expect(relErr(h.suvMax, 1327 * 9.12329 * expected) < 1e-3)
+        #expect(petRelErr(h.suvMax, 1327 * 9.12329 * expected) < 1e-3)
     }
 
     @Test func studyFolderWithCTPicksThePETSeries() throws {
@@ -132,7 +132,7 @@ import Workflows
         let r = try PETSUVJob.run(path: dir)
         #expect(r.slices == 4)
         #expect(r.warnings.contains { $0.contains("other series skipped") })
-        #expect(relErr(r.suvbwFactor, sim.truth.suvbwFactor) < 1e-6)
+        #expect(petRelErr(r.suvbwFactor, sim.truth.suvbwFactor) < 1e-6)
         #expect { try PETSUVJob.run(path: dir, options: .init(seriesInstanceUID: "1.2.3")) } throws: { "\($0)".contains("no files of series") }
     }
 

@@ -10,7 +10,7 @@ func petCorpus() -> String? {
     return FileManager.default.fileExists(atPath: c) ? c : nil
 }
 
-func relErr(_ a: Double, _ b: Double) -> Double { abs(a - b) / abs(b) }
+func petRelErr(_ a: Double, _ b: Double) -> Double { abs(a - b) / abs(b) }
 
 @Suite struct BodyCompositionTests {
     // Reference values: the published formulas evaluated by hand (James 1976 with 128/148; Janmahasatian 2005;
@@ -162,11 +162,11 @@ func relErr(_ a: Double, _ b: Double) -> Double { abs(a - b) / abs(b) }
                               philipsSUVScaleFactor: n("SUVScaleFactor", philips),
                               philipsActivityConcentrationScaleFactor: n("ActivityConcentrationScaleFactor", philips))
             let f = try SUVCalculator.factors(h)
-            #expect(relErr(f.suvbwFactor, want) < 1e-6, "\(name): \(f.suvbwFactor) vs \(want)")
+            #expect(petRelErr(f.suvbwFactor, want) < 1e-6, "\(name): \(f.suvbwFactor) vs \(want)")
             // SUL by James (128/148) follows from the same decayed dose.
             if let hm = h.patientSizeM, let sex = PatientSex(dicom: h.patientSex) {
                 let lbm = BodyComposition.leanBodyMassJames(weightKg: h.patientWeightKg!, heightCm: hm * 100, sex: sex)
-                #expect(relErr(f.suvlbmFactor!, want * lbm / h.patientWeightKg!) < 1e-6)
+                #expect(petRelErr(f.suvlbmFactor!, want * lbm / h.patientWeightKg!) < 1e-6)
             }
             if name == "RADIOPHARM_DATETIME_UNDEFINED" { #expect(f.warnings.contains { $0.contains("Start DateTime") }) }
             // Philips BQML: the private factors agree with the standard one (no disagreement warning).

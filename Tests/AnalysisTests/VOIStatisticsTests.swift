@@ -5,7 +5,7 @@ import Imaging
 import Simulation
 
 /// A uniform sphere of `value` on `background`, voxelised with partial volumes (Simulation's voxeliser, 4³ samples).
-func sphereImage(n: Int, voxelMM: Double, radiusMM: Double, value: Double, background: Double = 0,
+func petSphereImage(n: Int, voxelMM: Double, radiusMM: Double, value: Double, background: Double = 0,
                  center: Vector3 = .zero) -> Volume {
     let size = GridSize(x: n, y: n, z: n)
     let geo = Voxelizer.centredGrid(size: size, spacing: Vector3(voxelMM, voxelMM, voxelMM))
@@ -30,7 +30,7 @@ func sphereImage(n: Int, voxelMM: Double, radiusMM: Double, value: Double, backg
 
     @Test func uniformSphereGivesItsValueVolumeAndTLA() {
         // 30 mm sphere of 10 on 0, 2 mm voxels: analytic volume 4/3 π 15³ = 14.137 mL.
-        let img = sphereImage(n: 32, voxelMM: 2, radiusMM: 15, value: 10)
+        let img = petSphereImage(n: 32, voxelMM: 2, radiusMM: 15, value: 10)
         let all = Array(0..<img.voxels.count)
         let s = VOIAnalysis.lesion(img, searchRegion: all, threshold: .percentOfMax(50), kernel: SphereKernel(spacing: img.geometry.spacing))!
         #expect(abs(s.max - 10) < 1e-4)
@@ -40,7 +40,7 @@ func sphereImage(n: Int, voxelMM: Double, radiusMM: Double, value: Double, backg
         #expect(abs(s.totalLesionActivity - s.mean * s.volumeML) < 1e-9)
         for c in s.centroidMM { #expect(abs(c) < 0.2) }          // centred on the origin
         // Fixed threshold on a background of 1: same sphere.
-        let bg = sphereImage(n: 32, voxelMM: 2, radiusMM: 15, value: 10, background: 1)
+        let bg = petSphereImage(n: 32, voxelMM: 2, radiusMM: 15, value: 10, background: 1)
         let f = VOIAnalysis.lesion(bg, searchRegion: Array(0..<bg.voxels.count), threshold: .fixed(5.5), kernel: nil)!
         #expect(abs(f.volumeML - 14.137) / 14.137 < 0.03)
         #expect(f.peak == nil)
@@ -49,7 +49,7 @@ func sphereImage(n: Int, voxelMM: Double, radiusMM: Double, value: Double, backg
     @Test func smallSpherePeakIsItsVolumeFraction() {
         // 8 mm sphere of 10 on 0, 1 mm voxels: the 1 mL peak sphere centred on it averages
         // 10 × (4/3 π 4³ mm³) / 1000 mm³ = 2.681.
-        let img = sphereImage(n: 32, voxelMM: 1, radiusMM: 4, value: 10, center: Vector3(0.5, 0.5, 0.5))
+        let img = petSphereImage(n: 32, voxelMM: 1, radiusMM: 4, value: 10, center: Vector3(0.5, 0.5, 0.5))
         let s = VOIAnalysis.lesion(img, searchRegion: Array(0..<img.voxels.count), threshold: .percentOfMax(41),
                                    kernel: SphereKernel(spacing: img.geometry.spacing))!
         #expect(abs(s.peak! - 2.681) / 2.681 < 0.03, "peak \(s.peak!)")
