@@ -338,9 +338,13 @@ public enum SUVCalculator {
 
         // Times (QIBA flow chart).
         let tz = h.timezoneOffset.flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 }
-        guard let sd = h.seriesDate, let st = h.seriesTime,
-              let seriesDT = DICOMDateTime.parse(date: sd, time: st, offset: tz) else {
-            throw SUVError("SeriesDate/SeriesTime (0008,0021/0031)", "missing or invalid ('\(h.seriesDate ?? "")' '\(h.seriesTime ?? "")'): the decay reference time is unknown")
+        let seriesParsed = h.seriesDate.flatMap { d in h.seriesTime.flatMap { DICOMDateTime.parse(date: d, time: $0, offset: tz) } }
+        let acqParsed = h.acquisitionDate.flatMap { d in h.acquisitionTime.flatMap { DICOMDateTime.parse(date: d, time: $0, offset: tz) } }
+        guard let seriesDT = seriesParsed ?? acqParsed else {
+            throw SUVError("SeriesDate/SeriesTime (0008,0021/0031)", "missing or invalid ('\(h.seriesDate ?? "")' '\(h.seriesTime ?? "")'), and no valid Acquisition Date/Time: the decay reference time is unknown")
+        }
+        if seriesParsed == nil {
+            warnings.append("Series Date/Time missing or invalid ('\(h.seriesDate ?? "")' '\(h.seriesTime ?? "")'): the earliest Acquisition Date/Time is the decay reference")
         }
         var scan = seriesDT
         var scanSource = "Series Date/Time"

@@ -10,7 +10,7 @@ import Workflows
 struct PetCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pet",
-        abstract: "PET quantitation: SUV factors and hot spots, simulated PET series, PERCIST.",
+        abstract: "PET/SPECT quantitation: SUV factors and hot spots, VOI statistics with CT/SEG organs, simulated PET series, PERCIST.",
         subcommands: [Suv.self, Voi.self, Simulate.self, Percist.self])
 
     /// `scinti pet suv SERIES_DIR`.

@@ -104,6 +104,12 @@ func petRelErr(_ a: Double, _ b: Double) -> Double { abs(a - b) / abs(b) }
         // … unless GE's private scan DateTime says otherwise.
         h.gePrivateScanDateTime = "20201024003500"
         #expect(try SUVCalculator.factors(h).decayIntervalSeconds == 3900)
+        // No Series Date/Time: the acquisition, with a warning; neither: an error.
+        h.gePrivateScanDateTime = nil; h.seriesDate = nil
+        let a = try SUVCalculator.factors(h)
+        #expect(a.decayIntervalSeconds == 3600 && a.warnings.contains { $0.contains("Series Date/Time missing") })
+        h.acquisitionDate = nil
+        #expect { try SUVCalculator.factors(h) } throws: { ($0 as? SUVError)?.attribute.contains("SeriesDate") == true }
         // Injection after the scan: an error naming the start time.
         h = base(); h.decayCorrection = "START"; h.radiopharmaceuticalStartDateTime = "20201023115417"
         #expect { try SUVCalculator.factors(h) } throws: { ($0 as? SUVError)?.attribute.contains("RadiopharmaceuticalStart") == true }
