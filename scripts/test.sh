@@ -25,6 +25,8 @@ if [ -d "$CORPUS" ]; then
   echo "== oracle: convert read back by pydicom/dcmdump, checked by dciodvfy"
   "$PY" Tests/oracle/compare_convert.py .build/debug/scinti "$CORPUS"
 fi
+echo "== oracle: scinti pet suv vs pydicom (real PET slice, simulated BQML/Philips series, dciodvfy)"
+"$PY" Tests/oracle/check_suv.py .build/debug/scinti "$CORPUS"
 
 echo "== simulated studies: dciodvfy, pydicom, independent numpy FBP"
 PATH="$(dirname "$PY"):$PATH" bash Tests/oracle/check_simulated.sh .build/debug/scinti
