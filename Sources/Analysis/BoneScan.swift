@@ -14,13 +14,13 @@ import Imaging
 ///   kidneys) and are listed as excluded, not as lesions.
 /// - Lesion counts: disk of ``Options/roiRadiusMM`` minus the mean of an annulus of 1.5–2.5 radii.
 /// - Uptake ratio: smoothed peak ÷ local normal level (the opening) at the peak.
-/// - Tumour-burden index: pixels of lesion half-maximum regions ÷ skeleton pixels (body pixels above the 70th
-///   percentile of the body's smoothed counts, plus the lesion regions) × 100, both views together.
+/// - Tumour-burden index: pixels of lesion half-maximum regions ÷ skeleton pixels (pixels above the 70th
+///   percentile of the body outline's smoothed counts, plus the lesion regions) × 100, both views together.
 /// - Follow-up: integer translation maximising the normalised cross-correlation of the anterior views (posterior
 ///   view: the same rows, mirrored columns); normalisation factor = baseline ÷ aligned follow-up counts summed
 ///   over a reference bone region (body pixels between the 60th and 95th percentiles of the baseline, away from
 ///   every lesion and excluded organ); status from the ratio of normalised follow-up to baseline net counts:
-///   new (not significant on the baseline), increased (≥ 1 + ``Options/changeFraction``), decreased
+///   new (found on the follow-up, not on the baseline), increased (≥ 1 + ``Options/changeFraction``), decreased
 ///   (≤ 1 − ``Options/changeFraction``), otherwise stable.
 public struct BoneScanAnalysis: Sendable {
     /// Tunable conventions.
@@ -55,7 +55,7 @@ public struct BoneScanAnalysis: Sendable {
         public var column: Double
         /// Row on the baseline scan's pixel grid.
         public var row: Double
-        /// Net counts on the baseline (disk minus local background); for a new lesion, its (insignificant) baseline value.
+        /// Net counts on the baseline (disk minus local background); for a new lesion, the baseline value at its place.
         public var counts: Double
         /// Smoothed peak ÷ local normal level.
         public var uptakeRatio: Double
@@ -133,7 +133,6 @@ public struct BoneScanAnalysis: Sendable {
         let p99 = ROIToolsB.quantile(s, 0.99)
         let body = s.map { $0 > 0.05 * p99 }
         let bodyTh = zip(th, body).compactMap { $1 ? $0 : nil }
-        let bodyS = zip(s, body).compactMap { $1 ? $0 : nil }
         let t95 = ROIToolsB.quantile(bodyTh, 0.95)
         let threshold = Float(o.thresholdFactor) * max(t95, 1e-6)
         let roiR = max(1.5, o.roiRadiusMM / px)
@@ -164,9 +163,13 @@ public struct BoneScanAnalysis: Sendable {
                                   uptakeRatio: Double(s[i]) / max(Double(open[i]), 1e-6), areaCM2: Double(region.count) * pixelCM2,
                                   patientPositionMM: v.patientPosition(column: pos.column, row: pos.row)?.array))
         }
-        let p70 = ROIToolsB.quantile(bodyS, 0.70)
+        // Skeleton for the burden index: pixels above the 70th percentile of the body outline (smoothed counts
+        // above a fifth of the median of the counted pixels: soft tissue included).
+        let outlineLevel = 0.2 * ROIToolsB.quantile(s.filter { $0 > 0 }, 0.5)
+        let outline = s.map { $0 > outlineLevel }
+        let p70 = ROIToolsB.quantile(zip(s, outline).compactMap { $1 ? $0 : nil }, 0.70)
         var skeleton = 0, lesionPixels = 0
-        for i in 0..<s.count where body[i] {
+        for i in 0..<s.count where outline[i] {
             if lesionMask[i] { lesionPixels += 1; skeleton += 1 } else if s[i] > p70 { skeleton += 1 }
         }
         return Detection(lesions: lesions, excluded: excluded, lesionPixels: lesionPixels, skeletonPixels: skeleton,
@@ -190,8 +193,8 @@ public struct BoneScanAnalysis: Sendable {
             "normalUptake": String(format: "grey-scale opening (square %.0f mm) of the Gaussian-smoothed view (σ %.2g px)", o.openingMM, o.smoothingSigmaPixels),
             "hotSpot": String(format: "top-hat local maximum > %.3g × the body's 95th-percentile top-hat, net counts ≥ %.3g σ, half-maximum area ≤ %.3g cm² (larger: excluded organ)", o.thresholdFactor, o.minimumSignificance, o.maximumLesionAreaCM2),
             "lesionCounts": String(format: "disk of %.0f mm minus the mean of an annulus of 1.5–2.5 radii", o.roiRadiusMM),
-            "tumourBurdenIndex": "lesion half-maximum pixels / skeleton pixels (body pixels above the 70th percentile + lesion pixels) x 100, all views",
-            "followUp": String(format: "integer translation by normalised cross-correlation (anterior; posterior mirrored); normalisationFactor = baseline / follow-up counts over the reference bone region (body pixels between the 60th and 95th percentiles of the baseline, lesions and excluded organs masked); status new / increased (ratio ≥ %.2f) / decreased (≤ %.2f) / stable", 1 + o.changeFraction, 1 - o.changeFraction),
+            "tumourBurdenIndex": "lesion half-maximum pixels / skeleton pixels (pixels above the 70th percentile of the body outline + lesion pixels) x 100, all views",
+            "followUp": String(format: "integer translation by normalised cross-correlation (anterior; posterior mirrored); normalisationFactor = baseline / follow-up counts over the reference bone region (body pixels between the 60th and 95th percentiles of the baseline, lesions and excluded organs masked); status new (found on the follow-up only) / increased (ratio ≥ %.2f) / decreased (≤ %.2f) / stable", 1 + o.changeFraction, 1 - o.changeFraction),
         ]
     }
 
@@ -305,7 +308,7 @@ public struct BoneScanAnalysis: Sendable {
                 l.followUpCounts = nf * factor
                 let ratio = nb > 0 ? nf * factor / nb : .infinity
                 l.ratio = ratio.isFinite ? ratio : nil
-                if isNew && sigB < o.minimumSignificance { l.status = "new" }
+                if isNew { l.status = "new" }
                 else if ratio >= 1 + o.changeFraction { l.status = "increased" }
                 else if ratio <= 1 - o.changeFraction { l.status = "decreased" }
                 else { l.status = "stable" }
