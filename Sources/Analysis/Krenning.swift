@@ -16,7 +16,9 @@ public struct NamedROI: Sendable, Codable, Equatable {
 /// decay correction.
 ///
 /// Conventions (also written into every result):
-/// - Intensity of a region: mean counts per pixel in its disk; with anterior and posterior views, the geometric
+/// - Intensity of a lesion: its peak (mean counts per pixel of the 3 × 3 pixels around the maximum of the
+///   smoothed view inside its disk, as the eye grades the hottest part); of the liver, spleen and background: the
+///   mean counts per pixel of the disk. With anterior and posterior views, the geometric
 ///   mean √(A·P) of the two means (conjugate views: independent of the depth of the structure), the posterior
 ///   disk mirrored onto its columns (c → columns − 1 − c). Regions are given on the anterior view's grid.
 /// - Krenning score (Krenning et al., Eur J Nucl Med 1993;20:716–731; planar scale as used in the NETTER-1
@@ -133,7 +135,26 @@ public struct KrenningAnalysis: Sendable {
 
     static func mirrored(_ r: DiskROI, columns: Int) -> DiskROI { DiskROI(column: Double(columns - 1) - r.column, row: r.row, radius: r.radius) }
 
-    func value(_ roi: NamedROI, anterior a: PlanarViewImage, posterior p: PlanarViewImage?) -> RegionValue {
+    /// Peak of a lesion: mean of the 3 × 3 pixels around the maximum of the smoothed view (σ 1 px) inside the disk.
+    static func peak(_ v: PlanarViewImage, _ smoothed: [Float], _ roi: DiskROI) -> Double {
+        var best = -1
+        for r in 0..<v.rows where abs(Double(r) - roi.row) <= roi.radius {
+            for c in 0..<v.columns where hypot(Double(c) - roi.column, Double(r) - roi.row) <= roi.radius {
+                if best < 0 || smoothed[r * v.columns + c] > smoothed[best] { best = r * v.columns + c }
+            }
+        }
+        guard best >= 0 else { return 0 }
+        return ROIToolsB.disk(v.counts, rows: v.rows, columns: v.columns,
+                              DiskROI(column: Double(best % v.columns), row: Double(best / v.columns), radius: 1.5)).mean
+    }
+
+    func value(_ roi: NamedROI, anterior a: PlanarViewImage, posterior p: PlanarViewImage?, lesion: Bool = false) -> RegionValue {
+        if lesion {
+            let ma = Self.peak(a, ROIToolsB.gaussian(a.counts, rows: a.rows, columns: a.columns, sigma: 1), roi.roi)
+            let mp = p.map { Self.peak($0, ROIToolsB.gaussian($0.counts, rows: $0.rows, columns: $0.columns, sigma: 1), Self.mirrored(roi.roi, columns: $0.columns)) }
+            return RegionValue(name: roi.name, column: roi.roi.column, row: roi.roi.row, radius: roi.roi.radius,
+                               anteriorMean: ma, posteriorMean: mp, intensity: mp.map { (ma * $0).squareRoot() } ?? ma)
+        }
         let ma = ROIToolsB.disk(a.counts, rows: a.rows, columns: a.columns, roi.roi).mean
         let mp = p.map { ROIToolsB.disk($0.counts, rows: $0.rows, columns: $0.columns, Self.mirrored(roi.roi, columns: $0.columns)).mean }
         let intensity = mp.map { (ma * $0).squareRoot() } ?? ma
@@ -166,7 +187,7 @@ public struct KrenningAnalysis: Sendable {
         var notes: [String] = []
         if sp.intensity <= lv.intensity { notes.append("the spleen region is not hotter than the liver region: score 4 means above both") }
         let scores = lesions.map { l -> LesionScore in
-            let v = value(l, anterior: anterior, posterior: posterior)
+            let v = value(l, anterior: anterior, posterior: posterior, lesion: true)
             let rl = v.intensity / lv.intensity, rs = v.intensity / sp.intensity
             var s: Int
             if let bg, v.intensity <= options.noUptakeRatio * bg.intensity { s = 0 }
@@ -184,7 +205,7 @@ public struct KrenningAnalysis: Sendable {
     var conventions: [String: String] {
         [
             "units": "mean counts per pixel (photopeak windows summed as read); regions on the anterior view's pixel grid (0-based centres)",
-            "intensity": "geometric mean of anterior and mirrored posterior disk means (conjugate views), else the anterior mean",
+            "intensity": "lesion: peak (3x3 mean at the smoothed maximum in its disk); organs: disk mean; geometric mean of anterior and mirrored posterior (conjugate views), else the anterior value",
             "krenningScore": String(format: "0: ≤ %.2f × background; 1: < %.2f × liver; 2: ≤ liver; 3: > liver; 4: > spleen (Krenning 1993, planar scale)", options.noUptakeRatio, options.veryLowFraction),
             "kinetics": "net counts (disk minus annulus 1.5–2.5 radii), per second, decay-corrected to the injection including decay during the frame",
         ]
