@@ -25,11 +25,14 @@ public enum AnalysisFiguresB {
     /// Orange.
     public static let orange: (UInt8, UInt8, UInt8) = (240, 140, 0)
 
-    /// Renders one view with its marks. The grey window ends at the 99.5th percentile (`saturate` lowers it, to see
-    /// faint nodes next to an injection site).
-    public static func render(_ v: PlanarViewImage, marks: [Mark], scale: Int = 4, saturate: Double = 1) -> Raster {
-        let top = ROIToolsB.quantile(v.counts, 0.995) * Float(saturate)
-        let plane = Plane(width: v.columns, height: v.rows, values: v.counts, spacing: (v.columnSpacingMM, v.rowSpacingMM))
+    /// Renders one view with its marks. The grey window ends at `top` or the 99.5th percentile (`saturate` lowers
+    /// it); `squareRoot` shows √counts (faint nodes and the body outline next to an injection site).
+    public static func render(_ v: PlanarViewImage, marks: [Mark], scale: Int = 4, saturate: Double = 1, top windowTop: Float? = nil,
+                              squareRoot: Bool = false) -> Raster {
+        var top = windowTop ?? ROIToolsB.quantile(v.counts, 0.995) * Float(saturate)
+        var values = v.counts
+        if squareRoot { values = values.map { $0.squareRoot() }; top = top.squareRoot() }
+        let plane = Plane(width: v.columns, height: v.rows, values: values, spacing: (v.columnSpacingMM, v.rowSpacingMM))
         var r = Render.upscale(Render.colour(plane, low: 0, high: max(top, 1), map: .inverseGray), factor: scale)
         func put(_ x: Int, _ y: Int, _ c: (UInt8, UInt8, UInt8)) {
             guard x >= 0, y >= 0, x < r.width, y < r.height else { return }
@@ -84,7 +87,10 @@ public enum AnalysisFiguresB {
             for n in r.nodes where n.view == v.name {
                 marks.append(.circle(column: n.column, row: n.row, radius: r.options.roiRadiusMM / v.columnSpacingMM, rgb: n.meetsReportingRule ? red : orange))
             }
-            return render(v, marks: marks, saturate: 0.05)
+            // Window: up to 1.5 × the hottest node's smoothed peak (the injection site saturates).
+            let sm = ROIToolsB.gaussian(v.counts, rows: v.rows, columns: v.columns, sigma: 1)
+            let peaks = r.nodes.filter { $0.view == v.name }.map { n in sm[min(v.rows - 1, max(0, Int(n.row.rounded()))) * v.columns + min(v.columns - 1, max(0, Int(n.column.rounded())))] }
+            return render(v, marks: marks, top: peaks.max().map { 1.5 * $0 }, squareRoot: true)
         }
         try write(rasters, to: path)
     }

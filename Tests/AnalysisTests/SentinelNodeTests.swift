@@ -17,6 +17,7 @@ func writeStudyB(_ study: SimulatedStudy, name: String, implicitVR: Bool = false
     if extras { options.scanVelocityMMPerS = study.extras["scanVelocityMMPerS"]; options.scanLengthMM = study.extras["scanLengthMM"] }
     _ = try NMWriter.write(study.acquisition, study: StudyAttributes(studyDate: study.acquisition.acquisitionDate ?? "20250115", studyTime: study.acquisition.acquisitionTime ?? "100000"), series: SeriesAttributes(seriesDescription: name),
                            to: path, options: options)
+    if ProcessInfo.processInfo.environment["SCINTI_ANALYSIS_B_SHOW_FILES"] != nil { print("wrote \(path)") }
     return path
 }
 
