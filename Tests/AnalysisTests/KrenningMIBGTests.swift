@@ -137,7 +137,9 @@ struct KrenningMIBGTests {
         var hm: [Double] = []
         for (k, myo) in [5_000.0, 12_000].enumerated() {
             let s = ClinicalStudiesB.mibg(myocardiumBqPerML: myo, liverBqPerML: 2_000, seed: UInt64(90 + k))
-            let v = try AnalysisInputsB.views(s.acquisition, source: "mibg")
+            // The first case through DICOM (implicit VR), as the CLI reads it.
+            let v = k == 0 ? try AnalysisInputsB.read(path: try writeStudyB(s, name: "mibg", implicitVR: true), allowed: [.staticImage])
+                           : try AnalysisInputsB.views(s.acquisition, source: "mibg")
             let r = try MIBGAnalysis().analyze(v.views[0], collimator: s.acquisition.detectors.first?.collimatorName)
             let heart = ClinicalStudiesB.projectedPixel(HeartState.endDiastole().center, angleDeg: 0, columns: 128, rows: 128, pixelMM: 4.7952)
             #expect(hypot(r.heartROI.column - heart.column, r.heartROI.row - heart.row) <= 4, "heart ROI at (\(r.heartROI.column), \(r.heartROI.row)), truth \(heart)")
