@@ -72,6 +72,7 @@ struct SentinelNodeTests {
                 let t = ClinicalStudiesB.projectedPixel(n.position, angleDeg: angles[k], columns: 128, rows: 128, pixelMM: 4.7952)
                 let best = found.enumerated().min { hypot($0.element.column - t.column, $0.element.row - t.row) < hypot($1.element.column - t.column, $1.element.row - t.row) }
                 let d = best.map { hypot($0.element.column - t.column, $0.element.row - t.row) } ?? .infinity
+                print(String(format: "sentinel %@ %@ node %@: %.2f px from truth, %.1f %% of hottest", c.label, view.name, n.name, d, best?.element.percentOfHottest ?? .nan))
                 #expect(d <= 2, "\(c.label) \(view.name): node \(n.name) truth (\(t.column), \(t.row)); nearest found at \(d) px; found \(found.map { ($0.column, $0.row) })")
                 if let b = best, d <= 2 { matched.insert(b.offset); truthCounts.append(b.element.counts) }
                 // Patient position on the detector plane: the transaxial coordinate along the column axis and z.
@@ -85,6 +86,7 @@ struct SentinelNodeTests {
             // The hottest node is 100 %, the others below.
             if let top = found.first { #expect(abs(top.percentOfHottest - 100) < 1e-9) }
         }
+        print("sentinel \(c.label): \(falsePositives) false positives")
         #expect(falsePositives <= 1, "\(c.label): \(falsePositives) false positives")
         // Contract keys.
         let json = String(decoding: try JSONEncoder().encode(result), as: UTF8.self)
