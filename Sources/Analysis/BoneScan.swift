@@ -178,7 +178,7 @@ public struct BoneScanAnalysis: Sendable {
 
     /// Net counts (disk minus annulus mean) at a position and their significance.
     func netCounts(_ img: [Float], rows: Int, columns: Int, column: Double, row: Double, radius: Double) -> (Double, Double) {
-        let d = ROIToolsB.disk(img, rows: rows, columns: columns, DiskROI(column: column, row: row, radius: radius))
+        let d = ROIToolsB.disk(img, rows: rows, columns: columns, PlanarDisk(column: column, row: row, radius: radius))
         let bg = ROIToolsB.annulus(img, rows: rows, columns: columns, column: column, row: row, inner: 1.5 * radius, outer: 2.5 * radius)
         guard d.pixels > 0, bg.pixels > 0 else { return (0, 0) }
         let net = d.counts - bg.mean * Double(d.pixels)

@@ -2,13 +2,13 @@ import Foundation
 import Imaging
 
 /// A named circular region on the anterior view's pixel grid.
-public struct NamedROI: Sendable, Codable, Equatable {
+public struct NamedPlanarDisk: Sendable, Codable, Equatable {
     /// Name (e.g. `lesion 1`, `liver`).
     public var name: String
     /// The disk (anterior-view pixels).
-    public var roi: DiskROI
+    public var roi: PlanarDisk
     /// Creates a region.
-    public init(name: String, roi: DiskROI) { self.name = name; self.roi = roi }
+    public init(name: String, roi: PlanarDisk) { self.name = name; self.roi = roi }
 }
 
 /// Somatostatin-receptor scintigraphy (In-111 pentetreotide) planar scoring: the Krenning score of each lesion
@@ -126,17 +126,17 @@ public struct KrenningAnalysis: Sendable {
     /// Creates an analysis.
     public init(options: Options = Options()) { self.options = options }
 
-    static func check(_ roi: NamedROI, _ v: PlanarViewImage) throws(PlanarAnalysisError) {
+    static func check(_ roi: NamedPlanarDisk, _ v: PlanarViewImage) throws(PlanarAnalysisError) {
         let r = roi.roi
         guard r.radius > 0, r.column >= 0, r.row >= 0, r.column <= Double(v.columns - 1), r.row <= Double(v.rows - 1) else {
             throw PlanarAnalysisError("region \(roi.name) (column \(r.column), row \(r.row), radius \(r.radius)) lies outside the \(v.columns)×\(v.rows) view \(v.name)")
         }
     }
 
-    static func mirrored(_ r: DiskROI, columns: Int) -> DiskROI { DiskROI(column: Double(columns - 1) - r.column, row: r.row, radius: r.radius) }
+    static func mirrored(_ r: PlanarDisk, columns: Int) -> PlanarDisk { PlanarDisk(column: Double(columns - 1) - r.column, row: r.row, radius: r.radius) }
 
     /// Peak of a lesion: mean of the 3 × 3 pixels around the maximum of the smoothed view (σ 1 px) inside the disk.
-    static func peak(_ v: PlanarViewImage, _ smoothed: [Float], _ roi: DiskROI) -> Double {
+    static func peak(_ v: PlanarViewImage, _ smoothed: [Float], _ roi: PlanarDisk) -> Double {
         var best = -1
         for r in 0..<v.rows where abs(Double(r) - roi.row) <= roi.radius {
             for c in 0..<v.columns where hypot(Double(c) - roi.column, Double(r) - roi.row) <= roi.radius {
@@ -145,10 +145,10 @@ public struct KrenningAnalysis: Sendable {
         }
         guard best >= 0 else { return 0 }
         return ROIToolsB.disk(v.counts, rows: v.rows, columns: v.columns,
-                              DiskROI(column: Double(best % v.columns), row: Double(best / v.columns), radius: 1.5)).mean
+                              PlanarDisk(column: Double(best % v.columns), row: Double(best / v.columns), radius: 1.5)).mean
     }
 
-    func value(_ roi: NamedROI, anterior a: PlanarViewImage, posterior p: PlanarViewImage?, lesion: Bool = false) -> RegionValue {
+    func value(_ roi: NamedPlanarDisk, anterior a: PlanarViewImage, posterior p: PlanarViewImage?, lesion: Bool = false) -> RegionValue {
         if lesion {
             let ma = Self.peak(a, ROIToolsB.gaussian(a.counts, rows: a.rows, columns: a.columns, sigma: 1), roi.roi)
             let mp = p.map { Self.peak($0, ROIToolsB.gaussian($0.counts, rows: $0.rows, columns: $0.columns, sigma: 1), Self.mirrored(roi.roi, columns: $0.columns)) }
@@ -163,15 +163,15 @@ public struct KrenningAnalysis: Sendable {
     }
 
     /// Net counts (disk minus annulus mean) on one view.
-    static func net(_ v: PlanarViewImage, _ r: DiskROI) -> Double {
+    static func net(_ v: PlanarViewImage, _ r: PlanarDisk) -> Double {
         let d = ROIToolsB.disk(v.counts, rows: v.rows, columns: v.columns, r)
         let bg = ROIToolsB.annulus(v.counts, rows: v.rows, columns: v.columns, column: r.column, row: r.row, inner: 1.5 * r.radius, outer: 2.5 * r.radius)
         return d.counts - bg.mean * Double(d.pixels)
     }
 
     /// Scores lesions on one time point. `background` is optional (enables score 0).
-    public func score(anterior: PlanarViewImage, posterior: PlanarViewImage?, lesions: [NamedROI], liver: NamedROI, spleen: NamedROI,
-                      background: NamedROI? = nil) throws(PlanarAnalysisError) -> Result {
+    public func score(anterior: PlanarViewImage, posterior: PlanarViewImage?, lesions: [NamedPlanarDisk], liver: NamedPlanarDisk, spleen: NamedPlanarDisk,
+                      background: NamedPlanarDisk? = nil) throws(PlanarAnalysisError) -> Result {
         try anterior.validate()
         if let p = posterior {
             try p.validate()
@@ -212,7 +212,7 @@ public struct KrenningAnalysis: Sendable {
     }
 
     /// Lesion counts across serial time points, decay-corrected to the injection with `halfLifeSeconds`.
-    public func kinetics(_ points: [TimePoint], lesions: [NamedROI], halfLifeSeconds: Double) throws(PlanarAnalysisError) -> [LesionKinetics] {
+    public func kinetics(_ points: [TimePoint], lesions: [NamedPlanarDisk], halfLifeSeconds: Double) throws(PlanarAnalysisError) -> [LesionKinetics] {
         guard !points.isEmpty else { throw PlanarAnalysisError("lesion kinetics: no time points") }
         guard halfLifeSeconds > 0 else { throw PlanarAnalysisError("lesion kinetics: the half-life must be positive") }
         let first = points[0].anterior

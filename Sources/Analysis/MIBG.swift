@@ -57,7 +57,7 @@ public struct MIBGAnalysis: Sendable {
         /// Where the coefficient came from.
         public var conversionSource: String
         /// Heart circle.
-        public var heartROI: DiskROI
+        public var heartROI: PlanarDisk
         /// Mediastinal square.
         public var mediastinumROI: SquareROI
         /// Heart mean counts/pixel.
@@ -96,18 +96,18 @@ public struct MIBGAnalysis: Sendable {
         1 + reference * (hm - 1) / cc
     }
 
-    static func squareStats(_ v: PlanarViewImage, _ s: SquareROI) -> ROIStatistics {
+    static func squareStats(_ v: PlanarViewImage, _ s: SquareROI) -> PlanarRegionSum {
         let h = Double(s.side) / 2
         var sum = 0.0, n = 0
         for r in 0..<v.rows where abs(Double(r) - s.row) < h {
             for c in 0..<v.columns where abs(Double(c) - s.column) < h { sum += Double(v.counts[r * v.columns + c]); n += 1 }
         }
-        return ROIStatistics(counts: sum, pixels: n)
+        return PlanarRegionSum(counts: sum, pixels: n)
     }
 
     /// Measures H/M on the anterior view. Regions are found automatically when nil. `collimator` is the
     /// collimator code from the file; `coefficient` a calibrated conversion coefficient (overrides the class mean).
-    public func analyze(_ v: PlanarViewImage, heart: DiskROI? = nil, mediastinum: SquareROI? = nil, collimator: String? = nil,
+    public func analyze(_ v: PlanarViewImage, heart: PlanarDisk? = nil, mediastinum: SquareROI? = nil, collimator: String? = nil,
                         coefficient: Double? = nil) throws(PlanarAnalysisError) -> Result {
         try v.validate()
         let o = options
@@ -126,7 +126,7 @@ public struct MIBGAnalysis: Sendable {
             for c in 0..<v.columns where s[r * v.columns + c] > 0.25 * m { if lo < 0 { lo = c }; hi = c }
             return lo < 0 ? Double(v.columns - 1) / 2 : Double(lo + hi) / 2
         }
-        var heartROI: DiskROI
+        var heartROI: PlanarDisk
         if let heart {
             heartROI = heart
         } else {
@@ -150,7 +150,7 @@ public struct MIBGAnalysis: Sendable {
             guard best >= 0 else { throw PlanarAnalysisError("MIBG: no heart focus found in view \(v.name); give --heart") }
             let c = ROIToolsB.centroid(s, rows: v.rows, columns: v.columns, column: best % v.columns, row: best / v.columns,
                                        radius: o.heartRadiusMM / px, floor: s[best] * 0.6)
-            heartROI = DiskROI(column: c.column, row: c.row, radius: o.heartRadiusMM / px)
+            heartROI = PlanarDisk(column: c.column, row: c.row, radius: o.heartRadiusMM / px)
             notes.append("heart circle placed automatically (strongest compact focus left of the midline in the upper body); check the figure")
         }
         var medROI: SquareROI

@@ -80,7 +80,7 @@ public struct PlanarViewImage: Sendable, Equatable {
 }
 
 /// A circular region of interest on a planar view, in pixel units (0-based pixel centres).
-public struct DiskROI: Sendable, Codable, Equatable {
+public struct PlanarDisk: Sendable, Codable, Equatable {
     /// Centre column (0-based, pixel centres at integers).
     public var column: Double
     /// Centre row.
@@ -92,7 +92,7 @@ public struct DiskROI: Sendable, Codable, Equatable {
 }
 
 /// What a region holds.
-public struct ROIStatistics: Sendable, Codable, Equatable {
+public struct PlanarRegionSum: Sendable, Codable, Equatable {
     /// Sum of counts.
     public var counts: Double
     /// Pixels in the region.
@@ -190,28 +190,28 @@ public enum ROIToolsB {
     }
 
     /// Sum and pixel count of a disk region.
-    public static func disk(_ img: [Float], rows: Int, columns: Int, _ roi: DiskROI) -> ROIStatistics {
+    public static func disk(_ img: [Float], rows: Int, columns: Int, _ roi: PlanarDisk) -> PlanarRegionSum {
         var s = 0.0, n = 0
         let r2 = roi.radius * roi.radius
         let r0 = max(0, Int((roi.row - roi.radius).rounded(.down))), r1 = min(rows - 1, Int((roi.row + roi.radius).rounded(.up)))
         let c0 = max(0, Int((roi.column - roi.radius).rounded(.down))), c1 = min(columns - 1, Int((roi.column + roi.radius).rounded(.up)))
-        guard r0 <= r1, c0 <= c1 else { return ROIStatistics(counts: 0, pixels: 0) }
+        guard r0 <= r1, c0 <= c1 else { return PlanarRegionSum(counts: 0, pixels: 0) }
         for r in r0...r1 {
             for c in c0...c1 {
                 let dr = Double(r) - roi.row, dc = Double(c) - roi.column
                 if dr * dr + dc * dc <= r2 { s += Double(img[r * columns + c]); n += 1 }
             }
         }
-        return ROIStatistics(counts: s, pixels: n)
+        return PlanarRegionSum(counts: s, pixels: n)
     }
 
     /// Sum and pixel count of an annulus (inner < distance ≤ outer) around a centre, skipping excluded pixels.
     public static func annulus(_ img: [Float], rows: Int, columns: Int, column: Double, row: Double, inner: Double,
-                               outer: Double, excluded: [Bool]? = nil) -> ROIStatistics {
+                               outer: Double, excluded: [Bool]? = nil) -> PlanarRegionSum {
         var s = 0.0, n = 0
         let r0 = max(0, Int((row - outer).rounded(.down))), r1 = min(rows - 1, Int((row + outer).rounded(.up)))
         let c0 = max(0, Int((column - outer).rounded(.down))), c1 = min(columns - 1, Int((column + outer).rounded(.up)))
-        guard r0 <= r1, c0 <= c1 else { return ROIStatistics(counts: 0, pixels: 0) }
+        guard r0 <= r1, c0 <= c1 else { return PlanarRegionSum(counts: 0, pixels: 0) }
         for r in r0...r1 {
             for c in c0...c1 {
                 let dr = Double(r) - row, dc = Double(c) - column
@@ -221,7 +221,7 @@ public enum ROIToolsB {
                 }
             }
         }
-        return ROIStatistics(counts: s, pixels: n)
+        return PlanarRegionSum(counts: s, pixels: n)
     }
 
     /// Background-subtracted centroid of the pixels within `radius` of a peak (weights: value − `floor`, negatives

@@ -146,7 +146,7 @@ public struct SentinelNodeAnalysis: Sendable {
             let dr = Double(rr - ir), dc = Double(cc - ic)
             if dr * dr + dc * dc <= maskR * maskR { mask[rr * cols + cc] = true }
         } }
-        let siteCounts = ROIToolsB.disk(v.counts, rows: rows, columns: cols, DiskROI(column: Double(ic), row: Double(ir), radius: maskR)).counts
+        let siteCounts = ROIToolsB.disk(v.counts, rows: rows, columns: cols, PlanarDisk(column: Double(ic), row: Double(ir), radius: maskR)).counts
         let sc = ROIToolsB.centroid(v.counts, rows: rows, columns: cols, column: ic, row: ir, radius: 1.5, floor: 0)
         let site = InjectionSite(view: v.name, column: sc.column, row: sc.row, counts: siteCounts, maskRadiusMM: maskR * px,
                                  patientPositionMM: v.patientPosition(column: sc.column, row: sc.row)?.array)
@@ -162,7 +162,7 @@ public struct SentinelNodeAnalysis: Sendable {
                                         inner: 1.5 * roiR, outer: 2.5 * roiR, excluded: mask).mean
             let peakS = Double(s[cand.row * cols + cand.column])
             guard peakS >= o.minimumContrast * max(sBg, 1e-6) else { continue }
-            let d = ROIToolsB.disk(v.counts, rows: rows, columns: cols, DiskROI(column: Double(cand.column), row: Double(cand.row), radius: roiR))
+            let d = ROIToolsB.disk(v.counts, rows: rows, columns: cols, PlanarDisk(column: Double(cand.column), row: Double(cand.row), radius: roiR))
             let net = d.counts - bg.mean * Double(d.pixels)
             let variance = d.counts + bg.mean * Double(d.pixels * d.pixels) / Double(bg.pixels)
             let sig = net / max(variance, 1).squareRoot()

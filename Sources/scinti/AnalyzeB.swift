@@ -8,10 +8,10 @@ import Workflows
 // `scinti analyze sentinel | bone-scan | krenning | mibg-hm` (issue 5 part B). Thin: read, analyse, print.
 
 /// Parses `column,row,radius` (anterior-view pixels, 0-based centres).
-func parseDiskB(_ text: String, _ what: String) throws -> DiskROI {
+func parseDiskB(_ text: String, _ what: String) throws -> PlanarDisk {
     let v = text.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
     guard v.count == 3, v[2] > 0 else { throw fail("\(what) must be COLUMN,ROW,RADIUS in pixels (0-based), got '\(text)'") }
-    return DiskROI(column: v[0], row: v[1], radius: v[2])
+    return PlanarDisk(column: v[0], row: v[1], radius: v[2])
 }
 
 /// Prints the reader's notes as warnings.
@@ -120,10 +120,10 @@ struct KrenningCommand: ParsableCommand {
 
     func run() throws {
         guard !lesion.isEmpty else { throw fail("give at least one --lesion COLUMN,ROW,RADIUS") }
-        let lesions = try lesion.enumerated().map { NamedROI(name: "lesion \($0.offset + 1)", roi: try parseDiskB($0.element, "--lesion")) }
-        let liverROI = NamedROI(name: "liver", roi: try parseDiskB(liver, "--liver"))
-        let spleenROI = NamedROI(name: "spleen", roi: try parseDiskB(spleen, "--spleen"))
-        let bg = try background.map { NamedROI(name: "background", roi: try parseDiskB($0, "--background")) }
+        let lesions = try lesion.enumerated().map { NamedPlanarDisk(name: "lesion \($0.offset + 1)", roi: try parseDiskB($0.element, "--lesion")) }
+        let liverROI = NamedPlanarDisk(name: "liver", roi: try parseDiskB(liver, "--liver"))
+        let spleenROI = NamedPlanarDisk(name: "spleen", roi: try parseDiskB(spleen, "--spleen"))
+        let bg = try background.map { NamedPlanarDisk(name: "background", roi: try parseDiskB($0, "--background")) }
         do {
             var points: [(KrenningAnalysis.TimePoint, String)] = []
             var nuclide: Radionuclide? = radionuclide.flatMap { StudyPreparation.radionuclide(named: $0) }

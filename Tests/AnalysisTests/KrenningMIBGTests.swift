@@ -19,7 +19,7 @@ func concentrationB(_ ph: Phantom, _ p: Vector3) -> Double {
 /// √(A·P); averaged over the region. No blur, no scatter: independent of the simulator's projector and of the
 /// analysis. (This is why the liver, 160 mm thick, counts 1.2–1.4× more per unit concentration than a 40 mm lesion
 /// in conjugate views: the sinh(μL/2)/(μL/2) thickness factor and the thinner body over the liver.)
-func conjugateIntensityB(_ ph: Phantom, roi: DiskROI, mu: Double = 0.012, columns: Int = 128, rows: Int = 128, pixelMM: Double = 4.7952) -> Double {
+func conjugateIntensityB(_ ph: Phantom, roi: PlanarDisk, mu: Double = 0.012, columns: Int = 128, rows: Int = 128, pixelMM: Double = 4.7952) -> Double {
     var sum = 0.0, n = 0
     let step = 2.0
     for r in 0..<rows {
@@ -42,9 +42,9 @@ func conjugateIntensityB(_ ph: Phantom, roi: DiskROI, mu: Double = 0.012, column
 }
 
 /// Regions on the anterior view at the organ positions of the torso phantom (projection by docs/spect-geometry.md).
-func anteriorROI(_ name: String, _ p: Vector3, radiusMM: Double) -> NamedROI {
+func anteriorROI(_ name: String, _ p: Vector3, radiusMM: Double) -> NamedPlanarDisk {
     let t = ClinicalStudiesB.projectedPixel(p, angleDeg: 0, columns: 128, rows: 128, pixelMM: 4.7952)
-    return NamedROI(name: name, roi: DiskROI(column: t.column, row: t.row, radius: radiusMM / 4.7952))
+    return NamedPlanarDisk(name: name, roi: PlanarDisk(column: t.column, row: t.row, radius: radiusMM / 4.7952))
 }
 
 let liverROI = anteriorROI("liver", Vector3(-65, 0, 10), radiusMM: 30)
@@ -62,14 +62,14 @@ struct KrenningMIBGTests {
         let ph = try #require(study.voxelized).phantom
         let il = conjugateIntensityB(ph, roi: liverROI.roi), isp = conjugateIntensityB(ph, roi: spleenROI.roi)
         // The lesion is graded by its peak: the rays through its centre (pixels within 1 px).
-        let ile = conjugateIntensityB(ph, roi: DiskROI(column: lesionROI.roi.column, row: lesionROI.roi.row, radius: 1))
+        let ile = conjugateIntensityB(ph, roi: PlanarDisk(column: lesionROI.roi.column, row: lesionROI.roi.row, radius: 1))
         print(String(format: "Krenning case %.0f Bq/mL: analytic lesion/liver %.3f, lesion/spleen %.3f, spleen/liver %.3f", lesionBqPerML, ile / il, ile / isp, isp / il))
         // Blur and scatter make a 40 mm lesion's planar peak a fraction f of its analytic excess over the body (the
         // organs keep their scatter; measured f ≈ 0.65–0.7 with MEGP): the case counts only if the analytic score is
         // the same for every f in [0.6, 1]. The lesion's excess is the analytic intensity minus that of the phantom
         // without the lesion (the tumour is the last compartment).
         let without = Phantom(name: ph.name, compartments: Array(ph.compartments.dropLast()))
-        let base = conjugateIntensityB(without, roi: DiskROI(column: lesionROI.roi.column, row: lesionROI.roi.row, radius: 1))
+        let base = conjugateIntensityB(without, roi: PlanarDisk(column: lesionROI.roi.column, row: lesionROI.roi.row, radius: 1))
         func score(_ x: Double) -> Int { x > isp ? 4 : x > il ? 3 : x >= 0.5 * il ? 2 : 1 }
         let truth = score(ile)
         for f in stride(from: 0.6, through: 1.0, by: 0.05) {
@@ -131,7 +131,7 @@ struct KrenningMIBGTests {
         var img = [Float](repeating: 100, count: n * n)
         for r in 0..<n { for c in 0..<n where hypot(Double(c - 40), Double(r - 25)) <= 8 { img[r * n + c] = 320 } }
         let v = PlanarViewImage(name: "Anterior projection", rows: n, columns: n, pixelSpacing: [4, 4], counts: img)
-        let r = try MIBGAnalysis().analyze(v, heart: DiskROI(column: 40, row: 25, radius: 6), mediastinum: .init(column: 30, row: 10, side: 7), collimator: "MEGP")
+        let r = try MIBGAnalysis().analyze(v, heart: PlanarDisk(column: 40, row: 25, radius: 6), mediastinum: .init(column: 30, row: 10, side: 7), collimator: "MEGP")
         #expect(abs(r.heartToMediastinum - 3.2) < 1e-9)
         #expect(abs(r.standardizedHeartToMediastinum! - (1 + 0.88 * 2.2 / 0.860)) < 1e-9)
     }
@@ -160,8 +160,8 @@ struct KrenningMIBGTests {
     func badInput() throws {
         let v = PlanarViewImage(name: "Anterior projection", rows: 32, columns: 32, pixelSpacing: [4, 4], counts: [Float](repeating: 5, count: 1024))
         let w = PlanarViewImage(name: "Posterior projection", rows: 16, columns: 32, pixelSpacing: [4, 4], counts: [Float](repeating: 5, count: 512))
-        let roi = NamedROI(name: "lesion", roi: DiskROI(column: 10, row: 10, radius: 2))
-        let outside = NamedROI(name: "liver", roi: DiskROI(column: 100, row: 10, radius: 2))
+        let roi = NamedPlanarDisk(name: "lesion", roi: PlanarDisk(column: 10, row: 10, radius: 2))
+        let outside = NamedPlanarDisk(name: "liver", roi: PlanarDisk(column: 100, row: 10, radius: 2))
         do {
             _ = try KrenningAnalysis().score(anterior: v, posterior: nil, lesions: [roi], liver: outside, spleen: roi)
             Issue.record("region outside accepted")
