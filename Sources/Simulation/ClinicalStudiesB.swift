@@ -88,16 +88,18 @@ public enum ClinicalStudiesB {
 
     /// Tc-99m HDP whole-body sweep (anterior and posterior) of the torso phantom with bone lesions.
     /// `activityScale` multiplies every concentration (lesions included), as a different administered activity or
-    /// uptake time would; `topZMM` sets where the sweep starts (a different patient position on the table).
+    /// uptake time would; `topZMM` sets where the sweep starts (a different patient position on the table);
+    /// `extent` `.wholeBody` adds head, neck and legs (sweep e.g. from 520 mm over 1600 mm).
     public static func boneScan(lesions: [Lesion], activityScale: Double = 1, topZMM: Double = 230, lengthMM: Double = 520,
-                                speedMMPerS: Double = 2, seed: UInt64 = 1, voxelMM: Double = 8) -> SimulatedStudy {
+                                speedMMPerS: Double = 2, seed: UInt64 = 1, voxelMM: Double = 8,
+                                extent: BodyExtent = .torso) -> SimulatedStudy {
         let tc = Radionuclide.named("Tc-99m")!
         let activities: [Organ: Double] = [
             .body: 600, .lungs: 150, .liver: 700, .spleen: 700, .kidneys: 2_000, .bladder: 15_000, .skeleton: 5_000,
             .lvMyocardium: 600, .lvBloodPool: 900, .rvBloodPool: 900, .atria: 900, .thyroid: 600, .brain: 300,
         ]
         let tumours = lesions.map { Tumour(center: $0.center, diameterMM: $0.diameterMM, concentrationBqPerML: $0.concentrationBqPerML, name: $0.name) }
-        let phantom = Phantom.torso(activities: activities, tumours: tumours).scaled(by: activityScale)
+        let phantom = Phantom.torso(activities: activities, tumours: tumours, extent: extent).scaled(by: activityScale)
         let setup = SimulationSetup(phantom: phantom, nuclide: tc, camera: camera(nuclide: tc, collimator: "LEHR"),
                                     voxelMM: voxelMM, subsamples: 2, seed: seed, injectionLeadSeconds: 3 * 3600,
                                     radiopharmaceutical: "Tc-99m HDP")

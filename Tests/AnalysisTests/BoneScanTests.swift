@@ -107,6 +107,35 @@ struct BoneScanTests {
         for key in ["\"lesions\"", "\"view\"", "\"column\"", "\"row\"", "\"normalisationFactor\"", "\"status\""] { #expect(json.contains(key)) }
     }
 
+    @Test("head-to-toe sweep: lesions in skull, femur, tibia and spine found, ≤ 1 false positive")
+    func headToToe() throws {
+        let top = 520.0
+        let lesions = [ClinicalStudiesB.Lesion(name: "skull", center: Vector3(-60, 5, 455), diameterMM: 20, concentrationBqPerML: 45_000),
+                       ClinicalStudiesB.Lesion(name: "right femur", center: Vector3(-90, 5, -450), diameterMM: 20, concentrationBqPerML: 45_000),
+                       ClinicalStudiesB.Lesion(name: "left tibia", center: Vector3(90, 0, -850), diameterMM: 20, concentrationBqPerML: 45_000),
+                       ClinicalStudiesB.Lesion(name: "spine", center: Vector3(0, 80, -50), diameterMM: 20, concentrationBqPerML: 45_000)]
+        let study = ClinicalStudiesB.boneScan(lesions: lesions, topZMM: top, lengthMM: 1600, seed: 61, extent: .wholeBody)
+        let v = try AnalysisInputsB.views(study.acquisition, source: "whole body")
+        let result = try BoneScanAnalysis().analyze(v.views)
+        var matched = Set<Int>()
+        for l in lesions {
+            var best = Double.infinity
+            for k in 0..<2 {
+                let t = ClinicalStudiesB.wholeBodyPixel(l.center, anterior: k == 0, topZMM: top)
+                for (i, f) in result.lesions.enumerated() where f.view == v.views[k].name {
+                    let d = hypot(f.column - t.column, f.row - t.row)
+                    if d <= 2 { matched.insert(i) }
+                    best = min(best, d)
+                }
+            }
+            print(String(format: "  head-to-toe %@: nearest detection %.2f px", l.name, best))
+            #expect(best <= 2, "\(l.name) not found within 2 px (nearest \(best))")
+        }
+        let fp = result.lesions.count - matched.count
+        print("  head-to-toe false positives: \(fp) \(result.lesions.enumerated().filter { !matched.contains($0.offset) }.map { ($0.element.view, $0.element.column, $0.element.row) })")
+        #expect(fp <= 1)
+    }
+
     @Test("tumour-burden index on an analytic image: lesion area / skeleton area")
     func tumourBurden() throws {
         // 64×64 at 4 mm: soft tissue 20, a vertical 'skeleton' band (columns 10–29) at 100, three lesion disks
