@@ -117,8 +117,8 @@ public struct KrenningAnalysis: Sendable {
         public var countRate: [Double]
         /// Net count rate decay-corrected to the injection (counts/s).
         public var decayCorrectedCountRate: [Double]
-        /// Decay-corrected rate as a percentage of the first time point.
-        public var percentOfFirst: [Double]
+        /// Decay-corrected rate as a percentage of the first time point (null when the first has no net counts).
+        public var percentOfFirst: [Double?]
     }
 
     /// The options.
@@ -238,7 +238,7 @@ public struct KrenningAnalysis: Sendable {
             }
             let ref = corrected.first ?? 1
             return LesionKinetics(name: l.name, hours: sorted.map(\.hoursAfterInjection), netCounts: nets, countRate: rates,
-                                  decayCorrectedCountRate: corrected, percentOfFirst: corrected.map { ref != 0 ? 100 * $0 / ref : .nan })
+                                  decayCorrectedCountRate: corrected, percentOfFirst: corrected.map { ref > 0 ? 100 * $0 / ref : nil })
         }
     }
 }

@@ -158,7 +158,7 @@ struct KrenningCommand: ParsableCommand {
                 t += String(format: "  %@: %.1f counts/pixel, ×%.2f liver, ×%.2f spleen → Krenning %d\n", l.region.name, l.region.intensity, l.ratioToLiver, l.ratioToSpleen, l.krenningScore)
             }
             for k in r.kinetics ?? [] {
-                t += "  \(k.name) decay-corrected net count rate: " + zip(k.hours, k.percentOfFirst).map { String(format: "%.1f h %.1f %%", $0, $1) }.joined(separator: ", ") + "\n"
+                t += "  \(k.name) decay-corrected net count rate: " + zip(k.hours, k.percentOfFirst).map { h, p in p.map { String(format: "%.1f h %.1f %%", h, $0) } ?? String(format: "%.1f h -", h) }.joined(separator: ", ") + "\n"
             }
             for n in r.notes { t += "  note: \(n)\n" }
             if let png { t += "Figure → \(png)\n" }
