@@ -8,6 +8,7 @@ struct AnalyzeCommand: AsyncParsableCommand {
         subcommands: [
             // issue 5 part A
             // issue 5 part B
+            SentinelCommand.self, BoneScanCommand.self, KrenningCommand.self, MIBGCommand.self,
         ]
     )
 }

@@ -1,0 +1,329 @@
+import Foundation
+import Imaging
+
+/// Whole-body bone scan (anterior/posterior sweep): focal hot spots against normal skeletal uptake, a tumour-burden
+/// index, and the comparison of a follow-up scan with a baseline (registration, count normalisation on a reference
+/// bone region, per-lesion status).
+///
+/// Conventions (also written into every result):
+/// - Normal uptake: a grey-scale opening (square of ``Options/openingMM``) of the smoothed view is the local
+///   normal level (broad skeleton, organs, soft tissue); the top-hat (smoothed − opening) holds focal excess.
+/// - Hot spot: a local maximum of the top-hat above ``Options/thresholdFactor`` × its 95th percentile over the
+///   body (the typical focal excess of normal bone: ribs, spine), with net counts ≥ ``Options/minimumSignificance``
+///   σ; spots whose half-maximum region is larger than ``Options/maximumLesionAreaCM2`` are organs (bladder,
+///   kidneys) and are listed as excluded, not as lesions.
+/// - Lesion counts: disk of ``Options/roiRadiusMM`` minus the mean of an annulus of 1.5–2.5 radii.
+/// - Uptake ratio: smoothed peak ÷ local normal level (the opening) at the peak.
+/// - Tumour-burden index: pixels of lesion half-maximum regions ÷ skeleton pixels (pixels above the 70th
+///   percentile of the body outline's smoothed counts, plus the lesion regions) × 100, both views together.
+/// - Follow-up: integer translation maximising the normalised cross-correlation of the anterior views (posterior
+///   view: the same rows, mirrored columns); normalisation factor = baseline ÷ aligned follow-up counts summed
+///   over a reference bone region (body pixels between the 60th and 95th percentiles of the baseline, away from
+///   every lesion and excluded organ); status from the ratio of normalised follow-up to baseline net counts:
+///   new (found on the follow-up, not on the baseline), increased (≥ 1 + ``Options/changeFraction``), decreased
+///   (≤ 1 − ``Options/changeFraction``), otherwise stable.
+public struct BoneScanAnalysis: Sendable {
+    /// Tunable conventions.
+    public struct Options: Sendable, Codable, Equatable {
+        /// Gaussian σ of the detection smoothing (pixels).
+        public var smoothingSigmaPixels: Double = 1
+        /// Side of the square of the opening that estimates normal uptake (mm).
+        public var openingMM: Double = 50
+        /// Hot-spot threshold as a multiple of the body's 95th-percentile top-hat.
+        public var thresholdFactor: Double = 2.5
+        /// Minimum net counts in units of their Poisson standard deviation.
+        public var minimumSignificance: Double = 5
+        /// Radius of the lesion counting disk (mm).
+        public var roiRadiusMM: Double = 12
+        /// Larger half-maximum regions are organs, not focal lesions (cm²).
+        public var maximumLesionAreaCM2: Double = 16
+        /// Two maxima closer than this (mm) are one lesion.
+        public var minimumSeparationMM: Double = 20
+        /// Relative change that makes a lesion increased or decreased.
+        public var changeFraction: Double = 0.3
+        /// Largest registration shift searched (mm).
+        public var maximumShiftMM: Double = 100
+        /// Creates the default options.
+        public init() {}
+    }
+
+    /// One lesion.
+    public struct Lesion: Sendable, Codable, Equatable {
+        /// View name.
+        public var view: String
+        /// Column on the baseline scan's pixel grid (0-based pixel centre).
+        public var column: Double
+        /// Row on the baseline scan's pixel grid.
+        public var row: Double
+        /// Net counts on the baseline (disk minus local background); for a new lesion, the baseline value at its place.
+        public var counts: Double
+        /// Smoothed peak ÷ local normal level.
+        public var uptakeRatio: Double
+        /// Half-maximum area (cm²).
+        public var areaCM2: Double
+        /// Patient position on the detector plane (LPS mm), when the view has geometry.
+        public var patientPositionMM: [Double]?
+        /// Follow-up net counts × normalisation factor (with a follow-up).
+        public var followUpCounts: Double?
+        /// Normalised follow-up ÷ baseline net counts (with a follow-up).
+        public var ratio: Double?
+        /// `new`, `increased`, `decreased`, `stable` (with a follow-up).
+        public var status: String?
+    }
+
+    /// A hot region left out because it is too large for a focal lesion (bladder, kidney).
+    public struct ExcludedRegion: Sendable, Codable, Equatable {
+        /// View name.
+        public var view: String
+        /// Column.
+        public var column: Double
+        /// Row.
+        public var row: Double
+        /// Half-maximum area (cm²).
+        public var areaCM2: Double
+    }
+
+    /// The result.
+    public struct Result: Sendable, Codable, Equatable {
+        /// Lesions (baseline grid).
+        public var lesions: [Lesion]
+        /// Tumour-burden index (% of the skeleton's projected area, baseline).
+        public var tumourBurdenIndexPercent: Double
+        /// Tumour-burden index of the follow-up (with a follow-up).
+        public var followUpTumourBurdenIndexPercent: Double?
+        /// The factor that multiplies follow-up counts to make them comparable with the baseline.
+        public var normalisationFactor: Double?
+        /// Follow-up shift onto the baseline (columns, rows of the anterior view).
+        public var registrationShiftPixels: [Int]?
+        /// Regions too large for a lesion.
+        public var excludedRegions: [ExcludedRegion]
+        /// Conventions used.
+        public var conventions: [String: String]
+        /// Options used.
+        public var options: Options
+        /// Notes.
+        public var notes: [String]
+    }
+
+    /// The options.
+    public var options: Options
+    /// Creates an analysis.
+    public init(options: Options = Options()) { self.options = options }
+
+    struct Detection {
+        var lesions: [Lesion]
+        var excluded: [ExcludedRegion]
+        var lesionPixels: Int
+        var skeletonPixels: Int
+        var smoothed: [Float]
+        var body: [Bool]
+        var lesionMask: [Bool]
+    }
+
+    /// Detects hot spots on one view.
+    func detect(_ v: PlanarViewImage) -> Detection {
+        let o = options
+        let rows = v.rows, cols = v.columns
+        let px = (v.rowSpacingMM + v.columnSpacingMM) / 2
+        let s = ROIToolsB.gaussian(v.counts, rows: rows, columns: cols, sigma: o.smoothingSigmaPixels)
+        let half = max(1, Int((o.openingMM / px / 2).rounded()))
+        let open = ROIToolsB.opening(s, rows: rows, columns: cols, half: half)
+        var th = [Float](repeating: 0, count: s.count)
+        for i in 0..<s.count { th[i] = s[i] - open[i] }
+        let p99 = ROIToolsB.quantile(s, 0.99)
+        let body = s.map { $0 > 0.05 * p99 }
+        let bodyTh = zip(th, body).compactMap { $1 ? $0 : nil }
+        let t95 = ROIToolsB.quantile(bodyTh, 0.95)
+        let threshold = Float(o.thresholdFactor) * max(t95, 1e-6)
+        let roiR = max(1.5, o.roiRadiusMM / px)
+        let pixelCM2 = v.rowSpacingMM * v.columnSpacingMM / 100
+        var lesions: [Lesion] = [], excluded: [ExcludedRegion] = []
+        var lesionMask = [Bool](repeating: false, count: s.count)
+        for cand in ROIToolsB.localMaxima(th, rows: rows, columns: cols, radius: 2, threshold: threshold) {
+            let i = cand.row * cols + cand.column
+            let ring = ROIToolsB.annulus(s, rows: rows, columns: cols, column: Double(cand.column), row: Double(cand.row),
+                                         inner: 40 / px, outer: 55 / px)
+            let level = Float((Double(s[i]) + ring.mean) / 2)
+            let maxArea = o.maximumLesionAreaCM2 / pixelCM2
+            let region = ROIToolsB.region(s, rows: rows, columns: cols, column: cand.column, row: cand.row, threshold: level,
+                                          maxRadius: (2 * maxArea / Double.pi).squareRoot() + 2)
+            let pos = ROIToolsB.centroid(th, rows: rows, columns: cols, column: cand.column, row: cand.row, radius: 1.5, floor: 0)
+            if Double(region.count) > maxArea {
+                if !excluded.contains(where: { hypot($0.column - pos.column, $0.row - pos.row) * px < 60 }) {
+                    excluded.append(ExcludedRegion(view: v.name, column: pos.column, row: pos.row, areaCM2: Double(region.count) * pixelCM2))
+                }
+                continue
+            }
+            let (net, sig) = netCounts(v.counts, rows: rows, columns: cols, column: pos.column, row: pos.row, radius: roiR)
+            guard sig >= o.minimumSignificance else { continue }
+            if lesions.contains(where: { hypot($0.column - pos.column, $0.row - pos.row) * px < o.minimumSeparationMM }) { continue }
+            if excluded.contains(where: { hypot($0.column - pos.column, $0.row - pos.row) * px < 40 }) { continue }
+            for p in region { lesionMask[p] = true }
+            lesions.append(Lesion(view: v.name, column: pos.column, row: pos.row, counts: net,
+                                  uptakeRatio: Double(s[i]) / max(Double(open[i]), 1e-6), areaCM2: Double(region.count) * pixelCM2,
+                                  patientPositionMM: v.patientPosition(column: pos.column, row: pos.row)?.array))
+        }
+        // Skeleton for the burden index: pixels above the 70th percentile of the body outline (smoothed counts
+        // above a fifth of the median of the counted pixels: soft tissue included).
+        let outlineLevel = 0.2 * ROIToolsB.quantile(s.filter { $0 > 0 }, 0.5)
+        let outline = s.map { $0 > outlineLevel }
+        let p70 = ROIToolsB.quantile(zip(s, outline).compactMap { $1 ? $0 : nil }, 0.70)
+        var skeleton = 0, lesionPixels = 0
+        for i in 0..<s.count where outline[i] {
+            if lesionMask[i] { lesionPixels += 1; skeleton += 1 } else if s[i] > p70 { skeleton += 1 }
+        }
+        return Detection(lesions: lesions, excluded: excluded, lesionPixels: lesionPixels, skeletonPixels: skeleton,
+                         smoothed: s, body: body, lesionMask: lesionMask)
+    }
+
+    /// Net counts (disk minus annulus mean) at a position and their significance.
+    func netCounts(_ img: [Float], rows: Int, columns: Int, column: Double, row: Double, radius: Double) -> (Double, Double) {
+        let d = ROIToolsB.disk(img, rows: rows, columns: columns, PlanarDisk(column: column, row: row, radius: radius))
+        let bg = ROIToolsB.annulus(img, rows: rows, columns: columns, column: column, row: row, inner: 1.5 * radius, outer: 2.5 * radius)
+        guard d.pixels > 0, bg.pixels > 0 else { return (0, 0) }
+        let net = d.counts - bg.mean * Double(d.pixels)
+        let variance = d.counts + bg.mean * Double(d.pixels * d.pixels) / Double(bg.pixels)
+        return (net, net / max(variance, 1).squareRoot())
+    }
+
+    var conventions: [String: String] {
+        let o = options
+        return [
+            "units": "counts (raw detector counts, photopeak window); positions 0-based pixel centres of the baseline scan; patient positions LPS mm on the detector plane",
+            "normalUptake": String(format: "grey-scale opening (square %.0f mm) of the Gaussian-smoothed view (σ %.2g px)", o.openingMM, o.smoothingSigmaPixels),
+            "hotSpot": String(format: "top-hat local maximum > %.3g × the body's 95th-percentile top-hat, net counts ≥ %.3g σ, half-maximum area ≤ %.3g cm² (larger: excluded organ)", o.thresholdFactor, o.minimumSignificance, o.maximumLesionAreaCM2),
+            "lesionCounts": String(format: "disk of %.0f mm minus the mean of an annulus of 1.5–2.5 radii", o.roiRadiusMM),
+            "tumourBurdenIndex": "lesion half-maximum pixels / skeleton pixels (pixels above the 70th percentile of the body outline + lesion pixels) x 100, all views",
+            "followUp": String(format: "integer translation by normalised cross-correlation (anterior; posterior mirrored); normalisationFactor = baseline / follow-up counts over the reference bone region (body pixels between the 60th and 95th percentiles of the baseline, lesions and excluded organs masked); status new (found on the follow-up only) / increased (ratio ≥ %.2f) / decreased (≤ %.2f) / stable", 1 + o.changeFraction, 1 - o.changeFraction),
+        ]
+    }
+
+    /// Analyses a baseline scan (its views, usually anterior then posterior).
+    public func analyze(_ views: [PlanarViewImage]) throws(PlanarAnalysisError) -> Result {
+        guard !views.isEmpty else { throw PlanarAnalysisError("bone scan: no views given") }
+        for v in views { try v.validate() }
+        let dets = views.map { detect($0) }
+        let lesions = dets.flatMap(\.lesions)
+        let tbi = 100 * Double(dets.reduce(0) { $0 + $1.lesionPixels }) / Double(max(1, dets.reduce(0) { $0 + $1.skeletonPixels }))
+        return Result(lesions: lesions, tumourBurdenIndexPercent: tbi, excludedRegions: dets.flatMap(\.excluded),
+                      conventions: conventions, options: options, notes: [])
+    }
+
+    /// The integer shift (columns, rows) that maps `moving` onto `fixed` (moving shifted by it matches fixed),
+    /// by the normalised cross-correlation over the overlap.
+    public static func register(fixed: [Float], moving: [Float], rows: Int, columns: Int, maxShiftColumns: Int, maxShiftRows: Int) -> (dc: Int, dr: Int) {
+        var best = (0, 0), bestScore = -Double.infinity
+        for dr in -maxShiftRows...maxShiftRows {
+            for dc in -maxShiftColumns...maxShiftColumns {
+                var sf = 0.0, sm = 0.0, sff = 0.0, smm = 0.0, sfm = 0.0, n = 0.0
+                let r0 = max(0, dr), r1 = min(rows, rows + dr), c0 = max(0, dc), c1 = min(columns, columns + dc)
+                guard r1 - r0 > rows / 2, c1 - c0 > columns / 2 else { continue }
+                fixed.withUnsafeBufferPointer { f in
+                    moving.withUnsafeBufferPointer { m in
+                        for r in r0..<r1 {
+                            for c in c0..<c1 {
+                                let a = Double(f[r * columns + c]), b = Double(m[(r - dr) * columns + (c - dc)])
+                                sf += a; sm += b; sff += a * a; smm += b * b; sfm += a * b; n += 1
+                            }
+                        }
+                    }
+                }
+                let cov = sfm - sf * sm / n, vf = sff - sf * sf / n, vm = smm - sm * sm / n
+                let score = cov / max((vf * vm).squareRoot(), 1e-12)
+                if score > bestScore { bestScore = score; best = (dc, dr) }
+            }
+        }
+        return (best.0, best.1)
+    }
+
+    /// Compares a follow-up scan with a baseline: views in the same order (anterior first), same matrices.
+    public func compare(baseline: [PlanarViewImage], followUp: [PlanarViewImage]) throws(PlanarAnalysisError) -> Result {
+        guard !baseline.isEmpty else { throw PlanarAnalysisError("bone scan: no baseline views") }
+        guard followUp.count == baseline.count else {
+            throw PlanarAnalysisError("bone scan: the baseline has \(baseline.count) views and the follow-up \(followUp.count)")
+        }
+        for v in baseline + followUp { try v.validate() }
+        for (b, f) in zip(baseline, followUp) where b.rows != f.rows || b.columns != f.columns {
+            throw PlanarAnalysisError("bone scan: mismatched matrix sizes: baseline \(b.name) \(b.columns)×\(b.rows), follow-up \(f.name) \(f.columns)×\(f.rows)")
+        }
+        for (b, f) in zip(baseline, followUp) where abs(b.rowSpacingMM - f.rowSpacingMM) > 0.01 * b.rowSpacingMM || abs(b.columnSpacingMM - f.columnSpacingMM) > 0.01 * b.columnSpacingMM {
+            throw PlanarAnalysisError("bone scan: mismatched pixel spacing: baseline \(b.pixelSpacing) mm, follow-up \(f.pixelSpacing) mm")
+        }
+        let o = options
+        var notes: [String] = []
+        let b0 = baseline[0]
+        let px = (b0.rowSpacingMM + b0.columnSpacingMM) / 2
+        let rows = b0.rows, cols = b0.columns
+        let sb = ROIToolsB.gaussian(b0.counts, rows: rows, columns: cols, sigma: 1.5)
+        let sf = ROIToolsB.gaussian(followUp[0].counts, rows: rows, columns: cols, sigma: 1.5)
+        let maxShift = max(1, Int(o.maximumShiftMM / px))
+        let shift = Self.register(fixed: sb, moving: sf, rows: rows, columns: cols, maxShiftColumns: min(maxShift, cols / 4), maxShiftRows: min(maxShift, rows / 4))
+        notes.append("follow-up registered by (\(shift.dc), \(shift.dr)) pixels (columns, rows) on \(b0.name)")
+        // Aligned follow-up views (posterior: columns run the other way).
+        let aligned: [PlanarViewImage] = followUp.enumerated().map { k, f in
+            let mirrored = k > 0 && isPosterior(f) != isPosterior(followUp[0])
+            var a = f
+            a.counts = ROIToolsB.shifted(f.counts, rows: rows, columns: cols, dc: mirrored ? -shift.dc : shift.dc, dr: shift.dr)
+            a.origin = baseline[k].origin; a.rowDirection = baseline[k].rowDirection; a.columnDirection = baseline[k].columnDirection
+            return a
+        }
+        let db = baseline.map { detect($0) }
+        let df = aligned.map { detect($0) }
+        // Normalisation on the reference bone region.
+        let roiR = max(1.5, o.roiRadiusMM / px)
+        var sumB = 0.0, sumF = 0.0
+        for k in 0..<baseline.count {
+            let bodyValues = zip(db[k].smoothed, db[k].body).compactMap { $1 ? $0 : nil }
+            let lo = ROIToolsB.quantile(bodyValues, 0.60), hi = ROIToolsB.quantile(bodyValues, 0.95)
+            let avoid = (db[k].lesions.map { ($0.column, $0.row) } + df[k].lesions.map { ($0.column, $0.row) }
+                         + (db[k].excluded + df[k].excluded).map { ($0.column, $0.row) })
+            let avoidR = 3 * roiR
+            for r in 0..<rows {
+                for c in 0..<cols {
+                    let i = r * cols + c
+                    let v = db[k].smoothed[i]
+                    guard db[k].body[i], v >= lo, v <= hi, df[k].smoothed[i] > 0, aligned[k].counts[i] > 0 || baseline[k].counts[i] == 0 else { continue }
+                    if avoid.contains(where: { hypot($0.0 - Double(c), $0.1 - Double(r)) <= avoidR }) { continue }
+                    if r < abs(shift.dr) || r >= rows - abs(shift.dr) { continue }
+                    sumB += Double(baseline[k].counts[i]); sumF += Double(aligned[k].counts[i])
+                }
+            }
+        }
+        guard sumF > 0, sumB > 0 else { throw PlanarAnalysisError("bone scan: the reference bone region has zero counts in the baseline or the follow-up") }
+        let factor = sumB / sumF
+        // Lesions: baseline ones, then follow-up ones not matched.
+        var out: [Lesion] = []
+        for k in 0..<baseline.count {
+            var items = db[k].lesions
+            for f in df[k].lesions where !db[k].lesions.contains(where: { hypot($0.column - f.column, $0.row - f.row) <= 3 }) {
+                var n = f
+                n.counts = .nan
+                items.append(n)
+            }
+            for var l in items {
+                let (nb, sigB) = netCounts(baseline[k].counts, rows: rows, columns: cols, column: l.column, row: l.row, radius: roiR)
+                let (nf, _) = netCounts(aligned[k].counts, rows: rows, columns: cols, column: l.column, row: l.row, radius: roiR)
+                let isNew = l.counts.isNaN
+                l.counts = nb
+                l.followUpCounts = nf * factor
+                let ratio = nb > 0 ? nf * factor / nb : .infinity
+                l.ratio = ratio.isFinite ? ratio : nil
+                if isNew { l.status = "new" }
+                else if ratio >= 1 + o.changeFraction { l.status = "increased" }
+                else if ratio <= 1 - o.changeFraction { l.status = "decreased" }
+                else { l.status = "stable" }
+                out.append(l)
+            }
+        }
+        let tbi = 100 * Double(db.reduce(0) { $0 + $1.lesionPixels }) / Double(max(1, db.reduce(0) { $0 + $1.skeletonPixels }))
+        let tbiF = 100 * Double(df.reduce(0) { $0 + $1.lesionPixels }) / Double(max(1, df.reduce(0) { $0 + $1.skeletonPixels }))
+        return Result(lesions: out, tumourBurdenIndexPercent: tbi, followUpTumourBurdenIndexPercent: tbiF, normalisationFactor: factor,
+                      registrationShiftPixels: [shift.dc, shift.dr], excludedRegions: db.flatMap(\.excluded),
+                      conventions: conventions, options: o, notes: notes)
+    }
+
+    func isPosterior(_ v: PlanarViewImage) -> Bool {
+        if v.name.lowercased().contains("posterior") { return true }
+        return (v.rowDirection?.x ?? 1) < -0.9
+    }
+}
