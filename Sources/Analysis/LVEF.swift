@@ -15,10 +15,11 @@ import Imaging
 /// 3. LV region per frame ("variable ROI"): in a search region around the LV, the 8-connected region containing
 ///    the frame's maximum whose smoothed counts exceed background + `edgeFraction` × (maximum − background).
 ///    With the fixed-ROI option the end-diastolic region is used on every frame.
-/// 4. Background ("usual rule"): a crescent `backgroundGapPixels` outside the end-systolic LV region,
-///    `backgroundWidthPixels` wide, inferolateral (between 3 and 6 o'clock on the LAO image), leaving out pixels
-///    hotter than 1.5 × the crescent's median (the spleen, the other ventricle). Its mean count per pixel over all
-///    frames, times the LV region's pixel count, is subtracted from each frame's LV counts.
+/// 4. Background ("usual rule"): a crescent `backgroundGapPixels` outside the end-diastolic LV region (so that
+///    it holds no ventricle at any phase), `backgroundWidthPixels` wide, inferolateral (between 3 and 6 o'clock on
+///    the LAO image), leaving out pixels hotter than 1.5 × the crescent's median (the spleen, the other
+///    ventricle). Its mean count per pixel on the end-systolic frame (or, as an option, over all frames), times
+///    the LV region's pixel count, is subtracted from each frame's LV counts.
 /// 5. ED = frame of maximum, ES = frame of minimum background-corrected LV counts;
 ///    LVEF = (ED − ES) / ED · 100 %.
 /// 6. Peak ejection and filling rates: the curve is fitted by a Fourier series with three harmonics; the most
@@ -39,14 +40,16 @@ public struct GatedBloodPoolLVEF: Sendable {
         public var roiMethod: ROIMethod
         /// Edge threshold as a fraction of (frame maximum − background) above background.
         public var edgeFraction: Double
-        /// Gap (pixels) between the end-systolic LV region and the background crescent.
+        /// Gap (pixels) between the end-diastolic LV region and the background crescent.
         public var backgroundGapPixels: Int
         /// Width (pixels) of the background crescent.
         public var backgroundWidthPixels: Int
+        /// Take the background from the end-systolic frame only (instead of the mean over all frames).
+        public var backgroundFromEndSystole: Bool
         /// Creates settings.
-        public init(roiMethod: ROIMethod = .variable, edgeFraction: Double = 0.35, backgroundGapPixels: Int = 1,
-                    backgroundWidthPixels: Int = 3) {
-            self.roiMethod = roiMethod; self.edgeFraction = edgeFraction
+        public init(roiMethod: ROIMethod = .variable, edgeFraction: Double = 0.2, backgroundGapPixels: Int = 1,
+                    backgroundWidthPixels: Int = 3, backgroundFromEndSystole: Bool = true) {
+            self.roiMethod = roiMethod; self.edgeFraction = edgeFraction; self.backgroundFromEndSystole = backgroundFromEndSystole
             self.backgroundGapPixels = backgroundGapPixels; self.backgroundWidthPixels = backgroundWidthPixels
         }
     }
@@ -128,7 +131,15 @@ public struct GatedBloodPoolLVEF: Sendable {
         guard rows >= 16, cols >= 16 else { throw StudyAnalysisError("matrix \(rows)×\(cols) is too small for an LV region (at least 16×16)") }
         var warnings: [String] = []
         let n = frames.count, np = rows * cols
-        let smooth = frames.map { $0.smoothed(passes: 2) }
+        let spatial = frames.map { $0.smoothed(passes: 2) }
+        // Regions are found on frames smoothed in time too (1-2-1 over neighbouring slots, cyclic): less noise
+        // on the edges; counts are summed on the original frames.
+        let smooth: [PlanarCounts] = (0..<frames.count).map { t in
+            let a = spatial[(t + frames.count - 1) % frames.count].counts, b = spatial[t].counts, c = spatial[(t + 1) % frames.count].counts
+            var v = [Float](repeating: 0, count: b.count)
+            for i in v.indices { v[i] = 0.25 * a[i] + 0.5 * b[i] + 0.25 * c[i] }
+            return PlanarCounts(uncheckedRows: spatial[t].rows, columns: spatial[t].columns, counts: v, pixelSpacingMM: spatial[t].pixelSpacingMM)
+        }
         var sumCounts = [Float](repeating: 0, count: np)
         for f in frames { for i in 0..<np { sumCounts[i] += f.counts[i] } }
         let summed = PlanarCounts(uncheckedRows: rows, columns: cols, counts: sumCounts, pixelSpacingMM: frames[0].pixelSpacingMM)
@@ -146,7 +157,7 @@ public struct GatedBloodPoolLVEF: Sendable {
             amp[i] = (a * a + b * b).squareRoot(); phase[i] = atan2(b, a)
         }
         let maxAmp = amp.max() ?? 0
-        guard maxAmp > 0 else { throw StudyAnalysisError("no pixel changes over the cycle: no beating ventricle in the frames") }
+        guard maxAmp > 1e-4 * Double(summedSmooth.counts.max() ?? 0) else { throw StudyAnalysisError("no pixel changes over the cycle: no beating ventricle in the frames") }
         let peak = amp.indices.max { amp[$0] < amp[$1] }!
         let ventricularPhase = phase[peak]
         func phaseDiff(_ a: Double, _ b: Double) -> Double {
@@ -233,9 +244,11 @@ public struct GatedBloodPoolLVEF: Sendable {
             es = rawVar.indices.min { rawVar[$0] < rawVar[$1] }!
             rois = options.roiMethod == .variable ? variable : Array(repeating: variable[ed], count: n)
             // Background crescent around the ES region.
-            let esROI = variable[es]
-            guard let c = esROI.centroid, esROI.count > 0 else { throw StudyAnalysisError("the LV region is empty on the end-systolic frame \(es)") }
-            let inner = esROI.dilated(options.backgroundGapPixels), outer = esROI.dilated(options.backgroundGapPixels + options.backgroundWidthPixels)
+            // Background crescent outside the end-diastolic LV region (so that it holds no LV at any phase).
+            let edROIb = variable[ed]
+            guard variable[es].count > 0 else { throw StudyAnalysisError("the LV region is empty on the end-systolic frame \(es)") }
+            guard let c = edROIb.centroid else { throw StudyAnalysisError("the LV region is empty on the end-diastolic frame \(ed)") }
+            let inner = edROIb.dilated(options.backgroundGapPixels), outer = edROIb.dilated(options.backgroundGapPixels + options.backgroundWidthPixels)
             var crescent = PlanarROI(rows: rows, columns: cols)
             for i in 0..<np where outer.inside[i] && !inner.inside[i] && !other.inside[i] {
                 let dc = Double(i % cols) - c.column, dr = Double(i / cols) - c.row
@@ -251,7 +264,8 @@ public struct GatedBloodPoolLVEF: Sendable {
                 throw StudyAnalysisError("no room for the inferolateral background region (LV at the edge of the image?)")
             }
             bgROI = crescent
-            bgPerPixel = frames.reduce(0.0) { $0 + crescent.mean($1) } / Double(n)
+            bgPerPixel = options.backgroundFromEndSystole ? crescent.mean(frames[es])
+                : frames.reduce(0.0) { $0 + crescent.mean($1) } / Double(n)
             if pass == 1 {
                 raw = zip(frames, rois).map { $1.sum($0) }
                 curve = zip(raw, rois).map { $0 - bgPerPixel * Double($1.count) }
@@ -298,7 +312,7 @@ public struct GatedBloodPoolLVEF: Sendable {
         } else {
             warnings.append("frame time unknown (no Frame Time / R-R interval): peak ejection and filling rates not given")
         }
-        let method = "\(options.roiMethod == .variable ? "variable LV ROI (found on every frame)" : "fixed LV ROI (end-diastolic region on every frame)"): amplitude/phase-located LV, edge at background + \(Int(options.edgeFraction * 100)) % of (max − background) on 2×-smoothed frames; background: inferolateral crescent (3–6 o'clock) \(options.backgroundGapPixels) px outside the ES region, \(options.backgroundWidthPixels) px wide, hot pixels (> 1.5 × median) excluded, mean over all frames; LVEF = (ED − ES)/ED of background-corrected counts; rates from a 3-harmonic Fourier fit"
+        let method = "\(options.roiMethod == .variable ? "variable LV ROI (found on every frame)" : "fixed LV ROI (end-diastolic region on every frame)"): amplitude/phase-located LV, edge at background + \(Int(options.edgeFraction * 100)) % of (max − background) on 2×-smoothed frames; background: inferolateral crescent (3–6 o'clock) \(options.backgroundGapPixels) px outside the ED region, \(options.backgroundWidthPixels) px wide, hot pixels (> 1.5 × median) excluded, counts per pixel \(options.backgroundFromEndSystole ? "on the ES frame" : "mean over all frames"); LVEF = (ED − ES)/ED of background-corrected counts; rates from a 3-harmonic Fourier fit"
         let result = Result(lvef: lvef, edFrame: ed, esFrame: es, method: method, roiMethod: options.roiMethod.rawValue, curve: curve,
                             lvCounts: raw, lvPixels: rois.map(\.count), backgroundCountsPerPixel: bgPerPixel,
                             backgroundPixels: bgROI.count, frameTimesMs: times, frameDurationMs: frameDurationMs,

@@ -19,6 +19,9 @@ struct AnalyzeLVEF: ParsableCommand {
     @Argument(help: "The GATED NM DICOM file.") var file: String
     @Flag(name: .customLong("fixed-roi"), help: "Use the end-diastolic LV region on every frame (default: a region per frame).") var fixedROI = false
     @Option(name: .customLong("edge-fraction"), help: "LV edge: background + this fraction of (maximum − background).") var edgeFraction: Double = GatedBloodPoolLVEF.Options().edgeFraction
+    @Option(name: .customLong("background-gap"), help: "Gap (pixels) between the end-systolic LV region and the background region.") var backgroundGap: Int = GatedBloodPoolLVEF.Options().backgroundGapPixels
+    @Option(name: .customLong("background-width"), help: "Width (pixels) of the background region.") var backgroundWidth: Int = GatedBloodPoolLVEF.Options().backgroundWidthPixels
+    @Flag(name: .customLong("background-all-frames"), help: "Background per pixel as the mean over all frames (default: the end-systolic frame).") var backgroundAllFrames = false
     @Flag(help: "Print the result as JSON.") var json = false
     @Option(help: "Write a figure (summed image with the ED/ES LV regions and background, and the curve).") var png: String?
 
@@ -26,7 +29,7 @@ struct AnalyzeLVEF: ParsableCommand {
         do {
             let input = try AnalysisInputsA.gatedFrames(path: file)
             for w in input.warnings { warn(w) }
-            let a = try GatedBloodPoolLVEF(options: .init(roiMethod: fixedROI ? .fixed : .variable, edgeFraction: edgeFraction))
+            let a = try GatedBloodPoolLVEF(options: .init(roiMethod: fixedROI ? .fixed : .variable, edgeFraction: edgeFraction, backgroundGapPixels: backgroundGap, backgroundWidthPixels: backgroundWidth, backgroundFromEndSystole: !backgroundAllFrames))
                 .analyze(frames: input.frames, frameDurationMs: input.frameDurationMs)
             for w in a.result.warnings { warn(w) }
             if let png { try AnalysisFiguresA.lvef(a, frames: input.frames, to: png) }
