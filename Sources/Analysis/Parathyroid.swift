@@ -9,16 +9,16 @@ import Physics
 /// Conventions:
 /// - Delayed counts are decay-corrected to the early acquisition (Tc-99m unless told) and both phases are taken
 ///   per second of acquisition.
-/// - Background per pixel: median of a ring 4–7 pixels outside the neck region (early smoothed counts ≥ 25 % of
-///   the maximum), per image.
+/// - Background per pixel: median of a ring 2–5 pixels outside the gland region (early smoothed counts ≥ 40 % of
+///   the maximum, dilated by 1), inside the body (≥ 10 %), per image.
 /// - Retention index of a region = 100 × (delayed − background) / (early − background), summed over the region;
 ///   washout = 100 − retention index (both percent).
 /// - Subtraction image: with a thyroid image, early − k · (registered thyroid), k the median ratio of the
 ///   background-corrected early to thyroid counts over the thyroid core (thyroid image ≥ 50 % of its maximum),
 ///   registration a translation by normalised cross-correlation over the neck region; without one, delayed −
 ///   k · early with k the median thyroid retention over the same core (washout subtraction).
-/// - Candidates: local maxima of the 2×-smoothed subtraction image above max(5 σ_noise, 30 % of its maximum),
-///   at least 3 pixels apart, σ_noise from the median absolute deviation outside the neck region; position the
+/// - Candidates: local maxima of the 2×-smoothed subtraction image inside the body above max(median + 5 σ,
+///   40 % of its maximum), at least 3 pixels apart, σ from the median absolute deviation over the body; position the
 ///   count-weighted centre of the 3 × 3 pixels around the maximum (0-based column, row of pixel centres).
 public struct Parathyroid: Sendable {
     /// One image with its timing.
@@ -137,13 +137,18 @@ public struct Parathyroid: Sendable {
         let eS = e.smoothed(passes: 2), dS = d.smoothed(passes: 2)
         // Neck region and background ring.
         let eMax = eS.counts.max() ?? 0
-        let hot = eS.counts.map { $0 >= 0.25 * eMax }
-        let seedIdx = eS.counts.indices.max { eS.counts[$0] < eS.counts[$1] }!
-        let neck = PlanarROI.component(of: hot, rows: rows, columns: cols, seed: seedIdx).dilated(1)
-        let outer = neck.dilated(7), inner = neck.dilated(4)
+        // Gland region: every pixel of the smoothed early image ≥ 40 % of its maximum (thyroid and hot foci);
+        // body: ≥ 10 %. Background: a ring 2–5 pixels outside the gland region, inside the body.
+        var neck = PlanarROI(rows: rows, columns: cols), body = PlanarROI(rows: rows, columns: cols)
+        for i in 0..<np {
+            if eS.counts[i] >= 0.4 * eMax { neck.inside[i] = true }
+            if eS.counts[i] >= 0.1 * eMax { body.inside[i] = true }
+        }
+        neck = neck.dilated(1)
+        let outer = neck.dilated(5), inner = neck.dilated(2)
         var ring = PlanarROI(rows: rows, columns: cols)
-        for i in 0..<np where outer.inside[i] && !inner.inside[i] { ring.inside[i] = true }
-        guard ring.count >= 8 else { throw StudyAnalysisError("no room for a background ring around the neck region") }
+        for i in 0..<np where outer.inside[i] && !inner.inside[i] && body.inside[i] { ring.inside[i] = true }
+        guard ring.count >= 8 else { throw StudyAnalysisError("no room for a background ring around the thyroid region") }
         let bgE = Self.median(ring.indices.map { Double(eS.counts[$0]) })
         let bgD = Self.median(ring.indices.map { Double(dS.counts[$0]) })
         // Background-corrected, per-second (delayed decay-corrected) images.
@@ -183,16 +188,16 @@ public struct Parathyroid: Sendable {
             k = Self.median(ratios)
             for i in 0..<np { sub[i] = (dCS[i] - k * eCS[i]) / eScale }
         }
-        // Noise from outside the neck region.
-        let outside = (0..<np).filter { !neck.dilated(2).inside[$0] }.map { sub[$0] }
-        let med = Self.median(outside)
-        var sigma = 1.4826 * Self.median(outside.map { abs($0 - med) })
+        // Noise: robust spread (median absolute deviation) of the subtraction image over the body.
+        let inBody = body.indices.map { sub[$0] }
+        let med = Self.median(inBody)
+        var sigma = 1.4826 * Self.median(inBody.map { abs($0 - med) })
         if sigma <= 0 { sigma = max(1e-9, (sub.max() ?? 1) * 1e-3) }
         let subImage = try PlanarCounts(rows: rows, columns: cols, counts: sub.map { Float(max(0, $0)) }, pixelSpacingMM: e.pixelSpacingMM)
-        // Local maxima inside the (dilated) neck region.
-        let region = neck.dilated(2)
+        // Local maxima inside the body.
+        let region = body
         let smax = region.indices.map { sub[$0] }.max() ?? 0
-        let thr = max(5 * sigma, 0.3 * smax)
+        let thr = max(med + 5 * sigma, 0.4 * smax)
         var peaks: [(Int, Double)] = []
         for i in region.indices where sub[i] > thr {
             let r = i / cols, c = i % cols
@@ -227,7 +232,7 @@ public struct Parathyroid: Sendable {
             let ri = ec > 0 ? 100 * dc / ec : 0
             return Region(name: name, pixels: roi.count, earlyCPS: ec, delayedCPS: dc, retentionIndexPercent: ri, washoutPercent: 100 - ri)
         }
-        var regions = [dual(thyroidRegion, "thyroid"), dual(neck, "neck")]
+        var regions = [dual(thyroidRegion, "thyroid"), dual(neck, "gland region")]
         let thyroidRI = regions[0].retentionIndexPercent
         var candidates: [Candidate] = []
         for (n, (i, v)) in kept.prefix(5).enumerated() {
@@ -242,7 +247,7 @@ public struct Parathyroid: Sendable {
             let col = w > 0 ? sc / w : ctr.column, row = w > 0 ? sr / w : ctr.row
             let reg = dual(disc, "candidate\(n + 1)")
             regions.append(reg)
-            candidates.append(Candidate(column: col, row: row, patientMM: pixelToPatient?(col, row), significance: v / sigma,
+            candidates.append(Candidate(column: col, row: row, patientMM: pixelToPatient?(col, row), significance: (v - med) / sigma,
                                         retentionIndexPercent: reg.retentionIndexPercent, washoutPercent: reg.washoutPercent,
                                         retentionRelativeToThyroid: thyroidRI > 0 ? reg.retentionIndexPercent / thyroidRI : nil,
                                         earlyCPS: reg.earlyCPS, delayedCPS: reg.delayedCPS))
@@ -251,7 +256,7 @@ public struct Parathyroid: Sendable {
         let result = Result(
             candidates: candidates, regions: regions, subtraction: mode, registrationShiftPixels: shift, registrationCorrelation: corr,
             normalisationFactor: k, delayedDecayCorrection: decay, hoursBetweenPhases: hours, radionuclide: nuclide.name,
-            method: "background: median of a ring 4–7 px outside the neck region (early ≥ 25 % of max), per image; delayed decay-corrected to the early time (\(nuclide.name), \(nuclide.dataSet.rawValue)), per second; retention index = 100 × delayed/early of background-corrected counts, washout = 100 − RI; \(mode == "dual-tracer subtraction" ? "subtraction early − k × thyroid image registered by translation (normalised cross-correlation), k = median early/thyroid ratio over the thyroid core (≥ 50 % of thyroid max)" : "subtraction delayed − k × early, k = median thyroid retention over the thyroid core (≥ 50 % of early max)"); candidates: local maxima of the 2×-smoothed subtraction image above max(5σ, 30 % of max), ≥ 3 px apart",
+            method: "background: median of a ring 2–5 px outside the gland region (early ≥ 40 % of max), inside the body (≥ 10 %), per image; delayed decay-corrected to the early time (\(nuclide.name), \(nuclide.dataSet.rawValue)), per second; retention index = 100 × delayed/early of background-corrected counts, washout = 100 − RI; \(mode == "dual-tracer subtraction" ? "subtraction early − k × thyroid image registered by translation (normalised cross-correlation), k = median early/thyroid ratio over the thyroid core (≥ 50 % of thyroid max)" : "subtraction delayed − k × early, k = median thyroid retention over the thyroid core (≥ 50 % of early max)"); candidates: local maxima of the 2×-smoothed subtraction image inside the body above max(median + 5σ (MAD over the body), 40 % of max), ≥ 3 px apart",
             units: ["column": "0-based pixel (early image grid)", "row": "0-based pixel (early image grid)", "patientMM": "LPS mm",
                     "retentionIndexPercent": "percent", "washoutPercent": "percent", "*CPS": "background-corrected counts per second (delayed decay-corrected)",
                     "significance": "subtraction maximum / noise sigma", "registrationShiftPixels": "pixels (dx, dy) applied to the thyroid image"],

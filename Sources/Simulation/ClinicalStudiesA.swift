@@ -83,15 +83,15 @@ public enum ClinicalStudiesA {
 
     /// Simulates a thyroid-uptake measurement with a gamma camera (anterior, parallel-hole collimator).
     /// `uptakePercent` of `administeredMBq` is in the gland at the neck acquisition (physical decay applied);
-    /// the neck tissue holds `tissueBqPerML` (the thigh the same); the standard capsule holds `standardMBq` at the
-    /// administration time; `roomCPSPerPixel` ambient background in every image. Acquisitions of `seconds` each,
+    /// the neck tissue holds `tissueBqPerML` (the thigh the same); the standard capsule holds `standardMBq` (default a
+    /// tenth of the administered activity, so that its pixels fit 16 bits) at the administration time; `roomCPSPerPixel` ambient background in every image. Acquisitions of `seconds` each,
     /// neck at `hoursAfterAdministration`, then standard, thigh and room every `seconds + 60` s.
     public static func thyroidUptake(nuclide: Radionuclide, uptakePercent: Double, hoursAfterAdministration: Double,
                                      administeredMBq: Double, standardMBq: Double? = nil, tissueBqPerML: Double = 400,
                                      roomCPSPerPixel: Double = 0.002, seconds: Double = 600, camera: Camera,
                                      voxelMM: Double = 3, subsamples: Int = 2, seed: UInt64 = 1) -> ThyroidUptakeCase {
         let admin = administeredMBq * 1e6
-        let std = (standardMBq ?? administeredMBq) * 1e6
+        let std = (standardMBq ?? administeredMBq / 10) * 1e6
         let t0 = SimulationSetup.defaultStart.addingTimeInterval(-3600 * hoursAfterAdministration)   // administration
         let lead = 3600 * hoursAfterAdministration
         func setup(_ p: Phantom, _ k: Int, pharma: String, points: [PointSource] = []) -> SimulationSetup {
@@ -160,10 +160,13 @@ public enum ClinicalStudiesA {
 
     /// Simulates dual-phase sestamibi (early at 10 min, delayed at `delayedHours`) and a pertechnetate thyroid
     /// image of a neck with an adenoma of `adenomaDiameterMM` at `adenomaCentre` (default below the right lobe).
+    /// `earlyViews`: the views of the early acquisition (e.g. posterior and anterior in one file, as dual-head
+    /// cameras store them).
     public static func parathyroid(camera: Camera, adenomaCentre: Vector3 = Vector3(-22, -26, 222), adenomaDiameterMM: Double = 12,
                                    delayedHours: Double = 2, thyroidShiftMM: Vector3 = Vector3(6, 0, -5),
                                    retention: (adenoma: Double, thyroid: Double, background: Double) = (0.9, 0.45, 0.6),
-                                   seconds: Double = 600, voxelMM: Double = 3, subsamples: Int = 2, seed: UInt64 = 7) -> ParathyroidCase {
+                                   seconds: Double = 600, voxelMM: Double = 3, subsamples: Int = 2, seed: UInt64 = 7,
+                                   earlyViews: [PlanarView] = [.anterior]) -> ParathyroidCase {
         let tc = Radionuclide.named("Tc-99m")!
         // Sestamibi early concentrations (Bq/mL): tissue 4 kBq/mL, thyroid 6×, adenoma 10× (plausible ratios).
         let bg = 4_000.0, thy = 24_000.0, ad = 40_000.0
@@ -184,7 +187,7 @@ public enum ClinicalStudiesA {
         }
         let centre = 245.0
         let early = Simulator.planar(setup(phantom(.zero, tissue: bg, thyroid: thy, adenoma: ad), start: early0, lead: 600, seed: seed, pharma: "Tc-99m sestamibi"),
-                                     views: [.anterior], seconds: seconds, axialCentreMM: centre)
+                                     views: earlyViews, seconds: seconds, axialCentreMM: centre)
         let dt = delayedHours * 3600 - 600
         let dec = exp(-tc.decayConstant * dt)
         let delayed = Simulator.planar(setup(phantom(.zero, tissue: bg * retention.background * dec, thyroid: thy * retention.thyroid * dec,

@@ -87,15 +87,14 @@ struct AnalyzeThyroidUptake: ParsableCommand {
             if let a = administered { adminBq = a * 1e6; sources.append("administered activity \(a) MBq from --administered") }
             else if let d = n.totalDoseBq, d > 0 { adminBq = d; sources.append(String(format: "administered activity %.3f MBq from the neck file's Radionuclide Total Dose", d / 1e6)) }
             else { throw fail("\(neck): no Radionuclide Total Dose: give the administered activity with --administered MBQ") }
-            guard let neckStart = n.acquisitionStart, let neckDur = n.durationSeconds else {
+            guard let neckStart = n.acquisitionStart, n.durationSeconds != nil else {
                 throw fail("\(neck): Acquisition Date/Time or Actual Frame Duration missing: cannot decay-correct")
             }
-            var administration = n.administration ?? neckStart
+            let administration = n.administration ?? neckStart
             if n.administration == nil {
                 warn("\(neck): no Radiopharmaceutical Start DateTime: administration taken at the neck acquisition start (no decay correction of the administered activity)")
                 sources.append("administration time assumed = neck acquisition start")
             } else { sources.append("administration time from the neck file's Radiopharmaceutical Start DateTime") }
-            if administration > neckStart.addingTimeInterval(neckDur) { administration = n.administration! }
             let stdBq: Double
             if let a = standardActivity { stdBq = a * 1e6; sources.append("standard activity \(a) MBq from --standard-activity") }
             else if let d = s.totalDoseBq, d > 0 { stdBq = d; sources.append(String(format: "standard activity %.3f MBq from the standard file's Radionuclide Total Dose", d / 1e6)) }

@@ -11,13 +11,23 @@ import Testing
 /// Parathyroid against the simulator's set-up: the adenoma's position (projected onto the anterior camera grid
 /// from the set-up's geometry) and its biological retention (set in the delayed concentrations).
 @Suite(.serialized) struct ParathyroidTests {
-    static let study = ClinicalStudiesA.parathyroid(camera: FixtureA.camera(size: 64, pixel: 4.0), voxelMM: 3, seed: 5)
+    static let study = ClinicalStudiesA.parathyroid(camera: FixtureA.camera(size: 64, pixel: 4.0), voxelMM: 3, seed: 5,
+                                                     earlyViews: [.posterior, .anterior])
+
+    /// The anterior photopeak frame of a study.
+    static func anterior(_ s: SimulatedStudy) throws -> PlanarCounts {
+        let a = s.acquisition
+        let det = try #require(a.detectors.first { $0.view == "Anterior projection" }).number
+        return try PlanarCounts(try a.planarImage(frame: try #require(a.frames.first { $0.energyWindow == 1 && $0.detector == det }).frame))
+    }
 
     static func analyse(thyroid: Bool) throws -> Parathyroid.Analysis {
         let c = study
         let e = try AnalysisInputsA.planar(path: try FixtureA.write(c.early.acquisition, "pth-early"), role: "early")
         let d = try AnalysisInputsA.planar(path: try FixtureA.write(c.delayed.acquisition, "pth-delayed", implicit: true), role: "delayed")
         let t = try AnalysisInputsA.planar(path: try FixtureA.write(c.thyroid.acquisition, "pth-thyroid"), role: "thyroid")
+        let ant = try Self.anterior(c.early)
+        #expect(e.view == "Anterior projection" && e.image == ant)
         return try Parathyroid(nuclide: try #require(e.nuclide)).analyze(
             early: .init(image: e.image, start: e.acquisitionStart, durationSeconds: e.durationSeconds),
             delayed: .init(image: d.image, start: d.acquisitionStart, durationSeconds: d.durationSeconds),
@@ -31,6 +41,8 @@ import Testing
     @Test func dualTracer() throws {
         let a = try Self.analyse(thyroid: true)
         let r = a.result
+        // The early file holds posterior and anterior views (two detectors): the reader took the anterior one.
+        #expect(Self.study.early.acquisition.detectors.count == 2)
         let truth = Self.study.adenomaPixel
         let first = try #require(r.candidates.first)
         let dist = ((first.column - truth.column) * (first.column - truth.column) + (first.row - truth.row) * (first.row - truth.row)).squareRoot()
@@ -47,13 +59,13 @@ import Testing
         let p = try #require(first.patientMM)
         #expect(abs(p[0] - Self.study.adenomaCentre.x) < 12 && abs(p[2] - Self.study.adenomaCentre.z) < 12, "\(p)")
         let png = FixtureA.tmp("fig") + "/parathyroid.png"
-        try AnalysisFiguresA.parathyroid(a, early: try PlanarCounts(try Self.study.early.acquisition.planarImage(frame: 0)),
-                                         delayed: try PlanarCounts(try Self.study.delayed.acquisition.planarImage(frame: 0)), to: png)
+        try AnalysisFiguresA.parathyroid(a, early: try Self.anterior(Self.study.early),
+                                         delayed: try Self.anterior(Self.study.delayed), to: png)
         #expect(FileManager.default.fileExists(atPath: png))
     }
 
     /// Dual-phase only (washout subtraction): the adenoma is found within 3 pixels; the thyroid's retention index
-    /// is near its set-up value (biological 45 %; the region also holds tissue at 60 %), the adenoma's above it.
+    /// lies between its set-up value (45 %) and the overlying tissue's (60 %), the adenoma's well above it.
     @Test func dualPhase() throws {
         let r = try Self.analyse(thyroid: false).result
         let truth = Self.study.adenomaPixel
@@ -63,15 +75,18 @@ import Testing
                      first.retentionIndexPercent, r.regions[0].retentionIndexPercent))
         #expect(dist <= 3)
         #expect(r.candidates.count <= 2)
-        #expect(abs(r.regions[0].retentionIndexPercent - 100 * Self.study.retention.thyroid) < 10)
-        #expect(first.retentionIndexPercent > r.regions[0].retentionIndexPercent)
+        // The thyroid region also holds overlying tissue (retention 60 %) that the ring background removes only in
+        // part: its index lies between the gland's 45 % and the tissue's 60 %; the adenoma's clearly above.
+        let thy = r.regions[0].retentionIndexPercent
+        #expect(thy > 100 * Self.study.retention.thyroid - 5 && thy < 100 * Self.study.retention.background, "thyroid RI \(thy)")
+        #expect(first.retentionIndexPercent > thy + 10)
         #expect(abs(r.delayedDecayCorrection - exp(Radionuclide.named("Tc-99m")!.decayConstant * (2 * 3600 - 600))) < 1e-9)
     }
 
     /// Bad input: mismatched matrices, zero counts, delayed before early.
     @Test func badInput() throws {
-        let e = try PlanarCounts(try Self.study.early.acquisition.planarImage(frame: 0))
-        let d = try PlanarCounts(try Self.study.delayed.acquisition.planarImage(frame: 0))
+        let e = try Self.anterior(Self.study.early)
+        let d = try Self.anterior(Self.study.delayed)
         let small = try PlanarCounts(rows: 32, columns: 32, counts: [Float](repeating: 1, count: 1024))
         let zero = try PlanarCounts(rows: e.rows, columns: e.columns, counts: [Float](repeating: 0, count: e.counts.count))
         let p = Parathyroid(nuclide: FixtureA.tc)

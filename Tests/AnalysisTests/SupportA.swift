@@ -35,7 +35,7 @@ enum FixtureA {
     /// Writes an acquisition as a camera would (implicit VR optional) and returns the path.
     static func write(_ acq: NMAcquisition, _ name: String, implicit: Bool = false, heartRate: Int? = nil) throws -> String {
         let path = tmp("files") + "/\(name).dcm"
-        try NMWriter.write(acq, study: StudyAttributes(), series: SeriesAttributes(seriesDescription: name), to: path,
+        try NMWriter.write(acq, study: StudyAttributes(studyDate: acq.acquisitionDate ?? "20250115", studyTime: acq.acquisitionTime ?? "100000"), series: SeriesAttributes(seriesDescription: name), to: path,
                            options: NMWriter.Options(heartRate: heartRate, transferSyntax: implicit ? .implicitVRLittleEndian : .explicitVRLittleEndian))
         return path
     }

@@ -36,7 +36,7 @@ import Testing
         let n = Radionuclide.named(nuclideName)!
         let cam = FixtureA.camera(n, collimator: n.name == "I-131" ? "HEGP" : "LEHR", size: 64, pixel: 4.8)
         let c = ClinicalStudiesA.thyroidUptake(nuclide: n, uptakePercent: uptake, hoursAfterAdministration: hours,
-                                               administeredMBq: n.name == "I-131" ? 3.7 : 14.8, camera: cam, voxelMM: 3, seed: UInt64(uptake))
+                                               administeredMBq: n.name == "I-131" ? 3.7 : 14.8, standardMBq: n.name == "I-131" ? 3.7 : nil, camera: cam, voxelMM: 3, seed: UInt64(uptake))
         // Truth from the set-up: the voxelised gland activity ÷ the decayed administered activity.
         #expect(abs(c.uptakePercent - uptake) < 1e-6)
         let a = try Self.analyse(c, "uptake\(Int(uptake))", implicit: uptake == 15)
@@ -81,7 +81,12 @@ import Testing
 
     /// A gated file given as a neck image is refused with the image type named.
     @Test func wrongImageType() throws {
-        let path = try FixtureA.write(FixtureA.gated[30]!.acquisition, "gated-as-neck")
+        // A small GATED acquisition (8 slots of 16², counts 1), written as a camera would.
+        let frames = (0..<8).map { FrameIndex(frame: $0, energyWindow: 1, detector: 1, rrInterval: 1, timeSlot: $0 + 1, gantryAngle: 45) }
+        let acq = NMAcquisition(imageType: .gated, energyWindows: [EnergyWindow(number: 1, name: "PEAK", ranges: [EnergyRange(lowerKeV: 126, upperKeV: 154)])],
+                                detectors: [Detector(number: 1)], rrIntervals: [RRInterval(number: 1, frameTimeMs: 100, nominalIntervalMs: 800, timeSlots: (1...8).map { TimeSlot(number: $0) })],
+                                numberOfTimeSlots: 8, frames: frames, rows: 16, columns: 16, pixelSpacing: [4, 4], counts: [Float](repeating: 1, count: 8 * 256))
+        let path = try FixtureA.write(acq, "gated-as-neck")
         #expect { _ = try AnalysisInputsA.planar(path: path, role: "neck") } throws: { "\($0)".contains("GATED") && "\($0)".contains("STATIC") }
     }
 
