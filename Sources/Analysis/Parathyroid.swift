@@ -9,8 +9,9 @@ import Physics
 /// Conventions:
 /// - Delayed counts are decay-corrected to the early acquisition (Tc-99m unless told) and both phases are taken
 ///   per second of acquisition.
-/// - Background per pixel: median of a ring 2–5 pixels outside the gland region (early smoothed counts ≥ 40 % of
-///   the maximum, dilated by 1), inside the body (≥ 10 %), per image.
+/// - Background per pixel: median of a ring 2–5 pixels outside the gland region (smoothed early counts whose excess
+///   over the body's median is ≥ 40 % of the maximum's, dilated by 1), inside the body (≥ 10 % of the maximum),
+///   per image.
 /// - Retention index of a region = 100 × (delayed − background) / (early − background), summed over the region;
 ///   washout = 100 − retention index (both percent).
 /// - Subtraction image: with a thyroid image, early − k · (registered thyroid), k the median ratio of the
@@ -140,10 +141,10 @@ public struct Parathyroid: Sendable {
         // Gland region: every pixel of the smoothed early image ≥ 40 % of its maximum (thyroid and hot foci);
         // body: ≥ 10 %. Background: a ring 2–5 pixels outside the gland region, inside the body.
         var neck = PlanarROI(rows: rows, columns: cols), body = PlanarROI(rows: rows, columns: cols)
-        for i in 0..<np {
-            if eS.counts[i] >= 0.4 * eMax { neck.inside[i] = true }
-            if eS.counts[i] >= 0.1 * eMax { body.inside[i] = true }
-        }
+        for i in 0..<np where eS.counts[i] >= 0.1 * eMax { body.inside[i] = true }
+        // Tissue level: the median of the body (most of it is soft tissue); the gland stands out above it.
+        let tissue = Float(Self.median(body.indices.map { Double(eS.counts[$0]) }))
+        for i in 0..<np where eS.counts[i] - tissue >= 0.4 * (eMax - tissue) { neck.inside[i] = true }
         neck = neck.dilated(1)
         let outer = neck.dilated(5), inner = neck.dilated(2)
         var ring = PlanarROI(rows: rows, columns: cols)
@@ -183,7 +184,7 @@ public struct Parathyroid: Sendable {
         } else {
             mode = "dual-phase washout subtraction"
             // Thyroid core: the brightest half of the early neck region.
-            for i in neck.indices where eS.counts[i] >= 0.5 * eMax { core.inside[i] = true }
+            for i in neck.indices where eS.counts[i] - tissue >= 0.5 * (eMax - tissue) { core.inside[i] = true }
             let ratios = core.indices.compactMap { i -> Double? in eCS[i] > 0 ? dCS[i] / eCS[i] : nil }
             k = Self.median(ratios)
             for i in 0..<np { sub[i] = (dCS[i] - k * eCS[i]) / eScale }
@@ -256,7 +257,7 @@ public struct Parathyroid: Sendable {
         let result = Result(
             candidates: candidates, regions: regions, subtraction: mode, registrationShiftPixels: shift, registrationCorrelation: corr,
             normalisationFactor: k, delayedDecayCorrection: decay, hoursBetweenPhases: hours, radionuclide: nuclide.name,
-            method: "background: median of a ring 2–5 px outside the gland region (early ≥ 40 % of max), inside the body (≥ 10 %), per image; delayed decay-corrected to the early time (\(nuclide.name), \(nuclide.dataSet.rawValue)), per second; retention index = 100 × delayed/early of background-corrected counts, washout = 100 − RI; \(mode == "dual-tracer subtraction" ? "subtraction early − k × thyroid image registered by translation (normalised cross-correlation), k = median early/thyroid ratio over the thyroid core (≥ 50 % of thyroid max)" : "subtraction delayed − k × early, k = median thyroid retention over the thyroid core (≥ 50 % of early max)"); candidates: local maxima of the 2×-smoothed subtraction image inside the body above max(median + 5σ (MAD over the body), 40 % of max), ≥ 3 px apart",
+            method: "background: median of a ring 2–5 px outside the gland region (early counts above the body's median by ≥ 40 % of the maximum's excess), inside the body (≥ 10 % of max), per image; delayed decay-corrected to the early time (\(nuclide.name), \(nuclide.dataSet.rawValue)), per second; retention index = 100 × delayed/early of background-corrected counts, washout = 100 − RI; \(mode == "dual-tracer subtraction" ? "subtraction early − k × thyroid image registered by translation (normalised cross-correlation), k = median early/thyroid ratio over the thyroid core (≥ 50 % of thyroid max)" : "subtraction delayed − k × early, k = median thyroid retention over the thyroid core (early excess over the body median ≥ 50 % of the maximum's)"); candidates: local maxima of the 2×-smoothed subtraction image inside the body above max(median + 5σ (MAD over the body), 40 % of max), ≥ 3 px apart",
             units: ["column": "0-based pixel (early image grid)", "row": "0-based pixel (early image grid)", "patientMM": "LPS mm",
                     "retentionIndexPercent": "percent", "washoutPercent": "percent", "*CPS": "background-corrected counts per second (delayed decay-corrected)",
                     "significance": "subtraction maximum / noise sigma", "registrationShiftPixels": "pixels (dx, dy) applied to the thyroid image"],

@@ -5,7 +5,7 @@ import Physics
 import Workflows
 
 /// Pretty, key-sorted JSON of an analysis result.
-func analysisJSON<T: Encodable>(_ value: T) throws -> String {
+func partAJSON<T: Encodable>(_ value: T) throws -> String {
     let enc = JSONEncoder()
     enc.outputFormatting = [.prettyPrinted, .sortedKeys]
     enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
@@ -33,7 +33,7 @@ struct AnalyzeLVEF: ParsableCommand {
                 .analyze(frames: input.frames, frameDurationMs: input.frameDurationMs)
             for w in a.result.warnings { warn(w) }
             if let png { try AnalysisFiguresA.lvef(a, frames: input.frames, to: png) }
-            if json { emit(try analysisJSON(a.result)); return }
+            if json { emit(try partAJSON(a.result)); return }
             let r = a.result
             var t = String(format: "LVEF %.1f %% (%@ ROI)\n", r.lvef, r.roiMethod)
             t += "  ED frame \(r.edFrame), ES frame \(r.esFrame) (0-based) of \(r.curve.count); \(input.view ?? "view not written")\n"
@@ -116,7 +116,7 @@ struct AnalyzeThyroidUptake: ParsableCommand {
                 marinelli: marinelli.map { (targetDoseGy: $0.0, glandMassG: $0.1, effectiveHalfLifeDays: $0.2) }, activitySources: sources)
             for w in a.result.warnings { warn(w) }
             if let png { try AnalysisFiguresA.thyroidUptake(a, neck: n.image, standard: s.image, thigh: t?.image, room: r?.image, to: png) }
-            if json { emit(try analysisJSON(a.result)); return }
+            if json { emit(try partAJSON(a.result)); return }
             let x = a.result
             var text = String(format: "Thyroid uptake %.2f %% at %.1f h after administration (%@)\n", x.uptakePercent, x.hoursAfterAdministration, x.radionuclide)
             text += String(format: "  neck %.2f cps, thigh %@ cps, standard %.2f cps, room %@ cps (at the neck mid-time)\n", x.neckCPS,
@@ -164,7 +164,7 @@ struct AnalyzeParathyroid: ParsableCommand {
                 thyroid: t.map { .init(image: $0.image, start: $0.acquisitionStart, durationSeconds: $0.durationSeconds) }, pixelToPatient: map)
             for w in a.result.warnings { warn(w) }
             if let png { try AnalysisFiguresA.parathyroid(a, early: e.image, delayed: d.image, to: png) }
-            if json { emit(try analysisJSON(a.result)); return }
+            if json { emit(try partAJSON(a.result)); return }
             let x = a.result
             var text = "Parathyroid (\(x.subtraction)): \(x.candidates.count) candidate adenoma(s)\n"
             for (k, c) in x.candidates.enumerated() {

@@ -21,7 +21,7 @@ enum FixtureA {
         var out: [Double: SimulatedStudy] = [:]
         for (k, ef) in [30.0, 45.0, 65.0].enumerated() {
             out[ef] = ClinicalStudiesA.gatedBloodPool(efPercent: ef, timeSlots: 16, camera: camera(size: 64, pixel: 4.8),
-                                                      voxelMM: 6, subsamples: 2, seed: UInt64(11 + k))
+                                                      voxelMM: 7, subsamples: 2, seed: UInt64(11 + k))
         }
         return out
     }()
