@@ -129,7 +129,7 @@ extension AnalysisFiguresA {
         try save(panels, to: path)
     }
 
-    /// Parathyroid figure: early (neck region green, thyroid core blue, candidates red crosses), delayed, the
+    /// Parathyroid figure: early (gland region green, thyroid core blue, candidates red crosses), delayed, the
     /// registered thyroid image when given, and the subtraction image with the candidates.
     public static func parathyroid(_ a: Parathyroid.Analysis, early: PlanarCounts, delayed: PlanarCounts, to path: String) throws {
         let s = scale(for: early)
