@@ -200,7 +200,7 @@ public struct GatedBloodPoolLVEF: Sendable {
             lvRegion = region; excluded = region
             for i in region.indices { if i % cols > septum { excluded.inside[i] = false } else { lvRegion.inside[i] = false } }
             if lvRegion.count < 4 { lvRegion = region; excluded = PlanarROI(rows: rows, columns: cols) }
-            warnings.append("ventricles not separated in the amplitude image; septum placed at column \(septum)")
+            warnings.append("the ventricles merge in the amplitude image: septum placed at column \(septum), the lowest-count column between them")
         }
         // Search region: LV dilated by 3 pixels, not into the other ventricle (dilated by 1).
         // The atria beat in counter-phase: pixels with a phase more than 90° from the ventricles' and a real

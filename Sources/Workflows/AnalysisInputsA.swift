@@ -103,6 +103,9 @@ public enum AnalysisInputsA {
             bySlot[s] = f
         }
         let expected = acq.numberOfTimeSlots ?? bySlot.keys.max()!
+        guard expected >= 1, expected <= 256 else {
+            throw WorkflowError("\(path): Number of Time Slots \(expected) is not a usable gated study (1–256)")
+        }
         let missing = (1...max(1, expected)).filter { bySlot[$0] == nil }
         guard missing.isEmpty else {
             throw WorkflowError("\(path): missing frames: time slot(s) \(missing.map(String.init).joined(separator: ", ")) of \(expected) are not in the file")
