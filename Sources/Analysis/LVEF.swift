@@ -5,16 +5,17 @@ import Imaging
 /// with the best septal separation, 16–32 time slots per R-R interval).
 ///
 /// Method (all steps automatic):
-/// 1. Every frame is smoothed (9-point binomial kernel, two passes) for region finding; counts are always summed
-///    on the unsmoothed frames.
+/// 1. Every frame is smoothed (9-point binomial kernel, two passes; and 1-2-1 over neighbouring time slots,
+///    cyclic) for region finding; counts are always summed on the unsmoothed frames.
 /// 2. Ventricles: the first Fourier harmonic of each pixel's time–activity curve gives an amplitude and a phase
 ///    image; ventricular pixels have an amplitude ≥ 30 % of the maximum and a phase within 60° of the
 ///    ventricular phase (the atria beat in counter-phase). In the LAO view the left ventricle is the ventricular
 ///    region lying furthest to the image right (towards the patient's left); where both ventricles merge, the
 ///    septum is taken at the column of lowest summed counts between them.
-/// 3. LV region per frame ("variable ROI"): in a search region around the LV, the 8-connected region containing
-///    the frame's maximum whose smoothed counts exceed background + `edgeFraction` × (maximum − background).
-///    With the fixed-ROI option the end-diastolic region is used on every frame.
+/// 3. LV region per frame ("variable ROI"): the 8-connected region containing the frame's maximum whose smoothed
+///    counts exceed background + `edgeFraction` × (maximum − background), found first in a search region around
+///    the LV (kept off the other ventricle and the counter-phase atria) for end diastole, then on every frame
+///    inside the end-diastolic region. With the fixed-ROI option the end-diastolic region is used on every frame.
 /// 4. Background ("usual rule"): a crescent `backgroundGapPixels` outside the end-diastolic LV region (so that
 ///    it holds no ventricle at any phase), `backgroundWidthPixels` wide, inferolateral (between 3 and 6 o'clock on
 ///    the LAO image), leaving out pixels hotter than 1.5 × the crescent's median (the spleen, the other
@@ -282,14 +283,12 @@ public struct GatedBloodPoolLVEF: Sendable {
         if let dt = frameDurationMs, dt > 0 {
             times = (0..<n).map { Double($0) * dt }
             let period = dt * Double(n) / 1000
-            var a0 = 0.0, ak = [Double](repeating: 0, count: 4), bk = [Double](repeating: 0, count: 4)
-            for t in 0..<n { a0 += curve[t] / Double(n) }
+            var ak = [Double](repeating: 0, count: 4), bk = [Double](repeating: 0, count: 4)
             for k in 1...3 { for t in 0..<n {
                 // Frame t covers [t, t+1) slots: its mid-time (t + 0.5) is where its mean is sampled.
                 let w = 2 * Double.pi * Double(k) * (Double(t) + 0.5) / Double(n)
                 ak[k] += 2 * curve[t] * cos(w) / Double(n); bk[k] += 2 * curve[t] * sin(w) / Double(n)
             } }
-            _ = a0
             let m = 512
             var slopes: [Double] = []
             for j in 0..<m {
