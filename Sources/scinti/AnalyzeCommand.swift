@@ -7,6 +7,7 @@ struct AnalyzeCommand: AsyncParsableCommand {
         abstract: "Clinical analyses of planar, whole-body, gated and serial studies.",
         subcommands: [
             // issue 5 part A
+            AnalyzeLVEF.self, AnalyzeThyroidUptake.self, AnalyzeParathyroid.self,
             // issue 5 part B
             SentinelCommand.self, BoneScanCommand.self, KrenningCommand.self, MIBGCommand.self,
         ]

@@ -1,0 +1,267 @@
+import Foundation
+import Imaging
+import Physics
+
+/// Parathyroid scintigraphy: dual-phase Tc-99m sestamibi (early and delayed) washout and retention, and
+/// dual-tracer subtraction (sestamibi minus the normalised, registered pertechnetate or I-123 thyroid image);
+/// candidate adenomas with their positions.
+///
+/// Conventions:
+/// - Delayed counts are decay-corrected to the early acquisition (Tc-99m unless told) and both phases are taken
+///   per second of acquisition.
+/// - Background per pixel: median of a ring 2–5 pixels outside the gland region (smoothed early counts whose excess
+///   over the body's median is ≥ 40 % of the maximum's, dilated by 1), inside the body (≥ 10 % of the maximum),
+///   per image.
+/// - Retention index of a region = 100 × (delayed − background) / (early − background), summed over the region;
+///   washout = 100 − retention index (both percent).
+/// - Subtraction image: with a thyroid image, early − k · (registered thyroid), k the median ratio of the
+///   background-corrected early to thyroid counts over the thyroid core (thyroid image ≥ 50 % of its maximum),
+///   registration a translation by normalised cross-correlation over the neck region; without one, delayed −
+///   k · early with k the median thyroid retention over the same core (washout subtraction).
+/// - Candidates: local maxima of the 2×-smoothed subtraction image inside the body above max(median + 5 σ,
+///   40 % of its maximum), at least 3 pixels apart, σ from the median absolute deviation over the body; position the
+///   count-weighted centre of the 3 × 3 pixels around the maximum (0-based column, row of pixel centres).
+public struct Parathyroid: Sendable {
+    /// One image with its timing.
+    public struct Phase: Sendable {
+        public var image: PlanarCounts
+        public var start: Date?
+        public var durationSeconds: Double?
+        public init(image: PlanarCounts, start: Date?, durationSeconds: Double?) {
+            self.image = image; self.start = start; self.durationSeconds = durationSeconds
+        }
+    }
+
+    /// A candidate adenoma.
+    public struct Candidate: Sendable, Codable, Equatable {
+        /// 0-based pixel centre (column, row) on the early image's grid.
+        public var column: Double
+        public var row: Double
+        /// Patient position (LPS, mm) of the pixel centre, when the image geometry is known.
+        public var patientMM: [Double]?
+        /// Subtraction-image value at the maximum over the noise σ.
+        public var significance: Double
+        /// Retention index (percent) of a 2-pixel-radius disc around the candidate.
+        public var retentionIndexPercent: Double
+        /// Washout (percent) = 100 − retention index.
+        public var washoutPercent: Double
+        /// Retention index relative to the thyroid's (candidate / thyroid).
+        public var retentionRelativeToThyroid: Double?
+        /// Background-corrected early and delayed counts per second in the disc.
+        public var earlyCPS: Double
+        public var delayedCPS: Double
+    }
+
+    /// A region's dual-phase numbers.
+    public struct Region: Sendable, Codable, Equatable {
+        public var name: String
+        public var pixels: Int
+        public var earlyCPS: Double
+        public var delayedCPS: Double
+        public var retentionIndexPercent: Double
+        public var washoutPercent: Double
+    }
+
+    /// The result; `candidates[]` with `column`, `row`, `retentionIndexPercent` is the contract.
+    public struct Result: Sendable, Codable, Equatable {
+        public var candidates: [Candidate]
+        public var regions: [Region]
+        /// `dual-tracer subtraction` or `dual-phase washout subtraction`.
+        public var subtraction: String
+        /// Thyroid-image registration (dx, dy pixels applied to the thyroid image) and correlation, when used.
+        public var registrationShiftPixels: [Double]?
+        public var registrationCorrelation: Double?
+        /// Normalisation factor k of the subtraction.
+        public var normalisationFactor: Double
+        /// Decay factor that multiplied the delayed counts (to the early time).
+        public var delayedDecayCorrection: Double
+        public var hoursBetweenPhases: Double?
+        public var radionuclide: String
+        public var method: String
+        public var units: [String: String]
+        public var warnings: [String]
+    }
+
+    /// Result plus images and regions for the figure.
+    public struct Analysis: Sendable {
+        public var result: Result
+        public var subtractionImage: PlanarCounts
+        public var neckROI: PlanarROI
+        public var thyroidCore: PlanarROI
+        public var registeredThyroid: PlanarCounts?
+    }
+
+    /// Radionuclide of the sestamibi images (decay correction).
+    public var nuclide: Radionuclide
+    /// Creates the analysis.
+    public init(nuclide: Radionuclide) { self.nuclide = nuclide }
+
+    static func median(_ v: [Double]) -> Double {
+        guard !v.isEmpty else { return 0 }
+        let s = v.sorted()
+        return s.count % 2 == 1 ? s[s.count / 2] : 0.5 * (s[s.count / 2 - 1] + s[s.count / 2])
+    }
+
+    /// Runs the analysis. `pixelToPatient` maps a (column, row) to LPS mm, when known.
+    public func analyze(early: Phase, delayed: Phase, thyroid: Phase?,
+                        pixelToPatient: (@Sendable (Double, Double) -> [Double])? = nil) throws(StudyAnalysisError) -> Analysis {
+        let e = early.image, d = delayed.image
+        guard e.rows == d.rows, e.columns == d.columns else {
+            throw StudyAnalysisError("delayed image is \(d.rows)×\(d.columns), early \(e.rows)×\(e.columns): mismatched matrix sizes")
+        }
+        if let t = thyroid?.image, t.rows != e.rows || t.columns != e.columns {
+            throw StudyAnalysisError("thyroid image is \(t.rows)×\(t.columns), early \(e.rows)×\(e.columns): mismatched matrix sizes")
+        }
+        guard e.total > 0 else { throw StudyAnalysisError("early image has zero counts") }
+        guard d.total > 0 else { throw StudyAnalysisError("delayed image has zero counts") }
+        if let t = thyroid?.image, t.total <= 0 { throw StudyAnalysisError("thyroid image has zero counts") }
+        var warnings: [String] = []
+        let rows = e.rows, cols = e.columns, np = rows * cols
+        // Per-second and decay correction.
+        func perSecond(_ p: Phase, _ name: String) -> Double {
+            if let s = p.durationSeconds, s > 0 { return 1 / s }
+            warnings.append("\(name): acquisition duration unknown: counts not divided by time (equal durations assumed)")
+            return 1
+        }
+        let eScale = perSecond(early, "early")
+        var dScale = perSecond(delayed, "delayed")
+        var decay = 1.0, hours: Double? = nil
+        if let es = early.start, let ds = delayed.start {
+            let dt = ds.timeIntervalSince(es)
+            guard dt > 0 else { throw StudyAnalysisError("the delayed image (\(ds)) is not later than the early one (\(es))") }
+            hours = dt / 3600
+            decay = 1 / Decay.factor(halfLifeSeconds: nuclide.halfLifeSeconds, elapsedSeconds: dt)
+            dScale *= decay
+        } else {
+            warnings.append("acquisition times unknown: delayed counts not decay-corrected (washout overestimated)")
+        }
+        let eS = e.smoothed(passes: 2), dS = d.smoothed(passes: 2)
+        // Neck region and background ring.
+        let eMax = eS.counts.max() ?? 0
+        // Gland region: every pixel of the smoothed early image ≥ 40 % of its maximum (thyroid and hot foci);
+        // body: ≥ 10 %. Background: a ring 2–5 pixels outside the gland region, inside the body.
+        var neck = PlanarROI(rows: rows, columns: cols), body = PlanarROI(rows: rows, columns: cols)
+        for i in 0..<np where eS.counts[i] >= 0.1 * eMax { body.inside[i] = true }
+        // Tissue level: the median of the body (most of it is soft tissue); the gland stands out above it.
+        let tissue = Float(Self.median(body.indices.map { Double(eS.counts[$0]) }))
+        for i in 0..<np where eS.counts[i] - tissue >= 0.4 * (eMax - tissue) { neck.inside[i] = true }
+        neck = neck.dilated(1)
+        let outer = neck.dilated(5), inner = neck.dilated(2)
+        var ring = PlanarROI(rows: rows, columns: cols)
+        for i in 0..<np where outer.inside[i] && !inner.inside[i] && body.inside[i] { ring.inside[i] = true }
+        guard ring.count >= 8 else { throw StudyAnalysisError("no room for a background ring around the thyroid region") }
+        let bgE = Self.median(ring.indices.map { Double(eS.counts[$0]) })
+        let bgD = Self.median(ring.indices.map { Double(dS.counts[$0]) })
+        // Background-corrected, per-second (delayed decay-corrected) images.
+        let eC = e.counts.map { (Double($0) - bgE) * eScale }, dC = d.counts.map { (Double($0) - bgD) * dScale }
+        let eCS = eS.counts.map { (Double($0) - bgE) * eScale }, dCS = dS.counts.map { (Double($0) - bgD) * dScale }
+
+        // Subtraction.
+        var sub = [Double](repeating: 0, count: np)
+        var k = 0.0, shift: [Double]? = nil, corr: Double? = nil, mode = ""
+        var core = PlanarROI(rows: rows, columns: cols)
+        var registered: PlanarCounts? = nil
+        if let t = thyroid {
+            mode = "dual-tracer subtraction"
+            let reg = PlanarRegistration.translation(fixed: eS, moving: t.image.smoothed(passes: 2), maxShift: 8, region: neck.dilated(3))
+            shift = [reg.dx, reg.dy]; corr = reg.correlation
+            if reg.correlation < 0.5 { warnings.append(String(format: "thyroid image registration is poor (correlation %.2f)", reg.correlation)) }
+            let tr = t.image.shifted(dx: reg.dx, dy: reg.dy)
+            registered = tr
+            let trS = tr.smoothed(passes: 2)
+            // Thyroid background from the same ring on the registered image.
+            let bgT = Self.median(ring.indices.map { Double(trS.counts[$0]) })
+            let tMax = trS.counts.max() ?? 0
+            for i in 0..<np where Double(trS.counts[i]) >= 0.5 * Double(tMax) && neck.inside[i] { core.inside[i] = true }
+            let ratios = core.indices.compactMap { i -> Double? in
+                let tv = Double(trS.counts[i]) - bgT
+                return tv > 0 ? eCS[i] / eScale / tv : nil
+            }
+            guard !ratios.isEmpty else { throw StudyAnalysisError("the thyroid image shows no thyroid over the sestamibi neck region") }
+            k = Self.median(ratios)
+            for i in 0..<np { sub[i] = (Double(trS.counts[i]) - bgT) }
+            for i in 0..<np { sub[i] = eCS[i] / eScale - k * sub[i] }
+        } else {
+            mode = "dual-phase washout subtraction"
+            // Thyroid core: the brightest half of the early neck region.
+            for i in neck.indices where eS.counts[i] - tissue >= 0.5 * (eMax - tissue) { core.inside[i] = true }
+            let ratios = core.indices.compactMap { i -> Double? in eCS[i] > 0 ? dCS[i] / eCS[i] : nil }
+            k = Self.median(ratios)
+            for i in 0..<np { sub[i] = (dCS[i] - k * eCS[i]) / eScale }
+        }
+        // Noise: robust spread (median absolute deviation) of the subtraction image over the body.
+        let inBody = body.indices.map { sub[$0] }
+        let med = Self.median(inBody)
+        var sigma = 1.4826 * Self.median(inBody.map { abs($0 - med) })
+        if sigma <= 0 { sigma = max(1e-9, (sub.max() ?? 1) * 1e-3) }
+        let subImage = try PlanarCounts(rows: rows, columns: cols, counts: sub.map { Float(max(0, $0)) }, pixelSpacingMM: e.pixelSpacingMM)
+        // Local maxima inside the body.
+        let region = body
+        let smax = region.indices.map { sub[$0] }.max() ?? 0
+        let thr = max(med + 5 * sigma, 0.4 * smax)
+        var peaks: [(Int, Double)] = []
+        for i in region.indices where sub[i] > thr {
+            let r = i / cols, c = i % cols
+            var isMax = true
+            for dr in -1...1 { for dc in -1...1 where dr != 0 || dc != 0 {
+                let rr = r + dr, cc = c + dc
+                if rr >= 0, cc >= 0, rr < rows, cc < cols, sub[rr * cols + cc] > sub[i] { isMax = false }
+            } }
+            if isMax { peaks.append((i, sub[i])) }
+        }
+        peaks.sort { $0.1 > $1.1 }
+        var kept: [(Int, Double)] = []
+        for p in peaks where kept.allSatisfy({ q in
+            let dr = p.0 / cols - q.0 / cols, dc = p.0 % cols - q.0 % cols
+            return dr * dr + dc * dc > 9 }) { kept.append(p) }
+        // Thyroid region numbers (core without candidate discs).
+        var thyroidRegion = core
+        var candidateDiscs: [PlanarROI] = []
+        for (i, _) in kept.prefix(5) {
+            var w = 0.0, sc = 0.0, sr = 0.0
+            for dr in -1...1 { for dc in -1...1 {
+                let rr = i / cols + dr, cc = i % cols + dc
+                guard rr >= 0, cc >= 0, rr < rows, cc < cols else { continue }
+                let v = max(0, sub[rr * cols + cc]); w += v; sc += v * Double(cc); sr += v * Double(rr)
+            } }
+            let disc = PlanarROI.disc(rows: rows, columns: cols, column: sc / w, row: sr / w, radius: 2)
+            candidateDiscs.append(disc)
+            for j in disc.dilated(1).indices { thyroidRegion.inside[j] = false }
+        }
+        func dual(_ roi: PlanarROI, _ name: String) -> Region {
+            let ec = roi.indices.reduce(0.0) { $0 + eC[$1] }, dc = roi.indices.reduce(0.0) { $0 + dC[$1] }
+            let ri = ec > 0 ? 100 * dc / ec : 0
+            return Region(name: name, pixels: roi.count, earlyCPS: ec, delayedCPS: dc, retentionIndexPercent: ri, washoutPercent: 100 - ri)
+        }
+        var regions = [dual(thyroidRegion, "thyroid"), dual(neck, "gland region")]
+        let thyroidRI = regions[0].retentionIndexPercent
+        var candidates: [Candidate] = []
+        for (n, (i, v)) in kept.prefix(5).enumerated() {
+            let disc = candidateDiscs[n]
+            let ctr = disc.centroid!
+            var w = 0.0, sc = 0.0, sr = 0.0
+            for dr in -1...1 { for dc in -1...1 {
+                let rr = i / cols + dr, cc = i % cols + dc
+                guard rr >= 0, cc >= 0, rr < rows, cc < cols else { continue }
+                let x = max(0, sub[rr * cols + cc]); w += x; sc += x * Double(cc); sr += x * Double(rr)
+            } }
+            let col = w > 0 ? sc / w : ctr.column, row = w > 0 ? sr / w : ctr.row
+            let reg = dual(disc, "candidate\(n + 1)")
+            regions.append(reg)
+            candidates.append(Candidate(column: col, row: row, patientMM: pixelToPatient?(col, row), significance: (v - med) / sigma,
+                                        retentionIndexPercent: reg.retentionIndexPercent, washoutPercent: reg.washoutPercent,
+                                        retentionRelativeToThyroid: thyroidRI > 0 ? reg.retentionIndexPercent / thyroidRI : nil,
+                                        earlyCPS: reg.earlyCPS, delayedCPS: reg.delayedCPS))
+        }
+        if candidates.isEmpty { warnings.append("no focus stands out of the subtraction image: no candidate adenoma") }
+        let result = Result(
+            candidates: candidates, regions: regions, subtraction: mode, registrationShiftPixels: shift, registrationCorrelation: corr,
+            normalisationFactor: k, delayedDecayCorrection: decay, hoursBetweenPhases: hours, radionuclide: nuclide.name,
+            method: "background: median of a ring 2–5 px outside the gland region (early counts above the body's median by ≥ 40 % of the maximum's excess), inside the body (≥ 10 % of max), per image; delayed decay-corrected to the early time (\(nuclide.name), \(nuclide.dataSet.rawValue)), per second; retention index = 100 × delayed/early of background-corrected counts, washout = 100 − RI; \(mode == "dual-tracer subtraction" ? "subtraction early − k × thyroid image registered by translation (normalised cross-correlation), k = median early/thyroid ratio over the thyroid core (≥ 50 % of thyroid max)" : "subtraction delayed − k × early, k = median thyroid retention over the thyroid core (early excess over the body median ≥ 50 % of the maximum's)"); candidates: local maxima of the 2×-smoothed subtraction image inside the body above max(median + 5σ (MAD over the body), 40 % of max), ≥ 3 px apart",
+            units: ["column": "0-based pixel (early image grid)", "row": "0-based pixel (early image grid)", "patientMM": "LPS mm",
+                    "retentionIndexPercent": "percent", "washoutPercent": "percent", "*CPS": "background-corrected counts per second (delayed decay-corrected)",
+                    "significance": "subtraction maximum / noise sigma", "registrationShiftPixels": "pixels (dx, dy) applied to the thyroid image"],
+            warnings: warnings)
+        return Analysis(result: result, subtractionImage: subImage, neckROI: neck, thyroidCore: core, registeredThyroid: registered)
+    }
+}
