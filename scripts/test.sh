@@ -28,6 +28,9 @@ fi
 echo "== oracle: scinti pet suv vs pydicom (real PET slice, simulated BQML/Philips series, dciodvfy)"
 "$PY" Tests/oracle/check_suv.py .build/debug/scinti "$CORPUS"
 
+echo "== clinical analyses end to end (scinti simulate gated → scinti analyze lvef vs truth.json)"
+scripts/check-analysis-a.sh .build/debug/scinti
+
 echo "== simulated studies: dciodvfy, pydicom, independent numpy FBP"
 PATH="$(dirname "$PY"):$PATH" bash Tests/oracle/check_simulated.sh .build/debug/scinti
 
