@@ -13,7 +13,7 @@ if ! command -v swift >/dev/null 2>&1; then
   exit 1
 fi
 
-PKGS=(pkg-config libc6-dev zlib1g-dev libjpeg62-turbo-dev libcharls-dev libopenjp2-7-dev libpng-dev libsqlite3-dev)
+PKGS=(pkg-config libc6-dev zlib1g-dev libjpeg62-turbo-dev libcharls-dev libopenjp2-7-dev libpng-dev libsqlite3-dev libfftw3-dev)
 if [ "$WANT_TEST" = 1 ]; then
   PKGS+=(dcmtk dicom3tools libgdcm-tools python3 python3-venv)
 fi
