@@ -57,6 +57,8 @@ public enum RigidRegistration {
     public static func register(fixed: Volume, moving: Volume, bins: Int = 32) throws(DosimetryError) -> RegistrationResult {
         guard fixed.size.count >= 8, moving.size.count >= 8 else { throw .invalidArgument("registration needs non-empty volumes") }
         guard (8...256).contains(bins) else { throw .invalidArgument("bins must be 8…256") }
+        // Both images smoothed (Gaussian σ = 1 voxel) so the cost is smooth at the scale of the search steps.
+        let fixed = smoothed(fixed), moving = smoothed(moving)
         let f = fixed.size
         let centre = fixed.geometry.patientPosition(i: Double(f.x - 1) / 2, j: Double(f.y - 1) / 2, k: Double(f.z - 1) / 2)
         var params = [Double](repeating: 0, count: 6)
@@ -92,8 +94,14 @@ public enum RigidRegistration {
                 let w = t.apply(p)
                 let c = o + dx * w.x + dy * w.y + dz * w.z
                 guard c.x >= 0, c.y >= 0, c.z >= 0, c.x <= Double(mv.x - 1), c.y <= Double(mv.y - 1), c.z <= Double(mv.z - 1) else { continue }
+                // Linear (Parzen) soft binning of the moving value keeps MI continuous in the parameters.
                 let v = trilinear(moving, c)
-                joint[set.fixedBins[idx] * bins + bin(v, movingRange, bins)] += 1
+                let u = Double((v - movingRange.lowerBound) / max(movingRange.upperBound - movingRange.lowerBound, 1e-12)) * Double(bins - 1)
+                let b0 = min(max(Int(u), 0), bins - 1), b1 = min(b0 + 1, bins - 1)
+                let w1 = min(max(u - Double(b0), 0), 1)
+                let row = set.fixedBins[idx] * bins
+                joint[row + b0] += 1 - w1
+                joint[row + b1] += w1
                 n += 1
             }
             guard n > 0 else { return 0 }
@@ -108,8 +116,10 @@ public enum RigidRegistration {
             }
             return s
         }
-        let coarse = samples(stride: max(1, min(f.x, f.y, f.z) / 16))
-        let fine = samples(stride: max(1, min(f.x, f.y, f.z) / 24))
+        // Sub-grids of about 4 000 (coarse) and 12 000 (fine) fixed-image samples.
+        func sampleStride(_ target: Double) -> Int { max(1, Int(pow(Double(f.count) / target, 1.0 / 3).rounded())) }
+        let coarse = samples(stride: sampleStride(4000))
+        let fine = samples(stride: sampleStride(12000))
         let initial = mi(params, fine)
         for (set, steps) in [(coarse, [8.0, 4, 2, 1]), (fine, [1.0, 0.5, 0.25, 0.125])] {
             var best = mi(params, set)
@@ -131,6 +141,42 @@ public enum RigidRegistration {
         return RegistrationResult(transform: transform(params), initialMI: initial, finalMI: mi(params, fine),
                                   evaluations: evaluations,
                                   method: "rigid 6-DOF, mutual information (\(bins) bins), pattern search 8→0.125 mm/°, two sampling levels")
+    }
+
+    /// Separable Gaussian smoothing, σ = 1 voxel (kernel ±3 voxels), clamped edges.
+    static func smoothed(_ v: Volume) -> Volume {
+        let w: [Float] = (-3...3).map { Float(exp(-Double($0 * $0) / 2)) }
+        let sum = w.reduce(0, +)
+        let s = v.size
+        var a = v.voxels
+        for axis in 0..<3 {
+            var b = [Float](repeating: 0, count: a.count)
+            let (n, step) = axis == 0 ? (s.x, 1) : axis == 1 ? (s.y, s.x) : (s.z, s.x * s.y)
+            a.withUnsafeBufferPointer { src in
+                b.withUnsafeMutableBufferPointer { dst in
+                    let box = SendableBox((src, dst))
+                    DispatchQueue.concurrentPerform(iterations: s.z) { k in
+                        let (p, q) = box.value
+                        for j in 0..<s.y {
+                            for i in 0..<s.x {
+                                let idx = i + s.x * (j + s.y * k)
+                                let c = axis == 0 ? i : axis == 1 ? j : k
+                                var acc: Float = 0
+                                for t in -3...3 {
+                                    let cc = min(max(c + t, 0), n - 1)
+                                    acc += p[idx + (cc - c) * step] * w[t + 3]
+                                }
+                                q[idx] = acc / sum
+                            }
+                        }
+                    }
+                }
+            }
+            a = b
+        }
+        var out = v
+        out.voxels = a
+        return out
     }
 
     @inline(__always) static func bin(_ v: Float, _ r: ClosedRange<Float>, _ bins: Int) -> Int {

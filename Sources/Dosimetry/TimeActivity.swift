@@ -16,7 +16,8 @@ public struct TACPoint: Sendable, Equatable, Codable {
 
 /// How the time-integrated activity of a curve is computed.
 public enum TACMethod: String, Sendable, Codable, CaseIterable {
-    /// Choose between `mono` and `bi` by the corrected Akaike information criterion (bi needs ≥ 4 points);
+    /// Choose between `mono` and `bi` by the corrected Akaike information criterion (bi needs ≥ 4 points; plain
+    /// AIC where the correction is undefined, n ≤ K + 1);
     /// falls back to `trapezoid` when neither fit is physical.
     case auto
     /// A(t) = A₀·e^(−λt), weighted least squares; TIA = A₀/λ.
@@ -59,7 +60,7 @@ public struct TACFit: Sendable, Equatable, Codable {
     public var tail: TACTail?
     /// Residual sum of squares (weighted) for fits.
     public var weightedRSS: Double?
-    /// Corrected Akaike information criterion for fits (smaller is better).
+    /// Corrected Akaike information criterion for fits (plain AIC when n ≤ K + 1; smaller is better).
     public var aicc: Double?
     /// A sentence stating the method and its conventions, for reports.
     public var description: String
@@ -293,7 +294,8 @@ public enum TACFitter {
     static func aicc(rss: Double, n: Int, k: Int) -> Double {
         let nn = Double(n), kk = Double(k + 1)  // +1: the residual variance
         let base = nn * log(max(rss, 1e-300) / nn) + 2 * kk
-        return nn - kk - 1 > 0 ? base + 2 * kk * (kk + 1) / (nn - kk - 1) : .infinity
+        // The small-sample correction is undefined for n ≤ K + 1 (e.g. a bi-exponential on 4 samples): plain AIC then.
+        return nn - kk - 1 > 0 ? base + 2 * kk * (kk + 1) / (nn - kk - 1) : base
     }
 
     struct LMResult { var params: [Double]; var covariance: [[Double]]; var rss: Double }

@@ -100,9 +100,9 @@ public struct SerialStudy: Sendable {
                              a0MBq: 400, washoutHalfLifeHours: 70, uptakeHalfLifeHours: 1.5),
             SerialStudyOrgan(name: "left kidney", center: Vector3(40, 25, -25), semiAxesMM: Vector3(16, 16, 28), hu: 35,
                              a0MBq: 150, washoutHalfLifeHours: 50, uptakeHalfLifeHours: 2),
-            SerialStudyOrgan(name: "spleen", center: Vector3(45, 10, 30), semiAxesMM: Vector3(20, 22, 26), hu: 45,
+            SerialStudyOrgan(name: "spleen", center: Vector3(45, 10, 45), semiAxesMM: Vector3(20, 22, 26), hu: 45,
                              a0MBq: 90, washoutHalfLifeHours: 65, uptakeHalfLifeHours: 1),
-            SerialStudyOrgan(name: "tumour", center: Vector3(-10, -35, -40), semiAxesMM: Vector3(18, 18, 18), hu: 40,
+            SerialStudyOrgan(name: "tumour", center: Vector3(-10, -35, -50), semiAxesMM: Vector3(18, 18, 18), hu: 40,
                              a0MBq: 60, washoutHalfLifeHours: 110, uptakeHalfLifeHours: 6),
         ]
         let visits: [(Double, Repositioning)] = [
@@ -112,6 +112,22 @@ public struct SerialStudy: Sendable {
             (168, Repositioning(rotationDeg: Vector3(1, 3, 2), translationMM: Vector3(3, 5, 8))),
         ]
         return make(organs: organs, visits: visits, size: size, voxelMM: voxelMM, fwhmMM: fwhmMM, noise: noise, seed: seed)
+    }
+
+    /// VOI masks on the reference grid covering each organ with a margin: voxels whose centre lies inside the
+    /// ellipsoid with semi-axes grown by `marginMM` (so boundary voxels that hold part of the organ's activity, and
+    /// the edge blur of resampling, are inside). Organs of the default study are > 2 margins apart.
+    public func coveringMasks(marginMM: Double) -> [[Bool]] {
+        guard let g = timePoints.first?.spect.geometry, let size = timePoints.first?.spect.size else { return [] }
+        return organs.map { o in
+            var grown = o
+            grown.semiAxesMM = o.semiAxesMM + Vector3(marginMM, marginMM, marginMM)
+            var m = [Bool](repeating: false, count: size.count)
+            for k in 0..<size.z { for j in 0..<size.y { for i in 0..<size.x where grown.contains(g.patientPosition(i, j, k)) {
+                m[i + size.x * (j + size.y * k)] = true
+            } } }
+            return m
+        }
     }
 
     /// Builds a study on an axis-aligned grid centred on the origin.
