@@ -21,7 +21,8 @@ t1 = time.perf_counter()
 # numpy-only path (rfftn with padding to n + k − 1), for reference.
 shape = [s + t - 1 for s, t in zip(a.shape, k.shape)]
 t2 = time.perf_counter()
-full = np.fft.irfftn(np.fft.rfftn(a, shape) * np.fft.rfftn(k, shape), shape)
+ax = (0, 1, 2)
+full = np.fft.irfftn(np.fft.rfftn(a, shape, axes=ax) * np.fft.rfftn(k, shape, axes=ax), shape, axes=ax)
 h = [t // 2 for t in k.shape]
 np_out = full[h[0]:h[0] + nz, h[1]:h[1] + ny, h[2]:h[2] + nx]
 t3 = time.perf_counter()

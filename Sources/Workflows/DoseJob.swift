@@ -291,7 +291,7 @@ public enum DoseJob {
 
     /// Writes a simulated serial study as visit folders `tp1`…: NM RECON TOMO (Bq/mL, with Radiopharmaceutical
     /// Start DateTime and Acquisition Date/Time) and a CT series; one frame of reference per visit (the patient
-    /// was repositioned). Returns the folders.
+    /// was repositioned); `masks.dcm` (SEG) with the organ VOIs on the first visit. Returns the folders.
     public static func writeSimulated(_ study: SerialStudy, nuclide: Radionuclide, to dir: String,
                                       administration: String = "20260112080000") throws -> [String] {
         guard let admin = DICOMDateTime.parse(dt: administration) else { throw WorkflowError("bad administration DT \(administration)") }
@@ -329,6 +329,16 @@ public enum DoseJob {
                                     to: (folder as NSString).appendingPathComponent("spect.dcm"))
             } catch { throw WorkflowError("\(folder): \(error)") }
             folders.append(folder)
+            if k == 0 {
+                // The VOIs on the reference visit: each organ with a 6 mm margin (see SerialStudy.coveringMasks).
+                let masks = study.coveringMasks(marginMM: 6)
+                do {
+                    try SegmentationWriter.write(segments: study.organs.enumerated().map { ($0.element.name, masks[$0.offset]) },
+                                                 size: tp.spect.size, geometry: tp.spect.geometry, study: attrs,
+                                                 series: SeriesAttributes(seriesNumber: 3, seriesDescription: "Organ VOIs (6 mm margin)"),
+                                                 to: (dir as NSString).appendingPathComponent("masks.dcm"))
+                } catch { throw WorkflowError("\(dir)/masks.dcm: \(error)") }
+            }
         }
         return folders
     }

@@ -44,7 +44,7 @@ struct DoseCommand: ParsableCommand {
                 let data = try JSONSerialization.data(withJSONObject: ["organs": truth, "visitsHours": study.timePoints.map(\.hours),
                                                                        "folders": folders], options: [.prettyPrinted, .sortedKeys])
                 try data.write(to: URL(fileURLWithPath: (dir as NSString).appendingPathComponent("truth.json")))
-                emit("wrote \(folders.count) visits to \(dir) (truth.json: true TIA per organ)\n")
+                emit("wrote \(folders.count) visits to \(dir) (masks.dcm: organ VOIs; truth.json: true TIA per organ)\n")
             } catch { throw fail("\(error)") }
             return
         }

@@ -23,17 +23,12 @@ import Workflows
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let folders = try DoseJob.writeSimulated(study, nuclide: lu, to: dir)
         #expect(folders.count == 4)
-        // Read the visits back from DICOM (times from Radiopharmaceutical Start DateTime → Acquisition Date/Time).
-        var visits: [DoseTimePoint] = []
-        for f in folders { visits.append(try DoseJob.readVisit(f, administration: nil).point) }
-        #expect(visits.map(\.hours) == [4, 24, 96, 168])
-        // VOIs: each organ with a 6 mm margin (boundary voxels hold part of the organ's activity; the organs are
-        // further apart than two margins), on the first visit's grid, which is the simulation grid.
-        let masks = study.coveringMasks(marginMM: 6)
-        let vois = study.organs.enumerated().map { (n, o) in DoseVOI(name: o.name, mask: masks[n]) }
+        // The whole CLI path: visits and SEG read back from DICOM (times from Radiopharmaceutical Start DateTime →
+        // Acquisition Date/Time; VOIs = each organ with a 6 mm margin, written by writeSimulated as masks.dcm).
         let out = dir + "/out"
-        let (report, result) = try DoseJob.run(visits: visits, folders: folders, vois: vois, nuclide: lu,
-                                               options: DoseJob.Options(timepoints: folders, method: .voxel, fit: .auto, out: out))
+        let (report, result) = try DoseJob.run(DoseJob.Options(timepoints: folders, masks: dir + "/masks.dcm", method: .voxel,
+                                                               fit: .auto, out: out))
+        #expect(report.visits.map(\.hours) == [4, 24, 96, 168])
         // Registration: the estimated fixed→moving map against the known repositioning p ↦ R·p + t.
         for k in 1..<4 {
             let est = try #require(result.registrations[k]).transform
