@@ -20,7 +20,25 @@ public enum SegmentationWriter {
                                date: study.studyDate, time: study.studyTime, study: study)
         ds.set(.frameOfReferenceUID, .UI, study.frameOfReferenceUID)
         ds.set(Element(tag: Tag(0x0020, 0x1040), vr: .LO, bytes: []))
+        _ = ds.remove(Tag(0x0020, 0x0060))                          // Laterality: not for SEG
         ds.set(.manufacturer, .LO, "Scinti")
+        ds.set(.manufacturerModelName, .LO, "scinti")
+        ds.set(Tag(0x0018, 0x1000), .LO, "0")                       // Device Serial Number
+        ds.set(Tag(0x0018, 0x1020), .LO, "0.1.0")                   // Software Versions
+        // Multi-frame Dimension: (segment number, plane position).
+        func at(_ t: Tag) -> [UInt8] { [UInt8(t.group & 0xFF), UInt8(t.group >> 8), UInt8(t.element & 0xFF), UInt8(t.element >> 8)] }
+        let dimUID = UIDGenerator.newUID()
+        var org = Dataset(); org.set(Tag(0x0020, 0x9164), .UI, dimUID)
+        ds.set(Tag(0x0020, 0x9221), sequence: [org])
+        var d1 = Dataset()
+        d1.set(Element(tag: Tag(0x0020, 0x9165), vr: .AT, bytes: at(T.referencedSegmentNumber)))
+        d1.set(Element(tag: Tag(0x0020, 0x9167), vr: .AT, bytes: at(T.segmentIdentificationSequence)))
+        d1.set(Tag(0x0020, 0x9164), .UI, dimUID)
+        var d2 = Dataset()
+        d2.set(Element(tag: Tag(0x0020, 0x9165), vr: .AT, bytes: at(.imagePositionPatient)))
+        d2.set(Element(tag: Tag(0x0020, 0x9167), vr: .AT, bytes: at(T.planePositionSequence)))
+        d2.set(Tag(0x0020, 0x9164), .UI, dimUID)
+        ds.set(Tag(0x0020, 0x9222), sequence: [d1, d2])
         ds.set(.instanceNumber, .IS, "1")
         ds.set(.contentDate, .DA, study.studyDate)
         ds.set(.contentTime, .TM, study.studyTime)
@@ -69,7 +87,10 @@ public enum SegmentationWriter {
                 pos.set(.imagePositionPatient, .DS, numbers: g.patientPosition(0, 0, k).array)
                 var ident = Dataset()
                 ident.set(T.referencedSegmentNumber, .US, numbers: [Double(n + 1)])
+                var content = Dataset()
+                content.set(Tag(0x0020, 0x9157), .UL, numbers: [Double(n + 1), Double(k + 1)])   // Dimension Index Values
                 var fg = Dataset()
+                fg.set(Tag(0x0020, 0x9111), sequence: [content])                                 // Frame Content
                 fg.set(T.planePositionSequence, sequence: [pos])
                 fg.set(T.segmentIdentificationSequence, sequence: [ident])
                 perFrame.append(fg)

@@ -15,12 +15,12 @@ private enum FFTWState {
 /// of unit-density water, optionally divided by the voxel's relative mass density (``densityFromHU(_:)``): the
 /// usual first-order density correction of water kernels.
 public enum VoxelDose {
-    /// Smallest integer ≥ n whose prime factors are 2, 3, 5, 7 (fast FFTW sizes).
+    /// Smallest integer ≥ n whose prime factors are 2, 3, 5, 7, 11, 13 (FFTW has codelets for all of them).
     static func smoothSize(_ n: Int) -> Int {
         var m = max(n, 1)
         while true {
             var r = m
-            for p in [2, 3, 5, 7] { while r % p == 0 { r /= p } }
+            for p in [2, 3, 5, 7, 11, 13] { while r % p == 0 { r /= p } }
             if r == 1 { return m }
             m += 1
         }
@@ -35,7 +35,7 @@ public enum VoxelDose {
 
     /// Dose (mGy) = TIA (MBq·s/voxel) ⊛ kernel by FFT (FFTW, single precision, r2c/c2r), zero activity outside
     /// the grid (linear, not circular, convolution: the grid is zero-padded by the kernel half-width and rounded
-    /// to a 2·3·5·7-smooth size). Single-precision round-off leaves values of order 1e-5 of the maximum where the
+    /// to a 2·3·5·7·11·13-smooth size). Single-precision round-off leaves values of order 1e-5 of the maximum where the
     /// dose is 0; negative ones are clamped to 0. `threads`: FFTW threads (default: all active cores).
     public static func convolveFFT(_ tia: [Float], size: GridSize, kernel: VoxelSValueKernel,
                                    threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws(DosimetryError) -> [Float] {

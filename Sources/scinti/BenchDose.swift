@@ -88,7 +88,7 @@ enum VoxelDoseBenchInfo {
         var m = n + h
         while true {
             var r = m
-            for p in [2, 3, 5, 7] { while r % p == 0 { r /= p } }
+            for p in [2, 3, 5, 7, 11, 13] { while r % p == 0 { r /= p } }
             if r == 1 { return m }
             m += 1
         }
