@@ -39,5 +39,7 @@ if [ "$WANT_TEST" = 1 ]; then
       PY=$PWD/.venv-oracle/bin/python
     fi
   fi
+  # scipy for the numpy/scipy side of `scinti bench dose` (scripts/bench_dose_scipy.py), same interpreter.
+  $PY -c 'import scipy' 2>/dev/null || $PY -m pip install -q scipy >&2 || echo "install-deps: scipy not installed (bench dose compares without it)" >&2
   echo "$PY"
 fi
