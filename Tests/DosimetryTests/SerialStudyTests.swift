@@ -29,6 +29,10 @@ import Workflows
         let (report, result) = try DoseJob.run(DoseJob.Options(timepoints: folders, masks: dir + "/masks.dcm", method: .voxel,
                                                                fit: .auto, out: out))
         #expect(report.visits.map(\.hours) == [4, 24, 96, 168])
+        // --administration overrides the file's Radiopharmaceutical Start DateTime (08:00 UTC → 02:00 UTC: +6 h);
+        // a malformed one is an error naming it.
+        #expect(try DoseJob.readVisit(folders[0], administration: "20260112020000+0000").point.hours == 10)
+        #expect(throws: WorkflowError.self) { try DoseJob.readVisit(folders[0], administration: "yesterday") }
         // Registration: the estimated fixed→moving map against the known repositioning p ↦ R·p + t.
         for k in 1..<4 {
             let est = try #require(result.registrations[k]).transform
