@@ -47,6 +47,8 @@ let package = Package(
                        providers: [.apt(["libopenjp2-7-dev"])]),
         .systemLibrary(name: "CPNG", path: "Sources/CSystem/CPNG", pkgConfig: "libpng",
                        providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CFFTW", path: "Sources/CSystem/CFFTW", pkgConfig: "fftw3f",
+                       providers: [.apt(["libfftw3-dev"])]),
         // Small C shims where a C library's error handling or I/O model does not fit Swift
         // (libjpeg's error_exit longjmp, OpenJPEG's stream callbacks).
         .target(name: "CCodecShims", dependencies: ["CJPEG", "COpenJPEG", "CCharLS", "CZlib"],
@@ -72,7 +74,7 @@ let package = Package(
         .target(name: "Analysis", dependencies: ["Physics", "Imaging"]),
         // Radionuclide-therapy dosimetry: TAC fits, time-integrated activity, S-values, voxel dose, registration.
         // No DICOM.
-        .target(name: "Dosimetry", dependencies: ["Physics", "Imaging"]),
+        .target(name: "Dosimetry", dependencies: ["Physics", "Imaging", "CFFTW"]),
         // End-to-end jobs the CLI and the server run (reconstruct a study from DICOM, the demo): glue over the
         // domain modules and the DICOM adapters.
         .target(name: "Workflows", dependencies: ["DICOM", "DICOMImaging", "Imaging", "Physics", "Simulation", "Reconstruction", "Rendering", "Analysis", "Dosimetry"]),

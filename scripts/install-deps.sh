@@ -13,7 +13,7 @@ if ! command -v swift >/dev/null 2>&1; then
   exit 1
 fi
 
-PKGS=(pkg-config libc6-dev zlib1g-dev libjpeg62-turbo-dev libcharls-dev libopenjp2-7-dev libpng-dev libsqlite3-dev)
+PKGS=(pkg-config libc6-dev zlib1g-dev libjpeg62-turbo-dev libcharls-dev libopenjp2-7-dev libpng-dev libsqlite3-dev libfftw3-dev)
 if [ "$WANT_TEST" = 1 ]; then
   PKGS+=(dcmtk dicom3tools libgdcm-tools python3 python3-venv openssl)
 fi
@@ -39,5 +39,7 @@ if [ "$WANT_TEST" = 1 ]; then
       PY=$PWD/.venv-oracle/bin/python
     fi
   fi
+  # scipy for the numpy/scipy side of `scinti bench dose` (scripts/bench_dose_scipy.py), same interpreter.
+  $PY -c 'import scipy' 2>/dev/null || $PY -m pip install -q scipy >&2 || echo "install-deps: scipy not installed (bench dose compares without it)" >&2
   echo "$PY"
 fi
