@@ -31,6 +31,9 @@ echo "== oracle: scinti pet suv vs pydicom (real PET slice, simulated BQML/Phili
 echo "== clinical analyses end to end (scinti simulate gated → scinti analyze lvef vs truth.json)"
 scripts/check-analysis-a.sh .build/debug/scinti
 
+echo "== oracle: scinti dose on a simulated Lu-177 study (TIA vs truth, pydicom RT Dose/SEG, dciodvfy)"
+"$PY" Tests/oracle/check_dose.py .build/debug/scinti
+
 echo "== simulated studies: dciodvfy, pydicom, independent numpy FBP"
 PATH="$(dirname "$PY"):$PATH" bash Tests/oracle/check_simulated.sh .build/debug/scinti
 
