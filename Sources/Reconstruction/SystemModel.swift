@@ -304,15 +304,19 @@ public struct SystemModel: Sendable {
                 ws.rotation.forwardPlane(j, lo: lo, hi: hi, x, p)
                 let pl = p + lo &* nz
                 let cnt = (hi - lo + 1) &* nz
+                // Survival factors of the plane's rows; with a collimator response they are applied inside the
+                // z convolution's row copy.
+                var scale: UnsafePointer<Float>? = nil
                 if hasMu, let mu = mup.baseAddress {
                     let planeAtt = ws.attCache.map { $0 + j &* m &* nz } ?? ws.att
                     attenuationPlane(ws, j, lo: lo, hi: hi, mu: mu, into: planeAtt)
                     let ap = planeAtt + lo &* nz
-                    for q in 0..<cnt { pl[q] *= ap[q] }
+                    if hasK { scale = UnsafePointer(ap) } else { for q in 0..<cnt { pl[q] *= ap[q] } }
                 }
                 if hasK {
                     let kr = ws.kernels.halfR[j], kz = ws.kernels.halfZ[j]
-                    convolveZ(pl, tmp + lo &* nz, nr: hi - lo + 1, nz: nz, wz.baseAddress! + ws.kernels.offZ[j], half: kz)
+                    convolveZ(pl, tmp + lo &* nz, nr: hi - lo + 1, nz: nz, wz.baseAddress! + ws.kernels.offZ[j], half: kz,
+                              scale: scale)
                     convolveRRange(tmp, inLo: lo, inHi: hi, det, outLo: max(dLo, lo - kr), outHi: min(dHi, hi + kr),
                                    nz: nz, wr.baseAddress! + ws.kernels.offR[j], half: kr)
                 } else {
@@ -352,17 +356,17 @@ public struct SystemModel: Sendable {
                 } else {
                     pl.update(from: h + lo &* nz, count: cnt)
                 }
+                // Survival factors (rows lo…hi), applied inside the rotation's transpose.
+                var scale: UnsafePointer<Float>? = nil
                 if hasMu, let mu = mup.baseAddress {
-                    let ap: UnsafeMutablePointer<Float>
                     if cached, let c = ws.attCache {
-                        ap = c + (j &* m &+ lo) &* nz
+                        scale = UnsafePointer(c + j &* m &* nz)
                     } else {
                         attenuationPlane(ws, j, lo: lo, hi: hi, mu: mu)
-                        ap = ws.att + lo &* nz
+                        scale = UnsafePointer(ws.att)
                     }
-                    for q in 0..<cnt { pl[q] *= ap[q] }
                 }
-                ws.rotation.adjointPlane(j, lo: lo, hi: hi, p, acc)
+                ws.rotation.adjointPlane(j, lo: lo, hi: hi, p, acc, scale: scale)
             }
         } } }
     }
@@ -464,21 +468,24 @@ final class Workspace {
 
 /// out[o] (+)= Σ_k w[k]·in[o+k−K] for output rows o in [outLo, outHi], source rows limited to [inLo, inHi].
 ///
-/// Every output row is summed over its taps in registers (blocks of 64, 16, then 1 along z) and stored once.
+/// Output rows are summed over their taps in registers (blocks of 64, 16, then 1 along z) and stored once; two
+/// output rows share each loaded source block (taps that fall outside a row's window get weight 0, so each sum is
+/// the same ascending-row sum as for a single row).
 @inline(__always)
 func convolveRRange(_ inp: UnsafePointer<Float>, inLo: Int, inHi: Int, _ out: UnsafeMutablePointer<Float>,
                     outLo: Int, outHi: Int, nz: Int, _ w: UnsafePointer<Float>, half K: Int, overwrite: Bool = false) {
     typealias V = SIMD16<Float>
     if outLo > outHi { return }
-    for o in outLo...outHi {
+    /// Row o from z onwards (16-wide blocks, then scalars).
+    @inline(__always) func rowFrom(_ o: Int, _ z0: Int) {
         let dst = out + o &* nz
         let k0 = max(-K, inLo - o), k1 = min(K, inHi - o)
         if k0 > k1 {
-            if overwrite { dst.update(repeating: 0, count: nz) }
-            continue
+            if overwrite { (dst + z0).update(repeating: 0, count: nz - z0) }
+            return
         }
         let src0 = inp + (o &+ k0) &* nz, w0 = w + (k0 &+ K), taps = k1 &- k0 &+ 1
-        var z = 0
+        var z = z0
         while z &+ 64 <= nz {
             let d = UnsafeMutableRawPointer(dst + z)
             var a0 = V(), a1 = V(), a2 = V(), a3 = V()
@@ -514,4 +521,43 @@ func convolveRRange(_ inp: UnsafePointer<Float>, inLo: Int, inHi: Int, _ out: Un
             z &+= 1
         }
     }
+    var o = outLo
+    while o &+ 1 <= outHi {
+        // Rows o and o+1 over the union of their source windows.
+        let r0 = max(o - K, inLo), r1 = min(o + 1 + K, inHi)
+        let blocks = nz / 64 * 64
+        if r0 <= r1 && blocks > 0 {
+            let d0 = out + o &* nz, d1 = d0 + nz
+            var z = 0
+            while z < blocks {
+                let e0 = UnsafeMutableRawPointer(d0 + z), e1 = UnsafeMutableRawPointer(d1 + z)
+                var a0 = V(), a1 = V(), a2 = V(), a3 = V(), b0 = V(), b1 = V(), b2 = V(), b3 = V()
+                if !overwrite {
+                    a0 = e0.loadUnaligned(as: V.self); a1 = e0.loadUnaligned(fromByteOffset: 64, as: V.self)
+                    a2 = e0.loadUnaligned(fromByteOffset: 128, as: V.self); a3 = e0.loadUnaligned(fromByteOffset: 192, as: V.self)
+                    b0 = e1.loadUnaligned(as: V.self); b1 = e1.loadUnaligned(fromByteOffset: 64, as: V.self)
+                    b2 = e1.loadUnaligned(fromByteOffset: 128, as: V.self); b3 = e1.loadUnaligned(fromByteOffset: 192, as: V.self)
+                }
+                for r in r0...r1 {
+                    let c = V(repeating: r - o <= K ? w[r &- o &+ K] : 0)
+                    let e = V(repeating: r - o - 1 >= -K ? w[r &- o &- 1 &+ K] : 0)
+                    let q = UnsafeRawPointer(inp + (r &* nz &+ z))
+                    let s0 = q.loadUnaligned(as: V.self), s1 = q.loadUnaligned(fromByteOffset: 64, as: V.self)
+                    let s2 = q.loadUnaligned(fromByteOffset: 128, as: V.self), s3 = q.loadUnaligned(fromByteOffset: 192, as: V.self)
+                    a0 += c * s0; a1 += c * s1; a2 += c * s2; a3 += c * s3
+                    b0 += e * s0; b1 += e * s1; b2 += e * s2; b3 += e * s3
+                }
+                e0.storeBytes(of: a0, as: V.self); e0.storeBytes(of: a1, toByteOffset: 64, as: V.self)
+                e0.storeBytes(of: a2, toByteOffset: 128, as: V.self); e0.storeBytes(of: a3, toByteOffset: 192, as: V.self)
+                e1.storeBytes(of: b0, as: V.self); e1.storeBytes(of: b1, toByteOffset: 64, as: V.self)
+                e1.storeBytes(of: b2, toByteOffset: 128, as: V.self); e1.storeBytes(of: b3, toByteOffset: 192, as: V.self)
+                z &+= 64
+            }
+            rowFrom(o, blocks); rowFrom(o &+ 1, blocks)
+        } else {
+            rowFrom(o, 0); rowFrom(o &+ 1, 0)
+        }
+        o &+= 2
+    }
+    if o == outHi { rowFrom(o, 0) }
 }
