@@ -43,7 +43,7 @@ public struct SystemModel: Sendable {
     /// Acquisition and grid geometry.
     public let geometry: SPECTGeometry
     /// Attenuation (nil: none).
-    public var attenuation: AttenuationMap?
+    public var attenuation: AttenuationMap? { didSet { muRowActive = Self.activeRows(attenuation) } }
     /// Collimator–detector response (nil: ideal parallel-hole, no blur).
     public var collimator: CollimatorResponse?
     /// Additive term of the expected projections (scatter estimate), nil for none.
@@ -57,6 +57,22 @@ public struct SystemModel: Sendable {
     let resZ: Resampler1D
     /// Frame rows that the detector columns read (forward output / adjoint input range).
     let detLo: Int, detHi: Int
+    /// Per transaxial position (x·n + y) of the μ map: true when its z row holds any non-zero μ. Footprints that
+    /// touch only zero rows rotate to exactly 0, so the projector skips reading them (and the exponential
+    /// where nothing has been crossed yet: exp(0) = 1).
+    var muRowActive: [Bool] = []
+
+    static func activeRows(_ a: AttenuationMap?) -> [Bool] {
+        guard let v = a?.muPerMM else { return [] }
+        let nz = v.slices
+        return v.values.withUnsafeBufferPointer { p in
+            (0..<(v.n * v.n)).map { r in
+                let row = p.baseAddress! + r * nz
+                for z in 0..<nz where row[z] != 0 { return true }
+                return false
+            }
+        }
+    }
 
     /// Creates a system model. μ, scatter and the geometry must agree in size.
     public init(geometry: SPECTGeometry, attenuation: AttenuationMap? = nil, collimator: CollimatorResponse? = nil,
@@ -83,6 +99,7 @@ public struct SystemModel: Sendable {
             lo = min(lo, resR.first[c]); hi = max(hi, resR.first[c] + resR.start[c + 1] - resR.start[c] - 1)
         }
         detLo = lo; detHi = hi
+        muRowActive = Self.activeRows(attenuation)
     }
 
     /// Views in subset `m` of `count` (interleaved: m, m+count, m+2·count, …).
@@ -226,26 +243,45 @@ public struct SystemModel: Sendable {
             }
             ws.kernels = k
         }
-        if attenuation != nil { ws.runningMu.update(repeating: 0, count: m * nz) }
+        if attenuation != nil { resetAttenuation(ws) }
         ws.attCacheValid = false
+    }
+
+    /// Clears the running μ sum of the workspace (start of a view, from the detector side).
+    func resetAttenuation(_ ws: Workspace) {
+        ws.runningMu.update(repeating: 0, count: frame * geometry.slices)
+        ws.runActive.update(repeating: false, count: frame)
     }
 
     /// Survival factors of plane j (rows lo…hi) into `ws.att`: rotates μ, then exp(−Δ(Σ_{j'>j} μ + μ_j/2)).
     /// Must be called for j descending (from the detector side) after ``prepare``; planes with no valid rows may be
-    /// skipped since their μ is zero.
+    /// skipped since their μ is zero. Rows whose μ footprint is all zero are not read (their rotated μ is exactly
+    /// 0); where in addition nothing has been crossed yet the factor is exactly 1 and no exponential is taken.
     @inline(__always)
     func attenuationPlane(_ ws: Workspace, _ j: Int, lo: Int, hi: Int, mu: UnsafePointer<Float>,
                           into dst: UnsafeMutablePointer<Float>? = nil) {
         let nz = geometry.slices
         let out = dst ?? ws.att
-        ws.rotation.forwardPlane(j, lo: lo, hi: hi, mu, out)
+        let hit = ws.rowHit, run = ws.runActive
+        muRowActive.withUnsafeBufferPointer { act in
+            ws.rotation.forwardPlane(j, lo: lo, hi: hi, mu, out, active: act.baseAddress!, hit: hit)
+        }
         let dx = Float(geometry.voxelSizeMM)
-        let a = out + lo &* nz, t = ws.runningMu + lo &* nz
-        let cnt = (hi - lo + 1) &* nz
-        for q in 0..<cnt {
-            let m = a[q]
-            a[q] = expNonPositive(-dx * (t[q] + 0.5 * m))
-            t[q] += m
+        for i in lo...hi {
+            let a = out + i &* nz, t = ws.runningMu + i &* nz
+            if hit[i] {
+                run[i] = true
+                for q in 0..<nz {
+                    let m = a[q]
+                    a[q] = expNonPositive(-dx * (t[q] + 0.5 * m))
+                    t[q] += m
+                }
+            } else if run[i] {
+                // μ_j = 0 here: t + μ_j/2 = t and the running sum is unchanged.
+                for q in 0..<nz { a[q] = expNonPositive(-dx * t[q]) }
+            } else {
+                a.update(repeating: 1, count: nz)
+            }
         }
     }
 
@@ -268,15 +304,19 @@ public struct SystemModel: Sendable {
                 ws.rotation.forwardPlane(j, lo: lo, hi: hi, x, p)
                 let pl = p + lo &* nz
                 let cnt = (hi - lo + 1) &* nz
+                // Survival factors of the plane's rows; with a collimator response they are applied inside the
+                // z convolution's row copy.
+                var scale: UnsafePointer<Float>? = nil
                 if hasMu, let mu = mup.baseAddress {
                     let planeAtt = ws.attCache.map { $0 + j &* m &* nz } ?? ws.att
                     attenuationPlane(ws, j, lo: lo, hi: hi, mu: mu, into: planeAtt)
                     let ap = planeAtt + lo &* nz
-                    for q in 0..<cnt { pl[q] *= ap[q] }
+                    if hasK { scale = UnsafePointer(ap) } else { for q in 0..<cnt { pl[q] *= ap[q] } }
                 }
                 if hasK {
                     let kr = ws.kernels.halfR[j], kz = ws.kernels.halfZ[j]
-                    convolveZ(pl, tmp + lo &* nz, nr: hi - lo + 1, nz: nz, wz.baseAddress! + ws.kernels.offZ[j], half: kz)
+                    convolveZ(pl, tmp + lo &* nz, nr: hi - lo + 1, nz: nz, wz.baseAddress! + ws.kernels.offZ[j], half: kz,
+                              scale: scale)
                     convolveRRange(tmp, inLo: lo, inHi: hi, det, outLo: max(dLo, lo - kr), outHi: min(dHi, hi + kr),
                                    nz: nz, wr.baseAddress! + ws.kernels.offR[j], half: kr)
                 } else {
@@ -297,7 +337,7 @@ public struct SystemModel: Sendable {
         let dLo = detLo, dHi = detHi
         let hasK = collimator != nil
         let cached = ws.attCacheValid
-        if attenuation != nil && !cached { ws.runningMu.update(repeating: 0, count: m * nz) }
+        if attenuation != nil && !cached { resetAttenuation(ws) }
         let muValues = attenuation?.muPerMM.values ?? []
         let hasMu = attenuation != nil
         muValues.withUnsafeBufferPointer { mup in
@@ -316,17 +356,17 @@ public struct SystemModel: Sendable {
                 } else {
                     pl.update(from: h + lo &* nz, count: cnt)
                 }
+                // Survival factors (rows lo…hi), applied inside the rotation's transpose.
+                var scale: UnsafePointer<Float>? = nil
                 if hasMu, let mu = mup.baseAddress {
-                    let ap: UnsafeMutablePointer<Float>
                     if cached, let c = ws.attCache {
-                        ap = c + (j &* m &+ lo) &* nz
+                        scale = UnsafePointer(c + j &* m &* nz)
                     } else {
                         attenuationPlane(ws, j, lo: lo, hi: hi, mu: mu)
-                        ap = ws.att + lo &* nz
+                        scale = UnsafePointer(ws.att)
                     }
-                    for q in 0..<cnt { pl[q] *= ap[q] }
                 }
-                ws.rotation.adjointPlane(j, lo: lo, hi: hi, p, acc)
+                ws.rotation.adjointPlane(j, lo: lo, hi: hi, p, acc, scale: scale)
             }
         } } }
     }
@@ -398,6 +438,10 @@ final class Workspace {
     let proj: UnsafeMutablePointer<Float>
     let lo: UnsafeMutablePointer<Int>
     let hi: UnsafeMutablePointer<Int>
+    /// Per frame row of the current plane: the μ footprint touched a non-zero μ row (rotated μ row written).
+    let rowHit: UnsafeMutablePointer<Bool>
+    /// Per frame row: some non-zero μ lies between this plane and the detector (running sum not all zero).
+    let runActive: UnsafeMutablePointer<Bool>
     var rotation: RotationFrame! = nil
     var kernels = PlaneKernels()
     /// Survival factors of the current view ([frame][frame][slices], valid rows only), written by the forward
@@ -412,26 +456,108 @@ final class Workspace {
         runningMu = .allocate(capacity: planeCount); det = .allocate(capacity: planeCount)
         tmp = .allocate(capacity: planeCount); proj = .allocate(capacity: pixels)
         lo = .allocate(capacity: m); hi = .allocate(capacity: m)
+        rowHit = .allocate(capacity: m); runActive = .allocate(capacity: m)
+        rowHit.initialize(repeating: false, count: m); runActive.initialize(repeating: false, count: m)
     }
     deinit {
         plane.deallocate(); att.deallocate(); runningMu.deallocate(); det.deallocate(); tmp.deallocate()
         proj.deallocate(); lo.deallocate(); hi.deallocate(); attCache?.deallocate()
+        rowHit.deallocate(); runActive.deallocate()
     }
 }
 
 /// out[o] (+)= Σ_k w[k]·in[o+k−K] for output rows o in [outLo, outHi], source rows limited to [inLo, inHi].
+///
+/// Output rows are summed over their taps in registers (blocks of 64, 16, then 1 along z) and stored once; two
+/// output rows share each loaded source block (taps that fall outside a row's window get weight 0, so each sum is
+/// the same ascending-row sum as for a single row).
 @inline(__always)
 func convolveRRange(_ inp: UnsafePointer<Float>, inLo: Int, inHi: Int, _ out: UnsafeMutablePointer<Float>,
                     outLo: Int, outHi: Int, nz: Int, _ w: UnsafePointer<Float>, half K: Int, overwrite: Bool = false) {
+    typealias V = SIMD16<Float>
     if outLo > outHi { return }
-    for o in outLo...outHi {
-        let dst = out + o * nz
-        if overwrite { dst.update(repeating: 0, count: nz) }
+    /// Row o from z onwards (16-wide blocks, then scalars).
+    @inline(__always) func rowFrom(_ o: Int, _ z0: Int) {
+        let dst = out + o &* nz
         let k0 = max(-K, inLo - o), k1 = min(K, inHi - o)
-        if k0 > k1 { continue }
-        for k in k0...k1 {
-            let a = w[k + K], s = inp + (o + k) * nz
-            for z in 0..<nz { dst[z] += a * s[z] }
+        if k0 > k1 {
+            if overwrite { (dst + z0).update(repeating: 0, count: nz - z0) }
+            return
+        }
+        let src0 = inp + (o &+ k0) &* nz, w0 = w + (k0 &+ K), taps = k1 &- k0 &+ 1
+        var z = z0
+        while z &+ 64 <= nz {
+            let d = UnsafeMutableRawPointer(dst + z)
+            var a0 = V(), a1 = V(), a2 = V(), a3 = V()
+            if !overwrite {
+                a0 = d.loadUnaligned(as: V.self); a1 = d.loadUnaligned(fromByteOffset: 64, as: V.self)
+                a2 = d.loadUnaligned(fromByteOffset: 128, as: V.self); a3 = d.loadUnaligned(fromByteOffset: 192, as: V.self)
+            }
+            for k in 0..<taps {
+                let c = V(repeating: w0[k])
+                let q = UnsafeRawPointer(src0 + (k &* nz &+ z))
+                a0 += c * q.loadUnaligned(as: V.self)
+                a1 += c * q.loadUnaligned(fromByteOffset: 64, as: V.self)
+                a2 += c * q.loadUnaligned(fromByteOffset: 128, as: V.self)
+                a3 += c * q.loadUnaligned(fromByteOffset: 192, as: V.self)
+            }
+            d.storeBytes(of: a0, as: V.self); d.storeBytes(of: a1, toByteOffset: 64, as: V.self)
+            d.storeBytes(of: a2, toByteOffset: 128, as: V.self); d.storeBytes(of: a3, toByteOffset: 192, as: V.self)
+            z &+= 64
+        }
+        while z &+ 16 <= nz {
+            let d = UnsafeMutableRawPointer(dst + z)
+            var a0 = overwrite ? V() : d.loadUnaligned(as: V.self)
+            for k in 0..<taps {
+                a0 += V(repeating: w0[k]) * UnsafeRawPointer(src0 + (k &* nz &+ z)).loadUnaligned(as: V.self)
+            }
+            d.storeBytes(of: a0, as: V.self)
+            z &+= 16
+        }
+        while z < nz {
+            var a: Float = overwrite ? 0 : dst[z]
+            for k in 0..<taps { a += w0[k] * src0[k &* nz &+ z] }
+            dst[z] = a
+            z &+= 1
         }
     }
+    var o = outLo
+    while o &+ 1 <= outHi {
+        // Rows o and o+1 over the union of their source windows.
+        let r0 = max(o - K, inLo), r1 = min(o + 1 + K, inHi)
+        let blocks = nz / 64 * 64
+        if r0 <= r1 && blocks > 0 {
+            let d0 = out + o &* nz, d1 = d0 + nz
+            var z = 0
+            while z < blocks {
+                let e0 = UnsafeMutableRawPointer(d0 + z), e1 = UnsafeMutableRawPointer(d1 + z)
+                var a0 = V(), a1 = V(), a2 = V(), a3 = V(), b0 = V(), b1 = V(), b2 = V(), b3 = V()
+                if !overwrite {
+                    a0 = e0.loadUnaligned(as: V.self); a1 = e0.loadUnaligned(fromByteOffset: 64, as: V.self)
+                    a2 = e0.loadUnaligned(fromByteOffset: 128, as: V.self); a3 = e0.loadUnaligned(fromByteOffset: 192, as: V.self)
+                    b0 = e1.loadUnaligned(as: V.self); b1 = e1.loadUnaligned(fromByteOffset: 64, as: V.self)
+                    b2 = e1.loadUnaligned(fromByteOffset: 128, as: V.self); b3 = e1.loadUnaligned(fromByteOffset: 192, as: V.self)
+                }
+                for r in r0...r1 {
+                    let c = V(repeating: r - o <= K ? w[r &- o &+ K] : 0)
+                    let e = V(repeating: r - o - 1 >= -K ? w[r &- o &- 1 &+ K] : 0)
+                    let q = UnsafeRawPointer(inp + (r &* nz &+ z))
+                    let s0 = q.loadUnaligned(as: V.self), s1 = q.loadUnaligned(fromByteOffset: 64, as: V.self)
+                    let s2 = q.loadUnaligned(fromByteOffset: 128, as: V.self), s3 = q.loadUnaligned(fromByteOffset: 192, as: V.self)
+                    a0 += c * s0; a1 += c * s1; a2 += c * s2; a3 += c * s3
+                    b0 += e * s0; b1 += e * s1; b2 += e * s2; b3 += e * s3
+                }
+                e0.storeBytes(of: a0, as: V.self); e0.storeBytes(of: a1, toByteOffset: 64, as: V.self)
+                e0.storeBytes(of: a2, toByteOffset: 128, as: V.self); e0.storeBytes(of: a3, toByteOffset: 192, as: V.self)
+                e1.storeBytes(of: b0, as: V.self); e1.storeBytes(of: b1, toByteOffset: 64, as: V.self)
+                e1.storeBytes(of: b2, toByteOffset: 128, as: V.self); e1.storeBytes(of: b3, toByteOffset: 192, as: V.self)
+                z &+= 64
+            }
+            rowFrom(o, blocks); rowFrom(o &+ 1, blocks)
+        } else {
+            rowFrom(o, 0); rowFrom(o &+ 1, 0)
+        }
+        o &+= 2
+    }
+    if o == outHi { rowFrom(o, 0) }
 }
