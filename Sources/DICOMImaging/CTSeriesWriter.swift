@@ -65,18 +65,9 @@ public enum CTSeriesWriter {
     @discardableResult
     public static func write(_ volume: Volume, study: StudyAttributes, series: SeriesAttributes, to directory: String,
                              kVp: Double = 120, acquisitionDate: String? = nil, acquisitionTime: String? = nil) throws(DICOMError) -> [String] {
-        do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
-            throw DICOMError(.io, file: directory, "cannot create the CT folder: \(error)")
+        try writeSliceSeries(count: volume.size.z, prefix: "CT", kind: "CT", to: directory) { k throws(DICOMError) in
+            try dataset(volume, slice: k, study: study, series: series, kVp: kVp,
+                        acquisitionDate: acquisitionDate, acquisitionTime: acquisitionTime)
         }
-        var paths: [String] = []
-        for k in 0..<volume.size.z {
-            let ds = try dataset(volume, slice: k, study: study, series: series, kVp: kVp,
-                                 acquisitionDate: acquisitionDate, acquisitionTime: acquisitionTime)
-            let path = "\(directory)/CT_\(String(format: "%04d", k + 1)).dcm"
-            let file = DICOMFile(dataset: ds, transferSyntax: .explicitVRLittleEndian, source: path)
-            try DICOMWriter.write(file, to: path, options: WriteOptions(transferSyntax: .explicitVRLittleEndian, validation: .strict))
-            paths.append(path)
-        }
-        return paths
     }
 }

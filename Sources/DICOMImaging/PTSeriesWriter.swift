@@ -143,18 +143,9 @@ public enum PTSeriesWriter {
     @discardableResult
     public static func write(_ volume: Volume, study: StudyAttributes, series: SeriesAttributes, options: Options,
                              acquisitionDate: String, acquisitionTime: String, to directory: String) throws(DICOMError) -> [String] {
-        do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
-            throw DICOMError(.io, file: directory, "cannot create the PET folder: \(error)")
+        try writeSliceSeries(count: volume.size.z, prefix: "PT", kind: "PET", to: directory) { k throws(DICOMError) in
+            try dataset(volume, slice: k, study: study, series: series, options: options,
+                        acquisitionDate: acquisitionDate, acquisitionTime: acquisitionTime)
         }
-        var paths: [String] = []
-        for k in 0..<volume.size.z {
-            let ds = try dataset(volume, slice: k, study: study, series: series, options: options,
-                                 acquisitionDate: acquisitionDate, acquisitionTime: acquisitionTime)
-            let path = "\(directory)/PT_\(String(format: "%04d", k + 1)).dcm"
-            let file = DICOMFile(dataset: ds, transferSyntax: .explicitVRLittleEndian, source: path)
-            try DICOMWriter.write(file, to: path, options: WriteOptions(transferSyntax: .explicitVRLittleEndian, validation: .strict))
-            paths.append(path)
-        }
-        return paths
     }
 }

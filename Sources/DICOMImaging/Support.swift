@@ -186,3 +186,21 @@ func listFiles(_ path: String) throws(DICOMError) -> [String] {
 
 /// Formats a number for messages.
 func fmt(_ v: Double) -> String { DecimalString.format((v * 1e4).rounded() / 1e4) }
+
+/// Writes one single-frame file per slice into `directory` (created if needed) as `PREFIX_0001.dcm`…, Explicit VR
+/// Little Endian with strict validation; `slice(k)` builds slice k's data set. Returns the paths.
+func writeSliceSeries(count: Int, prefix: String, kind: String, to directory: String,
+                      slice: (Int) throws(DICOMError) -> Dataset) throws(DICOMError) -> [String] {
+    do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
+        throw DICOMError(.io, file: directory, "cannot create the \(kind) folder: \(error)")
+    }
+    var paths: [String] = []
+    for k in 0..<count {
+        let ds = try slice(k)
+        let path = "\(directory)/\(prefix)_\(String(format: "%04d", k + 1)).dcm"
+        let file = DICOMFile(dataset: ds, transferSyntax: .explicitVRLittleEndian, source: path)
+        try DICOMWriter.write(file, to: path, options: WriteOptions(transferSyntax: .explicitVRLittleEndian, validation: .strict))
+        paths.append(path)
+    }
+    return paths
+}
