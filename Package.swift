@@ -29,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
     ],
     targets: [
         // Debian C libraries, through system-library targets (apt packages named as providers).
@@ -106,8 +107,11 @@ let package = Package(
         .testTarget(name: "DICOMNetworkTests", dependencies: ["DICOMNetwork", "DICOM", "Archive"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "DICOM"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Simulation", "Physics", "Imaging", "Workflows", "DICOM", "DICOMImaging"]),
-        .testTarget(name: "ServerTests", dependencies: ["Server", "Archive", "DICOM", "Imaging", "DICOMImaging",
-                                                      .product(name: "HummingbirdTesting", package: "hummingbird")]),
+        // Router-level tests without HummingbirdTesting (which would pull AsyncHTTPClient and BoringSSL into every build).
+        .testTarget(name: "ServerTests", dependencies: ["Server", "Archive", "DICOM", "Rendering",
+                                                      .product(name: "Hummingbird", package: "hummingbird"),
+                                                      .product(name: "NIOEmbedded", package: "swift-nio"),
+                                                      .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "DosimetryTests", dependencies: ["Dosimetry", "Simulation", "Physics", "Imaging", "Workflows", "DICOM", "DICOMImaging"]),
     ],
     swiftLanguageModes: [.v6]

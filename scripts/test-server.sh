@@ -47,8 +47,8 @@ instances() { curl -s "${AUTH[@]}" "$URL/dicom-web/instances" | "$PY" -c 'import
 # --- the demo study: simulated SPECT/CT of the IEC phantom, reconstructed ---------------------------------------
 echo "simulating and reconstructing the demo study (64² matrix)…"
 "$BIN" simulate spect --phantom iec --matrix 64 --pixel 9.5904 --views 60 --out "$WORK/sim" >"$WORK/sim.log" 2>&1 || { cat "$WORK/sim.log"; }
-NM=$(ls "$WORK"/sim/*.dcm 2>/dev/null | head -n 1)
-"$BIN" recon "$NM" --ct "$WORK/sim/ct" --iterations 2 --subsets 6 --out "$WORK/sim/recon_osem.dcm" >"$WORK/recon.log" 2>&1 || cat "$WORK/recon.log"
+NM="$WORK/sim/NM_SPECT.dcm"
+"$BIN" recon "$NM" --ct "$WORK/sim/CT" --iterations 2 --subsets 6 --out "$WORK/sim/recon_osem.dcm" >"$WORK/recon.log" 2>&1 || cat "$WORK/recon.log"
 check "demo study simulated and reconstructed" test -s "$WORK/sim/recon_osem.dcm"
 mapfile -t DEMO_FILES < <(find "$WORK/sim" -name '*.dcm' | sort)
 
@@ -96,7 +96,7 @@ check "unknown QIDO key → 400" test "$(code '/dicom-web/studies?NotAKeyword=1'
 
 # --- job API: reconstruct the demo projections again, follow it over SSE --------------------------------------------
 NSERIES=$("$PY" -c 'import pydicom,sys; print(pydicom.dcmread(sys.argv[1]).SeriesInstanceUID)' "$NM")
-CTSERIES=$("$PY" -c 'import pydicom,sys; print(pydicom.dcmread(sys.argv[1]).SeriesInstanceUID)' "$(ls "$WORK"/sim/ct/*.dcm | head -n 1)")
+CTSERIES=$("$PY" -c 'import pydicom,sys; print(pydicom.dcmread(sys.argv[1]).SeriesInstanceUID)' "$(ls "$WORK"/sim/CT/*.dcm | head -n 1)")
 JOB=$(curl -s "${AUTH[@]}" -H 'Content-Type: application/json' -d "{\"type\":\"recon\",\"series\":\"$NSERIES\",\"ct\":\"$CTSERIES\",\"iterations\":1,\"subsets\":6}" "$URL/api/jobs" \
       | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 timeout 300 curl -sN "${AUTH[@]}" "$URL/api/jobs/$JOB/events" >"$WORK/sse.txt"
@@ -115,7 +115,7 @@ if [ -f "$CORPUS/nm/GE_D670_Lu177_TOMO_bed2_projections.dcm" ] && [ -d "$CORPUS/
   check "curl STOW of the GE SPECT/CT → 200" test "$(stow "$WORK/ge.body")" = 200
   GNM=$("$PY" -c 'import pydicom,sys; print(pydicom.dcmread(sys.argv[1], stop_before_pixels=True).SeriesInstanceUID)' "$CORPUS/nm/GE_D670_Lu177_TOMO_bed2_projections.dcm")
   GCT=$("$PY" -c 'import pydicom,sys; print(pydicom.dcmread(sys.argv[1], stop_before_pixels=True).SeriesInstanceUID)' "$(ls "$CORPUS"/ct/GE_D670_CTAC/* | head -n 1)")
-  GJOB=$(curl -s "${AUTH[@]}" -H 'Content-Type: application/json' -d "{\"type\":\"recon\",\"series\":\"$GNM\",\"ct\":\"$GCT\",\"iterations\":1,\"subsets\":10}" "$URL/api/jobs" \
+  GJOB=$(curl -s "${AUTH[@]}" -H 'Content-Type: application/json' -d "{\"type\":\"recon\",\"series\":\"$GNM\",\"ct\":\"$GCT\",\"iterations\":1,\"subsets\":10,\"radionuclide\":\"Lu-177\"}" "$URL/api/jobs" \
         | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["id"])')
   timeout 600 curl -sN "${AUTH[@]}" "$URL/api/jobs/$GJOB/events" >"$WORK/ge-sse.txt"
   check "GE reconstruction job done" grep -q '^event: done' "$WORK/ge-sse.txt"

@@ -239,7 +239,8 @@ struct DICOMWeb {
                              contentType: "multipart/related; type=\"application/octet-stream\"; boundary=\(boundary)")
     }
 
-    /// A frame rendered to PNG: Modality LUT (rescale), then `window=centre,width[,linear]` (default: the frame's
+    /// A frame rendered to PNG: Modality LUT (rescale), then `window=centre,width[,linear]` (the standard's LINEAR
+    /// function; default: the frame's
     /// minimum–maximum) and `colormap=gray|inverseGray|hot|rainbow` (default gray; MONOCHROME1 shown inverted).
     func rendered(_ req: Request, study: String, series: String, instance: String, frame: Int?) throws -> Response {
         let i = try select(study: study, series: series, instance: instance)[0]
@@ -256,7 +257,9 @@ struct DICOMWeb {
             guard p.count >= 2, let c = p[0], let width = p[1], width > 0 else {
                 throw HTTPError(.badRequest, message: "window must be centre,width[,linear] with width > 0")
             }
-            low = c - width / 2; high = c + width / 2
+            guard width >= 1 else { throw HTTPError(.badRequest, message: "window width must be ≥ 1") }
+            // PS3.3 C.11.2.1.2.1 (LINEAR): x ≤ c − ½ − (w−1)/2 → black, x > c − ½ + (w−1)/2 → white.
+            low = c - 0.5 - (width - 1) / 2; high = c - 0.5 + (width - 1) / 2
         }
         var map = ColorMap.gray
         if let m = query.get("colormap") {

@@ -42,6 +42,10 @@ public struct JobRequest: Sendable, Codable {
     public var subsets: Int?
     /// Camera calibration in cps/MBq (gives Bq/mL), optional.
     public var calibration: Double?
+    /// Radionuclide when the study does not record it (e.g. `Lu-177`), optional.
+    public var radionuclide: String?
+    /// Photopeak energy window number (1-based), optional (default: the radionuclide's photopeak window).
+    public var window: Int?
 }
 
 /// Runs jobs one at a time on a background thread and keeps their state in `jobs.sqlite` next to the archive index,
@@ -102,6 +106,10 @@ public final class JobManager: Sendable {
         if let n = req.iterations, !(1...50).contains(n) { throw HTTPError(.badRequest, message: "iterations must be 1…50") }
         if let n = req.subsets, !(1...64).contains(n) { throw HTTPError(.badRequest, message: "subsets must be 1…64") }
         if let c = req.calibration, !(c > 0 && c.isFinite) { throw HTTPError(.badRequest, message: "calibration must be a positive number (cps/MBq)") }
+        if let w = req.window, !(1...64).contains(w) { throw HTTPError(.badRequest, message: "window must be an energy window number 1…64") }
+        if let r = req.radionuclide, r.count > 32 || !r.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) {
+            throw HTTPError(.badRequest, message: "radionuclide must be a name such as Lu-177")
+        }
         guard try archive.instances(seriesUIDs: [req.series]).count == 1 else {
             throw HTTPError(.notFound, message: "series \(req.series): the projections must be one NM instance in the archive")
         }
@@ -152,6 +160,8 @@ public final class JobManager: Sendable {
             if let n = req.iterations { o.iterations = n }
             if let n = req.subsets { o.subsets = n }
             o.calibrationCpsPerMBq = req.calibration
+            o.radionuclide = req.radionuclide
+            o.window = req.window
             let last = Mutex<Double>(0)
             let result = try ReconJob.run(o) { done, total in
                 let p = total > 0 ? Double(done) / Double(total) : 0

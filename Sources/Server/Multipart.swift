@@ -106,20 +106,21 @@ public enum Multipart {
     public static func newBoundary() -> String { "scinti-" + UUID().uuidString.lowercased() }
 
     static func find(_ needle: [UInt8], in hay: [UInt8], from: Int) -> Int? {
-        guard !needle.isEmpty, hay.count >= needle.count, from <= hay.count - needle.count else { return nil }
-        let first = needle[0]
-        return hay.withUnsafeBufferPointer { h -> Int? in
-            var i = max(0, from)
-            let last = h.count - needle.count
-            while i <= last {
-                if h[i] == first {
-                    var k = 1
-                    while k < needle.count && h[i + k] == needle[k] { k += 1 }
-                    if k == needle.count { return i }
+        guard !needle.isEmpty, hay.count >= needle.count, from >= 0, from <= hay.count - needle.count else { return nil }
+        return hay.withUnsafeBytes { h -> Int? in
+            needle.withUnsafeBytes { n -> Int? in
+                // memchr for the first byte, memcmp for the rest (fast in debug builds too).
+                let base = h.baseAddress!, first = Int32(n[0])
+                var i = from
+                let last = h.count - n.count
+                while i <= last {
+                    guard let p = memchr(base + i, first, last - i + 1) else { return nil }
+                    let at = base.distance(to: UnsafeRawPointer(p))
+                    if memcmp(base + at, n.baseAddress!, n.count) == 0 { return at }
+                    i = at + 1
                 }
-                i += 1
+                return nil
             }
-            return nil
         }
     }
 }

@@ -4,7 +4,7 @@ import Foundation
 import Hummingbird
 
 /// How `scinti serve` is configured.
-public struct ServerConfiguration: Sendable {
+public struct WebServerConfiguration: Sendable {
     /// Address to bind (default loopback only).
     public var host: String
     /// TCP port.
@@ -25,7 +25,7 @@ public struct ServerConfiguration: Sendable {
                 maxUploadBytes: Int = 1 << 30, viewerDirectory: String? = nil) {
         self.host = host; self.port = port; self.archiveDirectory = archiveDirectory; self.token = token
         self.maxUploadBytes = maxUploadBytes
-        self.viewerDirectory = viewerDirectory ?? ServerConfiguration.defaultViewerDirectory
+        self.viewerDirectory = viewerDirectory ?? WebServerConfiguration.defaultViewerDirectory
         self.workDirectory = archiveDirectory + "/jobs"
     }
 
@@ -46,7 +46,7 @@ public struct ServerConfiguration: Sendable {
 /// static files, behind bearer-token authentication.
 public final class ScintiServer: Sendable {
     /// The configuration.
-    public let configuration: ServerConfiguration
+    public let configuration: WebServerConfiguration
     /// The archive served (the same durable store as the DIMSE SCP).
     public let archive: Archive
     /// Reconstruction jobs.
@@ -54,7 +54,7 @@ public final class ScintiServer: Sendable {
     let cache = SeriesCache()
 
     /// Opens the archive and the job store (re-queuing jobs a previous run left unfinished).
-    public init(configuration: ServerConfiguration) throws {
+    public init(configuration: WebServerConfiguration) throws {
         self.configuration = configuration
         archive = try Archive(directory: configuration.archiveDirectory)
         jobs = try JobManager(archive: archive, directory: configuration.archiveDirectory, workDirectory: configuration.workDirectory)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Archive
+import DICOMNetwork
 import Foundation
 import Server
 import Workflows
@@ -14,14 +15,16 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Archive folder (created when missing; the same folder `scinti pacs listen --archive` uses).") var archive = "scinti-archive"
     @Option(help: "Bearer token required on every route but /health (default: a random one, printed).") var token: String?
     @Option(help: "Largest upload (STOW-RS body) in MiB.") var maxUploadMib = 1024
+    @Option(name: .customLong("dimse-port"), help: "Also run the DICOM storage/query/retrieve SCP (as `scinti pacs listen`) on this port, over the same archive, in this process.") var dimsePort: Int?
+    @Option(help: "AE title of the DICOM SCP (with --dimse-port).") var aet = "SCINTI"
     @Flag(help: "When the archive is empty, simulate and reconstruct the demo SPECT/CT study (64² matrix) and store it first.") var demo = false
 
     func run() async throws {
         if let t = token, t.count < 16 { throw fail("--token must be at least 16 characters") }
         guard (1...65535).contains(port) else { throw fail("--port must be 1…65535") }
         guard maxUploadMib >= 1 && maxUploadMib <= 65536 else { throw fail("--max-upload-mib must be 1…65536") }
-        let tok = token ?? ServerConfiguration.generateToken()
-        let config = ServerConfiguration(host: host, port: port, archiveDirectory: archive, token: tok, maxUploadBytes: maxUploadMib << 20)
+        let tok = token ?? WebServerConfiguration.generateToken()
+        let config = WebServerConfiguration(host: host, port: port, archiveDirectory: archive, token: tok, maxUploadBytes: maxUploadMib << 20)
         let server: ScintiServer
         do { server = try ScintiServer(configuration: config) } catch { throw fail("cannot open the archive \(archive): \(error)") }
         let count = (try? server.archive.count()) ?? 0
@@ -40,7 +43,18 @@ struct ServeCommand: AsyncParsableCommand {
         emit("  viewer:    http://\(host):\(port)/?token=\(tok)\n")
         emit("  DICOMweb:  http://\(host):\(port)/dicom-web/  (Authorization: Bearer \(tok))\n")
         emit("  token:     \(tok)\n")
-        do { try await server.run() } catch { throw fail("server: \(error)") }
+        var dimse: DICOMServer? = nil
+        if let dimsePort {
+            guard (1...65535).contains(dimsePort), dimsePort != port else { throw fail("--dimse-port must be 1…65535 and differ from --port") }
+            var c = ServerConfiguration(aeTitle: aet, port: dimsePort, storage: archive)
+            c.bindAddress = host
+            let scp = DICOMServer(configuration: c, storage: ArchiveStorage(archive: server.archive), queryRetrieve: ArchiveQueryRetrieve(archive: server.archive))
+            dimse = scp
+            emit("  DICOM SCP: \(aet)@\(host):\(dimsePort) (same archive)\n")
+            Task { do { try await scp.run() } catch { warn("DICOM SCP: \(error)") } }
+        }
+        do { try await server.run() } catch { dimse?.shutdown(); throw fail("server: \(error)") }
+        dimse?.shutdown()
     }
 
     func loadDemo(into archive: Archive) throws {

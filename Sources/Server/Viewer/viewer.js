@@ -108,6 +108,12 @@ async function openSeries(uid, overlayUID) {
   state.high = p.modality === 'CT' ? 240 : p.max;
   $('cmap').value = p.modality === 'CT' ? 'gray' : (p.kind === 'frames' ? 'inverseGray' : 'hot');
   state.cross = [p.width >> 1, p.height >> 1, p.depth >> 1];
+  if (p.kind === 'volume' && p.modality !== 'CT') {
+    // Crosshair through the hottest voxel.
+    let m = 0;
+    for (let n = 1; n < p.values.length; n++) if (p.values[n] > p.values[m]) m = n;
+    state.cross = [m % p.width, Math.floor(m / p.width) % p.height, Math.floor(m / (p.width * p.height))];
+  }
   state.frame = 0;
   if (p.kind === 'volume' && p.modality !== 'CT') {
     const ctUID = overlayUID || (state.series.find((s) => val(s, '00080060') === 'CT') ? val(state.series.find((s) => val(s, '00080060') === 'CT'), '0020000E') : null);
@@ -195,10 +201,10 @@ function paint(img, vals, w, h, ox, oy, L, low, high, ov) {
     const o = 4 * ((oy + y) * img.width + ox + x);
     let r = L[3 * t], g = L[3 * t + 1], b = L[3 * t + 2];
     if (ov) {
-      // ov: anatomical background values + window; the emission is blended over it where above 5 % of its window.
+      // ov: anatomical background values + window; the emission is blended over it where above ov.thr of its window.
       const a = ov.values[y * w + x];
       const s = Math.max(0, Math.min(255, Math.floor((a - ov.low) * 255 / (ov.high - ov.low))));
-      if ((v - low) / (high - low) > 0.05) { const al = ov.alpha; r = s * (1 - al) + r * al; g = s * (1 - al) + g * al; b = s * (1 - al) + b * al; }
+      if ((v - low) / (high - low) > ov.thr) { const al = ov.alpha; r = s * (1 - al) + r * al; g = s * (1 - al) + g * al; b = s * (1 - al) + b * al; }
       else { r = g = b = s; }
     }
     img.data[o] = r; img.data[o + 1] = g; img.data[o + 2] = b; img.data[o + 3] = 255;
@@ -219,9 +225,10 @@ function show(c, img, scale, aspect) {
 function buildVolume() {
   const p = state.primary, tb = $('toolbar');
   tb.innerHTML = (state.overlay ? `<label>CT opacity / emission α <input type="range" id="alpha" min="0" max="1" step="0.05" value="0.6"></label>
-    <label>CT window <input id="ctc" type="number" value="40" style="width:55px"> / <input id="ctw" type="number" value="400" style="width:55px"></label>` : '')
+    <label>CT window <input id="ctc" type="number" value="40" style="width:55px"> / <input id="ctw" type="number" value="400" style="width:55px"></label>
+    <label>emission threshold <input id="thr" type="number" min="0" max="100" value="${params.get('thr') || 5}" style="width:45px"> %</label>` : '')
     + ' <label><input type="checkbox" id="mip" checked> rotating MIP</label>';
-  for (const id of ['alpha', 'ctc', 'ctw']) if ($(id)) $(id).oninput = drawVolume;
+  for (const id of ['alpha', 'ctc', 'ctw', 'thr']) if ($(id)) $(id).oninput = drawVolume;
   $('mip').onchange = () => { stopTimers(); if ($('mip').checked) startMIP(); else { const c = $('cmip'); c.getContext('2d').clearRect(0, 0, c.width, c.height); } };
   for (const [label, id] of [['axial', 'ax'], ['coronal', 'co'], ['sagittal', 'sa']]) {
     const c = pane(label + (state.overlay ? ' — fused' : ''), id);
@@ -257,7 +264,7 @@ function drawVolume() {
     if (state.overlay) {
       const o = plane(state.overlay, id, state.cross);
       const c = +($('ctc') ? $('ctc').value : 40), w = +($('ctw') ? $('ctw').value : 400);
-      ov = { values: o.out, low: c - w / 2, high: c + w / 2, alpha: +($('alpha') ? $('alpha').value : 0.6) };
+      ov = { values: o.out, low: c - w / 2, high: c + w / 2, alpha: +($('alpha') ? $('alpha').value : 0.6), thr: +($('thr') ? $('thr').value : 5) / 100 };
     }
     paint(img, pl.out, pl.w, pl.h, 0, 0, L, state.low, state.high, ov);
     const ctx = show($(id), img, scale, pl.aspect);
@@ -342,7 +349,9 @@ async function refreshJobs() {
     const b = document.createElement('button');
     b.textContent = 'Reconstruct SPECT projections of this study';
     b.onclick = startRecon;
-    $('jobs').appendChild(b);
+    const nuc = document.createElement('input');
+    nuc.id = 'nuclide'; nuc.placeholder = 'radionuclide if the study lacks it, e.g. Lu-177'; nuc.style.width = '260px';
+    $('jobs').append(b, ' ', nuc);
   }
 }
 
@@ -352,6 +361,7 @@ async function startRecon() {
   const ct = state.series.find((s) => val(s, '00080060') === 'CT');
   const body = { type: 'recon', series: val(proj, '0020000E') };
   if (ct) body.ct = val(ct, '0020000E');
+  if ($('nuclide') && $('nuclide').value.trim()) body.radionuclide = $('nuclide').value.trim();
   try {
     const job = await getJSON('/api/jobs', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
     const es = new EventSource(`/api/jobs/${job.id}/events`);
@@ -384,7 +394,7 @@ function redraw() {
     let st = params.get('study');
     if (params.get('auto') === 'fusion') {
       for (const s of state.studies) {
-        const series = await selectStudy(val(s, '0020000E'));
+        const series = await selectStudy(val(s, '0020000D'));
         const rec = series.find((x) => val(x, '00080060') !== 'CT' && /RECON|SLICE/.test((x['00080008'] && x['00080008'].Value || []).join('\\')));
         if (rec && series.some((x) => val(x, '00080060') === 'CT')) { await openSeries(val(rec, '0020000E')); st = null; break; }
       }
