@@ -12,47 +12,46 @@ struct DICOMWeb {
 
     func register(on router: Router<BasicRequestContext>) {
         let r = router.group("/dicom-web")
+        // Every handler's work (SQLite, file reads, decoding) runs off the cooperative pool.
+        func get(_ path: RouterPath, _ body: @escaping @Sendable (Request, BasicRequestContext) throws -> Response) {
+            r.get(path) { req, ctx in try await offload { try body(req, ctx) } }
+        }
         // QIDO-RS
-        r.get("/studies") { req, _ in try self.search(req, level: .study, study: nil, series: nil) }
-        r.get("/series") { req, _ in try self.search(req, level: .series, study: nil, series: nil) }
-        r.get("/instances") { req, _ in try self.search(req, level: .image, study: nil, series: nil) }
-        r.get("/studies/:study/series") { req, ctx in
-            try self.search(req, level: .series, study: try requireUID(ctx.parameters.get("study"), "Study Instance UID"), series: nil)
-        }
-        r.get("/studies/:study/instances") { req, ctx in
-            try self.search(req, level: .image, study: try requireUID(ctx.parameters.get("study"), "Study Instance UID"), series: nil)
-        }
-        r.get("/studies/:study/series/:series/instances") { req, ctx in
-            let (st, se, _) = try uids(ctx)
-            return try self.search(req, level: .image, study: st, series: se)
+        get("/studies") { req, _ in try self.search(req, level: .study, study: nil, series: nil) }
+        get("/series") { req, _ in try self.search(req, level: .series, study: nil, series: nil) }
+        get("/instances") { req, _ in try self.search(req, level: .image, study: nil, series: nil) }
+        get("/studies/:study/series") { req, ctx in let (st, _, _) = try uids(ctx); return try self.search(req, level: .series, study: st, series: nil) }
+        get("/studies/:study/instances") { req, ctx in let (st, _, _) = try uids(ctx); return try self.search(req, level: .image, study: st, series: nil) }
+        get("/studies/:study/series/:series/instances") { req, ctx in
+            let (st, se, _) = try uids(ctx); return try self.search(req, level: .image, study: st, series: se)
         }
         // WADO-RS
-        r.get("/studies/:study") { req, ctx in let (st, _, _) = try uids(ctx); return try self.retrieve(req, study: st, series: nil, instance: nil) }
-        r.get("/studies/:study/series/:series") { req, ctx in
+        get("/studies/:study") { req, ctx in let (st, _, _) = try uids(ctx); return try self.retrieve(req, study: st, series: nil, instance: nil) }
+        get("/studies/:study/series/:series") { req, ctx in
             let (st, se, _) = try uids(ctx); return try self.retrieve(req, study: st, series: se, instance: nil)
         }
-        r.get("/studies/:study/series/:series/instances/:instance") { req, ctx in
+        get("/studies/:study/series/:series/instances/:instance") { req, ctx in
             let (st, se, i) = try uids(ctx); return try self.retrieve(req, study: st, series: se, instance: i)
         }
-        r.get("/studies/:study/metadata") { req, ctx in let (st, _, _) = try uids(ctx); return try self.metadata(req, study: st, series: nil, instance: nil) }
-        r.get("/studies/:study/series/:series/metadata") { req, ctx in
+        get("/studies/:study/metadata") { req, ctx in let (st, _, _) = try uids(ctx); return try self.metadata(req, study: st, series: nil, instance: nil) }
+        get("/studies/:study/series/:series/metadata") { req, ctx in
             let (st, se, _) = try uids(ctx); return try self.metadata(req, study: st, series: se, instance: nil)
         }
-        r.get("/studies/:study/series/:series/instances/:instance/metadata") { req, ctx in
+        get("/studies/:study/series/:series/instances/:instance/metadata") { req, ctx in
             let (st, se, i) = try uids(ctx); return try self.metadata(req, study: st, series: se, instance: i)
         }
-        r.get("/studies/:study/series/:series/instances/:instance/frames/:frames") { req, ctx in
+        get("/studies/:study/series/:series/instances/:instance/frames/:frames") { req, ctx in
             let (st, se, i) = try uids(ctx); return try self.frames(req, study: st, series: se, instance: i, list: ctx.parameters.get("frames") ?? "")
         }
-        r.get("/studies/:study/series/:series/instances/:instance/rendered") { req, ctx in
+        get("/studies/:study/series/:series/instances/:instance/rendered") { req, ctx in
             let (st, se, i) = try uids(ctx); return try self.rendered(req, study: st, series: se, instance: i, frame: nil)
         }
-        r.get("/studies/:study/series/:series/instances/:instance/frames/:frames/rendered") { req, ctx in
+        get("/studies/:study/series/:series/instances/:instance/frames/:frames/rendered") { req, ctx in
             let (st, se, i) = try uids(ctx)
             guard let f = Int(ctx.parameters.get("frames") ?? ""), f >= 1 else { throw HTTPError(.badRequest, message: "rendered frame must be one frame number ≥ 1") }
             return try self.rendered(req, study: st, series: se, instance: i, frame: f)
         }
-        r.get("/studies/:study/series/:series/thumbnail") { req, ctx in
+        get("/studies/:study/series/:series/thumbnail") { req, ctx in
             let (st, se, _) = try uids(ctx); return try self.thumbnail(req, study: st, series: se)
         }
         // STOW-RS
@@ -311,7 +310,12 @@ struct DICOMWeb {
         do { buffer = try await req.body.collect(upTo: maxUploadBytes) } catch {
             throw HTTPError(.contentTooLarge, message: "upload larger than the limit of \(maxUploadBytes) bytes")
         }
-        let body = [UInt8](buffer: buffer)
+        let base = baseURL(req)
+        return try await offload { try self.storeBody([UInt8](buffer: buffer), boundary: boundary, study: study, base: base) }
+    }
+
+    /// Splits and checks the whole body, then stores (blocking: runs through ``offload(_:)``).
+    func storeBody(_ body: [UInt8], boundary: String, study: String?, base: String) throws -> Response {
         let parts: [MultipartPart]
         do { parts = try Multipart.parse(body, boundary: boundary) } catch { throw HTTPError(.badRequest, message: "malformed multipart body: \(error.message)") }
         guard !parts.isEmpty else { throw HTTPError(.badRequest, message: "multipart body has no parts") }
@@ -338,8 +342,18 @@ struct DICOMWeb {
             else if !UIDGenerator.isValid(file.dataset.string(.seriesInstanceUID) ?? "") { u.failure = "missing or invalid Series Instance UID" }
             uploads.append(u)
         }
+        let (referenced, failed) = storeAll(uploads, base: base)
+        var response = Dataset()
+        if let study { response.set(Tag(0x0008, 0x1190), .UR, "\(base)/dicom-web/studies/\(study)") }
+        if !failed.isEmpty { response.set(Tag(0x0008, 0x1198), sequence: failed) }
+        if !referenced.isEmpty { response.set(Tag(0x0008, 0x1199), sequence: referenced) }
+        let status: HTTPResponse.Status = failed.isEmpty ? .ok : referenced.isEmpty ? .conflict : .accepted
+        return textResponse(DICOMJSON.encode(response), status: status, contentType: "application/dicom+json")
+    }
+
+    /// Stores checked uploads one by one; returns the Referenced and Failed SOP Sequence items.
+    func storeAll(_ uploads: [Upload], base: String) -> ([Dataset], [Dataset]) {
         var referenced: [Dataset] = [], failed: [Dataset] = []
-        let base = baseURL(req)
         for u in uploads {
             var item = Dataset()
             item.set(Tag(0x0008, 0x1150), .UI, u.sopClass)
@@ -363,12 +377,7 @@ struct DICOMWeb {
                 item.set(Tag(0x0008, 0x1197), .US, numbers: [0x0110]); failed.append(item); Log.stow("store of \(u.sopInstance) failed: \(error)")
             }
         }
-        var response = Dataset()
-        if let study { response.set(Tag(0x0008, 0x1190), .UR, "\(base)/dicom-web/studies/\(study)") }
-        if !failed.isEmpty { response.set(Tag(0x0008, 0x1198), sequence: failed) }
-        if !referenced.isEmpty { response.set(Tag(0x0008, 0x1199), sequence: referenced) }
-        let status: HTTPResponse.Status = failed.isEmpty ? .ok : referenced.isEmpty ? .conflict : .accepted
-        return textResponse(DICOMJSON.encode(response), status: status, contentType: "application/dicom+json")
+        return (referenced, failed)
     }
 
     /// Through the archive's incoming file: write, fsync, parse, rename, index (what C-STORE does).

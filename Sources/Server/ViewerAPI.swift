@@ -60,19 +60,32 @@ func jsonString(_ s: String) -> String {
     return out + "\""
 }
 
-/// Recently loaded series (bounded by total bytes), so the viewer's info + data requests decode once.
+/// Recently loaded series (at most 4, the newest kept), so the viewer's info + data requests decode once; a series
+/// being loaded is shared by concurrent requests. Loading runs off the cooperative thread pool (``offload(_:)``).
 actor SeriesCache {
-    private var entries: [(key: String, series: ViewerSeries)] = []
-    private let maxBytes = 1 << 30
+    private var entries: [(key: String, task: Task<ViewerSeries, any Error>)] = []
+    private let maxEntries = 4
 
-    func get(_ key: String, load: @Sendable () throws -> ViewerSeries) throws -> ViewerSeries {
+    func get(_ key: String, load: @escaping @Sendable () throws -> ViewerSeries) async throws -> ViewerSeries {
         if let k = entries.firstIndex(where: { $0.key == key }) {
-            let e = entries.remove(at: k); entries.append(e); return e.series
+            let e = entries.remove(at: k); entries.append(e)
+            return try await e.task.value
         }
-        let s = try load()
-        entries.append((key, s))
-        while entries.count > 1 && entries.reduce(0, { $0 + $1.series.values.count * 4 }) > maxBytes { entries.removeFirst() }
-        return s
+        let task = Task { try await offload(load) }
+        entries.append((key, task))
+        if entries.count > maxEntries { entries.removeFirst() }
+        do { return try await task.value } catch {
+            entries.removeAll { $0.key == key }
+            throw error
+        }
+    }
+}
+
+/// Runs blocking work (file reads, decoding, SQLite, fsync) on a Dispatch queue, so it does not occupy the
+/// cooperative thread pool that serves every other request (two threads on a 2-core machine).
+func offload<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { c in
+        DispatchQueue.global(qos: .userInitiated).async { c.resume(with: Result { try body() }) }
     }
 }
 
@@ -92,8 +105,8 @@ struct ViewerAPI {
         router.get("/api/series/:series/data") { req, ctx in
             let uid = try requireUID(ctx.parameters.get("series"), "Series Instance UID")
             let s = try await self.series(uid, query: req.uri.queryParameters)
-            let bytes = s.values.withUnsafeBytes { [UInt8]($0) }
-            return bytesResponse(bytes, contentType: "application/octet-stream")
+            return Response(status: .ok, headers: [.contentType: "application/octet-stream", .contentLength: String(s.values.count * 4)],
+                            body: .init(byteBuffer: s.values.withUnsafeBytes { ByteBuffer(bytes: $0) }))
         }
     }
 
@@ -102,20 +115,23 @@ struct ViewerAPI {
         let maxN = Int(query.get("max") ?? "") ?? 0
         guard maxN >= 0 && maxN <= 4096 else { throw HTTPError(.badRequest, message: "max must be 0…4096") }
         let archive = self.archive
-        let base = try await cache.get(uid) { try Self.load(archive: archive, uid: uid) }
+        let base = try await cache.get(uid) { try ViewerAPI.load(archive: archive, uid: uid) }
         if let grid {
-            let target = try await cache.get(grid) { try Self.load(archive: archive, uid: grid) }
+            let target = try await cache.get(grid) { try ViewerAPI.load(archive: archive, uid: grid) }
             guard base.kind == "volume", target.kind == "volume" else { throw HTTPError(.badRequest, message: "fusion needs two volumes") }
             let key = uid + "@" + grid
             return try await cache.get(key) {
-                let v = Volume(unchecked: base.size, voxels: base.values, geometry: base.geometry)
+                // Average blocks first when the target voxels are much larger (CT 1 mm → SPECT 4 mm), so trilinear
+                // sampling does not alias.
+                let v = Self.blockAverage(Volume(unchecked: base.size, voxels: base.values, geometry: base.geometry),
+                                          towards: target.geometry.spacing)
                 let r: Volume
                 do { r = try v.resampled(to: target.size, geometry: target.geometry, outside: base.modality == "CT" ? -1000 : 0) } catch {
                     throw HTTPError(.unprocessableContent, message: "cannot resample \(uid) onto \(grid): \(error)")
                 }
                 var s = base
                 s.size = target.size; s.values = r.voxels; s.geometry = target.geometry
-                s.warnings.append("resampled (trilinear) onto the grid of series \(grid)")
+                s.warnings.append("block-averaged and resampled (trilinear) onto the grid of series \(grid)")
                 return s
             }
         }
@@ -123,22 +139,49 @@ struct ViewerAPI {
             let f = Int((Double(max(base.size.x, base.size.y)) / Double(maxN)).rounded(.up))
             let key = uid + "/max\(maxN)"
             return try await cache.get(key) {
-                var g = base.geometry
-                let n = GridSize(x: (base.size.x + f - 1) / f, y: (base.size.y + f - 1) / f, z: base.size.z)
-                // New voxel centres: the centre of each f×f block.
-                let shift = Double(f - 1) / 2
-                g.origin = g.origin + g.rowDirection * (shift * g.spacing.x) + g.columnDirection * (shift * g.spacing.y)
-                g.spacing = Vector3(g.spacing.x * Double(f), g.spacing.y * Double(f), g.spacing.z)
-                let v = Volume(unchecked: base.size, voxels: base.values, geometry: base.geometry)
-                let r: Volume
-                do { r = try v.resampled(to: n, geometry: g, outside: 0) } catch { throw HTTPError(.unprocessableContent, message: "\(error)") }
+                let g = base.geometry
+                let r = Self.blockAverage(Volume(unchecked: base.size, voxels: base.values, geometry: g),
+                                          towards: Vector3(g.spacing.x * Double(f), g.spacing.y * Double(f), g.spacing.z))
                 var s = base
-                s.size = n; s.values = r.voxels; s.geometry = g
-                s.warnings.append("decimated ×\(f) in-plane for display (trilinear at block centres)")
+                s.size = r.size; s.values = r.voxels; s.geometry = r.geometry
+                s.warnings.append("averaged over \(f)×\(f) in-plane blocks for display")
                 return s
             }
         }
         return base
+    }
+
+    /// Averages f×f×f blocks (f per axis = ⌊target spacing / spacing⌋), keeping the patient position of each block's
+    /// centre; returns the volume unchanged when no axis shrinks by 2 or more.
+    static func blockAverage(_ v: Volume, towards spacing: Vector3) -> Volume {
+        let g = v.geometry
+        let f = (max(1, Int(spacing.x / g.spacing.x + 1e-6)), max(1, Int(spacing.y / g.spacing.y + 1e-6)), max(1, Int(spacing.z / g.spacing.z + 1e-6)))
+        guard f.0 > 1 || f.1 > 1 || f.2 > 1 else { return v }
+        let n = GridSize(x: v.size.x / f.0, y: v.size.y / f.1, z: v.size.z / f.2)
+        guard n.x > 0, n.y > 0, n.z > 0 else { return v }
+        var out = [Float](repeating: 0, count: n.count)
+        let inv = 1 / Float(f.0 * f.1 * f.2)
+        v.voxels.withUnsafeBufferPointer { src in
+            for k in 0..<n.z {
+                for j in 0..<n.y {
+                    for i in 0..<n.x {
+                        var sum: Float = 0
+                        for c in 0..<f.2 {
+                            for b in 0..<f.1 {
+                                let row = ((k * f.2 + c) * v.size.y + j * f.1 + b) * v.size.x + i * f.0
+                                for a in 0..<f.0 { sum += src[row + a] }
+                            }
+                        }
+                        out[(k * n.y + j) * n.x + i] = sum * inv
+                    }
+                }
+            }
+        }
+        var ng = g
+        ng.origin = g.origin + g.rowDirection * (Double(f.0 - 1) / 2 * g.spacing.x) + g.columnDirection * (Double(f.1 - 1) / 2 * g.spacing.y)
+            + g.sliceDirection * (Double(f.2 - 1) / 2 * g.spacing.z)
+        ng.spacing = Vector3(g.spacing.x * Double(f.0), g.spacing.y * Double(f.1), g.spacing.z * Double(f.2))
+        return Volume(unchecked: n, voxels: out, geometry: ng, units: v.units, frameOfReferenceUID: v.frameOfReferenceUID)
     }
 
     /// Reads a series from the archive into what the viewer shows.

@@ -2,6 +2,7 @@ import Archive
 import DICOM
 import Foundation
 import Hummingbird
+import Imaging
 import Rendering
 import Testing
 
@@ -77,6 +78,22 @@ func json(_ b: ByteBuffer) -> Any? { try? JSONSerialization.jsonObject(with: Dat
         #expect(throws: MultipartError.self) { try Multipart.parse(Array("no delimiter".utf8), boundary: "XyZ") }
         let (t, p) = Multipart.parseMediaType("multipart/related; type=\"application/dicom\"; boundary=\"a;b\"")
         #expect(t == "multipart/related" && p["type"] == "application/dicom" && p["boundary"] == "a;b")
+    }
+
+    @Test func blockAverageForDisplay() throws {
+        // A linear ramp v = x + 10·y + 100·z on a 1 mm grid: the mean over a 2×2×2 block is the ramp at the block
+        // centre, which sits at +0.5 mm along each axis from the block's first voxel.
+        let n = GridSize(x: 8, y: 6, z: 4)
+        var vals = [Float](repeating: 0, count: n.count)
+        for z in 0..<4 { for y in 0..<6 { for x in 0..<8 { vals[x + 8 * (y + 6 * z)] = Float(x + 10 * y + 100 * z) } } }
+        let g = ImageGeometry.axisAligned(origin: Vector3(-10, 20, 5), spacing: Vector3(1, 1, 1))
+        let r = ViewerAPI.blockAverage(Volume(unchecked: n, voxels: vals, geometry: g), towards: Vector3(2, 2, 2))
+        #expect(r.size == GridSize(x: 4, y: 3, z: 2))
+        #expect(r.geometry.spacing == Vector3(2, 2, 2))
+        #expect(r.geometry.origin == Vector3(-9.5, 20.5, 5.5))
+        for z in 0..<2 { for y in 0..<3 { for x in 0..<4 {
+            #expect(r[x, y, z] == Float(2 * x) + 0.5 + 10 * (Float(2 * y) + 0.5) + 100 * (Float(2 * z) + 0.5))
+        } } }
     }
 
     @Test func authenticationIsRequiredExceptHealth() async throws {

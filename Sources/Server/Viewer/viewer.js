@@ -51,7 +51,7 @@ async function loadStudies() {
     tr.className = 'study';
     const uid = val(s, '0020000D');
     tr.dataset.uid = uid;
-    for (const c of [val(s, '00100010'), val(s, '00100020'), fmtDate(val(s, '00080020')), val(s, '00081030'), val(s, '00080061'), val(s, '00201206')]) {
+    for (const c of [val(s, '00100010') || '(no name)', val(s, '00100020'), fmtDate(val(s, '00080020')), val(s, '00081030'), val(s, '00080061'), val(s, '00201206')]) {
       const td = document.createElement('td'); td.textContent = c; tr.appendChild(td);
     }
     tr.onclick = () => selectStudy(uid);
