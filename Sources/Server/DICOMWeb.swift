@@ -141,7 +141,9 @@ struct DICOMWeb {
             throw HTTPError(.badRequest, message: e.message)
         }
         results = Array(results.dropFirst(offset))
-        if let limit { results = Array(results.prefix(limit)) }
+        var truncated = false
+        let cap = min(limit ?? Self.maxResults, Self.maxResults)
+        if results.count > cap { truncated = limit == nil || limit! > Self.maxResults; results = Array(results.prefix(cap)) }
         let base = baseURL(req)
         let body = "[" + results.map { r -> String in
             var d = r
@@ -154,8 +156,16 @@ struct DICOMWeb {
             }
             return DICOMJSON.encode(d)
         }.joined(separator: ",") + "]"
-        return textResponse(body, contentType: "application/dicom+json")
+        var response = textResponse(body, contentType: "application/dicom+json")
+        if truncated {
+            // PS3.18 §8.3.4.4.1: more matches than returned.
+            response.headers[HTTPField.Name("Warning")!] = "299 scinti: \"The number of results exceeded the maximum supported by the server. Additional results can be requested.\""
+        }
+        return response
     }
+
+    /// At most this many QIDO results per request (more with `offset`).
+    static let maxResults = 10_000
 
     // MARK: WADO-RS
 
@@ -195,7 +205,8 @@ struct DICOMWeb {
             let url = "\(base)/dicom-web/studies/\(i.studyUID)/series/\(i.seriesUID)/instances/\(i.sopInstanceUID)"
             var json = DICOMJSON.encode(file.dataset, options: DICOMJSON.Options(bulkDataThreshold: 4096, bulkDataBase: url + "/bulkdata"))
             // Pixel data (not parsed here): point at the frames resource.
-            if let n = Optional(file.dataset.int(.numberOfFrames) ?? 1), file.dataset.contains(.rows), json.hasSuffix("}") {
+            let n = file.dataset.int(.numberOfFrames) ?? 1
+            if file.dataset.contains(.rows), json.hasSuffix("}") {
                 json.removeLast()
                 json += (json.count > 1 ? "," : "") + "\"7FE00010\":{\"vr\":\"OW\",\"BulkDataURI\":\"\(url)/frames/\((1...max(1, n)).map(String.init).joined(separator: ","))\"}}"
             }

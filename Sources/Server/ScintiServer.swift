@@ -22,7 +22,7 @@ public struct WebServerConfiguration: Sendable {
 
     /// Creates a configuration; `viewerDirectory` defaults to the viewer files next to this source file.
     public init(host: String = "127.0.0.1", port: Int = 8080, archiveDirectory: String, token: String,
-                maxUploadBytes: Int = 1 << 30, viewerDirectory: String? = nil) {
+                maxUploadBytes: Int = 512 << 20, viewerDirectory: String? = nil) {
         self.host = host; self.port = port; self.archiveDirectory = archiveDirectory; self.token = token
         self.maxUploadBytes = maxUploadBytes
         self.viewerDirectory = viewerDirectory ?? WebServerConfiguration.defaultViewerDirectory

@@ -14,7 +14,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Address to bind (loopback by default; binding elsewhere exposes the archive to the network).") var host = "127.0.0.1"
     @Option(help: "Archive folder (created when missing; the same folder `scinti pacs listen --archive` uses).") var archive = "scinti-archive"
     @Option(help: "Bearer token required on every route but /health (default: a random one, printed).") var token: String?
-    @Option(help: "Largest upload (STOW-RS body) in MiB.") var maxUploadMib = 1024
+    @Option(help: "Largest upload (STOW-RS body) in MiB.") var maxUploadMib = 512
     @Option(name: .customLong("dimse-port"), help: "Also run the DICOM storage/query/retrieve SCP (as `scinti pacs listen`) on this port, over the same archive, in this process.") var dimsePort: Int?
     @Option(help: "AE title of the DICOM SCP (with --dimse-port).") var aet = "SCINTI"
     @Flag(help: "When the archive is empty, simulate and reconstruct the demo SPECT/CT study (64² matrix) and store it first.") var demo = false
