@@ -159,7 +159,7 @@ struct DICOMWeb {
         var response = textResponse(body, contentType: "application/dicom+json")
         if truncated {
             // PS3.18 §8.3.4.4.1: more matches than returned.
-            response.headers[HTTPField.Name("Warning")!] = "299 scinti: \"The number of results exceeded the maximum supported by the server. Additional results can be requested.\""
+            response.headers[HTTPFields.Element.Name("Warning")!] = "299 scinti: \"The number of results exceeded the maximum supported by the server. Additional results can be requested.\""
         }
         return response
     }
