@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "Archive", targets: ["Archive"]),
         .library(name: "Analysis", targets: ["Analysis"]),
         .library(name: "Dosimetry", targets: ["Dosimetry"]),
+        .library(name: "Server", targets: ["Server"]),
         .executable(name: "scinti-fuzz-pdu", targets: ["PDUFuzz"]),
     ],
     // TLS for the DICOM network roles (PS3.15 B.1 secure transport) through swift-nio-ssl (BoringSSL). On by
@@ -34,6 +35,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.30.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
     ],
     targets: [
         // Debian C libraries, through system-library targets (apt packages named as providers).
@@ -87,8 +90,14 @@ let package = Package(
         ]),
         // Durable storage and the patient/study/series/instance index (SQLite through GRDB).
         .target(name: "Archive", dependencies: ["DICOM", "DICOMNetwork", .product(name: "GRDB", package: "GRDB.swift")]),
+        // HTTP: DICOMweb (QIDO/WADO/STOW) over the archive, the job API and the browser viewer (Hummingbird 2).
+        .target(name: "Server", dependencies: [
+            "DICOM", "Imaging", "DICOMImaging", "Rendering", "Archive", "Workflows",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ], exclude: ["Viewer"]),
         .executableTarget(name: "scinti", dependencies: [
-            "DICOM", "Imaging", "DICOMImaging", "Physics", "Simulation", "Reconstruction", "DICOMNetwork", "Archive", "Rendering", "Workflows", "Analysis", "Dosimetry",
+            "DICOM", "Imaging", "DICOMImaging", "Physics", "Simulation", "Reconstruction", "DICOMNetwork", "Archive", "Rendering", "Workflows", "Analysis", "Dosimetry", "Server",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // libFuzzer target for the DICOM parser (see scripts/fuzz.sh).
@@ -108,6 +117,11 @@ let package = Package(
         .testTarget(name: "DICOMNetworkTests", dependencies: ["DICOMNetwork", "DICOM", "Archive"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "DICOM"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Simulation", "Physics", "Imaging", "Workflows", "DICOM", "DICOMImaging"]),
+        // Router-level tests without HummingbirdTesting (which would pull AsyncHTTPClient and BoringSSL into every build).
+        .testTarget(name: "ServerTests", dependencies: ["Server", "Archive", "DICOM", "Rendering",
+                                                      .product(name: "Hummingbird", package: "hummingbird"),
+                                                      .product(name: "NIOEmbedded", package: "swift-nio"),
+                                                      .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "DosimetryTests", dependencies: ["Dosimetry", "Simulation", "Physics", "Imaging", "Workflows", "DICOM", "DICOMImaging"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Scinti needs on Debian, only what is missing.
 #   scripts/install-deps.sh          build dependencies (C libraries linked through system-library targets)
-#   scripts/install-deps.sh --test   plus the test oracles: DCMTK, dicom3tools (dciodvfy), GDCM tools, pydicom, numpy
+#   scripts/install-deps.sh --test   plus the test oracles: DCMTK, dicom3tools (dciodvfy), GDCM tools, pydicom, numpy,
+#                                    dicomweb-client, Chromium (headless screenshots of the viewer)
 # Prints the Python interpreter to use for the oracle scripts on its last line (with --test).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +17,7 @@ fi
 PKGS=(pkg-config libc6-dev zlib1g-dev libjpeg62-turbo-dev libcharls-dev libopenjp2-7-dev libpng-dev libsqlite3-dev libfftw3-dev)
 if [ "$WANT_TEST" = 1 ]; then
   PKGS+=(dcmtk dicom3tools libgdcm-tools python3 python3-venv openssl)
+  PKGS+=(chromium curl)  # scripts/test-server.sh: viewer screenshots, DICOMweb with curl
 fi
 missing=()
 for p in "${PKGS[@]}"; do
@@ -32,10 +34,10 @@ fi
 if [ "$WANT_TEST" = 1 ]; then
   # pydicom 3 and numpy: the python3 on PATH if it has them, else a private virtual environment (.venv-oracle).
   PY=python3
-  if ! $PY -c 'import pydicom, numpy, sys; sys.exit(0 if pydicom.__version__.startswith("3.") else 1)' 2>/dev/null; then
-    if ! $PY -m pip install -q "pydicom==3.0.2" numpy >&2 2>/dev/null; then
+  if ! $PY -c 'import pydicom, numpy, dicomweb_client, sys; sys.exit(0 if pydicom.__version__.startswith("3.") else 1)' 2>/dev/null; then
+    if ! $PY -m pip install -q "pydicom==3.0.2" numpy "dicomweb-client==0.61.2" >&2 2>/dev/null; then
       [ -x .venv-oracle/bin/python ] || python3 -m venv .venv-oracle >&2
-      .venv-oracle/bin/python -m pip install -q "pydicom==3.0.2" numpy >&2
+      .venv-oracle/bin/python -m pip install -q "pydicom==3.0.2" numpy "dicomweb-client==0.61.2" >&2
       PY=$PWD/.venv-oracle/bin/python
     fi
   fi

@@ -1,0 +1,410 @@
+// Scinti viewer: plain JS + canvas, no build step. Talks to the server's DICOMweb (QIDO for the study/series lists,
+// thumbnails) and to /api/series/{uid}/info|data (Float32 values in the image's units) and /api/jobs.
+'use strict';
+
+const $ = (id) => document.getElementById(id);
+const state = { studies: [], series: [], study: null, primary: null, overlay: null, cross: null, frame: 0, playing: null,
+                mipTimer: null, mipCache: [], low: null, high: null };
+const params = new URLSearchParams(location.hash.slice(1));
+
+// ---- DICOM JSON helpers
+function val(obj, tag) {
+  const e = obj && obj[tag];
+  if (!e || !e.Value || e.Value.length === 0) return '';
+  const v = e.Value[0];
+  if (v && typeof v === 'object' && 'Alphabetic' in v) return v.Alphabetic;
+  return e.Value.length > 1 ? e.Value.join('\\') : String(v);
+}
+const fmtDate = (d) => (d && d.length === 8) ? `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6)}` : d;
+
+async function getJSON(url, opts) {
+  const r = await fetch(url, Object.assign({ credentials: 'same-origin' }, opts || {}));
+  if (!r.ok) throw new Error(`${url}: ${r.status} ${(await r.text()).trim()}`);
+  return r.json();
+}
+function status(s) { $('status').textContent = s; }
+
+// ---- colour maps (the same formulas as Rendering.ColorMap)
+function lut(name) {
+  const t = new Uint8Array(256 * 3);
+  const b = (v) => Math.max(0, Math.min(255, Math.round(v * 255)));
+  for (let i = 0; i < 256; i++) {
+    const x = i / 255;
+    let c;
+    if (name === 'gray') c = [x, x, x];
+    else if (name === 'inverseGray') c = [1 - x, 1 - x, 1 - x];
+    else if (name === 'hot') c = [x * 3, x * 3 - 1, x * 3 - 2];
+    else { const f = (k) => Math.max(0, Math.min(1, 1.5 - Math.abs(4 * x - k))); c = [f(3), f(2), f(1)]; }
+    t[3 * i] = b(c[0]); t[3 * i + 1] = b(c[1]); t[3 * i + 2] = b(c[2]);
+  }
+  return t;
+}
+
+// ---- study browser
+async function loadStudies() {
+  status('searching studies…');
+  state.studies = await getJSON('/dicom-web/studies?includefield=StudyDescription');
+  const tb = $('studies').querySelector('tbody');
+  tb.innerHTML = '';
+  for (const s of state.studies) {
+    const tr = document.createElement('tr');
+    tr.className = 'study';
+    const uid = val(s, '0020000D');
+    tr.dataset.uid = uid;
+    for (const c of [val(s, '00100010') || '(no name)', val(s, '00100020'), fmtDate(val(s, '00080020')), val(s, '00081030'), val(s, '00080061'), val(s, '00201206')]) {
+      const td = document.createElement('td'); td.textContent = c; tr.appendChild(td);
+    }
+    tr.onclick = () => selectStudy(uid);
+    tb.appendChild(tr);
+  }
+  status(`${state.studies.length} stud${state.studies.length === 1 ? 'y' : 'ies'}`);
+}
+
+async function selectStudy(uid) {
+  state.study = uid;
+  for (const tr of document.querySelectorAll('tr.study')) tr.classList.toggle('sel', tr.dataset.uid === uid);
+  state.series = await getJSON(`/dicom-web/studies/${uid}/series?includefield=ImageType,FrameOfReferenceUID,NumberOfFrames`);
+  const box = $('series');
+  box.innerHTML = '';
+  for (const s of state.series) {
+    const se = val(s, '0020000E');
+    const d = document.createElement('div');
+    d.className = 'thumb'; d.dataset.uid = se;
+    const img = document.createElement('img');
+    img.src = `/dicom-web/studies/${uid}/series/${se}/thumbnail?colormap=${val(s, '00080060') === 'CT' ? 'gray' : 'inverseGray'}`;
+    img.alt = se;
+    const cap = document.createElement('div');
+    cap.textContent = `${val(s, '00080060')} ${val(s, '0008103E') || ''} (${val(s, '00201209')})`;
+    d.append(img, cap);
+    d.onclick = () => openSeries(se);
+    box.appendChild(d);
+  }
+  return state.series;
+}
+
+const modalityOf = (uid) => { const s = state.series.find((x) => val(x, '0020000E') === uid); return s ? val(s, '00080060') : ''; };
+const imageTypeOf = (uid) => { const s = state.series.find((x) => val(x, '0020000E') === uid); return s && s['00080008'] && s['00080008'].Value ? s['00080008'].Value.join('\\') : ''; };
+
+// ---- loading image data
+async function loadSeries(uid, query) {
+  const q = query ? `?${query}` : '';
+  const info = await getJSON(`/api/series/${uid}/info${q}`);
+  const r = await fetch(`/api/series/${uid}/data${q}`, { credentials: 'same-origin' });
+  if (!r.ok) throw new Error(`data of ${uid}: ${r.status} ${await r.text()}`);
+  info.values = new Float32Array(await r.arrayBuffer());
+  return info;
+}
+
+async function openSeries(uid, overlayUID) {
+  stopTimers();
+  for (const t of document.querySelectorAll('.thumb')) t.classList.toggle('sel', t.dataset.uid === uid);
+  status('loading series…');
+  try {
+    state.primary = await loadSeries(uid, modalityOf(uid) === 'CT' ? 'max=256' : '');
+  } catch (e) { status(String(e.message)); return; }
+  state.overlay = null;
+  const p = state.primary;
+  state.low = p.modality === 'CT' ? -160 : Math.max(0, p.min);
+  state.high = p.modality === 'CT' ? 240 : p.max;
+  $('cmap').value = p.modality === 'CT' ? 'gray' : (p.kind === 'frames' ? 'inverseGray' : 'hot');
+  state.cross = [p.width >> 1, p.height >> 1, p.depth >> 1];
+  if (p.kind === 'volume' && p.modality !== 'CT') {
+    // Crosshair through the hottest voxel.
+    let m = 0;
+    for (let n = 1; n < p.values.length; n++) if (p.values[n] > p.values[m]) m = n;
+    state.cross = [m % p.width, Math.floor(m / p.width) % p.height, Math.floor(m / (p.width * p.height))];
+  }
+  state.frame = 0;
+  if (p.kind === 'volume' && p.modality !== 'CT') {
+    const ctUID = overlayUID || (state.series.find((s) => val(s, '00080060') === 'CT') ? val(state.series.find((s) => val(s, '00080060') === 'CT'), '0020000E') : null);
+    if (ctUID && overlayUID !== '') {
+      try { state.overlay = await loadSeries(ctUID, `grid=${uid}`); } catch (e) { $('notes').textContent = `fusion: ${e.message}`; }
+    }
+  }
+  buildView();
+  status(`${p.modality} ${p.description} — ${p.width}×${p.height}×${p.depth} ${p.kind}, values in ${p.units}`);
+}
+
+function stopTimers() {
+  if (state.playing) { clearInterval(state.playing); state.playing = null; }
+  if (state.mipTimer) { clearInterval(state.mipTimer); state.mipTimer = null; }
+  state.mipCache = [];
+}
+
+// ---- view construction
+function pane(label, id) {
+  const d = document.createElement('div'); d.className = 'pane';
+  const c = document.createElement('canvas'); c.id = id;
+  const s = document.createElement('span'); s.textContent = label;
+  d.append(c, s);
+  $('canvases').appendChild(d);
+  return c;
+}
+
+function buildView() {
+  const p = state.primary;
+  $('canvases').innerHTML = ''; $('toolbar').innerHTML = ''; $('readout').textContent = '';
+  $('notes').textContent = (p.warnings || []).concat(state.overlay ? state.overlay.warnings || [] : []).join('; ');
+  $('low').value = +state.low.toPrecision(5); $('high').value = +state.high.toPrecision(5);
+  if (p.kind === 'frames') buildFrames(); else buildVolume();
+}
+
+function buildFrames() {
+  const p = state.primary, tb = $('toolbar');
+  const tile = p.depth > 1 && (p.depth <= 4 || p.imageType.some((t) => t.includes('WHOLE BODY')));
+  tb.innerHTML = `<label><input type="checkbox" id="tile" ${tile ? 'checked' : ''}> side by side</label>
+    <label>Frame <input type="range" id="frame" min="0" max="${p.depth - 1}" value="0"> <span id="fn">1/${p.depth}</span></label>
+    <button id="play">▶ cine</button> <label>fps <input id="fps" type="number" value="${p.frameDurationMs ? Math.min(30, Math.round(1000 / p.frameDurationMs)) : 8}" style="width:45px"></label>`;
+  $('tile').onchange = drawFrames;
+  $('frame').oninput = (e) => { state.frame = +e.target.value; drawFrames(); };
+  $('play').onclick = () => {
+    if (state.playing) { clearInterval(state.playing); state.playing = null; $('play').textContent = '▶ cine'; return; }
+    $('tile').checked = false;
+    state.playing = setInterval(() => { state.frame = (state.frame + 1) % p.depth; $('frame').value = state.frame; drawFrames(); },
+      1000 / Math.max(1, +$('fps').value || 8));
+    $('play').textContent = '⏸ stop';
+  };
+  pane('', 'c0');
+  drawFrames();
+}
+
+function drawFrames() {
+  const p = state.primary, c = $('c0');
+  const tile = $('tile') && $('tile').checked;
+  const frames = tile ? [...Array(p.depth).keys()] : [state.frame];
+  const w = p.width, h = p.height, n = w * h;
+  const img = new ImageData(w * frames.length + 4 * (frames.length - 1), h);
+  const L = lut($('cmap').value);
+  frames.forEach((f, k) => paint(img, p.values.subarray(f * n, (f + 1) * n), w, h, k * (w + 4), 0, L, state.low, state.high));
+  const scale = Math.max(1, Math.floor(Math.min(900 / img.width, 700 / h)));
+  show(c, img, scale, p.spacing[1] / p.spacing[0]);
+  if ($('fn')) $('fn').textContent = `${state.frame + 1}/${p.depth}`;
+  c.onmousemove = (e) => {
+    const r = c.getBoundingClientRect();
+    const x = Math.floor((e.clientX - r.left) / r.width * img.width), y = Math.floor((e.clientY - r.top) / r.height * h);
+    const k = Math.floor(x / (w + 4)), xi = x - k * (w + 4);
+    if (k >= frames.length || xi >= w || y < 0 || y >= h) return;
+    const v = p.values[frames[k] * n + y * w + xi];
+    $('readout').textContent = `frame ${frames[k] + 1} (${xi}, ${y}): ${fmt(v)} ${p.units}`;
+  };
+}
+
+const fmt = (v) => (Math.abs(v) >= 1000 || Math.abs(v) < 0.01) && v !== 0 ? v.toExponential(3) : v.toFixed(2);
+
+// Paints values into an ImageData at (ox, oy) through a window and LUT; optional overlay blended with alpha.
+function paint(img, vals, w, h, ox, oy, L, low, high, ov) {
+  const span = high > low ? 255 / (high - low) : 0;
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+    const v = vals[y * w + x];
+    let t = Math.max(0, Math.min(255, Math.floor((v - low) * span)));
+    if (!Number.isFinite(v)) t = 0;
+    const o = 4 * ((oy + y) * img.width + ox + x);
+    let r = L[3 * t], g = L[3 * t + 1], b = L[3 * t + 2];
+    if (ov) {
+      // ov: anatomical background values + window; the emission is blended over it where above ov.thr of its window.
+      const a = ov.values[y * w + x];
+      const s = Math.max(0, Math.min(255, Math.floor((a - ov.low) * 255 / (ov.high - ov.low))));
+      if ((v - low) / (high - low) > ov.thr) { const al = ov.alpha; r = s * (1 - al) + r * al; g = s * (1 - al) + g * al; b = s * (1 - al) + b * al; }
+      else { r = g = b = s; }
+    }
+    img.data[o] = r; img.data[o + 1] = g; img.data[o + 2] = b; img.data[o + 3] = 255;
+  }
+}
+
+// Draws an ImageData onto a display canvas, scaled, with pixel aspect (height/width of a pixel).
+function show(c, img, scale, aspect) {
+  const off = document.createElement('canvas'); off.width = img.width; off.height = img.height;
+  off.getContext('2d').putImageData(img, 0, 0);
+  c.width = Math.round(img.width * scale); c.height = Math.round(img.height * scale * (aspect || 1));
+  const ctx = c.getContext('2d'); ctx.imageSmoothingEnabled = false;
+  ctx.drawImage(off, 0, 0, c.width, c.height);
+  return ctx;
+}
+
+// ---- volumes: tri-planar + fusion + rotating MIP
+function buildVolume() {
+  const p = state.primary, tb = $('toolbar');
+  tb.innerHTML = (state.overlay ? `<label>CT opacity / emission α <input type="range" id="alpha" min="0" max="1" step="0.05" value="0.6"></label>
+    <label>CT window <input id="ctc" type="number" value="40" style="width:55px"> / <input id="ctw" type="number" value="400" style="width:55px"></label>
+    <label>emission threshold <input id="thr" type="number" min="0" max="100" value="${params.get('thr') || 5}" style="width:45px"> %</label>` : '')
+    + ' <label><input type="checkbox" id="mip" checked> rotating MIP</label>';
+  for (const id of ['alpha', 'ctc', 'ctw', 'thr']) if ($(id)) $(id).oninput = drawVolume;
+  $('mip').onchange = () => { stopTimers(); if ($('mip').checked) startMIP(); else { const c = $('cmip'); c.getContext('2d').clearRect(0, 0, c.width, c.height); } };
+  for (const [label, id] of [['axial', 'ax'], ['coronal', 'co'], ['sagittal', 'sa']]) {
+    const c = pane(label + (state.overlay ? ' — fused' : ''), id);
+    c.onclick = (e) => pick(e, id, true);
+    c.onmousemove = (e) => pick(e, id, false);
+  }
+  pane('MIP', 'cmip');
+  drawVolume();
+  if ($('mip').checked) startMIP();
+}
+
+// Slice geometry: (values, w, h, pixel aspect, map from (x, y) to voxel (i, j, k)).
+function plane(v, which, cross) {
+  const nx = v.width, ny = v.height, nz = v.depth, sp = v.spacing;
+  const up = v.sliceDirection[2] > 0;  // k increases towards the head: show it at the top
+  const kOf = (y) => up ? nz - 1 - y : y;
+  let w, h, at, aspect;
+  if (which === 'ax') { w = nx; h = ny; aspect = sp[1] / sp[0]; at = (x, y) => [x, y, cross[2]]; }
+  else if (which === 'co') { w = nx; h = nz; aspect = sp[2] / sp[0]; at = (x, y) => [x, cross[1], kOf(y)]; }
+  else { w = ny; h = nz; aspect = sp[2] / sp[1]; at = (x, y) => [cross[0], x, kOf(y)]; }
+  const out = new Float32Array(w * h);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) { const [i, j, k] = at(x, y); out[y * w + x] = v.values[i + nx * (j + ny * k)]; }
+  return { out, w, h, aspect, at, up };
+}
+
+function drawVolume() {
+  const p = state.primary, L = lut($('cmap').value);
+  const scale = Math.max(1, Math.floor(300 / Math.max(p.width, p.height, p.depth)));
+  for (const id of ['ax', 'co', 'sa']) {
+    const pl = plane(p, id, state.cross);
+    const img = new ImageData(pl.w, pl.h);
+    let ov = null;
+    if (state.overlay) {
+      const o = plane(state.overlay, id, state.cross);
+      const c = +($('ctc') ? $('ctc').value : 40), w = +($('ctw') ? $('ctw').value : 400);
+      ov = { values: o.out, low: c - w / 2, high: c + w / 2, alpha: +($('alpha') ? $('alpha').value : 0.6), thr: +($('thr') ? $('thr').value : 5) / 100 };
+    }
+    paint(img, pl.out, pl.w, pl.h, 0, 0, L, state.low, state.high, ov);
+    const ctx = show($(id), img, scale, pl.aspect);
+    // Crosshair.
+    const c = $(id), sx = c.width / pl.w, sy = c.height / pl.h;
+    const [ci, cj, ck] = state.cross;
+    const yk = pl.up ? p.depth - 1 - ck : ck;
+    const [cx, cy] = id === 'ax' ? [ci, cj] : id === 'co' ? [ci, yk] : [cj, yk];
+    ctx.strokeStyle = 'rgba(0,255,0,0.7)'; ctx.lineWidth = 1;
+    ctx.beginPath(); ctx.moveTo((cx + 0.5) * sx, 0); ctx.lineTo((cx + 0.5) * sx, c.height);
+    ctx.moveTo(0, (cy + 0.5) * sy); ctx.lineTo(c.width, (cy + 0.5) * sy); ctx.stroke();
+  }
+}
+
+function pick(e, id, set) {
+  const p = state.primary, c = $(id), r = c.getBoundingClientRect();
+  const pl = plane(p, id, state.cross);
+  const x = Math.floor((e.clientX - r.left) / r.width * pl.w), y = Math.floor((e.clientY - r.top) / r.height * pl.h);
+  if (x < 0 || y < 0 || x >= pl.w || y >= pl.h) return;
+  const [i, j, k] = pl.at(x, y);
+  const idx = i + p.width * (j + p.height * k);
+  const pos = [0, 1, 2].map((a) => p.origin[a] + i * p.spacing[0] * p.rowDirection[a] + j * p.spacing[1] * p.columnDirection[a] + k * p.spacing[2] * p.sliceDirection[a]);
+  let s = `voxel (${i}, ${j}, ${k})  LPS (${pos.map((q) => q.toFixed(1)).join(', ')}) mm:  ${p.modality} ${fmt(p.values[idx])} ${p.units}`;
+  if (state.overlay) s += `   CT ${fmt(state.overlay.values[idx])} ${state.overlay.units}`;
+  $('readout').textContent = s;
+  if (set) { state.cross = [i, j, k]; drawVolume(); }
+}
+
+// Maximum-intensity projection around the patient's long axis, 36 angles, computed once per series.
+function mipFrame(a) {
+  const p = state.primary, nx = p.width, ny = p.height, nz = p.depth;
+  const n = Math.max(nx, ny), cx = (nx - 1) / 2, cy = (ny - 1) / 2, c = Math.cos(a), s = Math.sin(a);
+  const out = new Float32Array(n * nz);
+  const up = p.sliceDirection[2] > 0;
+  for (let k = 0; k < nz; k++) {
+    const row = (up ? nz - 1 - k : k) * n, base = nx * ny * k;
+    for (let u = 0; u < n; u++) {
+      let m = -Infinity;
+      const du = u - (n - 1) / 2;
+      for (let t = 0; t < n; t++) {
+        const dt = t - (n - 1) / 2;
+        const i = Math.round(cx + du * c - dt * s), j = Math.round(cy + du * s + dt * c);
+        if (i < 0 || j < 0 || i >= nx || j >= ny) continue;
+        const v = p.values[base + j * nx + i];
+        if (v > m) m = v;
+      }
+      out[row + u] = m === -Infinity ? 0 : m;
+    }
+  }
+  return { out, w: n, h: nz };
+}
+
+function startMIP() {
+  let step = 0;
+  const p = state.primary;
+  const scale = Math.max(1, Math.floor(300 / Math.max(p.width, p.height, p.depth)));
+  const draw = () => {
+    const a = (step % 36) * Math.PI / 18;
+    if (!state.mipCache[step % 36]) state.mipCache[step % 36] = mipFrame(a);
+    const f = state.mipCache[step % 36];
+    const img = new ImageData(f.w, f.h);
+    paint(img, f.out, f.w, f.h, 0, 0, lut($('cmap').value), state.low, state.high);
+    show($('cmip'), img, scale, p.spacing[2] / p.spacing[0]);
+    step++;
+  };
+  draw();
+  if (!params.has('still')) state.mipTimer = setInterval(draw, 120);
+}
+
+// ---- jobs
+async function refreshJobs() {
+  try {
+    const jobs = await getJSON('/api/jobs');
+    $('jobs').innerHTML = '';
+    for (const j of jobs.slice(0, 8)) {
+      const d = document.createElement('div'); d.className = 'job';
+      d.textContent = `${j.type} ${j.state} ${Math.round(j.progress * 100)} % — ${j.message}`;
+      $('jobs').appendChild(d);
+    }
+  } catch (e) { $('jobs').textContent = String(e.message); }
+  if (state.study) {
+    const b = document.createElement('button');
+    b.textContent = 'Reconstruct SPECT projections of this study';
+    b.onclick = startRecon;
+    const nuc = document.createElement('input');
+    nuc.id = 'nuclide'; nuc.placeholder = 'radionuclide if the study lacks it, e.g. Lu-177'; nuc.style.width = '260px';
+    $('jobs').append(b, ' ', nuc);
+  }
+}
+
+async function startRecon() {
+  const proj = state.series.find((s) => val(s, '00080060') === 'NM' && /TOMO/.test(imageTypeOf(val(s, '0020000E'))) && !/RECON/.test(imageTypeOf(val(s, '0020000E'))));
+  if (!proj) { status('no NM TOMO projection series in this study'); return; }
+  const ct = state.series.find((s) => val(s, '00080060') === 'CT');
+  const body = { type: 'recon', series: val(proj, '0020000E') };
+  if (ct) body.ct = val(ct, '0020000E');
+  if ($('nuclide') && $('nuclide').value.trim()) body.radionuclide = $('nuclide').value.trim();
+  try {
+    const job = await getJSON('/api/jobs', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    const es = new EventSource(`/api/jobs/${job.id}/events`);
+    const on = (ev) => {
+      const j = JSON.parse(ev.data);
+      status(`job ${j.state}: ${Math.round(j.progress * 100)} % ${j.message}`);
+      if (j.state === 'done' || j.state === 'failed') { es.close(); refreshJobs(); if (j.state === 'done') selectStudy(state.study); }
+    };
+    for (const t of ['queued', 'running', 'done', 'failed']) es.addEventListener(t, on);
+  } catch (e) { status(String(e.message)); }
+}
+
+// ---- controls
+$('cmap').onchange = redraw;
+$('low').onchange = () => { state.low = +$('low').value; redraw(); };
+$('high').onchange = () => { state.high = +$('high').value; redraw(); };
+$('auto').onclick = () => { const p = state.primary; if (!p) return; state.low = p.modality === 'CT' ? p.min : Math.max(0, p.min); state.high = p.max; buildView(); };
+function redraw() {
+  if (!state.primary) return;
+  state.mipCache = [];
+  if (state.primary.kind === 'frames') drawFrames(); else drawVolume();
+}
+
+// ---- start: `#study=UID&series=UID` opens a series; `#auto=fusion` opens the first study's emission volume
+// fused with its CT; `shot` hides the controls (for screenshots); `still` stops the MIP rotation.
+(async () => {
+  try {
+    await loadStudies();
+    if (params.has('shot')) document.body.classList.add('shot');
+    let st = params.get('study');
+    if (params.get('auto') === 'fusion') {
+      for (const s of state.studies) {
+        const series = await selectStudy(val(s, '0020000D'));
+        const rec = series.find((x) => val(x, '00080060') !== 'CT' && /RECON|SLICE/.test((x['00080008'] && x['00080008'].Value || []).join('\\')));
+        if (rec && series.some((x) => val(x, '00080060') === 'CT')) { await openSeries(val(rec, '0020000E')); st = null; break; }
+      }
+    } else if (st) {
+      await selectStudy(st);
+      if (params.get('series')) await openSeries(params.get('series'), params.get('overlay') || undefined);
+    } else if (state.studies.length) {
+      await selectStudy(val(state.studies[0], '0020000D'));
+    }
+    await refreshJobs();
+    document.body.dataset.ready = '1';
+  } catch (e) { status(String(e.message)); document.body.dataset.ready = 'error'; }
+})();

@@ -1,0 +1,255 @@
+import Archive
+import DICOM
+import DICOMImaging
+import Foundation
+import Hummingbird
+import Imaging
+
+/// A series as the viewer shows it: a volume in patient coordinates (CT, PET, NM RECON TOMO) or a stack of frames
+/// (planar, whole-body, dynamic, gated, projections), values in real-world units.
+public struct ViewerSeries: Sendable {
+    /// `volume` or `frames`.
+    public var kind: String
+    /// Grid (x columns, y rows, z slices or frames).
+    public var size: GridSize
+    /// Values, x fastest.
+    public var values: [Float]
+    /// Geometry (volumes; frames get pixel spacing only).
+    public var geometry: ImageGeometry
+    /// Units of the values (HU, Bq/ml, counts, …).
+    public var units: String
+    /// Modality.
+    public var modality: String
+    /// Series description.
+    public var description: String
+    /// Frame duration for cine, ms (frames).
+    public var frameDurationMs: Double?
+    /// Image Type values.
+    public var imageType: [String]
+    /// What was assumed or tolerated while reading.
+    public var warnings: [String]
+
+    /// Header for the viewer (everything but the values).
+    func info(seriesUID: String) -> String {
+        let g = geometry
+        func v(_ x: Vector3) -> String { "[\(x.x),\(x.y),\(x.z)]" }
+        let (lo, hi) = values.reduce((Float.infinity, -Float.infinity)) { (min($0.0, $1), max($0.1, $1)) }
+        let warnings = "[" + self.warnings.map { jsonString($0) }.joined(separator: ",") + "]"
+        return """
+            {"seriesUID":\(jsonString(seriesUID)),"kind":"\(kind)","width":\(size.x),"height":\(size.y),"depth":\(size.z),\
+            "spacing":\(v(g.spacing)),"origin":\(v(g.origin)),"rowDirection":\(v(g.rowDirection)),"columnDirection":\(v(g.columnDirection)),\
+            "sliceDirection":\(v(g.sliceDirection)),"units":\(jsonString(units)),"modality":\(jsonString(modality)),\
+            "description":\(jsonString(description)),"min":\(lo.isFinite ? lo : 0),"max":\(hi.isFinite ? hi : 0),\
+            "frameDurationMs":\(frameDurationMs.map { String($0) } ?? "null"),\
+            "imageType":[\(imageType.map { jsonString($0) }.joined(separator: ","))],"warnings":\(warnings)}
+            """
+    }
+}
+
+/// JSON string literal.
+func jsonString(_ s: String) -> String {
+    var out = "\""
+    for u in s.unicodeScalars {
+        switch u {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        default:
+            if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
+        }
+    }
+    return out + "\""
+}
+
+/// Recently loaded series (at most 4, the newest kept), so the viewer's info + data requests decode once; a series
+/// being loaded is shared by concurrent requests. Loading runs off the cooperative thread pool (``offload(_:)``).
+actor SeriesCache {
+    private var entries: [(key: String, task: Task<ViewerSeries, any Error>)] = []
+    private let maxEntries = 4
+
+    func get(_ key: String, load: @escaping @Sendable () throws -> ViewerSeries) async throws -> ViewerSeries {
+        if let k = entries.firstIndex(where: { $0.key == key }) {
+            let e = entries.remove(at: k); entries.append(e)
+            return try await e.task.value
+        }
+        let task = Task { try await offload(load) }
+        entries.append((key, task))
+        if entries.count > maxEntries { entries.removeFirst() }
+        do { return try await task.value } catch {
+            entries.removeAll { $0.key == key }
+            throw error
+        }
+    }
+}
+
+/// Runs blocking work (file reads, decoding, SQLite, fsync) on a Dispatch queue, so it does not occupy the
+/// cooperative thread pool that serves every other request (two threads on a 2-core machine).
+func offload<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { c in
+        DispatchQueue.global(qos: .userInitiated).async { c.resume(with: Result { try body() }) }
+    }
+}
+
+/// The viewer's data API: `/api/series/{uid}/info` (JSON header) and `/api/series/{uid}/data` (little-endian
+/// Float32 values, x fastest), optionally resampled onto another series' grid (`?grid={uid}`, for fusion) or
+/// decimated to at most `?max=N` voxels along each in-plane axis.
+struct ViewerAPI {
+    let archive: Archive
+    let cache: SeriesCache
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("/api/series/:series/info") { req, ctx in
+            let uid = try requireUID(ctx.parameters.get("series"), "Series Instance UID")
+            let s = try await self.series(uid, query: req.uri.queryParameters)
+            return textResponse(s.info(seriesUID: uid), contentType: "application/json")
+        }
+        router.get("/api/series/:series/data") { req, ctx in
+            let uid = try requireUID(ctx.parameters.get("series"), "Series Instance UID")
+            let s = try await self.series(uid, query: req.uri.queryParameters)
+            return Response(status: .ok, headers: [.contentType: "application/octet-stream", .contentLength: String(s.values.count * 4)],
+                            body: .init(byteBuffer: s.values.withUnsafeBytes { ByteBuffer(bytes: $0) }))
+        }
+    }
+
+    func series(_ uid: String, query: Parameters) async throws -> ViewerSeries {
+        let grid = try query.get("grid").map { try requireUID($0, "grid Series Instance UID") }
+        let maxN = Int(query.get("max") ?? "") ?? 0
+        guard maxN >= 0 && maxN <= 4096 else { throw HTTPError(.badRequest, message: "max must be 0…4096") }
+        let archive = self.archive
+        let base = try await cache.get(uid) { try ViewerAPI.load(archive: archive, uid: uid) }
+        if let grid {
+            let target = try await cache.get(grid) { try ViewerAPI.load(archive: archive, uid: grid) }
+            guard base.kind == "volume", target.kind == "volume" else { throw HTTPError(.badRequest, message: "fusion needs two volumes") }
+            let key = uid + "@" + grid
+            return try await cache.get(key) {
+                // Average blocks first when the target voxels are much larger (CT 1 mm → SPECT 4 mm), so trilinear
+                // sampling does not alias.
+                let v = Self.blockAverage(Volume(unchecked: base.size, voxels: base.values, geometry: base.geometry),
+                                          towards: target.geometry.spacing)
+                let r: Volume
+                do { r = try v.resampled(to: target.size, geometry: target.geometry, outside: base.modality == "CT" ? -1000 : 0) } catch {
+                    throw HTTPError(.unprocessableContent, message: "cannot resample \(uid) onto \(grid): \(error)")
+                }
+                var s = base
+                s.size = target.size; s.values = r.voxels; s.geometry = target.geometry
+                s.warnings.append("block-averaged and resampled (trilinear) onto the grid of series \(grid)")
+                return s
+            }
+        }
+        if maxN > 0, base.kind == "volume", max(base.size.x, base.size.y) > maxN {
+            let f = Int((Double(max(base.size.x, base.size.y)) / Double(maxN)).rounded(.up))
+            let key = uid + "/max\(maxN)"
+            return try await cache.get(key) {
+                let g = base.geometry
+                let r = Self.blockAverage(Volume(unchecked: base.size, voxels: base.values, geometry: g),
+                                          towards: Vector3(g.spacing.x * Double(f), g.spacing.y * Double(f), g.spacing.z))
+                var s = base
+                s.size = r.size; s.values = r.voxels; s.geometry = r.geometry
+                s.warnings.append("averaged over \(f)×\(f) in-plane blocks for display")
+                return s
+            }
+        }
+        return base
+    }
+
+    /// Averages f×f×f blocks (f per axis = ⌊target spacing / spacing⌋), keeping the patient position of each block's
+    /// centre; returns the volume unchanged when no axis shrinks by 2 or more.
+    static func blockAverage(_ v: Volume, towards spacing: Vector3) -> Volume {
+        let g = v.geometry
+        let f = (max(1, Int(spacing.x / g.spacing.x + 1e-6)), max(1, Int(spacing.y / g.spacing.y + 1e-6)), max(1, Int(spacing.z / g.spacing.z + 1e-6)))
+        guard f.0 > 1 || f.1 > 1 || f.2 > 1 else { return v }
+        let n = GridSize(x: v.size.x / f.0, y: v.size.y / f.1, z: v.size.z / f.2)
+        guard n.x > 0, n.y > 0, n.z > 0 else { return v }
+        var out = [Float](repeating: 0, count: n.count)
+        let inv = 1 / Float(f.0 * f.1 * f.2)
+        v.voxels.withUnsafeBufferPointer { src in
+            for k in 0..<n.z {
+                for j in 0..<n.y {
+                    for i in 0..<n.x {
+                        var sum: Float = 0
+                        for c in 0..<f.2 {
+                            for b in 0..<f.1 {
+                                let row = ((k * f.2 + c) * v.size.y + j * f.1 + b) * v.size.x + i * f.0
+                                for a in 0..<f.0 { sum += src[row + a] }
+                            }
+                        }
+                        out[(k * n.y + j) * n.x + i] = sum * inv
+                    }
+                }
+            }
+        }
+        var ng = g
+        ng.origin = g.origin + g.rowDirection * (Double(f.0 - 1) / 2 * g.spacing.x) + g.columnDirection * (Double(f.1 - 1) / 2 * g.spacing.y)
+            + g.sliceDirection * (Double(f.2 - 1) / 2 * g.spacing.z)
+        ng.spacing = Vector3(g.spacing.x * Double(f.0), g.spacing.y * Double(f.1), g.spacing.z * Double(f.2))
+        return Volume(unchecked: n, voxels: out, geometry: ng, units: v.units, frameOfReferenceUID: v.frameOfReferenceUID)
+    }
+
+    /// Reads a series from the archive into what the viewer shows.
+    static func load(archive: Archive, uid: String) throws -> ViewerSeries {
+        let found = try archive.instances(seriesUIDs: [uid]).filter { $0.header.contains(.rows) }
+        guard let first = found.first else { throw HTTPError(.notFound, message: "series \(uid) has no images in the archive") }
+        let h = first.header
+        let modality = h.string(.modality) ?? "OT"
+        let imageType = h.strings(.imageType)
+        let description = h.string(.seriesDescription) ?? ""
+        do {
+            if found.count == 1 {
+                let isRecon = modality == "NM" && imageType.contains { $0.contains("RECON") }
+                if isRecon {
+                    let v = try ReconTomo.read(path: first.path)
+                    return ViewerSeries(kind: "volume", size: v.size, values: v.voxels, geometry: v.geometry, units: v.units ?? "counts",
+                                        modality: modality, description: description, imageType: imageType,
+                                        warnings: v.units == nil ? ["no Real World Value Mapping: values are rescaled stored values, units unknown"] : [])
+                }
+                return try frames(first, modality: modality, description: description, imageType: imageType)
+            }
+            if found.allSatisfy({ $0.header.contains(.imagePositionPatient) }) {
+                let sv = try SeriesVolumeReader.read(paths: found.map(\.path), seriesInstanceUID: uid)
+                var units = sv.volume.units ?? ""
+                var warnings = sv.warnings
+                if units.isEmpty {
+                    switch modality {
+                    case "CT": units = "HU"
+                    case "PT": units = h.string(Tag(0x0054, 0x1001)) ?? "unknown"
+                    default: units = "unknown"; warnings.append("no units in the data set")
+                    }
+                }
+                return ViewerSeries(kind: "volume", size: sv.volume.size, values: sv.volume.voxels, geometry: sv.volume.geometry, units: units,
+                                    modality: modality, description: description, imageType: imageType, warnings: warnings)
+            }
+            // Several single-frame images without positions: a frame stack of the first one's size.
+            var all: [Float] = []
+            var size: GridSize? = nil
+            var warnings: [String] = []
+            for i in found.sorted(by: { ($0.header.int(.instanceNumber) ?? 0) < ($1.header.int(.instanceNumber) ?? 0) }) {
+                let s = try frames(i, modality: modality, description: description, imageType: imageType)
+                if let size, size.x != s.size.x || size.y != s.size.y { warnings.append("skipped \(i.sopInstanceUID): other size"); continue }
+                size = GridSize(x: s.size.x, y: s.size.y, z: (size?.z ?? 0) + s.size.z)
+                all += s.values
+            }
+            return ViewerSeries(kind: "frames", size: size!, values: all, geometry: .axisAligned(), units: "counts", modality: modality,
+                                description: description, imageType: imageType, warnings: warnings)
+        } catch let e as HTTPError { throw e } catch {
+            throw HTTPError(.unprocessableContent, message: "series \(uid) cannot be shown: \(error)")
+        }
+    }
+
+    static func frames(_ i: Archive.Instance, modality: String, description: String, imageType: [String]) throws -> ViewerSeries {
+        let file = try DICOMFile.read(path: i.path)
+        let px = try PixelData.decode(file)
+        guard px.samplesPerPixel == 1 else { throw HTTPError(.unprocessableContent, message: "colour images are not shown") }
+        let ds = file.dataset
+        let values = PixelData.applyRescale(px, dataset: ds)
+        let ps = ds.doubles(.pixelSpacing)
+        let spacing = ps.count == 2 ? Vector3(ps[1], ps[0], 1) : Vector3(1, 1, 1)
+        var duration = ds.double(.actualFrameDuration)
+        if duration == nil { duration = ds.sequence(Tag(0x0054, 0x0032)).first?.double(.actualFrameDuration) }  // Phase Information
+        var warnings: [String] = []
+        var units = modality == "CT" ? "HU" : "counts"
+        if modality != "NM" && modality != "CT" { units = "stored value × rescale"; warnings.append("units of \(modality) frames not interpreted") }
+        if ps.count != 2 { warnings.append("no Pixel Spacing: square pixels assumed") }
+        return ViewerSeries(kind: "frames", size: GridSize(x: px.columns, y: px.rows, z: px.frames), values: values,
+                            geometry: .axisAligned(spacing: spacing), units: units, modality: modality, description: description,
+                            frameDurationMs: duration, imageType: imageType, warnings: warnings)
+    }
+}

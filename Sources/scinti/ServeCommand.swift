@@ -1,0 +1,75 @@
+import ArgumentParser
+import Archive
+import DICOMNetwork
+import Foundation
+import Server
+import Workflows
+
+/// `scinti serve`: DICOMweb, the job API and the browser viewer over a local archive.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve an archive over HTTP: DICOMweb (QIDO/WADO/STOW) under /dicom-web/, a viewer at /, jobs under /api/jobs.")
+    @Option(help: "TCP port.") var port = 8080
+    @Option(help: "Address to bind (loopback by default; binding elsewhere exposes the archive to the network).") var host = "127.0.0.1"
+    @Option(help: "Archive folder (created when missing; the same folder `scinti pacs listen --archive` uses).") var archive = "scinti-archive"
+    @Option(help: "Bearer token required on every route but /health (default: a random one, printed).") var token: String?
+    @Option(help: "Largest upload (STOW-RS body) in MiB.") var maxUploadMib = 512
+    @Option(name: .customLong("dimse-port"), help: "Also run the DICOM storage/query/retrieve SCP (as `scinti pacs listen`) on this port, over the same archive, in this process.") var dimsePort: Int?
+    @Option(help: "AE title of the DICOM SCP (with --dimse-port).") var aet = "SCINTI"
+    @Flag(help: "When the archive is empty, simulate and reconstruct the demo SPECT/CT study (64² matrix) and store it first.") var demo = false
+
+    func run() async throws {
+        if let t = token, t.count < 16 { throw fail("--token must be at least 16 characters") }
+        guard (1...65535).contains(port) else { throw fail("--port must be 1…65535") }
+        guard maxUploadMib >= 1 && maxUploadMib <= 65536 else { throw fail("--max-upload-mib must be 1…65536") }
+        let tok = token ?? WebServerConfiguration.generateToken()
+        let config = WebServerConfiguration(host: host, port: port, archiveDirectory: archive, token: tok, maxUploadBytes: maxUploadMib << 20)
+        let server: ScintiServer
+        do { server = try ScintiServer(configuration: config) } catch { throw fail("cannot open the archive \(archive): \(error)") }
+        let count = (try? server.archive.count()) ?? 0
+        if count == 0 {
+            if demo {
+                do { try loadDemo(into: server.archive) } catch { throw fail("demo study: \(error)") }
+            } else {
+                warn("the archive \(archive) is empty: store studies with STOW-RS or `scinti pacs send`, or restart with --demo to load the demo SPECT/CT study")
+            }
+        }
+        if host != "127.0.0.1" && host != "localhost" && host != "::1" { warn("listening on \(host): reachable from the network (plain HTTP, no TLS)") }
+        if !FileManager.default.fileExists(atPath: config.viewerDirectory + "/index.html") {
+            warn("viewer files not found in \(config.viewerDirectory): / will answer 404 (DICOMweb and the API work)")
+        }
+        emit("scinti serve: archive \(archive) (\((try? server.archive.count()) ?? 0) instances)\n")
+        emit("  viewer:    http://\(host):\(port)/?token=\(tok)\n")
+        emit("  DICOMweb:  http://\(host):\(port)/dicom-web/  (Authorization: Bearer \(tok))\n")
+        emit("  token:     \(tok)\n")
+        var dimse: DICOMServer? = nil
+        if let dimsePort {
+            guard (1...65535).contains(dimsePort), dimsePort != port else { throw fail("--dimse-port must be 1…65535 and differ from --port") }
+            var c = ServerConfiguration(aeTitle: aet, port: dimsePort, storage: archive)
+            c.bindAddress = host
+            let scp = DICOMServer(configuration: c, storage: ArchiveStorage(archive: server.archive), queryRetrieve: ArchiveQueryRetrieve(archive: server.archive))
+            dimse = scp
+            emit("  DICOM SCP: \(aet)@\(host):\(dimsePort) (same archive)\n")
+            Task { do { try await scp.run() } catch { warn("DICOM SCP: \(error)") } }
+        }
+        do { try await server.run() } catch { dimse?.shutdown(); throw fail("server: \(error)") }
+        dimse?.shutdown()
+    }
+
+    func loadDemo(into archive: Archive) throws {
+        let dir = NSTemporaryDirectory() + "scinti-serve-demo-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var o = DemoJob.Options(out: dir)
+        o.matrix = 64; o.pixelMM = 4.7952 * 2; o.views = 60
+        emit("scinti serve: simulating and reconstructing the demo study (64² matrix)…\n")
+        _ = try DemoJob.run(o) { FileHandle.standardError.write(Data("demo: \($0)\n".utf8)) }
+        var n = 0
+        let e = FileManager.default.enumerator(atPath: dir)
+        while let f = e?.nextObject() as? String {
+            guard f.hasSuffix(".dcm") else { continue }
+            if case .stored = try archive.importFile(dir + "/" + f, sourceAE: "SCINTI-DEMO") { n += 1 }
+        }
+        emit("scinti serve: stored \(n) demo instances\n")
+    }
+}
