@@ -44,6 +44,9 @@ fi
 echo "== PACS against real peers (DCMTK, Orthanc in a private network namespace) and faults"
 SCINTI_BIN="$PWD/.build/debug/scinti" CORPUS="$CORPUS" bash scripts/test-pacs.sh
 
+echo "== DICOMweb server and viewer (curl, dicomweb-client, headless Chromium)"
+SCINTI_BIN="$PWD/.build/debug/scinti" CORPUS="$CORPUS" bash scripts/test-server.sh
+
 echo "== fuzz: DICOM parser"
 scripts/fuzz.sh "${FUZZ_SECONDS:-120}"
 echo "== fuzz: PDU decoder"
