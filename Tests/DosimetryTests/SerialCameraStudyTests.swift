@@ -53,6 +53,11 @@ import Workflows
             print(String(format: "%@: TIA %.0f vs truth %.0f MBq·h (%+.1f %%), activities measured/true %@", o.name, v.tiaMBqh, o.tiaMBqh, err,
                          acts.joined(separator: " ")))
             #expect(v.name == o.name)
+            // Each visit's VOI activity (quantitative SPECT × VOI) against the true organ activity at that time.
+            for (a, visit) in zip(v.activitiesMBq, visits) {
+                let truth = o.activityMBq(atHours: visit.hours)
+                #expect(abs(a / truth - 1) < 0.03, "\(o.name) at \(visit.hours) h: \(a) vs \(truth) MBq")
+            }
             #expect(abs(err) < 5, "\(o.name): TIA \(v.tiaMBqh) vs truth \(o.tiaMBqh) MBq·h")
         }
     }
