@@ -91,27 +91,30 @@ public struct SerialStudy: Sendable {
     /// Reference-position label map on the grid (0 = none, i + 1 = organs[i]).
     public var labels: [UInt16]
 
+    /// Organs of the default Lu-177 study (reference position) with their kinetics.
+    public static let lu177DefaultOrgans: [SerialStudyOrgan] = [
+        SerialStudyOrgan(name: "liver", center: Vector3(-35, -5, 10), semiAxesMM: Vector3(38, 32, 30), hu: 60,
+                         a0MBq: 400, washoutHalfLifeHours: 70, uptakeHalfLifeHours: 1.5),
+        SerialStudyOrgan(name: "left kidney", center: Vector3(40, 25, -25), semiAxesMM: Vector3(16, 16, 28), hu: 35,
+                         a0MBq: 150, washoutHalfLifeHours: 50, uptakeHalfLifeHours: 2),
+        SerialStudyOrgan(name: "spleen", center: Vector3(45, 10, 45), semiAxesMM: Vector3(20, 22, 26), hu: 45,
+                         a0MBq: 90, washoutHalfLifeHours: 65, uptakeHalfLifeHours: 1),
+        SerialStudyOrgan(name: "tumour", center: Vector3(-10, -35, -50), semiAxesMM: Vector3(18, 18, 18), hu: 40,
+                         a0MBq: 60, washoutHalfLifeHours: 110, uptakeHalfLifeHours: 6),
+    ]
+    /// Visits of the default Lu-177 study: hours after administration and the repositioning at each.
+    public static let lu177DefaultVisits: [(hours: Double, repositioning: Repositioning)] = [
+        (4, Repositioning()),
+        (24, Repositioning(rotationDeg: Vector3(2, -1, 3), translationMM: Vector3(6, -4, 5))),
+        (96, Repositioning(rotationDeg: Vector3(-2, 2, -4), translationMM: Vector3(-5, 7, -3))),
+        (168, Repositioning(rotationDeg: Vector3(1, 3, 2), translationMM: Vector3(3, 5, 8))),
+    ]
+
     /// The default Lu-177 PRRT-like study: body, kidneys, liver, spleen, a 30-mm tumour; visits at 4, 24, 96,
     /// 168 h; repositioned at each visit by a few mm and degrees.
     public static func lu177Default(size: GridSize = GridSize(x: 48, y: 40, z: 48), voxelMM: Double = 4.8,
                                     fwhmMM: Double = 0, noise: Double = 0.03, seed: UInt64 = 177) -> SerialStudy {
-        let organs = [
-            SerialStudyOrgan(name: "liver", center: Vector3(-35, -5, 10), semiAxesMM: Vector3(38, 32, 30), hu: 60,
-                             a0MBq: 400, washoutHalfLifeHours: 70, uptakeHalfLifeHours: 1.5),
-            SerialStudyOrgan(name: "left kidney", center: Vector3(40, 25, -25), semiAxesMM: Vector3(16, 16, 28), hu: 35,
-                             a0MBq: 150, washoutHalfLifeHours: 50, uptakeHalfLifeHours: 2),
-            SerialStudyOrgan(name: "spleen", center: Vector3(45, 10, 45), semiAxesMM: Vector3(20, 22, 26), hu: 45,
-                             a0MBq: 90, washoutHalfLifeHours: 65, uptakeHalfLifeHours: 1),
-            SerialStudyOrgan(name: "tumour", center: Vector3(-10, -35, -50), semiAxesMM: Vector3(18, 18, 18), hu: 40,
-                             a0MBq: 60, washoutHalfLifeHours: 110, uptakeHalfLifeHours: 6),
-        ]
-        let visits: [(Double, Repositioning)] = [
-            (4, Repositioning()),
-            (24, Repositioning(rotationDeg: Vector3(2, -1, 3), translationMM: Vector3(6, -4, 5))),
-            (96, Repositioning(rotationDeg: Vector3(-2, 2, -4), translationMM: Vector3(-5, 7, -3))),
-            (168, Repositioning(rotationDeg: Vector3(1, 3, 2), translationMM: Vector3(3, 5, 8))),
-        ]
-        return make(organs: organs, visits: visits, size: size, voxelMM: voxelMM, fwhmMM: fwhmMM, noise: noise, seed: seed)
+        make(organs: lu177DefaultOrgans, visits: lu177DefaultVisits, size: size, voxelMM: voxelMM, fwhmMM: fwhmMM, noise: noise, seed: seed)
     }
 
     /// VOI masks on the reference grid covering each organ with a margin: voxels whose centre lies inside the
@@ -130,17 +133,22 @@ public struct SerialStudy: Sendable {
         }
     }
 
+    /// The inactive anatomy every study shares (reference position): body outline (10 HU), spine (700 HU), lung
+    /// (−800 HU); ellipsoids.
+    public static let anatomy = (
+        body: SerialStudyOrgan(name: "body", center: Vector3(0, 0, 0), semiAxesMM: Vector3(105, 80, 200), hu: 10,
+                               a0MBq: 0, washoutHalfLifeHours: 1),
+        spine: SerialStudyOrgan(name: "spine", center: Vector3(0, 45, 0), semiAxesMM: Vector3(12, 12, 300), hu: 700,
+                                a0MBq: 0, washoutHalfLifeHours: 1),
+        lung: SerialStudyOrgan(name: "lung", center: Vector3(25, 0, 85), semiAxesMM: Vector3(35, 40, 45), hu: -800,
+                               a0MBq: 0, washoutHalfLifeHours: 1))
+
     /// Builds a study on an axis-aligned grid centred on the origin.
     public static func make(organs: [SerialStudyOrgan], visits: [(hours: Double, repositioning: Repositioning)],
                             size: GridSize, voxelMM: Double, fwhmMM: Double, noise: Double, seed: UInt64) -> SerialStudy {
         let origin = Vector3(-voxelMM * Double(size.x - 1) / 2, -voxelMM * Double(size.y - 1) / 2, -voxelMM * Double(size.z - 1) / 2)
         let g = ImageGeometry.axisAligned(origin: origin, spacing: Vector3(voxelMM, voxelMM, voxelMM))
-        let body = SerialStudyOrgan(name: "body", center: Vector3(0, 0, 0), semiAxesMM: Vector3(105, 80, 200), hu: 10,
-                                    a0MBq: 0, washoutHalfLifeHours: 1)
-        let spine = SerialStudyOrgan(name: "spine", center: Vector3(0, 45, 0), semiAxesMM: Vector3(12, 12, 300), hu: 700,
-                                     a0MBq: 0, washoutHalfLifeHours: 1)
-        let lung = SerialStudyOrgan(name: "lung", center: Vector3(25, 0, 85), semiAxesMM: Vector3(35, 40, 45), hu: -800,
-                                    a0MBq: 0, washoutHalfLifeHours: 1)
+        let (body, spine, lung) = (anatomy.body, anatomy.spine, anatomy.lung)
         func organIndex(_ p: Vector3) -> Int? { organs.firstIndex { $0.contains(p) } }
         // Reference labels (voxel centres) and organ volumes by 2³ sub-samples.
         let sub = [-0.25, 0.25].map { $0 * voxelMM }

@@ -31,14 +31,30 @@ struct DoseCommand: ParsableCommand {
     @Option(help: "Output folder (dose.json, tac.svg, dvh.svg, dose.png, rtdose.dcm).") var out: String?
     @Option(help: "Write a simulated Lu-177 serial study (4 visits, known kinetics and repositioning) into this folder and exit.")
     var writeSimulated: String?
+    @Flag(help: "With --write-simulated: acquire each visit with the camera simulation (MEGP, 208 keV TEW, 64² × 6.4 mm, 60 views) and reconstruct it (OSEM 4×10, CT AC, TEW, collimator response) instead of writing ideal activity images.")
+    var camera = false
     @Flag(help: "Print the JSON report.") var json = false
 
     func run() throws {
         guard let set = DecayDataSet(rawValue: decayData.lowercased()) else { throw fail("--decay-data must be ensdf or icrp107 (got \(decayData))") }
+        if camera && writeSimulated == nil { throw fail("--camera goes with --write-simulated DIR") }
         if let dir = writeSimulated {
             do {
+                let nuclide = Radionuclide.named("Lu-177", dataSet: set)!
+                if camera {
+                    let organs = SerialStudy.lu177DefaultOrgans
+                    let cam = try DoseJob.writeSimulatedCamera(organs: organs, visits: SerialStudy.lu177DefaultVisits, nuclide: nuclide, to: dir)
+                    let truth: [[String: Any]] = organs.map { ["name": $0.name, "tiaMBqh": $0.tiaMBqh] }
+                    let data = try JSONSerialization.data(withJSONObject: ["organs": truth, "visitsHours": SerialStudy.lu177DefaultVisits.map(\.hours),
+                                                                           "folders": cam.folders, "calibrationCpsPerMBq": cam.calibrationCpsPerMBq,
+                                                                           "simulation": "camera + OSEM reconstruction"],
+                                                          options: [.prettyPrinted, .sortedKeys])
+                    try data.write(to: URL(fileURLWithPath: (dir as NSString).appendingPathComponent("truth.json")))
+                    emit(cam.log.joined(separator: "\n") + "\nwrote \(cam.folders.count) camera-simulated visits to \(dir) (masks.dcm: organ VOIs; truth.json: true TIA per organ; raw/: projections)\n")
+                    return
+                }
                 let study = SerialStudy.lu177Default()
-                let folders = try DoseJob.writeSimulated(study, nuclide: Radionuclide.named("Lu-177", dataSet: set)!, to: dir)
+                let folders = try DoseJob.writeSimulated(study, nuclide: nuclide, to: dir)
                 var truth: [[String: Any]] = []
                 for o in study.organs { truth.append(["name": o.name, "tiaMBqh": o.tiaMBqh]) }
                 let data = try JSONSerialization.data(withJSONObject: ["organs": truth, "visitsHours": study.timePoints.map(\.hours),
