@@ -1,6 +1,9 @@
 // swift-tools-version:6.1
 import PackageDescription
 
+/// Optimisation for the compute-heavy modules even in debug builds (see their targets).
+let optimisedAlways: [SwiftSetting] = [.unsafeFlags(["-O"])]
+
 // Scinti: open nuclear-medicine imaging in Swift. One package, library modules with one job each.
 let package = Package(
     name: "Scinti",
@@ -69,9 +72,12 @@ let package = Package(
         // Radionuclide decay data, attenuation, CT HU → μ, collimators, energy windows. No DICOM.
         .target(name: "Physics"),
         // Phantoms and camera/CT acquisition simulation with known truth. No DICOM (written by DICOMImaging).
-        .target(name: "Simulation", dependencies: ["Physics", "Imaging"]),
+        // Simulation and Reconstruction are compiled optimised in every configuration: their SIMD projector kernels
+        // are ~10× slower unoptimised, which made the debug-build acceptance tests (whole simulated studies
+        // reconstructed) the longest part of CI.
+        .target(name: "Simulation", dependencies: ["Physics", "Imaging"], swiftSettings: optimisedAlways),
         // SPECT system model (projector, attenuation, collimator-detector response, scatter) and algorithms.
-        .target(name: "Reconstruction", dependencies: ["Physics", "Imaging"]),
+        .target(name: "Reconstruction", dependencies: ["Physics", "Imaging"], swiftSettings: optimisedAlways),
         // Clinical analyses (LVEF, thyroid uptake, parathyroid, sentinel node, bone scan, Krenning/MIBG, PET SUV):
         // one small type per analysis with its inputs, conventions and result. No DICOM.
         .target(name: "Analysis", dependencies: ["Physics", "Imaging"]),
