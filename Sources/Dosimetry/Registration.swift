@@ -18,14 +18,7 @@ public struct RigidTransform: Sendable, Equatable, Codable {
     public static func identity(center: Vector3 = .zero) -> RigidTransform { RigidTransform(centerMM: center) }
 
     /// Rotation matrix rows.
-    public var matrix: [[Double]] {
-        let a = rotationDeg.x * .pi / 180, b = rotationDeg.y * .pi / 180, g = rotationDeg.z * .pi / 180
-        let (ca, sa, cb, sb, cg, sg) = (cos(a), sin(a), cos(b), sin(b), cos(g), sin(g))
-        // Rz·Ry·Rx
-        return [[cg * cb, cg * sb * sa - sg * ca, cg * sb * ca + sg * sa],
-                [sg * cb, sg * sb * sa + cg * ca, sg * sb * ca - cg * sa],
-                [-sb, cb * sa, cb * ca]]
-    }
+    public var matrix: [[Double]] { EulerRotation.matrixZYX(degrees: rotationDeg) }   // Rz·Ry·Rx
 
     /// Maps a fixed-image point to the moving image.
     public func apply(_ p: Vector3) -> Vector3 {

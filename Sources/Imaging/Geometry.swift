@@ -139,3 +139,15 @@ public struct ImageGeometry: Sendable, Hashable, Codable {
         return [[a.x, b.x, c.x, origin.x], [a.y, b.y, c.y, origin.y], [a.z, b.z, c.z, origin.z], [0, 0, 0, 1]]
     }
 }
+
+/// Rotations given as Euler angles.
+public enum EulerRotation {
+    /// The rotation matrix (rows) for angles about x, y and z in degrees, composed Rz·Ry·Rx (x applied first).
+    public static func matrixZYX(degrees r: Vector3) -> [[Double]] {
+        let a = r.x * .pi / 180, b = r.y * .pi / 180, g = r.z * .pi / 180
+        let (ca, sa, cb, sb, cg, sg) = (cos(a), sin(a), cos(b), sin(b), cos(g), sin(g))
+        return [[cg * cb, cg * sb * sa - sg * ca, cg * sb * ca + sg * sa],
+                [sg * cb, sg * sb * sa + cg * ca, sg * sb * ca - cg * sa],
+                [-sb, cb * sa, cb * ca]]
+    }
+}

@@ -49,13 +49,7 @@ public struct Repositioning: Sendable, Equatable, Codable {
     public init(rotationDeg: Vector3 = .zero, translationMM: Vector3 = .zero) {
         self.rotationDeg = rotationDeg; self.translationMM = translationMM
     }
-    var matrix: [[Double]] {
-        let a = rotationDeg.x * .pi / 180, b = rotationDeg.y * .pi / 180, g = rotationDeg.z * .pi / 180
-        let (ca, sa, cb, sb, cg, sg) = (cos(a), sin(a), cos(b), sin(b), cos(g), sin(g))
-        return [[cg * cb, cg * sb * sa - sg * ca, cg * sb * ca + sg * sa],
-                [sg * cb, sg * sb * sa + cg * ca, sg * sb * ca - cg * sa],
-                [-sb, cb * sa, cb * ca]]
-    }
+    var matrix: [[Double]] { EulerRotation.matrixZYX(degrees: rotationDeg) }   // Rz·Ry·Rx
     /// The reference-anatomy point seen at scanner point q: Rᵀ(q − t).
     public func anatomyPoint(atScanner q: Vector3) -> Vector3 {
         let m = matrix, d = q - translationMM
