@@ -45,6 +45,21 @@ public struct StudyAttributes: Sendable, Equatable {
         self.softwareVersions = softwareVersions; self.timezoneOffset = timezoneOffset
     }
 
+    /// The patient and study of an existing object (for derived objects such as an RT Dose that must stay with the
+    /// patient): identity, study UID/date/time/ID, accession, description, referring physician and timezone are
+    /// copied; equipment names Scinti. The frame of reference is `frameOfReferenceUID`, else the object's, else new.
+    public init(copying ds: Dataset, frameOfReferenceUID: String? = nil) {
+        self.init(patientName: ds.string(.patientName) ?? "", patientID: ds.string(.patientID) ?? "",
+                  patientBirthDate: ds.string(Tag(0x0010, 0x0030)) ?? "", patientSex: ds.string(.patientSex) ?? "",
+                  studyDate: ds.string(.studyDate) ?? "", studyTime: ds.string(.studyTime) ?? "",
+                  studyID: ds.string(Tag(0x0020, 0x0010)) ?? "", accessionNumber: ds.string(Tag(0x0008, 0x0050)) ?? "",
+                  studyDescription: ds.string(Tag(0x0008, 0x1030)) ?? "", referringPhysician: ds.string(Tag(0x0008, 0x0090)) ?? "",
+                  institutionName: ds.string(Tag(0x0008, 0x0080)) ?? "", manufacturerModelName: "Scinti",
+                  timezoneOffset: ds.string(Tag(0x0008, 0x0201)),
+                  studyInstanceUID: ds.string(.studyInstanceUID) ?? UIDGenerator.newUID(),
+                  frameOfReferenceUID: frameOfReferenceUID ?? ds.string(.frameOfReferenceUID) ?? UIDGenerator.newUID())
+    }
+
     /// Patient, General Study, Frame of Reference and General Equipment module attributes.
     func apply(to ds: inout Dataset) {
         ds.set(.patientName, .PN, patientName)

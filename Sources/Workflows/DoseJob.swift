@@ -33,6 +33,9 @@ public enum DoseJob {
         public var out: String?
         /// Population effective half-life (h) for Madsen's method.
         public var populationEffectiveHalfLifeHours: Double?
+        /// Patient and study the RT Dose belongs to (set from the reference visit by ``run(_:)``); nil: a placeholder
+        /// patient, with a warning.
+        public var study: StudyAttributes? = nil
         /// Creates options.
         public init(timepoints: [String], masks: String? = nil, isotope: String = "Lu-177", dataSet: DecayDataSet = .ensdf,
                     method: DoseMethod = .voxel, fit: TACMethod = .auto, tail: TACTail = .physical, administration: String? = nil,
@@ -85,6 +88,8 @@ public enum DoseJob {
     public struct Visit: Sendable {
         public var point: DoseTimePoint
         public var warnings: [String]
+        /// Patient and study of the SPECT object (for the RT Dose written from this visit).
+        public var study: StudyAttributes? = nil
     }
 
     /// Reads one visit folder: the NM (or PT) volume with Bq/mL values and the CT series; the time after
@@ -143,7 +148,8 @@ public enum DoseJob {
         }
         let hours = acquired.timeIntervalSince(start) / 3600
         guard hours > 0 else { throw WorkflowError("\(nmPath): acquisition is \(hours) h after administration (must be > 0)") }
-        return Visit(point: DoseTimePoint(hours: hours, spect: spect, ct: ct), warnings: warnings)
+        return Visit(point: DoseTimePoint(hours: hours, spect: spect, ct: ct), warnings: warnings,
+                     study: StudyAttributes(copying: ds, frameOfReferenceUID: spect.frameOfReferenceUID))
     }
 
     /// VOIs from a SEG file, resampled (nearest) onto the reference SPECT grid.
@@ -162,20 +168,31 @@ public enum DoseJob {
         return out
     }
 
-    /// Runs the job from folders.
-    public static func run(_ o: Options) throws -> (Report, SerialDosimetryResult) {
+    /// The visits, their folders (sorted by time), the VOIs on the reference grid and the radionuclide, read from
+    /// the options' folders and masks; `study` is the reference visit's patient and study.
+    public struct Prepared: Sendable {
+        public var visits: [DoseTimePoint]
+        public var folders: [String]
+        public var vois: [DoseVOI]
+        public var nuclide: Radionuclide
+        public var study: StudyAttributes?
+        public var warnings: [String]
+    }
+
+    /// Reads the visits and VOIs of a job.
+    public static func prepare(_ o: Options) throws -> Prepared {
         guard !o.timepoints.isEmpty else { throw WorkflowError("give at least one --timepoint DIR") }
         guard let nuclide = StudyPreparation.radionuclide(named: o.isotope).flatMap({ Radionuclide.named($0.name, dataSet: o.dataSet) }) else {
             throw WorkflowError("unknown radionuclide \(o.isotope)")
         }
         var warnings: [String] = []
-        var visits: [DoseTimePoint] = []
+        var read: [Visit] = []
         for d in o.timepoints {
             let v = try readVisit(d, administration: o.administration)
-            visits.append(v.point); warnings += v.warnings
+            read.append(v); warnings += v.warnings
         }
-        let order = visits.indices.sorted { visits[$0].hours < visits[$1].hours }
-        visits = order.map { visits[$0] }
+        let order = read.indices.sorted { read[$0].point.hours < read[$1].point.hours }
+        let visits = order.map { read[$0].point }
         let folders = order.map { o.timepoints[$0] }
         let ref = visits[0].spect
         let vois: [DoseVOI]
@@ -185,7 +202,15 @@ public enum DoseJob {
             vois = [DoseVOI(name: "threshold \(Int(o.thresholdPercent))%", mask: ref.voxels.map { $0 >= thr && $0 > 0 })]
             warnings.append("no --masks: one VOI drawn at \(o.thresholdPercent) % of the first visit's maximum")
         }
-        return try run(visits: visits, folders: folders, vois: vois, nuclide: nuclide, options: o, warnings: warnings)
+        return Prepared(visits: visits, folders: folders, vois: vois, nuclide: nuclide, study: read[order[0]].study, warnings: warnings)
+    }
+
+    /// Runs the job from folders.
+    public static func run(_ o: Options) throws -> (Report, SerialDosimetryResult) {
+        let p = try prepare(o)
+        var o = o
+        if o.study == nil { o.study = p.study }
+        return try run(visits: p.visits, folders: p.folders, vois: p.vois, nuclide: p.nuclide, options: o, warnings: p.warnings)
     }
 
     /// Runs the job on visits already in memory (the CLI's and the tests' common path).
@@ -219,12 +244,16 @@ public enum DoseJob {
                            activitiesMBq: v.tac.map(\.activityMBq))
             },
             outputs: [], warnings: warnings)
-        if let out = o.out { report.outputs = try writeOutputs(report: report, result: result, nuclide: nuclide, to: out) }
+        if o.out != nil && o.study == nil && result.doseGy != nil {
+            report.warnings.append("the SPECT's patient and study are not known here: the RT Dose names a placeholder patient (Phantom^Simulated) in a new study")
+        }
+        if let out = o.out { report.outputs = try writeOutputs(report: report, result: result, nuclide: nuclide, study: o.study, to: out) }
         return (report, result)
     }
 
     /// Writes dose.json, tac.svg, dvh.svg (voxel methods), dose.png (dose over CT) and rtdose.dcm.
-    static func writeOutputs(report: Report, result: SerialDosimetryResult, nuclide: Radionuclide, to out: String) throws -> [String] {
+    static func writeOutputs(report: Report, result: SerialDosimetryResult, nuclide: Radionuclide, study identity: StudyAttributes?,
+                             to out: String) throws -> [String] {
         do { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) } catch {
             throw WorkflowError("cannot create \(out): \(error)")
         }
@@ -270,8 +299,8 @@ public enum DoseJob {
             do { try write("dose.png", Data(try PNG.encode(Render.upscale(raster, factor: 4)))) } catch let e as WorkflowError { throw e } catch {
                 throw WorkflowError("dose.png: \(error)")
             }
-            let study = StudyAttributes(studyDate: "20260101", studyTime: "000000",
-                                        frameOfReferenceUID: dose.frameOfReferenceUID ?? UIDGenerator.newUID())
+            var study = identity ?? StudyAttributes(studyDate: "20260101", studyTime: "000000")
+            study.frameOfReferenceUID = dose.frameOfReferenceUID ?? study.frameOfReferenceUID
             let path = (out as NSString).appendingPathComponent("rtdose.dcm")
             do {
                 try RTDoseWriter.write(dose, study: study, series: SeriesAttributes(seriesNumber: 900, seriesDescription: "Scinti dose \(nuclide.name) \(report.method)"),
@@ -341,5 +370,51 @@ public enum DoseJob {
             }
         }
         return folders
+    }
+}
+
+extension DoseJob {
+    /// The viewer's display of a dosimetry result: the dose map (series `doseSeries`, on the reference SPECT grid)
+    /// fused with the reference CT (`ctSeries`), the VOIs as masks on that grid, the TACs with their fits, the
+    /// cumulative DVHs, and per-VOI TIA and mean dose with units.
+    public static func display(report: Report, result: SerialDosimetryResult, vois: [DoseVOI], doseSeries: String?, ctSeries: String?) -> ResultDisplay {
+        let palette = ResultDisplay.palette
+        var summary: [[String]] = [["radionuclide", "\(report.isotope) (\(report.decayData))"], ["dose method", report.method],
+                                   ["TAC fit", report.fitMethod],
+                                   ["visits", report.visits.map { "\(fmt($0.hours)) h" }.joined(separator: ", ") + " after administration"]]
+        for v in report.vois {
+            var s = "TIA \(fmt(v.tiaMBqh)) MBq·h"
+            if let sg = v.tiaSigmaMBqh { s += " ± \(fmt(sg))" }
+            s += "; mean dose \(fmt(v.meanDoseGy, 2)) Gy; \(fmt(v.volumeML)) mL, \(fmt(v.massG)) g"
+            if let d = v.d98Gy, let m = v.maxGy { s += "; D98 \(fmt(d, 2)) Gy, max \(fmt(m, 2)) Gy" }
+            if let b = v.bedGy { s += "; BED \(fmt(b, 2)) Gy" }
+            if let r = v.rbeWeightedDoseGy { s += "; \(fmt(r, 2)) Gy (RBE-weighted)" }
+            summary.append([v.name, s])
+        }
+        var tac: [ResultDisplay.Curve] = [], dvh: [ResultDisplay.Curve] = []
+        let tmax = (result.vois.compactMap { $0.tac.last?.timeHours }.max() ?? 168) * 1.2
+        for (n, v) in result.vois.enumerated() {
+            let c = palette[n % palette.count]
+            tac.append(ResultDisplay.Curve(label: "\(v.name) (measured)", colour: c, x: v.tac.map(\.timeHours), y: v.tac.map(\.activityMBq), style: "points"))
+            let xs = (0...120).map { tmax * Double($0) / 120 }
+            let ys = xs.compactMap { v.fit.activity(atHours: $0) }
+            if ys.count == xs.count {
+                tac.append(ResultDisplay.Curve(label: "\(v.name) \(v.fit.method.rawValue) fit", colour: c, x: xs, y: ys, style: "line"))
+            }
+            if let d = v.dvh {
+                dvh.append(ResultDisplay.Curve(label: v.name, colour: c, x: d.doseGy, y: d.volumeFraction.map { $0 * 100 }, style: "line"))
+            }
+        }
+        var charts = [ResultDisplay.Chart(title: "Time–activity curves (\(report.isotope))", xLabel: "hours after administration",
+                                          yLabel: "activity in the VOI (MBq)", curves: tac)]
+        if !dvh.isEmpty {
+            charts.append(ResultDisplay.Chart(title: "Cumulative dose–volume histograms", xLabel: "absorbed dose (Gy)", yLabel: "volume (%)", curves: dvh))
+        }
+        let masks = vois.enumerated().map { (n, v) in
+            ResultDisplay.VolumeMask(label: v.name, colour: palette[n % palette.count], runs: ResultDisplay.runs(v.mask), voxels: v.mask.reduce(0) { $0 + ($1 ? 1 : 0) })
+        }
+        return ResultDisplay(title: "Dosimetry (\(report.isotope), \(report.method))", summary: summary, volumeSeries: doseSeries,
+                             anatomySeries: ctSeries, volumeMasks: masks, charts: charts, conventions: report.conventions.merging(report.units) { a, _ in a },
+                             warnings: report.warnings)
     }
 }

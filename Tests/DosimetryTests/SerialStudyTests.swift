@@ -69,6 +69,28 @@ import Workflows
         for i in dose.voxels.indices { worst = max(worst, abs(rt.volume.voxels[i] - dose.voxels[i])) }
         #expect(worst < 1e-6 * peak + 1e-9)
         for f in ["tac.svg", "dvh.svg", "dose.png"] { #expect(FileManager.default.fileExists(atPath: out + "/" + f)) }
+        // The RT Dose stays with the patient: patient and study of the reference visit's SPECT, no placeholder.
+        let rtHeader = try DICOMFile.read(path: out + "/rtdose.dcm", options: ReadOptions(stopBeforePixels: true)).dataset
+        let nmHeader = try DICOMFile.read(path: folders[0] + "/spect.dcm", options: ReadOptions(stopBeforePixels: true)).dataset
+        for tag in [Tag.patientName, .patientID, .studyInstanceUID, .frameOfReferenceUID] {
+            #expect(rtHeader.string(tag) == nmHeader.string(tag) && rtHeader.string(tag) != nil, "\(tag)")
+        }
+        #expect(!report.warnings.contains { $0.contains("placeholder") })
+        // The viewer's display: one mask per VOI with the VOI's voxels, measured TAC points = the report's, DVHs from 100 %.
+        let prepared = try DoseJob.prepare(DoseJob.Options(timepoints: folders, masks: dir + "/masks.dcm"))
+        let display = DoseJob.display(report: report, result: result, vois: prepared.vois, doseSeries: "1.2.3", ctSeries: "1.2.4")
+        #expect(display.volumeMasks.count == prepared.vois.count)
+        for (m, v) in zip(display.volumeMasks, prepared.vois) {
+            #expect(ResultDisplay.mask(runs: m.runs, count: v.mask.count) == v.mask && m.voxels == v.mask.filter { $0 }.count)
+        }
+        let tac = try #require(display.charts.first)
+        for v in report.vois {
+            let pts = try #require(tac.curves.first { $0.label == "\(v.name) (measured)" })
+            #expect(pts.x == v.timesHours && pts.y == v.activitiesMBq)
+        }
+        let dvh = try #require(display.charts.first { $0.title.contains("dose–volume") })
+        #expect(dvh.curves.count == report.vois.count && dvh.curves.allSatisfy { abs($0.y[0] - 100) < 1e-9 })
+        #expect(display.volumeSeries == "1.2.3" && display.anatomySeries == "1.2.4")
         // Kidney BED is reported and exceeds the physical dose.
         let kidney = report.vois[1]
         #expect((kidney.bedGy ?? 0) > kidney.meanDoseGy)
