@@ -20,6 +20,8 @@ public enum AnalysisInputsA {
         public var notes: [String]
         /// Warnings (assumed attributes).
         public var warnings: [String]
+        /// The file's frame (0-based) of each time slot, in the order of ``frames``.
+        public var fileFrames: [Int] = []
     }
 
     /// One planar photopeak image with its timing and radiopharmaceutical.
@@ -111,8 +113,10 @@ public enum AnalysisInputsA {
             throw WorkflowError("\(path): missing frames: time slot(s) \(missing.map(String.init).joined(separator: ", ")) of \(expected) are not in the file")
         }
         var frames: [PlanarCounts] = []
+        var fileFrames: [Int] = []
         for s in 1...expected {
             let f = bySlot[s]!
+            fileFrames.append(f.frame)
             do {
                 frames.append(try PlanarCounts(try acq.planarImage(frame: f.frame)))
             } catch let e as StudyAnalysisError { throw WorkflowError("\(path): frame \(f.frame): \(e.message)") }
@@ -131,7 +135,7 @@ public enum AnalysisInputsA {
         if let v = view, !v.lowercased().contains("left anterior oblique") {
             warnings.append("\(path): view is \(v), not LAO: the automatic LV search assumes the LV on the image right")
         }
-        return GatedFrames(frames: frames, frameDurationMs: duration, view: view, notes: notes, warnings: warnings)
+        return GatedFrames(frames: frames, frameDurationMs: duration, view: view, notes: notes, warnings: warnings, fileFrames: fileFrames)
     }
 
     /// The photopeak image of a STATIC planar study: the view named `preferredView` (e.g. `Anterior`) when

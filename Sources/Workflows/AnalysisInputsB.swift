@@ -23,6 +23,8 @@ public enum AnalysisInputsB {
         public var injection: Date?
         /// Notes: window choice, reader warnings, defaults applied.
         public var notes: [String]
+        /// The file's frame (0-based) each view was taken from, in the order of ``views``.
+        public var frameIndices: [Int] = []
     }
 
     /// Reads the photopeak-window views of an NM file. `allowed` lists the accepted image types; `window` forces a
@@ -72,6 +74,7 @@ public enum AnalysisInputsB {
         chosen.sort { ($0.detector ?? 0, $0.frame) < ($1.detector ?? 0, $1.frame) }
         guard !chosen.isEmpty else { throw WorkflowError("\(source): no frames for energy window \(windowNumber)") }
         var out: [PlanarViewImage] = []
+        var frameIndices: [Int] = []
         let duration = acq.actualFrameDurationMs.map { $0 / 1000 }
         if duration == nil { notes.append("\(source): no Actual Frame Duration (0018,1242); count rates not available") }
         if acq.pixelSpacing.count < 2 { notes.append("\(source): no Pixel Spacing (0028,0030); 1 mm assumed") }
@@ -93,6 +96,7 @@ public enum AnalysisInputsB {
                                        counts: pixels, origin: det?.imagePosition,
                                        rowDirection: det?.rowDirection, columnDirection: det?.columnDirection,
                                        durationSeconds: duration))
+            frameIndices.append(f.frame)
         }
         for v in out where !v.counts.contains(where: { $0 > 0 }) {
             throw WorkflowError("\(source): view \(v.name) has zero counts")
@@ -107,7 +111,8 @@ public enum AnalysisInputsB {
                 notes.append("\(source): Radiopharmaceutical Start DateTime absent; Start Time taken on the acquisition date")
             }
         }
-        return Views(views: out, acquisition: acq, radionuclide: nuclide, acquisitionStart: start, injection: injection, notes: notes)
+        return Views(views: out, acquisition: acq, radionuclide: nuclide, acquisitionStart: start, injection: injection, notes: notes,
+                     frameIndices: frameIndices)
     }
 
     /// The anterior and posterior views of a set (by View Code meaning, else by gantry angle 0/180 in the

@@ -1,0 +1,134 @@
+import Analysis
+import Foundation
+
+/// The clinical analyses that run on one stored NM series (the server's analysis jobs): the same library calls as
+/// `scinti analyze`, returning the result as JSON and a ``ResultDisplay`` with the regions on the series' frames.
+public enum AnalysisJob {
+    /// Analyses available as jobs.
+    public enum Kind: String, CaseIterable, Sendable, Codable {
+        /// Gated blood-pool LVEF (one GATED file).
+        case lvef
+        /// Sentinel-node lymphoscintigraphy (one STATIC file with the views).
+        case sentinel
+        /// Whole-body bone scan (one WHOLE BODY or STATIC file with anterior and posterior views).
+        case boneScan = "bone-scan"
+        /// MIBG heart-to-mediastinum ratio (one STATIC file with the anterior chest view).
+        case mibgHM = "mibg-hm"
+    }
+
+    /// A finished analysis.
+    public struct Output: Sendable {
+        /// The analysis result as JSON (the same keys as `scinti analyze … --json`).
+        public var resultJSON: String
+        /// Regions, curves and summary for a viewer.
+        public var display: ResultDisplay
+    }
+
+    static func json<T: Encodable>(_ v: T) throws(WorkflowError) -> String {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.sortedKeys]
+        enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        do { return String(decoding: try enc.encode(v), as: UTF8.self) } catch { throw WorkflowError("result JSON: \(error)") }
+    }
+
+    /// Runs analysis `kind` on the NM file at `path` (Series Instance UID `series`, named in the display).
+    public static func run(_ kind: Kind, path: String, series: String) throws(WorkflowError) -> Output {
+        let palette = ResultDisplay.palette
+        switch kind {
+        case .lvef:
+            let input = try AnalysisInputsA.gatedFrames(path: path)
+            let a: GatedBloodPoolLVEF.Analysis
+            do { a = try GatedBloodPoolLVEF().analyze(frames: input.frames, frameDurationMs: input.frameDurationMs) } catch {
+                throw WorkflowError("\(path): \(error.message)")
+            }
+            let r = a.result
+            var regions: [ResultDisplay.Region] = []
+            for (k, roi) in a.lvROIs.enumerated() where k < input.fileFrames.count {
+                let tag = k == r.edFrame ? " (ED)" : k == r.esFrame ? " (ES)" : ""
+                regions.append(.mask("LV slot \(k + 1)\(tag)", colour: palette[0], frames: [input.fileFrames[k]], inside: roi.inside))
+            }
+            regions.append(.mask("background", colour: palette[2], frames: input.fileFrames, inside: a.backgroundROI.inside))
+            let times = r.frameTimesMs ?? r.frameDurationMs.map { d in r.curve.indices.map { (Double($0) + 0.5) * d } }
+            let x = times ?? r.curve.indices.map { Double($0 + 1) }
+            let xLabel = times == nil ? "time slot" : "time after the R wave (ms, slot centres)"
+            let ed = r.curve.indices.contains(r.edFrame) ? r.curve[r.edFrame] : 0
+            var summary: [[String]] = [["LVEF", "\(fmt(r.lvef)) %"], ["ROI method", r.roiMethod],
+                                       ["ED / ES slot", "\(r.edFrame + 1) / \(r.esFrame + 1) of \(r.curve.count)"],
+                                       ["background", "\(fmt(r.backgroundCountsPerPixel, 2)) counts/pixel/frame over \(r.backgroundPixels) pixels"]]
+            if let p = r.peakEjectionRateEDVPerS { summary.append(["peak ejection rate", "\(fmt(p, 2)) EDV/s"]) }
+            if let p = r.peakFillingRateEDVPerS { summary.append(["peak filling rate", "\(fmt(p, 2)) EDV/s"]) }
+            if let t = r.timeToPeakFillingMs { summary.append(["time to peak filling", "\(fmt(t, 0)) ms"]) }
+            if let v = input.view { summary.append(["view", v]) }
+            // Background-corrected LV counts are proportional to the LV blood volume: the volume curve in % of end diastole.
+            let chart = ResultDisplay.Chart(
+                title: "LV volume curve", xLabel: xLabel, yLabel: "LV volume (% of end-diastolic; background-corrected counts)",
+                curves: [ResultDisplay.Curve(label: "LV volume", colour: palette[0], x: x, y: r.curve.map { ed > 0 ? 100 * $0 / ed : 0 }, style: "points")])
+            var conv = r.units
+            conv["method"] = r.method
+            return Output(resultJSON: try json(r),
+                          display: ResultDisplay(title: "LVEF (gated blood pool)", summary: summary, series: series, regions: regions,
+                                                 charts: [chart], conventions: conv, warnings: input.warnings + r.warnings + input.notes))
+        case .sentinel:
+            let v = try AnalysisInputsB.read(path: path, allowed: [.staticImage])
+            let r: SentinelNodeAnalysis.Result
+            do { r = try SentinelNodeAnalysis().analyze(v.views) } catch { throw WorkflowError("\(path): \(error)") }
+            func frame(_ view: String) -> [Int] { v.views.firstIndex { $0.name == view }.map { [v.frameIndices[$0]] } ?? [] }
+            func mm(_ view: String) -> Double { v.views.first { $0.name == view }?.columnSpacingMM ?? 1 }
+            var regions: [ResultDisplay.Region] = []
+            for s in r.injectionSites {
+                regions.append(.circle("injection site (masked, \(fmt(s.maskRadiusMM, 0)) mm)", colour: palette[3], frames: frame(s.view),
+                                       column: s.column, row: s.row, radius: s.maskRadiusMM / mm(s.view)))
+            }
+            var summary: [[String]] = [["nodes", "\(r.nodes.count) (\(r.nodes.filter(\.meetsReportingRule).count) meeting the \(fmt(r.options.reportingPercent, 0)) % rule)"]]
+            for (k, n) in r.nodes.enumerated() {
+                regions.append(.circle("node \(k + 1) (\(fmt(n.percentOfHottest)) %)", colour: n.meetsReportingRule ? palette[0] : palette[6],
+                                       frames: frame(n.view), column: n.column, row: n.row, radius: r.options.roiRadiusMM / mm(n.view)))
+                summary.append(["node \(k + 1), \(n.view)", "\(fmt(n.counts, 0)) net counts, \(fmt(n.percentOfHottest)) % of the hottest, \(fmt(n.distanceFromInjectionMM, 0)) mm from the injection"])
+            }
+            return Output(resultJSON: try json(r),
+                          display: ResultDisplay(title: "Sentinel nodes", summary: summary, series: series, regions: regions,
+                                                 conventions: r.conventions, warnings: v.notes + r.notes))
+        case .boneScan:
+            let v = try AnalysisInputsB.read(path: path)
+            let r: BoneScanAnalysis.Result
+            do { r = try BoneScanAnalysis().analyze(v.views) } catch { throw WorkflowError("\(path): \(error)") }
+            func frame(_ view: String) -> [Int] { v.views.firstIndex { $0.name == view }.map { [v.frameIndices[$0]] } ?? [] }
+            func mm(_ view: String) -> Double { v.views.first { $0.name == view }?.columnSpacingMM ?? 1 }
+            var regions: [ResultDisplay.Region] = []
+            var summary: [[String]] = [["lesions", "\(r.lesions.count)"], ["tumour-burden index", "\(fmt(r.tumourBurdenIndexPercent, 2)) % of the skeleton (projected area)"]]
+            for (k, l) in r.lesions.enumerated() {
+                regions.append(.circle("lesion \(k + 1) (\(fmt(l.uptakeRatio, 1))×)", colour: palette[0], frames: frame(l.view),
+                                       column: l.column, row: l.row, radius: r.options.roiRadiusMM / mm(l.view)))
+                summary.append(["lesion \(k + 1), \(l.view)", "uptake \(fmt(l.uptakeRatio, 2)) × normal bone, \(fmt(l.areaCM2)) cm²"])
+            }
+            for e in r.excludedRegions {
+                let side = (e.areaCM2 * 100).squareRoot() / mm(e.view)
+                regions.append(.square("excluded (organ-sized, \(fmt(e.areaCM2, 0)) cm²)", colour: palette[6], frames: frame(e.view),
+                                       column: e.column, row: e.row, side: side))
+            }
+            return Output(resultJSON: try json(r),
+                          display: ResultDisplay(title: "Bone scan", summary: summary, series: series, regions: regions,
+                                                 conventions: r.conventions, warnings: v.notes + r.notes))
+        case .mibgHM:
+            let v = try AnalysisInputsB.read(path: path, allowed: [.staticImage])
+            let ap = try AnalysisInputsB.anteriorPosterior(v, source: path)
+            let coll = v.acquisition.detectors.first?.collimatorName
+            var warnings = v.notes + ap.notes
+            if coll == nil { warnings.append("\(path): the collimator is not recorded; H/M not standardised") }
+            let r: MIBGAnalysis.Result
+            do { r = try MIBGAnalysis().analyze(ap.anterior, collimator: coll) } catch { throw WorkflowError("\(path): \(error)") }
+            let f = v.views.firstIndex { $0 == ap.anterior }.map { [v.frameIndices[$0]] } ?? []
+            let regions: [ResultDisplay.Region] = [
+                .circle("heart", colour: palette[0], frames: f, column: r.heartROI.column, row: r.heartROI.row, radius: r.heartROI.radius),
+                .square("mediastinum", colour: palette[1], frames: f, column: r.mediastinumROI.column, row: r.mediastinumROI.row,
+                        side: Double(r.mediastinumROI.side)),
+            ]
+            var summary: [[String]] = [["H/M", fmt(r.heartToMediastinum, 2)],
+                                       ["heart / mediastinum", "\(fmt(r.heartMeanCounts)) / \(fmt(r.mediastinumMeanCounts)) counts/pixel"]]
+            if let s = r.standardizedHeartToMediastinum { summary.append(["standardised H/M", "\(fmt(s, 2)) (\(r.conversionSource))"]) }
+            return Output(resultJSON: try json(r),
+                          display: ResultDisplay(title: "MIBG heart-to-mediastinum ratio", summary: summary, series: series, regions: regions,
+                                                 conventions: r.conventions, warnings: warnings + r.notes))
+        }
+    }
+}
