@@ -98,7 +98,7 @@ let package = Package(
         .target(name: "Archive", dependencies: ["DICOM", "DICOMNetwork", .product(name: "GRDB", package: "GRDB.swift")]),
         // HTTP: DICOMweb (QIDO/WADO/STOW) over the archive, the job API and the browser viewer (Hummingbird 2).
         .target(name: "Server", dependencies: [
-            "DICOM", "Imaging", "DICOMImaging", "Rendering", "Archive", "Workflows",
+            "DICOM", "Imaging", "DICOMImaging", "Rendering", "Archive", "Workflows", "Dosimetry", "Physics",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "GRDB", package: "GRDB.swift"),
         ], exclude: ["Viewer"]),

@@ -1,8 +1,10 @@
 import Archive
 import DICOM
+import Dosimetry
 import Foundation
 import GRDB
 import Hummingbird
+import Physics
 import Synchronization
 import Workflows
 
@@ -10,7 +12,7 @@ import Workflows
 public struct JobRecord: Sendable, Codable, Equatable {
     /// Job id (UUID, lower case).
     public var id: String
-    /// Job type: `recon`.
+    /// Job type: `recon`, `analysis` or `dose`.
     public var type: String
     /// `queued`, `running`, `done` or `failed`.
     public var state: String
@@ -20,18 +22,35 @@ public struct JobRecord: Sendable, Codable, Equatable {
     public var message: String
     /// The request (JSON object as sent, validated).
     public var request: String
-    /// The result (JSON: the workflow's result plus `seriesUID`/`studyUID` of the stored output), when done.
+    /// The result, when done (JSON). `recon`: the reconstruction's figures plus `seriesUID`/`studyUID` of the stored
+    /// volume. `analysis`: `{"analysis", "result", "display"}`. `dose`: `{"report", "display", "seriesUID", "studyUID"}`
+    /// (the RT Dose). `display` is a ``Workflows/ResultDisplay`` (regions, masks, curves, summary) for the viewer.
     public var result: String?
     /// ISO 8601 creation time.
     public var created: String
 }
 
 /// What `POST /api/jobs` takes.
+///
+/// - `recon`: `series` (NM TOMO projections), optional `ct`, `algorithm`, `iterations`, `subsets`, `calibration`,
+///   `radionuclide`, `window`.
+/// - `analysis`: `analysis` (`lvef`, `sentinel`, `bone-scan`, `mibg-hm`) and `series` (the NM study, one instance).
+/// - `dose`: `visits` (each `{"spect": UID of a quantitative SPECT in Bq/mL, "ct": UID of its CT}`), optional `masks`
+///   (UID of a SEG series with the VOIs on the first visit), `radionuclide` (default Lu-177), `method`
+///   (voxel, sphere, organ, ldm), `fit` (auto, mono, bi, trapezoid, hanscheid, madsen), `administration` (DICOM DT),
+///   `threshold` (% of the maximum for a threshold VOI without masks), `register` (default true).
 public struct JobRequest: Sendable, Codable {
-    /// `recon` (the only type so far).
+    /// One visit of a dosimetry job.
+    public struct Visit: Sendable, Codable {
+        /// Series Instance UID of the quantitative SPECT (NM RECON TOMO, Bq/mL).
+        public var spect: String
+        /// Series Instance UID of its CT, optional.
+        public var ct: String?
+    }
+    /// `recon`, `analysis` or `dose`.
     public var type: String
-    /// Series Instance UID of the SPECT projections (NM TOMO) in the archive.
-    public var series: String
+    /// Series Instance UID of the SPECT projections (recon) or of the analysed NM study (analysis).
+    public var series: String?
     /// Series Instance UID of a CT for attenuation correction and fusion, optional.
     public var ct: String?
     /// `osem`, `mlem`, `bsrem` or `fbp` (default osem).
@@ -42,10 +61,26 @@ public struct JobRequest: Sendable, Codable {
     public var subsets: Int?
     /// Camera calibration in cps/MBq (gives Bq/mL), optional.
     public var calibration: Double?
-    /// Radionuclide when the study does not record it (e.g. `Lu-177`), optional.
+    /// Radionuclide when the study does not record it (recon), or of the therapy (dose; default Lu-177).
     public var radionuclide: String?
     /// Photopeak energy window number (1-based), optional (default: the radionuclide's photopeak window).
     public var window: Int?
+    /// Analysis name (analysis jobs).
+    public var analysis: String?
+    /// Visits (dose jobs).
+    public var visits: [Visit]?
+    /// SEG series with the VOIs (dose jobs), optional.
+    public var masks: String?
+    /// Dose method (dose jobs; default voxel).
+    public var method: String?
+    /// TAC fit (dose jobs; default auto).
+    public var fit: String?
+    /// Administration time, DICOM DT, when the SPECT lacks Radiopharmaceutical Start DateTime (dose jobs).
+    public var administration: String?
+    /// Threshold VOI in % of the first visit's maximum when no masks are given (dose jobs; default 20).
+    public var threshold: Double?
+    /// Register the visits' CTs rigidly (dose jobs; default true).
+    public var register: Bool?
 }
 
 /// Runs jobs one at a time on a background thread and keeps their state in `jobs.sqlite` next to the archive index,
@@ -97,23 +132,15 @@ public final class JobManager: Sendable {
 
     /// Validates and records a job, then queues it. Throws 400/404 naming what is wrong.
     public func submit(_ req: JobRequest) throws -> JobRecord {
-        guard req.type == "recon" else { throw HTTPError(.badRequest, message: "unknown job type '\(req.type.prefix(32))' (recon)") }
-        _ = try requireUID(req.series, "series")
-        if let ct = req.ct { _ = try requireUID(ct, "ct") }
-        if let a = req.algorithm, ReconAlgorithmName(rawValue: a) == nil {
-            throw HTTPError(.badRequest, message: "algorithm must be one of \(ReconAlgorithmName.allCases.map(\.rawValue))")
-        }
-        if let n = req.iterations, !(1...50).contains(n) { throw HTTPError(.badRequest, message: "iterations must be 1…50") }
-        if let n = req.subsets, !(1...64).contains(n) { throw HTTPError(.badRequest, message: "subsets must be 1…64") }
-        if let c = req.calibration, !(c > 0 && c.isFinite) { throw HTTPError(.badRequest, message: "calibration must be a positive number (cps/MBq)") }
-        if let w = req.window, !(1...64).contains(w) { throw HTTPError(.badRequest, message: "window must be an energy window number 1…64") }
         if let r = req.radionuclide, r.count > 32 || !r.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) {
             throw HTTPError(.badRequest, message: "radionuclide must be a name such as Lu-177")
         }
-        guard try archive.instances(seriesUIDs: [req.series]).count == 1 else {
-            throw HTTPError(.notFound, message: "series \(req.series): the projections must be one NM instance in the archive")
+        switch req.type {
+        case "recon": try validateRecon(req)
+        case "analysis": try validateAnalysis(req)
+        case "dose": try validateDose(req)
+        default: throw HTTPError(.badRequest, message: "unknown job type '\(req.type.prefix(32))' (recon, analysis, dose)")
         }
-        if let ct = req.ct, try archive.instances(seriesUIDs: [ct]).isEmpty { throw HTTPError(.notFound, message: "CT series \(ct) not in the archive") }
         let enc = JSONEncoder(); enc.outputFormatting = [.sortedKeys]
         let rec = JobRecord(id: UUID().uuidString.lowercased(), type: req.type, state: "queued", progress: 0, message: "queued",
                             request: String(decoding: try enc.encode(req), as: UTF8.self), result: nil,
@@ -124,6 +151,63 @@ public final class JobManager: Sendable {
         }
         enqueue(rec.id)
         return rec
+    }
+
+    func validateRecon(_ req: JobRequest) throws {
+        guard let series = req.series else { throw HTTPError(.badRequest, message: "a recon job needs \"series\" (the NM TOMO projections)") }
+        _ = try requireUID(series, "series")
+        if let ct = req.ct { _ = try requireUID(ct, "ct") }
+        if let a = req.algorithm, ReconAlgorithmName(rawValue: a) == nil {
+            throw HTTPError(.badRequest, message: "algorithm must be one of \(ReconAlgorithmName.allCases.map(\.rawValue))")
+        }
+        if let n = req.iterations, !(1...50).contains(n) { throw HTTPError(.badRequest, message: "iterations must be 1…50") }
+        if let n = req.subsets, !(1...64).contains(n) { throw HTTPError(.badRequest, message: "subsets must be 1…64") }
+        if let c = req.calibration, !(c > 0 && c.isFinite) { throw HTTPError(.badRequest, message: "calibration must be a positive number (cps/MBq)") }
+        if let w = req.window, !(1...64).contains(w) { throw HTTPError(.badRequest, message: "window must be an energy window number 1…64") }
+        guard try archive.instances(seriesUIDs: [series]).count == 1 else {
+            throw HTTPError(.notFound, message: "series \(series): the projections must be one NM instance in the archive")
+        }
+        if let ct = req.ct, try archive.instances(seriesUIDs: [ct]).isEmpty { throw HTTPError(.notFound, message: "CT series \(ct) not in the archive") }
+    }
+
+    func validateAnalysis(_ req: JobRequest) throws {
+        guard let a = req.analysis, AnalysisJob.Kind(rawValue: a) != nil else {
+            throw HTTPError(.badRequest, message: "analysis must be one of \(AnalysisJob.Kind.allCases.map(\.rawValue))")
+        }
+        guard let series = req.series else { throw HTTPError(.badRequest, message: "an analysis job needs \"series\" (the NM study)") }
+        _ = try requireUID(series, "series")
+        guard try archive.instances(seriesUIDs: [series]).count == 1 else {
+            throw HTTPError(.notFound, message: "series \(series): the study must be one NM instance in the archive")
+        }
+    }
+
+    func validateDose(_ req: JobRequest) throws {
+        guard let visits = req.visits, !visits.isEmpty, visits.count <= 16 else {
+            throw HTTPError(.badRequest, message: "a dose job needs \"visits\": 1…16 of {\"spect\": UID, \"ct\": UID}")
+        }
+        if let m = req.method, DoseMethod(rawValue: m) == nil { throw HTTPError(.badRequest, message: "method must be one of \(DoseMethod.allCases.map(\.rawValue))") }
+        if let f = req.fit, TACMethod(rawValue: f) == nil { throw HTTPError(.badRequest, message: "fit must be one of \(TACMethod.allCases.map(\.rawValue))") }
+        if let t = req.threshold, !(t > 0 && t < 100) { throw HTTPError(.badRequest, message: "threshold must be in (0, 100) %") }
+        if let a = req.administration, DICOMDateTime.parse(dt: a) == nil {
+            throw HTTPError(.badRequest, message: "administration must be a DICOM DT (YYYYMMDDHHMMSS±ZZZZ)")
+        }
+        if StudyPreparation.radionuclide(named: req.radionuclide ?? "Lu-177") == nil {
+            throw HTTPError(.badRequest, message: "unknown radionuclide \(req.radionuclide ?? "")")
+        }
+        for v in visits {
+            _ = try requireUID(v.spect, "visit spect")
+            if let ct = v.ct { _ = try requireUID(ct, "visit ct") }
+        }
+        if let m = req.masks { _ = try requireUID(m, "masks") }
+        for v in visits {
+            guard try archive.instances(seriesUIDs: [v.spect]).count == 1 else {
+                throw HTTPError(.notFound, message: "series \(v.spect): a visit's SPECT must be one quantitative NM instance in the archive")
+            }
+            if let ct = v.ct, try archive.instances(seriesUIDs: [ct]).isEmpty { throw HTTPError(.notFound, message: "CT series \(ct) not in the archive") }
+        }
+        if let m = req.masks, try archive.instances(seriesUIDs: [m]).count != 1 {
+            throw HTTPError(.notFound, message: "masks \(m): one SEG instance expected in the archive")
+        }
     }
 
     /// Re-queues jobs left queued or running by a previous server process.
@@ -145,42 +229,123 @@ public final class JobManager: Sendable {
         let dir = workDirectory + "/" + id
         do {
             try? FileManager.default.removeItem(atPath: dir)
-            try FileManager.default.createDirectory(atPath: dir + "/ct", withIntermediateDirectories: true)
-            guard let proj = try archive.instances(seriesUIDs: [req.series]).first else { throw ArchiveError("series \(req.series) no longer in the archive") }
-            var o = ReconJob.Options(projections: proj.path, out: dir + "/recon.dcm")
-            if let ct = req.ct {
-                for (n, i) in try archive.instances(seriesUIDs: [ct]).enumerated() {
-                    try FileManager.default.createSymbolicLink(atPath: dir + "/ct/\(n).dcm", withDestinationPath: i.path)
-                }
-                o.ct = dir + "/ct"
-            } else {
-                o.attenuation = .none
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            let (json, message): (String, String)
+            switch req.type {
+            case "analysis": (json, message) = try runAnalysis(id, req)
+            case "dose": (json, message) = try runDose(id, req, dir: dir)
+            default: (json, message) = try runRecon(id, req, dir: dir)
             }
-            if let a = req.algorithm, let alg = ReconAlgorithmName(rawValue: a) { o.algorithm = alg }
-            if let n = req.iterations { o.iterations = n }
-            if let n = req.subsets { o.subsets = n }
-            o.calibrationCpsPerMBq = req.calibration
-            o.radionuclide = req.radionuclide
-            o.window = req.window
-            let last = Mutex<Double>(0)
-            let result = try ReconJob.run(o) { done, total in
-                let p = total > 0 ? Double(done) / Double(total) : 0
-                let changed = last.withLock { l -> Bool in if p - l >= 0.01 || done == total { l = p; return true }; return false }
-                if changed { self.update(id, progress: p * 0.95, message: "iteration step \(done)/\(total)") }
-            }
-            update(id, progress: 0.97, message: "storing the reconstruction in the archive")
-            let stored = try archive.importFile(o.out, sourceAE: "SCINTI-JOB")
-            let f = try DICOMFile.read(path: o.out, options: ReadOptions(stopBeforePixels: true))
-            let enc = JSONEncoder(); enc.outputFormatting = [.sortedKeys]
-            var json = String(decoding: try enc.encode(result), as: UTF8.self)
-            json.removeLast()
-            json += ",\"seriesUID\":\(jsonString(f.dataset.string(.seriesInstanceUID) ?? "")),\"studyUID\":\(jsonString(f.dataset.string(.studyInstanceUID) ?? "")),"
-                + "\"stored\":\(jsonString("\(stored)"))}"
-            update(id, state: "done", progress: 1, message: "done in \(String(format: "%.1f", result.seconds)) s", result: json)
+            update(id, state: "done", progress: 1, message: message, result: json)
+        } catch let e as WorkflowError {
+            update(id, state: "failed", message: e.message)
         } catch {
             update(id, state: "failed", message: "\(error)")
         }
-        try? FileManager.default.removeItem(atPath: dir + "/ct")
+        try? FileManager.default.removeItem(atPath: dir)
+    }
+
+    static func encodeJSON<T: Encodable>(_ v: T) throws -> String {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.sortedKeys]
+        enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return String(decoding: try enc.encode(v), as: UTF8.self)
+    }
+
+    func symlink(_ target: String, at path: String) throws {
+        try FileManager.default.createSymbolicLink(atPath: path, withDestinationPath: target)
+    }
+
+    func runRecon(_ id: String, _ req: JobRequest, dir: String) throws -> (String, String) {
+        try FileManager.default.createDirectory(atPath: dir + "/ct", withIntermediateDirectories: true)
+        guard let series = req.series, let proj = try archive.instances(seriesUIDs: [series]).first else {
+            throw ArchiveError("series \(req.series ?? "") no longer in the archive")
+        }
+        var o = ReconJob.Options(projections: proj.path, out: dir + "/recon.dcm")
+        if let ct = req.ct {
+            for (n, i) in try archive.instances(seriesUIDs: [ct]).enumerated() { try symlink(i.path, at: dir + "/ct/\(n).dcm") }
+            o.ct = dir + "/ct"
+        } else {
+            o.attenuation = .none
+        }
+        if let a = req.algorithm, let alg = ReconAlgorithmName(rawValue: a) { o.algorithm = alg }
+        if let n = req.iterations { o.iterations = n }
+        if let n = req.subsets { o.subsets = n }
+        o.calibrationCpsPerMBq = req.calibration
+        o.radionuclide = req.radionuclide
+        o.window = req.window
+        let last = Mutex<Double>(0)
+        let result = try ReconJob.run(o) { done, total in
+            let p = total > 0 ? Double(done) / Double(total) : 0
+            let changed = last.withLock { l -> Bool in if p - l >= 0.01 || done == total { l = p; return true }; return false }
+            if changed { self.update(id, progress: p * 0.95, message: "iteration step \(done)/\(total)") }
+        }
+        update(id, progress: 0.97, message: "storing the reconstruction in the archive")
+        let stored = try archive.importFile(o.out, sourceAE: "SCINTI-JOB")
+        let f = try DICOMFile.read(path: o.out, options: ReadOptions(stopBeforePixels: true))
+        var json = try Self.encodeJSON(result)
+        json.removeLast()
+        json += ",\"seriesUID\":\(jsonString(f.dataset.string(.seriesInstanceUID) ?? "")),\"studyUID\":\(jsonString(f.dataset.string(.studyInstanceUID) ?? "")),"
+            + "\"stored\":\(jsonString("\(stored)"))}"
+        return (json, "done in \(String(format: "%.1f", result.seconds)) s")
+    }
+
+    func runAnalysis(_ id: String, _ req: JobRequest) throws -> (String, String) {
+        guard let series = req.series, let kind = req.analysis.flatMap(AnalysisJob.Kind.init(rawValue:)),
+              let inst = try archive.instances(seriesUIDs: [series]).first else {
+            throw ArchiveError("series \(req.series ?? "") no longer in the archive")
+        }
+        update(id, progress: 0.2, message: "running \(kind.rawValue)")
+        let t0 = Date()
+        let out = try AnalysisJob.run(kind, path: inst.path, series: series)
+        let json = "{\"analysis\":\(jsonString(kind.rawValue)),\"result\":\(out.resultJSON),\"display\":\(try Self.encodeJSON(out.display))}"
+        return (json, "\(out.display.summary.first.map { "\($0[0]) \($0[1])" } ?? "done") (\(String(format: "%.1f", Date().timeIntervalSince(t0))) s)")
+    }
+
+    func runDose(_ id: String, _ req: JobRequest, dir: String) throws -> (String, String) {
+        let t0 = Date()
+        var folders: [String] = []
+        var ctOfFolder: [String: String] = [:]
+        for (k, v) in (req.visits ?? []).enumerated() {
+            let folder = dir + "/visit\(k + 1)"
+            try FileManager.default.createDirectory(atPath: folder + "/ct", withIntermediateDirectories: true)
+            guard let spect = try archive.instances(seriesUIDs: [v.spect]).first else { throw ArchiveError("series \(v.spect) no longer in the archive") }
+            try symlink(spect.path, at: folder + "/spect.dcm")
+            if let ct = v.ct {
+                for (n, i) in try archive.instances(seriesUIDs: [ct]).enumerated() { try symlink(i.path, at: folder + "/ct/\(n).dcm") }
+                ctOfFolder[folder] = ct
+            }
+            folders.append(folder)
+        }
+        var masks: String? = nil
+        if let m = req.masks {
+            guard let seg = try archive.instances(seriesUIDs: [m]).first else { throw ArchiveError("masks \(m) no longer in the archive") }
+            masks = dir + "/masks.dcm"
+            try symlink(seg.path, at: masks!)
+        }
+        var o = DoseJob.Options(timepoints: folders, masks: masks, isotope: req.radionuclide ?? "Lu-177",
+                                method: req.method.flatMap(DoseMethod.init(rawValue:)) ?? .voxel,
+                                fit: req.fit.flatMap(TACMethod.init(rawValue:)) ?? .auto, administration: req.administration,
+                                thresholdPercent: req.threshold ?? 20, register: req.register ?? true, out: dir + "/out")
+        update(id, progress: 0.1, message: "reading \(folders.count) visits")
+        let p = try DoseJob.prepare(o)
+        o.study = p.study
+        update(id, progress: 0.3, message: "registration, time–activity fits and absorbed dose")
+        let (report, result) = try DoseJob.run(visits: p.visits, folders: p.folders, vois: p.vois, nuclide: p.nuclide, options: o, warnings: p.warnings)
+        var doseSeries: String? = nil, studyUID: String? = nil
+        let rtdose = dir + "/out/rtdose.dcm"
+        if FileManager.default.fileExists(atPath: rtdose) {
+            update(id, progress: 0.95, message: "storing the RT Dose in the archive")
+            _ = try archive.importFile(rtdose, sourceAE: "SCINTI-JOB")
+            let f = try DICOMFile.read(path: rtdose, options: ReadOptions(stopBeforePixels: true))
+            doseSeries = f.dataset.string(.seriesInstanceUID); studyUID = f.dataset.string(.studyInstanceUID)
+        }
+        let display = DoseJob.display(report: report, result: result, vois: p.vois, doseSeries: doseSeries,
+                                      ctSeries: p.folders.first.flatMap { ctOfFolder[$0] })
+        let json = "{\"report\":\(try Self.encodeJSON(report)),\"display\":\(try Self.encodeJSON(display)),"
+            + "\"seriesUID\":\(doseSeries.map(jsonString) ?? "null"),\"studyUID\":\(studyUID.map(jsonString) ?? "null")}"
+        let mean = report.vois.map { "\($0.name) \(String(format: "%.2f", $0.meanDoseGy)) Gy" }.joined(separator: ", ")
+        return (json, "\(mean) (\(String(format: "%.1f", Date().timeIntervalSince(t0))) s)")
     }
 }
 
@@ -206,7 +371,7 @@ struct JobAPI {
             do { body = try await req.body.collect(upTo: maxBodyBytes) } catch { throw HTTPError(.contentTooLarge, message: "job request over \(maxBodyBytes) bytes") }
             let jr: JobRequest
             do { jr = try JSONDecoder().decode(JobRequest.self, from: Data(buffer: body)) } catch {
-                throw HTTPError(.badRequest, message: "job request is not valid JSON {\"type\":\"recon\",\"series\":UID,...}: \(error)")
+                throw HTTPError(.badRequest, message: "job request is not valid JSON {\"type\":\"recon\"|\"analysis\"|\"dose\",...}: \(error)")
             }
             let rec = try manager.submit(jr)
             return bytesResponse(try Self.encode(rec), status: .accepted, contentType: "application/json")

@@ -193,6 +193,14 @@ struct ViewerAPI {
         let imageType = h.strings(.imageType)
         let description = h.string(.seriesDescription) ?? ""
         do {
+            if found.count == 1 && modality == "RTDOSE" {
+                let d = try RTDoseReader.read(path: first.path)
+                let units = (d.doseUnits ?? "").uppercased() == "GY" ? "Gy" : (d.doseUnits ?? "unknown")
+                var warnings = d.warnings
+                if d.doseUnits == nil { warnings.append("no Dose Units: values as stored × Dose Grid Scaling") }
+                return ViewerSeries(kind: "volume", size: d.volume.size, values: d.volume.voxels, geometry: d.volume.geometry, units: units,
+                                    modality: modality, description: description, imageType: imageType, warnings: warnings)
+            }
             if found.count == 1 {
                 let isRecon = modality == "NM" && imageType.contains { $0.contains("RECON") }
                 if isRecon {
