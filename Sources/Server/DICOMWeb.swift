@@ -178,19 +178,59 @@ struct DICOMWeb {
         return found
     }
 
-    func retrieve(_ req: Request, study: String, series: String?, instance: String?) throws -> Response {
-        if let accept = req.headers[.accept], !accept.contains("*/*"), !accept.contains("multipart/related"), !accept.contains("application/dicom") {
-            throw HTTPError(.notAcceptable, message: "instances are served as multipart/related; type=\"application/dicom\"")
+    /// The transfer syntax a WADO-RS instance request asks for (PS3.18 §8.7.3): the `transfer-syntax` parameter of
+    /// an acceptable `multipart/related; type="application/dicom"` (or `application/dicom`) media range; `*` means as
+    /// stored. Without the parameter the default is Explicit VR Little Endian (PS3.18 Table 8.7.3-2). Returns nil for
+    /// "as stored"; throws 406 when nothing acceptable can be produced (the writer makes the native syntaxes,
+    /// deflate and RLE Lossless; other compressed syntaxes only as stored).
+    static func requestedTransferSyntax(accept: String?) throws -> TransferSyntax? {
+        guard let accept, !accept.isEmpty else { return .explicitVRLittleEndian }
+        var unsupported: [String] = []
+        for range in Multipart.splitAccept(accept) {
+            let (type, params) = Multipart.parseMediaType(range)
+            let related = type == "multipart/related" && (params["type"].map { $0.lowercased() == "application/dicom" } ?? true)
+            guard type == "*/*" || type == "application/dicom" || related || type == "multipart/*" else { continue }
+            guard let ts = params["transfer-syntax"] else { return .explicitVRLittleEndian }
+            if ts == "*" { return nil }
+            let syntax = TransferSyntax(uid: ts)
+            if DICOMWriter.writableSyntaxes.contains(syntax) { return syntax }
+            unsupported.append(String(ts.prefix(64)))
         }
+        if !unsupported.isEmpty {
+            throw HTTPError(.notAcceptable, message: "cannot transcode to transfer syntax \(unsupported.joined(separator: ", ")); available: "
+                            + DICOMWriter.writableSyntaxes.map(\.uid).joined(separator: ", ") + " or * (as stored)")
+        }
+        throw HTTPError(.notAcceptable, message: "instances are served as multipart/related; type=\"application/dicom\"")
+    }
+
+    /// WADO-RS instances: every instance as a Part 10 part, transcoded when the request asks for another transfer
+    /// syntax than the one stored (pixel data decoded and re-encoded; the parts name their `transfer-syntax`).
+    func retrieve(_ req: Request, study: String, series: String?, instance: String?) throws -> Response {
+        let wanted = try Self.requestedTransferSyntax(accept: req.headers[.accept])
         let found = try select(study: study, series: series, instance: instance)
         var parts: [(contentType: String, body: [UInt8])] = []
         for i in found {
             guard let data = FileManager.default.contents(atPath: i.path) else { throw HTTPError(.internalServerError, message: "archived file of \(i.sopInstanceUID) unreadable") }
-            parts.append(("application/dicom", [UInt8](data)))
+            guard let wanted else { parts.append(("application/dicom", [UInt8](data))); continue }
+            let file: DICOMFile
+            do { file = try DICOMFile(parsing: DICOMBytes([UInt8](data)), source: i.path) } catch {
+                throw HTTPError(.internalServerError, message: "archived file of \(i.sopInstanceUID) unreadable: \(error)")
+            }
+            if file.transferSyntax == wanted {
+                parts.append(("application/dicom; transfer-syntax=\(wanted.uid)", [UInt8](data)))
+                continue
+            }
+            do {
+                let (bytes, _) = try DICOMWriter.encode(file, options: WriteOptions(transferSyntax: wanted))
+                parts.append(("application/dicom; transfer-syntax=\(wanted.uid)", bytes))
+            } catch {
+                throw HTTPError(.notAcceptable, message: "instance \(i.sopInstanceUID) (\(file.transferSyntax.name)) cannot be transcoded to \(wanted.name): \(error.message); ask for transfer-syntax=*")
+            }
         }
         let boundary = Multipart.newBoundary()
-        return bytesResponse(Multipart.encode(parts, boundary: boundary),
-                             contentType: "multipart/related; type=\"application/dicom\"; boundary=\(boundary)")
+        let type = wanted.map { "multipart/related; type=\"application/dicom\"; transfer-syntax=\($0.uid); boundary=\(boundary)" }
+            ?? "multipart/related; type=\"application/dicom\"; boundary=\(boundary)"
+        return bytesResponse(Multipart.encode(parts, boundary: boundary), contentType: type)
     }
 
     func metadata(_ req: Request, study: String, series: String?, instance: String?) throws -> Response {

@@ -44,6 +44,18 @@ public enum Multipart {
         return (type, params)
     }
 
+    /// Splits an Accept header into its media ranges (commas outside quoted strings).
+    public static func splitAccept(_ s: String) -> [String] {
+        var out: [String] = [], cur = "", quoted = false
+        for ch in s {
+            if ch == "\"" { quoted.toggle() }
+            if ch == "," && !quoted { out.append(cur); cur = ""; continue }
+            cur.append(ch)
+        }
+        out.append(cur)
+        return out.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
     /// Splits a body on `--boundary` delimiters. Throws when the boundary never occurs, a part has no header
     /// terminator, or the closing delimiter is missing (a truncated upload).
     public static func parse(_ body: [UInt8], boundary: String) throws(MultipartError) -> [MultipartPart] {
