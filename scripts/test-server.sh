@@ -125,6 +125,88 @@ else
   echo "SKIP: GE SPECT/CT not in $CORPUS"
 fi
 
+# --- analysis and dose jobs on simulated studies with known truth ------------------------------------------------
+wait_job() {  # wait_job ID OUT.sse (follows the job over SSE until done/failed)
+  timeout 600 curl -sN "${AUTH[@]}" "$URL/api/jobs/$1/events" >"$2"
+}
+post_job() { curl -s "${AUTH[@]}" -H 'Content-Type: application/json' -d "$1" "$URL/api/jobs" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["id"])'; }
+uid_of() { "$PY" -c 'import pydicom,sys; print(getattr(pydicom.dcmread(sys.argv[1], stop_before_pixels=True), sys.argv[2]))' "$1" "$2"; }
+"$BIN" simulate gated --matrix 64 --pixel 4.8 --voxel 7 --no-ct --edv 130 --lvef 45 --seed 45 --out "$WORK/gated" >"$WORK/gated.log" 2>&1 || cat "$WORK/gated.log"
+stow_body "$WORK/gated.body" "$WORK/gated/NM_GATED.dcm"
+check "STOW of a simulated gated blood pool → 200" test "$(stow "$WORK/gated.body")" = 200
+GSERIES=$(uid_of "$WORK/gated/NM_GATED.dcm" SeriesInstanceUID)
+check "analysis job with an unknown analysis → 400" test "$(curl -s -o /dev/null -w '%{http_code}' "${AUTH[@]}" -d "{\"type\":\"analysis\",\"analysis\":\"nope\",\"series\":\"$GSERIES\"}" "$URL/api/jobs")" = 400
+AJOB=$(post_job "{\"type\":\"analysis\",\"analysis\":\"lvef\",\"series\":\"$GSERIES\"}")
+wait_job "$AJOB" "$WORK/lvef-sse.txt"
+check "LVEF job done" grep -q '^event: done' "$WORK/lvef-sse.txt"
+curl -s "${AUTH[@]}" "$URL/api/jobs/$AJOB" >"$WORK/lvef-job.json"
+check "LVEF job: within 3 points of the simulated truth, regions on every time slot, volume curve" "$PY" - "$WORK/lvef-job.json" "$WORK/gated/truth.json" <<'PYEOF'
+import json, sys
+res = json.loads(json.load(open(sys.argv[1]))["result"]); t = json.load(open(sys.argv[2]))["gated"]
+r, d = res["result"], res["display"]
+print(f"LVEF {r['lvef']:.2f} % vs count truth {t['countLVEFPercent']:.2f} %")
+assert abs(r["lvef"] - t["countLVEFPercent"]) <= 3
+lv = [g for g in d["regions"] if g["label"].startswith("LV")]
+assert len(lv) == len(r["curve"]) and all(len(g["frames"]) == 1 and g["shape"] == "mask" for g in lv)
+assert sorted(g["frames"][0] for g in lv) == sorted(set(g["frames"][0] for g in lv)), "one LV region per frame"
+# The runs decode to as many pixels as the analysis counted in each LV region.
+for g, n in zip(lv, r["lvPixels"]):
+    assert sum(g["runs"][1::2]) == n, (g["label"], sum(g["runs"][1::2]), n)
+curve = d["charts"][0]["curves"][0]["y"]
+assert abs(max(curve) - 100) < 1e-9 and abs(min(curve) - (100 - r["lvef"])) < 1e-6, "volume curve: ED 100 %, ES 100 - LVEF"
+PYEOF
+
+"$BIN" dose --write-simulated "$WORK/serial" >"$WORK/serial.log" 2>&1 || cat "$WORK/serial.log"
+mapfile -t SERIAL_FILES < <(find "$WORK/serial" -name '*.dcm' | sort)
+stow_body "$WORK/serial.body" "${SERIAL_FILES[@]}"
+check "STOW of a simulated Lu-177 serial SPECT/CT (4 visits + SEG) → 200" test "$(stow "$WORK/serial.body")" = 200
+DOSEREQ=$("$PY" - "$WORK/serial" <<'PYEOF'
+import glob, json, os, sys, pydicom
+root = sys.argv[1]
+visits = []
+for tp in sorted(glob.glob(os.path.join(root, "tp*"))):
+    nm = pydicom.dcmread(os.path.join(tp, "spect.dcm"), stop_before_pixels=True)
+    ct = pydicom.dcmread(sorted(glob.glob(os.path.join(tp, "ct", "*")))[0], stop_before_pixels=True)
+    visits.append({"spect": nm.SeriesInstanceUID, "ct": ct.SeriesInstanceUID})
+seg = pydicom.dcmread(os.path.join(root, "masks.dcm"), stop_before_pixels=True)
+print(json.dumps({"type": "dose", "visits": visits, "masks": seg.SeriesInstanceUID, "radionuclide": "Lu-177", "method": "voxel"}))
+PYEOF
+)
+DJOB=$(post_job "$DOSEREQ")
+wait_job "$DJOB" "$WORK/dose-sse.txt"
+check "dose job done" grep -q '^event: done' "$WORK/dose-sse.txt"
+curl -s "${AUTH[@]}" "$URL/api/jobs/$DJOB" >"$WORK/dose-job.json"
+check "dose job: TIA within 5 % of the analytic truth per organ; VOI masks as in the SEG; DVHs" "$PY" - "$WORK/dose-job.json" "$WORK/serial" <<'PYEOF'
+import json, os, sys, numpy as np, pydicom
+res = json.loads(json.load(open(sys.argv[1]))["result"]); truth = json.load(open(os.path.join(sys.argv[2], "truth.json")))
+rep, d = res["report"], res["display"]
+for o in truth["organs"]:
+    v = next(v for v in rep["vois"] if v["name"] == o["name"])
+    err = v["tiaMBqh"] / o["tiaMBqh"] - 1
+    print(f"{o['name']}: TIA {v['tiaMBqh']:.1f} vs {o['tiaMBqh']:.1f} MBq·h ({100 * err:+.2f} %)")
+    assert abs(err) < 0.05
+# Voxels per VOI mask = voxels of the SEG segment (same grid in this study), read by pydicom.
+seg = pydicom.dcmread(os.path.join(sys.argv[2], "masks.dcm"))
+frames = seg.pixel_array.reshape(-1, seg.Rows, seg.Columns)
+labels = {int(s.SegmentNumber): s.SegmentLabel for s in seg.SegmentSequence}
+counts = {}
+for k, fg in enumerate(seg.PerFrameFunctionalGroupsSequence):
+    n = labels[int(fg.SegmentIdentificationSequence[0].ReferencedSegmentNumber)]
+    counts[n] = counts.get(n, 0) + int(frames[k].sum())
+for m in d["volumeMasks"]:
+    assert sum(m["runs"][1::2]) == m["voxels"] == counts[m["label"]], (m["label"], m["voxels"], counts[m["label"]])
+titles = [c["title"] for c in d["charts"]]
+assert any("dose–volume" in t for t in titles) and any("Time–activity" in t for t in titles), titles
+for c in d["charts"]:
+    if "dose–volume" in c["title"]:
+        for k in c["curves"]:
+            assert abs(k["y"][0] - 100) < 1e-6 and all(a >= b - 1e-9 for a, b in zip(k["y"], k["y"][1:])), "cumulative DVH from 100 % down"
+PYEOF
+DOSESERIES=$(curl -s "${AUTH[@]}" "$URL/api/jobs/$DJOB" | "$PY" -c 'import json,sys; print(json.loads(json.load(sys.stdin)["result"])["seriesUID"])')
+SERIALSTUDY=$(uid_of "$WORK/serial/tp1/spect.dcm" StudyInstanceUID)
+check "RT Dose stored in the SPECT's study, same patient" bash -c "curl -sf ${AUTH[*]@Q} '$URL/dicom-web/studies/$SERIALSTUDY/series?SeriesInstanceUID=$DOSESERIES' | grep -q '\"RTDOSE\"' && curl -sf ${AUTH[*]@Q} '$URL/dicom-web/studies/$SERIALSTUDY/series/$DOSESERIES/metadata' | grep -q 'Phantom^Serial'"
+check "RT Dose opens in the viewer API in Gy" bash -c "curl -sf ${AUTH[*]@Q} '$URL/api/series/$DOSESERIES/info' | grep -q '\"units\":\"Gy\"'"
+
 # --- headless Chromium: the viewer ------------------------------------------------------------------------------------
 CHROME=$(command -v chromium || command -v chromium-browser || true)
 if [ -n "$CHROME" ]; then
@@ -147,6 +229,10 @@ if [ -n "$CHROME" ]; then
     check "screenshot: GE SPECT/CT fused views have grey CT and coloured SPECT pixels" "$PY" Tests/oracle/check_screenshot.py "$WORK/viewer-ge-fused-views.png" --fused
     shot "$WORK/viewer-ge-fused.png" "study=$GE_STUDY&series=$GE_SERIES&still=1"
   fi
+  shot "$WORK/viewer-lvef-result.png" "job=$AJOB&still=1&shot=1"
+  check "screenshot: LVEF result shows the LV region and the volume curve" "$PY" Tests/oracle/check_screenshot.py "$WORK/viewer-lvef-result.png" --colour e62828:200 --chart
+  shot "$WORK/viewer-dose-result.png" "job=$DJOB&still=1&shot=1&thr=10"
+  check "screenshot: dose result shows dose over CT, VOI outlines and the DVH/TAC charts" "$PY" Tests/oracle/check_screenshot.py "$WORK/viewer-dose-result.png" --fused --colour 2f6fe6:100 --chart
   if [ -n "${SCREENSHOTS:-}" ]; then mkdir -p "$SCREENSHOTS"; cp "$WORK"/viewer-*.png "$SCREENSHOTS"/; fi
 else
   failc "chromium not installed (scripts/install-deps.sh --test installs it)"

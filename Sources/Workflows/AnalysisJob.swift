@@ -61,7 +61,7 @@ public enum AnalysisJob {
             if let v = input.view { summary.append(["view", v]) }
             // Background-corrected LV counts are proportional to the LV blood volume: the volume curve in % of end diastole.
             let chart = ResultDisplay.Chart(
-                title: "LV volume curve", xLabel: xLabel, yLabel: "LV volume (% of end-diastolic; background-corrected counts)",
+                title: "LV volume curve (background-corrected LV counts)", xLabel: xLabel, yLabel: "LV volume (% of end-diastole)",
                 curves: [ResultDisplay.Curve(label: "LV volume", colour: palette[0], x: x, y: r.curve.map { ed > 0 ? 100 * $0 / ed : 0 }, style: "points")])
             var conv = r.units
             conv["method"] = r.method

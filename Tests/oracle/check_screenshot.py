@@ -3,7 +3,10 @@
 imaging library), then counts pixel classes:
   grey:   |r-g|, |g-b| < 10 and 40 < r < 250    (CT rendered in grey, or grey-scale NM)
   colour: r - b > 60                            (hot-iron emission: red/orange/yellow)
-Usage: check_screenshot.py FILE [--fused]   (--fused: both grey CT and coloured SPECT pixels required)
+  --colour RRGGBB:N  at least N pixels within 12 of that colour (a region outline or curve drawn by the viewer)
+  --chart            a white chart area (≥ 20 000 white pixels: the result charts on their white background)
+Usage: check_screenshot.py FILE [--fused] [--colour RRGGBB:N ...] [--chart]
+  (--fused: both grey CT and coloured SPECT pixels required)
 Prints the fractions and PASS/FAIL; exits 1 on failure."""
 import struct
 import sys
@@ -61,5 +64,18 @@ r, g, b = img[..., 0], img[..., 1], img[..., 2]
 grey = ((abs(r - g) < 10) & (abs(g - b) < 10) & (r > 40) & (r < 250)).mean()
 colour = ((r - b) > 60).mean()
 ok = grey > 0.01 and (colour > 0.002 if "--fused" in sys.argv else True) and img.std() > 5
-print(f"{sys.argv[1]}: {img.shape[1]}x{img.shape[0]}, grey {grey:.3%}, colour {colour:.3%}, std {img.std():.1f}: {'PASS' if ok else 'FAIL'}")
+extra = []
+args = sys.argv[2:]
+for k, a in enumerate(args):
+    if a == "--colour":
+        hexc, n = args[k + 1].split(":")
+        want = [int(hexc[i:i + 2], 16) for i in (0, 2, 4)]
+        count = int(((abs(r - want[0]) <= 12) & (abs(g - want[1]) <= 12) & (abs(b - want[2]) <= 12)).sum())
+        extra.append(f"#{hexc} {count} px")
+        ok = ok and count >= int(n)
+if "--chart" in args:
+    white = int(((r > 250) & (g > 250) & (b > 250)).sum())
+    extra.append(f"white {white} px")
+    ok = ok and white >= 20000
+print(f"{sys.argv[1]}: {img.shape[1]}x{img.shape[0]}, grey {grey:.3%}, colour {colour:.3%}, std {img.std():.1f}{', ' if extra else ''}{', '.join(extra)}: {'PASS' if ok else 'FAIL'}")
 sys.exit(0 if ok else 1)

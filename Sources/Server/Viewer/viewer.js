@@ -4,7 +4,7 @@
 
 const $ = (id) => document.getElementById(id);
 const state = { studies: [], series: [], study: null, primary: null, overlay: null, cross: null, frame: 0, playing: null,
-                mipTimer: null, mipCache: [], low: null, high: null };
+                mipTimer: null, mipCache: [], low: null, high: null, result: null, masks: null };
 const params = new URLSearchParams(location.hash.slice(1));
 
 // ---- DICOM JSON helpers
@@ -23,6 +23,8 @@ async function getJSON(url, opts) {
   return r.json();
 }
 function status(s) { $('status').textContent = s; }
+// UCUM annotations such as {counts} are shown without their braces.
+const unitText = (u) => String(u || '').replace(/^\{(.*)\}$/, '$1');
 
 // ---- colour maps (the same formulas as Rendering.ColorMap)
 function lut(name) {
@@ -73,6 +75,7 @@ async function selectStudy(uid) {
     const img = document.createElement('img');
     img.src = `/dicom-web/studies/${uid}/series/${se}/thumbnail?colormap=${val(s, '00080060') === 'CT' ? 'gray' : 'inverseGray'}`;
     img.alt = se;
+    img.onerror = () => { img.replaceWith(Object.assign(document.createElement('div'), { className: 'nothumb', textContent: 'no preview' })); };
     const cap = document.createElement('div');
     cap.textContent = `${val(s, '00080060')} ${val(s, '0008103E') || ''} (${val(s, '00201209')})`;
     d.append(img, cap);
@@ -95,8 +98,9 @@ async function loadSeries(uid, query) {
   return info;
 }
 
-async function openSeries(uid, overlayUID) {
+async function openSeries(uid, overlayUID, keepResult) {
   stopTimers();
+  if (!keepResult) { state.result = null; state.masks = null; $('results').innerHTML = ''; }
   for (const t of document.querySelectorAll('.thumb')) t.classList.toggle('sel', t.dataset.uid === uid);
   status('loading series…');
   try {
@@ -116,13 +120,18 @@ async function openSeries(uid, overlayUID) {
   }
   state.frame = 0;
   if (p.kind === 'volume' && p.modality !== 'CT') {
-    const ctUID = overlayUID || (state.series.find((s) => val(s, '00080060') === 'CT') ? val(state.series.find((s) => val(s, '00080060') === 'CT'), '0020000E') : null);
+    // The CT of the same frame of reference, else the study's first CT.
+    const frameOf = (s) => val(s, '00200052');
+    const me = state.series.find((s) => val(s, '0020000E') === uid);
+    const cts = state.series.filter((s) => val(s, '00080060') === 'CT');
+    const ct = (me && frameOf(me) && cts.find((s) => frameOf(s) === frameOf(me))) || cts[0];
+    const ctUID = overlayUID || (ct ? val(ct, '0020000E') : null);
     if (ctUID && overlayUID !== '') {
       try { state.overlay = await loadSeries(ctUID, `grid=${uid}`); } catch (e) { $('notes').textContent = `fusion: ${e.message}`; }
     }
   }
   buildView();
-  status(`${p.modality} ${p.description} — ${p.width}×${p.height}×${p.depth} ${p.kind}, values in ${p.units}`);
+  status(`${p.modality} ${p.description} — ${p.width}×${p.height}×${p.depth} ${p.kind}, values in ${unitText(p.units)}`);
 }
 
 function stopTimers() {
@@ -153,7 +162,7 @@ function buildFrames() {
   const p = state.primary, tb = $('toolbar');
   const tile = p.depth > 1 && (p.depth <= 4 || p.imageType.some((t) => t.includes('WHOLE BODY')));
   tb.innerHTML = `<label><input type="checkbox" id="tile" ${tile ? 'checked' : ''}> side by side</label>
-    <label>Frame <input type="range" id="frame" min="0" max="${p.depth - 1}" value="0"> <span id="fn">1/${p.depth}</span></label>
+    <label>Frame <input type="range" id="frame" min="0" max="${p.depth - 1}" value="${state.frame}"> <span id="fn">1/${p.depth}</span></label>
     <button id="play">▶ cine</button> <label>fps <input id="fps" type="number" value="${p.frameDurationMs ? Math.min(30, Math.round(1000 / p.frameDurationMs)) : 8}" style="width:45px"></label>`;
   $('tile').onchange = drawFrames;
   $('frame').oninput = (e) => { state.frame = +e.target.value; drawFrames(); };
@@ -176,8 +185,26 @@ function drawFrames() {
   const img = new ImageData(w * frames.length + 4 * (frames.length - 1), h);
   const L = lut($('cmap').value);
   frames.forEach((f, k) => paint(img, p.values.subarray(f * n, (f + 1) * n), w, h, k * (w + 4), 0, L, state.low, state.high));
-  const scale = Math.max(1, Math.floor(Math.min(900 / img.width, 700 / h)));
-  show(c, img, scale, p.spacing[1] / p.spacing[0]);
+  const regions = regionsOn(p);
+  // Mask regions: outline pixels in the region's colour.
+  frames.forEach((f, k) => { for (const r of regions) if (r.shape === 'mask' && onFrame(r, f)) outline(img, r.mask, w, h, k * (w + 4), 0, r.rgb); });
+  // With a result below the images, keep them small enough for its table and curves to stay in view.
+  const scale = Math.max(1, Math.floor(Math.min(900 / img.width, (state.result ? 400 : 700) / h)));
+  const aspect = p.spacing[1] / p.spacing[0];
+  const ctx = show(c, img, scale, aspect);
+  // Circles and squares, with their labels.
+  ctx.lineWidth = 2; ctx.font = '12px system-ui, sans-serif';
+  frames.forEach((f, k) => {
+    for (const r of regions) {
+      if (r.shape === 'mask' || !onFrame(r, f)) continue;
+      const x = (k * (w + 4) + r.column + 0.5) * scale, y = (r.row + 0.5) * scale * aspect, rx = r.radius * scale, ry = r.radius * scale * aspect;
+      ctx.strokeStyle = r.colour; ctx.fillStyle = r.colour;
+      ctx.beginPath();
+      if (r.shape === 'circle') ctx.ellipse(x, y, rx, ry, 0, 0, 2 * Math.PI); else ctx.rect(x - rx, y - ry, 2 * rx, 2 * ry);
+      ctx.stroke();
+      ctx.fillText(r.label, x + rx + 3, y - ry);
+    }
+  });
   if ($('fn')) $('fn').textContent = `${state.frame + 1}/${p.depth}`;
   c.onmousemove = (e) => {
     const r = c.getBoundingClientRect();
@@ -185,11 +212,38 @@ function drawFrames() {
     const k = Math.floor(x / (w + 4)), xi = x - k * (w + 4);
     if (k >= frames.length || xi >= w || y < 0 || y >= h) return;
     const v = p.values[frames[k] * n + y * w + xi];
-    $('readout').textContent = `frame ${frames[k] + 1} (${xi}, ${y}): ${fmt(v)} ${p.units}`;
+    $('readout').textContent = `frame ${frames[k] + 1} (${xi}, ${y}): ${fmt(v)} ${unitText(p.units)}`;
   };
 }
 
 const fmt = (v) => (Math.abs(v) >= 1000 || Math.abs(v) < 0.01) && v !== 0 ? v.toExponential(3) : v.toFixed(2);
+
+// ---- result overlays (ResultDisplay: regions on a series' frames, masks on a volume's grid)
+const hexRGB = (c) => [1, 3, 5].map((i) => parseInt(c.slice(i, i + 2), 16));
+function decodeRuns(runs, count) {
+  const m = new Uint8Array(count);
+  for (let k = 0; k + 1 < runs.length; k += 2) m.fill(1, Math.max(0, runs[k]), Math.min(count, runs[k] + runs[k + 1]));
+  return m;
+}
+// The result's regions that belong to this series (decoded once).
+function regionsOn(p) {
+  const d = state.result;
+  if (!d || d.series !== p.seriesUID || p.kind !== 'frames') return [];
+  if (!d._regions) {
+    d._regions = d.regions.map((r) => Object.assign({}, r, { rgb: hexRGB(r.colour), mask: r.runs ? decodeRuns(r.runs, p.width * p.height) : null }));
+  }
+  return d._regions;
+}
+const onFrame = (r, f) => !r.frames || r.frames.length === 0 || r.frames.includes(f);
+// Colours the pixels of a mask that have a 4-neighbour outside it.
+function outline(img, mask, w, h, ox, oy, rgb) {
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+    if (!mask[y * w + x]) continue;
+    if (x > 0 && x < w - 1 && y > 0 && y < h - 1 && mask[y * w + x - 1] && mask[y * w + x + 1] && mask[(y - 1) * w + x] && mask[(y + 1) * w + x]) continue;
+    const o = 4 * ((oy + y) * img.width + ox + x);
+    img.data[o] = rgb[0]; img.data[o + 1] = rgb[1]; img.data[o + 2] = rgb[2];
+  }
+}
 
 // Paints values into an ImageData at (ox, oy) through a window and LUT; optional overlay blended with alpha.
 function paint(img, vals, w, h, ox, oy, L, low, high, ov) {
@@ -267,6 +321,11 @@ function drawVolume() {
       ov = { values: o.out, low: c - w / 2, high: c + w / 2, alpha: +($('alpha') ? $('alpha').value : 0.6), thr: +($('thr') ? $('thr').value : 5) / 100 };
     }
     paint(img, pl.out, pl.w, pl.h, 0, 0, L, state.low, state.high, ov);
+    for (const m of state.masks || []) {
+      const cut = new Uint8Array(pl.w * pl.h);
+      for (let y = 0; y < pl.h; y++) for (let x = 0; x < pl.w; x++) { const [i, j, k] = pl.at(x, y); cut[y * pl.w + x] = m.mask[i + p.width * (j + p.height * k)]; }
+      outline(img, cut, pl.w, pl.h, 0, 0, m.rgb);
+    }
     const ctx = show($(id), img, scale, pl.aspect);
     // Crosshair.
     const c = $(id), sx = c.width / pl.w, sy = c.height / pl.h;
@@ -287,8 +346,8 @@ function pick(e, id, set) {
   const [i, j, k] = pl.at(x, y);
   const idx = i + p.width * (j + p.height * k);
   const pos = [0, 1, 2].map((a) => p.origin[a] + i * p.spacing[0] * p.rowDirection[a] + j * p.spacing[1] * p.columnDirection[a] + k * p.spacing[2] * p.sliceDirection[a]);
-  let s = `voxel (${i}, ${j}, ${k})  LPS (${pos.map((q) => q.toFixed(1)).join(', ')}) mm:  ${p.modality} ${fmt(p.values[idx])} ${p.units}`;
-  if (state.overlay) s += `   CT ${fmt(state.overlay.values[idx])} ${state.overlay.units}`;
+  let s = `voxel (${i}, ${j}, ${k})  LPS (${pos.map((q) => q.toFixed(1)).join(', ')}) mm:  ${p.modality} ${fmt(p.values[idx])} ${unitText(p.units)}`;
+  if (state.overlay) s += `   CT ${fmt(state.overlay.values[idx])} ${unitText(state.overlay.units)}`;
   $('readout').textContent = s;
   if (set) { state.cross = [i, j, k]; drawVolume(); }
 }
@@ -334,44 +393,213 @@ function startMIP() {
   if (!params.has('still')) state.mipTimer = setInterval(draw, 120);
 }
 
-// ---- jobs
+// ---- jobs: start recon / analysis / dose jobs on the open study, follow them, show their results
+const seriesUID = (s) => val(s, '0020000E');
+const typeOf = (s) => imageTypeOf(seriesUID(s));
+
 async function refreshJobs() {
+  const box = $('jobs');
   try {
     const jobs = await getJSON('/api/jobs');
-    $('jobs').innerHTML = '';
-    for (const j of jobs.slice(0, 8)) {
+    box.innerHTML = '';
+    for (const j of jobs.slice(0, 10)) {
       const d = document.createElement('div'); d.className = 'job';
-      d.textContent = `${j.type} ${j.state} ${Math.round(j.progress * 100)} % — ${j.message}`;
-      $('jobs').appendChild(d);
+      let what = j.type;
+      try { const r = JSON.parse(j.request); if (r.analysis) what += ' ' + r.analysis; } catch (e) { /* shown as is */ }
+      d.textContent = `${what} ${j.state} ${Math.round(j.progress * 100)} % — ${j.message} `;
+      if (j.state === 'done' && (j.type === 'analysis' || j.type === 'dose')) {
+        const b = document.createElement('button'); b.textContent = 'show'; b.dataset.job = j.id;
+        b.onclick = () => showResult(j);
+        d.appendChild(b);
+      }
+      box.appendChild(d);
     }
-  } catch (e) { $('jobs').textContent = String(e.message); }
-  if (state.study) {
-    const b = document.createElement('button');
-    b.textContent = 'Reconstruct SPECT projections of this study';
-    b.onclick = startRecon;
-    const nuc = document.createElement('input');
-    nuc.id = 'nuclide'; nuc.placeholder = 'radionuclide if the study lacks it, e.g. Lu-177'; nuc.style.width = '260px';
-    $('jobs').append(b, ' ', nuc);
+  } catch (e) { box.textContent = String(e.message); }
+  if (!state.study) return;
+  const nm = state.series.filter((s) => val(s, '00080060') === 'NM');
+  const form = document.createElement('div'); form.className = 'jobform';
+  // Reconstruction of the projections.
+  if (nm.some((s) => /TOMO/.test(typeOf(s)) && !/RECON/.test(typeOf(s)))) {
+    const b = document.createElement('button'); b.textContent = 'Reconstruct SPECT projections'; b.onclick = startRecon;
+    form.append(b, ' ');
   }
+  const nuc = document.createElement('input');
+  nuc.id = 'nuclide'; nuc.placeholder = 'radionuclide if not recorded, e.g. Lu-177'; nuc.style.width = '230px';
+  form.append(nuc, document.createElement('br'));
+  // Analyses on planar NM series.
+  const planar = nm.filter((s) => !/TOMO|RECON/.test(typeOf(s)));
+  if (planar.length) {
+    const sel = document.createElement('select'); sel.id = 'anaSeries';
+    for (const s of planar) sel.add(new Option(`${val(s, '0008103E') || seriesUID(s)} (${typeOf(s).split('\\')[2] || ''})`, seriesUID(s)));
+    const ana = document.createElement('select'); ana.id = 'analysis';
+    for (const a of ['lvef', 'sentinel', 'bone-scan', 'mibg-hm']) ana.add(new Option(a, a));
+    const guess = () => { const t = imageTypeOf(sel.value); ana.value = /GATED/.test(t) ? 'lvef' : /WHOLE BODY/.test(t) ? 'bone-scan' : 'sentinel'; };
+    sel.onchange = guess; guess();
+    const b = document.createElement('button'); b.id = 'runAnalysis'; b.textContent = 'Run analysis';
+    b.onclick = () => startJob({ type: 'analysis', analysis: ana.value, series: sel.value });
+    form.append('Analysis ', ana, ' on ', sel, ' ', b, document.createElement('br'));
+  }
+  // Dosimetry over the study's quantitative SPECT/CT visits.
+  const recons = nm.filter((s) => /RECON/.test(typeOf(s)));
+  if (recons.length) {
+    const b = document.createElement('button'); b.id = 'runDose';
+    b.textContent = `Dosimetry over ${recons.length} SPECT/CT visit${recons.length > 1 ? 's' : ''}`;
+    b.onclick = () => {
+      const cts = state.series.filter((s) => val(s, '00080060') === 'CT');
+      const visits = recons.map((s) => {
+        const ct = cts.find((c) => val(c, '00200052') && val(c, '00200052') === val(s, '00200052'));
+        return ct ? { spect: seriesUID(s), ct: seriesUID(ct) } : { spect: seriesUID(s) };
+      });
+      const body = { type: 'dose', visits };
+      const seg = state.series.find((s) => val(s, '00080060') === 'SEG');
+      if (seg) body.masks = seriesUID(seg);
+      startJob(body);
+    };
+    form.append(b);
+  }
+  box.appendChild(form);
 }
 
-async function startRecon() {
-  const proj = state.series.find((s) => val(s, '00080060') === 'NM' && /TOMO/.test(imageTypeOf(val(s, '0020000E'))) && !/RECON/.test(imageTypeOf(val(s, '0020000E'))));
+function startRecon() {
+  const proj = state.series.find((s) => val(s, '00080060') === 'NM' && /TOMO/.test(typeOf(s)) && !/RECON/.test(typeOf(s)));
   if (!proj) { status('no NM TOMO projection series in this study'); return; }
   const ct = state.series.find((s) => val(s, '00080060') === 'CT');
-  const body = { type: 'recon', series: val(proj, '0020000E') };
-  if (ct) body.ct = val(ct, '0020000E');
+  const body = { type: 'recon', series: seriesUID(proj) };
+  if (ct) body.ct = seriesUID(ct);
+  startJob(body);
+}
+
+async function startJob(body) {
   if ($('nuclide') && $('nuclide').value.trim()) body.radionuclide = $('nuclide').value.trim();
   try {
     const job = await getJSON('/api/jobs', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
     const es = new EventSource(`/api/jobs/${job.id}/events`);
-    const on = (ev) => {
+    const on = async (ev) => {
       const j = JSON.parse(ev.data);
-      status(`job ${j.state}: ${Math.round(j.progress * 100)} % ${j.message}`);
-      if (j.state === 'done' || j.state === 'failed') { es.close(); refreshJobs(); if (j.state === 'done') selectStudy(state.study); }
+      status(`${j.type} job ${j.state}: ${Math.round(j.progress * 100)} % ${j.message}`);
+      if (j.state === 'done' || j.state === 'failed') {
+        es.close();
+        if (j.state === 'done') await selectStudy(state.study);
+        await refreshJobs();
+        if (j.state === 'done' && j.type !== 'recon') await showResult(j);
+      }
     };
     for (const t of ['queued', 'running', 'done', 'failed']) es.addEventListener(t, on);
   } catch (e) { status(String(e.message)); }
+}
+
+// Opens the images a result belongs to, draws its regions or VOIs over them, and lists its numbers and curves.
+async function showResult(j) {
+  let res;
+  try { res = JSON.parse(j.result); } catch (e) { status(`job ${j.id}: no result`); return; }
+  const d = res.display;
+  if (!d) { status(`job ${j.id}: nothing to show`); return; }
+  const target = d.series || d.volumeSeries;
+  if (target && !state.series.some((s) => seriesUID(s) === target)) {
+    // Open the study the result belongs to.
+    const found = await getJSON(`/dicom-web/series?SeriesInstanceUID=${target}`);
+    if (found.length) await selectStudy(val(found[0], '0020000D'));
+  }
+  if (d.series) await openSeries(d.series, undefined, true);
+  else if (d.volumeSeries) await openSeries(d.volumeSeries, d.anatomySeries || '', true);
+  state.result = d;
+  const p = state.primary;
+  const notes = [];
+  if (p && d.volumeSeries && p.seriesUID === d.volumeSeries) {
+    const n = p.width * p.height * p.depth;
+    state.masks = [];
+    for (const m of d.volumeMasks) {
+      const last = m.runs.length ? m.runs[m.runs.length - 2] + m.runs[m.runs.length - 1] : 0;
+      if (last > n) { notes.push(`VOI ${m.label} is not on this grid: not drawn`); continue; }
+      state.masks.push({ label: m.label, rgb: hexRGB(m.colour), mask: decodeRuns(m.runs, n) });
+    }
+  }
+  if (p && p.kind === 'frames') {
+    const r = d.regions.find((x) => x.frames && x.frames.length === 1);
+    if (r) state.frame = r.frames[0];
+  }
+  if (p) buildView();
+  renderResults(d, notes);
+  status(`${d.title} — ${d.summary.length ? d.summary[0].join(' ') : ''}`);
+}
+
+function renderResults(d, notes) {
+  const box = $('results');
+  box.innerHTML = '';
+  const h = document.createElement('h3'); h.textContent = d.title; box.appendChild(h);
+  const t = document.createElement('table'); t.className = 'summary';
+  for (const [k, v] of d.summary) { const tr = t.insertRow(); tr.insertCell().textContent = k; tr.insertCell().textContent = v; }
+  box.appendChild(t);
+  const legend = document.createElement('div'); legend.className = 'legend';
+  const seen = new Set();
+  for (const r of (d.regions || []).concat(d.volumeMasks || [])) {
+    const key = r.label.replace(/ slot \d+.*$/, '') + r.colour;
+    if (seen.has(key)) continue; seen.add(key);
+    const s = document.createElement('span'); s.style.color = r.colour; s.textContent = `■ ${r.label.replace(/ slot \d+.*$/, '')}  `;
+    legend.appendChild(s);
+  }
+  box.appendChild(legend);
+  const charts = document.createElement('div'); charts.className = 'charts';
+  for (const c of d.charts || []) charts.appendChild(plotChart(c));
+  box.appendChild(charts);
+  const det = document.createElement('details');
+  det.innerHTML = '<summary>Conventions and warnings</summary>';
+  const ul = document.createElement('ul');
+  for (const [k, v] of Object.entries(d.conventions || {})) { const li = document.createElement('li'); li.textContent = `${k}: ${v}`; ul.appendChild(li); }
+  for (const w of (d.warnings || []).concat(notes || [])) { const li = document.createElement('li'); li.className = 'warn'; li.textContent = w; ul.appendChild(li); }
+  det.appendChild(ul);
+  box.appendChild(det);
+}
+
+// Axis ticks at 1, 2 or 5 × 10^n.
+function ticks(lo, hi, n) {
+  const span = hi - lo || 1, raw = span / n, mag = Math.pow(10, Math.floor(Math.log10(raw)));
+  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => span / s <= n) || 10 * mag;
+  const out = [];
+  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(+v.toPrecision(12));
+  return out;
+}
+
+// A chart on a canvas: axes with ticks and titles (with units), measured points, fitted lines, legend.
+function plotChart(ch) {
+  const W = 500, H = 300, m = { l: 64, r: 14, t: 26, b: 46 };
+  const c = document.createElement('canvas'); c.width = W; c.height = H; c.className = 'chart';
+  const ctx = c.getContext('2d');
+  ctx.fillStyle = '#fff'; ctx.fillRect(0, 0, W, H);
+  let x0 = 0, x1 = -Infinity, y0 = 0, y1 = -Infinity;
+  for (const k of ch.curves) for (let i = 0; i < k.x.length; i++) {
+    if (Number.isFinite(k.x[i])) { x0 = Math.min(x0, k.x[i]); x1 = Math.max(x1, k.x[i]); }
+    if (Number.isFinite(k.y[i])) { y0 = Math.min(y0, k.y[i]); y1 = Math.max(y1, k.y[i]); }
+  }
+  if (!(x1 > x0)) x1 = x0 + 1;
+  if (!(y1 > y0)) y1 = y0 + 1;
+  y1 *= 1.05;
+  const X = (v) => m.l + (v - x0) / (x1 - x0) * (W - m.l - m.r), Y = (v) => H - m.b - (v - y0) / (y1 - y0) * (H - m.t - m.b);
+  ctx.strokeStyle = '#000'; ctx.fillStyle = '#000'; ctx.lineWidth = 1; ctx.font = '11px system-ui, sans-serif';
+  ctx.beginPath(); ctx.moveTo(m.l, m.t); ctx.lineTo(m.l, H - m.b); ctx.lineTo(W - m.r, H - m.b); ctx.stroke();
+  ctx.textAlign = 'center';
+  for (const v of ticks(x0, x1, 6)) { ctx.beginPath(); ctx.moveTo(X(v), H - m.b); ctx.lineTo(X(v), H - m.b + 4); ctx.stroke(); ctx.fillText(String(+v.toPrecision(4)), X(v), H - m.b + 15); }
+  ctx.textAlign = 'right';
+  for (const v of ticks(y0, y1, 5)) { ctx.beginPath(); ctx.moveTo(m.l - 4, Y(v)); ctx.lineTo(m.l, Y(v)); ctx.stroke(); ctx.fillText(String(+v.toPrecision(4)), m.l - 6, Y(v) + 4); }
+  ctx.textAlign = 'center';
+  ctx.fillText(ch.xLabel, (m.l + W - m.r) / 2, H - 8);
+  ctx.font = 'bold 12px system-ui, sans-serif'; ctx.fillText(ch.title, W / 2, 15);
+  ctx.save(); ctx.translate(13, (m.t + H - m.b) / 2); ctx.rotate(-Math.PI / 2); ctx.font = '11px system-ui, sans-serif'; ctx.fillText(ch.yLabel, 0, 0); ctx.restore();
+  ctx.textAlign = 'left';
+  ch.curves.forEach((k, n) => {
+    ctx.strokeStyle = k.colour; ctx.fillStyle = k.colour;
+    ctx.lineWidth = k.style === 'line' ? 2 : 1;
+    ctx.beginPath();
+    let started = false;
+    for (let i = 0; i < k.x.length; i++) {
+      if (!Number.isFinite(k.y[i])) continue;
+      if (!started) { ctx.moveTo(X(k.x[i]), Y(k.y[i])); started = true; } else ctx.lineTo(X(k.x[i]), Y(k.y[i]));
+    }
+    if (k.style === 'line' || k.x.length > 1) ctx.stroke();
+    if (k.style === 'points') for (let i = 0; i < k.x.length; i++) if (Number.isFinite(k.y[i])) ctx.fillRect(X(k.x[i]) - 3, Y(k.y[i]) - 3, 6, 6);
+    ctx.fillText(k.label, W - m.r - 190, m.t + 12 + 13 * n);
+  });
+  return c;
 }
 
 // ---- controls
@@ -405,6 +633,10 @@ function redraw() {
       await selectStudy(val(state.studies[0], '0020000D'));
     }
     await refreshJobs();
+    if (params.get('job')) {
+      const j = await getJSON(`/api/jobs/${params.get('job')}`);
+      await showResult(j);
+    }
     document.body.dataset.ready = '1';
   } catch (e) { status(String(e.message)); document.body.dataset.ready = 'error'; }
 })();
