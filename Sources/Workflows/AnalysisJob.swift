@@ -48,9 +48,10 @@ public enum AnalysisJob {
                 regions.append(.mask("LV slot \(k + 1)\(tag)", colour: palette[0], frames: [input.fileFrames[k]], inside: roi.inside))
             }
             regions.append(.mask("background", colour: palette[2], frames: input.fileFrames, inside: a.backgroundROI.inside))
-            let times = r.frameTimesMs ?? r.frameDurationMs.map { d in r.curve.indices.map { (Double($0) + 0.5) * d } }
+            // Slot start times within the R-R interval (as the analysis reports them), else slot numbers.
+            let times = r.frameTimesMs ?? r.frameDurationMs.map { d in r.curve.indices.map { Double($0) * d } }
             let x = times ?? r.curve.indices.map { Double($0 + 1) }
-            let xLabel = times == nil ? "time slot" : "time after the R wave (ms, slot centres)"
+            let xLabel = times == nil ? "time slot" : "time after the R wave (ms, slot start)"
             let ed = r.curve.indices.contains(r.edFrame) ? r.curve[r.edFrame] : 0
             var summary: [[String]] = [["LVEF", "\(fmt(r.lvef)) %"], ["ROI method", r.roiMethod],
                                        ["ED / ES slot", "\(r.edFrame + 1) / \(r.esFrame + 1) of \(r.curve.count)"],
