@@ -34,7 +34,9 @@ public struct JobRecord: Sendable, Codable, Equatable {
 ///
 /// - `recon`: `series` (NM TOMO projections), optional `ct`, `algorithm`, `iterations`, `subsets`, `calibration`,
 ///   `radionuclide`, `window`.
-/// - `analysis`: `analysis` (`lvef`, `sentinel`, `bone-scan`, `mibg-hm`) and `series` (the NM study, one instance).
+/// - `analysis`: `analysis` (`lvef`, `sentinel`, `bone-scan`, `mibg-hm`, `thyroid-uptake`) and `series` (the NM
+///   study, one instance); thyroid-uptake: `series` is the neck image, `inputs` `{"standard": UID, "thigh": UID?,
+///   "room": UID?}`.
 /// - `dose`: `visits` (each `{"spect": UID of a quantitative SPECT in Bq/mL, "ct": UID of its CT}`), optional `masks`
 ///   (UID of a SEG series with the VOIs on the first visit), `radionuclide` (default Lu-177), `method`
 ///   (voxel, sphere, organ, ldm), `fit` (auto, mono, bi, trapezoid, hanscheid, madsen), `administration` (DICOM DT),
@@ -67,6 +69,8 @@ public struct JobRequest: Sendable, Codable {
     public var window: Int?
     /// Analysis name (analysis jobs).
     public var analysis: String?
+    /// Other series of an analysis by role (thyroid-uptake: `standard`, `thigh`, `room`).
+    public var inputs: [String: String]?
     /// Visits (dose jobs).
     public var visits: [Visit]?
     /// SEG series with the VOIs (dose jobs), optional.
@@ -176,8 +180,21 @@ public final class JobManager: Sendable {
         }
         guard let series = req.series else { throw HTTPError(.badRequest, message: "an analysis job needs \"series\" (the NM study)") }
         _ = try requireUID(series, "series")
-        guard try archive.instances(seriesUIDs: [series]).count == 1 else {
-            throw HTTPError(.notFound, message: "series \(series): the study must be one NM instance in the archive")
+        let kind = AnalysisJob.Kind(rawValue: a)!
+        let inputs = req.inputs ?? [:]
+        for role in kind.roles.required where inputs[role] == nil {
+            throw HTTPError(.badRequest, message: "\(a) needs \"inputs\": {\"\(role)\": UID}")
+        }
+        for (role, uid) in inputs {
+            guard (kind.roles.required + kind.roles.optional).contains(role) else {
+                throw HTTPError(.badRequest, message: "\(a) takes no input '\(role.prefix(32))' (roles: \((kind.roles.required + kind.roles.optional).joined(separator: ", ")))")
+            }
+            _ = try requireUID(uid, role)
+        }
+        for uid in [series] + inputs.values.sorted() {
+            guard try archive.instances(seriesUIDs: [uid]).count == 1 else {
+                throw HTTPError(.notFound, message: "series \(uid): each image of the analysis must be one NM instance in the archive")
+            }
         }
     }
 
@@ -295,9 +312,14 @@ public final class JobManager: Sendable {
               let inst = try archive.instances(seriesUIDs: [series]).first else {
             throw ArchiveError("series \(req.series ?? "") no longer in the archive")
         }
+        var inputs: [String: String] = [:]
+        for (role, uid) in req.inputs ?? [:] {
+            guard let i = try archive.instances(seriesUIDs: [uid]).first else { throw ArchiveError("series \(uid) (\(role)) no longer in the archive") }
+            inputs[role] = i.path
+        }
         update(id, progress: 0.2, message: "running \(kind.rawValue)")
         let t0 = Date()
-        let out = try AnalysisJob.run(kind, path: inst.path, series: series)
+        let out = try AnalysisJob.run(kind, path: inst.path, series: series, inputs: inputs)
         let json = "{\"analysis\":\(jsonString(kind.rawValue)),\"result\":\(out.resultJSON),\"display\":\(try Self.encodeJSON(out.display))}"
         return (json, "\(out.display.summary.first.map { "\($0[0]) \($0[1])" } ?? "done") (\(String(format: "%.1f", Date().timeIntervalSince(t0))) s)")
     }

@@ -50,6 +50,8 @@ public enum AnalysisInputsA {
         public var notes: [String]
         /// Warnings (assumed attributes).
         public var warnings: [String]
+        /// The file's frame (0-based) the image was taken from.
+        public var frameIndex: Int = 0
 
         /// Acquisition mid-time, when start and duration are known.
         public var midTime: Date? {
@@ -169,7 +171,7 @@ public enum AnalysisInputsA {
             ?? (rp?.startTime).flatMap { t in acq.acquisitionDate.flatMap { DICOMDateTime.parse(date: $0, time: t) } }
         return PlanarStudy(image: image, acquisitionStart: start, durationSeconds: duration, nuclide: nuclide, totalDoseBq: rp?.totalDoseBq,
                            administration: admin, view: det?.view, imagePosition: det?.imagePosition, rowDirection: det?.rowDirection,
-                           columnDirection: det?.columnDirection, notes: notes, warnings: warnings)
+                           columnDirection: det?.columnDirection, notes: notes, warnings: warnings, frameIndex: pick.frame)
     }
 }
 

@@ -14,6 +14,13 @@ public enum AnalysisJob {
         case boneScan = "bone-scan"
         /// MIBG heart-to-mediastinum ratio (one STATIC file with the anterior chest view).
         case mibgHM = "mibg-hm"
+        /// Thyroid uptake: the neck image is the analysed series; inputs `standard` (required), `thigh`, `room`.
+        case thyroidUptake = "thyroid-uptake"
+
+        /// Other series the analysis needs, by role (required ones first).
+        public var roles: (required: [String], optional: [String]) {
+            self == .thyroidUptake ? (["standard"], ["thigh", "room"]) : ([], [])
+        }
     }
 
     /// A finished analysis.
@@ -31,10 +38,31 @@ public enum AnalysisJob {
         do { return String(decoding: try enc.encode(v), as: UTF8.self) } catch { throw WorkflowError("result JSON: \(error)") }
     }
 
-    /// Runs analysis `kind` on the NM file at `path` (Series Instance UID `series`, named in the display).
-    public static func run(_ kind: Kind, path: String, series: String) throws(WorkflowError) -> Output {
+    /// Runs analysis `kind` on the NM file at `path` (Series Instance UID `series`, named in the display); `inputs`
+    /// maps the other roles of ``Kind/roles`` to file paths.
+    public static func run(_ kind: Kind, path: String, series: String, inputs: [String: String] = [:]) throws(WorkflowError) -> Output {
         let palette = ResultDisplay.palette
+        for role in kind.roles.required where inputs[role] == nil { throw WorkflowError("\(kind.rawValue) needs the \(role) image") }
         switch kind {
+        case .thyroidUptake:
+            let out = try ThyroidUptakeJob.run(.init(neck: path, standard: inputs["standard"]!, thigh: inputs["thigh"], room: inputs["room"]))
+            let r = out.analysis.result
+            let regions: [ResultDisplay.Region] = [
+                .mask("neck region (\(fmt(r.roiRadiusMM, 0)) mm)", colour: palette[0], frames: [out.neck.frameIndex], inside: out.analysis.neckROI.inside),
+            ]
+            var summary: [[String]] = [["uptake", "\(fmt(r.uptakePercent, 2)) % of the administered activity"],
+                                       ["time", "\(fmt(r.hoursAfterAdministration)) h after administration (\(r.radionuclide), \(r.decayDataSet))"],
+                                       ["gland activity", "\(fmt(r.thyroidMBq, 4)) MBq"],
+                                       ["neck / thigh / standard / room", "\(fmt(r.neckCPS, 2)) / \(r.thighCPS.map { fmt($0, 2) } ?? "—") / \(fmt(r.standardCPS, 2)) / \(r.roomCPS.map { fmt($0, 3) } ?? "—") cps"],
+                                       ["administered / standard", "\(fmt(r.administeredMBq, 3)) / \(fmt(r.standardMBq, 3)) MBq"],
+                                       ["sensitivity", "\(fmt(r.sensitivityCPSPerMBq)) cps/MBq"]]
+            if let m = r.marinelli { summary.append(["Marinelli activity", "\(fmt(m.activityMBq, 0)) MBq"]) }
+            var conv = r.units
+            conv["method"] = r.method
+            conv["activities"] = r.activitySources.joined(separator: "; ")
+            return Output(resultJSON: try json(r),
+                          display: ResultDisplay(title: "Thyroid uptake", summary: summary, series: series, regions: regions,
+                                                 conventions: conv, warnings: out.warnings + out.neck.notes + out.standard.notes))
         case .lvef:
             let input = try AnalysisInputsA.gatedFrames(path: path)
             let a: GatedBloodPoolLVEF.Analysis

@@ -74,47 +74,16 @@ struct AnalyzeThyroidUptake: ParsableCommand {
 
     func run() throws {
         do {
-            let n = try AnalysisInputsA.planar(path: neck, role: "neck")
-            let s = try AnalysisInputsA.planar(path: standard, role: "standard")
-            let t = try thigh.map { try AnalysisInputsA.planar(path: $0, role: "thigh") }
-            let r = try room.map { try AnalysisInputsA.planar(path: $0, role: "room") }
-            for w in n.warnings + s.warnings + (t?.warnings ?? []) + (r?.warnings ?? []) { warn(w) }
-            guard let nuclide = n.nuclide ?? s.nuclide else {
-                throw fail("\(neck): no radionuclide in the Radiopharmaceutical Information Sequence: cannot decay-correct")
-            }
-            var sources: [String] = []
-            let adminBq: Double
-            if let a = administered { adminBq = a * 1e6; sources.append("administered activity \(a) MBq from --administered") }
-            else if let d = n.totalDoseBq, d > 0 { adminBq = d; sources.append(String(format: "administered activity %.3f MBq from the neck file's Radionuclide Total Dose", d / 1e6)) }
-            else { throw fail("\(neck): no Radionuclide Total Dose: give the administered activity with --administered MBQ") }
-            guard let neckStart = n.acquisitionStart, n.durationSeconds != nil else {
-                throw fail("\(neck): Acquisition Date/Time or Actual Frame Duration missing: cannot decay-correct")
-            }
-            let administration = n.administration ?? neckStart
-            if n.administration == nil {
-                warn("\(neck): no Radiopharmaceutical Start DateTime: administration taken at the neck acquisition start (no decay correction of the administered activity)")
-                sources.append("administration time assumed = neck acquisition start")
-            } else { sources.append("administration time from the neck file's Radiopharmaceutical Start DateTime") }
-            let stdBq: Double
-            if let a = standardActivity { stdBq = a * 1e6; sources.append("standard activity \(a) MBq from --standard-activity") }
-            else if let d = s.totalDoseBq, d > 0 { stdBq = d; sources.append(String(format: "standard activity %.3f MBq from the standard file's Radionuclide Total Dose", d / 1e6)) }
-            else { throw fail("\(standard): no Radionuclide Total Dose: give the standard's activity with --standard-activity MBQ") }
-            let calibration: Date
-            if let c = s.administration { calibration = c; sources.append("standard calibration time from the standard file's Radiopharmaceutical Start DateTime") }
-            else { calibration = administration; warn("\(standard): no Radiopharmaceutical Start DateTime: standard calibrated at the administration time"); sources.append("standard calibration time assumed = administration time") }
-            func m(_ p: AnalysisInputsA.PlanarStudy, _ path: String) throws -> ThyroidUptake.Measurement {
-                guard let st = p.acquisitionStart, let d = p.durationSeconds else { throw fail("\(path): Acquisition Date/Time or Actual Frame Duration missing: cannot decay-correct") }
-                return ThyroidUptake.Measurement(image: p.image, start: st, durationSeconds: d)
-            }
             var marinelli: (Double, Double, Double)? = nil
             let given = [targetDose, glandMass, effectiveHalfLife].compactMap { $0 }.count
             if given == 3 { marinelli = (targetDose!, glandMass!, effectiveHalfLife!) }
             else if given > 0 { throw fail("the Marinelli activity needs all of --target-dose, --gland-mass and --effective-half-life") }
-            let a = try ThyroidUptake(nuclide: nuclide, roiRadiusMM: roiRadius).analyze(
-                neck: try m(n, neck), standard: try m(s, standard), thigh: try t.map { try m($0, thigh!) }, room: try r.map { try m($0, room!) },
-                administeredBq: adminBq, administration: administration, standardBq: stdBq, standardCalibration: calibration,
-                marinelli: marinelli.map { (targetDoseGy: $0.0, glandMassG: $0.1, effectiveHalfLifeDays: $0.2) }, activitySources: sources)
-            for w in a.result.warnings { warn(w) }
+            let out = try ThyroidUptakeJob.run(.init(neck: neck, standard: standard, thigh: thigh, room: room, standardActivityMBq: standardActivity,
+                                                     administeredMBq: administered, roiRadiusMM: roiRadius,
+                                                     marinelli: marinelli.map { (targetDoseGy: $0.0, glandMassG: $0.1, effectiveHalfLifeDays: $0.2) }))
+            for w in out.warnings { warn(w) }
+            let a = out.analysis
+            let (n, s, t, r) = (out.neck, out.standard, out.thigh, out.room)
             if let png { try AnalysisFiguresA.thyroidUptake(a, neck: n.image, standard: s.image, thigh: t?.image, room: r?.image, to: png) }
             if json { emit(try partAJSON(a.result)); return }
             let x = a.result

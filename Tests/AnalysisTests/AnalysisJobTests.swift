@@ -81,6 +81,29 @@ struct AnalysisJobTests {
         #expect(result.nodes.count == nodes.count)
     }
 
+    /// Thyroid uptake 15 % (I-123 at 24 h) through the job with its four images: within 0.5 points of the set-up's
+    /// truth, the neck region drawn on the neck image's photopeak frame, and the standard is required.
+    @Test func thyroidUptakeJobWithItsInputs() throws {
+        let n = try #require(Radionuclide.named("I-123"))
+        let c = ClinicalStudiesA.thyroidUptake(nuclide: n, uptakePercent: 15, hoursAfterAdministration: 24, administeredMBq: 14.8,
+                                               camera: FixtureA.camera(n, size: 64, pixel: 4.8), voxelMM: 3, seed: 15)
+        let paths = try [("neck", c.neck), ("standard", c.standard), ("thigh", c.thigh), ("room", c.room)].map {
+            try FixtureA.write($0.1.acquisition, "job-thyroid-\($0.0)")
+        }
+        let out = try AnalysisJob.run(.thyroidUptake, path: paths[0], series: "1.2.6",
+                                      inputs: ["standard": paths[1], "thigh": paths[2], "room": paths[3]])
+        let r = try JSONDecoder().decode(ThyroidUptake.Result.self, from: Data(out.resultJSON.utf8))
+        #expect(abs(r.uptakePercent - c.uptakePercent) <= 0.5, "uptake \(r.uptakePercent) vs truth \(c.uptakePercent)")
+        let photopeak = c.neck.acquisition.frames.first { $0.energyWindow == 1 }!.frame
+        let neck = try #require(out.display.regions.first)
+        #expect(neck.frames == [photopeak])
+        let area = ResultDisplay.mask(runs: neck.runs ?? [], count: 64 * 64).filter { $0 }.count
+        let disk = Double.pi * pow(r.roiRadiusMM / 4.8, 2)
+        #expect(abs(Double(area) / disk - 1) < 0.1, "neck region \(area) px vs π r² \(disk)")
+        #expect(out.display.summary.first?[1].hasPrefix(String(format: "%.2f %%", r.uptakePercent)) == true)
+        #expect(throws: WorkflowError.self) { _ = try AnalysisJob.run(.thyroidUptake, path: paths[0], series: "1.2.6") }
+    }
+
     @Test func wrongStudyTypeIsANamedError() throws {
         let c = sentinelCases[0]
         let path = try writeStudyB(ClinicalStudiesB.sentinel(injection: c.injection, nodes: c.nodes, seed: c.seed), name: "job-wrong")

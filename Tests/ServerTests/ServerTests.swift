@@ -318,7 +318,9 @@ func json(_ b: ByteBuffer) -> Any? { try? JSONSerialization.jsonObject(with: Dat
             for bad in ["{", "{\"type\":\"dose\",\"series\":\"1.2\"}", "{\"type\":\"recon\",\"series\":\"../x\"}",
                         "{\"type\":\"recon\",\"series\":\"1.2\",\"iterations\":0}",
                         "{\"type\":\"analysis\",\"analysis\":\"nope\",\"series\":\"1.2\"}", "{\"type\":\"analysis\",\"analysis\":\"lvef\"}",
-                        "{\"type\":\"dose\",\"visits\":[]}", "{\"type\":\"dose\",\"visits\":[{\"spect\":\"../x\"}]}",
+                        "{\"type\":\"dose\",\"visits\":[]}", "{\"type\":\"analysis\",\"analysis\":\"thyroid-uptake\",\"series\":\"1.2\"}",
+                        "{\"type\":\"analysis\",\"analysis\":\"thyroid-uptake\",\"series\":\"1.2\",\"inputs\":{\"standard\":\"1.3\",\"kitchen\":\"1.4\"}}",
+                        "{\"type\":\"analysis\",\"analysis\":\"thyroid-uptake\",\"series\":\"1.2\",\"inputs\":{\"standard\":\"../1\"}}", "{\"type\":\"dose\",\"visits\":[{\"spect\":\"../x\"}]}",
                         "{\"type\":\"dose\",\"visits\":[{\"spect\":\"1.2\"}],\"method\":\"magic\"}",
                         "{\"type\":\"dose\",\"visits\":[{\"spect\":\"1.2\"}],\"administration\":\"yesterday\"}",
                         "{\"type\":\"dose\",\"visits\":[{\"spect\":\"1.2\"}],\"radionuclide\":\"Xx-999\"}"] {

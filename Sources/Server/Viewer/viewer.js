@@ -432,12 +432,37 @@ async function refreshJobs() {
     const sel = document.createElement('select'); sel.id = 'anaSeries';
     for (const s of planar) sel.add(new Option(`${val(s, '0008103E') || seriesUID(s)} (${typeOf(s).split('\\')[2] || ''})`, seriesUID(s)));
     const ana = document.createElement('select'); ana.id = 'analysis';
-    for (const a of ['lvef', 'sentinel', 'bone-scan', 'mibg-hm']) ana.add(new Option(a, a));
-    const guess = () => { const t = imageTypeOf(sel.value); ana.value = /GATED/.test(t) ? 'lvef' : /WHOLE BODY/.test(t) ? 'bone-scan' : 'sentinel'; };
-    sel.onchange = guess; guess();
+    for (const a of ['lvef', 'sentinel', 'bone-scan', 'mibg-hm', 'thyroid-uptake']) ana.add(new Option(a, a));
+    // Thyroid uptake also needs the standard (and optionally thigh and room) images: one selector per role, guessed
+    // from the series descriptions.
+    const roles = document.createElement('span');
+    const roleSelect = (role, optional) => {
+      const r = document.createElement('select'); r.dataset.role = role;
+      if (optional) r.add(new Option('(none)', ''));
+      for (const s of planar) r.add(new Option(val(s, '0008103E') || seriesUID(s), seriesUID(s)));
+      const hit = planar.find((s) => new RegExp(role === 'standard' ? 'standard|capsule' : role, 'i').test(val(s, '0008103E')));
+      r.value = hit ? seriesUID(hit) : (optional ? '' : r.value);
+      return r;
+    };
+    const showRoles = () => {
+      roles.innerHTML = '';
+      if (ana.value === 'thyroid-uptake') roles.append(' standard ', roleSelect('standard', false), ' thigh ', roleSelect('thigh', true), ' room ', roleSelect('room', true));
+    };
+    const guess = () => {
+      const t = imageTypeOf(sel.value), d = (planar.find((s) => seriesUID(s) === sel.value) || {});
+      ana.value = /GATED/.test(t) ? 'lvef' : /WHOLE BODY/.test(t) ? 'bone-scan' : /neck|thyroid/i.test(val(d, '0008103E')) ? 'thyroid-uptake' : 'sentinel';
+      showRoles();
+    };
+    sel.onchange = guess; ana.onchange = showRoles; guess();
     const b = document.createElement('button'); b.id = 'runAnalysis'; b.textContent = 'Run analysis';
-    b.onclick = () => startJob({ type: 'analysis', analysis: ana.value, series: sel.value });
-    form.append('Analysis ', ana, ' on ', sel, ' ', b, document.createElement('br'));
+    b.onclick = () => {
+      const body = { type: 'analysis', analysis: ana.value, series: sel.value };
+      const inputs = {};
+      for (const r of roles.querySelectorAll('select')) if (r.value) inputs[r.dataset.role] = r.value;
+      if (Object.keys(inputs).length) body.inputs = inputs;
+      startJob(body);
+    };
+    form.append('Analysis ', ana, ' on ', sel, roles, ' ', b, document.createElement('br'));
   }
   // Dosimetry over the study's quantitative SPECT/CT visits.
   const recons = nm.filter((s) => /RECON/.test(typeOf(s)));
