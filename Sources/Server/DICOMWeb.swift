@@ -211,14 +211,20 @@ struct DICOMWeb {
         var parts: [(contentType: String, body: [UInt8])] = []
         for i in found {
             guard let data = FileManager.default.contents(atPath: i.path) else { throw HTTPError(.internalServerError, message: "archived file of \(i.sopInstanceUID) unreadable") }
-            guard let wanted else { parts.append(("application/dicom", [UInt8](data))); continue }
+            let bytes = [UInt8](data)
+            guard let wanted else { parts.append(("application/dicom", bytes)); continue }
+            // The header alone says whether the stored syntax is already the one asked for (the usual case); the
+            // pixel data is parsed only to transcode.
             let file: DICOMFile
-            do { file = try DICOMFile(parsing: DICOMBytes([UInt8](data)), source: i.path) } catch {
+            do {
+                let head = try DICOMFile(parsing: DICOMBytes(bytes), source: i.path, options: ReadOptions(stopBeforePixels: true))
+                if head.transferSyntax == wanted {
+                    parts.append(("application/dicom; transfer-syntax=\(wanted.uid)", bytes))
+                    continue
+                }
+                file = try DICOMFile(parsing: DICOMBytes(bytes), source: i.path)
+            } catch {
                 throw HTTPError(.internalServerError, message: "archived file of \(i.sopInstanceUID) unreadable: \(error)")
-            }
-            if file.transferSyntax == wanted {
-                parts.append(("application/dicom; transfer-syntax=\(wanted.uid)", [UInt8](data)))
-                continue
             }
             do {
                 let (bytes, _) = try DICOMWriter.encode(file, options: WriteOptions(transferSyntax: wanted))

@@ -25,6 +25,16 @@ public enum AnalysisInputsB {
         public var notes: [String]
         /// The file's frame (0-based) each view was taken from, in the order of ``views``.
         public var frameIndices: [Int] = []
+
+        /// The file frame of the view named `name`, as a one-element list (empty when no view has that name).
+        public func frames(ofView name: String) -> [Int] {
+            views.firstIndex { $0.name == name }.map { [frameIndices[$0]] } ?? []
+        }
+
+        /// Column spacing (mm) of the view named `name`; 1 when unknown.
+        public func columnSpacingMM(ofView name: String) -> Double {
+            views.first { $0.name == name }?.columnSpacingMM ?? 1
+        }
     }
 
     /// Reads the photopeak-window views of an NM file. `allowed` lists the accepted image types; `window` forces a

@@ -101,17 +101,15 @@ public enum AnalysisJob {
             let v = try AnalysisInputsB.read(path: path, allowed: [.staticImage])
             let r: SentinelNodeAnalysis.Result
             do { r = try SentinelNodeAnalysis().analyze(v.views) } catch { throw WorkflowError("\(path): \(error)") }
-            func frame(_ view: String) -> [Int] { v.views.firstIndex { $0.name == view }.map { [v.frameIndices[$0]] } ?? [] }
-            func mm(_ view: String) -> Double { v.views.first { $0.name == view }?.columnSpacingMM ?? 1 }
             var regions: [ResultDisplay.Region] = []
             for s in r.injectionSites {
-                regions.append(.circle("injection site (masked, \(fmt(s.maskRadiusMM, 0)) mm)", colour: palette[3], frames: frame(s.view),
-                                       column: s.column, row: s.row, radius: s.maskRadiusMM / mm(s.view)))
+                regions.append(.circle("injection site (masked, \(fmt(s.maskRadiusMM, 0)) mm)", colour: palette[3], frames: v.frames(ofView: s.view),
+                                       column: s.column, row: s.row, radius: s.maskRadiusMM / v.columnSpacingMM(ofView: s.view)))
             }
             var summary: [[String]] = [["nodes", "\(r.nodes.count) (\(r.nodes.filter(\.meetsReportingRule).count) meeting the \(fmt(r.options.reportingPercent, 0)) % rule)"]]
             for (k, n) in r.nodes.enumerated() {
                 regions.append(.circle("node \(k + 1) (\(fmt(n.percentOfHottest)) %)", colour: n.meetsReportingRule ? palette[0] : palette[6],
-                                       frames: frame(n.view), column: n.column, row: n.row, radius: r.options.roiRadiusMM / mm(n.view)))
+                                       frames: v.frames(ofView: n.view), column: n.column, row: n.row, radius: r.options.roiRadiusMM / v.columnSpacingMM(ofView: n.view)))
                 summary.append(["node \(k + 1), \(n.view)", "\(fmt(n.counts, 0)) net counts, \(fmt(n.percentOfHottest)) % of the hottest, \(fmt(n.distanceFromInjectionMM, 0)) mm from the injection"])
             }
             return Output(resultJSON: try json(r),
@@ -121,18 +119,16 @@ public enum AnalysisJob {
             let v = try AnalysisInputsB.read(path: path)
             let r: BoneScanAnalysis.Result
             do { r = try BoneScanAnalysis().analyze(v.views) } catch { throw WorkflowError("\(path): \(error)") }
-            func frame(_ view: String) -> [Int] { v.views.firstIndex { $0.name == view }.map { [v.frameIndices[$0]] } ?? [] }
-            func mm(_ view: String) -> Double { v.views.first { $0.name == view }?.columnSpacingMM ?? 1 }
             var regions: [ResultDisplay.Region] = []
             var summary: [[String]] = [["lesions", "\(r.lesions.count)"], ["tumour-burden index", "\(fmt(r.tumourBurdenIndexPercent, 2)) % of the skeleton (projected area)"]]
             for (k, l) in r.lesions.enumerated() {
-                regions.append(.circle("lesion \(k + 1) (\(fmt(l.uptakeRatio, 1))×)", colour: palette[0], frames: frame(l.view),
-                                       column: l.column, row: l.row, radius: r.options.roiRadiusMM / mm(l.view)))
+                regions.append(.circle("lesion \(k + 1) (\(fmt(l.uptakeRatio, 1))×)", colour: palette[0], frames: v.frames(ofView: l.view),
+                                       column: l.column, row: l.row, radius: r.options.roiRadiusMM / v.columnSpacingMM(ofView: l.view)))
                 summary.append(["lesion \(k + 1), \(l.view)", "uptake \(fmt(l.uptakeRatio, 2)) × normal bone, \(fmt(l.areaCM2)) cm²"])
             }
             for e in r.excludedRegions {
-                let side = (e.areaCM2 * 100).squareRoot() / mm(e.view)
-                regions.append(.square("excluded (organ-sized, \(fmt(e.areaCM2, 0)) cm²)", colour: palette[6], frames: frame(e.view),
+                let side = (e.areaCM2 * 100).squareRoot() / v.columnSpacingMM(ofView: e.view)
+                regions.append(.square("excluded (organ-sized, \(fmt(e.areaCM2, 0)) cm²)", colour: palette[6], frames: v.frames(ofView: e.view),
                                        column: e.column, row: e.row, side: side))
             }
             return Output(resultJSON: try json(r),
@@ -146,7 +142,7 @@ public enum AnalysisJob {
             if coll == nil { warnings.append("\(path): the collimator is not recorded; H/M not standardised") }
             let r: MIBGAnalysis.Result
             do { r = try MIBGAnalysis().analyze(ap.anterior, collimator: coll) } catch { throw WorkflowError("\(path): \(error)") }
-            let f = v.views.firstIndex { $0 == ap.anterior }.map { [v.frameIndices[$0]] } ?? []
+            let f = v.frames(ofView: ap.anterior.name)
             let regions: [ResultDisplay.Region] = [
                 .circle("heart", colour: palette[0], frames: f, column: r.heartROI.column, row: r.heartROI.row, radius: r.heartROI.radius),
                 .square("mediastinum", colour: palette[1], frames: f, column: r.mediastinumROI.column, row: r.mediastinumROI.row,
