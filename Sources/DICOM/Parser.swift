@@ -281,15 +281,28 @@ struct Parser {
     mutating func parseFragments(tag: Tag) throws(DICOMError) -> Fragments {
         var bot: DICOMBytes? = nil
         var frags: [DICOMBytes] = []
+        // Some writers end the file inside the last fragment or leave out the sequence delimiter; pydicom and GDCM
+        // read what is there. At the end of the data, so does Scinti, with a warning naming the byte offset.
+        let atEnd = end == storage.count
         while true {
-            guard end - pos >= 8 else { throw err(.truncated, tag, pos, "encapsulated pixel data not terminated") }
+            if end - pos < 8 {
+                guard atEnd, bot != nil else { throw err(.truncated, tag, pos, "encapsulated pixel data not terminated") }
+                if pos < end { warnings.append("\(end - pos) bytes after the last pixel data fragment ignored at byte \(pos)") }
+                warnings.append("encapsulated pixel data not terminated by a sequence delimiter: read to the end of the file at byte \(end)")
+                pos = end
+                break
+            }
             let it = self.tag(at: pos, bigEndian)
             let len = u32(pos + 4, bigEndian)
             if it == .sequenceDelimitation { pos += 8; break }
             guard it == .item else { throw err(.malformed, tag, pos, "expected a fragment item (FFFE,E000), found \(it)") }
             guard len != 0xFFFF_FFFF else { throw err(.malformed, tag, pos, "fragment of undefined length") }
-            let n = Int(len)
-            guard n <= end - pos - 8 else { throw err(.truncated, tag, pos, "fragment length \(n) exceeds the \(end - pos - 8) bytes left") }
+            var n = Int(len)
+            if n > end - pos - 8 {
+                guard atEnd, bot != nil else { throw err(.truncated, tag, pos, "fragment length \(n) exceeds the \(end - pos - 8) bytes left") }
+                warnings.append("last pixel data fragment at byte \(pos) declares \(n) bytes but the file ends after \(end - pos - 8): read to the end of the file")
+                n = end - pos - 8
+            }
             let b = bytes(pos + 8, n)
             if bot == nil { bot = b } else { frags.append(b) }
             pos += 8 + n

@@ -354,13 +354,14 @@ public enum PixelData {
             } catch { throw codecError(error) }
             var single = f; single.numberOfFrames = 1
             try appendNative(frame: 0, of: DICOMBytes(inflated), format: single, bigEndian: false, vr: .OB, into: &out, source: source)
-        case .jpeg, .jpegLossless, .jpegLS, .jpeg2000:
+        case .jpeg, .jpegLossless, .jpegLS, .jpeg2000, .htj2k:
             let frame: DecodedFrame
             do {
                 frame = try data.withUnsafeBytes { (r: UnsafeRawBufferPointer) throws(CodecError) -> DecodedFrame in
                     switch ts.pixelEncoding {
                     case .jpegLS: return try JPEGLSCodec.decode(r)
-                    case .jpeg2000: return try JPEG2000Codec.decode(r)
+                    // HTJ2K (Part 15) codestreams are J2K codestreams with a CAP marker: OpenJPEG ≥ 2.5 decodes them.
+                    case .jpeg2000, .htj2k: return try JPEG2000Codec.decode(r)
                     default: return try JPEGCodec.decode(r)
                     }
                 }
@@ -376,7 +377,7 @@ public enum PixelData {
                 var g = f; g.bitsStored = min(f.bitsStored, frame.bitsPerSample)
                 if g.bitsStored < f.bitsAllocated { signCorrect(&out, from: base, format: g) }
             }
-        case .htj2k, .unsupported:
+        case .unsupported:
             throw DICOMError(.unsupportedTransferSyntax, file: source, tag: .pixelData, "unsupported transfer syntax \(ts.name) (\(ts.uid))")
         }
     }

@@ -33,7 +33,10 @@ public enum DICOMWriter {
         let target = options.transferSyntax ?? file.transferSyntax
         var warnings: [String] = []
         var ds = try transcodePixels(file, to: target, warnings: &warnings)
-        if !target.isExplicitVR { try checkImplicitRepresentable(ds, source: file.source, warnings: &warnings) }
+        if !target.isExplicitVR {
+            try checkImplicitRepresentable(ds, source: file.source, warnings: &warnings)
+            ds = widenPrivateIntegersForImplicitVR(ds, warnings: &warnings)
+        }
         let issues = Validator.validate(ds)
         if options.validation == .strict, let first = issues.first {
             throw DICOMError(.invalidValue, file: file.source, tag: first.tag, first.message)
@@ -108,6 +111,54 @@ public enum DICOMWriter {
         if let problem { throw problem }
     }
 
+    /// Implicit VR readers take a private element's VR from their private dictionary. Where a vendor wrote a
+    /// narrower integer than that dictionary names (GE PET writes (0009,xx9D) "radial_filter_3d" as SS, the
+    /// dictionaries of DCMTK, pydicom and Scinti say SL), the 2-byte value would be read as a truncated 4-byte one.
+    /// Such elements are widened to the dictionary's integer VR, value for value (lossless), and a warning says so.
+    static func widenPrivateIntegersForImplicitVR(_ ds: Dataset, warnings: inout [String]) -> Dataset {
+        let width: [VR: Int] = [.US: 2, .SS: 2, .UL: 4, .SL: 4, .UV: 8, .SV: 8]
+        func range(_ vr: VR) -> ClosedRange<Int64> {
+            switch vr {
+            case .US: return 0...Int64(UInt16.max)
+            case .SS: return Int64(Int16.min)...Int64(Int16.max)
+            case .UL: return 0...Int64(UInt32.max)
+            case .SL: return Int64(Int32.min)...Int64(Int32.max)
+            case .UV: return 0...Int64.max
+            default: return Int64.min...Int64.max
+            }
+        }
+        func visit(_ d: Dataset) -> Dataset {
+            var out = d
+            for e in d {
+                if let items = e.items {
+                    var copy = e
+                    copy.value = .sequence(items.map(visit))
+                    out.set(copy)
+                    continue
+                }
+                guard e.tag.isPrivate, !e.tag.isPrivateCreator, let w = width[e.vr], let creator = d.privateCreator(for: e.tag),
+                      let dictVR = DataDictionary.privateVR(for: e.tag, creator: creator), dictVR != e.vr,
+                      let dw = width[dictVR], dw > w, let values = e.integers, values.allSatisfy({ range(dictVR).contains($0) })
+                else { continue }
+                var bytes: [UInt8] = []
+                for v in values {
+                    switch dictVR {
+                    case .UL: bytes += withUnsafeBytes(of: UInt32(v).littleEndian) { Array($0) }
+                    case .SL: bytes += withUnsafeBytes(of: Int32(v).littleEndian) { Array($0) }
+                    case .UV: bytes += withUnsafeBytes(of: UInt64(v).littleEndian) { Array($0) }
+                    default: bytes += withUnsafeBytes(of: v.littleEndian) { Array($0) }
+                    }
+                }
+                var widened = Element(tag: e.tag, vr: dictVR, bytes: bytes)
+                widened.isBigEndian = false
+                out.set(widened)
+                warnings.append("\(e.tag) (\(creator)): \(e.vr) widened to \(dictVR), the VR implicit VR readers take from the private dictionary (values kept)")
+            }
+            return out
+        }
+        return visit(ds)
+    }
+
     static func le32(_ v: UInt32) -> [UInt8] { withUnsafeBytes(of: v.littleEndian) { Array($0) } }
 
     // MARK: Pixel transcoding
@@ -121,6 +172,21 @@ public enum DICOMWriter {
         if pix.fragments == nil && !target.isEncapsulated { return ds } // native → native: only byte order changes
         guard target.pixelEncoding == .native || target.pixelEncoding == .rle else {
             throw DICOMError(.unsupportedTransferSyntax, file: file.source, tag: .pixelData, "writing pixel data as \(target.name) is not supported")
+        }
+        // A header without pixels (Pixel Data present but empty, as some exporters write): nothing to transcode; the
+        // element keeps its emptiness in the target's form (an encapsulated sequence with an empty offset table, or
+        // an empty native value).
+        if pix.isEmpty {
+            var empty = pix
+            if target.isEncapsulated {
+                empty.vr = .OB
+                empty.value = .fragments(Fragments(fragments: []))
+            } else {
+                empty.value = .bytes(.empty)
+            }
+            ds.set(empty)
+            warnings.append("Pixel Data is empty (a header without pixels): written empty in \(target.name)")
+            return ds
         }
         let f = try PixelFormat(ds, source: file.source)
         let decoded = try PixelData.decode(file)

@@ -280,6 +280,6 @@ public enum NMReader {
                              actualFrameDurationMs: ds.double(.actualFrameDuration), frames: frames, rows: rows,
                              columns: columns, pixelSpacing: ds.doubles(.pixelSpacing),
                              frameOfReferenceUID: ds.string(.frameOfReferenceUID),
-                             manufacturer: ds.string(.manufacturer), counts: nil, warnings: warnings)
+                             manufacturer: ds.string(.manufacturer), manufacturerModelName: ds.string(.manufacturerModelName), counts: nil, warnings: warnings)
     }
 }

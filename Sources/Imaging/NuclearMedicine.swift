@@ -352,6 +352,8 @@ public struct NMAcquisition: Sendable, Equatable {
     public var frameOfReferenceUID: String?
     /// Manufacturer, when written (needed to interpret vendor-specific geometry).
     public var manufacturer: String?
+    /// Manufacturer's Model Name, when written (vendor geometry rules may depend on the model).
+    public var manufacturerModelName: String?
     /// Counts (stored values after any rescale), frames × rows × columns, or nil when pixels were not read.
     public var counts: [Float]?
     /// What the reader had to assume or could not find (each names the attribute and the default used).
@@ -364,14 +366,16 @@ public struct NMAcquisition: Sendable, Equatable {
                 radiopharmaceuticals: [Radiopharmaceutical] = [], acquisitionDate: String? = nil,
                 acquisitionTime: String? = nil, actualFrameDurationMs: Double? = nil, frames: [FrameIndex],
                 rows: Int, columns: Int, pixelSpacing: [Double] = [], frameOfReferenceUID: String? = nil,
-                manufacturer: String? = nil, counts: [Float]? = nil, warnings: [String] = []) {
+                manufacturer: String? = nil, manufacturerModelName: String? = nil, counts: [Float]? = nil,
+                warnings: [String] = []) {
         self.imageType = imageType; self.energyWindows = energyWindows; self.detectors = detectors
         self.rotations = rotations; self.phases = phases; self.rrIntervals = rrIntervals
         self.numberOfTimeSlots = numberOfTimeSlots; self.numberOfSlices = numberOfSlices
         self.radiopharmaceuticals = radiopharmaceuticals; self.acquisitionDate = acquisitionDate
         self.acquisitionTime = acquisitionTime; self.actualFrameDurationMs = actualFrameDurationMs
         self.frames = frames; self.rows = rows; self.columns = columns; self.pixelSpacing = pixelSpacing
-        self.frameOfReferenceUID = frameOfReferenceUID; self.manufacturer = manufacturer; self.counts = counts
+        self.frameOfReferenceUID = frameOfReferenceUID; self.manufacturer = manufacturer
+        self.manufacturerModelName = manufacturerModelName; self.counts = counts
         self.warnings = warnings
     }
 

@@ -211,7 +211,8 @@ public enum Simulator {
         let t = Vector3(q(cos(th), 1e10), q(sin(th), 1e10), 0)
         let r0 = -Double(camera.columns - 1) / 2 * camera.pixelSizeMM
         let zTop = axialCentre + Double(rows - 1) / 2 * camera.pixelSizeMM
-        let ipp = Vector3(q(r0 * t.x, 1e4), q(r0 * t.y, 1e4), q(zTop, 1e4))
+        let a = camera.axisPositionMM
+        let ipp = Vector3(q(a.x + r0 * t.x, 1e4), q(a.y + r0 * t.y, 1e4), q(zTop, 1e4))
         return Detector(number: number, imagePosition: ipp, rowDirection: t, columnDirection: Vector3(0, 0, -1),
                         collimatorName: camera.collimator.code, collimatorType: "PARA", radialPositions: radius,
                         startAngle: angle, zoomFactor: [1, 1], centerOfRotationOffset: 0, tilt: 0,
@@ -279,20 +280,31 @@ public enum Simulator {
         // z is that of projection row 0 (the most superior slice), as GE writes it: a reader places the grid's
         // bottom slice at z − (rows − 1)·pixel because the column direction is −z.
         let gridOrigin = Vector3(-half, -half, ((p.axialCentreMM + Double(cam.rows - 1) / 2 * cam.pixelSizeMM) * 1e4).rounded() / 1e4)
+        // Written as the camera's manufacturer does (docs/vendor-geometry.md): the rule encodes where the rotation
+        // axis (cam.axisPositionMM in the patient frame) and row 0 are, and each head's start angle.
+        let rule = cam.geometryRule
+        func q4(_ v: Double) -> Double { let r = (v * 1e4).rounded() / 1e4; return r == 0 ? 0 : r }
+        func q10(_ v: Double) -> Double { let r = (v * 1e10).rounded() / 1e10; return r == 0 ? 0 : r }
         let dets = (0..<p.heads).map { h in
-            var d = detector(h + 1, angle: p.angle(head: h, view: 0), radius: (0..<n).map { poses[h * n + $0].radiusMM }, camera: cam,
+            let theta = p.angle(head: h, view: 0)
+            var d = detector(h + 1, angle: theta, radius: (0..<n).map { poses[h * n + $0].radiusMM }, camera: cam,
                              axialCentre: p.axialCentreMM, rows: cam.rows)
-            d.imagePosition = Vector3((gridOrigin.x * 1e4).rounded() / 1e4, (gridOrigin.y * 1e4).rounded() / 1e4, gridOrigin.z)
+            let enc = rule.encode(axis: cam.axisPositionMM, zRow0: gridOrigin.z, columns: cam.columns, pixelMM: cam.pixelSizeMM, thetaDeg: theta)
+            d.imagePosition = Vector3(q4(enc.imagePosition.x), q4(enc.imagePosition.y), enc.imagePosition.z)
+            d.rowDirection = Vector3(q10(enc.rowDirection.x), q10(enc.rowDirection.y), 0)
+            if rule.rule != .gridCorner { d.startAngle = q4(enc.startAngle) }
             return d
         }
-        let rot = Rotation(number: 1, startAngle: p.startAngleDeg, angularStep: p.stepDeg, direction: p.direction,
+        _ = gridOrigin.x
+        let rot = Rotation(number: 1, startAngle: rule.rule == .gridCorner ? p.startAngleDeg : dets[0].startAngle, angularStep: p.stepDeg, direction: p.direction,
                            numberOfViews: n, scanArc: p.arcDeg / Double(p.heads), actualFrameDurationMs: p.secondsPerView * 1000,
-                           radialPosition: [radius])
+                           radialPosition: [radius], tableHeight: cam.tableHeightMM)
         let acq = NMAcquisition(imageType: .tomo, energyWindows: windows, detectors: dets, rotations: [rot],
                                 radiopharmaceuticals: pharma, acquisitionDate: DateText.da(setup.acquisitionStart),
                                 acquisitionTime: DateText.tm(setup.acquisitionStart),
                                 frames: frames, rows: cam.rows, columns: cam.columns,
-                                pixelSpacing: [cam.pixelSizeMM, cam.pixelSizeMM], manufacturer: cam.manufacturer, counts: counts)
+                                pixelSpacing: [cam.pixelSizeMM, cam.pixelSizeMM], manufacturer: cam.manufacturer,
+                                manufacturerModelName: cam.modelName, counts: counts)
         var truth = SimulationTruth.make(mode: "spect", setup: setup, model: model, voxelized: vp, source: src,
                                          acquisition: acq, primary: prim, scatter: scat, views: viewTruth)
         truth.spect = p
@@ -381,7 +393,8 @@ public enum Simulator {
         let acq = NMAcquisition(imageType: .wholeBody, energyWindows: windows, detectors: dets, radiopharmaceuticals: pharma,
                                 acquisitionDate: DateText.da(setup.acquisitionStart), acquisitionTime: DateText.tm(setup.acquisitionStart),
                                 actualFrameDurationMs: (total * 1000).rounded(), frames: frames, rows: rows, columns: cam.columns,
-                                pixelSpacing: [cam.pixelSizeMM, cam.pixelSizeMM], manufacturer: cam.manufacturer, counts: counts)
+                                pixelSpacing: [cam.pixelSizeMM, cam.pixelSizeMM], manufacturer: cam.manufacturer,
+                                manufacturerModelName: cam.modelName, counts: counts)
         let vt = views.enumerated().map { d, v in ViewTruth(detector: d + 1, view: nil, angleDeg: v.angleDeg, radiusMM: radii[d], startSeconds: 0, durationSeconds: total, name: v.name) }
         var truth = SimulationTruth.make(mode: "whole-body", setup: setup, model: model, voxelized: vp, source: src,
                                          acquisition: acq, primary: prim, scatter: scat, views: vt)

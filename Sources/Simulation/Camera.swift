@@ -89,6 +89,30 @@ public struct Camera: Sendable {
     public var manufacturer: String
     /// Model name written to DICOM.
     public var modelName: String
+    /// Where the rotation axis lies in the patient (CT) frame written to DICOM (x, y in mm; z unused). The simulation
+    /// itself runs with the axis at the origin; the files and the truth are written in the frame this places.
+    public var axisPositionMM: Vector3 = .zero
+    /// Table Height (mm) written in the Rotation Information (Siemens: the rotation axis lies at y = −Table Height).
+    public var tableHeightMM: Double? = nil
+
+    /// The DICOM geometry rule this camera's manufacturer follows (docs/vendor-geometry.md).
+    public var geometryRule: NMVendorGeometry { NMVendorGeometry.identify(manufacturer: manufacturer, model: modelName) }
+
+    /// Sets manufacturer, model and the patient frame as `vendor`'s camera writes them: `siemens` (Symbia T2, axis at
+    /// y = −Table Height 173.1 mm), `ge` (Discovery NM/CT 670), `philips` (BrightView XCT), `mediso` (AnyScan SC);
+    /// the last three with the rotation axis off the CT's origin, so that a reader must take it from the file.
+    /// Throws nothing; returns false for an unknown vendor.
+    public mutating func present(asVendor vendor: String) -> Bool {
+        switch vendor.lowercased() {
+        case "siemens": manufacturer = "SIEMENS"; modelName = "Symbia T2"; tableHeightMM = 173.1; axisPositionMM = Vector3(0, -173.1, 0)
+        case "ge": manufacturer = "GE MEDICAL SYSTEMS"; modelName = "Discovery NM/CT 670"; axisPositionMM = Vector3(0, -35, 0)
+        case "philips": manufacturer = "Philips Medical Systems"; modelName = "BrightView XCT"; axisPositionMM = Vector3(6, -60, 0)
+        case "mediso": manufacturer = "MEDISO"; modelName = "AnyScan SC"; axisPositionMM = Vector3(-8, -45, 0)
+        case "scinti": manufacturer = "Scinti"; modelName = "Scinti simulated dual-head camera"; axisPositionMM = .zero; tableHeightMM = nil
+        default: return false
+        }
+        return true
+    }
 
     /// Creates a camera.
     public init(collimator: Collimator, intrinsicFWHMmm: Double = 3.8, energyResolutionPercentAt140: Double = 9.5,

@@ -124,6 +124,9 @@ public struct SimulationTruth: Sendable, Codable {
     public var phantomDescription: String
     public var compartments: [CompartmentTruth]
     public var landmarks: [Landmark]
+    /// Where the rotation axis lies in the patient frame of the files and of every position here (x, y, z mm; the
+    /// simulation itself runs with the axis at the origin). Absent means (0, 0, 0).
+    public var rotationAxisMM: [Double]? = nil
     public var pointSources: [PointSource]
     public var isotope: [String: String]
     public var halfLifeSeconds: Double
@@ -217,5 +220,24 @@ public struct SimulationTruth: Sendable, Codable {
         enc.outputFormatting = [.prettyPrinted, .sortedKeys]
         enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         return try enc.encode(self)
+    }
+}
+
+extension SimulationTruth {
+    /// The truth with every patient position moved by `offset` (mm): landmarks, point sources, the CT and simulation
+    /// grids. Used when a camera writes its files in a patient frame whose origin is not the rotation axis
+    /// (``Camera/axisPositionMM``).
+    public func translated(by offset: Vector3) -> SimulationTruth {
+        guard offset != .zero else { return self }
+        var t = self
+        t.landmarks = landmarks.map { var l = $0; l.center = l.center + offset; return l }
+        t.pointSources = pointSources.map { var p = $0; p.position = p.position + offset; return p }
+        if var ct = t.ct, ct.originMM.count == 3 {
+            ct.originMM = zip(ct.originMM, offset.array).map { $0 + $1 }
+            t.ct = ct
+        }
+        if let o = t.simulationGrid["originMM"], o.count == 3 { t.simulationGrid["originMM"] = zip(o, offset.array).map { $0 + $1 } }
+        t.rotationAxisMM = offset.array
+        return t
     }
 }

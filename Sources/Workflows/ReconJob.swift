@@ -122,6 +122,9 @@ public enum ReconJob {
         guard acq.imageType == .tomo || acq.imageType == .gatedTomo else {
             throw WorkflowError("\(o.projections) is NM \(acq.imageType.rawValue), not TOMO projections")
         }
+        try StudyPreparation.checkCollimatorGeometry(acq, seriesDescription: file.dataset.string(.seriesDescription))
+        let vendor = StudyPreparation.vendorGeometry(acq)
+        if !vendor.known { warnings.append("\(vendor.description): check the fused result (docs/vendor-geometry.md)") }
         // Radionuclide: the study's, or the one given.
         var nuclide = StudyPreparation.radionuclide(named: acq.radiopharmaceutical?.radionuclide)
         if let given = o.radionuclide {
@@ -268,9 +271,15 @@ public enum ReconJob {
         var volume = x.volume(geometry: geometry, units: units)
         volume.geometry = grid.geometry
         volume.frameOfReferenceUID = frameOfReference
+        // Every SPECT/CT reconstruction is checked against its CT: a misplaced grid must not be silent.
+        var outlineNote: String? = nil
+        if let hu = ctOnGrid, let check = OutlineAgreement.measure(emission: volume, ctHU: hu) {
+            outlineNote = check.summary
+            if !check.agrees { warnings.append(check.summary) }
+        }
 
         let description = "\(o.algorithm.rawValue.uppercased()) \(o.iterations)i\(o.subsets)s" + (attenuation != nil ? " AC" : "") + (scatter != nil ? " SC" : "") + (collimator != nil ? " RR" : "") + " \(units)"
-        let provenance = "Scinti \(description). Window \(choice.peak.number) (\(choice.reason)); scatter: \(scatterNote); attenuation: \(attenuationNote); response: \(psfNote); \(calibrationNote); \(grid.note); \(angleNote)."
+        let provenance = "Scinti \(description). Window \(choice.peak.number) (\(choice.reason)); scatter: \(scatterNote); attenuation: \(attenuationNote); response: \(psfNote); \(calibrationNote); \(grid.note); \(angleNote)\(outlineNote.map { "; " + $0 } ?? "")."
         if o.writeFiles {
             try writeOutputs(volume, o: o, source: file.dataset, description: description, provenance: provenance,
                              window: choice.peak.number, ct: ctOnGrid, mu: muVolume)

@@ -49,16 +49,19 @@ public enum SimulationOutput {
         if let cs = ctSettings, !setup.phantom.compartments.isEmpty {
             let ctPhantom = study.voxelized?.phantom ?? setup.phantom
             let (size, geom) = CTSimulator.grid(for: ctPhantom, columns: cs.matrix, pixelMM: cs.pixelMM, sliceMM: cs.sliceMM)
-            let ct = CTSimulator.simulate(ctPhantom, size: size, geometry: geom, kVp: 120, subsamples: 2)
+            var ct = CTSimulator.simulate(ctPhantom, size: size, geometry: geom, kVp: 120, subsamples: 2)
+            truth.ct = CTSimulator.truth(ct, kVp: 120)   // in the simulation frame; moved with the rest below
+            // The CT in the patient frame the camera writes (rotation axis at camera.axisPositionMM).
+            ct.geometry.origin = ct.geometry.origin + setup.camera.axisPositionMM
             do {
                 try CTSeriesWriter.write(ct, study: attrs, series: SeriesAttributes(seriesNumber: 2, seriesDescription: "CTAC 120 kVp (simulated)"),
                                          to: "\(out)/CT", kVp: 120)
             } catch { throw WorkflowError("writing the CT: \(error)") }
-            truth.ct = CTSimulator.truth(ct, kVp: 120)
             truth.files["ct"] = "CT"
             ctFolder = "\(out)/CT"
             ctInfo = "CT: \(size.x)×\(size.y)×\(size.z) at \(cs.pixelMM)×\(cs.pixelMM)×\(cs.sliceMM) mm → \(out)/CT\n"
         }
+        truth = truth.translated(by: setup.camera.axisPositionMM)
         if let vp = study.voxelized {
             let act = vp.activity(concentrations: vp.phantom.compartments.map(\.concentrationBqPerML))
             let data = act.voxels.withUnsafeBufferPointer { Data(buffer: $0) }

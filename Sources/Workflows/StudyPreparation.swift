@@ -84,6 +84,29 @@ public enum StudyPreparation {
         return (nil, "collimator \(name) is not in the catalogue")
     }
 
+    /// Refuses acquisitions whose collimator the parallel-hole projector cannot model: Collimator Type other than
+    /// PARA (ASTG — Siemens IQ-SPECT/SMARTZOOM cardiofocal —, FANB, CONE, PINH, DIVG, SLNT), or a Siemens
+    /// SMARTZOOM/IQ-SPECT named in the collimator or series description.
+    public static func checkCollimatorGeometry(_ acq: NMAcquisition, seriesDescription: String?) throws(WorkflowError) {
+        let names: [String: String] = ["ASTG": "astigmatic (cardiofocal, e.g. Siemens IQ-SPECT SMARTZOOM)", "FANB": "fan-beam",
+                                       "CONE": "cone-beam", "PINH": "pinhole", "DIVG": "diverging", "SLNT": "slant-hole"]
+        for d in acq.detectors {
+            let type = (d.collimatorType ?? "").trimmingCharacters(in: .whitespaces).uppercased()
+            if let what = names[type] {
+                let focal = d.focalDistance.isEmpty ? "" : ", focal distance \(d.focalDistance.map { String(format: "%.0f", $0) }.joined(separator: "/")) mm"
+                throw WorkflowError("detector \(d.number): Collimator Type \(type) — \(what) collimator\(focal) — is not modelled (Scinti's projector is parallel-hole); reconstruct this study on the vendor's workstation")
+            }
+            let name = (d.collimatorName ?? "").uppercased()
+            if name.contains("SMARTZOOM") || name.contains("IQ-SPECT") || name.contains("IQSPECT") {
+                throw WorkflowError("detector \(d.number): collimator \(d.collimatorName ?? "") is a cardiofocal (IQ-SPECT/SMARTZOOM) collimator, not modelled by Scinti's parallel-hole projector")
+            }
+        }
+        let desc = (seriesDescription ?? "").uppercased()
+        if vendorName(acq.manufacturer) == "Siemens", desc.contains("IQ-SPECT") || desc.contains("IQSPECT") || desc.contains("SMARTZOOM") {
+            throw WorkflowError("series description '\(seriesDescription ?? "")' names Siemens IQ-SPECT (cardiofocal SMARTZOOM collimators), not modelled by Scinti's parallel-hole projector")
+        }
+    }
+
     /// `GE`, `Siemens`, `Philips` or nil from a Manufacturer string.
     public static func vendorName(_ manufacturer: String?) -> String? {
         let m = (manufacturer ?? "").uppercased()
@@ -93,21 +116,28 @@ public enum StudyPreparation {
         return nil
     }
 
+    /// The geometry rule for a study's manufacturer and model (docs/vendor-geometry.md), with a warning when the
+    /// manufacturer is not known.
+    public static func vendorGeometry(_ acq: NMAcquisition) -> NMVendorGeometry {
+        NMVendorGeometry.identify(manufacturer: acq.manufacturer, model: acq.manufacturerModelName,
+                                  imagePosition: acq.detectors.first?.imagePosition)
+    }
+
     /// The reconstruction grid for projections of `columns`×`rows` pixels of `pixel` mm: `columns`² × `rows`
-    /// voxels of `pixel` mm, axis aligned (+x, +y, +z, slice 0 the most inferior). Its placement comes from the first
-    /// Detector Information item: Image Position (Patient) gives x and y of the first voxel's centre and z of the first
-    /// projection row (GE's convention, which Scinti's writer follows; PyTomography reads it the same way), and the
-    /// column direction of Image Orientation (Patient) tells whether rows run head to feet. Without them the grid is
+    /// voxels of `pixel` mm, axis aligned (+x, +y, +z, slice 0 the most inferior), centred on the rotation axis.
+    /// Where the rotation axis and projection row 0 lie in patient coordinates is decided per manufacturer
+    /// (``NMVendorGeometry``, docs/vendor-geometry.md). Without a Detector Information Image Position the grid is
     /// centred on the isocentre (0, 0, 0) and that is said.
     public static func reconGrid(_ acq: NMAcquisition) -> (size: GridSize, geometry: ImageGeometry, note: String) {
         let n = acq.columns, nz = acq.rows
         let d = acq.pixelSpacing.first ?? 1
         let size = GridSize(x: n, y: n, z: nz)
-        if let det = acq.detectors.first, let ipp = det.imagePosition {
-            let down = (det.columnDirection?.z ?? -1) < 0
-            let zBottom = down ? ipp.z - Double(nz - 1) * d : ipp.z
-            return (size, .axisAligned(origin: Vector3(ipp.x, ipp.y, zBottom), spacing: Vector3(d, d, d)),
-                    "grid placed by Detector Information Image Position (Patient) \(ipp): first voxel x, y and the z of projection row 0 (rows run \(down ? "head to feet" : "feet to head"))")
+        let vendor = vendorGeometry(acq)
+        if let p = vendor.placement(acq) {
+            let half = Double(n - 1) / 2 * d
+            let zBottom = p.rowsHeadToFeet ? p.zRow0 - Double(nz - 1) * d : p.zRow0
+            return (size, .axisAligned(origin: Vector3(p.axis.x - half, p.axis.y - half, zBottom), spacing: Vector3(d, d, d)),
+                    "\(vendor.description); \(p.notes[0]); z of projection row 0 = \(p.zRow0) mm (rows run \(p.rowsHeadToFeet ? "head to feet" : "feet to head"))")
         }
         let half = Vector3(Double(n - 1) / 2 * d, Double(n - 1) / 2 * d, Double(nz - 1) / 2 * d)
         return (size, .axisAligned(origin: .zero - half, spacing: Vector3(d, d, d)),
@@ -115,23 +145,18 @@ public enum StudyPreparation {
     }
 
     /// Gantry angles in Scinti's convention (docs/spect-geometry.md) for every frame of a projection set. The start
-    /// view's angle is taken from the detector's Image Orientation (Patient): its row direction is the column axis
-    /// t(θ) = (cos θ, sin θ, 0), which fixes θ whatever the vendor's zero of Start Angle (GE's 0° is our 180°).
-    /// Later views follow the Rotation Direction (CW: θ increases). Without Image Orientation, Start Angle is used
-    /// as it stands and a note says so.
+    /// view's angle of each detector is decided by the manufacturer's rule (``NMVendorGeometry``): from the row
+    /// direction of Image Orientation (Patient), t(θ) = (cos θ, sin θ, 0), for GE and the PS3.3 reading; Start Angle
+    /// + 180° for Siemens. Later views follow the Rotation Direction (CW: θ increases).
     public static func gantryAngles(_ acq: NMAcquisition, frames: [FrameIndex]) throws(WorkflowError) -> (angles: [Double], note: String) {
-        var offsets: [Int: Double] = [:]
-        var notes: [String] = []
-        for (k, det) in acq.detectors.enumerated() {
-            let number = k + 1
-            let start = det.startAngle ?? acq.rotations.first?.startAngle ?? 0
-            if let t = det.rowDirection, abs(t.z) < 0.1, t.x * t.x + t.y * t.y > 0.5 {
-                let theta = atan2(t.y, t.x) * 180 / .pi
-                offsets[number] = theta - start
-                notes.append(String(format: "detector %d: start %.2f° (Image Orientation) for Start Angle %.2f°", number, Rotation.normalize(theta), start))
-            } else {
-                offsets[number] = 0
-                notes.append("detector \(number): no usable Image Orientation (Patient); Start Angle \(start)° used as the gantry angle (0° anterior, clockwise from the feet)")
+        let vendor = vendorGeometry(acq)
+        let placement = vendor.placement(acq)
+        var offsets = placement?.angleOffsetDeg ?? [:]
+        var notes = placement.map { Array($0.notes.dropFirst()) } ?? []
+        if placement == nil {
+            for k in acq.detectors.indices {
+                offsets[k + 1] = 0
+                notes.append("detector \(k + 1): no Image Position (Patient); Start Angle used as the gantry angle (0° anterior, clockwise from the feet)")
             }
         }
         var angles: [Double] = []

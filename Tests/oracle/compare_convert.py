@@ -146,6 +146,21 @@ def main():
                         new_errors.discard("dciodvfy aborted on the output")  # as it does on the native original
                 else:
                     new_errors = ({"dciodvfy aborted on the output"} if out_errors is None else out_errors) - orig_errors
+                if ts == "implicit":
+                    # Implicit VR carries no VR: dciodvfy takes a private element's VR from its own private dictionary.
+                    # Where the vendor wrote another VR than that dictionary (Siemens PET (0071,xx24) "SIEMENS MED PT"
+                    # is CS 'DYNAMIC', dicom3tools says IS), the value is reported against the dictionary's VR; DCMTK's
+                    # `dcmconv +ti` gives the same error, no implicit writer can avoid it without changing the value.
+                    def private_vr_conflict(err):
+                        m = re.search(r"\(([0-9a-fA-F]{4}),([0-9a-fA-F]{4}),\"[^\"]*\"\).*Value invalid for this VR \[(\w\w)\]", err)
+                        if not m or int(m.group(1), 16) % 2 == 0:
+                            return False
+                        tag = int(m.group(1) + m.group(2), 16)
+                        return any(el.tag == tag and el.VR != m.group(3) for el in ods.iterall())
+                    skipped = {e for e in new_errors if private_vr_conflict(e)}
+                    for e in sorted(skipped):
+                        print(f"note {name}: private VR differs from dciodvfy's dictionary (implicit VR cannot carry it): {e}")
+                    new_errors -= skipped
                 if new_errors:
                     problems += [f"dciodvfy: {e}" for e in sorted(new_errors)[:5]]
             if problems:
