@@ -17,6 +17,7 @@ fi
 PKGS=(pkg-config libc6-dev zlib1g-dev libjpeg62-turbo-dev libcharls-dev libopenjp2-7-dev libpng-dev libsqlite3-dev libfftw3-dev)
 if [ "$WANT_TEST" = 1 ]; then
   PKGS+=(dcmtk dicom3tools libgdcm-tools python3 python3-venv openssl)
+  PKGS+=(libjpeg-turbo-progs)  # cjpeg -rgb: the Adobe "no transform" colour JPEG of Tests/oracle/check_codec_classes.py
   PKGS+=(chromium curl)  # scripts/test-server.sh: viewer screenshots, DICOMweb with curl
 fi
 missing=()
@@ -33,11 +34,12 @@ fi
 
 if [ "$WANT_TEST" = 1 ]; then
   # pydicom 3 and numpy: the python3 on PATH if it has them, else a private virtual environment (.venv-oracle).
+  # pylibjpeg + pylibjpeg-openjpeg: pydicom's HTJ2K decoder, the peer for HTJ2K (GDCM 3.0.21 cannot decode it).
   PY=python3
-  if ! $PY -c 'import pydicom, numpy, dicomweb_client, sys; sys.exit(0 if pydicom.__version__.startswith("3.") else 1)' 2>/dev/null; then
-    if ! $PY -m pip install -q "pydicom==3.0.2" numpy "dicomweb-client==0.61.2" >&2 2>/dev/null; then
+  if ! $PY -c 'import pydicom, numpy, dicomweb_client, openjpeg, sys; sys.exit(0 if pydicom.__version__.startswith("3.") else 1)' 2>/dev/null; then
+    if ! $PY -m pip install -q "pydicom==3.0.2" numpy "dicomweb-client==0.61.2" pylibjpeg pylibjpeg-openjpeg >&2 2>/dev/null; then
       [ -x .venv-oracle/bin/python ] || python3 -m venv .venv-oracle >&2
-      .venv-oracle/bin/python -m pip install -q "pydicom==3.0.2" numpy "dicomweb-client==0.61.2" >&2
+      .venv-oracle/bin/python -m pip install -q "pydicom==3.0.2" numpy "dicomweb-client==0.61.2" pylibjpeg pylibjpeg-openjpeg >&2
       PY=$PWD/.venv-oracle/bin/python
     fi
   fi

@@ -69,8 +69,8 @@ public enum ReconTomo {
         ds.set(Element(tag: Tag(0x0020, 0x1040), vr: .LO, bytes: []))   // Position Reference Indicator (type 2)
         ds.set(.instanceNumber, .IS, "1")
         ds.set(Element(tag: Tag(0x0020, 0x0020), vr: .CS, bytes: []))   // Patient Orientation (type 2C, empty)
-        ds.set(Tag(0x0020, 0x4000), .LT, String(info.provenance.prefix(10240)))    // Image Comments
-        ds.set(Tag(0x0008, 0x2111), .ST, String(info.provenance.prefix(1024)))     // Derivation Description
+        ds.set(Tag(0x0020, 0x4000), .LT, Self.prefix(info.provenance, utf8Bytes: 10240))    // Image Comments
+        ds.set(Tag(0x0008, 0x2111), .ST, Self.prefix(info.provenance, utf8Bytes: 1024))     // Derivation Description
         ds.set(Tag(0x0028, 0x2110), .CS, "00")                                     // Lossy Image Compression
         // Geometry: axis-aligned slices along +z.
         let g = v.geometry
@@ -140,6 +140,18 @@ public enum ReconTomo {
         return ds
     }
 
+    /// The longest prefix of `text` whose UTF-8 encoding fits `utf8Bytes` (the VR limits count bytes, not characters).
+    static func prefix(_ text: String, utf8Bytes: Int) -> String {
+        guard text.utf8.count > utf8Bytes else { return text }
+        var out = "", used = 0
+        for c in text {
+            let n = String(c).utf8.count
+            if used + n > utf8Bytes { break }
+            out.append(c); used += n
+        }
+        return out
+    }
+
     /// Writes the object as explicit VR little endian, validated strictly.
     public static func write(_ v: Volume, info: ReconTomoInfo, to path: String) throws(DICOMError) {
         let ds = try dataset(v, info: info)
@@ -162,15 +174,27 @@ public enum ReconTomo {
         }
         let dz = ds.double(.spacingBetweenSlices) ?? ds.double(.sliceThickness) ?? ps[0]
         let row = Vector3(iop[0], iop[1], iop[2]), col = Vector3(iop[3], iop[4], iop[5])
-        let geometry = ImageGeometry(origin: Vector3(ipp[0], ipp[1], ipp[2]), rowDirection: row, columnDirection: col,
-                                     sliceDirection: row.cross(col), spacing: Vector3(ps[1], ps[0], dz))
-        let values: [Float]
+        let normal = row.cross(col)
+        var origin = Vector3(ipp[0], ipp[1], ipp[2])
+        var values: [Float]
         var units: String? = nil
         if let m = PixelData.realWorldValueMappings(ds).first {
             values = PixelData.applyRealWorldValueMapping(pixels, m); units = m.units
         } else {
             values = PixelData.applyRescale(pixels, dataset: ds)
         }
+        // Frame k lies at Image Position + k · Spacing Between Slices · (row × column). Mediso InterViewXP writes a
+        // negative spacing (slices running against the normal): the frames are reversed so that the volume's slice
+        // axis runs along the normal with a positive spacing, every voxel staying where the file puts it.
+        if dz < 0, pixels.frames > 1 {
+            let n = pixels.rows * pixels.columns, nz = pixels.frames
+            var flipped = [Float](repeating: 0, count: values.count)
+            for k in 0..<nz { flipped[(k * n)..<((k + 1) * n)] = values[((nz - 1 - k) * n)..<((nz - k) * n)] }
+            values = flipped
+            origin = origin + normal * (Double(nz - 1) * dz)
+        }
+        let geometry = ImageGeometry(origin: origin, rowDirection: row, columnDirection: col,
+                                     sliceDirection: normal, spacing: Vector3(ps[1], ps[0], abs(dz)))
         do {
             return try Volume(size: GridSize(x: pixels.columns, y: pixels.rows, z: pixels.frames), voxels: values, geometry: geometry,
                               units: units, frameOfReferenceUID: ds.string(.frameOfReferenceUID))

@@ -5,42 +5,49 @@ import Foundation
 public struct OutlineAgreement: Sendable, Hashable, Codable {
     /// Dice overlap of the emission outline and the CT body, as placed.
     public var dice: Double
-    /// The shift (voxels, x/y/z) of the emission image, searched along each axis within ±``searchVoxels``, that
-    /// overlaps the CT body best.
-    public var bestShiftVoxels: [Int]
-    /// Dice at that shift.
-    public var bestDice: Double
-    /// The search range (voxels) along each axis.
-    public var searchVoxels: Int
+    /// Median over the CT's body slices of (centre of the emission outline's bounding box − centre of the CT body's),
+    /// x and y in voxels. A translation of the emission image moves it; a blur of the outline or hot organs inside
+    /// it do not.
+    public var centroidOffsetVoxels: [Double]
     /// Fraction of the emission (sum of voxel values) that lies inside the CT body.
     public var fractionInBody: Double
     /// False when the emission image has no body outline to compare (focal uptake only, e.g. a line source).
     public var applicable: Bool
-    /// True when the outline lies on the CT within one voxel (or the check is not applicable).
-    public var agrees: Bool { fractionInBody >= 0.8 && (!applicable || bestShiftVoxels.allSatisfy { abs($0) <= 1 }) }
+    /// True when the outline lies on the CT within one voxel (or the check is not applicable) and the emission is in
+    /// the body.
+    public var agrees: Bool {
+        fractionInBody >= 0.8 && (!applicable || centroidOffsetVoxels.allSatisfy { abs($0) <= 1 })
+    }
     /// One line for the user.
     public var summary: String {
+        let offset = centroidOffsetVoxels.map { String(format: "%.1f", $0) }.joined(separator: ", ")
         if fractionInBody < 0.8 {
             return String(format: "only %.0f %% of the emission lies inside the CT body: the image is NOT where the CT is — check the geometry (docs/vendor-geometry.md)", 100 * fractionInBody)
         }
-        guard applicable else { return String(format: "body outline check not applicable (emission outline overlaps the CT body with Dice %.2f only: focal uptake)", dice) }
-        let s = bestShiftVoxels.map(String.init).joined(separator: ", ")
+        guard applicable else {
+            return String(format: "body outline check not applicable (emission outline overlaps the CT body with Dice %.2f only: focal uptake); %.0f %% of the emission inside the CT body", dice, 100 * fractionInBody)
+        }
         return agrees
-            ? String(format: "body outline on the CT: Dice %.2f, best fit within one voxel (%@)", dice, s)
-            : String(format: "body outline does NOT lie on the CT: Dice %.2f as placed, %.2f when shifted by (%@) voxels — check the geometry (docs/vendor-geometry.md)", dice, bestDice, s)
+            ? String(format: "body outline on the CT: Dice %.2f, outline centre offset (%@) voxels", dice, offset)
+            : String(format: "body outline does NOT lie on the CT: outline centre offset (%@) voxels, Dice %.2f — check the geometry (docs/vendor-geometry.md)", offset, dice)
     }
 
     /// Compares `emission` with the body of `ctHU` (HU > −500), both on the same grid. The emission outline is the
-    /// emission smoothed by a 3×3×3 box and thresholded at `fraction` of its 99th percentile within the CT's body
-    /// slices (the GE acceptance test's method). Shifts are searched along each axis separately.
-    public static func measure(emission: Volume, ctHU: Volume, fraction: Double = 0.02, searchVoxels: Int = 3) -> OutlineAgreement? {
+    /// emission smoothed by a 3×3×3 box and thresholded at `fraction` of its median over the CT body (the body's
+    /// background level). Returns nil only when the grids differ in size; a CT that does not reach the grid at all is
+    /// reported as disagreement (no emission inside its body).
+    public static func measure(emission: Volume, ctHU: Volume, fraction: Double = 0.5) -> OutlineAgreement? {
         guard emission.size == ctHU.size else { return nil }
         let (nx, ny, nz) = (emission.size.x, emission.size.y, emission.size.z)
-        guard nx > 2 * searchVoxels, ny > 2 * searchVoxels, nz > 2 * searchVoxels else { return nil }
         let n = nx * ny
         let body = ctHU.voxels.map { $0 > -500 }
+        var inBody = 0.0, total = 0.0
+        for i in emission.voxels.indices { let v = Double(max(0, emission.voxels[i])); total += v; if body[i] { inBody += v } }
+        let fractionIn = total > 0 ? inBody / total : 1
         let slices = (0..<nz).filter { z in (0..<n).reduce(0) { $0 + (body[z * n + $1] ? 1 : 0) } > 50 }
-        guard !slices.isEmpty else { return nil }
+        guard !slices.isEmpty, total > 0 else {
+            return OutlineAgreement(dice: 0, centroidOffsetVoxels: [0, 0], fractionInBody: slices.isEmpty ? 0 : fractionIn, applicable: false)
+        }
         // 3×3×3 box smoothing.
         var smooth = [Float](repeating: 0, count: emission.voxels.count)
         emission.voxels.withUnsafeBufferPointer { v in
@@ -54,41 +61,39 @@ public struct OutlineAgreement: Sendable, Hashable, Codable {
                 smooth[z * n + y * nx + x] = s / c
             } } }
         }
-        var inSlices = slices.flatMap { z in smooth[(z * n)..<((z + 1) * n)] }
-        inSlices.sort()
-        let p99 = inSlices[Int(Double(inSlices.count - 1) * 0.99)]
-        guard p99 > 0 else { return nil }
-        let threshold = Float(fraction) * p99
-        let outline = smooth.map { $0 > threshold }
-        func dice(_ sx: Int, _ sy: Int, _ sz: Int) -> Double {
-            var inter = 0, a = 0, b = 0
-            for z in slices {
-                for y in 0..<ny { for x in 0..<nx {
-                    let c = body[z * n + y * nx + x]
-                    let (ex, ey, ez) = (x - sx, y - sy, z - sz)
-                    let e = ex >= 0 && ex < nx && ey >= 0 && ey < ny && ez >= 0 && ez < nz && outline[ez * n + ey * nx + ex]
-                    if c { a += 1 }
-                    if e { b += 1 }
-                    if c && e { inter += 1 }
-                } }
-            }
-            return a + b == 0 ? 0 : 2 * Double(inter) / Double(a + b)
+        // The body's own level: the median of the smoothed emission over the CT body. Half of it marks the edge of
+        // a blurred step; hot organs or spheres, which would drag a threshold taken from the maximum outwards on
+        // their side, do not move it.
+        var inBodyValues: [Float] = []
+        for z in slices { for i in (z * n)..<((z + 1) * n) where body[i] { inBodyValues.append(smooth[i]) } }
+        inBodyValues.sort()
+        let level = inBodyValues.isEmpty ? 0 : inBodyValues[inBodyValues.count / 2]
+        guard level > 0 else {
+            return OutlineAgreement(dice: 0, centroidOffsetVoxels: [0, 0], fractionInBody: fractionIn, applicable: false)
         }
-        var inBody = 0.0, total = 0.0
-        for i in emission.voxels.indices { let v = Double(max(0, emission.voxels[i])); total += v; if body[i] { inBody += v } }
-        let fraction = total > 0 ? inBody / total : 1
-        let d0 = dice(0, 0, 0)
-        var best = [0, 0, 0]
-        var bestValue = d0
-        for axis in 0..<3 {
-            var axisBest = 0, axisValue = d0
-            for s in -searchVoxels...searchVoxels where s != 0 {
-                let v = axis == 0 ? dice(s, 0, 0) : axis == 1 ? dice(0, s, 0) : dice(0, 0, s)
-                if v > axisValue + 0.005 { axisValue = v; axisBest = s }
+        let threshold = Float(fraction) * level
+        var inter = 0, a = 0, b = 0
+        var dxs: [Double] = [], dys: [Double] = []
+        for z in slices {
+            // Bounding boxes of the two masks in this slice: a translation moves both edges of a box alike, a blur
+            // moves them apart, and the uptake inside (hot organs) does not enter at all.
+            var c0 = (nx, ny), c1 = (-1, -1), e0 = (nx, ny), e1 = (-1, -1)
+            var cn = 0, en = 0
+            for y in 0..<ny { for x in 0..<nx {
+                let i = z * n + y * nx + x
+                let c = body[i], e = smooth[i] > threshold
+                if c { a += 1; cn += 1; c0 = (min(c0.0, x), min(c0.1, y)); c1 = (max(c1.0, x), max(c1.1, y)) }
+                if e { b += 1; en += 1; e0 = (min(e0.0, x), min(e0.1, y)); e1 = (max(e1.0, x), max(e1.1, y)) }
+                if c && e { inter += 1 }
+            } }
+            if cn > 50 && en > 50 {
+                dxs.append(Double(e0.0 + e1.0 - c0.0 - c1.0) / 2)
+                dys.append(Double(e0.1 + e1.1 - c0.1 - c1.1) / 2)
             }
-            best[axis] = axisBest
         }
-        if best != [0, 0, 0] { bestValue = dice(best[0], best[1], best[2]) }
-        return OutlineAgreement(dice: d0, bestShiftVoxels: best, bestDice: bestValue, searchVoxels: searchVoxels, fractionInBody: fraction, applicable: d0 >= 0.4 || bestValue >= 0.5)
+        func median(_ v: [Double]) -> Double { v.isEmpty ? 0 : v.sorted()[v.count / 2] }
+        let dice = a + b == 0 ? 0 : 2 * Double(inter) / Double(a + b)
+        return OutlineAgreement(dice: dice, centroidOffsetVoxels: [median(dxs), median(dys)], fractionInBody: fractionIn,
+                                applicable: dice >= 0.4 && !dxs.isEmpty)
     }
 }

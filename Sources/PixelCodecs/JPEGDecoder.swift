@@ -270,9 +270,10 @@ final class JPEGSwiftDecoder {
             guard al < precision else { throw fail("point transform \(al) >= precision", at: at) }
             try decodeLosslessScan(&reader, scanComps, tds.map { dcTables[$0]! }, predictor: ss, pt: al, at: at)
         } else {
-            guard ss == 0, se == 63, ah == 0, al == 0 else {
-                throw fail("sequential scan with Ss=\(ss) Se=\(se) Ah=\(ah) Al=\(al)", at: at)
-            }
+            // A sequential (SOF0/SOF1) scan codes all 64 coefficients whatever Ss/Se/Ah/Al say. Some encoders (the
+            // NEMA WG-04 12-bit NM test images) write Ss=0 Se=0; libjpeg and GDCM warn (JWRN_NOT_SEQUENTIAL) and
+            // decode the full block, and so does this decoder.
+            _ = (ss, se, ah, al)
             for ci in scanComps where !quantDefined[comps[ci].tq] {
                 throw fail("quantisation table \(comps[ci].tq) not defined", at: at)
             }

@@ -117,12 +117,14 @@ public enum ReconJob {
         var warnings: [String] = []
         let file = try DICOMFile.read(path: o.projections)
         warnings += file.warnings.map { "\(o.projections): \($0)" }
+        // What the header says decides whether the study can be reconstructed at all, before its pixels are read.
+        let header = try NMReader.read(file, loadPixels: false)
+        guard header.imageType == .tomo || header.imageType == .gatedTomo else {
+            throw WorkflowError("\(o.projections) is NM \(header.imageType.rawValue), not TOMO projections")
+        }
+        try StudyPreparation.checkCollimatorGeometry(header, seriesDescription: file.dataset.string(.seriesDescription))
         let acq = try NMReader.read(file)
         warnings += acq.warnings
-        guard acq.imageType == .tomo || acq.imageType == .gatedTomo else {
-            throw WorkflowError("\(o.projections) is NM \(acq.imageType.rawValue), not TOMO projections")
-        }
-        try StudyPreparation.checkCollimatorGeometry(acq, seriesDescription: file.dataset.string(.seriesDescription))
         let vendor = StudyPreparation.vendorGeometry(acq)
         if !vendor.known { warnings.append("\(vendor.description): check the fused result (docs/vendor-geometry.md)") }
         // Radionuclide: the study's, or the one given.

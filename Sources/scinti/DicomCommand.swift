@@ -28,6 +28,7 @@ struct DicomCommand: ParsableCommand {
                         for w in file.warnings { warn("\(path): \(w)") }
                     } else {
                         FileHandle.standardOutput.write(Data(DICOMDump.bytes(file)))
+                        for w in file.warnings { warn("\(path): \(w)") }
                     }
                 } catch {
                     if json && !objects.isEmpty { emit((files.count > 1 ? "[" + objects.joined(separator: ",\n") + "]" : objects[0]) + "\n") }
@@ -48,6 +49,7 @@ struct DicomCommand: ParsableCommand {
         func run() throws {
             do {
                 let f = try DICOMFile.read(path: file)
+                for w in f.warnings { warn("\(file): \(w)") }
                 let arr = try PixelData.decode(f, frames: frame.map { [$0] })
                 let bytes: [UInt8]
                 if rescale {

@@ -63,4 +63,26 @@ struct JPEGTests {
         let diff = try #require(maxAbsDiff(frame.bytes, source, bytesPerSample: 2, signed: false))
         #expect(diff < 200)  // q85 on values up to 2145
     }
+
+    /// NEMA WG-04's 12-bit NM images write their sequential scans with Ss=0 Se=0. A sequential scan codes the full
+    /// block whatever the header says (libjpeg: JWRN_NOT_SEQUENTIAL, then decodes): the patched 12-bit fixture must
+    /// decode exactly as the unpatched one (DCMTK's IJG 12-bit decode within the fixture's tolerance of 1).
+    @Test func sequentialScanWithSs0Se0Decodes() throws {
+        var stream = try Fixtures.bytes("jpeg12_mr.jpg")
+        let expected = try Fixtures.bytes("jpeg12_mr.raw")
+        let sos = try #require((0..<(stream.count - 1)).first { stream[$0] == 0xFF && stream[$0 + 1] == 0xDA })
+        let ns = Int(stream[sos + 4])
+        let se = sos + 5 + 2 * ns + 1
+        #expect(stream[se - 1] == 0 && stream[se] == 63)
+        stream[se] = 0
+        let frame = try stream.withUnsafeBytes { try JPEGCodec.decode($0) }
+        #expect(frame.width == 64 && frame.height == 64 && frame.bitsPerSample == 12)
+        var maxDiff = 0
+        for k in 0..<(64 * 64) {
+            let a = Int(frame.bytes[2 * k]) | Int(frame.bytes[2 * k + 1]) << 8
+            let b = Int(expected[2 * k]) | Int(expected[2 * k + 1]) << 8
+            maxDiff = max(maxDiff, abs(a - b))
+        }
+        #expect(maxDiff <= 1, "max difference \(maxDiff)")
+    }
 }
