@@ -24,6 +24,10 @@ if [ -d "$CORPUS" ]; then
   "$PY" Tests/oracle/compare_pixels.py .build/debug/scinti "$CORPUS"
   echo "== oracle: convert read back by pydicom/dcmdump, checked by dciodvfy"
   "$PY" Tests/oracle/compare_convert.py .build/debug/scinti "$CORPUS"
+  echo "== oracle: pixel data classes that failed on held-out files (JPEG 12-bit Ss=0 Se=0, Adobe RGB, unterminated, HTJ2K)"
+  "$PY" Tests/oracle/check_codec_classes.py .build/debug/scinti "$CORPUS"
+  echo "== oracle: vendor geometry (Siemens/Philips/Mediso/GE conventions; real Siemens and Mediso RECON TOMO) vs pydicom"
+  "$PY" Tests/oracle/check_vendor_geometry.py .build/debug/scinti "$CORPUS"
 fi
 echo "== oracle: scinti pet suv vs pydicom (real PET slice, simulated BQML/Philips series, dciodvfy)"
 "$PY" Tests/oracle/check_suv.py .build/debug/scinti "$CORPUS"

@@ -66,6 +66,8 @@ public enum ReconJob {
         public var voxelSizeMM: Double
         public var placement: String
         public var angles: String
+        /// The automatic check of the emission's body outline against the CT (nil without a CT).
+        public var ctCheck: String? = nil
         public var frameOfReferenceUID: String?
         public var units: String
         public var calibration: String
@@ -81,6 +83,7 @@ public enum ReconJob {
             s += "  radionuclide: \(radionuclide ?? "unknown")\n"
             s += "  angles: \(angles)\n"
             s += "  grid \(grid.map(String.init).joined(separator: "×")) voxels of \(String(format: "%.4g", voxelSizeMM)) mm; \(placement)\n"
+            if let ctCheck { s += "  CT check: \(ctCheck)\n" }
             s += "  values in \(units): \(calibration)\n"
             s += String(format: "  projection counts %.0f, max voxel %.4g %@, %.1f s\n", projectionCounts, maxValue, units, seconds)
             if let nifti { s += "  NIfTI: \(nifti)\n" }
@@ -294,7 +297,9 @@ public enum ReconJob {
                       frameOfReferenceUID: frameOfReference, units: units, calibration: calibrationNote,
                       projectionCounts: measured.sum, maxValue: Double(volume.voxels.max() ?? 0),
                       seconds: Date().timeIntervalSince(t0), warnings: warnings)
-        return Output(result: result, volume: volume, muMap: muVolume, ct: ctVolume, source: file.dataset,
+        var checked = result
+        checked.ctCheck = outlineNote
+        return Output(result: checked, volume: volume, muMap: muVolume, ct: ctVolume, source: file.dataset,
                       description: description, provenance: provenance)
     }
 

@@ -21,7 +21,7 @@ struct SimulateCommand: ParsableCommand {
         @Option(help: "Radionuclide (e.g. Tc-99m, I-123, Lu-177, In-111).") var isotope = "Tc-99m"
         @Option(name: .customLong("data-set"), help: "Decay data: ensdf or icrp107.") var dataSet = "ensdf"
         @Option(help: "Collimator code (LEHR, LEGP, MELP, MEGP, HE…).") var collimator = "LEHR"
-        @Option(help: "Collimator vendor (default: the first in the catalogue).") var vendor: String?
+        @Option(help: "Camera vendor: siemens (Symbia T2), ge (Discovery 670), philips (BrightView XCT), mediso (AnyScan SC) or scinti (default). Sets the collimator catalogue entry, Manufacturer and Model, and writes the NM and CT files with that manufacturer's geometry conventions (docs/vendor-geometry.md).") var vendor: String?
         @Option(help: "Total activity at acquisition start (MBq); scales every concentration.") var activity: Double?
         @Option(help: "IEC/Jaszczak background concentration (kBq/mL).") var background: Double = 10
         @Option(name: .customLong("sphere-ratio"), help: "IEC sphere-to-background ratio.") var sphereRatio: Double = 4
@@ -54,7 +54,8 @@ struct SimulateCommand: ParsableCommand {
         }
 
         func camera(_ n: Radionuclide) throws -> Camera {
-            guard let c = Collimator.named(collimator, vendor: vendor) else {
+            let catalogueVendor: String? = vendor.map { v in ["siemens": "Siemens", "ge": "GE", "philips": "Philips"][v.lowercased()] ?? v }
+            guard let c = Collimator.named(collimator, vendor: catalogueVendor) ?? (vendor?.lowercased() == "mediso" ? Collimator.named(collimator) : nil) else {
                 throw fail("unknown collimator \(collimator)\(vendor.map { " (\($0))" } ?? ""); known: \(Set(Collimator.catalog.map(\.code)).sorted().joined(separator: ", "))")
             }
             // Photopeak windows: the main line, plus Lu-177's 113 keV and In-111's two lines as vendors set them.
@@ -65,8 +66,12 @@ struct SimulateCommand: ParsableCommand {
                 peaks = n.photons.filter { $0.energyKeV >= 100 && $0.yield > 0.05 }.map(\.energyKeV).sorted()
             }
             for e in peaks { windows += WindowSetting.tripleEnergyWindows(photopeakKeV: e, label: label, peakPercent: peakPercent, scatterPercent: scatterPercent) }
-            return Camera(collimator: c, columns: matrix, rows: matrix, pixelSizeMM: pixel, windows: windows,
-                          scatter: noScatter ? .none : ScatterModel())
+            var cam = Camera(collimator: c, columns: matrix, rows: matrix, pixelSizeMM: pixel, windows: windows,
+                             scatter: noScatter ? .none : ScatterModel())
+            if let v = vendor, !cam.present(asVendor: v) {
+                throw fail("unknown --vendor \(v); known: siemens, ge, philips, mediso, scinti")
+            }
+            return cam
         }
 
         func buildPhantom(default name: String) throws -> Phantom {
