@@ -90,3 +90,52 @@ struct ResampleTests {
         #expect(far.voxels == [-999])
     }
 }
+
+/// The automatic emission-vs-CT check on volumes built here: an elliptic body on a table, with an arm in the CT that
+/// holds little activity and a hot organ near one edge. Truth: the emission is placed with a known translation.
+@Suite struct OutlineAgreementTests {
+    static let n = 64, nz = 8
+    static func volumes(shift: (Int, Int), armInCT: Bool = true) throws -> (Volume, Volume) {
+        let n = Self.n, nz = Self.nz
+        var ct = [Float](repeating: -1000, count: n * n * nz), em = [Float](repeating: 0, count: n * n * nz)
+        for z in 0..<nz { for y in 0..<n { for x in 0..<n {
+            let i = (z * n + y) * n + x
+            let body = pow(Double(x - 32) / 20, 2) + pow(Double(y - 30) / 14, 2) <= 1
+            let arm = armInCT && pow(Double(x - 57) / 4, 2) + pow(Double(y - 30) / 4, 2) <= 1
+            let table = y >= 46 && y <= 47 && x >= 4 && x <= 60
+            if body || arm || table { ct[i] = body ? 40 : (arm ? 60 : 300) }
+            // Emission of the body, shifted; a hot organ near the anterior-left edge; none in the arm or table.
+            let (ex, ey) = (x - shift.0, y - shift.1)
+            if pow(Double(ex - 32) / 20, 2) + pow(Double(ey - 30) / 14, 2) <= 1 {
+                em[i] = 10
+                if pow(Double(ex - 40) / 5, 2) + pow(Double(ey - 20) / 5, 2) <= 1 { em[i] = 200 }
+            }
+        } } }
+        let g = ImageGeometry.axisAligned(spacing: Vector3(4, 4, 4))
+        return (try Volume(size: GridSize(x: n, y: n, z: nz), voxels: em, geometry: g),
+                try Volume(size: GridSize(x: n, y: n, z: nz), voxels: ct, geometry: g))
+    }
+
+    @Test func inPlaceDespiteArmTableAndHotOrgan() throws {
+        let (em, ct) = try Self.volumes(shift: (0, 0))
+        let a = try #require(OutlineAgreement.measure(emission: em, ctHU: ct))
+        #expect(a.agrees, "\(a.summary)")
+        #expect(a.offsetVoxels.allSatisfy { abs($0) <= 0.5 }, "\(a.offsetVoxels)")
+    }
+
+    @Test(arguments: [(2, 0), (0, -3), (3, 2)])
+    func translationIsMeasured(dx: Int, dy: Int) throws {
+        let (em, ct) = try Self.volumes(shift: (dx, dy))
+        let a = try #require(OutlineAgreement.measure(emission: em, ctHU: ct))
+        #expect(!a.agrees, "\(a.summary)")
+        #expect(abs(a.offsetVoxels[0] - Double(dx)) <= 1 && abs(a.offsetVoxels[1] - Double(dy)) <= 1, "\(a.offsetVoxels)")
+    }
+
+    @Test func emissionOutsideTheCT() throws {
+        let (em, ct) = try Self.volumes(shift: (0, 0))
+        var empty = ct
+        empty.voxels = [Float](repeating: -1000, count: ct.voxels.count)
+        let a = try #require(OutlineAgreement.measure(emission: em, ctHU: empty))
+        #expect(!a.agrees && a.fractionInBody == 0, "\(a.summary)")
+    }
+}
