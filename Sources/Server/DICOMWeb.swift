@@ -10,11 +10,11 @@ struct DICOMWeb {
     let archive: Archive
     let maxUploadBytes: Int
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<ScintiRequestContext>) {
         let r = router.group("/dicom-web")
         // Every handler's work (SQLite, file reads, decoding) runs off the cooperative pool.
-        func get(_ path: RouterPath, _ body: @escaping @Sendable (Request, BasicRequestContext) throws -> Response) {
-            r.get(path) { req, ctx in try await offload { try body(req, ctx) } }
+        func get(_ path: RouterPath, _ body: @escaping @Sendable (Request, ScintiRequestContext) throws -> Response) {
+            r.get(path) { req, ctx in try ctx.require(.view); return try await offload { try body(req, ctx) } }
         }
         // QIDO-RS
         get("/studies") { req, _ in try self.search(req, level: .study, study: nil, series: nil) }
@@ -55,9 +55,10 @@ struct DICOMWeb {
             let (st, se, _) = try uids(ctx); return try self.thumbnail(req, study: st, series: se)
         }
         // STOW-RS
-        r.post("/studies") { req, _ in try await self.store(req, study: nil) }
+        r.post("/studies") { req, ctx in try ctx.require(.store); return try await self.store(req, study: nil) }
         r.post("/studies/:study") { req, ctx in
-            try await self.store(req, study: try requireUID(ctx.parameters.get("study"), "Study Instance UID"))
+            try ctx.require(.store)
+            return try await self.store(req, study: try requireUID(ctx.parameters.get("study"), "Study Instance UID"))
         }
     }
 
@@ -462,7 +463,7 @@ struct DICOMWeb {
 }
 
 /// Reads the three UIDs of a WADO path, validated.
-func uids(_ ctx: BasicRequestContext) throws -> (String, String, String) {
+func uids(_ ctx: ScintiRequestContext) throws -> (String, String, String) {
     let st = try requireUID(ctx.parameters.get("study"), "Study Instance UID")
     let se = ctx.parameters.get("series") != nil ? try requireUID(ctx.parameters.get("series"), "Series Instance UID") : ""
     let i = ctx.parameters.get("instance") != nil ? try requireUID(ctx.parameters.get("instance"), "SOP Instance UID") : ""
