@@ -131,7 +131,7 @@ for i in $(seq 1 20); do login paula "wrong-$i" >/dev/null; done
 check "20 wrong passwords lock: the right one is refused (401, locked)" bash -c "test \"\$(curl -s -o '$WORK/lock.json' -w '%{http_code}' -H 'Content-Type: application/json' -d '{\"user\":\"paula\",\"password\":\"paula-secret-pw\"}' '$URL/api/login')\" = 401 && grep -q locked '$WORK/lock.json'"
 check "scinti users list shows the lock" bash -c "'$BIN' users list --archive '$ARCH' | grep paula | grep -q locked"
 check "scinti users passwd clears the lock" bash -c "'$BIN' users passwd paula --password paula-new-pw --archive '$ARCH' && test \"\$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' -d '{\"user\":\"paula\",\"password\":\"paula-new-pw\"}' '$URL/api/login')\" = 200"
-check "scinti users disable: the session ends and login is refused" bash -c "'$BIN' users disable sam --archive '$ARCH' && test \"\$(curl -s -o /dev/null -w '%{http_code}' -b '$WORK/sam.jar' '$URL/api/me')\" = 401 && test \"\$(login sam stdin-secret-pw)\" = 401"
+check "scinti users disable: the session ends and login is refused" bash -c "'$BIN' users disable sam --archive '$ARCH' && test \"\$(curl -s -o /dev/null -w '%{http_code}' -b '$WORK/sam.jar' '$URL/api/me')\" = 401 && test \"\$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' -d '{\"user\":\"sam\",\"password\":\"stdin-secret-pw\"}' '$URL/api/login')\" = 401"
 
 # --- restart: sessions and the service token survive ----------------------------------------------------------------
 stop_server
