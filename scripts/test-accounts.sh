@@ -16,10 +16,8 @@ if [ -z "${SCINTI_BIN:-}" ]; then
 fi
 BIN="$SCINTI_BIN"
 WORK=$(mktemp -d /tmp/scinti-test-accounts.XXXXXX)
-PASS=0; FAIL=0; SERVER_PID=""
-pass() { echo "PASS: $1"; PASS=$((PASS + 1)); }
-failc() { echo "FAIL: $1"; FAIL=$((FAIL + 1)); }
-check() { local name="$1"; shift; if "$@" >>"$WORK/checks.log" 2>&1; then pass "$name"; else failc "$name"; tail -n 5 "$WORK/checks.log"; fi; }
+SERVER_PID=""
+. scripts/checks.sh
 cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"; }
 trap cleanup EXIT
 PORT=$((20000 + RANDOM % 2000)); DPORT=$((PORT + 1)); TPORT=$((PORT + 2))
@@ -79,6 +77,9 @@ check "reader views the series (viewer API) → 200" test "$(code_as rita "$URL/
 check "reader views a rendered frame → 200" test "$(code_as rita "$URL/dicom-web/studies/$GSTUDY/series/$GSERIES/instances/$GSOP/frames/1/rendered")" = 200
 JOBREQ="{\"type\":\"analysis\",\"analysis\":\"lvef\",\"series\":\"$GSERIES\"}"
 check "reader POST /api/jobs → 403 naming runJobs" bash -c "test \"\$(curl -s -o '$WORK/r403' -w '%{http_code}' -b '$WORK/rita.jar' -H 'Content-Type: application/json' -d '$JOBREQ' '$URL/api/jobs')\" = 403 && grep -q \"'runJobs'\" '$WORK/r403'"
+stow_body() { { for f in "$@"; do printf -- '--SCINTIB\r\nContent-Type: application/dicom\r\n\r\n'; cat "$f"; printf '\r\n'; done; printf -- '--SCINTIB--\r\n'; } >"$WORK/stow.body"; }
+stow_body "$GATED"
+check "technologist STOW → 200" test "$(curl -s -o /dev/null -w '%{http_code}' -b "$WORK/tom.jar" -H 'Content-Type: multipart/related; type="application/dicom"; boundary=SCINTIB' --data-binary @"$WORK/stow.body" "$URL/dicom-web/studies")" = 200
 check "reader STOW → 403 naming store" bash -c "test \"\$(curl -s -o '$WORK/s403' -w '%{http_code}' -b '$WORK/rita.jar' -H 'Content-Type: multipart/related; type=\"application/dicom\"; boundary=B' --data-binary '--B--' '$URL/dicom-web/studies')\" = 403 && grep -q \"'store'\" '$WORK/s403'"
 check "reader GET /api/audit → 403 naming readAudit" bash -c "test \"\$(curl -s -o '$WORK/a403' -w '%{http_code}' -b '$WORK/rita.jar' '$URL/api/audit')\" = 403 && grep -q \"'readAudit'\" '$WORK/a403'"
 NEWUSER='{"name":"nina","role":"physician","password":"nina-secret-pw"}'
@@ -109,6 +110,7 @@ check "audit: reader's search with the study UID" has rita query "$GSTUDY"
 check "audit: reader viewed the series (study and series UIDs)" has rita view "$GSERIES"
 check "audit: technologist's job with the series UID" has tom job "$GSERIES"
 check "audit: technologist viewed the metadata" has tom view "$GSERIES"
+check "audit: technologist's STOW-RS with the instance UID" has tom store "$GSOP"
 check "audit: admin added a user" has ada configuration
 check "audit: C-STORE with the calling AE title as actor and the instance UID" has MODALITY1 store "$GSOP"
 check "audit: C-FIND with the calling AE title as actor" has READER7 query "$GSTUDY"

@@ -18,10 +18,8 @@ fi
 BIN="$SCINTI_BIN"
 CORPUS="${CORPUS:-$ROOT/../shared/corpus}"
 WORK=$(mktemp -d /tmp/scinti-test-server.XXXXXX)
-PASS=0; FAIL=0; SERVER_PID=""
-pass() { echo "PASS: $1"; PASS=$((PASS + 1)); }
-failc() { echo "FAIL: $1"; FAIL=$((FAIL + 1)); }
-check() { local name="$1"; shift; if "$@" >>"$WORK/checks.log" 2>&1; then pass "$name"; else failc "$name"; tail -n 5 "$WORK/checks.log"; fi; }
+SERVER_PID=""
+. scripts/checks.sh
 cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"; }
 trap cleanup EXIT
 PORT=$((18000 + RANDOM % 2000))

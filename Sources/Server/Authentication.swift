@@ -178,6 +178,8 @@ struct AuthMiddleware: RouterMiddleware {
         }
         let outcome = status.code < 400 ? "success" : "failure"
         let segments = path.split(separator: "/").map(String.init)
+        // A STOW-RS that got as far as storing is recorded per instance by the route (DICOMWeb.storeBody).
+        if segments.first == "dicom-web", request.method == .post, status.code < 400 { return }
         if segments.first == "dicom-web" {
             var study: String? = nil, series: String? = nil, instance: String? = nil
             var i = 1

@@ -55,10 +55,10 @@ struct DICOMWeb {
             let (st, se, _) = try uids(ctx); return try self.thumbnail(req, study: st, series: se)
         }
         // STOW-RS
-        r.post("/studies") { req, ctx in try ctx.require(.store); return try await self.store(req, study: nil) }
+        r.post("/studies") { req, ctx in try ctx.require(.store); return try await self.store(req, study: nil, context: ctx) }
         r.post("/studies/:study") { req, ctx in
             try ctx.require(.store)
-            return try await self.store(req, study: try requireUID(ctx.parameters.get("study"), "Study Instance UID"))
+            return try await self.store(req, study: try requireUID(ctx.parameters.get("study"), "Study Instance UID"), context: ctx)
         }
     }
 
@@ -356,7 +356,7 @@ struct DICOMWeb {
     /// and nothing is stored. Instances are then stored through the archive's durable path (the same as C-STORE);
     /// the response is the Store Instances Response Module (PS3.18 §10.5.3) as DICOM JSON: 200 all stored, 202 some
     /// failed, 409 none stored.
-    func store(_ req: Request, study: String?) async throws -> Response {
+    func store(_ req: Request, study: String?, context: ScintiRequestContext? = nil) async throws -> Response {
         guard let ct = req.headers[.contentType] else { throw HTTPError(.unsupportedMediaType, message: "Content-Type multipart/related; type=\"application/dicom\" required") }
         let (type, params) = Multipart.parseMediaType(ct)
         guard type == "multipart/related" else { throw HTTPError(.unsupportedMediaType, message: "STOW-RS takes multipart/related, got \(type.prefix(64))") }
@@ -369,11 +369,13 @@ struct DICOMWeb {
             throw HTTPError(.contentTooLarge, message: "upload larger than the limit of \(maxUploadBytes) bytes")
         }
         let base = baseURL(req)
-        return try await offload { try self.storeBody([UInt8](buffer: buffer), boundary: boundary, study: study, base: base) }
+        return try await offload { try self.storeBody([UInt8](buffer: buffer), boundary: boundary, study: study, base: base, context: context) }
     }
 
     /// Splits and checks the whole body, then stores (blocking: runs through ``offload(_:)``).
-    func storeBody(_ body: [UInt8], boundary: String, study: String?, base: String) throws -> Response {
+    /// Stores the parts; with a request context, each part is recorded in the audit trail (study, series and
+    /// instance UIDs, stored or not).
+    func storeBody(_ body: [UInt8], boundary: String, study: String?, base: String, context: ScintiRequestContext? = nil) throws -> Response {
         let parts: [MultipartPart]
         do { parts = try Multipart.parse(body, boundary: boundary) } catch { throw HTTPError(.badRequest, message: "malformed multipart body: \(error.message)") }
         guard !parts.isEmpty else { throw HTTPError(.badRequest, message: "multipart body has no parts") }
@@ -401,6 +403,15 @@ struct DICOMWeb {
             uploads.append(u)
         }
         let (referenced, failed) = storeAll(uploads, base: base)
+        if let context {
+            let stored = Set(referenced.compactMap { $0.string(Tag(0x0008, 0x1155)) })
+            for u in uploads {
+                try archive.appendAudit(context.audit(.store, outcome: stored.contains(u.sopInstance) ? "success" : "failure",
+                                                      patientID: u.file.dataset.string(.patientID), studyUID: u.study,
+                                                      seriesUID: u.file.dataset.string(.seriesInstanceUID), instanceUID: u.sopInstance,
+                                                      detail: "STOW-RS" + (u.failure.map { ": \($0)" } ?? "")))
+            }
+        }
         var response = Dataset()
         if let study { response.set(Tag(0x0008, 0x1190), .UR, "\(base)/dicom-web/studies/\(study)") }
         if !failed.isEmpty { response.set(Tag(0x0008, 0x1198), sequence: failed) }

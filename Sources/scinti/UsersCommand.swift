@@ -86,28 +86,27 @@ struct UsersCommand: ParsableCommand {
         }
     }
 
+    /// Disables (`disabled`) or enables a user, records it and says so.
+    static func setDisabled(_ name: String, _ disabled: Bool, _ options: ArchiveOption) throws {
+        let archive = try options.open()
+        let verb = disabled ? "disable" : "enable"
+        do { try archive.setDisabled(user: name, disabled) } catch { throw fail("\(error)") }
+        try audit(archive, "user \(name) \(verb)d (scinti users \(verb))")
+        emit("\(verb)d \(name)\n")
+    }
+
     struct Disable: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Disable a user (no login; the user's sessions end).")
         @Argument(help: "Login name.") var name: String
         @OptionGroup var options: ArchiveOption
-        func run() throws {
-            let archive = try options.open()
-            do { try archive.setDisabled(user: name, true) } catch { throw fail("\(error)") }
-            try UsersCommand.audit(archive, "user \(name) disabled (scinti users disable)")
-            emit("disabled \(name)\n")
-        }
+        func run() throws { try UsersCommand.setDisabled(name, true, options) }
     }
 
     struct Enable: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Enable a disabled user again.")
         @Argument(help: "Login name.") var name: String
         @OptionGroup var options: ArchiveOption
-        func run() throws {
-            let archive = try options.open()
-            do { try archive.setDisabled(user: name, false) } catch { throw fail("\(error)") }
-            try UsersCommand.audit(archive, "user \(name) enabled (scinti users enable)")
-            emit("enabled \(name)\n")
-        }
+        func run() throws { try UsersCommand.setDisabled(name, false, options) }
     }
 
     struct List: ParsableCommand {
