@@ -147,6 +147,8 @@ check "audit: logout recorded" bash -c "curl -s ${AUTH[*]@Q} '$URL/api/audit?act
 if "$PY" -c 'import selenium' 2>/dev/null && command -v chromedriver >/dev/null; then
   check "browser: login page, wrong password message, login, cookie flags, user shown, logout" \
     "$PY" Tests/oracle/check_login_browser.py "$URL" rita rita-secret-pw reader
+  check "browser: a technologist logs in and sees the job buttons" \
+    "$PY" Tests/oracle/check_login_browser.py "$URL" tom tom-secret-pw technologist
 else
   failc "browser test: selenium (pip) and chromium-driver (apt) needed (scripts/install-deps.sh --test installs them)"
 fi

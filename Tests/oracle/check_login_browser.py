@@ -69,6 +69,12 @@ def main() -> int:
             "return fetch('/api/me', {credentials: 'same-origin'}).then(r => r.text())") or "{}").get("rights", [])
         ok(rights and "runJobs" not in rights if role == "reader" else bool(rights), f"the browser's identity has the role's rights: {rights}")
 
+        driver.find_elements(By.CSS_SELECTOR, "tr.study")[0].click()
+        WebDriverWait(driver, 20).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".jobform"))
+        forms = driver.find_elements(By.CSS_SELECTOR, ".jobform")
+        shown = any(f.is_displayed() for f in forms)
+        ok(shown == ("runJobs" in rights), f"job buttons {'shown' if shown else 'hidden'} for a {role} (rights: runJobs {'runJobs' in rights})")
+
         driver.find_element(By.ID, "logout").click()
         wait.until(EC.presence_of_element_located((By.ID, "login")))
         ok(driver.current_url.endswith("/login"), "logout returns to the login page")
