@@ -46,7 +46,14 @@ for u in rita:reader tom:technologist paula:physicist phil:physician ada:admin; 
   "$BIN" users add "${u%%:*}" --role "${u##*:}" --password "${u%%:*}-secret-pw" --archive "$ARCH" >>"$WORK/users.log" 2>&1
 done
 echo "stdin-secret-pw" | "$BIN" users add sam --role reader --archive "$ARCH" >>"$WORK/users.log" 2>&1
-check "scinti users add: 6 users listed with their roles" bash -c "'$BIN' users list --archive '$ARCH' | grep -c -E ' (reader|technologist|physicist|physician|admin) ' | grep -qx 6"
+# On a terminal (script(1) gives it one) the password is asked twice and not echoed.
+tty_add() {
+  (sleep 1; printf 'tty-secret-pw\n'; sleep 0.5; printf 'tty-secret-pw\n'; sleep 1) \
+    | script -qec "'$BIN' users add tina --role physicist --archive '$ARCH'" "$WORK/typescript" >/dev/null &&
+  grep -q 'Repeat the password' "$WORK/typescript" && ! grep -q 'tty-secret-pw' "$WORK/typescript"
+}
+check "scinti users add asks twice on a terminal, without echo" tty_add
+check "scinti users add: 7 users listed with their roles" bash -c "'$BIN' users list --archive '$ARCH' | grep -c -E ' (reader|technologist|physicist|physician|admin) ' | grep -qx 7"
 check "scinti users add: unknown role refused (non-zero exit, one line naming the roles)" bash -c "! '$BIN' users add x --role root --password abcdefghij --archive '$ARCH' && '$BIN' users add x --role root --password abcdefghij --archive '$ARCH' 2>&1 | grep -q 'one of reader, technologist, physicist, physician, admin'"
 check "scinti users add: short password refused" bash -c "! '$BIN' users add y --role reader --password short --archive '$ARCH'"
 check "passwords not stored in clear (index.sqlite)" bash -c "! grep -q -a 'rita-secret-pw' '$ARCH'/index.sqlite*"
