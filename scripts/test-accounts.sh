@@ -69,6 +69,8 @@ check "server starts" start_server
 # DIMSE: a C-STORE and a C-FIND from DCMTK, with calling AE titles that the audit trail must name.
 check "storescu (AE MODALITY1) stores the gated study" storescu -aet MODALITY1 -aec SCINTI 127.0.0.1 "$DPORT" "$GATED"
 check "findscu (AE READER7) searches" bash -c "findscu -S -aet READER7 -aec SCINTI -k QueryRetrieveLevel=STUDY -k StudyInstanceUID=$GSTUDY 127.0.0.1 $DPORT 2>&1 | grep -q StudyInstanceUID"
+mkdir -p "$WORK/get"
+check "getscu (AE GETTER9) retrieves the study" bash -c "getscu -S -aet GETTER9 -aec SCINTI -k QueryRetrieveLevel=STUDY -k StudyInstanceUID=$GSTUDY -od '$WORK/get' 127.0.0.1 $DPORT && test -n \"\$(ls '$WORK/get')\""
 
 # --- logins ----------------------------------------------------------------------------------------------------------
 check "login with a wrong password → 401" test "$(login rita wrong-password)" = 401
@@ -121,6 +123,7 @@ check "audit: technologist's STOW-RS with the instance UID" has tom store "$GSOP
 check "audit: admin added a user" has ada configuration
 check "audit: C-STORE with the calling AE title as actor and the instance UID" has MODALITY1 store "$GSOP"
 check "audit: C-FIND with the calling AE title as actor" has READER7 query "$GSTUDY"
+check "audit: C-GET with the calling AE title as actor" has GETTER9 retrieve "$GSTUDY"
 check "audit: scinti users add recorded (command line)" bash -c "grep -q 'scinti users add' '$WORK/audit.json'"
 check "audit: records carry time and source address" jq_py "import sys as s; s.exit(0 if all(r.get('time','').endswith('Z') for r in d) and any((r.get('source') or '').startswith('127.0.0.1:') for r in d) else 1)" <"$WORK/audit.json"
 check "audit: newest first" jq_py "import sys as s; i=[r['id'] for r in d]; s.exit(0 if i==sorted(i, reverse=True) else 1)" <"$WORK/audit.json"
