@@ -8,18 +8,8 @@
 # Prints one line per check and a closing line "N passed, N failed"; exits non-zero when anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-ROOT=$(pwd)
-PY=$(scripts/install-deps.sh --test | tail -n 1)
-if [ -z "${SCINTI_BIN:-}" ]; then
-  swift build --product scinti >/dev/null || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
-  SCINTI_BIN="$ROOT/.build/debug/scinti"
-fi
-BIN="$SCINTI_BIN"
-WORK=$(mktemp -d /tmp/scinti-test-accounts.XXXXXX)
-SERVER_PID=""
 . scripts/checks.sh
-cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"; }
-trap cleanup EXIT
+setup_test test-accounts
 PORT=$((20000 + RANDOM % 2000)); DPORT=$((PORT + 1)); TPORT=$((PORT + 2))
 TOKEN=$("$PY" -c 'import secrets; print(secrets.token_hex(16))')
 URL="http://127.0.0.1:$PORT"
