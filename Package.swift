@@ -104,6 +104,7 @@ let package = Package(
             "DICOM", "Imaging", "DICOMImaging", "Rendering", "Archive", "Workflows", "Dosimetry", "Physics",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "HummingbirdTLS", package: "hummingbird", condition: .when(traits: ["TLS"])),
             .product(name: "NIOSSL", package: "swift-nio-ssl", condition: .when(traits: ["TLS"])),
             .product(name: "GRDB", package: "GRDB.swift"),

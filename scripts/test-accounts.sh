@@ -16,8 +16,16 @@ URL="http://127.0.0.1:$PORT"
 AUTH=(-H "Authorization: Bearer $TOKEN")
 ARCH="$WORK/archive"
 
+SPORT=$((PORT + 3))
+# A certificate for localhost (HTTPS, and the syslog receiver standing in for an ATNA audit repository).
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost -addext 'subjectAltName=DNS:localhost,IP:127.0.0.1' \
+  -keyout "$WORK/key.pem" -out "$WORK/cert.pem" >/dev/null 2>&1
+"$PY" Tests/oracle/syslog_tls_receiver.py "$SPORT" "$WORK/cert.pem" "$WORK/key.pem" "$WORK/syslog.jsonl" 2>>"$WORK/syslog.log" &
+SYSLOG_PID=$!
+trap 'kill $SYSLOG_PID 2>/dev/null; cleanup' EXIT
 start_server() {  # start_server [extra options]
-  "$BIN" serve --port "$PORT" --dimse-port "$DPORT" --aet SCINTI --archive "$ARCH" --token "$TOKEN" "$@" >>"$WORK/server.log" 2>&1 &
+  "$BIN" serve --port "$PORT" --dimse-port "$DPORT" --aet SCINTI --archive "$ARCH" --token "$TOKEN" \
+    --audit-syslog "localhost:$SPORT" --audit-syslog-ca "$WORK/cert.pem" "$@" >>"$WORK/server.log" 2>&1 &
   SERVER_PID=$!
   for _ in $(seq 1 150); do curl -sf "$URL/health" >/dev/null 2>&1 && return 0; sleep 0.2; done
   echo "server did not start:"; cat "$WORK/server.log"; return 1
@@ -128,6 +136,9 @@ done
 check "audit: nothing was removed (records only grow)" bash -c "test \$(curl -s ${AUTH[*]@Q} '$URL/api/audit?limit=10000' | $PY -c 'import json,sys; print(len(json.load(sys.stdin)))') -gt $N0"
 check "audit: SQLite itself refuses UPDATE/DELETE (triggers)" bash -c "! $PY -c \"import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('DELETE FROM audit'); c.commit()\" '$ARCH/index.sqlite' 2>/dev/null"
 
+check "audit repository: the records arrived as DICOM audit messages (PS3.15 A.5 XML) over syslog/TLS" \
+  "$PY" Tests/oracle/check_audit_messages.py "$WORK/syslog.jsonl" rita "$GSTUDY"
+
 # --- lock-out ----------------------------------------------------------------------------------------------------------
 for i in $(seq 1 20); do login paula "wrong-$i" >/dev/null; done
 check "20 wrong passwords lock: the right one is refused (401, locked)" bash -c "test \"\$(curl -s -o '$WORK/lock.json' -w '%{http_code}' -H 'Content-Type: application/json' -d '{\"user\":\"paula\",\"password\":\"paula-secret-pw\"}' '$URL/api/login')\" = 401 && grep -q locked '$WORK/lock.json'"
@@ -155,7 +166,6 @@ fi
 stop_server
 
 # --- HTTPS ---------------------------------------------------------------------------------------------------------
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 -keyout "$WORK/key.pem" -out "$WORK/cert.pem" >/dev/null 2>&1
 "$BIN" serve --port "$TPORT" --archive "$ARCH" --token "$TOKEN" --tls-cert "$WORK/cert.pem" --tls-key "$WORK/key.pem" >>"$WORK/tls.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 1 150); do curl -skf "https://127.0.0.1:$TPORT/health" >/dev/null 2>&1 && break; sleep 0.2; done

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 
 // The audit trail: who did what to which patient data, when and from where (IHE ATNA, DICOM PS3.15 A.5 in spirit).
 // Append-only: the table refuses UPDATE and DELETE through SQLite triggers, and no route changes it.
@@ -162,7 +163,15 @@ extension Archive: AuditStore {
                                  rec.patientID, rec.studyUID, rec.seriesUID, rec.instanceUID, rec.detail])
             return db.lastInsertedRowID
         }
+        let record = r
+        for f in auditObservers.withLock({ $0 }) { f(record) }
         return r
+    }
+
+    /// Calls `observer` with every record appended from now on (after it is stored), e.g. to forward it to an
+    /// audit repository. The observer must not block.
+    public func observeAudit(_ observer: @escaping @Sendable (AuditRecord) -> Void) {
+        auditObservers.withLock { $0.append(observer) }
     }
 
     public func auditRecords(_ q: AuditQuery) throws -> [AuditRecord] {

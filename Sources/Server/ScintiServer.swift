@@ -20,6 +20,9 @@ public struct WebServerConfiguration: Sendable {
     public var tls: (certificate: String, key: String)?
     /// Lock-out and session timeouts.
     public var accountPolicy = AccountPolicy()
+    /// Forward every audit record as a DICOM audit message (PS3.15 A.5) to this syslog-over-TLS receiver
+    /// (`host`, `port`, PEM trust root or nil for the system's).
+    public var auditSyslog: (host: String, port: Int, caFile: String?)?
     /// Largest accepted request body (STOW uploads, job requests), bytes.
     public var maxUploadBytes: Int
     /// Folder of the viewer's static files.
@@ -65,6 +68,14 @@ public final class ScintiServer: Sendable {
         self.configuration = configuration
         archive = try Archive(directory: configuration.archiveDirectory)
         archive.setAccountPolicy(configuration.accountPolicy)
+        if let a = configuration.auditSyslog {
+            #if TLS
+            let sender = try AuditSyslog(host: a.host, port: a.port, caFile: a.caFile, auditSource: "scinti@" + ProcessInfo.processInfo.hostName)
+            archive.observeAudit { sender.send($0) }
+            #else
+            throw ArchiveError("--audit-syslog needs a build with the TLS trait (the default)")
+            #endif
+        }
         jobs = try JobManager(archive: archive, directory: configuration.archiveDirectory, workDirectory: configuration.workDirectory)
     }
 

@@ -19,6 +19,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "AE title of the DICOM SCP (with --dimse-port).") var aet = "SCINTI"
     @Option(name: .customLong("tls-cert"), help: "PEM certificate chain: serve HTTPS (with --tls-key); session cookies become Secure.") var tlsCert: String?
     @Option(name: .customLong("tls-key"), help: "PEM private key of --tls-cert.") var tlsKey: String?
+    @Option(name: .customLong("audit-syslog"), help: "Also send every audit record as a DICOM audit message (PS3.15 A.5 XML) to this syslog receiver over TLS (RFC 5425), HOST:PORT.") var auditSyslog: String?
+    @Option(name: .customLong("audit-syslog-ca"), help: "PEM trust root for the --audit-syslog receiver's certificate (default: the system's).") var auditSyslogCA: String?
     @Option(help: "A login session ends after this many minutes without a request.") var sessionIdleMinutes = 30.0
     @Option(help: "A login session ends this many hours after login.") var sessionMaxHours = 12.0
     @Flag(help: "When the archive is empty, simulate and reconstruct the demo SPECT/CT study (64² matrix) and store it first.") var demo = false
@@ -38,6 +40,13 @@ struct ServeCommand: AsyncParsableCommand {
         }
         guard sessionIdleMinutes > 0, sessionIdleMinutes <= 24 * 60, sessionMaxHours > 0, sessionMaxHours <= 24 * 30 else {
             throw fail("--session-idle-minutes must be in (0, 1440] and --session-max-hours in (0, 720]")
+        }
+        if let a = auditSyslog {
+            guard let colon = a.lastIndex(of: ":"), let p = Int(a[a.index(after: colon)...]), (1...65535).contains(p), colon != a.startIndex else {
+                throw fail("--audit-syslog takes HOST:PORT, got '\(a.prefix(80))'")
+            }
+            if let ca = auditSyslogCA, !FileManager.default.isReadableFile(atPath: ca) { throw fail("cannot read --audit-syslog-ca \(ca)") }
+            config.auditSyslog = (String(a[..<colon]), p, auditSyslogCA)
         }
         config.accountPolicy.sessionIdle = sessionIdleMinutes * 60
         config.accountPolicy.sessionAbsolute = sessionMaxHours * 3600

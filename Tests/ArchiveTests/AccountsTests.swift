@@ -130,3 +130,26 @@ private func freshArchive() throws -> (Archive, String) {
         #expect(try a.auditRecords(AuditQuery()).count == 3)
     }
 }
+
+@Suite struct AuditMessageTests {
+    @Test func dicomAuditMessageCarriesEventCodesAndEscapes() throws {
+        // Codes from PS3.16 CID 400 (110112 Query, 110114 User Authentication) and CID 401 (110122 Login).
+        var q = AuditRecord(actor: "a<b&\"c'", actorKind: .user, role: "reader", source: "10.1.2.3:4444", action: .query,
+                            patientID: "P1", studyUID: "1.2.3", detail: "GET /dicom-web/studies")
+        q.time = "2026-12-06T10:00:00.000Z"
+        let x = q.dicomAuditMessage(auditSource: "scinti@host")
+        #expect(x.hasPrefix("<AuditMessage><EventIdentification EventActionCode=\"E\" EventDateTime=\"2026-12-06T10:00:00.000Z\" EventOutcomeIndicator=\"0\">"))
+        #expect(x.contains("<EventID csd-code=\"110112\" codeSystemName=\"DCM\" originalText=\"Query\"/>"))
+        #expect(x.contains("UserID=\"a&lt;b&amp;&quot;c&apos;\""))
+        #expect(x.contains("NetworkAccessPointID=\"10.1.2.3\" NetworkAccessPointTypeCode=\"2\""))
+        #expect(x.contains("ParticipantObjectID=\"1.2.3\" ParticipantObjectTypeCode=\"2\" ParticipantObjectTypeCodeRole=\"3\"><ParticipantObjectIDTypeCode csd-code=\"110180\""))
+        #expect(x.contains("ParticipantObjectID=\"P1\" ParticipantObjectTypeCode=\"1\" ParticipantObjectTypeCodeRole=\"1\""))
+        let failed = AuditRecord(actor: "bob", actorKind: .user, action: .loginFailed, outcome: "failure", detail: "wrong password")
+        let f = failed.dicomAuditMessage(auditSource: "s")
+        #expect(f.contains("EventOutcomeIndicator=\"4\"") && f.contains("<EventID csd-code=\"110114\"") && f.contains("<EventTypeCode csd-code=\"110122\""))
+        #expect(f.contains("<EventOutcomeDescription>wrong password</EventOutcomeDescription>"))
+        let dimse = AuditRecord(actor: "MODALITY1", actorKind: .dicom, source: "10.0.0.9:104 → SCINTI", action: .store)
+        let d = dimse.dicomAuditMessage(auditSource: "s")
+        #expect(d.contains("AlternativeUserID=\"AETITLES=MODALITY1\"") && d.contains("NetworkAccessPointID=\"10.0.0.9\"") && d.contains("EventActionCode=\"C\""))
+    }
+}
