@@ -105,7 +105,9 @@ struct AuthMiddleware: RouterMiddleware {
                 context.identity = id
                 let denial: String?
                 (response, denial) = try await run(request, context, next)
-                try record(request, context: context, status: response.status, message: denial)
+                // The SQLite write (fsync) runs off the cooperative pool.
+                let (ctx, status) = (context, response.status)
+                try await offload { try self.record(request, context: ctx, status: status, message: denial) }
             case .none where request.method == .get && path == "/" && request.uri.queryParameters.get("token") != nil:
                 if constantTimeEqual(request.uri.queryParameters.get("token") ?? "", token) {
                     response = Response.redirect(to: "/")
