@@ -2,7 +2,8 @@
 # Installs what Scinti needs on Debian, only what is missing.
 #   scripts/install-deps.sh          build dependencies (C libraries linked through system-library targets)
 #   scripts/install-deps.sh --test   plus the test oracles: DCMTK, dicom3tools (dciodvfy), GDCM tools, pydicom, numpy,
-#                                    dicomweb-client, Chromium (headless screenshots of the viewer)
+#                                    dicomweb-client, Chromium (headless screenshots of the viewer), chromium-driver
+#                                    and Selenium (the login page in a real browser)
 # Prints the Python interpreter to use for the oracle scripts on its last line (with --test).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +20,7 @@ if [ "$WANT_TEST" = 1 ]; then
   PKGS+=(dcmtk dicom3tools libgdcm-tools python3 python3-venv openssl)
   PKGS+=(libjpeg-turbo-progs)  # cjpeg -rgb: the Adobe "no transform" colour JPEG of Tests/oracle/check_codec_classes.py
   PKGS+=(chromium curl)  # scripts/test-server.sh: viewer screenshots, DICOMweb with curl
+  PKGS+=(chromium-driver)  # scripts/test-accounts.sh: the login page driven by Selenium
 fi
 missing=()
 for p in "${PKGS[@]}"; do
@@ -45,5 +47,7 @@ if [ "$WANT_TEST" = 1 ]; then
   fi
   # scipy for the numpy/scipy side of `scinti bench dose` (scripts/bench_dose_scipy.py), same interpreter.
   $PY -c 'import scipy' 2>/dev/null || $PY -m pip install -q scipy >&2 || echo "install-deps: scipy not installed (bench dose compares without it)" >&2
+  # Selenium drives Chromium through chromedriver for the login-page test (scripts/test-accounts.sh).
+  $PY -c 'import selenium' 2>/dev/null || $PY -m pip install -q "selenium==4.51.0" >&2 || echo "install-deps: selenium not installed (the browser login test will fail)" >&2
   echo "$PY"
 fi

@@ -9,21 +9,9 @@
 # Prints one line per check and a closing line "N passed, N failed"; exits non-zero when anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-ROOT=$(pwd)
-PY=$(scripts/install-deps.sh --test | tail -n 1)
-if [ -z "${SCINTI_BIN:-}" ]; then
-  swift build --product scinti >/dev/null || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
-  SCINTI_BIN="$ROOT/.build/debug/scinti"
-fi
-BIN="$SCINTI_BIN"
+. scripts/checks.sh
+setup_test test-server
 CORPUS="${CORPUS:-$ROOT/../shared/corpus}"
-WORK=$(mktemp -d /tmp/scinti-test-server.XXXXXX)
-PASS=0; FAIL=0; SERVER_PID=""
-pass() { echo "PASS: $1"; PASS=$((PASS + 1)); }
-failc() { echo "FAIL: $1"; FAIL=$((FAIL + 1)); }
-check() { local name="$1"; shift; if "$@" >>"$WORK/checks.log" 2>&1; then pass "$name"; else failc "$name"; tail -n 5 "$WORK/checks.log"; fi; }
-cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"; }
-trap cleanup EXIT
 PORT=$((18000 + RANDOM % 2000))
 TOKEN=$("$PY" -c 'import secrets; print(secrets.token_hex(16))')
 URL="http://127.0.0.1:$PORT"

@@ -51,6 +51,9 @@ SCINTI_BIN="$PWD/.build/debug/scinti" CORPUS="$CORPUS" bash scripts/test-pacs.sh
 echo "== DICOMweb server and viewer (curl, dicomweb-client, headless Chromium)"
 SCINTI_BIN="$PWD/.build/debug/scinti" CORPUS="$CORPUS" bash scripts/test-server.sh
 
+echo "== accounts, roles and the audit trail (curl, DCMTK, Selenium + Chromium, HTTPS)"
+SCINTI_BIN="$PWD/.build/debug/scinti" bash scripts/test-accounts.sh
+
 echo "== fuzz: DICOM parser"
 scripts/fuzz.sh "${FUZZ_SECONDS:-120}"
 echo "== fuzz: PDU decoder"

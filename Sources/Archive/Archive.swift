@@ -32,6 +32,10 @@ public final class Archive: Sendable {
     public let directory: String
     let db: DatabasePool
     let commitLock = Mutex<Void>(())
+    /// Login and lock-out policy (Archive+Users.swift).
+    let policyBox = Mutex(AccountPolicy())
+    /// Called with each appended audit record (forwarding to an audit repository; Archive+Audit.swift).
+    let auditObservers = Mutex<[@Sendable (AuditRecord) -> Void]>([])
 
     /// Opens (creating when needed) the archive in `directory`, then recovers from a crash: temporary files are
     /// removed, objects renamed but not yet indexed are indexed, index rows without a file are dropped.
@@ -66,6 +70,8 @@ public final class Archive: Sendable {
                 CREATE INDEX instance_patient ON instance(patient_id);
                 """)
         }
+        Archive.registerAccountMigrations(&migrator)
+        Archive.registerAuditMigrations(&migrator)
         try migrator.migrate(db)
         try recover()
     }

@@ -1,6 +1,7 @@
 import DICOM
 import DICOMNetwork
 import Foundation
+import GRDB
 
 // The archive as the storage and query/retrieve services of a DICOM server (used by `scinti pacs listen`).
 
@@ -13,20 +14,24 @@ public struct ArchiveStorage: StorageService {
     public init(archive: Archive) { self.archive = archive }
     /// Starts receiving one object into the archive.
     public func beginStore(_ r: StoreRequest) throws -> any IncomingObject {
-        ArchiveIncoming(try archive.beginStore(sopClassUID: r.sopClassUID, sopInstanceUID: r.sopInstanceUID, transferSyntaxUID: r.transferSyntax, sourceAE: r.callingAE))
+        ArchiveIncoming(try archive.beginStore(sopClassUID: r.sopClassUID, sopInstanceUID: r.sopInstanceUID, transferSyntaxUID: r.transferSyntax, sourceAE: r.callingAE),
+                        peer: DIMSEPeer(callingAE: r.callingAE, calledAE: r.calledAE, address: r.peer))
     }
 }
 
 /// One object being received into the archive.
 public final class ArchiveIncoming: IncomingObject, @unchecked Sendable {
     let file: IncomingFile
-    /// Wraps an archive file being received.
-    public init(_ f: IncomingFile) { file = f }
+    let peer: DIMSEPeer?
+    /// Wraps an archive file being received from `peer` (recorded in the audit trail when given).
+    public init(_ f: IncomingFile, peer: DIMSEPeer? = nil) { file = f; self.peer = peer }
     /// Appends data-set bytes.
     public func append(_ bytes: UnsafeRawBufferPointer) throws { try file.append(bytes) }
     /// Commits (fsync, parse, rename, index) and maps the outcome to a C-STORE status.
     public func commit() throws -> StoreOutcome {
-        switch try file.commit() {
+        let result = try file.commit()
+        if let peer { try file.archive.auditDIMSE(peer, action: .store, result: result, instanceUID: file.sopInstanceUID) }
+        switch result {
         case .stored: return StoreOutcome(status: Status.success)
         case .duplicate(let path):
             Log.warning("duplicate SOP Instance UID \(file.sopInstanceUID): first copy kept (\(path))")
@@ -54,8 +59,50 @@ public struct ArchiveQueryRetrieve: QueryRetrieveService {
             return try archive.find(identifier: identifier, studyRoot: model == .studyRoot, combinedDateTime: options.combinedDateTime)
         } catch let e as QueryFailure { throw QueryError(status: e.status, e.message) }
     }
+    /// C-FIND, recorded in the audit trail with the calling AE title as the actor.
+    public func find(model: QueryModel, identifier: Dataset, options: FindOptions, peer: DIMSEPeer) throws -> [Dataset] {
+        let r = Result { try find(model: model, identifier: identifier, options: options) }
+        try archive.appendAudit(AuditRecord(dimse: peer, action: .query, outcome: (try? r.get()) == nil ? "failure" : "success",
+                                            identifier: identifier, detail: "C-FIND \(identifier.string(Tag(0x0008, 0x0052)) ?? "?"): \((try? r.get())?.count ?? 0) match(es)"))
+        return try r.get()
+    }
+    /// C-MOVE/C-GET, recorded in the audit trail with the calling AE title as the actor.
+    public func locate(model: QueryModel, identifier: Dataset, peer: DIMSEPeer, operation: String) throws -> [String] {
+        let r = Result { try locate(model: model, identifier: identifier) }
+        try archive.appendAudit(AuditRecord(dimse: peer, action: .retrieve, outcome: (try? r.get()) == nil ? "failure" : "success",
+                                            identifier: identifier, detail: "\(operation): \((try? r.get())?.count ?? 0) instance(s)"))
+        return try r.get()
+    }
     /// Paths of the files a retrieve identifier selects.
     public func locate(model: QueryModel, identifier: Dataset) throws -> [String] {
         do { return try archive.locate(identifier: identifier, studyRoot: model == .studyRoot) } catch let e as QueryFailure { throw QueryError(status: e.status, e.message) }
+    }
+}
+
+extension AuditRecord {
+    /// A record of a DICOM association's request: the calling AE title is the actor, the peer's address and our AE
+    /// title the source; the UIDs and Patient ID come from the identifier.
+    public init(dimse peer: DIMSEPeer, action: AuditAction, outcome: String, identifier: Dataset?, detail: String?) {
+        func uid(_ t: Tag) -> String? { identifier?.string(t).flatMap { $0.contains("\\") || $0.contains("*") || $0.isEmpty ? nil : $0 } }
+        self.init(actor: peer.callingAE, actorKind: .dicom, source: "\(peer.address) → \(peer.calledAE)", action: action, outcome: outcome,
+                  patientID: uid(.patientID), studyUID: uid(.studyInstanceUID), seriesUID: uid(.seriesInstanceUID),
+                  instanceUID: uid(.sopInstanceUID), detail: detail)
+    }
+}
+
+extension Archive {
+    /// Records a C-STORE (the study and series come from the index when the object was stored).
+    func auditDIMSE(_ peer: DIMSEPeer, action: AuditAction, result: StoreResult, instanceUID: String) throws {
+        var r = AuditRecord(dimse: peer, action: action, outcome: "success", identifier: nil, detail: nil)
+        r.instanceUID = instanceUID
+        switch result {
+        case .stored: r.detail = "C-STORE stored"
+        case .duplicate: r.detail = "C-STORE duplicate (first copy kept)"
+        case .rejected(let why): r.outcome = "failure"; r.detail = "C-STORE rejected: \(why)"
+        }
+        if let row = try db.read({ db in try Row.fetchOne(db, sql: "SELECT study_uid, series_uid, patient_id FROM instance WHERE sop_instance_uid = ?", arguments: [instanceUID]) }) {
+            r.studyUID = row["study_uid"]; r.seriesUID = row["series_uid"]; r.patientID = row["patient_id"]
+        }
+        try appendAudit(r)
     }
 }

@@ -114,9 +114,35 @@ public protocol QueryRetrieveService: Sendable {
     func find(model: QueryModel, identifier: Dataset, options: FindOptions) throws -> [Dataset]
     /// The files of the instances a C-MOVE/C-GET identifier selects.
     func locate(model: QueryModel, identifier: Dataset) throws -> [String]
+    /// C-FIND with the caller named (for an audit trail).
+    func find(model: QueryModel, identifier: Dataset, options: FindOptions, peer: DIMSEPeer) throws -> [Dataset]
+    /// C-MOVE/C-GET with the caller named (for an audit trail).
+    func locate(model: QueryModel, identifier: Dataset, peer: DIMSEPeer, operation: String) throws -> [String]
+}
+
+/// Who asks, for services that record it (the archive's audit trail names the calling AE title as the actor).
+public struct DIMSEPeer: Sendable, Equatable {
+    /// The calling AE title.
+    public var callingAE: String
+    /// The called AE title (ours).
+    public var calledAE: String
+    /// The peer's address (`IP:port`).
+    public var address: String
+    /// Creates a peer description.
+    public init(callingAE: String, calledAE: String, address: String) {
+        self.callingAE = callingAE; self.calledAE = calledAE; self.address = address
+    }
 }
 
 extension QueryRetrieveService {
+    /// C-FIND with the caller named (default: ``find(model:identifier:options:)``).
+    public func find(model: QueryModel, identifier: Dataset, options: FindOptions, peer: DIMSEPeer) throws -> [Dataset] {
+        try find(model: model, identifier: identifier, options: options)
+    }
+    /// C-MOVE/C-GET with the caller named (default: ``locate(model:identifier:)``); `operation` is `C-MOVE` or `C-GET`.
+    public func locate(model: QueryModel, identifier: Dataset, peer: DIMSEPeer, operation: String) throws -> [String] {
+        try locate(model: model, identifier: identifier)
+    }
     /// Default: the options are not supported and ignored (none is accepted in negotiation then, see
     /// ``DICOMServer``).
     public func find(model: QueryModel, identifier: Dataset, options: FindOptions) throws -> [Dataset] {
@@ -407,11 +433,12 @@ public final class DICOMServer: Sendable {
             return try await fail(Status.identifierDoesNotMatchSOPClass, "cannot parse identifier: \(error)")
         }
         let msgID = cmd.messageID ?? 0
+        let caller = DIMSEPeer(callingAE: callingAE, calledAE: a.negotiated.calledAE, address: a.peer)
         if cmd.field == .cFindRQ {
             let matches: [Dataset]
             let options = FindOptions(combinedDateTime: ExtendedNegotiation.items(a.negotiated.userInfo)
                 .contains { $0.sopClass == cmd.affectedSOPClassUID && $0.info.count > 1 && $0.info[1] == 1 })
-            do { matches = try await NIOThreadPool.singleton.runIfActive { try service.find(model: model, identifier: identifier, options: options) } } catch let e as QueryError {
+            do { matches = try await NIOThreadPool.singleton.runIfActive { try service.find(model: model, identifier: identifier, options: options, peer: caller) } } catch let e as QueryError {
                 return try await fail(e.status, e.message)
             } catch { return try await fail(Status.unableToProcess, "\(error)") }
             Log.info("\(a.peer): C-FIND \(identifier.string(Tag(0x0008, 0x0052)) ?? "?"): \(matches.count) match(es)")
@@ -429,7 +456,7 @@ public final class DICOMServer: Sendable {
         }
         // C-MOVE and C-GET
         let paths: [String]
-        do { paths = try await NIOThreadPool.singleton.runIfActive { try service.locate(model: model, identifier: identifier) } } catch let e as QueryError {
+        do { paths = try await NIOThreadPool.singleton.runIfActive { try service.locate(model: model, identifier: identifier, peer: caller, operation: cmd.field == .cMoveRQ ? "C-MOVE" : "C-GET") } } catch let e as QueryError {
             return try await fail(e.status, e.message)
         } catch { return try await fail(Status.outOfResourcesMatches, "\(error)") }
         var files: [PreparedFile] = []

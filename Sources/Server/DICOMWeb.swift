@@ -10,11 +10,11 @@ struct DICOMWeb {
     let archive: Archive
     let maxUploadBytes: Int
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<ScintiRequestContext>) {
         let r = router.group("/dicom-web")
         // Every handler's work (SQLite, file reads, decoding) runs off the cooperative pool.
-        func get(_ path: RouterPath, _ body: @escaping @Sendable (Request, BasicRequestContext) throws -> Response) {
-            r.get(path) { req, ctx in try await offload { try body(req, ctx) } }
+        func get(_ path: RouterPath, _ body: @escaping @Sendable (Request, ScintiRequestContext) throws -> Response) {
+            r.get(path) { req, ctx in try ctx.require(.view); return try await offload { try body(req, ctx) } }
         }
         // QIDO-RS
         get("/studies") { req, _ in try self.search(req, level: .study, study: nil, series: nil) }
@@ -55,9 +55,10 @@ struct DICOMWeb {
             let (st, se, _) = try uids(ctx); return try self.thumbnail(req, study: st, series: se)
         }
         // STOW-RS
-        r.post("/studies") { req, _ in try await self.store(req, study: nil) }
+        r.post("/studies") { req, ctx in try ctx.require(.store); return try await self.store(req, study: nil, context: ctx) }
         r.post("/studies/:study") { req, ctx in
-            try await self.store(req, study: try requireUID(ctx.parameters.get("study"), "Study Instance UID"))
+            try ctx.require(.store)
+            return try await self.store(req, study: try requireUID(ctx.parameters.get("study"), "Study Instance UID"), context: ctx)
         }
     }
 
@@ -355,7 +356,7 @@ struct DICOMWeb {
     /// and nothing is stored. Instances are then stored through the archive's durable path (the same as C-STORE);
     /// the response is the Store Instances Response Module (PS3.18 §10.5.3) as DICOM JSON: 200 all stored, 202 some
     /// failed, 409 none stored.
-    func store(_ req: Request, study: String?) async throws -> Response {
+    func store(_ req: Request, study: String?, context: ScintiRequestContext? = nil) async throws -> Response {
         guard let ct = req.headers[.contentType] else { throw HTTPError(.unsupportedMediaType, message: "Content-Type multipart/related; type=\"application/dicom\" required") }
         let (type, params) = Multipart.parseMediaType(ct)
         guard type == "multipart/related" else { throw HTTPError(.unsupportedMediaType, message: "STOW-RS takes multipart/related, got \(type.prefix(64))") }
@@ -368,11 +369,13 @@ struct DICOMWeb {
             throw HTTPError(.contentTooLarge, message: "upload larger than the limit of \(maxUploadBytes) bytes")
         }
         let base = baseURL(req)
-        return try await offload { try self.storeBody([UInt8](buffer: buffer), boundary: boundary, study: study, base: base) }
+        return try await offload { try self.storeBody([UInt8](buffer: buffer), boundary: boundary, study: study, base: base, context: context) }
     }
 
     /// Splits and checks the whole body, then stores (blocking: runs through ``offload(_:)``).
-    func storeBody(_ body: [UInt8], boundary: String, study: String?, base: String) throws -> Response {
+    /// Stores the parts; with a request context, each part is recorded in the audit trail (study, series and
+    /// instance UIDs, stored or not).
+    func storeBody(_ body: [UInt8], boundary: String, study: String?, base: String, context: ScintiRequestContext? = nil) throws -> Response {
         let parts: [MultipartPart]
         do { parts = try Multipart.parse(body, boundary: boundary) } catch { throw HTTPError(.badRequest, message: "malformed multipart body: \(error.message)") }
         guard !parts.isEmpty else { throw HTTPError(.badRequest, message: "multipart body has no parts") }
@@ -400,6 +403,15 @@ struct DICOMWeb {
             uploads.append(u)
         }
         let (referenced, failed) = storeAll(uploads, base: base)
+        if let context {
+            let stored = Set(referenced.compactMap { $0.string(Tag(0x0008, 0x1155)) })
+            for u in uploads {
+                try archive.appendAudit(context.audit(.store, outcome: stored.contains(u.sopInstance) ? "success" : "failure",
+                                                      patientID: u.file.dataset.string(.patientID), studyUID: u.study,
+                                                      seriesUID: u.file.dataset.string(.seriesInstanceUID), instanceUID: u.sopInstance,
+                                                      detail: "STOW-RS" + (u.failure.map { ": \($0)" } ?? "")))
+            }
+        }
         var response = Dataset()
         if let study { response.set(Tag(0x0008, 0x1190), .UR, "\(base)/dicom-web/studies/\(study)") }
         if !failed.isEmpty { response.set(Tag(0x0008, 0x1198), sequence: failed) }
@@ -462,7 +474,7 @@ struct DICOMWeb {
 }
 
 /// Reads the three UIDs of a WADO path, validated.
-func uids(_ ctx: BasicRequestContext) throws -> (String, String, String) {
+func uids(_ ctx: ScintiRequestContext) throws -> (String, String, String) {
     let st = try requireUID(ctx.parameters.get("study"), "Study Instance UID")
     let se = ctx.parameters.get("series") != nil ? try requireUID(ctx.parameters.get("series"), "Series Instance UID") : ""
     let i = ctx.parameters.get("instance") != nil ? try requireUID(ctx.parameters.get("instance"), "SOP Instance UID") : ""

@@ -28,6 +28,8 @@ public struct JobRecord: Sendable, Codable, Equatable {
     public var result: String?
     /// ISO 8601 creation time.
     public var created: String
+    /// Who submitted it: the user name, or `service` for the service token (nil for jobs from before accounts).
+    public var submittedBy: String? = nil
 }
 
 /// What `POST /api/jobs` takes.
@@ -107,6 +109,8 @@ public final class JobManager: Sendable {
                                   message TEXT NOT NULL, request TEXT NOT NULL, result TEXT, created TEXT NOT NULL)
                 """)
         }
+        // Jobs record who submitted them (accounts, docs/accounts.md).
+        m.registerMigration("v2-submitter") { db in try db.execute(sql: "ALTER TABLE job ADD COLUMN submitted_by TEXT") }
         try m.migrate(db)
     }
 
@@ -122,7 +126,7 @@ public final class JobManager: Sendable {
 
     static func record(_ r: Row) -> JobRecord {
         JobRecord(id: r["id"], type: r["type"], state: r["state"], progress: r["progress"], message: r["message"], request: r["request"],
-                  result: r["result"], created: r["created"])
+                  result: r["result"], created: r["created"], submittedBy: r["submitted_by"])
     }
 
     func update(_ id: String, state: String? = nil, progress: Double? = nil, message: String? = nil, result: String? = nil) {
@@ -135,7 +139,7 @@ public final class JobManager: Sendable {
     }
 
     /// Validates and records a job, then queues it. Throws 400/404 naming what is wrong.
-    public func submit(_ req: JobRequest) throws -> JobRecord {
+    public func submit(_ req: JobRequest, by user: String? = nil) throws -> JobRecord {
         if let r = req.radionuclide, r.count > 32 || !r.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) {
             throw HTTPError(.badRequest, message: "radionuclide must be a name such as Lu-177")
         }
@@ -148,10 +152,10 @@ public final class JobManager: Sendable {
         let enc = JSONEncoder(); enc.outputFormatting = [.sortedKeys]
         let rec = JobRecord(id: UUID().uuidString.lowercased(), type: req.type, state: "queued", progress: 0, message: "queued",
                             request: String(decoding: try enc.encode(req), as: UTF8.self), result: nil,
-                            created: ISO8601DateFormatter().string(from: Date()))
+                            created: ISO8601DateFormatter().string(from: Date()), submittedBy: user)
         try db.write { db in
-            try db.execute(sql: "INSERT INTO job (id, type, state, progress, message, request, result, created) VALUES (?,?,?,?,?,?,?,?)",
-                           arguments: [rec.id, rec.type, rec.state, rec.progress, rec.message, rec.request, rec.result, rec.created])
+            try db.execute(sql: "INSERT INTO job (id, type, state, progress, message, request, result, created, submitted_by) VALUES (?,?,?,?,?,?,?,?,?)",
+                           arguments: [rec.id, rec.type, rec.state, rec.progress, rec.message, rec.request, rec.result, rec.created, rec.submittedBy])
         }
         enqueue(rec.id)
         return rec
@@ -387,25 +391,33 @@ struct JobAPI {
         return Array(try enc.encode(v))
     }
 
-    func register(on router: Router<BasicRequestContext>) {
-        router.post("/api/jobs") { req, _ in
+    func register(on router: Router<ScintiRequestContext>) {
+        router.post("/api/jobs") { req, ctx in
+            try ctx.require(.runJobs)
             let body: ByteBuffer
             do { body = try await req.body.collect(upTo: maxBodyBytes) } catch { throw HTTPError(.contentTooLarge, message: "job request over \(maxBodyBytes) bytes") }
             let jr: JobRequest
             do { jr = try JSONDecoder().decode(JobRequest.self, from: Data(buffer: body)) } catch {
                 throw HTTPError(.badRequest, message: "job request is not valid JSON {\"type\":\"recon\"|\"analysis\"|\"dose\",...}: \(error)")
             }
-            let rec = try manager.submit(jr)
+            let rec = try manager.submit(jr, by: ctx.identity?.name)
+            let series = jr.series ?? jr.visits?.first?.spect
+            let sp = try series.flatMap { try manager.archive.studyAndPatient(seriesUID: $0) }
+            try manager.archive.appendAudit(ctx.audit(.job, patientID: sp?.patientID, studyUID: sp?.study, seriesUID: series,
+                                                      detail: "job \(rec.id) \(jr.type)\(jr.analysis.map { " \($0)" } ?? "") submitted"))
             return bytesResponse(try Self.encode(rec), status: .accepted, contentType: "application/json")
         }
-        router.get("/api/jobs") { _, _ in
-            bytesResponse(try Self.encode(try manager.list()), contentType: "application/json")
+        router.get("/api/jobs") { _, ctx in
+            try ctx.require(.view)
+            return bytesResponse(try Self.encode(try manager.list()), contentType: "application/json")
         }
         router.get("/api/jobs/:id") { _, ctx in
+            try ctx.require(.view)
             guard let rec = try manager.get(try Self.requireJobID(ctx.parameters.get("id"))) else { throw HTTPError(.notFound, message: "no such job") }
             return bytesResponse(try Self.encode(rec), contentType: "application/json")
         }
         router.get("/api/jobs/:id/events") { _, ctx in
+            try ctx.require(.view)
             let id = try Self.requireJobID(ctx.parameters.get("id"))
             guard try manager.get(id) != nil else { throw HTTPError(.notFound, message: "no such job") }
             let manager = self.manager

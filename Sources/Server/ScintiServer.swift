@@ -2,6 +2,9 @@ import Archive
 import DICOM
 import Foundation
 import Hummingbird
+#if TLS
+import HummingbirdTLS
+#endif
 
 /// How `scinti serve` is configured.
 public struct WebServerConfiguration: Sendable {
@@ -11,8 +14,15 @@ public struct WebServerConfiguration: Sendable {
     public var port: Int
     /// The archive folder (files + `index.sqlite`; jobs in `jobs.sqlite`).
     public var archiveDirectory: String
-    /// The bearer token every route but `/health` requires.
+    /// The service token (`Authorization: Bearer`): all rights, for scripts and CI; named `service` in the audit trail.
     public var token: String
+    /// PEM certificate chain and private key for HTTPS (nil: plain HTTP). Session cookies are `Secure` with TLS.
+    public var tls: (certificate: String, key: String)?
+    /// Lock-out and session timeouts.
+    public var accountPolicy = AccountPolicy()
+    /// Forward every audit record as a DICOM audit message (PS3.15 A.5) to this syslog-over-TLS receiver
+    /// (`host`, `port`, PEM trust root or nil for the system's).
+    public var auditSyslog: (host: String, port: Int, caFile: String?)?
     /// Largest accepted request body (STOW uploads, job requests), bytes.
     public var maxUploadBytes: Int
     /// Folder of the viewer's static files.
@@ -57,19 +67,29 @@ public final class ScintiServer: Sendable {
     public init(configuration: WebServerConfiguration) throws {
         self.configuration = configuration
         archive = try Archive(directory: configuration.archiveDirectory)
+        archive.setAccountPolicy(configuration.accountPolicy)
+        if let a = configuration.auditSyslog {
+            #if TLS
+            let sender = try AuditSyslog(host: a.host, port: a.port, caFile: a.caFile, auditSource: "scinti@" + ProcessInfo.processInfo.hostName)
+            archive.observeAudit { sender.send($0) }
+            #else
+            throw ArchiveError("--audit-syslog needs a build with the TLS trait (the default)")
+            #endif
+        }
         jobs = try JobManager(archive: archive, directory: configuration.archiveDirectory, workDirectory: configuration.workDirectory)
     }
 
     /// The router with every route and the authentication middleware.
-    public func router() -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
-        router.add(middleware: TokenAuthMiddleware<BasicRequestContext>(token: configuration.token))
+    public func router() -> Router<ScintiRequestContext> {
+        let router = Router(context: ScintiRequestContext.self)
+        router.add(middleware: AuthMiddleware(token: configuration.token, archive: archive, secureCookies: configuration.tls != nil))
         router.get("/health") { _, _ -> Response in
             textResponse("ok\n", contentType: "text/plain; charset=utf-8")
         }
         DICOMWeb(archive: archive, maxUploadBytes: configuration.maxUploadBytes).register(on: router)
         ViewerAPI(archive: archive, cache: cache).register(on: router)
         JobAPI(manager: jobs, maxBodyBytes: 1 << 20).register(on: router)
+        AccountsAPI(archive: archive, secureCookies: configuration.tls != nil).register(on: router)
         StaticFiles(directory: configuration.viewerDirectory).register(on: router)
         return router
     }
@@ -80,54 +100,30 @@ public final class ScintiServer: Sendable {
                                                            serverName: "scinti"))
     }
 
-    /// Runs until cancelled (SIGINT/SIGTERM through the service lifecycle).
+    /// Runs until cancelled (SIGINT/SIGTERM through the service lifecycle); HTTPS when ``WebServerConfiguration/tls``
+    /// names a certificate and key.
     public func run() async throws {
         jobs.resumeUnfinished()
+        if let tls = configuration.tls {
+            #if TLS
+            let chain: [NIOSSLCertificate], key: NIOSSLPrivateKey
+            do { chain = try NIOSSLCertificate.fromPEMFile(tls.certificate) } catch {
+                throw ArchiveError("cannot read the TLS certificate \(tls.certificate): \(error) (a PEM file is expected)")
+            }
+            do { key = try NIOSSLPrivateKey(file: tls.key, format: .pem) } catch {
+                throw ArchiveError("cannot read the TLS private key \(tls.key): \(error) (a PEM file is expected)")
+            }
+            guard !chain.isEmpty else { throw ArchiveError("no certificate in \(tls.certificate)") }
+            let t = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+            let app = Application(router: router(), server: try .tls(.http1(), tlsConfiguration: t),
+                                  configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "scinti"))
+            try await app.runService()
+            return
+            #else
+            throw ArchiveError("HTTPS needs a build with the TLS trait (the default)")
+            #endif
+        }
         try await application().runService()
-    }
-}
-
-/// Requires `Authorization: Bearer <token>` (or the viewer's session cookie) on every route except `/health`.
-/// `GET /?token=T` with the right token sets an HttpOnly, SameSite=Strict cookie and redirects to `/`, so a
-/// browser can open the printed URL. No CORS header is ever sent (cross-origin reads are refused by browsers);
-/// every response carries `nosniff`, a same-origin Content Security Policy and `no-store`.
-struct TokenAuthMiddleware<Context: RequestContext>: RouterMiddleware {
-    let token: String
-    static var cookieName: String { "scinti_token" }
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        var response: Response
-        if request.uri.path == "/health" {
-            response = try await next(request, context)
-        } else if authorised(request) {
-            do { response = try await next(request, context) } catch let e as HTTPError {
-                response = textResponse((e.body ?? "\(e.status)") + "\n", status: e.status, contentType: "text/plain; charset=utf-8")
-            }
-        } else if request.method == .get, request.uri.path == "/", let t = request.uri.queryParameters.get("token"), constantTimeEqual(t, token) {
-            response = Response.redirect(to: "/")
-            response.headers[.setCookie] = "\(Self.cookieName)=\(token); HttpOnly; SameSite=Strict; Path=/"
-        } else {
-            response = textResponse("401 Unauthorized: send Authorization: Bearer <token> (printed by scinti serve)\n",
-                                    status: .unauthorized, contentType: "text/plain; charset=utf-8")
-            response.headers[.wwwAuthenticate] = "Bearer realm=\"scinti\""
-        }
-        response.headers[.xContentTypeOptions] = "nosniff"
-        response.headers[.contentSecurityPolicy] = "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'"
-        response.headers[.cacheControl] = "no-store"
-        return response
-    }
-
-    func authorised(_ request: Request) -> Bool {
-        if let a = request.headers[.authorization], a.count > 7, a.prefix(7).lowercased() == "bearer " {
-            return constantTimeEqual(String(a.dropFirst(7)).trimmingCharacters(in: .whitespaces), token)
-        }
-        if let c = request.headers[.cookie] {
-            for kv in c.split(separator: ";") {
-                let p = kv.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-                if p.count == 2, p[0] == Self.cookieName, constantTimeEqual(p[1], token) { return true }
-            }
-        }
-        return false
     }
 }
 
@@ -165,10 +161,10 @@ struct StaticFiles {
     let directory: String
     static let files: [String: String] = [
         "index.html": "text/html; charset=utf-8", "viewer.js": "text/javascript; charset=utf-8",
-        "viewer.css": "text/css; charset=utf-8",
+        "viewer.css": "text/css; charset=utf-8", "login.html": "text/html; charset=utf-8", "login.js": "text/javascript; charset=utf-8",
     ]
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<ScintiRequestContext>) {
         let dir = directory
         @Sendable func serve(_ name: String) throws -> Response {
             guard let type = Self.files[name], let data = FileManager.default.contents(atPath: dir + "/" + name) else {
@@ -177,6 +173,11 @@ struct StaticFiles {
             return bytesResponse([UInt8](data), contentType: type)
         }
         router.get("/") { _, _ in try serve("index.html") }
-        router.get("/viewer/:file") { _, ctx in try serve(ctx.parameters.get("file") ?? "") }
+        router.get("/login") { _, _ in try serve("login.html") }
+        router.get("/viewer/:file") { _, ctx in
+            let name = ctx.parameters.get("file") ?? ""
+            guard name != "login.html" else { throw HTTPError(.notFound, message: "the login page is /login") }
+            return try serve(name)
+        }
     }
 }

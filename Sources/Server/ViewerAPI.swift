@@ -96,13 +96,15 @@ struct ViewerAPI {
     let archive: Archive
     let cache: SeriesCache
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<ScintiRequestContext>) {
         router.get("/api/series/:series/info") { req, ctx in
+            try ctx.require(.view)
             let uid = try requireUID(ctx.parameters.get("series"), "Series Instance UID")
             let s = try await self.series(uid, query: req.uri.queryParameters)
             return textResponse(s.info(seriesUID: uid), contentType: "application/json")
         }
         router.get("/api/series/:series/data") { req, ctx in
+            try ctx.require(.view)
             let uid = try requireUID(ctx.parameters.get("series"), "Series Instance UID")
             let s = try await self.series(uid, query: req.uri.queryParameters)
             return Response(status: .ok, headers: [.contentType: "application/octet-stream", .contentLength: String(s.values.count * 4)],

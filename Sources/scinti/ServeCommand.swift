@@ -17,6 +17,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Largest upload (STOW-RS body) in MiB.") var maxUploadMib = 512
     @Option(name: .customLong("dimse-port"), help: "Also run the DICOM storage/query/retrieve SCP (as `scinti pacs listen`) on this port, over the same archive, in this process.") var dimsePort: Int?
     @Option(help: "AE title of the DICOM SCP (with --dimse-port).") var aet = "SCINTI"
+    @Option(name: .customLong("tls-cert"), help: "PEM certificate chain: serve HTTPS (with --tls-key); session cookies become Secure.") var tlsCert: String?
+    @Option(name: .customLong("tls-key"), help: "PEM private key of --tls-cert.") var tlsKey: String?
+    @Option(name: .customLong("audit-syslog"), help: "Also send every audit record as a DICOM audit message (PS3.15 A.5 XML) to this syslog receiver over TLS (RFC 5425), HOST:PORT.") var auditSyslog: String?
+    @Option(name: .customLong("audit-syslog-ca"), help: "PEM trust root for the --audit-syslog receiver's certificate (default: the system's).") var auditSyslogCA: String?
+    @Option(help: "A login session ends after this many minutes without a request.") var sessionIdleMinutes = 30.0
+    @Option(help: "A login session ends this many hours after login.") var sessionMaxHours = 12.0
     @Flag(help: "When the archive is empty, simulate and reconstruct the demo SPECT/CT study (64² matrix) and store it first.") var demo = false
 
     func run() async throws {
@@ -24,7 +30,26 @@ struct ServeCommand: AsyncParsableCommand {
         guard (1...65535).contains(port) else { throw fail("--port must be 1…65535") }
         guard maxUploadMib >= 1 && maxUploadMib <= 65536 else { throw fail("--max-upload-mib must be 1…65536") }
         let tok = token ?? WebServerConfiguration.generateToken()
-        let config = WebServerConfiguration(host: host, port: port, archiveDirectory: archive, token: tok, maxUploadBytes: maxUploadMib << 20)
+        var config = WebServerConfiguration(host: host, port: port, archiveDirectory: archive, token: tok, maxUploadBytes: maxUploadMib << 20)
+        switch (tlsCert, tlsKey) {
+        case (nil, nil): break
+        case (let c?, let k?):
+            for f in [c, k] where !FileManager.default.isReadableFile(atPath: f) { throw fail("cannot read \(f) (--tls-cert/--tls-key take PEM files)") }
+            config.tls = (c, k)
+        default: throw fail("--tls-cert and --tls-key go together")
+        }
+        guard sessionIdleMinutes > 0, sessionIdleMinutes <= 24 * 60, sessionMaxHours > 0, sessionMaxHours <= 24 * 30 else {
+            throw fail("--session-idle-minutes must be in (0, 1440] and --session-max-hours in (0, 720]")
+        }
+        if let a = auditSyslog {
+            guard let colon = a.lastIndex(of: ":"), let p = Int(a[a.index(after: colon)...]), (1...65535).contains(p), colon != a.startIndex else {
+                throw fail("--audit-syslog takes HOST:PORT, got '\(a.prefix(80))'")
+            }
+            if let ca = auditSyslogCA, !FileManager.default.isReadableFile(atPath: ca) { throw fail("cannot read --audit-syslog-ca \(ca)") }
+            config.auditSyslog = (String(a[..<colon]), p, auditSyslogCA)
+        }
+        config.accountPolicy.sessionIdle = sessionIdleMinutes * 60
+        config.accountPolicy.sessionAbsolute = sessionMaxHours * 3600
         let server: ScintiServer
         do { server = try ScintiServer(configuration: config) } catch { throw fail("cannot open the archive \(archive): \(error)") }
         let count = (try? server.archive.count()) ?? 0
@@ -35,14 +60,16 @@ struct ServeCommand: AsyncParsableCommand {
                 warn("the archive \(archive) is empty: store studies with STOW-RS or `scinti pacs send`, or restart with --demo to load the demo SPECT/CT study")
             }
         }
-        if host != "127.0.0.1" && host != "localhost" && host != "::1" { warn("listening on \(host): reachable from the network (plain HTTP, no TLS)") }
+        if host != "127.0.0.1" && host != "localhost" && host != "::1" && config.tls == nil { warn("listening on \(host): reachable from the network (plain HTTP, no TLS)") }
         if !FileManager.default.fileExists(atPath: config.viewerDirectory + "/index.html") {
             warn("viewer files not found in \(config.viewerDirectory): / will answer 404 (DICOMweb and the API work)")
         }
         emit("scinti serve: archive \(archive) (\((try? server.archive.count()) ?? 0) instances)\n")
-        emit("  viewer:    http://\(host):\(port)/?token=\(tok)\n")
-        emit("  DICOMweb:  http://\(host):\(port)/dicom-web/  (Authorization: Bearer \(tok))\n")
-        emit("  token:     \(tok)\n")
+        let scheme = config.tls == nil ? "http" : "https"
+        emit("  viewer:    \(scheme)://\(host):\(port)/  (log in with an account of `scinti users add`), or \(scheme)://\(host):\(port)/?token=\(tok)\n")
+        emit("  DICOMweb:  \(scheme)://\(host):\(port)/dicom-web/  (Authorization: Bearer \(tok))\n")
+        emit("  token:     \(tok)  (service credential: all rights, named 'service' in the audit trail)\n")
+        if ((try? server.archive.users()) ?? []).isEmpty { warn("no user accounts yet: add one with `scinti users add NAME --role admin --archive \(archive)`") }
         var dimse: DICOMServer? = nil
         if let dimsePort {
             guard (1...65535).contains(dimsePort), dimsePort != port else { throw fail("--dimse-port must be 1…65535 and differ from --port") }

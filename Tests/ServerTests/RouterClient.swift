@@ -2,6 +2,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import NIOEmbedded
+import Server
 
 /// Drives a Hummingbird router in-process (no sockets): builds the request, runs the responder, collects the body.
 /// A small stand-in for HummingbirdTesting's router framework, which would bring AsyncHTTPClient and BoringSSL into
@@ -13,9 +14,9 @@ struct RouterClient {
         var body: ByteBuffer
     }
 
-    let responder: RouterResponder<BasicRequestContext>
+    let responder: RouterResponder<ScintiRequestContext>
 
-    init(_ router: Router<BasicRequestContext>) { responder = router.buildResponder() }
+    init(_ router: Router<ScintiRequestContext>) { responder = router.buildResponder() }
 
     @discardableResult
     func execute<T>(uri: String, method: HTTPRequest.Method, headers: HTTPFields = [:], body: ByteBuffer? = nil,
@@ -24,7 +25,7 @@ struct RouterClient {
         if let body { headers[.contentLength] = String(body.readableBytes) }
         let request = Request(head: HTTPRequest(method: method, scheme: "http", authority: "localhost", path: uri, headerFields: headers),
                               body: RequestBody(buffer: body ?? ByteBuffer()))
-        let context = BasicRequestContext(source: ApplicationRequestContextSource(channel: EmbeddedChannel(), logger: Logger(label: "test")))
+        let context = ScintiRequestContext(source: ApplicationRequestContextSource(channel: EmbeddedChannel(), logger: Logger(label: "test")))
         let response: Hummingbird.Response
         do { response = try await responder.respond(to: request, context: context) } catch let e as HTTPError {
             response = Hummingbird.Response(status: e.status)

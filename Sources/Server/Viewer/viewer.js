@@ -19,6 +19,7 @@ const fmtDate = (d) => (d && d.length === 8) ? `${d.slice(0, 4)}-${d.slice(4, 6)
 
 async function getJSON(url, opts) {
   const r = await fetch(url, Object.assign({ credentials: 'same-origin' }, opts || {}));
+  if (r.status === 401) { location.replace('/login'); throw new Error('session ended: log in again'); }
   if (!r.ok) throw new Error(`${url}: ${r.status} ${(await r.text()).trim()}`);
   return r.json();
 }
@@ -664,4 +665,19 @@ function redraw() {
     }
     document.body.dataset.ready = '1';
   } catch (e) { status(String(e.message)); document.body.dataset.ready = 'error'; }
+})();
+
+// ---- who is logged in (GET /api/me), log out (POST /api/logout)
+(async () => {
+  try {
+    const me = await getJSON('/api/me');
+    $('who').textContent = me.kind === 'user' ? `${me.user} (${me.role})` : 'service token';
+    $('who').title = `rights: ${me.rights.join(', ')}`;
+    document.body.dataset.rights = me.rights.join(' ');
+    if (me.kind === 'user') $('logout').hidden = false;
+  } catch (e) { /* the study list reports errors */ }
+  $('logout').addEventListener('click', async () => {
+    await fetch('/api/logout', { method: 'POST', credentials: 'same-origin' });
+    location.replace('/login');
+  });
 })();
