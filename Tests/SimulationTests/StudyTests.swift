@@ -109,6 +109,9 @@ struct StudyTests {
             #expect(b.radiopharmaceuticals == a.radiopharmaceuticals, "\(name) radiopharmaceutical")
             #expect(b.frameOfReferenceUID == study.frameOfReferenceUID)
             a.counts = nil; b.counts = nil; a.warnings = []; b.warnings = []; a.frameOfReferenceUID = b.frameOfReferenceUID
+            // The model name is the study's (StudyAttributes), written by NMWriter whatever the acquisition carries.
+            #expect(b.manufacturerModelName == study.manufacturerModelName)
+            a.manufacturerModelName = b.manufacturerModelName
             #expect(a == b, "\(name): \(back.warnings)")
             #expect(back.warnings.isEmpty, "\(name): \(back.warnings)")
         }
