@@ -47,6 +47,11 @@ SCINTI_BIN="$PWD/.build/debug/scinti" CORPUS="$CORPUS" bash scripts/test-pacs.sh
 echo "== DICOMweb server and viewer (curl, dicomweb-client, headless Chromium)"
 SCINTI_BIN="$PWD/.build/debug/scinti" CORPUS="$CORPUS" bash scripts/test-server.sh
 
+echo "== oracle: scinti deid (PS3.15 Annex E) on a pydicom PHI corpus: byte search, Table E.1-1 actions, SUV, DICOMDIR, dciodvfy"
+DEID_WORK=$(mktemp -d)
+"$PY" Tests/oracle/check_deid.py .build/debug/scinti "$DEID_WORK"
+rm -rf "$DEID_WORK"
+
 echo "== fuzz: DICOM parser"
 scripts/fuzz.sh "${FUZZ_SECONDS:-120}"
 echo "== fuzz: PDU decoder"
