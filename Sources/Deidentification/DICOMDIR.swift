@@ -39,9 +39,11 @@ public enum DICOMDIR {
         for (i, r) in records.enumerated() { if let off = r.elements.first?.offset { indexOfOffset[off - 8] = i } }
         var patientID = ""
         var cleaned: [Dataset] = []
+        // A STUDY record's description may name the patient of the PATIENT record: all records' words are scrubbed.
+        let words = records.reduce(into: Set<String>()) { $0.formUnion(Run.identifyingWords($1)) }
         for r in records {
             if r.string(recordType) == "PATIENT" { patientID = r.string(.patientID) ?? "" }
-            let (out, patient, uids) = deid.deidentify(dataset: r, patientID: patientID)
+            let (out, patient, uids) = deid.deidentify(dataset: r, patientID: patientID, identifyingWords: words)
             var d = out
             // Offsets become record numbers (1-based, 0 = none) until the new positions are known.
             for t in [nextRecord, lowerLevel] { d.set(t, .UL, numbers: [Double(index(r.int(t), indexOfOffset))]) }

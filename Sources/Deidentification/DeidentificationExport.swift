@@ -88,6 +88,9 @@ public struct DeidentificationExport: Sendable {
             do { file = try DICOMFile.read(path: item.source) } catch {
                 report.skipped.append((item.source, "not DICOM (\(error.message))")); continue
             }
+            if !DICOMDIR.isDICOMDIR(file) && (file.sopClassUID == nil || file.dataset.string(.sopInstanceUID) == nil) {
+                report.skipped.append((item.source, "not a DICOM object (no SOP Class or SOP Instance UID)")); continue
+            }
             let written: [UInt8]
             do {
                 if DICOMDIR.isDICOMDIR(file) {

@@ -34,13 +34,18 @@ struct Run {
 
     /// Collects the words of every attribute the profile removes or replaces (not the descriptors themselves).
     mutating func collectIdentifyingWords(_ ds: Dataset) {
+        identifyingWords = Run.identifyingWords(ds)
+    }
+
+    /// The words of every attribute the profile removes or replaces (not the descriptors themselves), upper-cased.
+    static func identifyingWords(_ ds: Dataset) -> Set<String> {
         var words: Set<String> = []
         ds.forEachRecursive { e, _ in
             guard !e.tag.isPrivate, e.vr.isString, e.vr != .UI, let row = ConfidentialityProfileTable.row(for: e.tag),
                   row.basic != .keep, row.basic != .uid, row.options[.cleanDescriptors] == nil else { return }
             for value in e.strings(ds.characterSet) { for w in Run.words(value) where w.count >= 3 { words.insert(w) } }
         }
-        identifyingWords = words
+        return words
     }
 
     /// Alphanumeric runs of a text, upper-cased.
@@ -160,6 +165,7 @@ struct Run {
             return modifiedDates ? e : dummy(e, charset: charset)
         case .UI: return uid(e)
         case .PN, .LO, .SH, .LT, .ST, .UT, .UC, .UR, .AE: return scrubbed(e, charset: charset)
+        case .OB, .OW, .OD, .OF, .OL, .OV, .UN: return dummy(e, charset: charset) // binary time stamps, certificates: opaque
         default: return e
         }
     }
@@ -193,17 +199,20 @@ struct Run {
             if ch.isLetter || ch.isNumber { word.append(ch) } else { flush(); out.append(ch) }
         }
         flush()
-        return out.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
+        // Drop what only separated removed words ("PET DOE^JOHN FDG" → "PET FDG", not "PET ^ FDG").
+        return out.split(separator: " ", omittingEmptySubsequences: true)
+            .filter { $0.contains { $0.isLetter || $0.isNumber } }.joined(separator: " ")
     }
 
     // MARK: Dates
 
     /// Every date of a DA (single, multiple or range) or DT value moved by the patient's offset; times unchanged.
     func shifted(_ e: Element, charset: SpecificCharacterSet) -> Element {
+        // A DA may be a range (A-B); in a DT a minus sign starts the UTC offset.
         let values = e.strings(charset).map { v -> String in
-            v.split(separator: "-", omittingEmptySubsequences: false).map { part -> String in
-                e.vr == .DA ? DateShift.shiftDate(String(part), days: offsetDays) : DateShift.shiftDateTime(String(part), days: offsetDays)
-            }.joined(separator: "-")
+            guard e.vr == .DA else { return DateShift.shiftDateTime(v, days: offsetDays) }
+            return v.split(separator: "-", omittingEmptySubsequences: false)
+                .map { DateShift.shiftDate(String($0), days: offsetDays) }.joined(separator: "-")
         }
         return string(e, values, charset: charset)
     }

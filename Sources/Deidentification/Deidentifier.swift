@@ -166,10 +166,13 @@ public struct Deidentifier: Sendable {
     }
 
     /// The table applied to one data set (an object, or a DICOMDIR record) of the patient `patientID`.
-    func deidentify(dataset ds: Dataset, patientID: String) -> (Dataset, PseudonymMap.Patient, [String: String]) {
+    /// `identifyingWords`: words to scrub from descriptors besides the data set's own (a DICOMDIR's records share them).
+    func deidentify(dataset ds: Dataset, patientID: String,
+                    identifyingWords: Set<String> = []) -> (Dataset, PseudonymMap.Patient, [String: String]) {
         var run = Run(deid: self, offsetDays: options.contains(.retainLongitudinalModifiedDates) ? dateOffsetDays(patientID: patientID) : 0,
                       pseudonym: pseudonym(patientID: patientID))
         run.collectIdentifyingWords(ds)
+        run.identifyingWords.formUnion(identifyingWords)
         let out = run.clean(ds, mode: .normal)
         let patient = PseudonymMap.Patient(patientID: patientID, patientName: ds.string(.patientName) ?? "",
                                            birthDate: ds.string(Tag(0x0010, 0x0030)) ?? "", pseudonym: run.pseudonym,

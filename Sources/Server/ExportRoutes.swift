@@ -21,8 +21,8 @@ struct ExportRoutes {
         router.get("/api/studies/:study/export") { req, ctx in
             let uid = try requireUID(ctx.parameters.get("study"), "Study Instance UID")
             let profile: DeidentificationProfile
-            do { profile = try DeidentificationProfile(parsing: req.uri.queryParameters.get("profile") ?? "basic") } catch {
-                throw HTTPError(.badRequest, message: error.description)
+            do { profile = try DeidentificationProfile(parsing: req.uri.queryParameters.get("profile") ?? "basic") } catch let e as DeidentificationError {
+                throw HTTPError(.badRequest, message: e.description)
             }
             let instances = try self.archive.instances(studyUIDs: [uid])
             guard !instances.isEmpty else { throw HTTPError(.notFound, message: "no study \(uid) in the archive") }
@@ -36,7 +36,7 @@ struct ExportRoutes {
             do {
                 report = try export.run(deid) { (path, bytes) throws(DeidentificationError) in try zip.add(path: path, bytes: bytes) }
             } catch {
-                throw HTTPError(.unprocessableContent, message: "export failed: \(error.description)")
+                throw HTTPError(.unprocessableContent, message: "export failed: \(error)")
             }
             let newStudy = profile.options.contains(.retainUIDs) ? uid : deid.remappedUID(uid)
             try ExportRoutes.keepMap(report.map, secret: secret, directory: self.directory, name: newStudy)
@@ -47,7 +47,7 @@ struct ExportRoutes {
             let bytes = zip.bytes
             var headers: HTTPFields = [.contentType: "application/zip", .contentLength: String(bytes.count),
                                        .contentDisposition: "attachment; filename=\"\(newStudy).zip\""]
-            if !report.skipped.isEmpty, let name = HTTPField.Name("X-Scinti-Not-Exported") {
+            if !report.skipped.isEmpty, let name = HTTPFields.Element.Name("X-Scinti-Not-Exported") {
                 headers[name] = report.skipped.map { URL(fileURLWithPath: $0.file).lastPathComponent + ": " + $0.reason }
                     .joined(separator: "; ").filter { $0.isASCII && $0 != "\r" && $0 != "\n" }
             }

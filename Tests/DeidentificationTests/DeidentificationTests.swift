@@ -79,6 +79,7 @@ import Testing
         ds.set(.studyInstanceUID, .UI, "1.2.826.0.1.3680043.2.1125.9.2")
         ds.set(.studyDate, .DA, "20240229")
         ds.set(.studyTime, .TM, "101500")
+        ds.set(.acquisitionDateTime, .DT, "20240229093000.5-0500")
         ds.set(.patientName, .PN, "DOE^JOHN")
         ds.set(.patientID, .LO, "MRN123")
         ds.set(.patientWeight, .DS, "81.5")
@@ -117,6 +118,7 @@ import Testing
         let out = try d.deidentify(DICOMFile(dataset: Self.dataset(), transferSyntax: .explicitVRLittleEndian)).file.dataset
         let days = d.dateOffsetDays(patientID: "MRN123")
         #expect(out.string(.patientWeight) == "81.5")
+        #expect(out.string(.acquisitionDateTime) == DateShift.shiftDate("20240229", days: days) + "093000.5-0500")
         #expect(out.string(.studyDate) == DateShift.shiftDate("20240229", days: days) && out.string(.studyTime) == "101500")
         #expect(out.sequence(Tag(0x0054, 0x0016)).first?.string(Tag(0x0018, 0x1078))
                 == DateShift.shiftDate("20240229", days: days) + "081500.000000")

@@ -43,7 +43,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import ps315_table  # noqa: E402
 
 PASSED, FAILED = [0], [0]
-QUANT = ["retain_longitudinal_modified_dates", "retain_patient_characteristics", "retain_safe_private"]
+QUANT = ["retain_longitudinal_modified_dates", "retain_patient_characteristics", "retain_safe_private", "clean_descriptors"]
+FREE_TEXT = ("LO", "LT", "SH", "ST", "UT", "UC", "PN")
 SAFE_PRIVATE = {("Philips PET Private Group", 0x7053, 0x00), ("Philips PET Private Group", 0x7053, 0x09),
                 ("GEMS_PETD_01", 0x0009, 0x0D), ("GEMS_PETD_01", 0x0009, 0x38), ("GEMS_PETD_01", 0x0009, 0x39),
                 ("GEMS_PETD_01", 0x0009, 0x3B), ("GEMS_PETD_01", 0x0009, 0x3C), ("GEMS_PETD_01", 0x0009, 0x3D),
@@ -53,6 +54,7 @@ SAFE_PRIVATE = {("Philips PET Private Group", 0x7053, 0x00), ("Philips PET Priva
 def check(name, ok, detail=""):
     if ok:
         PASSED[0] += 1
+        print(f"ok   {name}")
     else:
         FAILED[0] += 1
         print(f"FAIL {name}" + (f": {detail}" if detail else ""))
@@ -300,7 +302,9 @@ def kept_values(inp, table, options):
             if row is None or e.VR == "SQ":
                 continue
             a = expected_action(row, options)
-            if a == "K" or (a == "C" and e.VR == "TM"):
+            # K; times under Modified Dates; descriptors that Clean keeps without the object's identifying words
+            # (whose removal the byte search checks through the identifying values themselves).
+            if a == "K" or (a == "C" and e.VR in ("TM", "CS") + FREE_TEXT):
                 kept.add(str(e.value))
     return kept
 
@@ -393,7 +397,7 @@ def check_actions(name, inp, out_dir, table, options, offsets, uid_map):
         # Method attributes.
         codes = [i.CodeValue for i in out.get("DeidentificationMethodCodeSequence", [])]
         want_codes = {"113100"} | {{"retain_longitudinal_modified_dates": "113107", "retain_patient_characteristics": "113108",
-                                    "retain_safe_private": "113111"}[o] for o in options}
+                                    "retain_safe_private": "113111", "clean_descriptors": "113105"}[o] for o in options}
         if out.get("PatientIdentityRemoved") != "YES" or set(codes) != want_codes:
             bad.append(f"{rel}: Patient Identity Removed {out.get('PatientIdentityRemoved')}, method codes {codes}")
         want_ltm = "MODIFIED" if "retain_longitudinal_modified_dates" in options else "REMOVED"
@@ -443,7 +447,7 @@ def main():
 
     def deid(out, options, mapping):
         flags = {"retain_longitudinal_modified_dates": "--modified-dates", "retain_patient_characteristics": "--retain-patient-characteristics",
-                 "retain_safe_private": "--retain-safe-private"}
+                 "retain_safe_private": "--retain-safe-private", "clean_descriptors": "--clean-descriptors"}
         r = subprocess.run([scinti, "deid", inp, "--out", out, "--secret-file", secret_path, "--mapping", mapping]
                            + [flags[o] for o in options], capture_output=True, text=True, timeout=600)
         check(f"scinti deid {' '.join(flags[o] for o in options) or '(Basic Profile)'} exits 0", r.returncode == 0, r.stderr[-800:])
@@ -492,6 +496,9 @@ def main():
             for visit in ("v1", "v2"):
                 d = pydicom.dcmread(sorted(glob.glob(os.path.join(out, "visits", visit, "*.dcm")))[0])
                 v[visit] = dt.datetime.strptime(d.StudyDate + d.StudyTime.split(".")[0], "%Y%m%d%H%M%S")
+            d = pydicom.dcmread(sorted(glob.glob(os.path.join(out, "visits", "v1", "*.dcm")))[0])
+            check(f"{label}: Clean Descriptors keeps the study description without the patient's name",
+                  d.get("StudyDescription") == "PET FDG", repr(d.get("StudyDescription")))
             check(f"{label}: the two visits are still 37 days apart", v["v2"] - v["v1"] == dt.timedelta(days=37), str(v["v2"] - v["v1"]))
             for visit in ("v1", "v2"):
                 before = dict(numbers(suv_json(scinti, os.path.join(inp, "visits", visit))))
