@@ -29,6 +29,8 @@ Usage: check_deid.py SCINTI_BINARY WORK_DIR
    - the DICOMDIR loads in pydicom's FileSet (offsets valid) and its records point at the exported files;
    - `scinti pet suv --json` factors identical before and after (relative difference < 1e-9) with Modified Dates +
      Retain Patient Characteristics;
+   - `scinti dose --json` on a simulated serial Lu-177 SPECT/CT study (four visits, SEG masks referencing the CT by
+     UID): decay-corrected VOI activities, visit times and doses identical before and after export (< 1e-9);
    - dciodvfy reports no error on an exported PET slice that it did not report on the original.
 Prints 'N passed, N failed'; exit status 1 on any failure.
 """
@@ -437,6 +439,32 @@ def dciodvfy_errors(path):
     return {re.sub(r"\s+", " ", l.strip()) for l in (r.stdout + r.stderr).splitlines() if l.startswith("Error")}
 
 
+def check_dose_export(scinti, work, secret_path):
+    """Decay-corrected SPECT activities of a serial Lu-177 study (`scinti dose`, four visits, SEG masks referencing
+    the first CT by UID) identical before and after a Modified Dates + Retain Patient Characteristics export."""
+    sim, out = os.path.join(work, "dose-sim"), os.path.join(work, "dose-deid")
+    subprocess.run([scinti, "dose", "--write-simulated", sim], check=True, capture_output=True)
+    r = subprocess.run([scinti, "deid", sim, "--out", out, "--secret-file", secret_path, "--modified-dates",
+                        "--retain-patient-characteristics"], capture_output=True, text=True)
+    check("dose study: scinti deid exits 0", r.returncode == 0, r.stderr[-600:])
+    reports = []
+    for root in (sim, out):
+        args = [scinti, "dose"] + sum([["--timepoint", os.path.join(root, f"tp{k}")] for k in range(1, 5)], []) + [
+            "--masks", os.path.join(root, "masks.dcm"), "--isotope", "Lu-177", "--method", "sphere",
+            "--out", os.path.join(work, "dose-report-" + os.path.basename(root)), "--json"]
+        p = subprocess.run(args, capture_output=True, text=True, timeout=600)
+        check(f"dose study: scinti dose on {os.path.basename(root)} exits 0", p.returncode == 0, p.stderr[-600:])
+        reports.append(dict(numbers(json.loads(p.stdout))) if p.returncode == 0 else {})
+    before, after = reports
+    diffs = [(k, v, after.get(k)) for k, v in before.items()
+             if after.get(k) is None or abs(after[k] - v) > 1e-9 * max(abs(v), 1e-30)]
+    acts = [k for k in before if "activitiesMBq" in k]
+    hours = [k for k in before if k.endswith(".hours")]
+    check(f"dose study: decay-corrected SPECT activities ({len(acts)}), visit times after administration ({len(hours)}) "
+          f"and every other number of `scinti dose --json` ({len(before)}) identical after export",
+          bool(acts) and bool(hours) and not diffs, str(diffs[:6]))
+
+
 def main():
     scinti, work = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
     table = load_table()
@@ -515,6 +543,7 @@ def main():
             check(f"{label}: dciodvfy reports no new error on an exported PET slice", not new, "; ".join(sorted(new)[:8]))
             new = dciodvfy_errors(os.path.join(out, "phi", "sr.dcm")) - dciodvfy_errors(os.path.join(inp, "phi", "sr.dcm"))
             check(f"{label}: dciodvfy reports no new error on the exported SR", not new, "; ".join(sorted(new)[:8]))
+    check_dose_export(scinti, work, secret_path)
     # Deterministic: the same input and secret give identical bytes.
     again = os.path.join(work, "out-basic-again")
     deid(again, [], os.path.join(work, "again.map"))
