@@ -21,7 +21,7 @@ struct DeidCommand: ParsableCommand {
     @Argument(help: "Files, folders or DICOMDIRs.") var inputs: [String] = []
     @Option(help: "Archive folder (of `scinti serve`/`pacs listen`) to export studies from, with --study.") var archive: String?
     @Option(parsing: .upToNextOption, help: "Study Instance UIDs in --archive.") var study: [String] = []
-    @Option(help: "Output folder (keeps the input's folder layout).") var out: String
+    @Option(help: "Output folder (keeps the input's folder layout), or a .zip file (stored entries, same layout).") var out: String
     @Flag(help: "Retain Longitudinal Temporal Information with Modified Dates (one offset per patient).") var modifiedDates = false
     @Flag(help: "Retain Longitudinal Temporal Information with Full Dates.") var fullDates = false
     @Flag(help: "Retain Patient Characteristics (weight, height, sex, age…).") var retainPatientCharacteristics = false
@@ -69,7 +69,14 @@ struct DeidCommand: ParsableCommand {
                     .init(source: $0.path, relativePath: deid.exportPath(seriesUID: $0.seriesUID, sopInstanceUID: $0.sopInstanceUID))
                 }
             }
-            let report = try export.run(deid, outputDirectory: out)
+            let report: DeidentificationExport.Report
+            if out.hasSuffix(".zip") {
+                var zip = StoredZip()
+                report = try export.run(deid) { (path, bytes) throws(DeidentificationError) in try zip.add(path: path, bytes: bytes) }
+                try AtomicFile.write(zip.bytes, to: out)
+            } else {
+                report = try export.run(deid, outputDirectory: out)
+            }
             if let mapping {
                 var map = report.map
                 if FileManager.default.fileExists(atPath: mapping), let old = FileManager.default.contents(atPath: mapping) {
