@@ -64,6 +64,14 @@ public struct DeidentificationExport: Sendable {
         self.items = items.filter { seen.insert($0.relativePath).inserted }
     }
 
+    /// Whether a file starts with the 128-byte preamble and `DICM`.
+    static func hasPart10Preamble(_ path: String) -> Bool {
+        guard let h = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? h.close() }
+        let head = h.readData(ofLength: 132)
+        return head.count == 132 && Array(head.suffix(4)) == Array("DICM".utf8)
+    }
+
     /// De-identifies every item into `outputDirectory` (created if needed). Objects refused for their pixels and
     /// files that are not DICOM are listed in the report, not written.
     public func run(_ deidentifier: Deidentifier, outputDirectory: String) throws(DeidentificationError) -> Report {
@@ -86,6 +94,11 @@ public struct DeidentificationExport: Sendable {
         for item in items {
             let file: DICOMFile
             do { file = try DICOMFile.read(path: item.source) } catch {
+                // A Part 10 file that does not parse is an error (it may hold identity we cannot see); anything else
+                // in a folder (a README, a thumbnail) is listed and left behind.
+                if DeidentificationExport.hasPart10Preamble(item.source) {
+                    throw DeidentificationError(.invalidInput, error.file == nil ? "\(item.source): \(error.description)" : error.description)
+                }
                 report.skipped.append((item.source, "not DICOM (\(error.message))")); continue
             }
             if !DICOMDIR.isDICOMDIR(file) && (file.sopClassUID == nil || file.dataset.string(.sopInstanceUID) == nil) {
@@ -105,7 +118,7 @@ public struct DeidentificationExport: Sendable {
             } catch let e as DeidentificationError {
                 throw e
             } catch let e as DICOMError {
-                throw DeidentificationError(.invalidInput, file: item.source, e.description)
+                throw DeidentificationError(.invalidInput, e.file == nil ? "\(item.source): \(e.description)" : e.description)
             } catch {
                 throw DeidentificationError(.invalidInput, file: item.source, "\(error)")
             }

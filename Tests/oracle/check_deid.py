@@ -175,14 +175,17 @@ def make_all_attributes(template, table, phi):
     return ds
 
 
-def make_sr(phi):
+def new_object(sop_class, sop_instance):
     ds = Dataset()
     ds.file_meta = FileMetaDataset()
-    ds.file_meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.88.11"
-    ds.file_meta.MediaStorageSOPInstanceUID = "1.2.826.0.1.3680043.10.543.77001"
+    ds.file_meta.MediaStorageSOPClassUID, ds.file_meta.MediaStorageSOPInstanceUID = sop_class, sop_instance
     ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    ds.SOPClassUID = ds.file_meta.MediaStorageSOPClassUID
-    ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID
+    ds.SOPClassUID, ds.SOPInstanceUID = sop_class, sop_instance
+    return ds
+
+
+def make_sr(phi):
+    ds = new_object("1.2.840.10008.5.1.4.1.1.88.11", "1.2.826.0.1.3680043.10.543.77001")
     ds.StudyInstanceUID = "1.2.826.0.1.3680043.10.543.77002"
     ds.SeriesInstanceUID = "1.2.826.0.1.3680043.10.543.77003"
     ds.Modality = "SR"
@@ -220,12 +223,7 @@ def make_sr(phi):
 
 
 def make_burned(phi):
-    ds = Dataset()
-    ds.file_meta = FileMetaDataset()
-    ds.file_meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.7"
-    ds.file_meta.MediaStorageSOPInstanceUID = "1.2.826.0.1.3680043.10.543.88001"
-    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    ds.SOPClassUID, ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPClassUID, ds.file_meta.MediaStorageSOPInstanceUID
+    ds = new_object("1.2.840.10008.5.1.4.1.1.7", "1.2.826.0.1.3680043.10.543.88001")
     ds.PatientName, ds.PatientID = "PHI^BURNEDSCREEN", "PHIBURN0001"
     ds.BurnedInAnnotation = "YES"
     ds.Modality, ds.ConversionType = "OT", "WSD"
