@@ -445,6 +445,17 @@ def check_dose_export(scinti, work, secret_path):
     r = subprocess.run([scinti, "deid", sim, "--out", out, "--secret-file", secret_path, "--modified-dates",
                         "--retain-patient-characteristics"], capture_output=True, text=True)
     check("dose study: scinti deid exits 0", r.returncode == 0, r.stderr[-600:])
+    # Every UID reference of the study (SEG → CT images, series, frame of reference) still resolves after remapping.
+    def resolved(root):
+        files = [pydicom.dcmread(p) for p in sorted(glob.glob(os.path.join(root, "**", "*"), recursive=True)) if os.path.isfile(p) and not p.endswith(".json")]
+        own = {str(d.get(k)) for d in files for k in ("SOPInstanceUID", "SeriesInstanceUID", "FrameOfReferenceUID", "StudyInstanceUID") if d.get(k)}
+        refs = [str(e.value) for d in files for e in d.iterall() if e.VR == "UI" and e.keyword.startswith("Referenced")
+                and e.keyword not in ("ReferencedSOPClassUID", "ReferencedSOPClassUIDInFile", "ReferencedTransferSyntaxUIDInFile")]
+        seg = pydicom.dcmread(os.path.join(root, "masks.dcm")).FrameOfReferenceUID
+        return len(refs), sum(r in own for r in refs), sum(str(d.get("FrameOfReferenceUID")) == seg for d in files)
+    rb, ra = resolved(sim), resolved(out)
+    check(f"dose study: references resolve after export as before ({ra[1]} of {ra[0]} Referenced… UIDs; the SEG masks share "
+          f"their Frame of Reference with {ra[2] - 1} images, before {rb[2] - 1})", ra == rb and rb[2] > 1, f"{rb} vs {ra}")
     reports = []
     for root in (sim, out):
         args = [scinti, "dose"] + sum([["--timepoint", os.path.join(root, f"tp{k}")] for k in range(1, 5)], []) + [
