@@ -32,11 +32,23 @@ public struct DeidentificationExport: Sendable {
     public init(items: [Item]) { self.items = items }
 
     /// The items of files, folders (every file below, sorted, with its path under the folder) and DICOMDIRs (the
-    /// files they reference and the DICOMDIR itself, with their paths under the DICOMDIR's folder).
+    /// files they reference and the DICOMDIR itself, with their paths under the DICOMDIR's folder). With several
+    /// inputs each one's paths start with its own name, so that two inputs never write the same output file.
     public init(inputs: [String]) throws(DeidentificationError) {
         var items: [Item] = []
         let fm = FileManager.default
         for input in inputs {
+            let before = items.count
+            defer {
+                if inputs.count > 1 {
+                    var isDir: ObjCBool = false
+                    let url = URL(fileURLWithPath: input).standardizedFileURL
+                    let isFolder = fm.fileExists(atPath: input, isDirectory: &isDir) && isDir.boolValue
+                    let folderLike = isFolder || items.count - before > 1 // a folder, or a DICOMDIR and its files
+                    let prefix = isFolder ? url.lastPathComponent : url.deletingLastPathComponent().lastPathComponent
+                    if folderLike { for i in before..<items.count { items[i].relativePath = prefix + "/" + items[i].relativePath } }
+                }
+            }
             var isDir: ObjCBool = false
             guard fm.fileExists(atPath: input, isDirectory: &isDir) else {
                 throw DeidentificationError(.invalidInput, file: input, "no such file or folder")
@@ -60,8 +72,18 @@ public struct DeidentificationExport: Sendable {
                 items.append(Item(source: input, relativePath: URL(fileURLWithPath: input).lastPathComponent))
             }
         }
-        var seen = Set<String>()
-        self.items = items.filter { seen.insert($0.relativePath).inserted }
+        var seen: [String: String] = [:]
+        var unique: [Item] = []
+        for item in items {
+            if let other = seen[item.relativePath] {
+                if other == item.source { continue } // a DICOMDIR's file also given in its folder
+                throw DeidentificationError(.invalidInput, file: item.source,
+                                            "would be written to \(item.relativePath) like \(other); give the inputs in different folders")
+            }
+            seen[item.relativePath] = item.source
+            unique.append(item)
+        }
+        self.items = unique
     }
 
     /// Whether a file starts with the 128-byte preamble and `DICM`.
