@@ -130,6 +130,20 @@ import Testing
         #expect(out.string(Tag(0x0028, 0x0303)) == "MODIFIED")
     }
 
+    @Test func outputLayoutFollowsTheInputs() throws {
+        let root = NSTemporaryDirectory() + "scinti-deid-layout-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        for folder in ["a", "b/sub"] {
+            try FileManager.default.createDirectory(atPath: root + "/" + folder, withIntermediateDirectories: true)
+            try DICOMWriter.write(DICOMFile(dataset: Self.dataset(), transferSyntax: .explicitVRLittleEndian), to: root + "/" + folder + "/x.dcm")
+        }
+        #expect(try DeidentificationExport(inputs: [root + "/a"]).items.map(\.relativePath) == ["x.dcm"])
+        #expect(try DeidentificationExport(inputs: [root]).items.map(\.relativePath) == ["a/x.dcm", "b/sub/x.dcm"])
+        #expect(try DeidentificationExport(inputs: [root + "/a", root + "/b"]).items.map(\.relativePath) == ["a/x.dcm", "b/sub/x.dcm"])
+        #expect(throws: DeidentificationError.self) { try DeidentificationExport(inputs: [root + "/a/x.dcm", root + "/b/sub/x.dcm"]) }
+        #expect(throws: DeidentificationError.self) { try DeidentificationExport(inputs: [root + "/missing"]) }
+    }
+
     @Test func burnedInAnnotationIsRefused() throws {
         var ds = Self.dataset()
         ds.set(Tag(0x0028, 0x0301), .CS, "YES")
