@@ -312,10 +312,13 @@ def kept_values(inp, table, options):
 def check_bytes(name, phi, out_dir, exempt):
     hits = []
     needles = sorted(s for s in phi if len(s) >= 6 and s not in exempt)
+    # Numbers (dates, times, IS values) are searched with digit boundaries: a new 39-digit UID may contain "131412"
+    # by chance, a date written as a value cannot hide that way.
+    numeric = {s: re.compile(rb"(?<![0-9])" + re.escape(s.encode()) + rb"(?![0-9])") for s in needles if re.fullmatch(r"[0-9.]+", s)}
     for p, data in all_bytes(out_dir):
         for s in needles:
-            variants = {s.encode(), s.upper().encode()}
-            if any(v in data for v in variants):
+            found = numeric[s].search(data) is not None if s in numeric else (s.encode() in data or s.upper().encode() in data)
+            if found:
                 hits.append(f"{os.path.relpath(p, out_dir)}: {s!r}")
     check(f"{name}: no PHI string in any output byte ({len(needles)} strings)", not hits, "; ".join(hits[:10]))
 
