@@ -50,7 +50,7 @@ public struct PseudonymMap: Sendable, Codable, Equatable {
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
         let json = Array((try? encoder.encode(self)) ?? Data("{}".utf8))
         let salt = Keyed.random(16), nonce = Keyed.random(12)
-        let key = Keyed.pbkdf2(secret: secret, salt: salt, iterations: PseudonymMap.iterations)
+        let key = PseudonymMap.pbkdf2Key(secret: secret, salt: salt)
         return PseudonymMap.magic + salt + nonce + Keyed.sealAESGCM(key: key, nonce: nonce, plaintext: json, aad: PseudonymMap.magic)
     }
 
