@@ -21,7 +21,8 @@ struct DeidCommand: ParsableCommand {
     @Argument(help: "Files, folders or DICOMDIRs.") var inputs: [String] = []
     @Option(help: "Archive folder (of `scinti serve`/`pacs listen`) to export studies from, with --study.") var archive: String?
     @Option(parsing: .upToNextOption, help: "Study Instance UIDs in --archive.") var study: [String] = []
-    @Option(help: "Output folder (keeps the input's folder layout), or a .zip file (stored entries, same layout).") var out: String
+    @Option(help: "Output folder (keeps the input's folder layout), or a .zip file (stored entries, same layout).") var out: String?
+    @Option(help: "Re-identification: decrypt this pseudonym map with --secret-file and print it as JSON (nothing is exported).") var readMapping: String?
     @Flag(help: "Retain Longitudinal Temporal Information with Modified Dates (one offset per patient).") var modifiedDates = false
     @Flag(help: "Retain Longitudinal Temporal Information with Full Dates.") var fullDates = false
     @Flag(help: "Retain Patient Characteristics (weight, height, sex, age…).") var retainPatientCharacteristics = false
@@ -37,6 +38,20 @@ struct DeidCommand: ParsableCommand {
     @Flag(help: "Print the report as JSON.") var json = false
 
     func run() throws {
+        if let readMapping {
+            guard let secretFile, let secret = FileManager.default.contents(atPath: secretFile) else {
+                throw fail("--read-mapping needs a readable --secret-file")
+            }
+            guard let sealed = FileManager.default.contents(atPath: readMapping) else { throw fail("\(readMapping): cannot read") }
+            do {
+                let map = try PseudonymMap.open(Array(sealed), secret: DeidCommand.trimmed(Array(secret)), file: readMapping)
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                emit(String(decoding: try encoder.encode(map), as: UTF8.self) + "\n")
+                return
+            } catch { throw fail("\(error)") }
+        }
+        guard let out else { throw fail("--out DIR (or FILE.zip) is needed") }
         var options: Set<DeidentificationOption> = []
         let flags: [(Bool, DeidentificationOption)] = [
             (modifiedDates, .retainLongitudinalModifiedDates), (fullDates, .retainLongitudinalFullDates),
@@ -53,9 +68,7 @@ struct DeidCommand: ParsableCommand {
             let secret: [UInt8]
             if let secretFile {
                 guard let data = FileManager.default.contents(atPath: secretFile) else { throw fail("\(secretFile): cannot read the secret file") }
-                var bytes = Array(data)
-                while let last = bytes.last, last == 0x0A || last == 0x0D { bytes.removeLast() }
-                secret = bytes
+                secret = DeidCommand.trimmed(Array(data))
             } else {
                 secret = (0..<32).map { _ in UInt8.random(in: 0...255) }
             }
@@ -103,5 +116,12 @@ struct DeidCommand: ParsableCommand {
         } catch {
             throw fail("\(error)")
         }
+    }
+
+    /// The secret file's bytes without a trailing line break.
+    static func trimmed(_ bytes: [UInt8]) -> [UInt8] {
+        var b = bytes
+        while let last = b.last, last == 0x0A || last == 0x0D { b.removeLast() }
+        return b
     }
 }

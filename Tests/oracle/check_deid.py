@@ -501,6 +501,9 @@ def main():
         offsets = {p["patientID"]: p.get("dateOffsetDays") or 0 for p in m["patients"].values()}
         check(f"{label}: pseudonym map opens with the secret (AES-256-GCM) and names the corpus patients",
               {"PHIQID4711", "PHISRID9911"} <= set(offsets), str(sorted(offsets)))
+        shown = subprocess.run([scinti, "deid", "--read-mapping", mapping, "--secret-file", secret_path], capture_output=True, text=True)
+        check(f"{label}: `scinti deid --read-mapping` shows the same map (re-identification at the site)",
+              shown.returncode == 0 and json.loads(shown.stdout) == m, shown.stderr[-300:])
         exempt = kept_values(inp, table, options) if options else set()
         if options:
             exempt |= {"81.4321", "1.7712", "067Y"}
