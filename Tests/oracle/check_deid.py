@@ -113,6 +113,9 @@ def phi_patient(ds, name, pid, phi):
     # Radiopharmaceutical sequence: nested PHI (a person, a code sequence with a PHI code meaning is vocabulary).
     rp = ds.RadiopharmaceuticalInformationSequence[0]
     rp.RadiopharmaceuticalStartDateTime = rp.get("RadiopharmaceuticalStartDateTime") or (ds.SeriesDate + "080000")
+    rp.RadiopharmaceuticalStopDateTime = rp.RadiopharmaceuticalStartDateTime[:8] + "080500"
+    rp.PersonName = "PHI^RPNESTEDPERSON"
+    phi.update(["PHI^RPNESTEDPERSON", str(rp.RadiopharmaceuticalStartDateTime)[:14], str(rp.RadiopharmaceuticalStopDateTime)])
     # Private groups of three vendors: identifying values and the allow-listed quantitation values.
     add_private(ds, "GEMS_PETD_01", 0x0009, 0x05, "DT", "19561103101010")       # patient_datetime: PHI
     add_private(ds, "GEMS_PETD_01", 0x0009, 0x0D, "DT", ds.SeriesDate + ds.SeriesTime.split(".")[0])  # scan_datetime: kept
