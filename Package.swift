@@ -25,6 +25,7 @@ let package = Package(
         .library(name: "Analysis", targets: ["Analysis"]),
         .library(name: "Dosimetry", targets: ["Dosimetry"]),
         .library(name: "Server", targets: ["Server"]),
+        .library(name: "Deidentification", targets: ["Deidentification"]),
         .executable(name: "scinti-fuzz-pdu", targets: ["PDUFuzz"]),
     ],
     // TLS for the DICOM network roles (PS3.15 B.1 secure transport) through swift-nio-ssl (BoringSSL). On by
@@ -56,6 +57,8 @@ let package = Package(
                        providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CFFTW", path: "Sources/CSystem/CFFTW", pkgConfig: "fftw3f",
                        providers: [.apt(["libfftw3-dev"])]),
+        .systemLibrary(name: "CLibCrypto", path: "Sources/CSystem/CLibCrypto", pkgConfig: "libcrypto",
+                       providers: [.apt(["libssl-dev"])]),
         // Small C shims where a C library's error handling or I/O model does not fit Swift
         // (libjpeg's error_exit longjmp, OpenJPEG's stream callbacks).
         .target(name: "CCodecShims", dependencies: ["CJPEG", "COpenJPEG", "CCharLS", "CZlib"],
@@ -64,6 +67,9 @@ let package = Package(
         .target(name: "PixelCodecs", dependencies: ["CCodecShims", "CZlib"]),
         // DICOM Part 10 / Part 5: dictionary, parsing, writing, transfer syntaxes, pixel data, JSON model.
         .target(name: "DICOM", dependencies: ["PixelCodecs"]),
+        // PS3.15 Annex E de-identification (Basic Profile and options) of DICOM data sets; keyed hashes and the
+        // encrypted pseudonym map through OpenSSL's libcrypto (HMAC-SHA-256, PBKDF2, AES-256-GCM).
+        .target(name: "Deidentification", dependencies: ["DICOM", "CLibCrypto", "CZlib"]),
         // Domain image types with patient geometry (LPS). Never imports DICOM.
         .target(name: "Imaging"),
         // The edge adapter: IOD readers and writers between DICOM data sets and Imaging domain types.
@@ -101,7 +107,7 @@ let package = Package(
                                                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth")]),
         // HTTP: DICOMweb (QIDO/WADO/STOW) over the archive, the job API and the browser viewer (Hummingbird 2).
         .target(name: "Server", dependencies: [
-            "DICOM", "Imaging", "DICOMImaging", "Rendering", "Archive", "Workflows", "Dosimetry", "Physics",
+            "DICOM", "Imaging", "DICOMImaging", "Rendering", "Archive", "Workflows", "Dosimetry", "Physics", "Deidentification",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -110,7 +116,7 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
         ], exclude: ["Viewer"]),
         .executableTarget(name: "scinti", dependencies: [
-            "DICOM", "Imaging", "DICOMImaging", "Physics", "Simulation", "Reconstruction", "DICOMNetwork", "Archive", "Rendering", "Workflows", "Analysis", "Dosimetry", "Server",
+            "DICOM", "Imaging", "DICOMImaging", "Physics", "Simulation", "Reconstruction", "DICOMNetwork", "Archive", "Rendering", "Workflows", "Analysis", "Dosimetry", "Server", "Deidentification",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // libFuzzer target for the DICOM parser (see scripts/fuzz.sh).
@@ -135,6 +141,7 @@ let package = Package(
                                                       .product(name: "Hummingbird", package: "hummingbird"),
                                                       .product(name: "NIOEmbedded", package: "swift-nio"),
                                                       .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "DeidentificationTests", dependencies: ["Deidentification", "DICOM"]),
         .testTarget(name: "DosimetryTests", dependencies: ["Dosimetry", "Simulation", "Physics", "Imaging", "Workflows", "DICOM", "DICOMImaging"]),
     ],
     swiftLanguageModes: [.v6]

@@ -15,7 +15,7 @@ if ! command -v swift >/dev/null 2>&1; then
   exit 1
 fi
 
-PKGS=(pkg-config libc6-dev zlib1g-dev libjpeg62-turbo-dev libcharls-dev libopenjp2-7-dev libpng-dev libsqlite3-dev libfftw3-dev)
+PKGS=(pkg-config libc6-dev zlib1g-dev libjpeg62-turbo-dev libcharls-dev libopenjp2-7-dev libpng-dev libsqlite3-dev libfftw3-dev libssl-dev)
 if [ "$WANT_TEST" = 1 ]; then
   PKGS+=(dcmtk dicom3tools libgdcm-tools python3 python3-venv openssl)
   PKGS+=(libjpeg-turbo-progs)  # cjpeg -rgb: the Adobe "no transform" colour JPEG of Tests/oracle/check_codec_classes.py
@@ -45,6 +45,8 @@ if [ "$WANT_TEST" = 1 ]; then
       PY=$PWD/.venv-oracle/bin/python
     fi
   fi
+  # cryptography: Tests/oracle/check_deid.py opens the encrypted pseudonym map (PBKDF2 + AES-256-GCM) independently.
+  $PY -c 'import cryptography' 2>/dev/null || $PY -m pip install -q cryptography >&2
   # scipy for the numpy/scipy side of `scinti bench dose` (scripts/bench_dose_scipy.py), same interpreter.
   $PY -c 'import scipy' 2>/dev/null || $PY -m pip install -q scipy >&2 || echo "install-deps: scipy not installed (bench dose compares without it)" >&2
   # Selenium drives Chromium through chromedriver for the login-page test (scripts/test-accounts.sh).

@@ -53,6 +53,10 @@ SCINTI_BIN="$PWD/.build/debug/scinti" CORPUS="$CORPUS" bash scripts/test-server.
 
 echo "== accounts, roles and the audit trail (curl, DCMTK, Selenium + Chromium, HTTPS)"
 SCINTI_BIN="$PWD/.build/debug/scinti" bash scripts/test-accounts.sh
+echo "== oracle: scinti deid (PS3.15 Annex E) on a pydicom PHI corpus: byte search, Table E.1-1 actions, SUV, DICOMDIR, dciodvfy"
+DEID_WORK=$(mktemp -d)
+"$PY" Tests/oracle/check_deid.py .build/debug/scinti "$DEID_WORK"
+rm -rf "$DEID_WORK"
 
 echo "== fuzz: DICOM parser"
 scripts/fuzz.sh "${FUZZ_SECONDS:-120}"

@@ -90,6 +90,7 @@ public final class ScintiServer: Sendable {
         ViewerAPI(archive: archive, cache: cache).register(on: router)
         JobAPI(manager: jobs, maxBodyBytes: 1 << 20).register(on: router)
         AccountsAPI(archive: archive, secureCookies: configuration.tls != nil).register(on: router)
+        ExportRoutes(archive: archive, directory: configuration.archiveDirectory).register(on: router)
         StaticFiles(directory: configuration.viewerDirectory).register(on: router)
         return router
     }
