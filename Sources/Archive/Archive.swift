@@ -66,6 +66,7 @@ public final class Archive: Sendable {
                 CREATE INDEX instance_patient ON instance(patient_id);
                 """)
         }
+        Archive.registerQCMigration(&migrator)
         try migrator.migrate(db)
         try recover()
     }

@@ -70,6 +70,7 @@ public final class ScintiServer: Sendable {
         DICOMWeb(archive: archive, maxUploadBytes: configuration.maxUploadBytes).register(on: router)
         ViewerAPI(archive: archive, cache: cache).register(on: router)
         JobAPI(manager: jobs, maxBodyBytes: 1 << 20).register(on: router)
+        QCRoutes(archive: archive, viewerDirectory: configuration.viewerDirectory).register(on: router)
         StaticFiles(directory: configuration.viewerDirectory).register(on: router)
         return router
     }
