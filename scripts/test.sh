@@ -47,6 +47,11 @@ SCINTI_BIN="$PWD/.build/debug/scinti" CORPUS="$CORPUS" bash scripts/test-pacs.sh
 echo "== DICOMweb server and viewer (curl, dicomweb-client, headless Chromium)"
 SCINTI_BIN="$PWD/.build/debug/scinti" CORPUS="$CORPUS" bash scripts/test-server.sh
 
+if [ -d "$CORPUS" ]; then
+  echo "== oracle: scinti qc vs synthetic truth, a second IU/DU implementation and pylinac (NEMA NU 1 / IAEA NMQC)"
+  "$PY" Tests/oracle/check_qc.py .build/debug/scinti "$CORPUS" "$PWD/.venv-pylinac/bin/python"
+fi
+
 echo "== fuzz: DICOM parser"
 scripts/fuzz.sh "${FUZZ_SECONDS:-120}"
 echo "== fuzz: PDU decoder"

@@ -164,7 +164,7 @@ def reference_uniformity(img, spacing, ufov_ratio=0.95, cfov_ratio=0.75):
 
 
 def pylinac_run(jobs, folder):
-    if not PYLINAC:
+    if not PYLINAC or not os.path.exists(PYLINAC):
         return None
     p = os.path.join(folder, "pylinac-jobs.json")
     json.dump(jobs, open(p, "w"))
