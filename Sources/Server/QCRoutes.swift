@@ -131,16 +131,19 @@ struct QCRoutes {
         router.get("/qc/qc.js") { _, _ in try file("qc.js", "text/javascript; charset=utf-8") }
     }
 
-    /// Per camera: the day's results and the worst status; a camera with no result that day is "no QC".
+    /// Per camera with a result in the 30 days up to `day`: the day's results and the worst status (pass,
+    /// tolerance, fail, or "no QC" when the camera has no result that day). Overall: the worst over the cameras,
+    /// ranked fail > no QC > tolerance > pass (a camera without QC may not be used either).
     static func banner(_ archive: Archive, day: String) throws -> [String: Any] {
-        let next = nextDay(day)
+        let next = nextDay(day), monthBefore = shiftDay(day, by: -30)
+        let rank = ["pass": 0, "tolerance": 1, "no QC": 2, "fail": 3]
         var cameras = [[String: Any]]()
         var overall = "pass"
-        for cam in try archive.qcCameras() {
+        for cam in try archive.qcCameras() where try !archive.qcResults(camera: cam, from: monthBefore, to: next, limit: 1).isEmpty {
             let rows = try archive.qcResults(camera: cam, from: day, to: next)
             let worst = rows.map { QCStatus(rawValue: $0.status) ?? .error }.max()
             let status = worst.map { $0 == .pass ? "pass" : ($0 == .tolerance ? "tolerance" : "fail") } ?? "no QC"
-            if status == "fail" { overall = "fail" } else if status != "pass" && overall == "pass" { overall = status }
+            if rank[status]! > rank[overall]! { overall = status }
             cameras.append(["camera": cam, "status": status, "results": rows.map { r -> [String: Any] in
                 var o: [String: Any] = ["test": r.test, "status": r.status, "summary": r.summary, "acquired": r.acquiredAt ?? r.analysedAt]
                 if let h = r.head { o["head"] = h }
@@ -150,10 +153,12 @@ struct QCRoutes {
         return ["date": day, "overall": cameras.isEmpty ? "no QC" : overall, "cameras": cameras]
     }
 
-    static func nextDay(_ day: String) -> String {
+    static func nextDay(_ day: String) -> String { shiftDay(day, by: 1) }
+
+    static func shiftDay(_ day: String, by days: Int) -> String {
         let f = DateFormatter(); f.dateFormat = "yyyy-MM-dd"; f.timeZone = TimeZone(identifier: "UTC"); f.locale = Locale(identifier: "en_US_POSIX")
-        guard let d = f.date(from: day) else { return day + "T99" }
-        return f.string(from: d.addingTimeInterval(86400))
+        guard let d = f.date(from: day) else { return day }
+        return f.string(from: d.addingTimeInterval(Double(days) * 86400))
     }
 
     static func test(_ s: String?) throws -> String? {

@@ -9,10 +9,13 @@ async function getJSON(url) {
   return r.json();
 }
 
+let lastBanner = null;
+
 function text(el, s) { el.textContent = s; return el; }
 
 async function banner() {
   const b = await getJSON("/api/qc/banner");
+  lastBanner = b;
   const el = $("banner");
   el.className = b.overall === "no QC" ? "noqc" : b.overall;
   const parts = b.cameras.map((c) => c.camera + ": " + c.status.toUpperCase());
@@ -28,10 +31,11 @@ async function banner() {
   }
 }
 
-async function cameras() {
+async function cameras(preferred) {
   const list = await getJSON("/api/qc/cameras");
   const sel = $("camera");
   sel.replaceChildren(...list.map((c) => { const o = document.createElement("option"); o.value = c; return text(o, c); }));
+  if (preferred && list.includes(preferred)) sel.value = preferred;
 }
 
 function svg(tag, attrs, parent) {
@@ -90,5 +94,5 @@ $("test").addEventListener("change", () => trend(false));
 $("metric").addEventListener("change", () => trend(true));
 (async () => {
   try { await banner(); } catch (e) { text($("banner"), String(e.message)); }
-  try { await cameras(); await trend(false); } catch (e) { console.error(e); }
+  try { await cameras(lastBanner && lastBanner.cameras.length ? lastBanner.cameras[0].camera : null); await trend(false); } catch (e) { console.error(e); }
 })();
