@@ -67,10 +67,6 @@ public enum Resolution {
         public var fwhmMM: Double
         public var fwtmMM: Double
         public var lines: [PlanarLine]
-        /// With two or more parallel lines and a known separation: the measured pixel size (mm) from the distance
-        /// between the first two lines' centres along the profile direction, and its difference from the header.
-        public var measuredPixelSizeMM: Double?
-        public var pixelSizeDifferencePercent: Double?
         public var pixelSizeMM: Double
         public var conventions: Conventions
     }
@@ -111,9 +107,8 @@ public enum Resolution {
         return ProfileWidth(fwhmMM: g.fwhm, fwtmMM: g.fwtm, at: at)
     }
 
-    /// Analyses one or more planar line sources.
-    /// - Parameter barSeparationMM: the known distance between two parallel lines (four-bar phantom), if any.
-    public static func analyzePlanar(_ image: PlanarImage, barSeparationMM: Double? = nil,
+    /// Analyses one or more separate planar line sources.
+    public static func analyzePlanar(_ image: PlanarImage,
                                      conventions cv: Conventions = Conventions()) throws(QCError) -> PlanarResult {
         guard let px = image.pixelSpacing.last, px > 0 else { throw .invalidInput("the image has no Pixel Spacing; FWHM in mm needs it") }
         let g = Grid(image)
@@ -169,17 +164,10 @@ public enum Resolution {
             throw .notAQCImage(test: "line-source", reason: "no elongated source found above 30 % of the maximum")
         }
         lines.sort { ($0.centreColumn, $0.centreRow) < ($1.centreColumn, $1.centreRow) }
-        var measured: Double?, diff: Double?
-        if let sep = barSeparationMM, lines.count >= 2 {
-            let a = lines[0], b = lines[1]
-            let d = ((a.centreColumn - b.centreColumn) * (a.centreColumn - b.centreColumn)
-                     + (a.centreRow - b.centreRow) * (a.centreRow - b.centreRow)).squareRoot()
-            let m = sep / (d * cos(a.angleFromVerticalDegrees * .pi / 180))
-            measured = m; diff = (m - px) / px * 100
-        }
         let all = lines.flatMap(\.perProfile)
         return PlanarResult(fwhmMM: all.map(\.fwhmMM).reduce(0, +) / Double(all.count),
-                            fwtmMM: all.map(\.fwtmMM).reduce(0, +) / Double(all.count), lines: lines, measuredPixelSizeMM: measured, pixelSizeDifferencePercent: diff, pixelSizeMM: px, conventions: cv)
+                            fwtmMM: all.map(\.fwtmMM).reduce(0, +) / Double(all.count), lines: lines,
+                            pixelSizeMM: px, conventions: cv)
     }
 
     /// Analyses a reconstructed line source (along z) or point source.
@@ -223,5 +211,77 @@ public enum Resolution {
         return TomographicResult(kind: isLine ? "tomographic line source" : "tomographic point source",
                                  x: WidthSummary(xw), y: WidthSummary(yw), z: zw.isEmpty ? nil : WidthSummary(zw),
                                  peakVoxel: [px, py, pz], perProfile: xw + yw + zw, conventions: cv)
+    }
+
+    /// Four-bar phantom result (two vertical and two horizontal line sources a known distance apart).
+    public struct FourBarResult: Sendable, Codable, Equatable {
+        public var test = "resolution"
+        public var kind = "four-bar phantom"
+        /// x: across the vertical bars (profile along a row band); y: across the horizontal bars.
+        public var x: FourBarAxis
+        public var y: FourBarAxis
+        public var separationMM: Double
+        public var pixelSizeMM: Double
+        public var conventions: Conventions
+    }
+
+    public struct FourBarAxis: Sendable, Codable, Equatable {
+        /// Mean FWHM and FWTM (mm) of the two bars.
+        public var fwhmMM: Double
+        public var fwtmMM: Double
+        /// Pixel size (mm) measured as the known separation over the distance between the fitted centres.
+        public var measuredPixelSizeMM: Double
+        /// (measured − header) / header, %.
+        public var pixelSizeDifferencePercent: Double
+    }
+
+    /// Four-bar phantom (IAEA NMQC 2.3.4, pylinac `FourBarResolution`): a band `roiWidthMM` wide through the image
+    /// centre and 2 × `separationMM` long, averaged across, in each direction; each of the two peaks fitted by its
+    /// own Gaussian (profile split halfway between the peaks).
+    public static func analyzeFourBar(_ image: PlanarImage, separationMM: Double, roiWidthMM: Double = 10,
+                                      conventions cv: Conventions = Conventions()) throws(QCError) -> FourBarResult {
+        guard let px = image.pixelSpacing.last, px > 0, let py = image.pixelSpacing.first, py > 0 else {
+            throw .invalidInput("the image has no Pixel Spacing; the four-bar test needs it")
+        }
+        guard separationMM > 0 else { throw .invalidInput("the bar separation must be positive (mm)") }
+        let g = Grid(image)
+        func band(alongColumns: Bool) throws(QCError) -> FourBarAxis {
+            let spacing = alongColumns ? px : py
+            let half = Int((separationMM / spacing).rounded())
+            let w = max(1, Int((roiWidthMM / (alongColumns ? py : px)).rounded()))
+            let centreAlong = alongColumns ? g.columns / 2 : g.rows / 2, centreAcross = alongColumns ? g.rows / 2 : g.columns / 2
+            let lo = max(0, centreAlong - half), hi = min((alongColumns ? g.columns : g.rows) - 1, centreAlong + half)
+            let a0 = max(0, centreAcross - w / 2), a1 = min((alongColumns ? g.rows : g.columns) - 1, a0 + w - 1)
+            let profile = (lo...hi).map { t in (a0...a1).reduce(0.0) { $0 + (alongColumns ? g[$1, t] : g[t, $1]) } / Double(a1 - a0 + 1) }
+            guard let p1 = profile.indices.max(by: { profile[$0] < profile[$1] }) else { throw .notAQCImage(test: "four-bar", reason: "empty profile") }
+            let exclusion = max(2, half / 4)
+            guard let p2 = profile.indices.filter({ abs($0 - p1) > exclusion }).max(by: { profile[$0] < profile[$1] }),
+                  profile[p2] > 0.3 * profile[p1] else {
+                throw .notAQCImage(test: "four-bar", reason: "fewer than two bars across the \(alongColumns ? "rows" : "columns") through the centre")
+            }
+            let (a, b) = (min(p1, p2), max(p1, p2))
+            let mid = (a + b) / 2
+            let left = Array(profile[0...mid]), right = Array(profile[(mid + 1)...])
+            let wa = try profileWidth(left, spacingMM: spacing, peak: a, at: alongColumns ? "x bar 1" : "y bar 1", cv: cv)
+            let wb = try profileWidth(right, spacingMM: spacing, peak: b - mid - 1, at: alongColumns ? "x bar 2" : "y bar 2", cv: cv)
+            // Centres from the fits (mm from the start of each sub-profile).
+            let ca = try centreOf(left, spacing: spacing, peak: a, cv: cv), cb = try centreOf(right, spacing: spacing, peak: b - mid - 1, cv: cv)
+            let distancePixels = (cb / spacing + Double(mid + 1)) - ca / spacing
+            let measured = separationMM / distancePixels
+            return FourBarAxis(fwhmMM: (wa.fwhmMM + wb.fwhmMM) / 2, fwtmMM: (wa.fwtmMM + wb.fwtmMM) / 2,
+                               measuredPixelSizeMM: measured, pixelSizeDifferencePercent: (measured - spacing) / spacing * 100)
+        }
+        return FourBarResult(x: try band(alongColumns: true), y: try band(alongColumns: false), separationMM: separationMM,
+                             pixelSizeMM: px, conventions: cv)
+    }
+
+    /// The fitted centre (mm from the profile's start) of the peak at `peak`, with the window of ``profileWidth``.
+    static func centreOf(_ values: [Double], spacing: Double, peak: Int, cv: Conventions) throws(QCError) -> Double {
+        let n = values.count, top = values[peak]
+        var lo = peak, hi = peak
+        while lo > 0 && values[lo] > 0.05 * top && peak - lo < 20 { lo -= 1 }
+        while hi < n - 1 && values[hi] > 0.05 * top && hi - peak < 20 { hi += 1 }
+        lo = max(0, max(peak - 2 * (peak - lo), peak - 40)); hi = min(n - 1, min(peak + 2 * (hi - peak), peak + 40))
+        return try GaussianFit.fit(x: (lo...hi).map { Double($0) * spacing }, y: Array(values[lo...hi]), withBaseline: cv.fitBaseline).centre
     }
 }

@@ -18,7 +18,7 @@ public enum QCJob {
         public var radionuclide: String?
         /// Sensitivity: a background image without the source.
         public var backgroundPath: String?
-        /// Four-bar resolution: distance between two parallel bars (mm), for the pixel-size check.
+        /// Four-bar phantom: distance between two parallel bars (mm); given, planar resolution uses the four-bar analysis.
         public var barSeparationMM: Double?
         /// Uniformity conventions (minimum counts per pixel, FOV fractions).
         public var uniformity = FloodUniformity.Conventions()
@@ -224,8 +224,12 @@ public enum QCJob {
             for f in acq.frames {
                 var src = baseSource; src.head = f.detector
                 do {
-                    let r = try Resolution.analyzePlanar(try acq.planarImage(frame: f.frame), barSeparationMM: o.barSeparationMM)
-                    out.append(try report(test, r, source: src, warnings: acq.warnings, options: o))
+                    let img = try acq.planarImage(frame: f.frame)
+                    if let sep = o.barSeparationMM {
+                        out.append(try report(test, try Resolution.analyzeFourBar(img, separationMM: sep), source: src, warnings: acq.warnings, options: o))
+                    } else {
+                        out.append(try report(test, try Resolution.analyzePlanar(img), source: src, warnings: acq.warnings, options: o))
+                    }
                 } catch { throw WorkflowError("\(path)\(acq.frames.count > 1 ? " frame \(f.frame + 1)" : ""): \(error)") }
             }
             return out

@@ -33,7 +33,7 @@ struct QCCommand: ParsableCommand {
     var radionuclide: String?
     @Option(help: "Sensitivity: background image without the source.")
     var background: String?
-    @Option(name: .customLong("bar-separation"), help: "Resolution: distance (mm) between two parallel line sources, for the pixel-size check.")
+    @Option(name: .customLong("bar-separation"), help: "Resolution: four-bar phantom with bars this far apart (mm): FWHM/FWTM and measured pixel size in x and y.")
     var barSeparation: Double?
     @Option(name: .customLong("min-counts-per-pixel"), help: "Uniformity: refuse floods with fewer mean counts per binned CFOV pixel (default 4000).")
     var minCountsPerPixel: Double?
