@@ -20,6 +20,8 @@ public enum QCJob {
         public var backgroundPath: String?
         /// Four-bar phantom: distance between two parallel bars (mm); given, planar resolution uses the four-bar analysis.
         public var barSeparationMM: Double?
+        /// Quadrant-bar phantom: bar widths (mm) in reading order; given, planar resolution uses the moments MTF.
+        public var quadrantBarWidthsMM: [Double]?
         /// Uniformity conventions (minimum counts per pixel, FOV fractions).
         public var uniformity = FloodUniformity.Conventions()
         /// Limits to judge the results against.
@@ -225,7 +227,9 @@ public enum QCJob {
                 var src = baseSource; src.head = f.detector
                 do {
                     let img = try acq.planarImage(frame: f.frame)
-                    if let sep = o.barSeparationMM {
+                    if let widths = o.quadrantBarWidthsMM {
+                        out.append(try report(test, try QuadrantBars.analyze(img, barWidthsMM: widths), source: src, warnings: acq.warnings, options: o))
+                    } else if let sep = o.barSeparationMM {
                         out.append(try report(test, try Resolution.analyzeFourBar(img, separationMM: sep), source: src, warnings: acq.warnings, options: o))
                     } else {
                         out.append(try report(test, try Resolution.analyzePlanar(img), source: src, warnings: acq.warnings, options: o))

@@ -35,6 +35,8 @@ struct QCCommand: ParsableCommand {
     var background: String?
     @Option(name: .customLong("bar-separation"), help: "Resolution: four-bar phantom with bars this far apart (mm): FWHM/FWTM and measured pixel size in x and y.")
     var barSeparation: Double?
+    @Option(name: .customLong("quadrant-bars"), help: "Resolution: quadrant-bar phantom with these bar widths (mm), upper left, upper right, lower left, lower right: MTF and FWHM per quadrant (moments method).")
+    var quadrantBars: String?
     @Option(name: .customLong("min-counts-per-pixel"), help: "Uniformity: refuse floods with fewer mean counts per binned CFOV pixel (default 4000).")
     var minCountsPerPixel: Double?
 
@@ -45,6 +47,13 @@ struct QCCommand: ParsableCommand {
         var o = QCJob.Options()
         o.activityMBq = activity; o.radionuclide = radionuclide; o.backgroundPath = background; o.barSeparationMM = barSeparation
         if let m = minCountsPerPixel { o.uniformity.minimumCountsPerPixel = m }
+        if let q = quadrantBars {
+            let w = q.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+            guard w.count == 4, w.allSatisfy({ $0 > 0 }) else {
+                throw fail("qc: --quadrant-bars \"\(q)\" must be four positive bar widths in mm, e.g. 4.23,3.18,2.54,2.12")
+            }
+            o.quadrantBarWidthsMM = w
+        }
         if let c = calibrationTime {
             guard let d = ISO8601DateFormatter().date(from: c) else {
                 throw fail("qc: --calibration-time \"\(c)\" is not an ISO 8601 date-time such as 2026-12-06T08:00:00Z")
