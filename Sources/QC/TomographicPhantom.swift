@@ -8,7 +8,8 @@ import Imaging
 /// given); their mean image is processed as a flood (``FloodUniformity``: rebinning, nine-point smoothing, 75 %
 /// edge rule) with UFOV = 80 % of the phantom's diameter and CFOV = 75 % of the UFOV; no count requirement
 /// (reconstructed values are not counts). Noise: the mean over the slices of the coefficient of variation (%) of
-/// the unsmoothed voxels inside the CFOV. Cold-rod/sphere contrast is not measured.
+/// the unsmoothed voxels inside the CFOV. Cold rods/spheres: 6-connected voxels inside the UFOV disc below 75 % of
+/// the background (the median voxel of the disc), with their volume, equivalent diameter and contrast.
 public enum TomographicPhantom {
     public struct Result: Sendable, Codable, Equatable {
         public var test = "tomo"
@@ -19,8 +20,25 @@ public enum TomographicPhantom {
         public var lastSlice: Int
         /// Mean CoV (%) of the voxels inside the CFOV, slice by slice.
         public var noiseCoefficientOfVariationPercent: Double
+        /// Background level: the median voxel inside the UFOV disc over the slices (volume units).
+        public var backgroundLevel: Double
+        /// Cold rods/spheres, largest first (at most 12).
+        public var coldObjects: [ColdObject]
         public var units: String?
         public var warnings: [String]
+    }
+
+    /// A cold object: 6-connected voxels inside the UFOV disc below `coldThreshold` of the background.
+    public struct ColdObject: Sendable, Codable, Equatable {
+        /// Centroid (x, y, z) in voxel indices.
+        public var centreVoxel: [Double]
+        public var volumeML: Double
+        /// Diameter (mm) of the sphere of the same volume.
+        public var equivalentDiameterMM: Double
+        /// 100 (1 − mean/background) of the object's voxels, and with its coldest voxel.
+        public var contrastPercent: Double
+        public var maximumContrastPercent: Double
+        public var voxels: Int
     }
 
     public static func analyze(_ v: Volume, slices: ClosedRange<Int>? = nil) throws(QCError) -> Result {
@@ -66,11 +84,56 @@ public enum TomographicPhantom {
             let mu = m / n
             covs.append(((m2 / n - mu * mu).squareRoot() / mu) * 100)
         }
+        let (background, cold) = coldObjects(v, range: range, cx: cx, cy: cy, radius: flood.ufov.sizeMM / 2 / px)
         var f = flood
         f.ufov.poissonExpectedIntegralUniformityPercent = .nan
         f.cfov.poissonExpectedIntegralUniformityPercent = .nan
         return Result(ufov: f.ufov, cfov: f.cfov, firstSlice: range.lowerBound, lastSlice: range.upperBound,
                       noiseCoefficientOfVariationPercent: covs.isEmpty ? .nan : covs.reduce(0, +) / Double(covs.count),
-                      units: v.units, warnings: flood.warnings)
+                      backgroundLevel: background, coldObjects: cold, units: v.units, warnings: flood.warnings)
+    }
+
+    /// Cold objects: voxels inside the disc (radius in pixels around cx, cy) of the slices in `range` below
+    /// `coldThreshold` × the median voxel of the disc, grouped 6-connected, objects of at least 4 voxels.
+    static func coldObjects(_ v: Volume, range: ClosedRange<Int>, cx: Double, cy: Double, radius: Double,
+                            coldThreshold: Double = 0.75) -> (Double, [ColdObject]) {
+        let nx = v.size.x, ny = v.size.y
+        var inside = [Int]()
+        for z in range { for y in 0..<ny { for x in 0..<nx
+            where (Double(x) - cx) * (Double(x) - cx) + (Double(y) - cy) * (Double(y) - cy) <= radius * radius { inside.append(v.index(x, y, z)) } } }
+        guard !inside.isEmpty else { return (.nan, []) }
+        let sorted = inside.map { Double(v.voxels[$0]) }.sorted()
+        let background = sorted[sorted.count / 2]
+        guard background > 0 else { return (background, []) }
+        var cold = Set(inside.filter { Double(v.voxels[$0]) < coldThreshold * background })
+        var objects = [ColdObject]()
+        let dx = abs(v.geometry.spacing.x), dy = abs(v.geometry.spacing.y), dz = abs(v.geometry.spacing.z)
+        while let seed = cold.first {
+            cold.remove(seed)
+            var stack = [seed], members = [Int]()
+            while let p = stack.popLast() {
+                members.append(p)
+                let x = p % nx, y = (p / nx) % ny, z = p / (nx * ny)
+                for (xx, yy, zz) in [(x - 1, y, z), (x + 1, y, z), (x, y - 1, z), (x, y + 1, z), (x, y, z - 1), (x, y, z + 1)]
+                where xx >= 0 && xx < nx && yy >= 0 && yy < ny && zz >= 0 && zz < v.size.z {
+                    let q = v.index(xx, yy, zz)
+                    if cold.remove(q) != nil { stack.append(q) }
+                }
+            }
+            guard members.count >= 4 else { continue }
+            var sx = 0.0, sy = 0.0, sz = 0.0, sum = 0.0, minV = Double.infinity
+            for p in members {
+                sx += Double(p % nx); sy += Double((p / nx) % ny); sz += Double(p / (nx * ny))
+                let val = Double(v.voxels[p]); sum += val; minV = min(minV, val)
+            }
+            let n = Double(members.count)
+            let volumeMM3 = n * dx * dy * dz
+            objects.append(ColdObject(centreVoxel: [sx / n, sy / n, sz / n], volumeML: volumeMM3 / 1000,
+                                      equivalentDiameterMM: pow(6 * volumeMM3 / .pi, 1.0 / 3),
+                                      contrastPercent: 100 * (1 - sum / n / background),
+                                      maximumContrastPercent: 100 * (1 - minV / background), voxels: members.count))
+        }
+        objects.sort { $0.voxels > $1.voxels }
+        return (background, Array(objects.prefix(12)))
     }
 }

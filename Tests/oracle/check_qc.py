@@ -15,6 +15,8 @@ Synthetic cameras written here with pydicom + numpy (Poisson noise, fixed seeds)
   TomographicResolution: 2 %).
 - sensitivity: a source of known activity calibrated 2 h before a 300 s acquisition, known cps/MBq: within 1 %.
 - mwsr: three windows, the sources displaced by a known 1.2 mm in one window: within 0.1 mm.
+- tomo: a cylinder with two cold spheres (Ø 40 and 30 mm) at 30 % activity: contrast 70 % (±3 points), equivalent
+  diameter within 10 %, background within 2 %.
 - wholebody: a uniform sheet with a 10 % count dip along the scan: maximum deviation within 1 point of 9.45 %.
 Real QC images in CORPUS/vendor: the Mediso intrinsic flood against pylinac (IU/DU within 0.1 points), the Jaszczak
 tomographic uniformity against pylinac (0.1 points), the Siemens line sources (planar and RECON TOMO) against a
@@ -233,6 +235,23 @@ def main():
           f"CFOV IU {rt['cfov']['integralUniformityPercent']:.2f} noise {rt['noiseCoefficientOfVariationPercent']:.2f} slices {rt['firstSlice']}-{rt['lastSlice']}")
     jobs.append({"kind": "tomo_uniformity", "file": jas, "first": rt["firstSlice"], "last": rt["lastSlice"] + 1}); keys.append(("tomo", rt))
 
+    print(f"     Jaszczak cold objects: " + ", ".join(f"{o['equivalentDiameterMM']:.0f} mm {o['contrastPercent']:.0f} %" for o in rt["coldObjects"][:6]))
+    # synthetic cylinder (r 100 mm) with cold spheres of 30 % activity (contrast 70 %), radii 20 and 15 mm, 4 mm voxels
+    sp4 = 4.0
+    zc, yc, xc = (np.mgrid[0:40, 0:64, 0:64] - np.array([19.5, 31.5, 31.5])[:, None, None, None]) * sp4
+    cyl = np.where(np.hypot(xc, yc) <= 100, 200.0, 0.0)
+    for (sx, sy, sz, r) in ((-40, 20, 0, 20.0), (40, -20, 8, 15.0)):
+        inside = (xc - sx) ** 2 + (yc - sy) ** 2 + (zc - sz) ** 2 <= r * r
+        cyl[inside] *= 0.3
+    ph = recon_volume(tmp, rng.poisson(cyl), sp4, "jaszczak synthetic", "phantom.dcm")
+    rph = qc_json("tomo", ph)[0]
+    cold = rph["coldObjects"]
+    check("synthetic phantom: two cold spheres found", len(cold) >= 2, str([(round(o['equivalentDiameterMM']), round(o['contrastPercent'])) for o in cold[:4]]))
+    for o, d in zip(cold[:2], (40.0, 30.0)):
+        check(f"synthetic phantom: sphere Ø {d:.0f} mm contrast 70 % (±3)", abs(o["contrastPercent"] - 70) < 3, f"{o['contrastPercent']:.1f} %")
+        check(f"synthetic phantom: sphere Ø {d:.0f} mm equivalent diameter within 10 %", abs(o["equivalentDiameterMM"] / d - 1) < 0.10, f"{o['equivalentDiameterMM']:.1f} mm")
+    check("synthetic phantom: background 200 (±2 %)", abs(rph["backgroundLevel"] / 200 - 1) < 0.02, f"{rph['backgroundLevel']:.1f}")
+
     # ---- resolution: planar tilted line, σ = 2.5 mm
     n, sp, sigma = 256, 1.2, 2.5
     y, x = (np.mgrid[0:n, 0:n] - n / 2) * sp
@@ -446,6 +465,21 @@ def tomo_line_reference(path):
         iy, ix = np.unravel_index(np.argmax(a[z]), a[z].shape)
         xs.append(fit_width(a[z][iy, :], sp, ix)); ys.append(fit_width(a[z][:, ix], sp, iy))
     return float(np.mean(xs)), float(np.mean(ys))
+
+
+def recon_volume(tmp, vol, sp, description, name):
+    nz, ny, nx = vol.shape
+    ds = nm_dataset(vol, "RECON TOMO", sp, description=description)
+    ds.ImageType = ["DERIVED", "PRIMARY", "RECON TOMO", "EMISSION"]
+    ds.FrameIncrementPointer = 0x00540080
+    ds.SliceVector = list(range(1, nz + 1))
+    ds.NumberOfSlices = nz
+    ds.SpacingBetweenSlices = sp
+    ds.SliceThickness = sp
+    det = ds.DetectorInformationSequence[0]
+    det.ImagePositionPatient = [-nx * sp / 2, -ny * sp / 2, -nz * sp / 2]
+    det.ImageOrientationPatient = [1, 0, 0, 0, 1, 0]
+    return write(ds, tmp, name)
 
 
 def recon_point(tmp, rng):
