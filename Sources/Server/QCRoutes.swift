@@ -2,14 +2,22 @@ import Archive
 import Foundation
 import Hummingbird
 import QC
+import Synchronization
 import Workflows
 
 /// Automatic QC of received images: looks at every NM instance the archive received (C-STORE or STOW) once,
 /// recognises QC acquisitions from the header (``QC/QCRecognition``), runs the test and stores the result.
 public enum QCMonitor {
+    /// One pass at a time (the periodic pass and `POST /api/qc/scan` would otherwise analyse an instance twice).
+    static let passLock = Mutex<Void>(())
+
     /// One pass over the instances not looked at yet; returns (analysed, not QC or not analysable).
     @discardableResult
     public static func scanOnce(_ archive: Archive, limit: Int = 200) throws -> (analysed: Int, skipped: Int) {
+        try passLock.withLock { _ in try pass(archive, limit: limit) }
+    }
+
+    static func pass(_ archive: Archive, limit: Int) throws -> (analysed: Int, skipped: Int) {
         var analysed = 0, skipped = 0
         for inst in try archive.unprocessedNMInstances(limit: limit) {
             let outcome = analyse(archive, path: inst.path, sop: inst.sopInstanceUID)
@@ -62,20 +70,19 @@ public enum QCMonitor {
 struct QCRoutes {
     let archive: Archive
     let viewerDirectory: String
-    /// Poll the archive for new QC images every this many seconds (0: never; `POST /api/qc/scan` still works).
-    var pollSeconds: Double = 5
+
+    /// Starts the automatic QC: a pass over newly received instances every `seconds` (for the life of the process).
+    static func startMonitor(_ archive: Archive, every seconds: Double = 5) {
+        Task.detached(priority: .background) {
+            while !Task.isCancelled {
+                _ = try? QCMonitor.scanOnce(archive)
+                try? await Task.sleep(nanoseconds: UInt64(seconds * 1e9))
+            }
+        }
+    }
 
     func register(on router: Router<BasicRequestContext>) {
         let archive = self.archive
-        if pollSeconds > 0 {
-            let period = pollSeconds
-            Task.detached(priority: .background) {
-                while !Task.isCancelled {
-                    _ = try? QCMonitor.scanOnce(archive)
-                    try? await Task.sleep(nanoseconds: UInt64(period * 1e9))
-                }
-            }
-        }
         router.get("/api/qc/results") { req, _ in
             let q = req.uri.queryParameters
             let rows = try archive.qcResults(camera: q.get("camera"), test: try Self.test(q.get("test")), from: q.get("from"), to: q.get("to"))

@@ -84,6 +84,7 @@ public final class ScintiServer: Sendable {
     /// Runs until cancelled (SIGINT/SIGTERM through the service lifecycle).
     public func run() async throws {
         jobs.resumeUnfinished()
+        QCRoutes.startMonitor(archive)
         try await application().runService()
     }
 }
