@@ -23,6 +23,8 @@ tomographic uniformity against pylinac (0.1 points), the Siemens line sources (p
 Gaussian fit made here with scipy through the line's peak (2 %); pylinac's TomographicResolution result on the
 RECON TOMO line is printed beside (it profiles through the whole volume's weighted centroid, which misses a tilted
 line: not a like-for-like comparison). The Siemens edge image and whole-body QC are run and must give a statement.
+Automatic QC: the floods and a patient study sent by DCMTK's storescu to `scinti serve --dimse-port` — the floods
+analysed and stored, the patient study left alone; banner and CSV routes.
 Bad input: a patient whole-body as a flood, a STATIC patient crop as a flood, too few counts, a RECON TOMO as a
 flood: exit status 1, one `scinti: error:` line, no number on standard output.
 Prints 'N passed, N failed'; exit status 1 on any failure.
@@ -385,6 +387,9 @@ def main():
     rc, out, err = scinti("uniformity", low, "--json")
     check("bad input: too few counts (says how many are needed)", rc == 1 and out == "" and "at least 4000" in err, err.strip())
 
+    # ---- automatic QC: C-STORE (DCMTK storescu) to scinti serve --dimse-port, then the results routes
+    server_check(tmp, [flood, patient, mediso])
+
     # ---- pylinac
     pl = pylinac_run(jobs, tmp)
     if pl is None:
@@ -423,6 +428,50 @@ def main():
                       f"(profiles through the volume's weighted centroid); scinti {ours['x']['meanFWHMMM']:.2f}/{ours['y']['meanFWHMMM']:.2f} mm through each slice's peak")
     print(f"{passed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
+
+
+def server_check(tmp, files):
+    import shutil, socket, time, urllib.request
+    if not shutil.which("storescu"):
+        check("storescu (DCMTK) available for the C-STORE check", False, "not installed"); return
+    ports = []
+    for _ in range(2):
+        with socket.socket() as so:
+            so.bind(("127.0.0.1", 0)); ports.append(so.getsockname()[1])
+    token = "qc-oracle-token-0123456789"
+    proc = subprocess.Popen([SCINTI, "serve", "--archive", os.path.join(tmp, "archive"), "--port", str(ports[0]), "--token", token,
+                             "--dimse-port", str(ports[1]), "--aet", "SCINTI"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{ports[0]}"
+
+    def get(path):
+        req = urllib.request.Request(base + path, headers={"Authorization": "Bearer " + token})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.read().decode()
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(base + "/health", timeout=2); break
+            except Exception:
+                time.sleep(0.2)
+        r = subprocess.run(["storescu", "-aec", "SCINTI", "127.0.0.1", str(ports[1]), *files], capture_output=True, text=True, timeout=60)
+        check("C-STORE of two QC floods and a patient study accepted", r.returncode == 0, r.stderr.strip()[-200:])
+        rows = []
+        for _ in range(60):
+            rows = json.loads(get("/api/qc/results"))
+            if len(rows) >= 2:
+                break
+            time.sleep(0.5)
+        tests = sorted((x["camera"], x["test"], x["status"]) for x in rows)
+        check("automatic QC: both floods analysed, the patient study left alone", len(rows) == 2 and all(t[1] == "uniformity" for t in tests), str(tests))
+        dhv = [x for x in rows if x["camera"] == "DHV"]
+        check("automatic QC: Mediso flood CFOV IU 2.377 % (pylinac) stored", len(dhv) == 1 and abs(dhv[0]["metrics"]["cfov.integralUniformityPercent"] - 2.377) < 0.01, "")
+        banner = json.loads(get("/api/qc/banner?date=2026-12-06"))
+        check("daily banner for the synthetic camera", banner["cameras"] and banner["cameras"][0]["camera"] == "CAM1", json.dumps(banner)[:160])
+        csv = get("/api/qc/results.csv")
+        check("CSV export: header and two rows", csv.count("\r\n") == 3 and csv.startswith('"id","camera"'), csv[:80])
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
 
 
 def gauss(x, a, m, s, b):
