@@ -86,8 +86,8 @@ public enum Resolution {
         public var conventions: Conventions
     }
 
-    /// Fits one profile (values at 0, Δ, 2Δ… mm) around index `peak`.
-    static func profileWidth(_ values: [Double], spacingMM: Double, peak: Int, at: String, cv: Conventions) throws(QCError) -> ProfileWidth {
+    /// Fits one profile (values at 0, Δ, 2Δ… mm) around index `peak` over the window of the conventions.
+    static func fitProfile(_ values: [Double], spacingMM: Double, peak: Int, at: String, cv: Conventions) throws(QCError) -> GaussianFit {
         let n = values.count
         let top = values[peak]
         guard top >= cv.minimumPeakCounts else {
@@ -99,11 +99,16 @@ public enum Resolution {
         lo = max(0, peak - 2 * (peak - lo)); hi = min(n - 1, peak + 2 * (hi - peak))
         lo = max(lo, peak - 40); hi = min(hi, peak + 40)
         let xs = (lo...hi).map { Double($0) * spacingMM }
-        let ys = Array(values[lo...hi])
-        let g = try GaussianFit.fit(x: xs, y: ys, withBaseline: cv.fitBaseline)
+        let g = try GaussianFit.fit(x: xs, y: Array(values[lo...hi]), withBaseline: cv.fitBaseline)
         guard g.fwhm < Double(hi - lo + 1) * spacingMM else {
             throw .fitFailed("the profile at \(at) is wider than its window (\(String(format: "%.1f", g.fwhm)) mm): not a line or point source")
         }
+        return g
+    }
+
+    /// FWHM and FWTM of one profile.
+    static func profileWidth(_ values: [Double], spacingMM: Double, peak: Int, at: String, cv: Conventions) throws(QCError) -> ProfileWidth {
+        let g = try fitProfile(values, spacingMM: spacingMM, peak: peak, at: at, cv: cv)
         return ProfileWidth(fwhmMM: g.fwhm, fwtmMM: g.fwtm, at: at)
     }
 
@@ -262,26 +267,14 @@ public enum Resolution {
             let (a, b) = (min(p1, p2), max(p1, p2))
             let mid = (a + b) / 2
             let left = Array(profile[0...mid]), right = Array(profile[(mid + 1)...])
-            let wa = try profileWidth(left, spacingMM: spacing, peak: a, at: alongColumns ? "x bar 1" : "y bar 1", cv: cv)
-            let wb = try profileWidth(right, spacingMM: spacing, peak: b - mid - 1, at: alongColumns ? "x bar 2" : "y bar 2", cv: cv)
-            // Centres from the fits (mm from the start of each sub-profile).
-            let ca = try centreOf(left, spacing: spacing, peak: a, cv: cv), cb = try centreOf(right, spacing: spacing, peak: b - mid - 1, cv: cv)
-            let distancePixels = (cb / spacing + Double(mid + 1)) - ca / spacing
+            let fa = try fitProfile(left, spacingMM: spacing, peak: a, at: alongColumns ? "x bar 1" : "y bar 1", cv: cv)
+            let fb = try fitProfile(right, spacingMM: spacing, peak: b - mid - 1, at: alongColumns ? "x bar 2" : "y bar 2", cv: cv)
+            let distancePixels = (fb.centre / spacing + Double(mid + 1)) - fa.centre / spacing
             let measured = separationMM / distancePixels
-            return FourBarAxis(fwhmMM: (wa.fwhmMM + wb.fwhmMM) / 2, fwtmMM: (wa.fwtmMM + wb.fwtmMM) / 2,
+            return FourBarAxis(fwhmMM: (fa.fwhm + fb.fwhm) / 2, fwtmMM: (fa.fwtm + fb.fwtm) / 2,
                                measuredPixelSizeMM: measured, pixelSizeDifferencePercent: (measured - spacing) / spacing * 100)
         }
         return FourBarResult(x: try band(alongColumns: true), y: try band(alongColumns: false), separationMM: separationMM,
                              pixelSizeMM: px, conventions: cv)
-    }
-
-    /// The fitted centre (mm from the profile's start) of the peak at `peak`, with the window of ``profileWidth``.
-    static func centreOf(_ values: [Double], spacing: Double, peak: Int, cv: Conventions) throws(QCError) -> Double {
-        let n = values.count, top = values[peak]
-        var lo = peak, hi = peak
-        while lo > 0 && values[lo] > 0.05 * top && peak - lo < 20 { lo -= 1 }
-        while hi < n - 1 && values[hi] > 0.05 * top && hi - peak < 20 { hi += 1 }
-        lo = max(0, max(peak - 2 * (peak - lo), peak - 40)); hi = min(n - 1, min(peak + 2 * (hi - peak), peak + 40))
-        return try GaussianFit.fit(x: (lo...hi).map { Double($0) * spacing }, y: Array(values[lo...hi]), withBaseline: cv.fitBaseline).centre
     }
 }

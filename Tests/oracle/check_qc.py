@@ -398,19 +398,13 @@ def main():
         for (kind, ours), theirs in zip(keys, pl):
             if isinstance(theirs, dict) and "error" in theirs:
                 check(f"pylinac {kind}", False, theirs["error"]); continue
-            if kind == "uniformity":
-                t = theirs[0]
+            if kind in ("uniformity", "tomo"):
+                t = theirs[0] if kind == "uniformity" else theirs
+                name = os.path.basename(ours["file"]) if kind == "uniformity" else "tomographic uniformity"
                 for fov in ("ufov", "cfov"):
                     for key, pk in (("integralUniformityPercent", "integral"), ("differentialUniformityPercent", "differential")):
                         v = t[f"{fov}_{pk}_uniformity"]
-                        check(f"pylinac {os.path.basename(ours['file'])} {fov}.{key}", abs(ours[fov][key] - v) <= 0.1,
-                              f"scinti {ours[fov][key]:.3f} pylinac {v:.3f}")
-            elif kind == "tomo":
-                for fov in ("ufov", "cfov"):
-                    for key, pk in (("integralUniformityPercent", "integral"), ("differentialUniformityPercent", "differential")):
-                        v = theirs[f"{fov}_{pk}_uniformity"]
-                        check(f"pylinac tomographic uniformity {fov}.{key}", abs(ours[fov][key] - v) <= 0.1,
-                              f"scinti {ours[fov][key]:.3f} pylinac {v:.3f}")
+                        check(f"pylinac {name} {fov}.{key}", abs(ours[fov][key] - v) <= 0.1, f"scinti {ours[fov][key]:.3f} pylinac {v:.3f}")
             elif kind == "four_bar":
                 for ax in ("x", "y"):
                     check(f"pylinac four-bar {ax} FWHM (2 %)", abs(ours[ax]["fwhmMM"] / theirs[f"{ax}_fwhm"] - 1) < 0.02,
