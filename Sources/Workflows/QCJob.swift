@@ -170,8 +170,9 @@ public enum QCJob {
 
     static func readNM(_ path: String, for test: QCTest) throws(WorkflowError) -> NMAcquisition {
         var acq = try readNM(path)
-        // The radiopharmaceutical's dose and times matter to sensitivity only; the reader's warnings about them are noise here.
-        if test != .sensitivity { acq.warnings.removeAll { $0.contains("Radiopharmaceutical Information") } }
+        // No QC test uses the radiopharmaceutical's administered dose or injection time (sensitivity takes the
+        // calibrated source activity as given): the reader's warnings about them are noise here.
+        acq.warnings.removeAll { $0.contains("Radiopharmaceutical Information") }
         return acq
     }
 
@@ -243,7 +244,7 @@ public enum QCJob {
             guard let a = o.activityMBq else {
                 throw WorkflowError("\(path): sensitivity needs the source activity (--activity MBQ); the file's Radionuclide Total Dose is not a calibrated source activity")
             }
-            guard let nuclide = o.radionuclide ?? acq.radiopharmaceutical?.radionuclide.map(cleanNuclide) else {
+            guard let nuclide = o.radionuclide ?? StudyPreparation.radionuclide(named: acq.radiopharmaceutical?.radionuclide)?.name else {
                 throw WorkflowError("\(path): no radionuclide in the file: give --radionuclide")
             }
             var start: Date?
