@@ -132,7 +132,7 @@ let package = Package(
                                                       .product(name: "Hummingbird", package: "hummingbird"),
                                                       .product(name: "NIOEmbedded", package: "swift-nio"),
                                                       .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "QCTests", dependencies: ["QC", "Imaging", "Archive"]),
+        .testTarget(name: "QCTests", dependencies: ["QC", "Imaging", "Physics", "Archive"]),
         .testTarget(name: "DosimetryTests", dependencies: ["Dosimetry", "Simulation", "Physics", "Imaging", "Workflows", "DICOM", "DICOMImaging"]),
     ],
     swiftLanguageModes: [.v6]

@@ -4,10 +4,12 @@ import Physics
 
 /// Planar system sensitivity (NEMA NU 1 §2.6, IAEA NMQC 2.3.9): count rate per unit activity of a known source.
 ///
-/// S = (R_source / f_during − R_background) / A_start, in counts per second per MBq, where R is the total count
+/// S = (R_source − R_background) / (f_during · A_start), in counts per second per MBq, where R is the total count
 /// rate of an image (counts / frame duration), A_start the source's activity at the start of the acquisition
 /// (the calibrated activity decayed from its reference time) and f_during = (1 − e^(−λT))/(λT) corrects for
-/// decay during the acquisition of length T. The background rate is not decay-corrected (it is not the source's).
+/// decay during the acquisition of length T. The background is subtracted before the decay correction (it does not
+/// decay with the source); IAEA NMQC and pylinac divide the source rate alone by f_during, which overstates S by
+/// R_background (1/f_during − 1)/A_start.
 public struct Sensitivity: Sendable {
     /// The known source.
     public struct Source: Sendable, Codable, Equatable {
@@ -76,7 +78,7 @@ public struct Sensitivity: Sendable {
         }
         let during = Decay.duringAcquisitionFactor(halfLifeSeconds: nuclide.halfLifeSeconds, durationSeconds: t)
         let a0 = source.activityMBq * toStart
-        let s = (rate / during - bg) / a0
+        let s = (rate - bg) / (during * a0)
         guard s > 0 else {
             throw .invalidInput(String(format: "the background rate (%.0f cps) is not below the source rate (%.0f cps)", bg, rate))
         }

@@ -1,6 +1,7 @@
 import Archive
 import Foundation
 import Imaging
+import Physics
 import Testing
 @testable import QC
 
@@ -143,5 +144,44 @@ struct QCTests {
         #expect(lines[2].contains("\"'=CAM=1\"") == false && lines[2].contains("\"CAM=1\""))
         #expect(lines[2].contains("\"within \"\"limits\"\"\""))
         #expect(try a.qcCameras() == ["CAM=1"])
+    }
+
+    @Test func sensitivityFromKnownSourceWithDecayAndBackground() throws {
+        // 50 MBq calibrated 3 h before a 600 s acquisition; true S = 100 cps/MBq; background 20 cps over 600 s.
+        // Tc-99m half-life from Physics; counts = S·A0·∫e^(−λt)dt + background — the formula the test inverts.
+        let halfLife = try #require(Physics.Radionuclide.named("Tc-99m")).halfLifeSeconds
+        let lambda = log(2.0) / halfLife
+        let a0 = 50 * exp(-lambda * 3 * 3600)
+        let counts = 100 * a0 * (1 - exp(-lambda * 600)) / lambda + 20 * 600
+        var img = PlanarImage(rows: 10, columns: 10, pixelSpacing: [4, 4], counts: [Float](repeating: 0, count: 100),
+                              index: FrameIndex(frame: 0), frameDurationMs: 600_000)
+        img.counts[55] = Float(counts)
+        let bg = PlanarImage(rows: 10, columns: 10, pixelSpacing: [4, 4], counts: [Float](repeating: 20 * 300 / 100, count: 100),
+                             index: FrameIndex(frame: 0), frameDurationMs: 300_000)
+        let start = Date(timeIntervalSince1970: 1_800_000_000)
+        let r = try Sensitivity.analyze(img, source: .init(activityMBq: 50, referenceTime: start.addingTimeInterval(-3 * 3600), radionuclide: "Tc-99m"),
+                                        acquisitionStart: start, background: bg)
+        #expect(abs(r.sensitivityCPSPerMBq - 100) < 1e-3)
+        #expect(abs(r.backgroundCountRateCPS - 20) < 1e-9)
+    }
+
+    @Test func multiWindowRegistrationOfAKnownShift() throws {
+        // Two windows, one point source moved by exactly 2 pixels (3 mm pixels → 6 mm) in the second.
+        func point(_ x: Double) -> PlanarImage {
+            var c = [Float](repeating: 0, count: 64 * 64)
+            for i in 0..<64 { for j in 0..<64 { c[i * 64 + j] = Float(1000 * exp(-((Double(j) - x) * (Double(j) - x) + (Double(i) - 30) * (Double(i) - 30)) / 2.0)) } }
+            return PlanarImage(rows: 64, columns: 64, pixelSpacing: [3, 3], counts: c, index: FrameIndex(frame: 0))
+        }
+        let r = try MultiWindowRegistration.analyze([(1, 93, point(30)), (2, 185, point(32))])
+        #expect(r.sources.count == 1)
+        #expect(abs(r.maximumDisplacementMM - 6) < 0.01)
+    }
+
+    @Test func wholeBodyPatientLikeProfileIsRefused() {
+        // Counts varying by a factor 3 along the scan: not a uniform source.
+        var c = [Float](repeating: 0, count: 512 * 128)
+        for i in 50..<460 { for j in 20..<108 { c[i * 128 + j] = Float(100 + 200 * (i % 100 < 50 ? 1 : 0)) } }
+        let img = PlanarImage(rows: 512, columns: 128, pixelSpacing: [2, 2], counts: c, index: FrameIndex(frame: 0))
+        #expect(throws: QCError.self) { try WholeBodyScan.analyze(img, frame: 1, declaredScanSpeedMMPerS: nil) }
     }
 }
