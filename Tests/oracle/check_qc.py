@@ -530,17 +530,7 @@ def recon_point(tmp, rng):
     z, y, x = np.mgrid[0:nz, 0:n, 0:n].astype(float)
     c = (23.3, 31.6, 30.2)
     vol = 5000 * np.exp(-((x - c[2]) * sp) ** 2 / (2 * 3.0 ** 2) - ((y - c[1]) * sp) ** 2 / (2 * 3.5 ** 2) - ((z - c[0]) * sp) ** 2 / (2 * 4.0 ** 2))
-    ds = nm_dataset(rng.poisson(vol + 0.0), "RECON TOMO", sp, description="point source recon")
-    ds.ImageType = ["DERIVED", "PRIMARY", "RECON TOMO", "EMISSION"]
-    ds.FrameIncrementPointer = 0x00540080
-    ds.SliceVector = list(range(1, nz + 1))
-    ds.NumberOfSlices = nz
-    ds.SpacingBetweenSlices = sp
-    ds.SliceThickness = sp
-    det = ds.DetectorInformationSequence[0]
-    det.ImagePositionPatient = [-64.0, -64.0, -48.0]
-    det.ImageOrientationPatient = [1, 0, 0, 0, 1, 0]
-    return write(ds, tmp, "point-recon.dcm")
+    return recon_volume(tmp, rng.poisson(vol + 0.0), sp, "point source recon", "point-recon.dcm")
 
 
 def write_cor(tmp, rng, offsets):
