@@ -36,7 +36,8 @@ public struct QCImageHeader: Sendable, Codable, Equatable {
 /// - STATIC with "sensitiv" → `sensitivity` (analysed only when the source activity is known);
 /// - STATIC with "line"/"linje"/"bar" → `resolution`;
 /// - STATIC with collimator "INTR" or "flood"/"unif" → `uniformity`.
-/// "edge"/"kant" (edge-spread resolution) is recognised as QC but not analysed (see ``Recognition/unsupported``).
+/// "edge"/"kant" (edge-spread resolution) is recognised as QC but not analysed automatically: the edge method needs
+/// an ROI on one edge (``Outcome/unsupported(_:)`` says so).
 public enum QCRecognition {
     public enum Outcome: Sendable, Equatable {
         case test(QCTest)
@@ -64,7 +65,9 @@ public enum QCRecognition {
                 ? .test(.cor) : .notQC
         }
         if type.contains("STATIC") || type.isEmpty {
-            if has(["edge", "kant"]) { return .unsupported("edge-spread (\"edge\") resolution images are recognised but not analysed") }
+            if has(["edge", "kant"]) {
+                return .unsupported("edge images need an ROI on one edge: scinti qc resolution FILE --edge-roi COL,ROW,SIZE")
+            }
             if h.energyWindows > 1 && has(["mwsr", "registration", "ga-67", "ga67", "multi-window", "multiple window"]) { return .test(.mwsr) }
             if has(["sensitiv"]) { return .test(.sensitivity) }
             if has(["line", "linje", "bar "]) { return .test(.resolution) }

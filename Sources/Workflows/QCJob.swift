@@ -22,6 +22,8 @@ public enum QCJob {
         public var barSeparationMM: Double?
         /// Quadrant-bar phantom: bar widths (mm) in reading order; given, planar resolution uses the moments MTF.
         public var quadrantBarWidthsMM: [Double]?
+        /// Edge image: ROI centre (column, row) and size in pixels; given, planar resolution uses the edge method.
+        public var edgeROI: [Int]?
         /// Uniformity conventions (minimum counts per pixel, FOV fractions).
         public var uniformity = FloodUniformity.Conventions()
         /// Limits to judge the results against.
@@ -228,7 +230,9 @@ public enum QCJob {
                 var src = baseSource; src.head = f.detector
                 do {
                     let img = try acq.planarImage(frame: f.frame)
-                    if let widths = o.quadrantBarWidthsMM {
+                    if let e = o.edgeROI {
+                        out.append(try report(test, try EdgeResolution.analyze(img, roiColumn: e[0], roiRow: e[1], roiSize: e[2]), source: src, warnings: acq.warnings, options: o))
+                    } else if let widths = o.quadrantBarWidthsMM {
                         out.append(try report(test, try QuadrantBars.analyze(img, barWidthsMM: widths), source: src, warnings: acq.warnings, options: o))
                     } else if let sep = o.barSeparationMM {
                         out.append(try report(test, try Resolution.analyzeFourBar(img, separationMM: sep), source: src, warnings: acq.warnings, options: o))

@@ -37,6 +37,8 @@ struct QCCommand: ParsableCommand {
     var barSeparation: Double?
     @Option(name: .customLong("quadrant-bars"), help: "Resolution: quadrant-bar phantom with these bar widths (mm), upper left, upper right, lower left, lower right: MTF and FWHM per quadrant (moments method).")
     var quadrantBars: String?
+    @Option(name: .customLong("edge-roi"), help: "Resolution: edge method in a square ROI COLUMN,ROW,SIZE (pixels, centre and side) holding one straight edge.")
+    var edgeROI: String?
     @Option(name: .customLong("min-counts-per-pixel"), help: "Uniformity: refuse floods with fewer mean counts per binned CFOV pixel (default 4000).")
     var minCountsPerPixel: Double?
 
@@ -47,6 +49,11 @@ struct QCCommand: ParsableCommand {
         var o = QCJob.Options()
         o.activityMBq = activity; o.radionuclide = radionuclide; o.backgroundPath = background; o.barSeparationMM = barSeparation
         if let m = minCountsPerPixel { o.uniformity.minimumCountsPerPixel = m }
+        if let e = edgeROI {
+            let v = e.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard v.count == 3, v[2] >= 12 else { throw fail("qc: --edge-roi \"\(e)\" must be COLUMN,ROW,SIZE in pixels (SIZE ≥ 12)") }
+            o.edgeROI = v
+        }
         if let q = quadrantBars {
             let w = q.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
             guard w.count == 4, w.allSatisfy({ $0 > 0 }) else {
