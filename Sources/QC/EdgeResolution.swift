@@ -102,40 +102,17 @@ extension EdgeResolution {
     /// derivatives; returns σ (mm).
     static func fitEdge(_ x: [Double], _ y: [Double], _ w: [Double], low: Double, high: Double) throws(QCError) -> Double {
         func model(_ p: [Double], _ d: Double) -> Double { p[0] + (p[1] - p[0]) * 0.5 * (1 + erf((d - p[2]) / (2.0.squareRoot() * p[3]))) }
-        func cost(_ p: [Double]) -> Double { zip(zip(x, y), w).reduce(0.0) { s, e in let r = e.0.1 - model(p, e.0.0); return s + e.1 * r * r } }
-        // Start: the half-way crossing and a 2-pixel σ.
+        // Start: the half-way crossing and a σ of a twentieth of the range.
         let mid = (low + high) / 2
         let d0 = zip(x, y).min { abs($0.1 - mid) < abs($1.1 - mid) }?.0 ?? 0
-        var p = [low, high, d0, max(1e-3, (x.last! - x.first!) / 20)]
-        var c = cost(p), lambda = 1e-3
-        for _ in 0..<200 {
-            var jtj = [Double](repeating: 0, count: 16), jtr = [Double](repeating: 0, count: 4)
-            let h = p.map { max(1e-6, abs($0) * 1e-6) }
-            for (i, xi) in x.enumerated() {
-                let f = model(p, xi)
-                var g = [Double](repeating: 0, count: 4)
-                for a in 0..<4 { var q = p; q[a] += h[a]; g[a] = (model(q, xi) - f) / h[a] }
-                let r = y[i] - f
-                for a in 0..<4 { jtr[a] += w[i] * g[a] * r; for b in 0..<4 { jtj[a * 4 + b] += w[i] * g[a] * g[b] } }
+        let start = [low, high, d0, max(1e-3, (x.last! - x.first!) / 20)]
+        let p = levenbergMarquardt(start, count: x.count, positive: 3, weight: { w[$0] }, residual: { q, i in y[i] - model(q, x[i]) }) { q, i in
+            // Numeric derivatives (forward differences).
+            let f = model(q, x[i])
+            return (0..<4).map { a in
+                var r = q; let h = max(1e-6, abs(q[a]) * 1e-6); r[a] += h
+                return (model(r, x[i]) - f) / h
             }
-            var improved = false
-            for _ in 0..<20 {
-                var m = jtj
-                for a in 0..<4 { m[a * 4 + a] *= 1 + lambda }
-                guard let step = solve(m, jtr, 4) else { lambda *= 10; continue }
-                var q = p
-                for a in 0..<4 { q[a] += step[a] }
-                q[3] = abs(q[3])
-                let cq = cost(q)
-                if cq.isFinite && cq < c && q[3] > 0 {
-                    let rel = (c - cq) / max(c, 1e-300)
-                    p = q; c = cq; lambda = max(lambda / 10, 1e-12); improved = true
-                    if rel < 1e-12 { return p[3] }
-                    break
-                }
-                lambda *= 10
-            }
-            if !improved { break }
         }
         guard p[3].isFinite, p[3] > 0 else { throw .fitFailed("the edge fit gave σ = \(p[3])") }
         return p[3]

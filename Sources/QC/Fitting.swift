@@ -44,49 +44,54 @@ public struct GaussianFit: Sendable, Equatable, Codable {
             let d = (xi - p[1]) / p[2]
             return p[0] * exp(-0.5 * d * d) + (withBaseline ? p[3] : 0)
         }
-        func cost(_ p: [Double]) -> Double {
-            var s = 0.0
-            for i in 0..<n { let r = y[i] - model(p, x[i]); s += r * r }
-            return s
-        }
-        var lambda = 1e-3
-        var c = cost(p)
-        for _ in 0..<200 {
-            // Jacobian and normal equations.
-            var jtj = [Double](repeating: 0, count: np * np), jtr = [Double](repeating: 0, count: np)
-            for i in 0..<n {
-                let d = (x[i] - p[1]) / p[2]
-                let e = exp(-0.5 * d * d)
-                var g = [e, p[0] * e * d / p[2], p[0] * e * d * d / p[2], 1.0]
-                g.removeLast(4 - np)
-                let r = y[i] - model(p, x[i])
-                for a in 0..<np {
-                    jtr[a] += g[a] * r
-                    for b in 0..<np { jtj[a * np + b] += g[a] * g[b] }
-                }
-            }
-            var improved = false
-            for _ in 0..<20 {
-                var m = jtj
-                for a in 0..<np { m[a * np + a] *= 1 + lambda }
-                guard let step = solve(m, jtr, np) else { lambda *= 10; continue }
-                var q = p
-                for a in 0..<np { q[a] += step[a] }
-                q[2] = abs(q[2])
-                let cq = cost(q)
-                if cq.isFinite && cq < c && q[2] > 0 {
-                    let rel = (c - cq) / max(c, 1e-300)
-                    p = q; c = cq; lambda = max(lambda / 10, 1e-12); improved = true
-                    if rel < 1e-12 { return GaussianFit(amplitude: p[0], centre: p[1], sigma: p[2], baseline: withBaseline ? p[3] : 0) }
-                    break
-                }
-                lambda *= 10
-            }
-            if !improved { break }
+        p = Array(p.prefix(np))
+        p = levenbergMarquardt(p, count: n, positive: 2, weight: { _ in 1 }, residual: { q, i in y[i] - model(q, x[i]) }) { q, i in
+            let d = (x[i] - q[1]) / q[2]
+            let e = exp(-0.5 * d * d)
+            return Array([e, q[0] * e * d / q[2], q[0] * e * d * d / q[2], 1.0].prefix(np))
         }
         guard p[2].isFinite, p[2] > 0, p[0] > 0 else { throw .fitFailed("the Gaussian fit gave σ = \(p[2]), amplitude = \(p[0])") }
         return GaussianFit(amplitude: p[0], centre: p[1], sigma: p[2], baseline: withBaseline ? p[3] : 0)
     }
+}
+
+/// Weighted Levenberg–Marquardt least squares: minimises Σ w_i r_i(p)² from `p0`, with the Jacobian of the model
+/// (∂model/∂p, i.e. −∂r/∂p) per point; parameter `positive` is kept ≥ 0 (a width). Returns the last accepted
+/// parameters (the start when no step improved).
+func levenbergMarquardt(_ p0: [Double], count n: Int, positive: Int, weight: (Int) -> Double,
+                        residual: ([Double], Int) -> Double, jacobian: ([Double], Int) -> [Double]) -> [Double] {
+    let np = p0.count
+    func cost(_ p: [Double]) -> Double { (0..<n).reduce(0.0) { s, i in let r = residual(p, i); return s + weight(i) * r * r } }
+    var p = p0, c = cost(p0), lambda = 1e-3
+    for _ in 0..<200 {
+        var jtj = [Double](repeating: 0, count: np * np), jtr = [Double](repeating: 0, count: np)
+        for i in 0..<n {
+            let g = jacobian(p, i), r = residual(p, i), w = weight(i)
+            for a in 0..<np {
+                jtr[a] += w * g[a] * r
+                for b in 0..<np { jtj[a * np + b] += w * g[a] * g[b] }
+            }
+        }
+        var improved = false
+        for _ in 0..<20 {
+            var m = jtj
+            for a in 0..<np { m[a * np + a] *= 1 + lambda }
+            guard let step = solve(m, jtr, np) else { lambda *= 10; continue }
+            var q = p
+            for a in 0..<np { q[a] += step[a] }
+            q[positive] = abs(q[positive])
+            let cq = cost(q)
+            if cq.isFinite && cq < c && q[positive] > 0 {
+                let rel = (c - cq) / max(c, 1e-300)
+                p = q; c = cq; lambda = max(lambda / 10, 1e-12); improved = true
+                if rel < 1e-12 { return p }
+                break
+            }
+            lambda *= 10
+        }
+        if !improved { break }
+    }
+    return p
 }
 
 /// Solves the small dense system `a · x = b` (n × n, row-major) by Gaussian elimination with partial pivoting.
