@@ -26,6 +26,7 @@ let package = Package(
         .library(name: "Dosimetry", targets: ["Dosimetry"]),
         .library(name: "Server", targets: ["Server"]),
         .library(name: "Deidentification", targets: ["Deidentification"]),
+        .library(name: "QC", targets: ["QC"]),
         .executable(name: "scinti-fuzz-pdu", targets: ["PDUFuzz"]),
     ],
     // TLS for the DICOM network roles (PS3.15 B.1 secure transport) through swift-nio-ssl (BoringSSL). On by
@@ -88,12 +89,15 @@ let package = Package(
         // Clinical analyses (LVEF, thyroid uptake, parathyroid, sentinel node, bone scan, Krenning/MIBG, PET SUV):
         // one small type per analysis with its inputs, conventions and result. No DICOM.
         .target(name: "Analysis", dependencies: ["Physics", "Imaging"]),
+        // Gamma-camera and SPECT quality control (NEMA NU 1 / IAEA NMQC): uniformity, COR, resolution, sensitivity,
+        // MWSR, tomographic phantom, whole-body; action limits. One small type per test. No DICOM.
+        .target(name: "QC", dependencies: ["Physics", "Imaging"], swiftSettings: optimisedAlways),
         // Radionuclide-therapy dosimetry: TAC fits, time-integrated activity, S-values, voxel dose, registration.
         // No DICOM.
         .target(name: "Dosimetry", dependencies: ["Physics", "Imaging", "CFFTW"]),
         // End-to-end jobs the CLI and the server run (reconstruct a study from DICOM, the demo): glue over the
         // domain modules and the DICOM adapters.
-        .target(name: "Workflows", dependencies: ["DICOM", "DICOMImaging", "Imaging", "Physics", "Simulation", "Reconstruction", "Rendering", "Analysis", "Dosimetry"]),
+        .target(name: "Workflows", dependencies: ["DICOM", "DICOMImaging", "Imaging", "Physics", "Simulation", "Reconstruction", "Rendering", "Analysis", "Dosimetry", "QC"]),
         // DICOM upper layer and DIMSE services, SCU and SCP, on swift-nio.
         .target(name: "DICOMNetwork", dependencies: [
             "DICOM",
@@ -107,7 +111,7 @@ let package = Package(
                                                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth")]),
         // HTTP: DICOMweb (QIDO/WADO/STOW) over the archive, the job API and the browser viewer (Hummingbird 2).
         .target(name: "Server", dependencies: [
-            "DICOM", "Imaging", "DICOMImaging", "Rendering", "Archive", "Workflows", "Dosimetry", "Physics", "Deidentification",
+            "DICOM", "Imaging", "DICOMImaging", "Rendering", "Archive", "Workflows", "Dosimetry", "Physics", "Deidentification", "QC",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -116,7 +120,7 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
         ], exclude: ["Viewer"]),
         .executableTarget(name: "scinti", dependencies: [
-            "DICOM", "Imaging", "DICOMImaging", "Physics", "Simulation", "Reconstruction", "DICOMNetwork", "Archive", "Rendering", "Workflows", "Analysis", "Dosimetry", "Server", "Deidentification",
+            "DICOM", "Imaging", "DICOMImaging", "Physics", "Simulation", "Reconstruction", "DICOMNetwork", "Archive", "Rendering", "Workflows", "Analysis", "Dosimetry", "Server", "Deidentification", "QC",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // libFuzzer target for the DICOM parser (see scripts/fuzz.sh).
@@ -142,6 +146,7 @@ let package = Package(
                                                       .product(name: "NIOEmbedded", package: "swift-nio"),
                                                       .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "DeidentificationTests", dependencies: ["Deidentification", "DICOM"]),
+        .testTarget(name: "QCTests", dependencies: ["QC", "Imaging", "Physics", "Archive"]),
         .testTarget(name: "DosimetryTests", dependencies: ["Dosimetry", "Simulation", "Physics", "Imaging", "Workflows", "DICOM", "DICOMImaging"]),
     ],
     swiftLanguageModes: [.v6]

@@ -3,7 +3,8 @@
 #   scripts/install-deps.sh          build dependencies (C libraries linked through system-library targets)
 #   scripts/install-deps.sh --test   plus the test oracles: DCMTK, dicom3tools (dciodvfy), GDCM tools, pydicom, numpy,
 #                                    dicomweb-client, Chromium (headless screenshots of the viewer), chromium-driver
-#                                    and Selenium (the login page in a real browser)
+#                                    and Selenium (the login page in a real browser), pylinac
+#                                    (in .venv-pylinac: it needs pydicom < 3)
 # Prints the Python interpreter to use for the oracle scripts on its last line (with --test).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -51,5 +52,13 @@ if [ "$WANT_TEST" = 1 ]; then
   $PY -c 'import scipy' 2>/dev/null || $PY -m pip install -q scipy >&2 || echo "install-deps: scipy not installed (bench dose compares without it)" >&2
   # Selenium drives Chromium through chromedriver for the login-page test (scripts/test-accounts.sh).
   $PY -c 'import selenium' 2>/dev/null || $PY -m pip install -q "selenium==4.51.0" >&2 || echo "install-deps: selenium not installed (the browser login test will fail)" >&2
+  # pylinac (the IAEA NMQC reimplementation scripts/test.sh compares `scinti qc` with) pins pydicom < 3, so it lives
+  # in its own virtual environment (.venv-pylinac), beside the system packages for numpy/scipy/matplotlib.
+  if ! .venv-pylinac/bin/python -c 'import pylinac' 2>/dev/null; then
+    [ -x .venv-pylinac/bin/python ] || python3 -m venv --system-site-packages .venv-pylinac >&2
+    .venv-pylinac/bin/python -m pip install -q --ignore-installed "pydicom>=2.4,<3" >&2 \
+      && .venv-pylinac/bin/python -m pip install -q "pylinac==3.49.0" >&2 \
+      || echo "install-deps: pylinac not installed (scinti qc is then compared with synthetic truth only)" >&2
+  fi
   echo "$PY"
 fi

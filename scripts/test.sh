@@ -57,6 +57,10 @@ echo "== oracle: scinti deid (PS3.15 Annex E) on a pydicom PHI corpus: byte sear
 DEID_WORK=$(mktemp -d)
 "$PY" Tests/oracle/check_deid.py .build/debug/scinti "$DEID_WORK"
 rm -rf "$DEID_WORK"
+if [ -d "$CORPUS" ]; then
+  echo "== oracle: scinti qc vs synthetic truth, a second IU/DU implementation and pylinac (NEMA NU 1 / IAEA NMQC)"
+  "$PY" Tests/oracle/check_qc.py .build/debug/scinti "$CORPUS" "$PWD/.venv-pylinac/bin/python"
+fi
 
 echo "== fuzz: DICOM parser"
 scripts/fuzz.sh "${FUZZ_SECONDS:-120}"

@@ -72,6 +72,7 @@ public final class Archive: Sendable {
         }
         Archive.registerAccountMigrations(&migrator)
         Archive.registerAuditMigrations(&migrator)
+        Archive.registerQCMigration(&migrator)
         try migrator.migrate(db)
         try recover()
     }

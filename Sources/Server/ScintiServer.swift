@@ -91,6 +91,7 @@ public final class ScintiServer: Sendable {
         JobAPI(manager: jobs, maxBodyBytes: 1 << 20).register(on: router)
         AccountsAPI(archive: archive, secureCookies: configuration.tls != nil).register(on: router)
         ExportRoutes(archive: archive, directory: configuration.archiveDirectory).register(on: router)
+        QCRoutes(archive: archive, viewerDirectory: configuration.viewerDirectory).register(on: router)
         StaticFiles(directory: configuration.viewerDirectory).register(on: router)
         return router
     }
@@ -105,6 +106,7 @@ public final class ScintiServer: Sendable {
     /// names a certificate and key.
     public func run() async throws {
         jobs.resumeUnfinished()
+        QCRoutes.startMonitor(archive)
         if let tls = configuration.tls {
             #if TLS
             let chain: [NIOSSLCertificate], key: NIOSSLPrivateKey
