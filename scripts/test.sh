@@ -47,6 +47,13 @@ SCINTI_BIN="$PWD/.build/debug/scinti" CORPUS="$CORPUS" bash scripts/test-pacs.sh
 echo "== DICOMweb server and viewer (curl, dicomweb-client, headless Chromium)"
 SCINTI_BIN="$PWD/.build/debug/scinti" CORPUS="$CORPUS" bash scripts/test-server.sh
 
+echo "== virtual patients (ICRP-110): one study per tracer, dciodvfy, pydicom, truth.json, trial"
+if [ -d ../shared/phantoms/icrp110 ] || [ -n "${SCINTI_ICRP110:-}" ]; then
+  PATH="$(dirname "$PY"):$PATH" bash Tests/oracle/check_virtual_patients.sh .build/debug/scinti
+else
+  echo "== virtual patients skipped: ../shared/phantoms/icrp110 not found"
+fi
+
 echo "== fuzz: DICOM parser"
 scripts/fuzz.sh "${FUZZ_SECONDS:-120}"
 echo "== fuzz: PDU decoder"

@@ -49,7 +49,16 @@ public enum SimulationOutput {
         if let cs = ctSettings, !setup.phantom.compartments.isEmpty {
             let ctPhantom = study.voxelized?.phantom ?? setup.phantom
             let (size, geom) = CTSimulator.grid(for: ctPhantom, columns: cs.matrix, pixelMM: cs.pixelMM, sliceMM: cs.sliceMM)
-            let ct = CTSimulator.simulate(ctPhantom, size: size, geometry: geom, kVp: 120, subsamples: 2)
+            let ct: Volume
+            if let patient = setup.virtualPatient {
+                // A virtual patient: HU from the media's composition (+ 10 HU noise), on a grid wide enough for the body.
+                let b = ctPhantom.boundingBox
+                let cols = max(cs.matrix, Int((2 * max(abs(b.min.x), abs(b.max.x), abs(b.min.y), abs(b.max.y)) / cs.pixelMM).rounded(.up)) + 2)
+                let (sz, g) = CTSimulator.grid(for: ctPhantom, columns: cols, pixelMM: cs.pixelMM, sliceMM: cs.sliceMM)
+                ct = patient.ct(size: sz, geometry: g, kVp: 120, noiseHU: 10, seed: setup.seed)
+            } else {
+                ct = CTSimulator.simulate(ctPhantom, size: size, geometry: geom, kVp: 120, subsamples: 2)
+            }
             do {
                 try CTSeriesWriter.write(ct, study: attrs, series: SeriesAttributes(seriesNumber: 2, seriesDescription: "CTAC 120 kVp (simulated)"),
                                          to: "\(out)/CT", kVp: 120)
@@ -57,7 +66,7 @@ public enum SimulationOutput {
             truth.ct = CTSimulator.truth(ct, kVp: 120)
             truth.files["ct"] = "CT"
             ctFolder = "\(out)/CT"
-            ctInfo = "CT: \(size.x)×\(size.y)×\(size.z) at \(cs.pixelMM)×\(cs.pixelMM)×\(cs.sliceMM) mm → \(out)/CT\n"
+            ctInfo = "CT: \(ct.size.x)×\(ct.size.y)×\(ct.size.z) at \(cs.pixelMM)×\(cs.pixelMM)×\(cs.sliceMM) mm → \(out)/CT\n"
         }
         if let vp = study.voxelized {
             let act = vp.activity(concentrations: vp.phantom.compartments.map(\.concentrationBqPerML))
@@ -65,6 +74,7 @@ public enum SimulationOutput {
             try data.write(to: URL(fileURLWithPath: "\(out)/truth_activity_bqml.f32"))
             truth.files["activity"] = "truth_activity_bqml.f32 (float32 little endian, x fastest, grid in simulationGrid, Bq/mL)"
         }
+        truth.patient = setup.patientTruth.map { $0.withPixels(acq) }
         try truth.json().write(to: URL(fileURLWithPath: "\(out)/truth.json"))
         let dt = Date().timeIntervalSince(t0)
         var text = "Simulated \(mode): \(setup.phantom.name), \(setup.nuclide.name) (\(setup.nuclide.dataSet.rawValue)), \(setup.camera.collimator.name)\n"
