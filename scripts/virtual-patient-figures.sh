@@ -14,7 +14,7 @@ pl=(--matrix 128 --pixel 4.8 --no-ct)
 "$SCINTI" simulate gated --phantom icrp-am --tracer tc99m-rbc --view lao --slots 8 --lvef 55 "${pl[@]}" --out "$OUT/tc99m-rbc" >/dev/null
 "$SCINTI" simulate planar --phantom icrp-af --tracer tc99m-sestamibi --phase delayed --lesion parathyroid-left:12:5 "${pl[@]}" --out "$OUT/tc99m-sestamibi" >/dev/null
 "$SCINTI" simulate planar --phantom icrp-af --tracer tc99m-pertechnetate "${pl[@]}" --out "$OUT/tc99m-pertechnetate" >/dev/null
-"$SCINTI" simulate planar --phantom icrp-af --tracer tc99m-nanocolloid --views anterior,llat "${pl[@]}" --out "$OUT/tc99m-nanocolloid" >/dev/null
+"$SCINTI" simulate planar --phantom icrp-af --tracer tc99m-nanocolloid --views anterior,llat --duration 60 "${pl[@]}" --out "$OUT/tc99m-nanocolloid" >/dev/null
 "$SCINTI" simulate planar --phantom icrp-am --tracer i123-iodide --phase uptake-24h "${pl[@]}" --out "$OUT/i123-iodide" >/dev/null
 "$SCINTI" simulate whole-body --phantom icrp-am --tracer i131-iodide --collimator HE --lesion lumbar-spine:20:40 --lesion lungs:15:30 "${wb[@]}" --out "$OUT/i131-iodide" >/dev/null
 "$SCINTI" simulate whole-body --phantom icrp-am --tracer in111-octreotide --phase 24h --collimator MEGP --lesion liver:30:5 "${wb[@]}" --out "$OUT/in111-octreotide" >/dev/null

@@ -263,12 +263,15 @@ public struct Tracer: Sendable, Codable, Equatable {
             phases: is123 ? ["uptake-4h": 4, "uptake-24h": 24] : ["uptake-24h": 24, "post-therapy": 72, "whole-body": 72],
             defaultPhase: is123 ? "uptake-24h" : "post-therapy",
             compartments: [
-                c("thyroid", Kinetics([0.30], halfTimes: [80 * 24], uptake: 6), "ICRP 128 iodide: thyroid uptake 30 %, T_up 6 h, T_bio 80 d"),
+                // I-131 is given after thyroidectomy (ablation/therapy): the remnant takes 1-5 % (EANM I-131 therapy
+                // guideline, Luster et al., EJNMMI 35:1941 (2008)); 2 % here, with a faster remnant turnover (T_bio 7 d).
+                c("thyroid", is123 ? Kinetics([0.30], halfTimes: [80 * 24], uptake: 6) : Kinetics([0.02], halfTimes: [7 * 24], uptake: 6),
+                  is123 ? "ICRP 128 iodide: thyroid uptake 30 %, T_up 6 h, T_bio 80 d" : "EANM 2008: post-thyroidectomy remnant 2 % (1-5 %)"),
                 c("stomach", .mono(0.04, halfTime: 4, uptake: 0.5), "ICRP 128 iodide: gastric secretion (approximate)"),
                 c("salivary-glands", .mono(0.01, halfTime: 4, uptake: 0.5), "salivary secretion (approximate)"),
-                c("urinary-bladder-contents", .excreta(0.66, halfTime: 6), "ICRP 128: non-thyroidal iodide excreted in urine"),
+                c("urinary-bladder-contents", .excreta(is123 ? 0.66 : 0.93, halfTime: 6), "ICRP 128: non-thyroidal iodide excreted in urine"),
             ],
-            retention: Kinetics([0.30, 0.70], halfTimes: [80 * 24, 6]),
+            retention: is123 ? Kinetics([0.30, 0.70], halfTimes: [80 * 24, 6]) : Kinetics([0.02, 0.98], halfTimes: [7 * 24, 6]),
             source: "ICRP Publication 128 (iodide); EANM thyroid and I-131 therapy guidelines")
     }
 

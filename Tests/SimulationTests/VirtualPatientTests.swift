@@ -190,8 +190,8 @@ struct VirtualPatientTests {
         // MDP: 50 % to bone (ICRP 128), nearly all of it taken up at 3 h; bladder emptied every 3.5 h.
         let bone = Tracer.mdp.compartments.filter { $0.organ.hasSuffix("skeleton") }.reduce(0.0) { $0 + $1.kinetics.fraction(hours: 3) }
         #expect(abs(bone - 0.5) < 0.02)
-        // Iodide: thyroid 30 % × (1 − 2^(−24/6)) at 24 h (T_bio 80 d negligible).
-        let thy = Tracer.iodide(.i131).compartments[0].kinetics.fraction(hours: 24)
+        // I-123 iodide: thyroid 30 % × (1 − 2^(−24/6)) at 24 h (T_bio 80 d negligible).
+        let thy = Tracer.iodide(.i123).compartments[0].kinetics.fraction(hours: 24)
         #expect(abs(thy - 0.30 * (1 - pow(2, -4)) * pow(2, -24.0 / 1920)) < 1e-9)
         // TIA of a mono-exponential with instantaneous uptake: a / (λ_bio + λ_phys).
         let k = Kinetics.mono(0.04, halfTime: 100)

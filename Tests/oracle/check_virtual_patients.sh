@@ -13,10 +13,10 @@ command -v dciodvfy >/dev/null || { echo "dciodvfy not found (apt-get install di
 c=(--matrix 64 --pixel 9.6 --voxel 9.6 --subsamples 1 --ct-matrix 64 --ct-pixel 9.6 --ct-slice 9.6)
 "$SCINTI" simulate whole-body --phantom icrp-am --tracer tc99m-mdp --phase delayed --lesion thoracic-spine:20:8 --lesion pelvis:25:5 --patient-seed 4 --speed 20 "${c[@]}" --no-ct --out "$OUT/mdp" >/dev/null
 "$SCINTI" simulate planar --phantom icrp-af --tracer tc99m-mdp --phase early --extravasation "${c[@]}" --no-ct --out "$OUT/mdp-early" >/dev/null
-"$SCINTI" simulate planar --phantom icrp-am --tracer tc99m-rbc --views lao "${c[@]}" --no-ct --out "$OUT/rbc" >/dev/null
+"$SCINTI" simulate gated --phantom icrp-am --tracer tc99m-rbc --slots 8 --lvef 55 --duration 120 "${c[@]}" --no-ct --out "$OUT/rbc" >/dev/null
 "$SCINTI" simulate planar --phantom icrp-af --tracer tc99m-sestamibi --phase delayed --lesion parathyroid-left:12:4 "${c[@]}" --no-ct --out "$OUT/mibi" >/dev/null
 "$SCINTI" simulate planar --phantom icrp-af --tracer tc99m-pertechnetate --views anterior "${c[@]}" --no-ct --out "$OUT/pertech" >/dev/null
-"$SCINTI" simulate planar --phantom icrp-af --tracer tc99m-nanocolloid --views anterior,llat "${c[@]}" --no-ct --out "$OUT/colloid" >/dev/null
+"$SCINTI" simulate planar --phantom icrp-af --tracer tc99m-nanocolloid --views anterior,llat --duration 60 "${c[@]}" --no-ct --out "$OUT/colloid" >/dev/null
 "$SCINTI" simulate planar --phantom icrp-am --tracer i123-iodide --views anterior "${c[@]}" --no-ct --out "$OUT/i123" >/dev/null
 "$SCINTI" simulate whole-body --phantom icrp-am --tracer i131-iodide --collimator HE --lesion lumbar-spine:20:50 --speed 20 "${c[@]}" --no-ct --out "$OUT/i131" >/dev/null
 "$SCINTI" simulate whole-body --phantom icrp-am --tracer in111-octreotide --phase 24h --collimator MEGP --lesion liver:30:6 --speed 20 "${c[@]}" --no-ct --out "$OUT/octreo" >/dev/null
@@ -63,5 +63,9 @@ assert len(tr["patients"]) == 2 and {p["phantom"] for p in tr["patients"]} == {"
 for p in tr["patients"]:
     json.load(open(out + "/trial/" + p["truth"]))
 print("ok   trial.json", len(tr["patients"]), "patients")
+g = json.load(open(out + "/rbc/truth.json"))
+assert g["patient"]["lvefPercent"] == 55 and g["patient"]["rvefPercent"] == 55 and g["gated"]["timeSlots"] == 8
+assert pydicom.dcmread(glob.glob(out + "/rbc/NM_*.dcm")[0]).ImageType[2] == "GATED"
+print("ok   gated RBC: LVEF/RVEF truth", g["patient"]["lvefPercent"], g["patient"]["rvefPercent"])
 PY
 exit $status
