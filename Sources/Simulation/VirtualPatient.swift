@@ -430,6 +430,7 @@ public struct VirtualPatient: Sendable {
         let offsets = (0..<s).map { (Double($0) + 0.5) / Double(s) - 0.5 }
         let sp = grid.spacing, o = grid.origin
         let v = variability
+        let ang = v.rotationDeg * .pi / 180, cr = cos(ang), sr = sin(ang), g = v.girthScale, hs = v.heightScale, off = v.offsetMM
         let nS = spheres.count
         var isCropped = [Bool](repeating: false, count: 256)
         for c in cropped { isCropped[c] = true }
@@ -459,7 +460,8 @@ public struct VirtualPatient: Sendable {
                     touched.removeAll(keepingCapacity: true)
                     for dz in offsets { for dy in offsets { for dx in offsets {
                         let p = Vector3(xc + dx * sp.x, yc + dy * sp.y, zc + dz * sp.z)
-                        let l = label(atPhantom: v.toPhantom(p))
+                        let d = p - off
+                        let l = label(atPhantom: Vector3((cr * d.x + sr * d.y) / g, (-sr * d.x + cr * d.y) / g, d.z / hs))
                         guard l != 0, !cropTable[l] else { continue }
                         var c = l
                         for si in zSpheres.reversed() {

@@ -54,7 +54,13 @@ public enum SimulationOutput {
                 // A virtual patient: HU from the media's composition (+ 10 HU noise), on a grid wide enough for the body.
                 let b = ctPhantom.boundingBox
                 let cols = max(cs.matrix, Int((2 * max(abs(b.min.x), abs(b.max.x), abs(b.min.y), abs(b.max.y)) / cs.pixelMM).rounded(.up)) + 2)
-                let (sz, g) = CTSimulator.grid(for: ctPhantom, columns: cols, pixelMM: cs.pixelMM, sliceMM: cs.sliceMM)
+                var (sz, g) = CTSimulator.grid(for: ctPhantom, columns: cols, pixelMM: cs.pixelMM, sliceMM: cs.sliceMM)
+                if let sp = study.truth.spect {
+                    // SPECT/CT: the CT covers the SPECT's axial field of view (+ one slice), not the whole patient.
+                    let half = Double(acq.rows) * (acq.pixelSpacing.first ?? 1) / 2 + cs.sliceMM
+                    sz.z = min(sz.z, Int((2 * half / cs.sliceMM).rounded(.up)))
+                    g = Voxelizer.centredGrid(size: sz, spacing: g.spacing, center: Vector3(0, 0, sp.axialCentreMM))
+                }
                 ct = patient.ct(size: sz, geometry: g, kVp: 120, noiseHU: 10, seed: setup.seed)
             } else {
                 ct = CTSimulator.simulate(ctPhantom, size: size, geometry: geom, kVp: 120, subsamples: 2)

@@ -53,13 +53,13 @@ struct SimulateTrial: ParsableCommand {
             let folder = (c.out as NSString).lastPathComponent
             entries.append(Entry(patient: i + 1, folder: folder, phantom: c.phantom!, patientSeed: c.patient.patientSeed!,
                                  nm: folder + "/" + (written.nmPath as NSString).lastPathComponent, truth: folder + "/truth.json"))
-            emit("patient \(i + 1)/\(patients): \(c.phantom!) seed \(c.patient.patientSeed!) → \(c.out)")
+            emit("patient \(i + 1)/\(patients): \(c.phantom!) seed \(c.patient.patientSeed!) → \(c.out)\n")
         }
         struct Index: Codable { var tracer: String; var mode: String; var patients: [Entry]; var seconds: Double; var generator: String }
         let enc = JSONEncoder(); enc.outputFormatting = [.prettyPrinted, .sortedKeys]
         let index = Index(tracer: tracer.name, mode: m, patients: entries, seconds: Date().timeIntervalSince(t0),
                           generator: "scinti simulate trial (ICRP-110 virtual patients, docs/virtual-patients.md)")
         do { try enc.encode(index).write(to: URL(fileURLWithPath: "\(common.out)/trial.json")) } catch { throw fail("writing \(common.out)/trial.json: \(error)") }
-        emit(String(format: "trial: %d patients in %.1f s → %@/trial.json", patients, Date().timeIntervalSince(t0), common.out))
+        emit(String(format: "trial: %d patients in %.1f s → %@/trial.json\n", patients, Date().timeIntervalSince(t0), common.out))
     }
 }
