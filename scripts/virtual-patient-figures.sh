@@ -16,7 +16,7 @@ pl=(--matrix 128 --pixel 4.8 --no-ct)
 "$SCINTI" simulate planar --phantom icrp-af --tracer tc99m-pertechnetate "${pl[@]}" --out "$OUT/tc99m-pertechnetate" >/dev/null
 "$SCINTI" simulate planar --phantom icrp-af --tracer tc99m-nanocolloid --views anterior,llat --duration 60 "${pl[@]}" --out "$OUT/tc99m-nanocolloid" >/dev/null
 "$SCINTI" simulate planar --phantom icrp-am --tracer i123-iodide --phase uptake-24h "${pl[@]}" --out "$OUT/i123-iodide" >/dev/null
-"$SCINTI" simulate whole-body --phantom icrp-am --tracer i131-iodide --collimator HE --lesion lumbar-spine:20:40 --lesion lungs:15:30 "${wb[@]}" --out "$OUT/i131-iodide" >/dev/null
+"$SCINTI" simulate whole-body --phantom icrp-am --tracer i131-iodide --collimator HE --lesion lumbar-spine:20:500 --lesion lungs:15:500 "${wb[@]}" --out "$OUT/i131-iodide" >/dev/null
 "$SCINTI" simulate whole-body --phantom icrp-am --tracer in111-octreotide --phase 24h --collimator MEGP --lesion liver:30:5 "${wb[@]}" --out "$OUT/in111-octreotide" >/dev/null
 "$SCINTI" simulate planar --phantom icrp-am --tracer i123-mibg "${pl[@]}" --out "$OUT/i123-mibg" >/dev/null
 "$SCINTI" simulate whole-body --phantom icrp-am --tracer lu177-dotatate --phase 24h --collimator MEGP --lesion liver:30:8 "${wb[@]}" --out "$OUT/lu177-dotatate" >/dev/null
@@ -41,7 +41,7 @@ for d in sorted(glob.glob(out + "/*/")):
     else:
         views = [(ds.DetectorInformationSequence[ds.DetectorVector[i] - 1].get("ViewCodeSequence", [{}])[0].get("CodeMeaning", f"detector {ds.DetectorVector[i]}") if "ViewCodeSequence" in ds.DetectorInformationSequence[ds.DetectorVector[i] - 1] else f"detector {ds.DetectorVector[i]}", a[i]) for i in peak]
     h = 6 if a.shape[1] > 2 * a.shape[2] else 3.2
-    fg, ax = plt.subplots(1, len(views), figsize=(1.6 * len(views) * a.shape[2] / a.shape[1] * h + 0.4, h), dpi=80)
+    fg, ax = plt.subplots(1, len(views), figsize=(1.05 * len(views) * a.shape[2] / a.shape[1] * h + 0.3, h + 0.3), dpi=80)
     ax = np.atleast_1d(ax)
     vmax = max(np.percentile(v, 99.7) for _, v in views)
     for axi, (label, v) in zip(ax, views):

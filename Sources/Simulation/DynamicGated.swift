@@ -335,6 +335,12 @@ public enum CTSimulator {
             let h = table[phantom.compartments[c].material]! + 1000
             for (i, f) in zip(cv.indices, cv.fractions) { v[Int(i)] += h * f }
         }
+        return huVolume(v, size: size, geometry: geometry, noiseHU: noiseHU, seed: seed)
+    }
+
+    /// CT numbers + Gaussian noise (σ `noiseHU`, seeded), rounded and clipped at −1024, as an HU volume.
+    static func huVolume(_ hu: [Float], size: GridSize, geometry: ImageGeometry, noiseHU: Double, seed: UInt64) -> Volume {
+        var v = hu
         if noiseHU > 0 {
             var g = SeededGenerator(seed: seed, stream: 0xC7)
             for i in v.indices { v[i] += Float(noiseHU * g.normal()) }

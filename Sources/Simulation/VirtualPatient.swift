@@ -371,7 +371,8 @@ public struct VirtualPatient: Sendable {
         let restConc = concOfID[restIDs.first ?? 0]
         for (k, l) in lesions.enumerated() {
             let host = label(atPhantom: lesionC[k])
-            let hc = concOfID[host] > 0 ? concOfID[host] : restConc
+            // Parathyroid adenomas are given against the thyroid (the organ they are read against); others against the host.
+            let hc = l.region.hasPrefix("parathyroid") ? concOfID[132] : (concOfID[host] > 0 ? concOfID[host] : restConc)
             let c = l.contrast * hc
             concOfSite["lesion\(k + 1)"] = c
             let ml = (sampled.perSphere["lesion\(k + 1)"]?.totalFraction ?? 0) * voxelML
@@ -517,11 +518,6 @@ public struct VirtualPatient: Sendable {
             let h = Float((phantom.media[id] ?? .water).hounsfield(effectiveEnergyKeV: e) + 1000)
             for (i, f) in zip(cv.indices, cv.fractions) { vox[Int(i)] += h * f }
         }
-        if noiseHU > 0 {
-            var g = SeededGenerator(seed: seed, stream: 0xC7)
-            for i in vox.indices { vox[i] += Float(noiseHU * g.normal()) }
-        }
-        for i in vox.indices { vox[i] = max(-1024, vox[i].rounded()) }
-        return try! Volume(size: size, voxels: vox, geometry: geometry, units: "HU")
+        return CTSimulator.huVolume(vox, size: size, geometry: geometry, noiseHU: noiseHU, seed: seed)
     }
 }

@@ -25,6 +25,14 @@ c=(--matrix 64 --pixel 9.6 --voxel 9.6 --subsamples 1 --ct-matrix 64 --ct-pixel 
 "$SCINTI" simulate spect --phantom icrp-am --tracer f18-fdg --collimator HE --views 8 --duration 5 "${c[@]}" --no-ct --out "$OUT/fdg" >/dev/null
 "$SCINTI" simulate trial --phantom icrp-am --tracer tc99m-mdp --patients 2 --both-sexes "${c[@]}" --out "$OUT/trial" >/dev/null
 status=0
+# Bad input: one line naming the value, non-zero exit.
+bad() { local want=$1; shift; set +e; msg=$("$@" 2>&1); rc=$?; set -e
+  if [ $rc -ne 0 ] && [ "$(printf '%s\n' "$msg" | wc -l)" -eq 1 ] && [[ "$msg" == *"$want"* ]]; then echo "ok   bad input: $msg" | cut -c1-140
+  else echo "FAIL bad input ($want): rc=$rc $msg"; status=1; fi; }
+bad "unknown tracer tc99m-foo" "$SCINTI" simulate planar --phantom icrp-am --tracer tc99m-foo --out "$OUT/bad"
+bad "unknown phase late" "$SCINTI" simulate planar --phantom icrp-am --tracer tc99m-mdp --phase late --out "$OUT/bad"
+bad "unknown organ or region livr" "$SCINTI" simulate planar --phantom icrp-am --tracer tc99m-mdp --lesion livr:10:3 --out "$OUT/bad"
+bad "/nonexistent-icrp" env SCINTI_ICRP110=/nonexistent-icrp "$SCINTI" simulate planar --phantom icrp-am --tracer tc99m-mdp --out "$OUT/bad"
 for f in "$OUT"/*/NM_*.dcm "$OUT"/lu/CT/CT_0001.dcm "$OUT"/trial/patient-001/NM_*.dcm; do
   errors=$(dciodvfy -new "$f" 2>&1 | grep '^Error' || true)
   if [ -n "$errors" ]; then echo "FAIL dciodvfy $f"; echo "$errors"; status=1; else echo "ok   dciodvfy $f"; fi
