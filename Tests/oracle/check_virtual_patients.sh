@@ -24,6 +24,7 @@ c=(--matrix 64 --pixel 9.6 --voxel 9.6 --subsamples 1 --ct-matrix 64 --ct-pixel 
 "$SCINTI" simulate spect --phantom icrp-am --tracer lu177-dotatate --phase 24h --collimator MEGP --views 16 --duration 5 --lesion liver:30:8 "${c[@]}" --out "$OUT/lu" >/dev/null
 "$SCINTI" simulate spect --phantom icrp-am --tracer f18-fdg --collimator HE --views 8 --duration 5 "${c[@]}" --no-ct --out "$OUT/fdg" >/dev/null
 "$SCINTI" simulate trial --phantom icrp-am --tracer tc99m-mdp --patients 2 --both-sexes "${c[@]}" --out "$OUT/trial" >/dev/null
+"$SCINTI" pet simulate --phantom icrp-am --tracer f18-fdg --lesion lungs:20:6 --voxel 8 --out "$OUT/pet" >/dev/null
 status=0
 # Bad input: one line naming the value, non-zero exit.
 bad() { local want=$1; shift; set +e; msg=$("$@" 2>&1); rc=$?; set -e
@@ -33,7 +34,7 @@ bad "unknown tracer tc99m-foo" "$SCINTI" simulate planar --phantom icrp-am --tra
 bad "unknown phase late" "$SCINTI" simulate planar --phantom icrp-am --tracer tc99m-mdp --phase late --out "$OUT/bad"
 bad "unknown organ or region livr" "$SCINTI" simulate planar --phantom icrp-am --tracer tc99m-mdp --lesion livr:10:3 --out "$OUT/bad"
 bad "/nonexistent-icrp" env SCINTI_ICRP110=/nonexistent-icrp "$SCINTI" simulate planar --phantom icrp-am --tracer tc99m-mdp --out "$OUT/bad"
-for f in "$OUT"/*/NM_*.dcm "$OUT"/lu/CT/CT_0001.dcm "$OUT"/trial/patient-001/NM_*.dcm; do
+for f in "$OUT"/*/NM_*.dcm "$OUT"/lu/CT/CT_0001.dcm "$OUT"/pet/PT/PT_0001.dcm "$OUT"/trial/patient-001/NM_*.dcm; do
   errors=$(dciodvfy -new "$f" 2>&1 | grep '^Error' || true)
   if [ -n "$errors" ]; then echo "FAIL dciodvfy $f"; echo "$errors"; status=1; else echo "ok   dciodvfy $f"; fi
 done
@@ -74,6 +75,9 @@ print("ok   trial.json", len(tr["patients"]), "patients")
 g = json.load(open(out + "/rbc/truth.json"))
 assert g["patient"]["lvefPercent"] == 55 and g["patient"]["rvefPercent"] == 55 and g["gated"]["timeSlots"] == 8
 assert pydicom.dcmread(glob.glob(out + "/rbc/NM_*.dcm")[0]).ImageType[2] == "GATED"
+pt = sorted(glob.glob(out + "/pet/PT/*.dcm")); d = pydicom.dcmread(pt[0]); tp = json.load(open(out + "/pet/truth.json"))
+assert d.Modality == "PT" and d.Units == "BQML" and tp["suv"]["brain"] > tp["suv"]["rest-of-body"] and tp["suv"]["lesion1"] > 0
+print("ok   PET virtual patient:", len(pt), "slices, SUV brain", round(tp["suv"]["brain"], 2), "liver", round(tp["suv"]["liver"], 2))
 print("ok   gated RBC: LVEF/RVEF truth", g["patient"]["lvefPercent"], g["patient"]["rvefPercent"])
 PY
 exit $status
