@@ -11,7 +11,7 @@ struct SimulateTrial: ParsableCommand {
         abstract: "A virtual clinical trial: N varied ICRP-110 patients with one tracer (one folder and truth.json each, trial.json index).")
     @OptionGroup var common: SimulateCommand.Common
     @Option(help: "Number of patients.") var patients = 10
-    @Option(help: "Acquisition: planar, whole-body or spect (default: whole-body for bone, octreotide, DOTATATE and I-131; planar otherwise).") var mode: String?
+    @Option(help: "Acquisition: planar, whole-body, spect or gated (default: whole-body for bone, octreotide, DOTATATE and I-131; gated for RBC; planar otherwise).") var mode: String?
     @Option(name: .customLong("first-seed"), help: "Patient seed of the first patient (the next ones count up).") var firstSeed: UInt64 = 1
     @Flag(name: .customLong("both-sexes"), help: "Alternate adult male and adult female (default: the --phantom given).") var bothSexes = false
 
@@ -22,8 +22,8 @@ struct SimulateTrial: ParsableCommand {
         guard patients >= 1, patients <= 10_000 else { throw fail("--patients \(patients) (allowed: 1–10000)") }
         let tracer = try { () throws -> Tracer in do { return try Tracer.named(common.patient.tracer ?? "") } catch { throw fail("\(error)") } }()
         let wb = ["tc99m-mdp", "in111-octreotide", "lu177-dotatate", "i131-iodide"].contains(tracer.name)
-        let m = (mode ?? (wb ? "whole-body" : "planar")).lowercased()
-        guard ["planar", "whole-body", "spect"].contains(m) else { throw fail("--mode \(m) (allowed: planar, whole-body, spect)") }
+        let m = (mode ?? (wb ? "whole-body" : tracer.name == "tc99m-rbc" ? "gated" : "planar")).lowercased()
+        guard ["planar", "whole-body", "spect", "gated"].contains(m) else { throw fail("--mode \(m) (allowed: planar, whole-body, spect, gated)") }
         let base = common.phantom ?? "icrp-am"
         var entries: [Entry] = []
         let t0 = Date()
@@ -33,12 +33,20 @@ struct SimulateTrial: ParsableCommand {
             c.patient.patientSeed = firstSeed + UInt64(i)
             c.out = "\(common.out)/patient-\(String(format: "%03d", i + 1))"
             c.noCT = c.noCT || m != "spect"
-            let s = try c.setup(default: c.phantom!, mode: m)
+            var s = try c.setup(default: c.phantom!, mode: m)
             let study: SimulatedStudy
             var options = NMWriter.Options()
             switch m {
             case "spect":
                 study = Simulator.spect(s, protocol: SPECTProtocol(views: 120, heads: 2, secondsPerView: c.duration ?? 20, axialCentreMM: s.focusZ()))
+            case "gated":
+                // LVEF drawn per patient from the seed: 35-70 % (a trial spans normal and reduced function).
+                var g = SeededGenerator(seed: c.patient.patientSeed!, stream: 0xEF)
+                let lvef = 35 + 35 * g.uniform()
+                let gp = GatedProtocol(timeSlots: 16, seconds: c.duration ?? 600, view: .lao45, edvML: 120, esvML: 120 * (1 - lvef / 100))
+                do { study = try Simulator.gated(s, patient: s.virtualPatient!, protocol: gp, voxelMM: s.voxelMM, subsamples: s.subsamples) } catch { throw fail("\(error)") }
+                s.patientTruth = study.truth.patient
+                options = NMWriter.Options(heartRate: 70)
             case "whole-body":
                 study = Simulator.wholeBody(s, speedMMPerS: 2.5)
                 options = NMWriter.Options(scanVelocityMMPerS: 2.5, scanLengthMM: study.extras["scanLengthMM"])
