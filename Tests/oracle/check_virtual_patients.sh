@@ -24,6 +24,7 @@ c=(--matrix 64 --pixel 9.6 --voxel 9.6 --subsamples 1 --ct-matrix 64 --ct-pixel 
 "$SCINTI" simulate spect --phantom icrp-am --tracer lu177-dotatate --phase 24h --collimator MEGP --views 16 --duration 5 --lesion liver:30:8 "${c[@]}" --out "$OUT/lu" >/dev/null
 "$SCINTI" simulate spect --phantom icrp-am --tracer f18-fdg --collimator HE --views 8 --duration 5 "${c[@]}" --no-ct --out "$OUT/fdg" >/dev/null
 "$SCINTI" simulate trial --phantom icrp-am --tracer tc99m-mdp --patients 2 --both-sexes "${c[@]}" --out "$OUT/trial" >/dev/null
+"$SCINTI" simulate trial --phantom icrp-af --tracer tc99m-rbc --patients 1 --duration 120 "${c[@]}" --out "$OUT/trial-rbc" >/dev/null
 "$SCINTI" pet simulate --phantom icrp-am --tracer f18-fdg --lesion lungs:20:6 --voxel 8 --out "$OUT/pet" >/dev/null
 status=0
 # Bad input: one line naming the value, non-zero exit.
@@ -72,6 +73,9 @@ assert len(tr["patients"]) == 2 and {p["phantom"] for p in tr["patients"]} == {"
 for p in tr["patients"]:
     json.load(open(out + "/trial/" + p["truth"]))
 print("ok   trial.json", len(tr["patients"]), "patients")
+tg = json.load(open(out + "/trial-rbc/patient-001/truth.json"))
+assert tg["mode"] == "gated" and 35 <= tg["patient"]["lvefPercent"] <= 70
+print("ok   gated RBC trial: LVEF truth", round(tg["patient"]["lvefPercent"], 1))
 g = json.load(open(out + "/rbc/truth.json"))
 assert g["patient"]["lvefPercent"] == 55 and g["patient"]["rvefPercent"] == 55 and g["gated"]["timeSlots"] == 8
 assert pydicom.dcmread(glob.glob(out + "/rbc/NM_*.dcm")[0]).ImageType[2] == "GATED"
