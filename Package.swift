@@ -83,7 +83,7 @@ let package = Package(
         // Simulation and Reconstruction are compiled optimised in every configuration: their SIMD projector kernels
         // are ~10× slower unoptimised, which made the debug-build acceptance tests (whole simulated studies
         // reconstructed) the longest part of CI.
-        .target(name: "Simulation", dependencies: ["Physics", "Imaging"], swiftSettings: optimisedAlways),
+        .target(name: "Simulation", dependencies: ["Physics", "Imaging", "CZlib"], swiftSettings: optimisedAlways),
         // SPECT system model (projector, attenuation, collimator-detector response, scatter) and algorithms.
         .target(name: "Reconstruction", dependencies: ["Physics", "Imaging"], swiftSettings: optimisedAlways),
         // Clinical analyses (LVEF, thyroid uptake, parathyroid, sentinel node, bone scan, Krenning/MIBG, PET SUV):

@@ -61,6 +61,12 @@ if [ -d "$CORPUS" ]; then
   echo "== oracle: scinti qc vs synthetic truth, a second IU/DU implementation and pylinac (NEMA NU 1 / IAEA NMQC)"
   "$PY" Tests/oracle/check_qc.py .build/debug/scinti "$CORPUS" "$PWD/.venv-pylinac/bin/python"
 fi
+echo "== virtual patients (ICRP-110): one study per tracer, dciodvfy, pydicom, truth.json, trial"
+if [ -d ../shared/phantoms/icrp110 ] || [ -n "${SCINTI_ICRP110:-}" ]; then
+  PATH="$(dirname "$PY"):$PATH" bash Tests/oracle/check_virtual_patients.sh .build/debug/scinti
+else
+  echo "== virtual patients skipped: ../shared/phantoms/icrp110 not found"
+fi
 
 echo "== fuzz: DICOM parser"
 scripts/fuzz.sh "${FUZZ_SECONDS:-120}"

@@ -32,6 +32,14 @@ public struct SimulationSetup: Sendable {
     /// When set, every concentration is scaled so that the voxelised phantom holds exactly this activity (Bq) at
     /// the acquisition start (point sources excluded).
     public var totalActivityBq: Double?
+    /// An already voxelised phantom (a ``VirtualPatient``): used as it is instead of voxelising `phantom`.
+    public var voxelized: VoxelizedPhantom?
+    /// Activity administered (Bq), when it differs from what is in the body decayed back (excretion before imaging).
+    public var administeredActivityBq: Double?
+    /// The virtual patient the study is of (for its CT and truth), when any.
+    public var virtualPatient: VirtualPatient?
+    /// The patient's truth (organs, lesions) from ``VirtualPatient/build(voxelMM:subsamples:)``.
+    public var patientTruth: PatientTruth?
 
     /// Creates a setup.
     public init(phantom: Phantom, pointSources: [PointSource] = [], nuclide: Radionuclide, camera: Camera,
@@ -137,6 +145,7 @@ public enum Simulator {
     // MARK: Shared pieces
 
     static func voxelize(_ setup: inout SimulationSetup) -> VoxelizedPhantom? {
+        if let v = setup.voxelized { setup.phantom = v.phantom; return v }
         guard !setup.phantom.compartments.isEmpty else { return nil }
         let (size, geom) = Voxelizer.coveringGrid(setup.phantom, voxelMM: setup.voxelMM, marginMM: setup.voxelMM * 2)
         var vp = Voxelizer.voxelize(setup.phantom, size: size, geometry: geom, subsamples: setup.subsamples)
@@ -195,7 +204,7 @@ public enum Simulator {
         let windows = setup.camera.windows.enumerated().map { k, w in
             EnergyWindow(number: k + 1, name: w.name, ranges: [EnergyRange(lowerKeV: w.lowerKeV, upperKeV: w.upperKeV)])
         }
-        let injected = totalBq * exp(setup.nuclide.decayConstant * setup.injectionLeadSeconds)
+        let injected = setup.administeredActivityBq ?? totalBq * exp(setup.nuclide.decayConstant * setup.injectionLeadSeconds)
         let start = setup.acquisitionStart.addingTimeInterval(-setup.injectionLeadSeconds)
         let pharma = Radiopharmaceutical(name: setup.radiopharmaceutical, radionuclide: NuclideNames.codeMeaning(setup.nuclide.name),
                                          totalDoseBq: injected.rounded(), startDateTime: DateText.dt(start),

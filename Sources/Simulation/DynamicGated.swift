@@ -220,8 +220,6 @@ extension Simulator {
     /// `timeSlots` frames. The setup's phantom is replaced by the torso at each slot's mean LV volume.
     public static func gated(_ setup: SimulationSetup, activities activitiesIn: [Organ: Double] = Presets.bloodPool(),
                              tumours: [Tumour] = [], protocol g: GatedProtocol = GatedProtocol()) -> SimulatedStudy {
-        let vols = g.slotVolumes
-        let cam = setup.camera
         var edSetup = setup
         var activities = activitiesIn
         edSetup.phantom = Phantom.torso(activities: activities, tumours: tumours, heart: HeartState(volumeML: g.edvML, edvML: g.edvML, esvML: g.esvML))
@@ -235,23 +233,35 @@ extension Simulator {
                 edSetup.phantom = edSetup.phantom.scaled(by: f); edVP.phantom = edSetup.phantom
             }
         }
+        let frozen = activities
+        return gatedStudy(setup, edSetup: edSetup, edVP: edVP, heartZ: HeartState.endDiastole().center.z, protocol: g) { v in
+            let ph = Phantom.torso(activities: frozen, tumours: tumours, heart: HeartState(volumeML: v, edvML: g.edvML, esvML: g.esvML))
+            let vp = Voxelizer.voxelize(ph, size: size, geometry: geom, subsamples: setup.subsamples)
+            let lvIndex = ph.index(of: "lvBloodPool")!
+            var conc = [Double](repeating: 0, count: ph.compartments.count)
+            conc[lvIndex] = ph.compartments[lvIndex].concentrationBqPerML
+            return (vp, conc)
+        }
+    }
+
+    /// The gated acquisition of a heart whose LV volume goes through `g.slotVolumes`: `slot(volume)` gives the
+    /// voxelised phantom at that volume and the concentrations of the LV blood pool alone (for the count truth).
+    static func gatedStudy(_ setup: SimulationSetup, edSetup: SimulationSetup, edVP: VoxelizedPhantom, heartZ: Double,
+                           protocol g: GatedProtocol, slot: (Double) -> (VoxelizedPhantom, [Double])) -> SimulatedStudy {
+        let vols = g.slotVolumes
+        let cam = setup.camera
         let model = ForwardModel(camera: cam, nuclide: setup.nuclide, medium: setup.attenuation ? edVP : nil)
         let radius = ((g.radiusMM ?? planarRadius(edVP, angleDeg: g.view.angleDeg)) * 100).rounded() / 100
         // The camera is centred axially on the heart, as a technologist would position it.
-        let heartZ = HeartState.endDiastole().center.z
         let pose = DetectorPose(angleDeg: g.view.angleDeg, radiusMM: radius, axialCentreMM: heartZ)
         let exposure = setup.exposureSeconds(start: 0, duration: g.seconds) / Double(g.timeSlots)
         let np = cam.rows * cam.columns
         var slotRates: [ViewRates] = [], lvCounts: [Double] = []
         for v in vols {
-            let ph = Phantom.torso(activities: activities, tumours: tumours, heart: HeartState(volumeML: v, edvML: g.edvML, esvML: g.esvML))
-            let vp = Voxelizer.voxelize(ph, size: size, geometry: geom, subsamples: setup.subsamples)
+            let (vp, conc) = slot(v)
             // The attenuation map follows the heart too (it is all soft tissue inside the heart region anyway).
             let m = ForwardModel(camera: cam, nuclide: setup.nuclide, medium: setup.attenuation ? vp : nil)
             slotRates.append(m.viewRates(EmissionSource(concentration: vp.activity(), points: setup.pointSources), pose: pose, rows: cam.rows))
-            let lvIndex = ph.index(of: "lvBloodPool")!
-            var conc = [Double](repeating: 0, count: ph.compartments.count)
-            conc[lvIndex] = ph.compartments[lvIndex].concentrationBqPerML
             let lv = m.viewRates(EmissionSource(concentration: vp.activity(concentrations: conc)), pose: pose, rows: cam.rows)
             lvCounts.append(lv.total(0).reduce(0) { $0 + Double($1) } * exposure)
         }
@@ -325,6 +335,12 @@ public enum CTSimulator {
             let h = table[phantom.compartments[c].material]! + 1000
             for (i, f) in zip(cv.indices, cv.fractions) { v[Int(i)] += h * f }
         }
+        return huVolume(v, size: size, geometry: geometry, noiseHU: noiseHU, seed: seed)
+    }
+
+    /// CT numbers + Gaussian noise (σ `noiseHU`, seeded), rounded and clipped at −1024, as an HU volume.
+    static func huVolume(_ hu: [Float], size: GridSize, geometry: ImageGeometry, noiseHU: Double, seed: UInt64) -> Volume {
+        var v = hu
         if noiseHU > 0 {
             var g = SeededGenerator(seed: seed, stream: 0xC7)
             for i in v.indices { v[i] += Float(noiseHU * g.normal()) }

@@ -140,3 +140,42 @@ public struct PETSimulation: Sendable {
         return PETSimulation(image: image, truth: truth, spec: spec)
     }
 }
+
+extension PETSimulation {
+    /// The activity image of a virtual patient (ICRP-110 anatomy, the tracer's biodistribution at its uptake time,
+    /// lesions) as a PET scanner's quantitative image would show it without resolution loss or noise; SUVs of the
+    /// organs in the truth (SUVbw with `weightKg`, 73 kg / 60 kg ICRP reference by default).
+    public static func make(patient: VirtualPatient, voxelMM: Double = 4, weightKg: Double? = nil,
+                            heightCm: Double? = nil) throws(PETSimulationError) -> PETSimulation {
+        let built: (VoxelizedPhantom, PatientTruth)
+        do { built = try patient.build(voxelMM: voxelMM, subsamples: 2) } catch { throw PETSimulationError(error.description) }
+        let (vp, pt) = built
+        guard let nuc = Radionuclide.named(patient.tracer.nuclide) else { throw PETSimulationError("unknown radionuclide \(patient.tracer.nuclide)") }
+        let male = patient.phantom.kind == .adultMale
+        // ICRP 89 reference adults: 73 kg / 176 cm (male), 60 kg / 163 cm (female).
+        let w = weightKg ?? (male ? 73 : 60) * patient.variability.volumeScale
+        let h = heightCm ?? (male ? 176 : 163) * patient.variability.heightScale
+        let injected = patient.administeredMBq * 1e6
+        let decayed = injected * Decay.factor(halfLifeSeconds: nuc.halfLifeSeconds, elapsedSeconds: patient.hours * 3600)
+        let factor = w * 1000 / decayed
+        var image = vp.activity()
+        image.units = "BQML"
+        var concs: [String: Double] = [:], suvs: [String: Double] = [:]
+        for o in pt.organs where o.volumeML > 0 {
+            concs[o.name] = o.activityMBq * 1e6 / o.volumeML; suvs[o.name] = concs[o.name]! * factor
+        }
+        let lesions = pt.lesions.enumerated().map { k, l in
+            PETLesion(name: "lesion\(k + 1)", center: Vector3(l.centerLPS[0], l.centerLPS[1], l.centerLPS[2]), diameterMM: l.diameterMM,
+                      suv: l.concentrationBqPerML * factor)
+        }
+        for l in lesions { concs[l.name] = l.suv / factor; suvs[l.name] = l.suv }
+        let spec = PETStudySpec(weightKg: w, heightCm: h, sex: male ? "M" : "F", injectedMBq: patient.administeredMBq,
+                                uptakeSeconds: patient.hours * 3600, radionuclide: nuc.name, lesions: lesions, size: vp.size, voxelMM: voxelMM)
+        let truth = PETTruth(halfLifeSeconds: nuc.halfLifeSeconds, decayDataSource: nuc.source, injectedBq: injected, decayedBq: decayed,
+                             suvbwFactor: factor, concentrationsBqPerML: concs, suv: suvs, lesions: lesions,
+                             notes: ["virtual patient \(patient.phantom.kind.rawValue), \(patient.tracer.name) at \(patient.hours) h (docs/virtual-patients.md)",
+                                     "concentrations at the scan start; SUVbw = C × weight(g) / (injected × 2^(−uptake/T½))",
+                                     "no resolution loss, no noise; partial-volume voxels hold volume-weighted concentrations (2³ subsamples)"])
+        return PETSimulation(image: image, truth: truth, spec: spec)
+    }
+}

@@ -144,6 +144,8 @@ public struct SimulationTruth: Sendable, Codable {
     public var gated: GatedTruth?
     public var dynamic: DynamicTruth?
     public var ct: CTTruth?
+    /// The virtual patient (ICRP-110 phantom, tracer, organs, lesions), when the study is of one.
+    public var patient: PatientTruth?
     public var seed: UInt64
     public var noise: Bool
     public var acquisitionStart: String
@@ -210,7 +212,7 @@ public struct SimulationTruth: Sendable, Codable {
             scatterModel: cam.scatter, windows: wt, views: views, seed: setup.seed, noise: setup.noise,
             acquisitionStart: DateText.dt(setup.acquisitionStart),
             injectionDateTime: DateText.dt(setup.acquisitionStart.addingTimeInterval(-setup.injectionLeadSeconds)),
-            totalActivityBq: total, administeredActivityBq: total * exp(setup.nuclide.decayConstant * setup.injectionLeadSeconds),
+            totalActivityBq: total, administeredActivityBq: setup.administeredActivityBq ?? total * exp(setup.nuclide.decayConstant * setup.injectionLeadSeconds),
             simulationGrid: grid)
     }
 

@@ -25,6 +25,9 @@ public struct VoxelizedPhantom: Sendable {
     public var subsamples: Int
     /// Per compartment (same order as `phantom.compartments`), the voxels it covers.
     public var compartmentVoxels: [CompartmentVoxels]
+    /// Medium of each compartment (elemental composition); when set, ``muMap(energyKeV:)`` uses it instead of the
+    /// compartments' ``Physics/Material`` (virtual patients).
+    public var media: [Medium]? = nil
 
     /// Voxel volume in mL.
     public var voxelVolumeML: Double { geometry.spacing.x * geometry.spacing.y * geometry.spacing.z / 1000 }
@@ -58,6 +61,15 @@ public struct VoxelizedPhantom: Sendable {
     /// Linear attenuation coefficient μ (1/mm) at `energyKeV` (NIST XCOM through ``Physics/Material``).
     public func muMap(energyKeV: Double) -> Volume {
         var v = [Float](repeating: 0, count: size.count)
+        if let media {
+            // Mixture rule per medium; what no compartment covers is air outside the body (μ ≈ 0 at these energies
+            // over a patient's width: 1.3e-5/mm, left out).
+            for (c, cv) in compartmentVoxels.enumerated() {
+                let mu = Float(media[c].mu(energyKeV: energyKeV) / 10)
+                for (i, f) in zip(cv.indices, cv.fractions) { v[Int(i)] += mu * f }
+            }
+            return try! Volume(size: size, voxels: v, geometry: geometry, units: "1/mm")
+        }
         var airFraction = [Float](repeating: 1, count: size.count)
         for (m, fr) in materialFractions() {
             let mu = Float(m.mu(energyKeV: energyKeV) / 10)

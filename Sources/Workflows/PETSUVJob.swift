@@ -200,7 +200,14 @@ public enum PETSimulationJob {
     @discardableResult
     public static func write(_ spec: PETStudySpec, to out: String, encoding: PTSeriesWriter.Encoding = .bqml,
                              seriesDate: String = "20240315", seriesTime: String = "101500") throws -> PETSimulation {
-        let sim = try PETSimulation.make(spec)
+        try write(try PETSimulation.make(spec), to: out, encoding: encoding, seriesDate: seriesDate, seriesTime: seriesTime)
+    }
+
+    /// Writes an already simulated PET study (e.g. of a virtual patient, ``Simulation/PETSimulation/make(patient:voxelMM:weightKg:heightCm:)``).
+    @discardableResult
+    public static func write(_ sim: PETSimulation, to out: String, encoding: PTSeriesWriter.Encoding = .bqml,
+                             seriesDate: String = "20240315", seriesTime: String = "101500") throws -> PETSimulation {
+        let spec = sim.spec
         guard let scan = DICOMDateTime.parse(date: seriesDate, time: seriesTime) else {
             throw WorkflowError("invalid series date/time \(seriesDate) \(seriesTime)")
         }

@@ -49,7 +49,22 @@ public enum SimulationOutput {
         if let cs = ctSettings, !setup.phantom.compartments.isEmpty {
             let ctPhantom = study.voxelized?.phantom ?? setup.phantom
             let (size, geom) = CTSimulator.grid(for: ctPhantom, columns: cs.matrix, pixelMM: cs.pixelMM, sliceMM: cs.sliceMM)
-            var ct = CTSimulator.simulate(ctPhantom, size: size, geometry: geom, kVp: 120, subsamples: 2)
+            var ct: Volume
+            if let patient = setup.virtualPatient {
+                // A virtual patient: HU from the media's composition (+ 10 HU noise), on a grid wide enough for the body.
+                let b = ctPhantom.boundingBox
+                let cols = max(cs.matrix, Int((2 * max(abs(b.min.x), abs(b.max.x), abs(b.min.y), abs(b.max.y)) / cs.pixelMM).rounded(.up)) + 2)
+                var (sz, g) = CTSimulator.grid(for: ctPhantom, columns: cols, pixelMM: cs.pixelMM, sliceMM: cs.sliceMM)
+                if let sp = study.truth.spect {
+                    // SPECT/CT: the CT covers the SPECT's axial field of view (+ one slice), not the whole patient.
+                    let half = Double(acq.rows) * (acq.pixelSpacing.first ?? 1) / 2 + cs.sliceMM
+                    sz.z = min(sz.z, Int((2 * half / cs.sliceMM).rounded(.up)))
+                    g = Voxelizer.centredGrid(size: sz, spacing: g.spacing, center: Vector3(0, 0, sp.axialCentreMM))
+                }
+                ct = patient.ct(size: sz, geometry: g, kVp: 120, noiseHU: 10, seed: setup.seed)
+            } else {
+                ct = CTSimulator.simulate(ctPhantom, size: size, geometry: geom, kVp: 120, subsamples: 2)
+            }
             truth.ct = CTSimulator.truth(ct, kVp: 120)   // in the simulation frame; moved with the rest below
             // The CT in the patient frame the camera writes (rotation axis at camera.axisPositionMM).
             ct.geometry.origin = ct.geometry.origin + setup.camera.axisPositionMM
@@ -59,7 +74,7 @@ public enum SimulationOutput {
             } catch { throw WorkflowError("writing the CT: \(error)") }
             truth.files["ct"] = "CT"
             ctFolder = "\(out)/CT"
-            ctInfo = "CT: \(size.x)×\(size.y)×\(size.z) at \(cs.pixelMM)×\(cs.pixelMM)×\(cs.sliceMM) mm → \(out)/CT\n"
+            ctInfo = "CT: \(ct.size.x)×\(ct.size.y)×\(ct.size.z) at \(cs.pixelMM)×\(cs.pixelMM)×\(cs.sliceMM) mm → \(out)/CT\n"
         }
         truth = truth.translated(by: setup.camera.axisPositionMM)
         if let vp = study.voxelized {
@@ -68,6 +83,7 @@ public enum SimulationOutput {
             try data.write(to: URL(fileURLWithPath: "\(out)/truth_activity_bqml.f32"))
             truth.files["activity"] = "truth_activity_bqml.f32 (float32 little endian, x fastest, grid in simulationGrid, Bq/mL)"
         }
+        truth.patient = setup.patientTruth.map { $0.withPixels(acq) }
         try truth.json().write(to: URL(fileURLWithPath: "\(out)/truth.json"))
         let dt = Date().timeIntervalSince(t0)
         var text = "Simulated \(mode): \(setup.phantom.name), \(setup.nuclide.name) (\(setup.nuclide.dataSet.rawValue)), \(setup.camera.collimator.name)\n"

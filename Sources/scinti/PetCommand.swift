@@ -125,8 +125,25 @@ struct PetCommand: ParsableCommand {
         @Option(help: "Voxel size (mm).") var voxel: Double = 4
         @Option(help: "Storage: bqml or philips-cnts.") var encoding = "bqml"
         @Option(help: "Output folder.") var out: String
+        @Option(help: "Virtual patient: icrp-am or icrp-af (with --tracer f18-fdg; docs/virtual-patients.md).") var phantom: String?
+        @Option(help: "Tracer of the virtual patient (f18-fdg).") var tracer = "f18-fdg"
+        @Option(help: "Lesion REGION:DIAMETER_MM:CONTRAST of the virtual patient (repeatable).") var lesion: [String] = []
+        @Option(name: .customLong("patient-seed"), help: "Virtual patient variability seed.") var patientSeed: UInt64?
 
         func run() throws {
+            if let ph = phantom {
+                do {
+                    let kind = try ICRPPhantomKind.parse(ph)
+                    let tr = try Tracer.named(tracer)
+                    let specs = try lesion.map { s throws(VirtualPatientError) in try LesionSpec.parse(s) }
+                    let p = VirtualPatient(phantom: try ICRPPhantom.load(kind), tracer: tr, hours: uptake / 60,
+                                           variability: patientSeed.map { PatientVariability.draw(seed: $0) } ?? .reference,
+                                           lesions: specs, administeredMBq: activity, patientSeed: patientSeed)
+                    let sim = try PETSimulationJob.write(try PETSimulation.make(patient: p, voxelMM: voxel), to: out)
+                    emit("wrote \(out)/PT (\(sim.image.size.z) slices) and \(out)/truth.json; virtual patient \(kind.rawValue), \(tr.name); true SUVbw factor \(String(format: "%.6g", sim.truth.suvbwFactor)) g/mL per Bq/mL\n")
+                } catch { throw fail("\(error)") }
+                return
+            }
             let m = matrix.split(separator: ",").compactMap { Int($0) }
             guard m.count == 3, m.allSatisfy({ $0 > 0 && $0 <= 1024 }) else { throw fail("--matrix must be three sizes 1…1024, e.g. 128,128,64") }
             guard sex == "M" || sex == "F" else { throw fail("--sex must be M or F") }

@@ -13,11 +13,11 @@ struct SimulateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "simulate",
         abstract: "Simulate a gamma-camera study (NM DICOM + CT series + truth.json).",
-        subcommands: [Spect.self, Planar.self, WholeBody.self, Dynamic.self, Gated.self])
+        subcommands: [Spect.self, Planar.self, WholeBody.self, Dynamic.self, Gated.self, SimulateTrial.self])
 
     /// Options every mode shares.
     struct Common: ParsableArguments {
-        @Option(help: "Phantom: iec, jaszczak, torso, or body (torso with head, neck and legs).") var phantom: String?
+        @Option(help: "Phantom: iec, jaszczak, torso, body (torso with head, neck and legs), or the ICRP-110 virtual patients icrp-am, icrp-af (with --tracer).") var phantom: String?
         @Option(help: "Radionuclide (e.g. Tc-99m, I-123, Lu-177, In-111).") var isotope = "Tc-99m"
         @Option(name: .customLong("data-set"), help: "Decay data: ensdf or icrp107.") var dataSet = "ensdf"
         @Option(help: "Collimator code (LEHR, LEGP, MELP, MEGP, HE…).") var collimator = "LEHR"
@@ -44,6 +44,7 @@ struct SimulateCommand: ParsableCommand {
         @Option(name: .customLong("ct-slice"), help: "CT slice spacing (mm).") var ctSlice: Double = 4
         @Flag(name: .customLong("no-ct"), help: "Do not write the CT series.") var noCT = false
         @Option(help: "Output folder.") var out: String
+        @OptionGroup var patient: PatientOptions
 
         func nuclide() throws -> Radionuclide {
             guard let ds = DecayDataSet(rawValue: dataSet.lowercased()) else { throw fail("unknown data set \(dataSet) (ensdf, icrp107)") }
@@ -80,11 +81,15 @@ struct SimulateCommand: ParsableCommand {
             case "jaszczak": return Phantom.jaszczak(backgroundBqPerML: background * 1000, rodsHot: hotRods, spheresHot: hotSpheres, hotRatio: sphereRatio)
             case "torso": return Phantom.torso()
             case "body", "whole-body": return Phantom.torso(extent: .wholeBody)
-            default: throw fail("unknown phantom \(phantom ?? name) (iec, jaszczak, torso, body)")
+            default: throw fail("unknown phantom \(phantom ?? name) (iec, jaszczak, torso, body, icrp-am, icrp-af)")
             }
         }
 
-        func setup(default name: String) throws -> SimulationSetup {
+        func setup(default name: String, mode: String = "") throws -> SimulationSetup {
+            if let p = phantom, p.lowercased().hasPrefix("icrp") {
+                return try patient.setup(phantom: p, mode: mode, nuclideFallback: camera, voxelMM: voxel ?? pixel, subsamples: subsamples,
+                                         seed: seed, noise: !noNoise, attenuation: !noAttenuation)
+            }
             let n = try nuclide()
             var s = SimulationSetup(phantom: try buildPhantom(default: name), nuclide: n, camera: try camera(n),
                                     voxelMM: voxel ?? pixel, subsamples: subsamples, seed: seed, noise: !noNoise,
@@ -116,11 +121,11 @@ struct SimulateCommand: ParsableCommand {
         @Option(help: "Body-contour orbit: this margin (mm) between body and collimator at every view (default: circular).") var contour: Double?
 
         func run() throws {
-            let s = try common.setup(default: "iec")
+            let s = try common.setup(default: "iec", mode: "spect")
             guard heads == 1 || heads == 2, views % heads == 0 else { throw fail("--views must be divisible by --heads (1 or 2)") }
             let dir: RotationDirection = direction.uppercased().hasPrefix("CC") ? .counterClockwise : .clockwise
             let p = SPECTProtocol(views: views, heads: heads, arcDeg: arc, startAngleDeg: startAngle, direction: dir, radiusMM: radius,
-                                  secondsPerView: common.duration ?? 20, contourMarginMM: contour)
+                                  secondsPerView: common.duration ?? 20, axialCentreMM: s.focusZ(), contourMarginMM: contour)
             let t0 = Date()
             let study = Simulator.spect(s, protocol: p)
             try common.finish(study, mode: "spect", setup: s, seconds: Date().timeIntervalSince(t0))
@@ -137,7 +142,7 @@ struct SimulateCommand: ParsableCommand {
             let s = try common.setup(default: "torso")
             let vs = try views.split(separator: ",").map { try planarView(String($0)) }
             let t0 = Date()
-            let study = Simulator.planar(s, views: vs, seconds: common.duration ?? 300, radiusMM: radius)
+            let study = Simulator.planar(s, views: vs, seconds: common.duration ?? 300, radiusMM: radius, axialCentreMM: s.focusZ())
             try common.finish(study, mode: "planar", setup: s, seconds: Date().timeIntervalSince(t0))
         }
     }
@@ -191,12 +196,18 @@ struct SimulateCommand: ParsableCommand {
         @Option(help: "View (default lao).") var view = "lao"
 
         func run() throws {
-            var s = try common.setup(default: "torso")
-            s.phantom = Phantom.torso(activities: Presets.bloodPool())
+            var s = try common.setup(default: "torso", mode: "gated")
             let esvML = esv ?? edv * (1 - (lvef ?? 60) / 100)
             let g = GatedProtocol(timeSlots: slots, rrMs: rrMs, seconds: common.duration ?? 600, view: try planarView(view), edvML: edv, esvML: esvML)
             let t0 = Date()
-            let study = Simulator.gated(s, protocol: g)
+            let study: SimulatedStudy
+            if let patient = s.virtualPatient {
+                do { study = try Simulator.gated(s, patient: patient, protocol: g, voxelMM: s.voxelMM, subsamples: s.subsamples) } catch { throw fail("\(error)") }
+                s.patientTruth = study.truth.patient
+            } else {
+                s.phantom = Phantom.torso(activities: Presets.bloodPool())
+                study = Simulator.gated(s, protocol: g)
+            }
             try common.finish(study, mode: "gated", setup: s, seconds: Date().timeIntervalSince(t0),
                               options: NMWriter.Options(heartRate: Int((60_000 / rrMs).rounded())))
         }
