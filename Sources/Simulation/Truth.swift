@@ -239,6 +239,14 @@ extension SimulationTruth {
             t.ct = ct
         }
         if let o = t.simulationGrid["originMM"], o.count == 3 { t.simulationGrid["originMM"] = zip(o, offset.array).map { $0 + $1 } }
+        if var p = t.patient {
+            p.lesions = p.lesions.map { l in
+                var m = l
+                if m.centerLPS.count == 3 { m.centerLPS = zip(m.centerLPS, offset.array).map { $0 + $1 } }
+                return m
+            }
+            t.patient = p
+        }
         t.rotationAxisMM = offset.array
         return t
     }

@@ -76,7 +76,6 @@ public enum SimulationOutput {
             ctFolder = "\(out)/CT"
             ctInfo = "CT: \(ct.size.x)×\(ct.size.y)×\(ct.size.z) at \(cs.pixelMM)×\(cs.pixelMM)×\(cs.sliceMM) mm → \(out)/CT\n"
         }
-        truth = truth.translated(by: setup.camera.axisPositionMM)
         if let vp = study.voxelized {
             let act = vp.activity(concentrations: vp.phantom.compartments.map(\.concentrationBqPerML))
             let data = act.voxels.withUnsafeBufferPointer { Data(buffer: $0) }
@@ -84,6 +83,7 @@ public enum SimulationOutput {
             truth.files["activity"] = "truth_activity_bqml.f32 (float32 little endian, x fastest, grid in simulationGrid, Bq/mL)"
         }
         truth.patient = setup.patientTruth.map { $0.withPixels(acq) }
+        truth = truth.translated(by: setup.camera.axisPositionMM)
         try truth.json().write(to: URL(fileURLWithPath: "\(out)/truth.json"))
         let dt = Date().timeIntervalSince(t0)
         var text = "Simulated \(mode): \(setup.phantom.name), \(setup.nuclide.name) (\(setup.nuclide.dataSet.rawValue)), \(setup.camera.collimator.name)\n"
