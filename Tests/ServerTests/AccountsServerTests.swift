@@ -90,4 +90,28 @@ import Testing
         try await client.execute(uri: "/api/logout", method: .post, headers: readerCookie) { #expect($0.status == .ok) }
         try await client.execute(uri: "/dicom-web/studies", method: .get, headers: readerCookie) { #expect($0.status == .unauthorized) }
     }
+
+    /// Exporting a de-identified study needs the 'export' right: a reader gets 403 naming it and nothing is written;
+    /// a technologist's export is in the audit trail with who, which study and which profile.
+    @Test func exportNeedsTheRightAndIsAudited() async throws {
+        let (server, dir) = try makeAccountsServer()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let a = Fixture.instance(1, series: Fixture.seriesA, modality: "CT", patient: "SECRETNAME^JANE")
+        _ = try server.archive.importFile(try writeTemp(a.bytes))
+        let client = RouterClient(server.router())
+        let uri = "/api/studies/\(Fixture.study)/export?profile=modified-dates"
+        let (_, rita) = try await login(client, "rita", "rita-password")
+        try await client.execute(uri: uri, method: .get, headers: [.cookie: try #require(rita)]) { r in
+            #expect(r.status == .forbidden)
+            #expect(String(buffer: r.body).contains("'export'"))
+        }
+        #expect(!FileManager.default.fileExists(atPath: dir + "/deid-maps"))
+        let (_, tom) = try await login(client, "tom", "tom-password")
+        try await client.execute(uri: uri, method: .get, headers: [.cookie: try #require(tom)]) { r in #expect(r.status == .ok) }
+        var q = AuditQuery(); q.action = .export
+        let records = try server.archive.auditRecords(q)
+        #expect(records.count == 1)
+        #expect(records.first?.actor == "tom" && records.first?.studyUID == Fixture.study)
+        #expect(records.first?.detail?.contains("113100") == true && records.first?.detail?.contains("1 files") == true, "\(records)")
+    }
 }
