@@ -1,4 +1,5 @@
 import Foundation
+import Imaging
 import Physics
 
 /// β⁻ emission data used to shape voxel-S-value kernels: the endpoint energies and intensities of the main
@@ -136,19 +137,19 @@ public struct VoxelSValueKernel: Sendable, Equatable {
             }
             // Sorting by T is not needed for inverse-CDF sampling over an arbitrary ordering of bins.
             let total = acc
-            var rng = SplitMix(seed)
+            var rng = SeededGenerator(seed: seed)
             let perSample = betaMeV / Double(samples)
             for _ in 0..<samples {
-                let u = rng.unit() * total
+                let u = rng.uniform() * total
                 var lo = 0, hi = cdf.count - 1
                 while lo < hi { let mid = (lo + hi) / 2; if cdf[mid] < u { lo = mid + 1 } else { hi = mid } }
                 let rangeMM = ElectronRange.cm(mev: ts[lo]) * 10
-                let r = rng.unit() * rangeMM
-                let cz = 2 * rng.unit() - 1, phi = 2 * Double.pi * rng.unit()
+                let r = rng.uniform() * rangeMM
+                let cz = 2 * rng.uniform() - 1, phi = 2 * Double.pi * rng.uniform()
                 let sz = (1 - cz * cz).squareRoot()
-                let x = (rng.unit() - 0.5) * vx + r * sz * cos(phi)
-                let y = (rng.unit() - 0.5) * vy + r * sz * sin(phi)
-                let z = (rng.unit() - 0.5) * vz + r * cz
+                let x = (rng.uniform() - 0.5) * vx + r * sz * cos(phi)
+                let y = (rng.uniform() - 0.5) * vy + r * sz * sin(phi)
+                let z = (rng.uniform() - 0.5) * vz + r * cz
                 let i = Int((x / vx + 0.5).rounded(.down)) + hx
                 let j = Int((y / vy + 0.5).rounded(.down)) + hy
                 let k = Int((z / vz + 0.5).rounded(.down)) + hz
@@ -167,18 +168,4 @@ public struct VoxelSValueKernel: Sendable, Equatable {
                                  values: energy.map { Float($0 * toMGy) }, energyPerDecayMeV: local,
                                  omittedPhotonMeV: photonMeV, method: method)
     }
-}
-
-/// SplitMix64: a small seeded generator so kernels are reproducible.
-struct SplitMix {
-    var state: UInt64
-    init(_ seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func unit() -> Double { Double(next() >> 11) * (1.0 / 9_007_199_254_740_992.0) }
 }

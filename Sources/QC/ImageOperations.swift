@@ -140,20 +140,3 @@ func weightedCentroid(_ values: ArraySlice<Float>, rows: Int, columns: Int, thre
     guard s > 0 else { return nil }
     return (sx / s, sy / s, s)
 }
-
-/// A small deterministic random source (SplitMix64) for the Monte-Carlo expectations of the tests.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// A standard normal deviate (Box–Muller).
-    mutating func normal() -> Double {
-        let u1 = Double.random(in: Double.ulpOfOne..<1, using: &self), u2 = Double.random(in: 0..<1, using: &self)
-        return (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
-    }
-}

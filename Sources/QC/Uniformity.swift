@@ -223,7 +223,7 @@ public struct FloodUniformity: Sendable {
     /// for the ≥ 1000 counts per pixel the test requires), smoothed and measured on the same FOV masks.
     static func poissonExpectedIU(mean: Double, masks: [[Bool]], rows: Int, columns: Int, conventions cv: Conventions) -> [Double] {
         guard cv.poissonRealisations > 0 else { return masks.map { _ in .nan } }
-        var rng = SplitMix(state: 0x5C1_2026)
+        var rng = SeededGenerator(seed: 0x5C1_2026)
         var sums = [Double](repeating: 0, count: masks.count)
         let sd = mean.squareRoot()
         let n = max(1, cv.poissonRealisations)

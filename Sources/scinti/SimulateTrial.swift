@@ -1,6 +1,7 @@
 import ArgumentParser
 import DICOMImaging
 import Foundation
+import Imaging
 import Simulation
 import Workflows
 

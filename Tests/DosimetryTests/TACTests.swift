@@ -1,4 +1,5 @@
 import Foundation
+import Imaging
 import Testing
 @testable import Dosimetry
 
@@ -42,11 +43,11 @@ import Testing
         // with the empirical standard deviation within 25 % (the σ comes from the fit covariance, not from the
         // repetitions).
         let a0 = 80.0, teff = 70.0, truth = a0 * teff / log(2.0)
-        var rng = SplitMix(42)
+        var rng = SeededGenerator(seed: 42)
         var tias: [Double] = [], sigmas: [Double] = []
         for _ in 0..<400 {
             let pts = Self.times.map { t -> TACPoint in
-                let u1 = max(rng.unit(), 1e-12), u2 = rng.unit()
+                let u1 = max(rng.uniform(), 1e-12), u2 = rng.uniform()
                 let g = (-2 * log(u1)).squareRoot() * cos(2 * .pi * u2)
                 let a = a0 * exp(-log(2.0) / teff * t)
                 return TACPoint(timeHours: t, activityMBq: a * (1 + 0.05 * g), sigmaMBq: 0.05 * a)

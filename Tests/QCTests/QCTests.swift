@@ -20,7 +20,7 @@ struct QCTests {
     }
 
     @Test func distanceTransformMatchesBruteForce() {
-        var rng = SplitMix(state: 42)
+        var rng = SeededGenerator(seed: 42)
         let r = 23, c = 31
         let mask = (0..<(r * c)).map { k in (k / c) > 0 && (k / c) < r - 1 && Double.random(in: 0..<1, using: &rng) < 0.9 }
         let d = Grid.distanceToBackground(mask, rows: r, columns: c)

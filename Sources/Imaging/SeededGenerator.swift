@@ -1,6 +1,7 @@
 import Foundation
 
-/// A small, fast, seedable pseudo-random generator (xoshiro256**, seeded through SplitMix64).
+/// A small, fast, seedable pseudo-random generator (xoshiro256**, seeded through SplitMix64), shared by the
+/// simulation, the QC Monte-Carlo expectations and the dosimetry kernels.
 ///
 /// Deterministic across platforms and runs: the same seed gives the same stream. Each frame of a simulated
 /// acquisition draws from its own stream (``SeededGenerator/init(seed:stream:)``), so results do not depend on
