@@ -76,22 +76,17 @@ public struct NMTomoPlacement: Sendable, Hashable {
     public var zRow0: Double
     /// True when rows run head to feet (row 0 most superior), as every vendor seen writes.
     public var rowsHeadToFeet: Bool
-    /// Gantry angle (Scinti's convention) minus the angle from Start Angle and Rotation, per detector number.
-    public var angleOffsetDeg: [Int: Double]
     /// What was decided, for the user.
-    public var notes: [String]
+    public var note: String
 }
 
 extension NMVendorGeometry {
-    /// Decodes where `acq`'s projections sit: the rotation axis, row 0's z and each detector's angle offset.
-    /// Returns nil when the file has no Detector Information Image Position (Patient).
-    public func placement(_ acq: NMAcquisition) -> NMTomoPlacement? {
-        guard let det = acq.detectors.first, let ipp = det.imagePosition else { return nil }
-        let d = acq.pixelSpacing.first ?? 1
-        let down = (det.columnDirection?.z ?? -1) < 0
-        var notes: [String] = []
+    /// Gantry angle (Scinti's convention) minus the angle from Start Angle and Rotation, per detector number, with a
+    /// note per detector. Needs no Image Position: the rule's angle source is Image Orientation (GE, PS3.3 reading)
+    /// or Start Angle + 180° (Siemens).
+    public func angleOffsets(_ acq: NMAcquisition) -> (offsets: [Int: Double], notes: [String]) {
         var offsets: [Int: Double] = [:]
-        // Angle offsets per detector.
+        var notes: [String] = []
         for (k, dt) in acq.detectors.enumerated() {
             let number = k + 1
             let start = dt.startAngle ?? acq.rotations.first?.startAngle ?? 0
@@ -110,23 +105,31 @@ extension NMVendorGeometry {
                 }
             }
         }
-        let axis: Vector3
+        return (offsets, notes)
+    }
+
+    /// Decodes where `acq`'s projections sit: the rotation axis and row 0's z. Returns nil when the file has no
+    /// Detector Information Image Position (Patient).
+    public func placement(_ acq: NMAcquisition) -> NMTomoPlacement? {
+        guard let det = acq.detectors.first, let ipp = det.imagePosition else { return nil }
+        let d = acq.pixelSpacing.first ?? 1
+        let down = (det.columnDirection?.z ?? -1) < 0
+        let half = Double(acq.columns - 1) / 2 * d
+        let axis: Vector3, note: String
         switch rule {
         case .gridCorner:
-            let half = Double(acq.columns - 1) / 2 * d
             axis = Vector3(ipp.x + half, ipp.y + half, 0)
-            notes.insert("rotation axis at x, y = Image Position + (columns − 1)/2 · pixel = (\(fmt(axis.x)), \(fmt(axis.y))) mm", at: 0)
+            note = "rotation axis at x, y = Image Position + (columns − 1)/2 · pixel = (\(fmt(axis.x)), \(fmt(axis.y))) mm"
         case .rotationAxisTableHeight:
             let h = acq.rotations.first?.tableHeight ?? 0
             axis = Vector3(0, -h, 0)
-            notes.insert("rotation axis at x = 0, y = −Table Height = \(fmt(-h)) mm\(acq.rotations.first?.tableHeight == nil ? " (no Table Height: 0 assumed)" : "")", at: 0)
+            note = "rotation axis at x = 0, y = −Table Height = \(fmt(-h)) mm\(acq.rotations.first?.tableHeight == nil ? " (no Table Height: 0 assumed)" : "")"
         case .detectorPlane:
             let t = det.rowDirection.map { Vector3($0.x, $0.y, 0) } ?? Vector3(1, 0, 0)
-            let half = Double(acq.columns - 1) / 2 * d
             axis = Vector3(ipp.x + half * t.x, ipp.y + half * t.y, 0)
-            notes.insert("rotation axis at the centre of the first view's detector row: (\(fmt(axis.x)), \(fmt(axis.y))) mm", at: 0)
+            note = "rotation axis at the centre of the first view's detector row: (\(fmt(axis.x)), \(fmt(axis.y))) mm"
         }
-        return NMTomoPlacement(axis: axis, zRow0: ipp.z, rowsHeadToFeet: down, angleOffsetDeg: offsets, notes: notes)
+        return NMTomoPlacement(axis: axis, zRow0: ipp.z, rowsHeadToFeet: down, note: note)
     }
 
     /// The Detector Information attributes a camera following this rule writes for a TOMO acquisition whose rotation

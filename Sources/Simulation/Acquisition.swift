@@ -280,15 +280,9 @@ public enum Simulator {
         }
         _ = np
         let (windows, pharma) = windowsAndRadiopharmaceutical(setup, totalBq: src.totalBq)
-        // TOMO: Image Position (Patient) is x, y of the centre of the first voxel of the reconstruction grid of
-        // columns² × rows voxels of one pixel, axes +x/+y, centred on the rotation axis and the axial FOV centre, and
-        // the z of projection row 0
-        // (the GE convention, see docs/spect-geometry.md and shared/notes/vendor-quirks.md); Image Orientation is that
-        // of the detector at its start angle.
-        let half = Double(cam.columns - 1) / 2 * cam.pixelSizeMM
-        // z is that of projection row 0 (the most superior slice), as GE writes it: a reader places the grid's
-        // bottom slice at z − (rows − 1)·pixel because the column direction is −z.
-        let gridOrigin = Vector3(-half, -half, ((p.axialCentreMM + Double(cam.rows - 1) / 2 * cam.pixelSizeMM) * 1e4).rounded() / 1e4)
+        // z of projection row 0 (the most superior slice): a reader places the grid's bottom slice at
+        // z − (rows − 1)·pixel because the column direction is −z.
+        let zRow0 = ((p.axialCentreMM + Double(cam.rows - 1) / 2 * cam.pixelSizeMM) * 1e4).rounded() / 1e4
         // Written as the camera's manufacturer does (docs/vendor-geometry.md): the rule encodes where the rotation
         // axis (cam.axisPositionMM in the patient frame) and row 0 are, and each head's start angle.
         let rule = cam.geometryRule
@@ -298,13 +292,12 @@ public enum Simulator {
             let theta = p.angle(head: h, view: 0)
             var d = detector(h + 1, angle: theta, radius: (0..<n).map { poses[h * n + $0].radiusMM }, camera: cam,
                              axialCentre: p.axialCentreMM, rows: cam.rows)
-            let enc = rule.encode(axis: cam.axisPositionMM, zRow0: gridOrigin.z, columns: cam.columns, pixelMM: cam.pixelSizeMM, thetaDeg: theta)
+            let enc = rule.encode(axis: cam.axisPositionMM, zRow0: zRow0, columns: cam.columns, pixelMM: cam.pixelSizeMM, thetaDeg: theta)
             d.imagePosition = Vector3(q4(enc.imagePosition.x), q4(enc.imagePosition.y), enc.imagePosition.z)
             d.rowDirection = Vector3(q10(enc.rowDirection.x), q10(enc.rowDirection.y), 0)
             if rule.rule != .gridCorner { d.startAngle = q4(enc.startAngle) }
             return d
         }
-        _ = gridOrigin.x
         let rot = Rotation(number: 1, startAngle: rule.rule == .gridCorner ? p.startAngleDeg : dets[0].startAngle, angularStep: p.stepDeg, direction: p.direction,
                            numberOfViews: n, scanArc: p.arcDeg / Double(p.heads), actualFrameDurationMs: p.secondsPerView * 1000,
                            radialPosition: [radius], tableHeight: cam.tableHeightMM)

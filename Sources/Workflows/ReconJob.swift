@@ -293,13 +293,11 @@ public enum ReconJob {
                       subsets: o.algorithm == .mlem || o.algorithm == .fbp ? 1 : o.subsets, window: choice.peak.number,
                       windowKeV: [choice.peak.lowerKeV ?? 0, choice.peak.upperKeV ?? 0], windowChoice: choice.reason, scatter: scatterNote,
                       attenuation: attenuationNote, psf: psfNote, radionuclide: nuclide?.name,
-                      grid: [volume.size.x, volume.size.y, volume.size.z], voxelSizeMM: delta, placement: grid.note, angles: angleNote,
+                      grid: [volume.size.x, volume.size.y, volume.size.z], voxelSizeMM: delta, placement: grid.note, angles: angleNote, ctCheck: outlineNote,
                       frameOfReferenceUID: frameOfReference, units: units, calibration: calibrationNote,
                       projectionCounts: measured.sum, maxValue: Double(volume.voxels.max() ?? 0),
                       seconds: Date().timeIntervalSince(t0), warnings: warnings)
-        var checked = result
-        checked.ctCheck = outlineNote
-        return Output(result: checked, volume: volume, muMap: muVolume, ct: ctVolume, source: file.dataset,
+        return Output(result: result, volume: volume, muMap: muVolume, ct: ctVolume, source: file.dataset,
                       description: description, provenance: provenance)
     }
 

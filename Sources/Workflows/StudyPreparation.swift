@@ -107,13 +107,10 @@ public enum StudyPreparation {
         }
     }
 
-    /// `GE`, `Siemens`, `Philips` or nil from a Manufacturer string.
+    /// The manufacturer family (`GE`, `Siemens`, `Philips`, `Mediso`, `Spectrum Dynamics`, `Scinti`) or nil, as
+    /// ``NMVendorGeometry`` recognises it.
     public static func vendorName(_ manufacturer: String?) -> String? {
-        let m = (manufacturer ?? "").uppercased()
-        if m.contains("GE ") || m.hasPrefix("GE") { return "GE" }
-        if m.contains("SIEMENS") { return "Siemens" }
-        if m.contains("PHILIPS") || m.contains("ADAC") { return "Philips" }
-        return nil
+        NMVendorGeometry.identify(manufacturer: manufacturer, model: nil).vendor
     }
 
     /// The geometry rule for a study's manufacturer and model (docs/vendor-geometry.md), with a warning when the
@@ -137,7 +134,7 @@ public enum StudyPreparation {
             let half = Double(n - 1) / 2 * d
             let zBottom = p.rowsHeadToFeet ? p.zRow0 - Double(nz - 1) * d : p.zRow0
             return (size, .axisAligned(origin: Vector3(p.axis.x - half, p.axis.y - half, zBottom), spacing: Vector3(d, d, d)),
-                    "\(vendor.description); \(p.notes[0]); z of projection row 0 = \(p.zRow0) mm (rows run \(p.rowsHeadToFeet ? "head to feet" : "feet to head"))")
+                    "\(vendor.description); \(p.note); z of projection row 0 = \(p.zRow0) mm (rows run \(p.rowsHeadToFeet ? "head to feet" : "feet to head"))")
         }
         let half = Vector3(Double(n - 1) / 2 * d, Double(n - 1) / 2 * d, Double(nz - 1) / 2 * d)
         return (size, .axisAligned(origin: .zero - half, spacing: Vector3(d, d, d)),
@@ -149,16 +146,7 @@ public enum StudyPreparation {
     /// direction of Image Orientation (Patient), t(θ) = (cos θ, sin θ, 0), for GE and the PS3.3 reading; Start Angle
     /// + 180° for Siemens. Later views follow the Rotation Direction (CW: θ increases).
     public static func gantryAngles(_ acq: NMAcquisition, frames: [FrameIndex]) throws(WorkflowError) -> (angles: [Double], note: String) {
-        let vendor = vendorGeometry(acq)
-        let placement = vendor.placement(acq)
-        var offsets = placement?.angleOffsetDeg ?? [:]
-        var notes = placement.map { Array($0.notes.dropFirst()) } ?? []
-        if placement == nil {
-            for k in acq.detectors.indices {
-                offsets[k + 1] = 0
-                notes.append("detector \(k + 1): no Image Position (Patient); Start Angle used as the gantry angle (0° anterior, clockwise from the feet)")
-            }
-        }
+        let (offsets, notes) = vendorGeometry(acq).angleOffsets(acq)
         var angles: [Double] = []
         for f in frames {
             guard let a = f.gantryAngle else { throw WorkflowError("frame \(f.frame) has no gantry angle (Rotation/Detector Information incomplete)") }

@@ -4,6 +4,7 @@
 # NM vectors and sequences present), and checks truth.json parses.
 # Usage: Tests/oracle/check_simulated.sh [path/to/scinti]   (default .build/debug/scinti)
 set -euo pipefail
+source "$(dirname "$0")/dciodvfy.sh"
 SCINTI=${1:-.build/debug/scinti}
 OUT=$(mktemp -d /tmp/scinti-simcheck.XXXXXX)
 trap 'rm -rf "$OUT"' EXIT
@@ -17,10 +18,7 @@ common=(--matrix 32 --pixel 9.6 --voxel 9.6 --subsamples 1 --ct-matrix 48 --ct-p
 "$SCINTI" simulate spect --phantom iec --sphere-ratio 8 --views 90 --heads 2 --direction CC --start-angle 37 --matrix 128 --pixel 2.4 --no-noise --no-attenuation --no-ct --out "$OUT/fbp" >/dev/null
 "$SCINTI" simulate spect --phantom jaszczak --isotope Lu-177 --collimator MEGP --views 8 --heads 1 "${common[@]}" --no-ct --out "$OUT/lu" >/dev/null
 status=0
-for f in "$OUT"/*/NM_*.dcm "$OUT"/spect/CT/CT_0001.dcm; do
-  errors=$(dciodvfy -new "$f" 2>&1 | grep '^Error' || true)
-  if [ -n "$errors" ]; then echo "FAIL dciodvfy $f"; echo "$errors"; status=1; else echo "ok   dciodvfy $f"; fi
-done
+check_dciodvfy "$OUT"/*/NM_*.dcm "$OUT"/spect/CT/CT_0001.dcm
 python3 - "$OUT" <<'PY' || status=1
 import json, sys, glob, pydicom
 out = sys.argv[1]

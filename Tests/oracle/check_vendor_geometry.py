@@ -74,11 +74,8 @@ def simulated(scinti, vendor, tmp):
         result(bool(np.all(diff <= 0.5 + 1e-3)), f"{name}: grid vs PyTomography's Siemens rule",
                f"first voxel {np.round(got, 2).tolist()} vs {[round(sx, 2), round(sy, 2), round(z_lowest, 2)]} ({np.round(diff, 3).tolist()} voxels)")
     voxel = float(ds.PixelSpacing[0])
-    k, r, c = np.meshgrid(np.arange(arr.shape[0]), np.arange(arr.shape[1]), np.arange(arr.shape[2]), indexing="ij")
-    P = np.stack([pos(kk, 0, 0) for kk in range(arr.shape[0])])  # slice origins
-    ipp0 = pos(0, 0, 0)
-    row_step = pos(0, 1, 0) - ipp0
-    col_step = pos(0, 0, 1) - ipp0
+    k, r, c = np.indices(arr.shape)
+    xyz = pos(k[..., None], r[..., None], c[..., None])   # LPS mm of every voxel, as pydicom's attributes place it
     worst = 0.0
     details = []
     for lm in truth["landmarks"]:
@@ -87,7 +84,6 @@ def simulated(scinti, vendor, tmp):
         t = np.array(lm["center"] if isinstance(lm["center"], list) else [lm["center"]["x"], lm["center"]["y"], lm["center"]["z"]])
         # The sphere's 50 % isocontour (of the local maximum) inside a ball of radius + 10 mm around the true centre;
         # its centre of mass. A misplaced grid moves the sphere out of the ball or off centre.
-        xyz = P[:, None, None, :] + r[..., None] * row_step + c[..., None] * col_step
         near = np.linalg.norm(xyz - t, axis=-1) <= lm["diameterMM"] / 2 + 10
         if not near.any():
             worst = max(worst, 99); details.append(f"{lm['name']}: outside the image"); continue

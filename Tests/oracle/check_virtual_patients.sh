@@ -6,6 +6,7 @@
 # small virtual trial with trial.json. Coarse grids keep it short (~1 min on 2 cores).
 # Usage: Tests/oracle/check_virtual_patients.sh [path/to/scinti]   (needs ../shared/phantoms/icrp110 or $SCINTI_ICRP110)
 set -euo pipefail
+source "$(dirname "$0")/dciodvfy.sh"
 SCINTI=${1:-.build/debug/scinti}
 OUT=$(mktemp -d /tmp/scinti-vpcheck.XXXXXX)
 trap 'rm -rf "$OUT"' EXIT
@@ -36,10 +37,7 @@ bad "unknown tracer tc99m-foo" "$SCINTI" simulate planar --phantom icrp-am --tra
 bad "unknown phase late" "$SCINTI" simulate planar --phantom icrp-am --tracer tc99m-mdp --phase late --out "$OUT/bad"
 bad "unknown organ or region livr" "$SCINTI" simulate planar --phantom icrp-am --tracer tc99m-mdp --lesion livr:10:3 --out "$OUT/bad"
 bad "/nonexistent-icrp" env SCINTI_ICRP110=/nonexistent-icrp "$SCINTI" simulate planar --phantom icrp-am --tracer tc99m-mdp --out "$OUT/bad"
-for f in "$OUT"/*/NM_*.dcm "$OUT"/lu/CT/CT_0001.dcm "$OUT"/pet/PT/PT_0001.dcm "$OUT"/trial/patient-001/NM_*.dcm; do
-  errors=$(dciodvfy -new "$f" 2>&1 | grep '^Error' || true)
-  if [ -n "$errors" ]; then echo "FAIL dciodvfy $f"; echo "$errors"; status=1; else echo "ok   dciodvfy $f"; fi
-done
+check_dciodvfy "$OUT"/*/NM_*.dcm "$OUT"/lu/CT/CT_0001.dcm "$OUT"/pet/PT/PT_0001.dcm "$OUT"/trial/patient-001/NM_*.dcm
 python3 - "$OUT" <<'PY' || status=1
 import json, sys, glob, pydicom, numpy as np
 out = sys.argv[1]
