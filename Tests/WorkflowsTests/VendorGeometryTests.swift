@@ -80,6 +80,19 @@ struct VendorGeometryTests {
         #expect(out.result.warnings.contains { $0.contains("NOT") }, "\(out.result.warnings)")
     }
 
+    /// The first view's angle comes from Image Orientation (GE) or Start Angle (Siemens) whether or not the file has
+    /// a Detector Image Position: a GE detector whose row direction is (−1, 0, 0) starts at θ = 180° (GE Start Angle
+    /// 0°), a Siemens one at Start Angle + 180°.
+    @Test func anglesDoNotNeedAnImagePosition() throws {
+        for (maker, expected) in [("GE MEDICAL SYSTEMS", 180.0), ("SIEMENS", 210.0)] {
+            let det = Detector(number: 1, rowDirection: Vector3(-1, 0, 0), columnDirection: Vector3(0, 0, -1), startAngle: 30)
+            let frames = [FrameIndex(frame: 0, energyWindow: 1, detector: 1, rotation: 1, angularView: 1, gantryAngle: 30)]
+            let acq = NMAcquisition(imageType: .tomo, detectors: [det], frames: frames, rows: 4, columns: 4, manufacturer: maker)
+            let (angles, _) = try StudyPreparation.gantryAngles(acq, frames: frames)
+            #expect(abs(angles[0] - expected) < 1e-9, "\(maker): \(angles)")
+        }
+    }
+
     /// The rule table: manufacturer strings as real files write them.
     @Test func rulesByManufacturer() {
         #expect(NMVendorGeometry.identify(manufacturer: "GE MEDICAL SYSTEMS", model: "Discovery NM/CT 670").rule == .gridCorner)
