@@ -245,6 +245,8 @@ extension SimulationTruth {
                 if m.centerLPS.count == 3 { m.centerLPS = zip(m.centerLPS, offset.array).map { $0 + $1 } }
                 return m
             }
+            p.visitMotion = p.visitMotion?.translated(by: offset)
+            p.variability.visitMotion = p.variability.visitMotion?.translated(by: offset)
             t.patient = p
         }
         t.rotationAxisMM = offset.array

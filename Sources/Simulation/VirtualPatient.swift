@@ -17,12 +17,15 @@ public struct PatientVariability: Sendable, Codable, Equatable {
     public var organSigma: Double
     /// Arms raised out of the field of view (SPECT): the arm IDs are cropped from the patient.
     public var armsRaised: Bool
+    /// Repositioning at a later visit of a serial study (``VisitMotion``): applied after the patient's own pose, so
+    /// that the anatomy at first-visit point p lies at the motion's image of p; nil at the first visit.
+    public var visitMotion: VisitMotion?
 
     /// Creates a variability.
     public init(heightScale: Double = 1, girthScale: Double = 1, rotationDeg: Double = 0, offsetMM: Vector3 = .zero,
-                organSigma: Double = 0, armsRaised: Bool = false) {
+                organSigma: Double = 0, armsRaised: Bool = false, visitMotion: VisitMotion? = nil) {
         self.heightScale = heightScale; self.girthScale = girthScale; self.rotationDeg = rotationDeg
-        self.offsetMM = offsetMM; self.organSigma = organSigma; self.armsRaised = armsRaised
+        self.offsetMM = offsetMM; self.organSigma = organSigma; self.armsRaised = armsRaised; self.visitMotion = visitMotion
     }
 
     /// The reference phantom as it is (no variation).
@@ -38,16 +41,17 @@ public struct PatientVariability: Sendable, Codable, Equatable {
                                   organSigma: 0.25, armsRaised: armsRaised)
     }
 
-    /// Phantom coordinates (mm, grid centred) → patient LPS.
+    /// Phantom coordinates (mm, grid centred) → patient LPS (the visit motion, if any, applied last).
     public func toPatient(_ q: Vector3) -> Vector3 {
         let a = rotationDeg * .pi / 180, c = cos(a), s = sin(a)
         let x = q.x * girthScale, y = q.y * girthScale
-        return Vector3(c * x - s * y, s * x + c * y, q.z * heightScale) + offsetMM
+        let p = Vector3(c * x - s * y, s * x + c * y, q.z * heightScale) + offsetMM
+        return visitMotion.map { $0.apply(p) } ?? p
     }
     /// Patient LPS → phantom coordinates.
     public func toPhantom(_ p: Vector3) -> Vector3 {
         let a = rotationDeg * .pi / 180, c = cos(a), s = sin(a)
-        let d = p - offsetMM
+        let d = (visitMotion.map { $0.inverse(p) } ?? p) - offsetMM
         return Vector3((c * d.x + s * d.y) / girthScale, (-s * d.x + c * d.y) / girthScale, d.z / heightScale)
     }
     /// Volume scale factor.
@@ -136,6 +140,8 @@ public struct PatientTruth: Sendable, Codable, Equatable {
     /// LV and RV ejection fractions (%), gated studies.
     public var lvefPercent: Double?
     public var rvefPercent: Double?
+    /// Repositioning of this visit relative to the first visit of a serial study (``VisitMotion``).
+    public var visitMotion: VisitMotion?
 }
 
 /// A virtual patient: an ICRP-110 phantom, varied, with a tracer's biodistribution at an imaging time and
@@ -410,7 +416,7 @@ public struct VirtualPatient: Sendable {
         notes.append("uniform concentration within each organ; no partial-volume walls, no respiratory or cardiac motion outside gated studies")
         let truth = PatientTruth(phantom: phantom.kind.rawValue, tracer: tracer.name, tracerSource: tracer.source, phase: phase,
                                  hoursAfterAdministration: hours, administeredMBq: administeredMBq, patientSeed: patientSeed,
-                                 variability: v, organs: organs, lesions: lesionTruth, notes: notes)
+                                 variability: v, organs: organs, lesions: lesionTruth, notes: notes, visitMotion: v.visitMotion)
         return (vp, truth)
     }
 
@@ -432,6 +438,10 @@ public struct VirtualPatient: Sendable {
         let sp = grid.spacing, o = grid.origin
         let v = variability
         let ang = v.rotationDeg * .pi / 180, cr = cos(ang), sr = sin(ang), g = v.girthScale, hs = v.heightScale, off = v.offsetMM
+        // Visit motion: the first-visit point seen at p is Rᵀ(p − t′) (``VisitMotion/repositioning``).
+        let rep = v.visitMotion?.repositioning
+        let mm = rep?.matrix ?? [[1, 0, 0], [0, 1, 0], [0, 0, 1]], mt = rep?.translationMM ?? .zero
+        let moved = rep != nil
         let nS = spheres.count
         var isCropped = [Bool](repeating: false, count: 256)
         for c in cropped { isCropped[c] = true }
@@ -461,7 +471,13 @@ public struct VirtualPatient: Sendable {
                     touched.removeAll(keepingCapacity: true)
                     for dz in offsets { for dy in offsets { for dx in offsets {
                         let p = Vector3(xc + dx * sp.x, yc + dy * sp.y, zc + dz * sp.z)
-                        let d = p - off
+                        var d = p - off
+                        if moved {
+                            let e = p - mt
+                            d = Vector3(mm[0][0] * e.x + mm[1][0] * e.y + mm[2][0] * e.z,
+                                        mm[0][1] * e.x + mm[1][1] * e.y + mm[2][1] * e.z,
+                                        mm[0][2] * e.x + mm[1][2] * e.y + mm[2][2] * e.z) - off
+                        }
                         let l = label(atPhantom: Vector3((cr * d.x + sr * d.y) / g, (-sr * d.x + cr * d.y) / g, d.z / hs))
                         guard l != 0, !cropTable[l] else { continue }
                         var c = l

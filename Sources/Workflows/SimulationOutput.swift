@@ -12,8 +12,13 @@ public enum SimulationOutput {
         public var matrix: Int
         public var pixelMM: Double
         public var sliceMM: Double
+        /// Axial field of a virtual patient's CT (mm), centred on the SPECT's axial centre (the grid's centre
+        /// otherwise); nil: the SPECT's axial field of view (the whole patient for planar studies).
+        public var axialFieldMM: Double?
         /// Creates settings.
-        public init(matrix: Int = 128, pixelMM: Double = 4, sliceMM: Double = 4) { self.matrix = matrix; self.pixelMM = pixelMM; self.sliceMM = sliceMM }
+        public init(matrix: Int = 128, pixelMM: Double = 4, sliceMM: Double = 4, axialFieldMM: Double? = nil) {
+            self.matrix = matrix; self.pixelMM = pixelMM; self.sliceMM = sliceMM; self.axialFieldMM = axialFieldMM
+        }
     }
 
     /// What was written.
@@ -60,6 +65,12 @@ public enum SimulationOutput {
                     let half = Double(acq.rows) * (acq.pixelSpacing.first ?? 1) / 2 + cs.sliceMM
                     sz.z = min(sz.z, Int((2 * half / cs.sliceMM).rounded(.up)))
                     g = Voxelizer.centredGrid(size: sz, spacing: g.spacing, center: Vector3(0, 0, sp.axialCentreMM))
+                }
+                if let f = cs.axialFieldMM {
+                    // A limited CT field (serial studies with visit motion): CTFIELDMM about the same centre.
+                    let centreZ = g.origin.z + Double(sz.z - 1) * g.spacing.z / 2
+                    sz.z = max(1, Int((f / cs.sliceMM).rounded()))
+                    g = Voxelizer.centredGrid(size: sz, spacing: g.spacing, center: Vector3(0, 0, centreZ))
                 }
                 ct = patient.ct(size: sz, geometry: g, kVp: 120, noiseHU: 10, seed: setup.seed)
             } else {

@@ -85,10 +85,10 @@ struct SimulateCommand: ParsableCommand {
             }
         }
 
-        func setup(default name: String, mode: String = "") throws -> SimulationSetup {
+        func setup(default name: String, mode: String = "", visitMotion: VisitMotion? = nil) throws -> SimulationSetup {
             if let p = phantom, p.lowercased().hasPrefix("icrp") {
                 return try patient.setup(phantom: p, mode: mode, nuclideFallback: camera, voxelMM: voxel ?? pixel, subsamples: subsamples,
-                                         seed: seed, noise: !noNoise, attenuation: !noAttenuation)
+                                         seed: seed, noise: !noNoise, attenuation: !noAttenuation, visitMotion: visitMotion)
             }
             let n = try nuclide()
             var s = SimulationSetup(phantom: try buildPhantom(default: name), nuclide: n, camera: try camera(n),

@@ -17,7 +17,7 @@ struct PatientOptions: ParsableArguments {
 
     /// Builds the virtual patient and its simulation setup.
     func setup(phantom name: String, mode: String, nuclideFallback: (Radionuclide) throws -> Camera, voxelMM: Double,
-               subsamples: Int, seed: UInt64, noise: Bool, attenuation: Bool) throws -> SimulationSetup {
+               subsamples: Int, seed: UInt64, noise: Bool, attenuation: Bool, visitMotion: VisitMotion? = nil) throws -> SimulationSetup {
         do {
             let kind = try ICRPPhantomKind.parse(name)
             guard let tracerName = tracer else { throw VirtualPatientError("--phantom \(name) needs --tracer (allowed: \(Tracer.catalog.map(\.name).joined(separator: ", ")))") }
@@ -28,6 +28,7 @@ struct PatientOptions: ParsableArguments {
             let arms = mode == "spect" && !armsDown
             var variability = patientSeed.map { PatientVariability.draw(seed: $0, armsRaised: arms) } ?? .reference
             variability.armsRaised = arms
+            variability.visitMotion = visitMotion
             let patient = VirtualPatient(phantom: icrp, tracer: tr, hours: h, phase: ph, variability: variability, lesions: specs,
                                          administeredMBq: administered, patientSeed: patientSeed, extravasation: extravasation)
             let (vp, truth) = try patient.build(voxelMM: voxelMM, subsamples: subsamples)

@@ -16,6 +16,7 @@ struct SimulateTrial: ParsableCommand {
     @Option(help: "SPECT views (both heads together).") var views = 120
     @Option(name: .customLong("first-seed"), help: "Patient seed of the first patient (the next ones count up).") var firstSeed: UInt64 = 1
     @Flag(name: .customLong("both-sexes"), help: "Alternate adult male and adult female (default: the --phantom given).") var bothSexes = false
+    @Option(name: .customLong("visit-motion"), help: "With --serial: MAXDEG:MAXMM[:CTFIELDMM] — reposition the patient at every visit after the first by a random rigid motion drawn from the patient seed (each rotation ≤ MAXDEG, each translation component ≤ MAXMM) and limit the CT's axial field to CTFIELDMM; truth.json gets visitMotion (Dosimetry.RigidTransform convention).") var visitMotion: String?
     @Flag(help: "Serial study: each patient imaged at every phase of the tracer (e.g. Lu-177 DOTATATE at 4, 24, 72, 168 h), one folder per time point; truth.json carries each organ's time-integrated activity.") var serial = false
 
     /// One entry of trial.json.
@@ -28,19 +29,30 @@ struct SimulateTrial: ParsableCommand {
         let m = (mode ?? (wb ? "whole-body" : tracer.name == "tc99m-rbc" ? "gated" : "planar")).lowercased()
         guard ["planar", "whole-body", "spect", "gated"].contains(m) else { throw fail("--mode \(m) (allowed: planar, whole-body, spect, gated)") }
         let base = common.phantom ?? "icrp-am"
+        let limits = try visitMotion.map { text throws -> (maxDeg: Double, maxMM: Double, ctFieldMM: Double?) in
+            guard serial else { throw fail("--visit-motion \(text) needs --serial (motion between the visits of a serial study)") }
+            do { return try VisitMotion.parseLimits(text) } catch { throw fail("\(error)") }
+        }
         var entries: [Entry] = []
         let t0 = Date()
         let timePoints: [(name: String?, hours: Double?)] = serial
             ? tracer.phases.sorted { $0.value < $1.value }.map { ($0.key, $0.value) } : [(nil, nil)]
         for i in 0..<patients {
-          for tp in timePoints {
+          for (visit, tp) in timePoints.enumerated() {
             var c = common
             c.phantom = bothSexes ? (i % 2 == 0 ? "icrp-am" : "icrp-af") : base
             c.patient.patientSeed = firstSeed + UInt64(i)
             c.out = "\(common.out)/patient-\(String(format: "%03d", i + 1))" + (tp.name.map { "/\($0)" } ?? "")
             if let n = tp.name { c.patient.phase = n; c.patient.hours = nil }
             c.noCT = c.noCT || m != "spect"
-            var s = try c.setup(default: c.phantom!, mode: m)
+            // Visits after the first: the patient lies differently (rotation about the body axis point of the pose).
+            let motion = limits.flatMap { l -> VisitMotion? in
+                guard visit > 0 else { return nil }
+                let pose = PatientVariability.draw(seed: c.patient.patientSeed!)
+                return VisitMotion.draw(seed: c.patient.patientSeed!, visit: visit, maxDeg: l.maxDeg, maxMM: l.maxMM,
+                                        center: Vector3(pose.offsetMM.x, pose.offsetMM.y, 0))
+            }
+            var s = try c.setup(default: c.phantom!, mode: m, visitMotion: motion)
             let study: SimulatedStudy
             var options = NMWriter.Options()
             switch m {
@@ -63,7 +75,8 @@ struct SimulateTrial: ParsableCommand {
             let written: SimulationOutput.Written
             do {
                 written = try SimulationOutput.write(study, mode: m, setup: s, out: c.out, seconds: 0,
-                                                     ct: c.noCT ? nil : .init(matrix: c.ctMatrix, pixelMM: c.ctPixel, sliceMM: c.ctSlice), options: options)
+                                                     ct: c.noCT ? nil : .init(matrix: c.ctMatrix, pixelMM: c.ctPixel, sliceMM: c.ctSlice, axialFieldMM: limits?.ctFieldMM),
+                                                     options: options)
             } catch { throw fail("\(error)") }
             let folder = String(c.out.dropFirst(common.out.count + 1))
             entries.append(Entry(patient: i + 1, folder: folder, phantom: c.phantom!, patientSeed: c.patient.patientSeed!,

@@ -26,7 +26,7 @@ c=(--matrix 64 --pixel 9.6 --voxel 9.6 --subsamples 1 --ct-matrix 64 --ct-pixel 
 "$SCINTI" simulate spect --phantom icrp-am --tracer f18-fdg --collimator HE --views 8 --duration 5 "${c[@]}" --no-ct --out "$OUT/fdg" >/dev/null
 "$SCINTI" simulate trial --phantom icrp-am --tracer tc99m-mdp --patients 2 --both-sexes "${c[@]}" --out "$OUT/trial" >/dev/null
 "$SCINTI" simulate trial --phantom icrp-af --tracer tc99m-rbc --patients 1 --duration 120 "${c[@]}" --out "$OUT/trial-rbc" >/dev/null
-"$SCINTI" simulate trial --phantom icrp-am --tracer lu177-dotatate --patients 1 --serial --mode spect --views 8 --collimator MEGP --lesion liver:30:8 "${c[@]}" --no-ct --out "$OUT/serial" >/dev/null
+"$SCINTI" simulate trial --phantom icrp-am --tracer lu177-dotatate --patients 1 --serial --mode spect --views 8 --collimator MEGP --lesion liver:30:8 --visit-motion 5:10:200 "${c[@]}" --out "$OUT/serial" >/dev/null
 "$SCINTI" pet simulate --phantom icrp-am --tracer f18-fdg --lesion lungs:20:6 --voxel 8 --out "$OUT/pet" >/dev/null
 status=0
 # Bad input: one line naming the value, non-zero exit.
@@ -84,6 +84,14 @@ ts = json.load(open(out + "/serial/trial.json"))["patients"]
 assert [p["hours"] for p in ts] == [4, 24, 72, 168]
 kid = [[o for o in json.load(open(out + "/serial/" + p["truth"]))["patient"]["organs"] if o["name"] == "kidneys"][0] for p in ts]
 assert all(k["timeIntegratedActivityMBqH"] > 0 for k in kid) and kid[0]["activityMBq"] > kid[-1]["activityMBq"]
+# Visit motion: none at the first visit, a rigid motion within the limits at the later ones; CT field 200 mm.
+vm = [json.load(open(out + "/serial/" + p["truth"])) for p in ts]
+assert "visitMotion" not in vm[0]["patient"] or vm[0]["patient"]["visitMotion"] is None
+for t in vm[1:]:
+    m = t["patient"]["visitMotion"]
+    assert all(abs(a) <= 5 for a in m["rotationDeg"]) and all(abs(a) <= 10 for a in m["translationMM"]) and len(m["centerMM"]) == 3
+    assert "RigidTransform" in m["convention"] and abs(t["ct"]["size"][2] * t["ct"]["spacingMM"][2] - 200) <= t["ct"]["spacingMM"][2]
+print("ok   serial visit motion:", [[round(a, 1) for a in t["patient"]["visitMotion"]["rotationDeg"]] for t in vm[1:]], "CT slices", vm[1]["ct"]["size"][2])
 print("ok   serial Lu-177: 4 time points, kidney MBq", [round(k["activityMBq"], 1) for k in kid], "TIA MBq·h", round(kid[0]["timeIntegratedActivityMBqH"]))
 print("ok   PET virtual patient:", len(pt), "slices, SUV brain", round(tp["suv"]["brain"], 2), "liver", round(tp["suv"]["liver"], 2))
 print("ok   gated RBC: LVEF/RVEF truth", g["patient"]["lvefPercent"], g["patient"]["rvefPercent"])
