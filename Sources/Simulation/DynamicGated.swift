@@ -60,11 +60,13 @@ public struct GatedProtocol: Sendable, Codable, Equatable {
     public var endSystoleFraction: Double
     /// Detector distance (mm); nil: body + 10 mm.
     public var radiusMM: Double?
+    /// RV ejection fraction (%) set apart from the LV's (virtual patients); nil: the RV follows the LV.
+    public var rvefPercent: Double?
     /// Creates a protocol.
     public init(timeSlots: Int = 16, rrMs: Double = 857, seconds: Double = 600, view: PlanarView = .lao45,
-                edvML: Double = 120, esvML: Double = 50, endSystoleFraction: Double = 0.35, radiusMM: Double? = nil) {
+                edvML: Double = 120, esvML: Double = 50, endSystoleFraction: Double = 0.35, radiusMM: Double? = nil, rvefPercent: Double? = nil) {
         self.timeSlots = timeSlots; self.rrMs = rrMs; self.seconds = seconds; self.view = view; self.edvML = edvML
-        self.esvML = esvML; self.endSystoleFraction = endSystoleFraction; self.radiusMM = radiusMM
+        self.esvML = esvML; self.endSystoleFraction = endSystoleFraction; self.radiusMM = radiusMM; self.rvefPercent = rvefPercent
     }
 
     /// LV volume (mL) at fraction `phi` of the R-R interval: isovolumic contraction to 0.06, cosine ejection to ESV at end systole, rapid filling

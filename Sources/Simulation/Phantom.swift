@@ -75,9 +75,18 @@ public struct HeartState: Sendable, Codable, Equatable {
     public var esvML: Double
     /// LV cavity centre (LPS, mm).
     public var center: Vector3
+    /// RV ejection fraction (0–1) set apart from the LV's; nil: the RV follows the LV (volume 1.1 × the LV's).
+    public var rvEjectionFraction: Double?
     /// Creates a state.
-    public init(volumeML: Double, edvML: Double = 120, esvML: Double = 50, center: Vector3 = Vector3(40, -25, 60)) {
-        self.volumeML = volumeML; self.edvML = edvML; self.esvML = esvML; self.center = center
+    public init(volumeML: Double, edvML: Double = 120, esvML: Double = 50, center: Vector3 = Vector3(40, -25, 60), rvEjectionFraction: Double? = nil) {
+        self.volumeML = volumeML; self.edvML = edvML; self.esvML = esvML; self.center = center; self.rvEjectionFraction = rvEjectionFraction
+    }
+    /// RV cavity volume (mL) now: 1.1 × the LV's at end diastole, emptying in step with the LV to
+    /// (1 − RVEF) of it at end systole (with the LV's EF when no RVEF is set).
+    public var rvVolumeML: Double {
+        guard let f = rvEjectionFraction, edvML > esvML else { return volumeML * 1.1 }
+        let rvED = 1.1 * edvML
+        return rvED * (1 - f * (edvML - volumeML) / (edvML - esvML))
     }
     /// End diastole of a heart with the given volumes.
     public static func endDiastole(edvML: Double = 120, esvML: Double = 50) -> HeartState {
@@ -106,7 +115,7 @@ public struct HeartState: Sendable, Codable, Equatable {
         let s = pow(outerNow / (4.0 / 3.0 * .pi * outerED.x * outerED.y * outerED.z), 1.0 / 3.0)
         let outer = outerED * s
         // RV: to the patient's right and anterior of the LV, same stroke volume as the LV.
-        let rvVolume = volumeML * 1.1
+        let rvVolume = rvVolumeML
         let rvA = pow(rvVolume * 1000 / (4.0 / 3.0 * .pi * 0.6 * 1.6), 1.0 / 3.0)
         let rvCenter = center + Vector3(-(outerED.x + rvA * 0.6 + 2), -18, 5)
         // Atria: superior and posterior of the base; they fill while the ventricles empty.

@@ -63,6 +63,33 @@ public struct Kinetics: Sendable, Codable, Equatable {
     }
 }
 
+/// How a lesion's uptake evolves against its host organ (tumour retention slower than the organ's washout): the
+/// lesion keeps what it took up with biological half-time `halfTimeHours` (0: retained), and the lesion's `contrast`
+/// (lesion / host concentration) is the one at `referenceHours`. At t hours the ratio is
+///
+/// contrast(t) = contrast · r(t)/r(t_ref) · f_host(t_ref)/f_host(t),   r(t) = 2^(−t/T) (1 when T = 0),
+///
+/// f_host the host compartment's ``Kinetics`` fraction (physical decay cancels: both decay alike).
+public struct LesionKinetics: Sendable, Codable, Equatable {
+    /// Biological half-time of the lesion's retention (h); 0: retained.
+    public var halfTimeHours: Double
+    /// Time at which `--lesion …:CONTRAST` holds (h after administration).
+    public var referenceHours: Double
+    /// Where the numbers come from.
+    public var source: String
+    /// Creates lesion kinetics.
+    public init(halfTimeHours: Double, referenceHours: Double, source: String) {
+        self.halfTimeHours = halfTimeHours; self.referenceHours = referenceHours; self.source = source
+    }
+    /// Lesion-to-host ratio at `hours` for `contrast` at the reference time, the host's fraction given by `host`.
+    public func ratio(contrast: Double, hours t: Double, host: (Double) -> Double) -> Double {
+        let r = { (t: Double) in self.halfTimeHours > 0 ? pow(2, -t / self.halfTimeHours) : 1 }
+        let h = host(t)
+        guard h > 0 else { return contrast }
+        return contrast * r(t) / r(referenceHours) * host(referenceHours) / h
+    }
+}
+
 /// One compartment of a tracer: an organ (``OrganGroup`` name) and its kinetics, with the source of the numbers.
 public struct TracerCompartment: Sendable, Codable, Equatable {
     /// Creates a compartment.
@@ -101,12 +128,16 @@ public struct Tracer: Sendable, Codable, Equatable {
     public var retention: Kinetics?
     /// Source of the model as a whole.
     public var source: String
+    /// Lesion kinetics against the host organ; nil: a lesion keeps its contrast at every time.
+    public var lesionKinetics: LesionKinetics?
 
     /// Creates a tracer.
     public init(name: String, radiopharmaceutical: String, nuclide: String, administeredMBq: Double, phases: [String: Double],
-                defaultPhase: String, compartments: [TracerCompartment], retention: Kinetics?, source: String) {
+                defaultPhase: String, compartments: [TracerCompartment], retention: Kinetics?, source: String,
+                lesionKinetics: LesionKinetics? = nil) {
         self.name = name; self.radiopharmaceutical = radiopharmaceutical; self.nuclide = nuclide; self.administeredMBq = administeredMBq
         self.phases = phases; self.defaultPhase = defaultPhase; self.compartments = compartments; self.retention = retention; self.source = source
+        self.lesionKinetics = lesionKinetics
     }
 
     /// Fraction of the administered activity in the rest of the body (what no compartment holds) at `hours`.
@@ -213,7 +244,12 @@ public struct Tracer: Sendable, Codable, Equatable {
             c("salivary-glands", .mono(0.01, halfTime: 1.5), "salivary 1 % (approximate)"),
             c("urinary-bladder-contents", .excreta(0.25, halfTime: 2), "ICRP 128 MIBI: 2/3 of excretion in urine (approximate)"),
         ],
-        retention: nil, source: "ICRP Publication 128 (Tc-99m MIBI); EANM parathyroid guideline 2021")
+        retention: nil, source: "ICRP Publication 128 (Tc-99m MIBI); EANM parathyroid guideline 2021",
+        // Adenomas retain sestamibi (mitochondria-rich oxyphil cells) while the thyroid washes out (T½ ~1 h): the basis
+        // of dual-phase imaging (EANM 2021; O'Doherty et al., J Nucl Med 33:313 (1992), tissue uptake studies).
+        // Adenoma retention half-time 4 h: approximate (modelling choice); contrast stated at the early phase.
+        lesionKinetics: LesionKinetics(halfTimeHours: 4, referenceHours: 10.0 / 60,
+                                       source: "adenoma retention T½ 4 h vs thyroid washout T½ 1 h (EANM 2021; O'Doherty 1992; approximate); contrast at 10 min"))
 
     /// Tc-99m pertechnetate (thyroid image for parathyroid subtraction).
     public static let pertechnetate = Tracer(
@@ -295,7 +331,12 @@ public struct Tracer: Sendable, Codable, Equatable {
         ],
         // Whole-body retention: a slow part a little larger than the organ uptakes (diffuse soft-tissue background).
         retention: Kinetics([0.12, 0.05, 0.83], halfTimes: [60, 6, 4]),
-        source: "ICRP Publication 128 (In-111 pentetreotide); EANM guideline 2010")
+        source: "ICRP Publication 128 (In-111 pentetreotide); EANM guideline 2010",
+        // Receptor-bound pentetreotide is internalised and retained by tumours over 48 h while the liver washes out
+        // (T½ 60 h above), so the tumour-to-liver ratio rises from 4 to 48 h (Krenning et al., Eur J Nucl Med 20:716
+        // (1993); EANM 2010: 24 h images have the best tumour-to-background). Contrast stated at 24 h.
+        lesionKinetics: LesionKinetics(halfTimeHours: 0, referenceHours: 24,
+                                       source: "tumour retained (no washout over 48 h) vs liver T½ 60 h (Krenning 1993; EANM 2010); contrast at 24 h"))
 
     // MARK: I-123 MIBG
 

@@ -246,6 +246,11 @@ extension SimulationTruth {
                 return m
             }
             p.visitMotion = p.visitMotion?.translated(by: offset)
+            p.physiology = p.physiology.map { s in
+                var m = s
+                if m.centerLPS.count == 3 { m.centerLPS = zip(m.centerLPS, offset.array).map { $0 + $1 } }
+                return m
+            }
             p.variability.visitMotion = p.variability.visitMotion?.translated(by: offset)
             t.patient = p
         }

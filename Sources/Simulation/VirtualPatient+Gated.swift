@@ -15,13 +15,14 @@ extension Simulator {
     /// An ECG-gated planar blood-pool study of a virtual patient (Tc-99m RBC): the analytic beating heart
     /// (``HeartState``: LV cavity through `g.slotVolumes`, myocardium of constant volume, RV with the LV's stroke,
     /// atria filling) centred on the ICRP-110 heart, the rest of the blood pool, spleen and liver from the tracer.
-    /// The RV ejection fraction equals the LV's in this heart model (RV volume = 1.1 × LV volume).
+    /// The RV ejection fraction is `g.rvefPercent` (the LV's when nil); the truth's `rvefPercent` is computed from
+    /// the RV cavity volumes sampled on the simulation grid at end diastole and end systole.
     public static func gated(_ setup: SimulationSetup, patient: VirtualPatient, protocol g: GatedProtocol,
                              voxelMM: Double, subsamples: Int) throws(VirtualPatientError) -> SimulatedStudy {
         let centre = try patient.heartCentre()
         func build(_ v: Double) throws(VirtualPatientError) -> (VoxelizedPhantom, PatientTruth) {
             var p = patient
-            p.heart = HeartState(volumeML: v, edvML: g.edvML, esvML: g.esvML, center: centre)
+            p.heart = HeartState(volumeML: v, edvML: g.edvML, esvML: g.esvML, center: centre, rvEjectionFraction: g.rvefPercent.map { $0 / 100 })
             return try p.build(voxelMM: voxelMM, subsamples: subsamples)
         }
         let (edVP, edTruth) = try build(g.edvML)
@@ -32,7 +33,12 @@ extension Simulator {
         edSetup.phantom = edVP.phantom
         var truthPatient = edTruth
         truthPatient.lvefPercent = 100 * (g.edvML - g.esvML) / g.edvML
-        truthPatient.rvefPercent = truthPatient.lvefPercent
+        // RVEF from the simulated RV volumes (sampled chamber at ED and at ES).
+        func rvML(_ vp: VoxelizedPhantom) -> Double { vp.phantom.compartments.firstIndex { $0.name == "rvBloodPool" }.map { vp.volumeML($0) } ?? 0 }
+        let esVP: VoxelizedPhantom
+        if let e = slots[g.esvML] { esVP = e } else { esVP = try build(g.esvML).0 }
+        let rvED = rvML(edVP), rvES = rvML(esVP)
+        truthPatient.rvefPercent = rvED > 0 ? 100 * (rvED - rvES) / rvED : nil
         edSetup.patientTruth = truthPatient
         var study = gatedStudy(setup, edSetup: edSetup, edVP: edVP, heartZ: centre.z, protocol: g) { v in
             let vp = slots[v]!

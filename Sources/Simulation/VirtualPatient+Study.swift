@@ -3,24 +3,29 @@ import Imaging
 import Physics
 
 extension PatientTruth {
-    /// A copy with every lesion's pixel (0-based column, row) in every planar view of `acquisition` (static and
+    /// A copy with every lesion's and physiology site's pixel (0-based column, row) in every planar view of `acquisition` (static and
     /// whole-body images: one detector per view, named by its view), from each detector's Image Position
     /// (centre of pixel (0, 0)) and orientation.
     public func withPixels(_ acquisition: NMAcquisition) -> PatientTruth {
         guard acquisition.imageType != .tomo else { return self }
         var t = self
-        let dx = acquisition.pixelSpacing.count == 2 ? acquisition.pixelSpacing : [1, 1]
-        for k in t.lesions.indices {
-            let c = t.lesions[k].centerLPS
-            let p = Vector3(c[0], c[1], c[2])
-            for d in acquisition.detectors {
-                guard let ipp = d.imagePosition, let row = d.rowDirection, let col = d.columnDirection else { continue }
-                let v = p - ipp
-                let name = d.view ?? "detector \(d.number)"
-                t.lesions[k].pixel[name] = [Int((v.dot(row) / dx[1]).rounded()), Int((v.dot(col) / dx[0]).rounded())]
-            }
-        }
+        for k in t.lesions.indices { t.lesions[k].pixel = Self.pixels(of: t.lesions[k].centerLPS, in: acquisition) }
+        for k in t.physiology.indices { t.physiology[k].pixel = Self.pixels(of: t.physiology[k].centerLPS, in: acquisition) }
         return t
+    }
+
+    /// The pixel (0-based column, row) of an LPS point in every view of a planar acquisition.
+    static func pixels(of c: [Double], in acquisition: NMAcquisition) -> [String: [Int]] {
+        guard c.count == 3 else { return [:] }
+        let dx = acquisition.pixelSpacing.count == 2 ? acquisition.pixelSpacing : [1, 1]
+        let p = Vector3(c[0], c[1], c[2])
+        var out: [String: [Int]] = [:]
+        for d in acquisition.detectors {
+            guard let ipp = d.imagePosition, let row = d.rowDirection, let col = d.columnDirection else { continue }
+            let v = p - ipp
+            out[d.view ?? "detector \(d.number)"] = [Int((v.dot(row) / dx[1]).rounded()), Int((v.dot(col) / dx[0]).rounded())]
+        }
+        return out
     }
 }
 

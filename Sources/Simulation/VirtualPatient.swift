@@ -81,10 +81,18 @@ public struct LesionSpec: Sendable, Codable, Equatable {
         }
         guard d.isFinite, d >= 2, d <= 150 else { throw VirtualPatientError("--lesion \(text): diameter \(f[1]) mm (allowed: 2–150)") }
         guard c.isFinite, c >= 0, c <= 1000 else { throw VirtualPatientError("--lesion \(text): contrast \(f[2]) (allowed: 0–1000)") }
-        let region = f[0].lowercased()
-        if !specialSites.contains(region) { _ = try OrganGroup.named(region) }
+        let region: String
+        do {
+            if Vertebra.looksLikeVertebra(f[0]) { region = try Vertebra.named(f[0]).name } else {
+                region = f[0].lowercased()
+                if !specialSites.contains(region) { _ = try OrganGroup.named(region) }
+            }
+        } catch { throw VirtualPatientError("--lesion \(text): \(error.description)") }
         return LesionSpec(region: region, diameterMM: d, contrast: c)
     }
+
+    /// `REGION:DIAMETER_MM:CONTRAST` as given.
+    public var text: String { "\(region):\(String(format: "%g", diameterMM)):\(String(format: "%g", contrast))" }
 }
 
 /// Truth of one organ (compartment) of a virtual patient.
@@ -118,6 +126,13 @@ public struct LesionTruth: Sendable, Codable, Equatable {
     public var activityMBq: Double
     /// Host organ ID at the centre (ICRP-110) and its name.
     public var hostOrgan: String
+    /// Time at which `contrast` (lesion / host concentration, the `--lesion` value) holds (h after administration;
+    /// the tracer's ``LesionKinetics``, else the imaging time).
+    public var contrastReferenceHours: Double? = nil
+    /// Lesion / host concentration at this acquisition (rises with time where tumours retain the tracer longer).
+    public var contrastAtAcquisition: Double? = nil
+    /// Vertebra (`T7`) when the region names one.
+    public var vertebra: String? = nil
     /// Pixel (0-based column, row) of the centre in every planar view (filled when the study is planar/whole-body).
     public var pixel: [String: [Int]] = [:]
 }
@@ -142,6 +157,8 @@ public struct PatientTruth: Sendable, Codable, Equatable {
     public var rvefPercent: Double?
     /// Repositioning of this visit relative to the first visit of a serial study (``VisitMotion``).
     public var visitMotion: VisitMotion?
+    /// Normal uptake that is not a lesion (joints, growth plates, injection site, kidneys, bladder), with positions.
+    public var physiology: [PhysiologyTruth] = []
 }
 
 /// A virtual patient: an ICRP-110 phantom, varied, with a tracer's biodistribution at an imaging time and
@@ -158,6 +175,8 @@ public struct VirtualPatient: Sendable {
     public var patientSeed: UInt64?
     /// Paravenous extravasation at the injection site (bone scans).
     public var extravasation: Bool
+    /// Growth plates of a young patient (bone scans; ``boneScanSites()``).
+    public var growthPlates = false
     /// A beating heart (gated studies): the analytic LV cavity, myocardium, RV and atria of ``HeartState``,
     /// centred on the phantom's heart, painted over the ICRP-110 heart (whose contents are one undivided label).
     public var heart: HeartState?
@@ -175,6 +194,9 @@ public struct VirtualPatient: Sendable {
         var name: String; var center: Vector3; var radius: Double; var capsuleEnd: Vector3?
         /// A general solid in patient coordinates instead of the sphere/capsule (the gated heart chambers).
         var shape: Shape? = nil
+        /// A site inside a tracer compartment (joints, growth plates): painted only over `only` IDs, with `ratio` ×
+        /// that compartment's concentration (the compartment's activity shared with it).
+        var parent: String? = nil, ratio = 1.0, only: Set<Int>? = nil
     }
 
     /// Voxel centres (phantom coordinates) of a group.
@@ -253,20 +275,46 @@ public struct VirtualPatient: Sendable {
                 guard let lat = nodes.max(by: { abs($0.x) < abs($1.x) }) else { throw VirtualPatientError("no trunk lymph nodes for \(l.region)") }
                 c = lat
             default:
-                let vs = voxels(of: try OrganGroup.named(l.region))
-                guard !vs.isEmpty else { throw VirtualPatientError("lesion region \(l.region) has no voxels in \(phantom.kind.rawValue)") }
+                let vertebra = Vertebra.looksLikeVertebra(l.region) ? try Vertebra.named(l.region) : nil
+                let group = try OrganGroup.named(vertebra?.region ?? l.region)
+                var vs = voxels(of: group)
+                let kind = phantom.kind.rawValue
+                guard !vs.isEmpty else {
+                    throw VirtualPatientError("lesion \(l.text): \(kind) has no \(l.region) (allowed in \(kind): \(presentRegions().joined(separator: ", ")))")
+                }
+                if let v = vertebra {
+                    // The level's share of its spine region along the body axis (``Vertebra``).
+                    let top = vs.map(\.z).max()! + phantom.spacingMM.z / 2, length = top - vs.map(\.z).min()! + phantom.spacingMM.z / 2
+                    let b = try Vertebra.band(v.name)
+                    vs = vs.filter { $0.z <= top - b.fromTop * length && $0.z > top - b.toTop * length }
+                    guard !vs.isEmpty else { throw VirtualPatientError("lesion \(l.text): no voxels of \(v.name) in the \(v.region) of \(kind)") }
+                }
+                // The lesion must fit its region: diameter ≤ the region's largest extent (reference phantom).
+                let lo = vs.reduce(Vector3(.infinity, .infinity, .infinity)) { Vector3(min($0.x, $1.x), min($0.y, $1.y), min($0.z, $1.z)) }
+                let hi = vs.reduce(-lo) { Vector3(max($0.x, $1.x), max($0.y, $1.y), max($0.z, $1.z)) }
+                let sp = phantom.spacingMM, extent = max(hi.x - lo.x + sp.x, hi.y - lo.y + sp.y, hi.z - lo.z + sp.z)
+                guard l.diameterMM <= extent else {
+                    throw VirtualPatientError("lesion \(l.text): diameter \(String(format: "%g", l.diameterMM)) mm exceeds the \(l.region) of \(kind) (largest extent \(Int(extent)) mm; allowed: ≤ \(Int(extent)) mm)")
+                }
                 // Prefer centres deep enough in the region: voxels whose neighbours ±r/2 along x are in the region too.
-                let ids = try OrganGroup.named(l.region).ids
+                let ids = group.ids
                 let deep = vs.filter { ids.contains(label(atPhantom: $0 + Vector3(l.diameterMM / 4, 0, 0))) && ids.contains(label(atPhantom: $0 - Vector3(l.diameterMM / 4, 0, 0))) }
                 let pool = deep.isEmpty ? vs : deep
                 c = pool[min(pool.count - 1, Int(g.uniform() * Double(pool.count)))]
             }
             guard label(atPhantom: c) != 0 else {
-                throw VirtualPatientError("lesion \(l.region):\(l.diameterMM):\(l.contrast) lies outside the body of \(phantom.kind.rawValue)")
+                throw VirtualPatientError("lesion \(l.text) lies outside the body of \(phantom.kind.rawValue) (allowed: a centre inside the body)")
             }
             out.append(c)
         }
         return out
+    }
+
+    /// Lesion regions with voxels in this phantom (organ groups with any of their IDs, the special sites, vertebrae).
+    func presentRegions() -> [String] {
+        var has = [Bool](repeating: false, count: 65536)
+        for l in phantom.labels { has[Int(l)] = true }
+        return OrganGroup.catalog.filter { $0.ids.contains { has[$0] } }.map(\.name) + LesionSpec.specialSites + ["C1–C7, T1–T12, L1–L5"]
     }
 
     /// Samples the patient onto a simulation grid of `voxelMM` cubes (partial volumes from `subsamples`³ points)
@@ -285,11 +333,24 @@ public struct VirtualPatient: Sendable {
                 spheres.append(Sphere(name: "injection-site", center: inj, radius: extravasation ? 15 : 4, capsuleEnd: nil))
             } else { notes.append("arms raised: no injection site in the field of view") }
         }
+        // Bone scans: joints, sacro-iliac joints, growth plates (``boneScanSites()``).
+        let boneSites = tracer.name == "tc99m-mdp" ? boneScanSites() : []
+        for b in boneSites {
+            spheres.append(Sphere(name: b.name, center: b.center, radius: b.radius, capsuleEnd: nil, parent: b.parent, ratio: b.ratio,
+                                  only: try OrganGroup.named(b.parent).ids))
+        }
+        let plateNames = Set(boneSites.filter(\.plate).map(\.name))
         let lesionC = try lesionCentres()
         for (k, l) in lesions.enumerated() { spheres.append(Sphere(name: "lesion\(k + 1)", center: lesionC[k], radius: l.diameterMM / 2, capsuleEnd: nil)) }
         // Spheres move with the patient.
         let v = variability
-        var sph = spheres.map { Sphere(name: $0.name, center: v.toPatient($0.center), radius: $0.radius, capsuleEnd: $0.capsuleEnd.map(v.toPatient)) }
+        var sph = spheres.map { s in
+            let c = v.toPatient(s.center)
+            // Growth plates: a 7 mm thick disc across the bone (the bone IDs limit it to the bone's section).
+            let plate: Shape? = plateNames.contains(s.name) ? .ellipsoid(center: c, semiAxes: Vector3(s.radius, s.radius, 3.5)) : nil
+            return Sphere(name: s.name, center: c, radius: s.radius, capsuleEnd: s.capsuleEnd.map(v.toPatient), shape: plate,
+                          parent: s.parent, ratio: s.ratio, only: s.only)
+        }
         if let h = heart {
             // Heart chambers before the lesions (lesions win); concentrations set below from the blood and wall.
             let chambers = h.compartments(lvBlood: 1, myocardium: 1, rvBlood: 1, atria: 1)
@@ -356,11 +417,23 @@ public struct VirtualPatient: Sendable {
             let vol: Double
             if g.ids.isEmpty { vol = sampled.perSphere[g.name]?.totalFraction ?? 0 } else { vol = g.ids.reduce(0.0) { $0 + volumeOfID[$1] } / voxelML }
             let ml = vol * voxelML
-            let c = ml > 0 ? A0 * g.fraction * decay / ml : 0
+            // Sites inside the compartment (joints, growth plates) take `ratio` × its concentration from its activity.
+            let children = sph.filter { $0.parent == g.name }.map { ($0, (sampled.perSphere[$0.name]?.totalFraction ?? 0) * voxelML) }
+            let weighted = ml + children.reduce(0) { $0 + $1.0.ratio * $1.1 }
+            let c = weighted > 0 ? A0 * g.fraction * decay / weighted : 0
             if g.ids.isEmpty { concOfSite[g.name] = c } else { for id in g.ids { concOfID[id] = c } }
             let mass = g.ids.isEmpty ? ml : phantom.massGrams(ids: g.ids) * v.volumeScale
-            organs.append(OrganTruth(name: g.name, massG: mass, volumeML: ml, activityMBq: c * ml / 1e6, fractionOfAdministered: g.fraction,
-                                     timeIntegratedActivityMBqH: g.tia, source: g.source))
+            organs.append(OrganTruth(name: g.name, massG: mass, volumeML: ml, activityMBq: c * ml / 1e6,
+                                     fractionOfAdministered: weighted > 0 ? g.fraction * ml / weighted : 0,
+                                     timeIntegratedActivityMBqH: g.tia.map { $0 * (weighted > 0 ? ml / weighted : 0) }, source: g.source))
+            for (s, cml) in children where cml > 0 {
+                concOfSite[s.name] = s.ratio * c
+                let b = boneSites.first { $0.name == s.name }
+                organs.append(OrganTruth(name: s.name, massG: cml, volumeML: cml, activityMBq: s.ratio * c * cml / 1e6,
+                                         fractionOfAdministered: g.fraction * s.ratio * cml / weighted,
+                                         timeIntegratedActivityMBqH: g.tia.map { $0 * s.ratio * cml / weighted },
+                                         source: "\(s.ratio) × \(g.name): \(b?.source ?? "")"))
+            }
         }
         if heart != nil {
             for n in ["lvBloodPool", "rvBloodPool", "atria"] { concOfSite[n] = concOfID[88] }
@@ -378,12 +451,21 @@ public struct VirtualPatient: Sendable {
         for (k, l) in lesions.enumerated() {
             let host = label(atPhantom: lesionC[k])
             // Parathyroid adenomas are given against the thyroid (the organ they are read against); others against the host.
-            let hc = l.region.hasPrefix("parathyroid") ? concOfID[132] : (concOfID[host] > 0 ? concOfID[host] : restConc)
-            let c = l.contrast * hc
+            let hostID = l.region.hasPrefix("parathyroid") ? 132 : (concOfID[host] > 0 ? host : (restIDs.first ?? 0))
+            let hc = concOfID[hostID]
+            // Lesion kinetics (tumour retention against the host's washout); the host's fraction from its compartment.
+            let o = owner[hostID]
+            let hostFraction: (Double) -> Double = { t in
+                o >= 0 && o < tracer.compartments.count ? tracer.compartments[o].kinetics.fraction(hours: t) : tracer.restFraction(hours: t)
+            }
+            let ratio = tracer.lesionKinetics?.ratio(contrast: l.contrast, hours: hours, host: hostFraction) ?? l.contrast
+            let c = ratio * hc
             concOfSite["lesion\(k + 1)"] = c
             let ml = (sampled.perSphere["lesion\(k + 1)"]?.totalFraction ?? 0) * voxelML
             lesionTruth.append(LesionTruth(region: l.region, diameterMM: l.diameterMM, contrast: l.contrast, centerLPS: v.toPatient(lesionC[k]).array,
-                                           concentrationBqPerML: c, activityMBq: c * ml / 1e6, hostOrgan: phantom.organNames[host] ?? "ID \(host)"))
+                                           concentrationBqPerML: c, activityMBq: c * ml / 1e6, hostOrgan: phantom.organNames[host] ?? "ID \(host)",
+                                           contrastReferenceHours: tracer.lesionKinetics?.referenceHours ?? hours, contrastAtAcquisition: ratio,
+                                           vertebra: Vertebra.looksLikeVertebra(l.region) ? l.region : nil))
         }
         // The voxelised phantom.
         var comps: [Compartment] = [], cvs: [CompartmentVoxels] = [], media: [Medium] = []
@@ -396,12 +478,18 @@ public struct VirtualPatient: Sendable {
         }
         for s in sph {
             guard let cv = sampled.perSphere[s.name] else { continue }
-            let host = label(atPhantom: v.toPhantom(s.center))
+            var host = label(atPhantom: v.toPhantom(s.center))
+            if let only = s.only, !only.contains(host) {
+                // A site painted over bone only: the medium of the bone nearest its centre.
+                let q = v.toPhantom(s.center), r = s.radius / 2
+                host = [Vector3(r, 0, 0), Vector3(-r, 0, 0), Vector3(0, r, 0), Vector3(0, -r, 0), Vector3(0, 0, r), Vector3(0, 0, -r)]
+                    .map { label(atPhantom: q + $0) }.first { only.contains($0) } ?? host
+            }
             let m = phantom.media[host == 0 ? 117 : host] ?? air
             let r = s.radius
             if let sh = s.shape {
-                comps.append(Compartment(name: s.name, shape: sh, material: .softTissue, concentrationBqPerML: concOfSite[s.name] ?? 0))
-                cvs.append(cv); media.append(phantom.media[88] ?? .water); continue
+                comps.append(Compartment(name: s.name, shape: sh, material: s.only == nil ? .softTissue : Self.nearestMaterial(m), concentrationBqPerML: concOfSite[s.name] ?? 0))
+                cvs.append(cv); media.append(s.only == nil ? (phantom.media[88] ?? .water) : m); continue
             }
             comps.append(Compartment(name: s.name, shape: .box(Box3(min: s.center - Vector3(r, r, r), max: (s.capsuleEnd ?? s.center) + Vector3(r, r, r))),
                                      material: Self.nearestMaterial(m), concentrationBqPerML: concOfSite[s.name] ?? 0))
@@ -414,9 +502,11 @@ public struct VirtualPatient: Sendable {
         vp.media = media
         notes.append("bladder: \(tracer.compartments.first { $0.organ == "urinary-bladder-contents" }?.kinetics.voidingIntervalHours.map { "voided every \($0) h (ICRP 53/128 convention)" } ?? "not voided")")
         notes.append("uniform concentration within each organ; no partial-volume walls, no respiratory or cardiac motion outside gated studies")
-        let truth = PatientTruth(phantom: phantom.kind.rawValue, tracer: tracer.name, tracerSource: tracer.source, phase: phase,
+        let physiology = physiologySites(boneSites: boneSites, spheres: sph, sampled: sampled, organs: organs)
+        var truth = PatientTruth(phantom: phantom.kind.rawValue, tracer: tracer.name, tracerSource: tracer.source, phase: phase,
                                  hoursAfterAdministration: hours, administeredMBq: administeredMBq, patientSeed: patientSeed,
                                  variability: v, organs: organs, lesions: lesionTruth, notes: notes, visitMotion: v.visitMotion)
+        truth.physiology = physiology
         return (vp, truth)
     }
 
@@ -443,6 +533,7 @@ public struct VirtualPatient: Sendable {
         let mm = rep?.matrix ?? [[1, 0, 0], [0, 1, 0], [0, 0, 1]], mt = rep?.translationMM ?? .zero
         let moved = rep != nil
         let nS = spheres.count
+        let onlyTables: [[Bool]?] = spheres.map { s in s.only.map { ids in (0..<256).map { ids.contains($0) } } }
         var isCropped = [Bool](repeating: false, count: 256)
         for c in cropped { isCropped[c] = true }
         let cropTable = isCropped
@@ -483,6 +574,7 @@ public struct VirtualPatient: Sendable {
                         var c = l
                         for si in zSpheres.reversed() {
                             let a = spheres[si]
+                            if let t = onlyTables[si], !t[l] { continue }
                             if let sh = a.shape { if sh.contains(p) { c = 256 + si; break } else { continue } }
                             let d: Double
                             if let e = a.capsuleEnd {

@@ -54,7 +54,12 @@ struct SimulateCommand: ParsableCommand {
             return n
         }
 
+        /// The vendor whose conventions the files follow: `--vendor`, else Siemens (Symbia) for virtual patients
+        /// (issue 12: studies written as the camera would), else Scinti's own.
+        var effectiveVendor: String? { vendor ?? (phantom?.lowercased().hasPrefix("icrp") == true ? "siemens" : nil) }
+
         func camera(_ n: Radionuclide) throws -> Camera {
+            let vendor = effectiveVendor
             let catalogueVendor: String? = vendor.map { v in ["siemens": "Siemens", "ge": "GE", "philips": "Philips"][v.lowercased()] ?? v }
             guard let c = Collimator.named(collimator, vendor: catalogueVendor) ?? (vendor?.lowercased() == "mediso" ? Collimator.named(collimator) : nil) else {
                 throw fail("unknown collimator \(collimator)\(vendor.map { " (\($0))" } ?? ""); known: \(Set(Collimator.catalog.map(\.code)).sorted().joined(separator: ", "))")
@@ -193,12 +198,15 @@ struct SimulateCommand: ParsableCommand {
         @Option(help: "End-diastolic LV volume (mL).") var edv: Double = 120
         @Option(help: "End-systolic LV volume (mL); or give --lvef.") var esv: Double?
         @Option(help: "LV ejection fraction (%) (sets ESV from EDV).") var lvef: Double?
+        @Option(help: "RV ejection fraction (%) of a virtual patient (default: the LV's).") var rvef: Double?
         @Option(help: "View (default lao).") var view = "lao"
 
         func run() throws {
             var s = try common.setup(default: "torso", mode: "gated")
             let esvML = esv ?? edv * (1 - (lvef ?? 60) / 100)
-            let g = GatedProtocol(timeSlots: slots, rrMs: rrMs, seconds: common.duration ?? 600, view: try planarView(view), edvML: edv, esvML: esvML)
+            if let r = rvef, !(r > 0 && r < 100) { throw fail("--rvef \(r) (allowed: 0 < RVEF < 100 %)") }
+            let g = GatedProtocol(timeSlots: slots, rrMs: rrMs, seconds: common.duration ?? 600, view: try planarView(view), edvML: edv, esvML: esvML,
+                                  rvefPercent: rvef)
             let t0 = Date()
             let study: SimulatedStudy
             if let patient = s.virtualPatient {

@@ -13,6 +13,7 @@ struct PatientOptions: ParsableArguments {
     @Option(name: .customLong("patient-seed"), help: "Patient variability seed (size, pose, organ function, lesion positions); absent: the reference phantom.") var patientSeed: UInt64?
     @Option(name: .customLong("administered"), help: "Administered activity (MBq); default: the tracer's typical activity.") var administered: Double?
     @Flag(help: "Paravenous extravasation at the injection site (bone scans).") var extravasation = false
+    @Flag(name: .customLong("growth-plates"), help: "Growth plates of a young patient (bone scans): intense physeal uptake at the knees, wrists and shoulders.") var growthPlates = false
     @Flag(name: .customLong("arms-down"), help: "Keep the arms in a SPECT field of view (default: raised out of it).") var armsDown = false
 
     /// Builds the virtual patient and its simulation setup.
@@ -29,8 +30,9 @@ struct PatientOptions: ParsableArguments {
             var variability = patientSeed.map { PatientVariability.draw(seed: $0, armsRaised: arms) } ?? .reference
             variability.armsRaised = arms
             variability.visitMotion = visitMotion
-            let patient = VirtualPatient(phantom: icrp, tracer: tr, hours: h, phase: ph, variability: variability, lesions: specs,
+            var patient = VirtualPatient(phantom: icrp, tracer: tr, hours: h, phase: ph, variability: variability, lesions: specs,
                                          administeredMBq: administered, patientSeed: patientSeed, extravasation: extravasation)
+            patient.growthPlates = growthPlates
             let (vp, truth) = try patient.build(voxelMM: voxelMM, subsamples: subsamples)
             guard let n = Radionuclide.named(tr.nuclide) else { throw VirtualPatientError("radionuclide \(tr.nuclide) unknown") }
             var s = SimulationSetup(phantom: vp.phantom, nuclide: n, camera: try nuclideFallback(n), voxelMM: voxelMM, subsamples: subsamples,

@@ -62,7 +62,10 @@ struct SimulateTrial: ParsableCommand {
                 // LVEF drawn per patient from the seed: 35-70 % (a trial spans normal and reduced function).
                 var g = SeededGenerator(seed: c.patient.patientSeed!, stream: 0xEF)
                 let lvef = 35 + 35 * g.uniform()
-                let gp = GatedProtocol(timeSlots: 16, seconds: c.duration ?? 600, view: .lao45, edvML: 120, esvML: 120 * (1 - lvef / 100))
+                // RVEF drawn apart from the LVEF: 30-65 % (normal RVEF by equilibrium radionuclide angiography ≳ 40-45 %).
+                let rvef = 30 + 35 * g.uniform()
+                let gp = GatedProtocol(timeSlots: 16, seconds: c.duration ?? 600, view: .lao45, edvML: 120, esvML: 120 * (1 - lvef / 100),
+                                       rvefPercent: rvef)
                 do { study = try Simulator.gated(s, patient: s.virtualPatient!, protocol: gp, voxelMM: s.voxelMM, subsamples: s.subsamples) } catch { throw fail("\(error)") }
                 s.patientTruth = study.truth.patient
                 options = NMWriter.Options(heartRate: 70)

@@ -14,7 +14,7 @@ command -v dciodvfy >/dev/null || { echo "dciodvfy not found (apt-get install di
 c=(--matrix 64 --pixel 9.6 --voxel 9.6 --subsamples 1 --ct-matrix 64 --ct-pixel 9.6 --ct-slice 9.6)
 "$SCINTI" simulate whole-body --phantom icrp-am --tracer tc99m-mdp --phase delayed --lesion thoracic-spine:20:8 --lesion pelvis:25:5 --patient-seed 4 --speed 20 "${c[@]}" --no-ct --out "$OUT/mdp" >/dev/null
 "$SCINTI" simulate planar --phantom icrp-af --tracer tc99m-mdp --phase early --extravasation "${c[@]}" --no-ct --out "$OUT/mdp-early" >/dev/null
-"$SCINTI" simulate gated --phantom icrp-am --tracer tc99m-rbc --slots 8 --lvef 55 --duration 120 "${c[@]}" --no-ct --out "$OUT/rbc" >/dev/null
+"$SCINTI" simulate gated --phantom icrp-am --tracer tc99m-rbc --slots 8 --lvef 55 --rvef 40 --duration 120 "${c[@]}" --no-ct --out "$OUT/rbc" >/dev/null
 "$SCINTI" simulate planar --phantom icrp-af --tracer tc99m-sestamibi --phase delayed --lesion parathyroid-left:12:4 "${c[@]}" --no-ct --out "$OUT/mibi" >/dev/null
 "$SCINTI" simulate planar --phantom icrp-af --tracer tc99m-pertechnetate --views anterior "${c[@]}" --no-ct --out "$OUT/pertech" >/dev/null
 "$SCINTI" simulate planar --phantom icrp-af --tracer tc99m-nanocolloid --views anterior,llat --duration 60 "${c[@]}" --no-ct --out "$OUT/colloid" >/dev/null
@@ -36,6 +36,10 @@ bad() { local want=$1; shift; set +e; msg=$("$@" 2>&1); rc=$?; set -e
 bad "unknown tracer tc99m-foo" "$SCINTI" simulate planar --phantom icrp-am --tracer tc99m-foo --out "$OUT/bad"
 bad "unknown phase late" "$SCINTI" simulate planar --phantom icrp-am --tracer tc99m-mdp --phase late --out "$OUT/bad"
 bad "unknown organ or region livr" "$SCINTI" simulate planar --phantom icrp-am --tracer tc99m-mdp --lesion livr:10:3 --out "$OUT/bad"
+bad "unknown vertebra T13" "$SCINTI" simulate planar --phantom icrp-am --tracer tc99m-mdp --lesion T13:15:3 --out "$OUT/bad"
+bad "thyroid:80:3: diameter 80 mm exceeds the thyroid" "$SCINTI" simulate planar --phantom icrp-am --tracer tc99m-sestamibi --lesion thyroid:80:3 "${c[@]}" --out "$OUT/bad"
+bad "icrp-af has no prostate" "$SCINTI" simulate planar --phantom icrp-af --tracer tc99m-mdp --lesion prostate:10:3 "${c[@]}" --out "$OUT/bad"
+bad "--visit-motion 5:10 needs --serial" "$SCINTI" simulate trial --phantom icrp-am --tracer lu177-dotatate --visit-motion 5:10 --out "$OUT/bad"
 bad "/nonexistent-icrp" env SCINTI_ICRP110=/nonexistent-icrp "$SCINTI" simulate planar --phantom icrp-am --tracer tc99m-mdp --out "$OUT/bad"
 check_dciodvfy "$OUT"/*/NM_*.dcm "$OUT"/lu/CT/CT_0001.dcm "$OUT"/pet/PT/PT_0001.dcm "$OUT"/trial/patient-001/NM_*.dcm
 python3 - "$OUT" <<'PY' || status=1
@@ -67,6 +71,18 @@ win = post[max(0, row - 2):row + 3, max(0, col - 2):col + 3]
 r, c = np.unravel_index(np.argmax(win), win.shape)
 assert abs(r - min(2, row)) <= 1 and abs(c - min(2, col)) <= 1, ("lesion not at its pixel", les["pixel"], r, c)
 print("ok   lesion pixel on the hot spot", les["region"], les["pixel"])
+# Bone-scan physiology: joints, sacro-iliac joints, injection site, kidneys, bladder listed with pixels in the image.
+names = {p["name"] for p in t["patient"]["physiology"]}
+want = {f"joint-{j}-{s}" for j in ("shoulder", "elbow", "wrist", "hip", "knee", "ankle") for s in ("left", "right")}
+# (the 4 mm injection site can fall between the sample points of this 9.6 mm, 1-sample grid: not required here)
+want |= {"sacroiliac-left", "sacroiliac-right", "kidney-left", "kidney-right", "bladder"}
+assert want <= names, want - names
+for ph in t["patient"]["physiology"]:
+    col, row = ph["pixel"]["Anterior projection"]
+    assert 0 <= col < d.Columns and 0 <= row < d.Rows and ph["reason"], ph
+print("ok   physiology:", len(names), "sites with pixels (joints, SI, injection site, kidneys, bladder)")
+# Virtual patients are written with Siemens Symbia conventions unless --vendor says otherwise.
+assert d.Manufacturer == "SIEMENS" and "Symbia" in d.ManufacturerModelName, (d.Manufacturer, d.ManufacturerModelName)
 tr = json.load(open(out + "/trial/trial.json"))
 assert len(tr["patients"]) == 2 and {p["phantom"] for p in tr["patients"]} == {"icrp-am", "icrp-af"}
 for p in tr["patients"]:
@@ -76,7 +92,8 @@ tg = json.load(open(out + "/trial-rbc/patient-001/truth.json"))
 assert tg["mode"] == "gated" and 35 <= tg["patient"]["lvefPercent"] <= 70
 print("ok   gated RBC trial: LVEF truth", round(tg["patient"]["lvefPercent"], 1))
 g = json.load(open(out + "/rbc/truth.json"))
-assert g["patient"]["lvefPercent"] == 55 and g["patient"]["rvefPercent"] == 55 and g["gated"]["timeSlots"] == 8
+# RVEF set apart from the LVEF; the truth's RVEF comes from the sampled RV volumes (9.6 mm grid here).
+assert g["patient"]["lvefPercent"] == 55 and abs(g["patient"]["rvefPercent"] - 40) < 6 and g["gated"]["timeSlots"] == 8
 assert pydicom.dcmread(glob.glob(out + "/rbc/NM_*.dcm")[0]).ImageType[2] == "GATED"
 pt = sorted(glob.glob(out + "/pet/PT/*.dcm")); d = pydicom.dcmread(pt[0]); tp = json.load(open(out + "/pet/truth.json"))
 assert d.Modality == "PT" and d.Units == "BQML" and tp["suv"]["brain"] > tp["suv"]["rest-of-body"] and tp["suv"]["lesion1"] > 0
