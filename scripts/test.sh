@@ -68,6 +68,9 @@ else
   echo "== virtual patients skipped: ../shared/phantoms/icrp110 not found"
 fi
 
+echo "== review and correction in the browser (Selenium + Chromium: region/VOI tools vs numpy, edited LVEF, SEG)"
+SCINTI_BIN="$PWD/.build/debug/scinti" CORPUS="$CORPUS" bash scripts/test-review.sh
+
 echo "== fuzz: DICOM parser"
 scripts/fuzz.sh "${FUZZ_SECONDS:-120}"
 echo "== fuzz: PDU decoder"

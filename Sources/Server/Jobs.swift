@@ -87,6 +87,11 @@ public struct JobRequest: Sendable, Codable {
     public var threshold: Double?
     /// Register the visits' CTs rigidly (dose jobs; default true).
     public var register: Bool?
+    /// Edited regions (analysis jobs): the JSON of a result's `display.regions`, matched by `label`, replacing the
+    /// automatic ones (docs/review.md). Needs the right `editRegions`.
+    public var regions: [ResultDisplay.Region]?
+    /// Who edited the regions and when (ISO 8601): set by the server from the request's identity, never by the client.
+    public var regionsEditedBy: String?, regionsEditedAt: String?
 }
 
 /// Runs jobs one at a time on a background thread and keeps their state in `jobs.sqlite` next to the archive index,
@@ -140,6 +145,13 @@ public final class JobManager: Sendable {
 
     /// Validates and records a job, then queues it. Throws 400/404 naming what is wrong.
     public func submit(_ req: JobRequest, by user: String? = nil) throws -> JobRecord {
+        var req = req
+        req.regionsEditedBy = nil; req.regionsEditedAt = nil
+        if req.regions != nil {
+            guard req.type == "analysis" else { throw HTTPError(.badRequest, message: "regions: edited regions are taken by analysis jobs") }
+            req.regionsEditedBy = user ?? "unknown"
+            req.regionsEditedAt = ISO8601DateFormatter().string(from: Date())
+        }
         if let r = req.radionuclide, r.count > 32 || !r.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) {
             throw HTTPError(.badRequest, message: "radionuclide must be a name such as Lu-177")
         }
@@ -200,6 +212,7 @@ public final class JobManager: Sendable {
                 throw HTTPError(.notFound, message: "series \(uid): each image of the analysis must be one NM instance in the archive")
             }
         }
+        if let regions = req.regions { try RegionEdits.validate(regions, series: series, archive: archive) }
     }
 
     func validateDose(_ req: JobRequest) throws {
@@ -324,7 +337,18 @@ public final class JobManager: Sendable {
         update(id, progress: 0.2, message: "running \(kind.rawValue)")
         let t0 = Date()
         let out = try AnalysisJob.run(kind, path: inst.path, series: series, inputs: inputs)
-        let json = "{\"analysis\":\(jsonString(kind.rawValue)),\"result\":\(out.resultJSON),\"display\":\(try Self.encodeJSON(out.display))}"
+        var json = "{\"analysis\":\(jsonString(kind.rawValue)),\"result\":\(out.resultJSON),\"display\":\(try Self.encodeJSON(out.display))}"
+        if let regions = req.regions {
+            // Re-run with the edited regions; the automatic result is kept beside it.
+            if let missing = RegionEdits.unmatched(regions, in: out.display) {
+                throw WorkflowError("regions: \(missing.map { "'\($0)'" }.joined(separator: ", ")) name no region of the automatic \(kind.rawValue) result (labels: \(out.display.regions.map(\.label).joined(separator: ", ")))")
+            }
+            update(id, progress: 0.6, message: "re-running \(kind.rawValue) with \(regions.count) edited region(s)")
+            let edited = try AnalysisJob.run(kind, path: inst.path, series: series, inputs: inputs, regions: regions)  // PENDING-MERGE
+            json = try RegionEdits.resultJSON(analysis: kind.rawValue, edited: edited, automatic: out, regions: regions,
+                                              by: req.regionsEditedBy ?? "unknown", at: req.regionsEditedAt ?? ((try? get(id))?.created ?? ""))
+            return (json, "\(edited.display.summary.first.map { "\($0[0]) \($0[1])" } ?? "done") with edited regions (\(String(format: "%.1f", Date().timeIntervalSince(t0))) s)")
+        }
         return (json, "\(out.display.summary.first.map { "\($0[0]) \($0[1])" } ?? "done") (\(String(format: "%.1f", Date().timeIntervalSince(t0))) s)")
     }
 
@@ -398,9 +422,16 @@ struct JobAPI {
             do { body = try await req.body.collect(upTo: maxBodyBytes) } catch { throw HTTPError(.contentTooLarge, message: "job request over \(maxBodyBytes) bytes") }
             let jr: JobRequest
             do { jr = try JSONDecoder().decode(JobRequest.self, from: Data(buffer: body)) } catch {
-                throw HTTPError(.badRequest, message: "job request is not valid JSON {\"type\":\"recon\"|\"analysis\"|\"dose\",...}: \(error)")
+                throw HTTPError(.badRequest, message: "job request is not valid JSON {\"type\":\"recon\"|\"analysis\"|\"dose\",...}: \(describeDecoding(error))")
             }
+            // Edited regions are a correction of a result: their own right, audited as an edit (docs/accounts.md).
+            if jr.regions != nil { try ctx.require(.editRegions) }
             let rec = try manager.submit(jr, by: ctx.identity?.name)
+            if let regions = jr.regions, let series = jr.series {
+                let sp = try manager.archive.studyAndPatient(seriesUID: series)
+                try manager.archive.appendAudit(ctx.audit(.edit, patientID: sp?.patientID, studyUID: sp?.study, seriesUID: series,
+                                                          detail: "job \(rec.id): \(jr.analysis ?? jr.type) regions edited: \(regions.map(\.label).joined(separator: ", "))"))
+            }
             let series = jr.series ?? jr.visits?.first?.spect
             let sp = try series.flatMap { try manager.archive.studyAndPatient(seriesUID: $0) }
             try manager.archive.appendAudit(ctx.audit(.job, patientID: sp?.patientID, studyUID: sp?.study, seriesUID: series,

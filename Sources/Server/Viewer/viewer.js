@@ -101,7 +101,8 @@ async function loadSeries(uid, query) {
 
 async function openSeries(uid, overlayUID, keepResult) {
   stopTimers();
-  if (!keepResult) { state.result = null; state.masks = null; $('results').innerHTML = ''; }
+  if (!keepResult) { state.result = null; state.resultJob = null; state.masks = null; $('results').innerHTML = ''; }
+  RegionTools.reset(); VolumeTools.reset();
   for (const t of document.querySelectorAll('.thumb')) t.classList.toggle('sel', t.dataset.uid === uid);
   status('loading series…');
   try {
@@ -165,6 +166,7 @@ function buildFrames() {
   tb.innerHTML = `<label><input type="checkbox" id="tile" ${tile ? 'checked' : ''}> side by side</label>
     <label>Frame <input type="range" id="frame" min="0" max="${p.depth - 1}" value="${state.frame}"> <span id="fn">1/${p.depth}</span></label>
     <button id="play">▶ cine</button> <label>fps <input id="fps" type="number" value="${p.frameDurationMs ? Math.min(30, Math.round(1000 / p.frameDurationMs)) : 8}" style="width:45px"></label>`;
+  RegionTools.toolbar(tb);
   $('tile').onchange = drawFrames;
   $('frame').oninput = (e) => { state.frame = +e.target.value; drawFrames(); };
   $('play').onclick = () => {
@@ -215,6 +217,8 @@ function drawFrames() {
     const v = p.values[frames[k] * n + y * w + xi];
     $('readout').textContent = `frame ${frames[k] + 1} (${xi}, ${y}): ${fmt(v)} ${unitText(p.units)}`;
   };
+  // Drawn and edited regions with their statistics (regions.js).
+  RegionTools.draw(ctx, { canvas: c, frames, w, h, scale, aspect });
 }
 
 const fmt = (v) => (Math.abs(v) >= 1000 || Math.abs(v) < 0.01) && v !== 0 ? v.toExponential(3) : v.toFixed(2);
@@ -229,7 +233,7 @@ function decodeRuns(runs, count) {
 // The result's regions that belong to this series (decoded once).
 function regionsOn(p) {
   const d = state.result;
-  if (!d || d.series !== p.seriesUID || p.kind !== 'frames') return [];
+  if (!d || d.series !== p.seriesUID || p.kind !== 'frames' || RegionTools.editing) return [];
   if (!d._regions) {
     d._regions = d.regions.map((r) => Object.assign({}, r, { rgb: hexRGB(r.colour), mask: r.runs ? decodeRuns(r.runs, p.width * p.height) : null }));
   }
@@ -283,6 +287,7 @@ function buildVolume() {
     <label>CT window <input id="ctc" type="number" value="40" style="width:55px"> / <input id="ctw" type="number" value="400" style="width:55px"></label>
     <label>emission threshold <input id="thr" type="number" min="0" max="100" value="${params.get('thr') || 5}" style="width:45px"> %</label>` : '')
     + ' <label><input type="checkbox" id="mip" checked> rotating MIP</label>';
+  VolumeTools.toolbar(tb);
   for (const id of ['alpha', 'ctc', 'ctw', 'thr']) if ($(id)) $(id).oninput = drawVolume;
   $('mip').onchange = () => { stopTimers(); if ($('mip').checked) startMIP(); else { const c = $('cmip'); c.getContext('2d').clearRect(0, 0, c.width, c.height); } };
   for (const [label, id] of [['axial', 'ax'], ['coronal', 'co'], ['sagittal', 'sa']]) {
@@ -350,6 +355,7 @@ function pick(e, id, set) {
   let s = `voxel (${i}, ${j}, ${k})  LPS (${pos.map((q) => q.toFixed(1)).join(', ')}) mm:  ${p.modality} ${fmt(p.values[idx])} ${unitText(p.units)}`;
   if (state.overlay) s += `   CT ${fmt(state.overlay.values[idx])} ${unitText(state.overlay.units)}`;
   $('readout').textContent = s;
+  if (set && VolumeTools.place([i, j, k])) return;
   if (set) { state.cross = [i, j, k]; drawVolume(); }
 }
 
@@ -529,6 +535,7 @@ async function showResult(j) {
   if (d.series) await openSeries(d.series, undefined, true);
   else if (d.volumeSeries) await openSeries(d.volumeSeries, d.anatomySeries || '', true);
   state.result = d;
+  state.resultJob = j;
   const p = state.primary;
   const notes = [];
   if (p && d.volumeSeries && p.seriesUID === d.volumeSeries) {
@@ -565,6 +572,12 @@ function renderResults(d, notes) {
     legend.appendChild(s);
   }
   box.appendChild(legend);
+  if (d.regions && d.regions.length && d.series) {
+    // Region editing (regions.js): take the result's regions over, change them, re-run the job with them.
+    const b = document.createElement('button'); b.id = 'editRegions'; b.textContent = 'Edit regions';
+    b.onclick = () => RegionTools.editResult();
+    box.appendChild(b);
+  }
   const charts = document.createElement('div'); charts.className = 'charts';
   for (const c of d.charts || []) charts.appendChild(plotChart(c));
   box.appendChild(charts);

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Acceptance tests of review and correction in the browser (docs/review.md): the viewer's region tools in headless
+# Chromium driven by Selenium with their statistics against numpy; the job field `regions` (validation → 400 naming
+# the field with nothing stored, the right `editRegions`, the audit record); an LVEF result whose end-systolic LV
+# region is moved in the browser and re-run, with the new LVEF against an independent numpy computation.
+#
+# A VOI drawn on a real reconstructed SPECT (corpus: Siemens Symbia T2 RECON TOMO) is saved as SEG from the browser,
+# found by QIDO and read back with the same voxels (our reader and pydicom).
+#
+# Usage: scripts/test-review.sh   (SCINTI_BIN=binary to test; SCREENSHOTS=dir keeps the screenshots)
+# Prints one line per check and a closing line "N passed, N failed"; exits non-zero when anything failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+. scripts/checks.sh
+setup_test test-review
+PORT=$((22000 + RANDOM % 2000))
+TOKEN=$("$PY" -c 'import secrets; print(secrets.token_hex(16))')
+URL="http://127.0.0.1:$PORT"
+AUTH=(-H "Authorization: Bearer $TOKEN")
+ARCH="$WORK/archive"
+mkdir -p "$ARCH"
+for u in rita:reader tom:technologist; do
+  "$BIN" users add "${u%%:*}" --role "${u##*:}" --password "${u%%:*}-secret-pw" --archive "$ARCH" >>"$WORK/users.log" 2>&1
+done
+"$BIN" simulate gated --matrix 64 --pixel 4.8 --voxel 7 --no-ct --edv 130 --lvef 55 --seed 7 --out "$WORK/gated" >"$WORK/sim.log" 2>&1 || cat "$WORK/sim.log"
+GATED=$(find "$WORK/gated" -name '*.dcm' | head -n 1)
+CORPUS="${CORPUS:-../shared/corpus}"
+RECON="$CORPUS/vendor/siemens_symbiaT2_RECONTOMO_linesource_77sl_imageqc.dcm"
+read -r GSTUDY GSERIES < <("$PY" -c 'import pydicom,sys; d=pydicom.dcmread(sys.argv[1]); print(d.StudyInstanceUID, d.SeriesInstanceUID)' "$GATED")
+
+"$BIN" serve --port "$PORT" --archive "$ARCH" --token "$TOKEN" >>"$WORK/server.log" 2>&1 &
+SERVER_PID=$!
+for _ in $(seq 1 150); do curl -sf "$URL/health" >/dev/null 2>&1 && break; sleep 0.2; done
+stow() { { printf -- '--SCINTIB\r\nContent-Type: application/dicom\r\n\r\n'; cat "$1"; printf '\r\n--SCINTIB--\r\n'; } >"$WORK/stow.body"
+  test "$(curl -s -o /dev/null -w '%{http_code}' "${AUTH[@]}" -H 'Content-Type: multipart/related; type="application/dicom"; boundary=SCINTIB' --data-binary @"$WORK/stow.body" "$URL/dicom-web/studies")" = 200; }
+check "gated study stored (STOW)" stow "$GATED"
+VOI_ARGS=()
+if [ -f "$RECON" ]; then
+  check "corpus RECON TOMO stored (STOW)" stow "$RECON"
+  read -r RSTUDY RSERIES < <("$PY" -c 'import pydicom,sys; d=pydicom.dcmread(sys.argv[1], stop_before_pixels=True); print(d.StudyInstanceUID, d.SeriesInstanceUID)' "$RECON")
+  VOI_ARGS=(--voi "$RSTUDY" "$RSERIES" "$WORK/shots")
+else
+  failc "VOI → SEG test: $RECON not found (the shared corpus sits beside the repository)"
+fi
+login() { curl -s -o /dev/null -c "$WORK/$1.jar" -w '%{http_code}' -H 'Content-Type: application/json' -d "{\"user\":\"$1\",\"password\":\"$1-secret-pw\"}" "$URL/api/login"; }
+login rita >/dev/null; login tom >/dev/null
+jobs_count() { curl -s -H "Authorization: Bearer $TOKEN" "$URL/api/jobs" | "$PY" -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
+# post_regions USER REGIONS_JSON → status; body in $WORK/last.body
+post_regions() { curl -s -o "$WORK/last.body" -w '%{http_code}' -b "$WORK/$1.jar" -H 'Content-Type: application/json' \
+  -d "{\"type\":\"analysis\",\"analysis\":\"lvef\",\"series\":\"$GSERIES\",\"regions\":$2}" "$URL/api/jobs"; }
+
+# --- the job field `regions`: validation before anything is stored -------------------------------------------------
+N0=$(jobs_count)
+bad_region() {  # NAME REGIONS FIELD
+  check "regions $1 → 400 naming $3, nothing stored" bash -c "test \"\$(post_regions tom '$2')\" = 400 && grep -qF -- '$3' '$WORK/last.body' && test \"\$(jobs_count)\" = $N0"
+}
+export -f post_regions jobs_count; export WORK URL GSERIES PY TOKEN
+bad_region "malformed (runs not in pairs)" '[{"label":"background","colour":"#2bb04a","frames":[0],"shape":"mask","runs":[10,3,40]}]' 'regions[0].runs'
+bad_region "malformed (unknown shape)" '[{"label":"background","colour":"#2bb04a","frames":[],"shape":"blob"}]' 'regions[0].shape'
+bad_region "malformed (colour missing)" '[{"label":"background","frames":[],"shape":"circle","column":3,"row":3,"radius":2}]' 'regions[0].colour'
+bad_region "malformed (label given twice)" '[{"label":"a","colour":"#fff","frames":[],"shape":"circle","column":3,"row":3,"radius":2},{"label":"a","colour":"#fff","frames":[],"shape":"circle","column":3,"row":3,"radius":2}]' 'regions[1].label'
+bad_region "outside the image (mask run past 64×64)" '[{"label":"background","colour":"#2bb04a","frames":[0],"shape":"mask","runs":[4090,10]}]' 'regions[0].runs[0]'
+bad_region "outside the image (circle centre)" '[{"label":"background","colour":"#2bb04a","frames":[0],"shape":"circle","column":70,"row":3,"radius":2}]' 'regions[0].column'
+bad_region "on a frame that does not exist" '[{"label":"background","colour":"#2bb04a","frames":[0,999],"shape":"circle","column":30,"row":30,"radius":2}]' 'regions[0].frames[1]'
+check "a reader's region edit → 403, nothing stored" bash -c "test \"\$(post_regions rita '[{\"label\":\"background\",\"colour\":\"#2bb04a\",\"frames\":[0],\"shape\":\"circle\",\"column\":30,\"row\":30,\"radius\":2}]')\" = 403 && test \"\$(jobs_count)\" = $N0"
+
+# --- region tools in the browser, statistics against numpy --------------------------------------------------------
+job_done() {  # JOB_ID: waits for the job, keeps its record in $WORK/job-$1.json, succeeds when it is done
+  [ -n "$1" ] || return 1
+  for _ in $(seq 1 300); do
+    curl -s "${AUTH[@]}" "$URL/api/jobs/$1" >"$WORK/job-$1.json"
+    grep -q '"state":"\(done\|failed\)"' "$WORK/job-$1.json" && break; sleep 0.2
+  done
+  grep -q '"state":"done"' "$WORK/job-$1.json" || { cat "$WORK/job-$1.json"; return 1; }
+}
+if "$PY" -c 'import selenium' 2>/dev/null && command -v chromedriver >/dev/null; then
+  JOB=$(curl -s -b "$WORK/tom.jar" -H 'Content-Type: application/json' -d "{\"type\":\"analysis\",\"analysis\":\"lvef\",\"series\":\"$GSERIES\"}" "$URL/api/jobs" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+  check "automatic LVEF job done" job_done "$JOB"
+  mkdir -p "$WORK/shots"
+  check "browser: region tools (circle, ellipse, rectangle, freehand, threshold; move, resize, copy, delete) with statistics equal to numpy; LVEF regions edited and re-run" \
+    "$PY" Tests/oracle/check_review_browser.py "$URL" "$TOKEN" "$GSTUDY" "$GSERIES" "$GATED" --lvef-job "$JOB" "$WORK/shots" "${VOI_ARGS[@]}"
+  if [ -f "$RECON" ]; then
+    SEG=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["seg"])' "$WORK/shots/seg.json" 2>/dev/null)
+    check "SEG of the VOIs found by QIDO in the SPECT's study (Modality SEG)" bash -c "test -n '$SEG' && curl -s ${AUTH[*]@Q} '$URL/dicom-web/studies/$RSTUDY/series?Modality=SEG' | grep -q '$SEG'"
+    check "SEG read back (GET /api/seg) on the SPECT grid: the same voxels as drawn" bash -c "curl -s ${AUTH[*]@Q} '$URL/api/seg/$SEG?grid=$RSERIES' | $PY -c 'import json,sys; a=json.load(sys.stdin); b=json.load(open(\"$WORK/shots/seg.json\")); sys.exit(0 if [s[\"runs\"] for s in a[\"segments\"]]==b[\"runs\"] and [s[\"label\"] for s in a[\"segments\"]]==b[\"labels\"] else 1)'"
+    check "SEG read by pydicom (WADO-RS): 2 segments with the VOIs' voxel counts" bash -c "curl -s ${AUTH[*]@Q} -H 'Accept: multipart/related; type=\"application/dicom\"' '$URL/dicom-web/studies/$RSTUDY/series/$SEG' >'$WORK/seg.mime' && $PY Tests/oracle/check_seg_voxels.py '$WORK/seg.mime' '$WORK/shots/seg.json'"
+  fi
+  RERUN=$(cat "$WORK/shots/rerun-job.txt" 2>/dev/null)
+  check "re-run with edited regions done" job_done "$RERUN"
+  check "re-run: regionsEdited, editedRegions (by, when), automatic kept; LVEF equals numpy on the same pixels and regions" \
+    "$PY" Tests/oracle/check_edited_lvef.py "$WORK/job-$RERUN.json" "$GATED" service
+  check "audit: the region edit is recorded (action edit, the series)" bash -c "curl -s ${AUTH[*]@Q} '$URL/api/audit?action=edit&uid=$GSERIES' | grep -q 'regions edited'"
+  check "screenshot: edited LVEF result drawn (LV colour, chart)" "$PY" Tests/oracle/check_screenshot.py "$WORK/shots/viewer-lvef-edited.png" --colour e62828:100 --chart
+  [ -n "${SCREENSHOTS:-}" ] && cp "$WORK"/shots/*.png "$SCREENSHOTS"/ 2>/dev/null
+else
+  failc "browser test: selenium (pip) and chromium-driver (apt) needed (scripts/install-deps.sh --test installs them)"
+fi
+echo "$PASS passed, $FAIL failed"
+[ "$FAIL" = 0 ]
