@@ -64,7 +64,7 @@ public enum AnalysisJob {
                           display: ResultDisplay(title: "Thyroid uptake", summary: summary, series: series, regions: regions,
                                                  conventions: conv, warnings: out.warnings + out.neck.notes + out.standard.notes))
         case .lvef:
-            let input = try AnalysisInputsA.gatedFrames(path: path)
+            let input = try PlanarInputs.gatedFrames(path: path)
             let a: GatedBloodPoolLVEF.Analysis
             do { a = try GatedBloodPoolLVEF().analyze(frames: input.frames, frameDurationMs: input.frameDurationMs) } catch {
                 throw WorkflowError("\(path): \(error.message)")
@@ -98,7 +98,7 @@ public enum AnalysisJob {
                           display: ResultDisplay(title: "LVEF (gated blood pool)", summary: summary, series: series, regions: regions,
                                                  charts: [chart], conventions: conv, warnings: input.warnings + r.warnings + input.notes))
         case .sentinel:
-            let v = try AnalysisInputsB.read(path: path, allowed: [.staticImage])
+            let v = try PlanarInputs.read(path: path, allowed: [.staticImage])
             let r: SentinelNodeAnalysis.Result
             do { r = try SentinelNodeAnalysis().analyze(v.views) } catch { throw WorkflowError("\(path): \(error)") }
             var regions: [ResultDisplay.Region] = []
@@ -116,7 +116,7 @@ public enum AnalysisJob {
                           display: ResultDisplay(title: "Sentinel nodes", summary: summary, series: series, regions: regions,
                                                  conventions: r.conventions, warnings: v.notes + r.notes))
         case .boneScan:
-            let v = try AnalysisInputsB.read(path: path)
+            let v = try PlanarInputs.read(path: path)
             let r: BoneScanAnalysis.Result
             do { r = try BoneScanAnalysis().analyze(v.views) } catch { throw WorkflowError("\(path): \(error)") }
             var regions: [ResultDisplay.Region] = []
@@ -135,8 +135,8 @@ public enum AnalysisJob {
                           display: ResultDisplay(title: "Bone scan", summary: summary, series: series, regions: regions,
                                                  conventions: r.conventions, warnings: v.notes + r.notes))
         case .mibgHM:
-            let v = try AnalysisInputsB.read(path: path, allowed: [.staticImage])
-            let ap = try AnalysisInputsB.anteriorPosterior(v, source: path)
+            let v = try PlanarInputs.read(path: path, allowed: [.staticImage])
+            let ap = try PlanarInputs.anteriorPosterior(v, source: path)
             let coll = v.acquisition.detectors.first?.collimatorName
             var warnings = v.notes + ap.notes
             if coll == nil { warnings.append("\(path): the collimator is not recorded; H/M not standardised") }
