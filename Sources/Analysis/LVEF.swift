@@ -230,7 +230,7 @@ public struct GatedBloodPoolLVEF: Sendable {
         var bgPerPixel = perFrameBackground0
         var rois: [PlanarROI] = []
         var bgROI = PlanarROI(rows: rows, columns: cols)
-        var curve: [Double] = [], raw: [Double] = []
+        var raw: [Double] = []
         var ed = 0, es = 0
         for pass in 0..<2 {
             // ED region first (largest LV counts in the search region), then every frame's region inside it.
@@ -269,59 +269,10 @@ public struct GatedBloodPoolLVEF: Sendable {
                 : frames.reduce(0.0) { $0 + crescent.mean($1) } / Double(n)
             if pass == 1 {
                 raw = zip(frames, rois).map { $1.sum($0) }
-                curve = zip(raw, rois).map { $0 - bgPerPixel * Double($1.count) }
             }
-        }
-        ed = curve.indices.max { curve[$0] < curve[$1] }!
-        es = curve.indices.min { curve[$0] < curve[$1] }!
-        guard curve[ed] > 0 else { throw PlanarAnalysisError("the background-corrected LV counts are not positive: background exceeds the ventricle") }
-        let lvef = 100 * (curve[ed] - curve[es]) / curve[ed]
-        if ed != 0 && ed != n - 1 { warnings.append("end diastole at frame \(ed), not at the R wave (frame 0): check the gating") }
-
-        // Rates from a 3-harmonic Fourier fit.
-        var per: Double? = nil, pfr: Double? = nil, ttpf: Double? = nil, times: [Double]? = nil
-        if let dt = frameDurationMs, dt > 0 {
-            times = (0..<n).map { Double($0) * dt }
-            let period = dt * Double(n) / 1000
-            var ak = [Double](repeating: 0, count: 4), bk = [Double](repeating: 0, count: 4)
-            for k in 1...3 { for t in 0..<n {
-                // Frame t covers [t, t+1) slots: its mid-time (t + 0.5) is where its mean is sampled.
-                let w = 2 * Double.pi * Double(k) * (Double(t) + 0.5) / Double(n)
-                ak[k] += 2 * curve[t] * cos(w) / Double(n); bk[k] += 2 * curve[t] * sin(w) / Double(n)
-            } }
-            let m = 512
-            var slopes: [Double] = []
-            for j in 0..<m {
-                let x = Double(j) / Double(m)   // fraction of the cycle
-                var d = 0.0
-                for k in 1...3 {
-                    let w = 2 * Double.pi * Double(k) * x
-                    d += 2 * Double.pi * Double(k) / period * (-ak[k] * sin(w) + bk[k] * cos(w))
-                }
-                slopes.append(d)
-            }
-            let esX = (Double(es) + 0.5) / Double(n)
-            let esJ = Int(esX * Double(m))
-            let ejection = slopes[0..<max(1, esJ)]
-            let filling = slopes[min(m - 1, esJ)..<m]
-            per = -(ejection.min() ?? 0) / curve[ed]
-            let fj = filling.indices.max { filling[$0] < filling[$1] }!
-            pfr = filling[fj] / curve[ed]
-            ttpf = (Double(fj) / Double(m) - esX) * period * 1000
-        } else {
-            warnings.append("frame time unknown (no Frame Time / R-R interval): peak ejection and filling rates not given")
         }
         let method = "\(options.roiMethod == .variable ? "variable LV ROI (found on every frame)" : "fixed LV ROI (end-diastolic region on every frame)"): amplitude/phase-located LV, edge at background + \(Int(options.edgeFraction * 100)) % of (max − background) on 2×-smoothed frames; background: inferolateral crescent (3–6 o'clock) \(options.backgroundGapPixels) px outside the ED region, \(options.backgroundWidthPixels) px wide, hot pixels (> 1.5 × median) excluded, counts per pixel \(options.backgroundFromEndSystole ? "on the ES frame" : "mean over all frames"); LVEF = (ED − ES)/ED of background-corrected counts; rates from a 3-harmonic Fourier fit"
-        let result = Result(lvef: lvef, edFrame: ed, esFrame: es, method: method, roiMethod: options.roiMethod.rawValue, curve: curve,
-                            lvCounts: raw, lvPixels: rois.map(\.count), backgroundCountsPerPixel: bgPerPixel,
-                            backgroundPixels: bgROI.count, frameTimesMs: times, frameDurationMs: frameDurationMs,
-                            peakEjectionRateEDVPerS: per, peakFillingRateEDVPerS: pfr, timeToPeakFillingMs: ttpf,
-                            totalCounts: summed.totalCounts,
-                            units: ["lvef": "percent", "curve": "counts per frame", "lvCounts": "counts per frame",
-                                    "backgroundCountsPerPixel": "counts per pixel per frame", "frameTimesMs": "ms from the R wave",
-                                    "peakEjectionRateEDVPerS": "end-diastolic counts per second", "peakFillingRateEDVPerS": "end-diastolic counts per second",
-                                    "timeToPeakFillingMs": "ms after end systole", "edFrame": "0-based frame", "esFrame": "0-based frame"],
-                            warnings: warnings)
-        return Analysis(result: result, lvROIs: rois, backgroundROI: bgROI, summed: summed)
+        return try finish(frames: frames, frameDurationMs: frameDurationMs, rois: rois, backgroundROI: bgROI, backgroundPerPixel: bgPerPixel,
+                          raw: raw, summed: summed, method: method, warnings: warnings)
     }
 }

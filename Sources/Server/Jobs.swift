@@ -212,7 +212,12 @@ public final class JobManager: Sendable {
                 throw HTTPError(.notFound, message: "series \(uid): each image of the analysis must be one NM instance in the archive")
             }
         }
-        if let regions = req.regions { try RegionEdits.validate(regions, series: series, archive: archive) }
+        if let regions = req.regions {
+            guard kind.takesEditedRegions else {
+                throw HTTPError(.badRequest, message: "regions: \(a) cannot be re-run with edited regions yet (analyses that can: \(AnalysisJob.Kind.allCases.filter(\.takesEditedRegions).map(\.rawValue).joined(separator: ", ")))")
+            }
+            try RegionEdits.validate(regions, series: series, archive: archive)
+        }
     }
 
     func validateDose(_ req: JobRequest) throws {
@@ -344,7 +349,7 @@ public final class JobManager: Sendable {
                 throw WorkflowError("regions: \(missing.map { "'\($0)'" }.joined(separator: ", ")) name no region of the automatic \(kind.rawValue) result (labels: \(out.display.regions.map(\.label).joined(separator: ", ")))")
             }
             update(id, progress: 0.6, message: "re-running \(kind.rawValue) with \(regions.count) edited region(s)")
-            let edited = try AnalysisJob.run(kind, path: inst.path, series: series, inputs: inputs, regions: regions)  // PENDING-MERGE
+            let edited = try AnalysisJob.run(kind, path: inst.path, series: series, inputs: inputs, regions: regions)
             json = try RegionEdits.resultJSON(analysis: kind.rawValue, edited: edited, automatic: out, regions: regions,
                                               by: req.regionsEditedBy ?? "unknown", at: req.regionsEditedAt ?? ((try? get(id))?.created ?? ""))
             return (json, "\(edited.display.summary.first.map { "\($0[0]) \($0[1])" } ?? "done") with edited regions (\(String(format: "%.1f", Date().timeIntervalSince(t0))) s)")

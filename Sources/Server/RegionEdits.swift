@@ -71,19 +71,6 @@ enum RegionEdits {
         }
     }
 
-    /// The pixels of a validated region on a rows × columns frame (a pixel belongs to a circle or square when its
-    /// centre does, as `Analysis.PlanarROI.disc`).
-    static func mask(_ r: ResultDisplay.Region, rows: Int, columns: Int) -> [Bool] {
-        if r.shape == "mask" { return ResultDisplay.mask(runs: r.runs ?? [], count: rows * columns) }
-        var m = [Bool](repeating: false, count: rows * columns)
-        guard let c = r.column, let rw = r.row, let rad = r.radius else { return m }
-        for y in 0..<rows { for x in 0..<columns {
-            let dc = Double(x) - c, dr = Double(y) - rw
-            m[y * columns + x] = r.shape == "circle" ? dc * dc + dr * dr <= rad * rad : abs(dc) <= rad && abs(dr) <= rad
-        } }
-        return m
-    }
-
     static func bad(_ field: String, _ what: String) -> HTTPError {
         HTTPError(.badRequest, message: "\(field): \(what)")
     }

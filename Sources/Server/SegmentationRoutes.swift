@@ -65,7 +65,7 @@ struct SegmentationRoutes {
             guard v.kind == "frames" else { throw HTTPError(.badRequest, message: "regions: planar regions need a series of frames; give volumeMasks for a volume") }
             try RegionEdits.validate(regions, rows: v.size.y, columns: v.size.x, frames: v.size.z)
             for r in regions {
-                let m2 = RegionEdits.mask(r, rows: v.size.y, columns: v.size.x)
+                let m2 = r.inside(rows: v.size.y, columns: v.size.x)
                 var m = [Bool](repeating: false, count: n)
                 for f in (r.frames.isEmpty ? Array(0..<v.size.z) : r.frames) { for i in 0..<plane where m2[i] { m[f * plane + i] = true } }
                 segments.append((r.label, m))

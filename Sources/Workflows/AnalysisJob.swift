@@ -40,7 +40,10 @@ public enum AnalysisJob {
 
     /// Runs analysis `kind` on the NM file at `path` (Series Instance UID `series`, named in the display); `inputs`
     /// maps the other roles of ``Kind/roles`` to file paths.
-    public static func run(_ kind: Kind, path: String, series: String, inputs: [String: String] = [:]) throws(WorkflowError) -> Output {
+    /// `regions`: edited regions replacing the automatic ones by label (kinds with ``Kind/takesEditedRegions``).
+    public static func run(_ kind: Kind, path: String, series: String, inputs: [String: String] = [:],
+                           regions: [ResultDisplay.Region] = []) throws(WorkflowError) -> Output {
+        if !regions.isEmpty && !kind.takesEditedRegions { throw WorkflowError("\(kind.rawValue) cannot be re-run with edited regions yet") }
         let palette = ResultDisplay.palette
         for role in kind.roles.required where inputs[role] == nil { throw WorkflowError("\(kind.rawValue) needs the \(role) image") }
         switch kind {
@@ -66,8 +69,12 @@ public enum AnalysisJob {
         case .lvef:
             let input = try PlanarInputs.gatedFrames(path: path)
             let a: GatedBloodPoolLVEF.Analysis
-            do { a = try GatedBloodPoolLVEF().analyze(frames: input.frames, frameDurationMs: input.frameDurationMs) } catch {
-                throw WorkflowError("\(path): \(error.message)")
+            if regions.isEmpty {
+                do { a = try GatedBloodPoolLVEF().analyze(frames: input.frames, frameDurationMs: input.frameDurationMs) } catch {
+                    throw WorkflowError("\(path): \(error.message)")
+                }
+            } else {
+                a = try editedLVEF(input, path: path, regions: regions)
             }
             let r = a.result
             var regions: [ResultDisplay.Region] = []
