@@ -35,10 +35,17 @@ stow() { { printf -- '--SCINTIB\r\nContent-Type: application/dicom\r\n\r\n'; cat
   test "$(curl -s -o /dev/null -w '%{http_code}' "${AUTH[@]}" -H 'Content-Type: multipart/related; type="application/dicom"; boundary=SCINTIB' --data-binary @"$WORK/stow.body" "$URL/dicom-web/studies")" = 200; }
 check "gated study stored (STOW)" stow "$GATED"
 VOI_ARGS=()
+# A simulated Lu-177 serial SPECT/CT (4 visits with CTs + organ SEG) for the registration review.
+"$BIN" dose --write-simulated "$WORK/serial" >"$WORK/serial.log" 2>&1 || cat "$WORK/serial.log"
+mapfile -t SERIAL_FILES < <(find "$WORK/serial" -name '*.dcm' | sort)
+{ for f in "${SERIAL_FILES[@]}"; do printf -- '--SCINTIB\r\nContent-Type: application/dicom\r\n\r\n'; cat "$f"; printf '\r\n'; done; printf -- '--SCINTIB--\r\n'; } >"$WORK/serial.body"
+check "serial study stored (STOW)" test "$(curl -s -o /dev/null -w '%{http_code}' "${AUTH[@]}" -H 'Content-Type: multipart/related; type="application/dicom"; boundary=SCINTIB' --data-binary @"$WORK/serial.body" "$URL/dicom-web/studies")" = 200
+SSTUDY=$("$PY" -c 'import pydicom,sys; print(pydicom.dcmread(sys.argv[1], stop_before_pixels=True).StudyInstanceUID)' "$WORK/serial/tp1/spect.dcm")
+VOI_ARGS+=(--reg "$SSTUDY" "$WORK/shots")
 if [ -f "$RECON" ]; then
   check "corpus RECON TOMO stored (STOW)" stow "$RECON"
   read -r RSTUDY RSERIES < <("$PY" -c 'import pydicom,sys; d=pydicom.dcmread(sys.argv[1], stop_before_pixels=True); print(d.StudyInstanceUID, d.SeriesInstanceUID)' "$RECON")
-  VOI_ARGS=(--voi "$RSTUDY" "$RSERIES" "$WORK/shots")
+  VOI_ARGS+=(--voi "$RSTUDY" "$RSERIES" "$WORK/shots")
 else
   failc "VOI → SEG test: $RECON not found (the shared corpus sits beside the repository)"
 fi
@@ -86,6 +93,12 @@ if "$PY" -c 'import selenium' 2>/dev/null && command -v chromedriver >/dev/null;
     check "SEG read by pydicom (WADO-RS): 2 segments with the VOIs' voxel counts" bash -c "curl -s ${AUTH[*]@Q} -H 'Accept: multipart/related; type=\"application/dicom\"' '$URL/dicom-web/studies/$RSTUDY/series/$SEG' >'$WORK/seg.mime' && $PY Tests/oracle/check_seg_voxels.py '$WORK/seg.mime' '$WORK/shots/seg.json'"
   fi
   RERUN=$(cat "$WORK/shots/rerun-job.txt" 2>/dev/null)
+  DJOB=$(cat "$WORK/shots/dose-job.txt" 2>/dev/null)
+  check "dose job with the registration accepted in the browser done" job_done "$DJOB"
+  check "dose report: the accepted visit used the nudged transform (+5 mm x, accepted by review, by service), the others registered" \
+    "$PY" -c 'import json,sys; r=json.loads(json.load(open(sys.argv[1]))["result"])["report"]; v=[x for x in r["visits"] if "accepted by review, by service" in (x.get("registrationSource") or "")]; print([(x["folder"], x.get("registrationSource"), x.get("registrationTranslationMM")) for x in r["visits"]]); sys.exit(0 if len(v)==1 and v[0]["registrationTranslationMM"]==[5,0,0] and v[0]["registrationRotationDeg"]==[0,0,0] and v[0]["folder"].endswith("visit2") and all((x.get("registrationSource") or "") in ("reference",) or "accepted" in x["registrationSource"] or x.get("registrationTranslationMM") is not None for x in r["visits"]) else 1)' "$WORK/job-$DJOB.json"
+  check "audit: the accepted registration is recorded (action edit)" bash -c "curl -s ${AUTH[*]@Q} '$URL/api/audit?action=edit' | grep -q 'registration accepted in review for visit(s) 1'"
+  check "acceptedTransforms on visit 0 (the reference) → 400 naming the field" bash -c "test \"\$(curl -s -o '$WORK/acc.body' -w '%{http_code}' -b '$WORK/tom.jar' -H 'Content-Type: application/json' -d \"\$($PY -c 'import json,sys; r=json.loads(json.load(open(sys.argv[1]))[\"request\"]); r[\"acceptedTransforms\"][0][\"visit\"]=0; print(json.dumps(r))' '$WORK/job-$DJOB.json')\" '$URL/api/jobs')\" = 400 && grep -q 'acceptedTransforms\[0\].visit' '$WORK/acc.body'"
   check "re-run with edited regions done" job_done "$RERUN"
   check "re-run: regionsEdited, editedRegions (by, when), automatic kept; LVEF equals numpy on the same pixels and regions" \
     "$PY" Tests/oracle/check_edited_lvef.py "$WORK/job-$RERUN.json" "$GATED" service

@@ -2,7 +2,7 @@
 """Region tools of the viewer in a real browser (headless Chromium driven by Selenium), checked against numpy.
 
 Usage: check_review_browser.py URL TOKEN STUDY_UID SERIES_UID DICOM_FILE [--lvef-job JOB_ID OUTDIR]
-                                [--voi STUDY_UID VOLUME_SERIES_UID OUTDIR]
+                                [--voi STUDY_UID VOLUME_SERIES_UID OUTDIR] [--reg SERIAL_STUDY_UID OUTDIR]
 
 Opens the planar (gated) series, draws a circle, an ellipse, a rectangle, a freehand polygon and a threshold-from-seed
 region with the mouse, moves one by dragging and one by the arrow keys, resizes with +, copies a region to every frame
@@ -18,6 +18,9 @@ their masks against numpy (sphere from the voxel spacing; growing with scipy.ndi
 statistics against numpy on the values the server serves (/api/series/{uid}/data), saves them as SEG from the
 browser and writes the SEG series UID and the VOIs' runs to OUTDIR/seg.json (the shell script finds it by QIDO and
 reads it back).
+With --reg: opens the serial study's registration review, nudges visit 2 by +5 mm in x with the arrow key (five
+presses), checks the fused, checkerboard and difference views are drawn and change with the nudge, accepts, starts
+the dose job from the browser and writes its id to OUTDIR/dose-job.txt (the shell script checks the report).
 Prints one line per check; exits non-zero on the first failure.
 """
 import json
@@ -202,6 +205,9 @@ def main():
             voi_checks(driver, wait, url, token, *sys.argv[k + 1:k + 4])
         if lvef_job:
             edit_lvef(driver, wait, url, token, lvef_job, outdir)
+        if "--reg" in sys.argv:
+            k = sys.argv.index("--reg")
+            registration_review(driver, wait, url, token, *sys.argv[k + 1:k + 3])
     finally:
         driver.quit()
     return 0
@@ -265,6 +271,49 @@ def voi_checks(driver, wait, url, token, study, series, outdir):
     seg = driver.execute_script("return document.body.dataset.savedSeg")
     ok(bool(seg), f"VOIs saved as SEG from the browser (series {seg})")
     json.dump({"seg": seg, "runs": [runs, runs2], "labels": ["VOI 1", "VOI 2"]}, open(f"{outdir}/seg.json", "w"))
+
+
+def registration_review(driver, wait, url, token, study, outdir):
+    """Nudges visit 2 of a serial study by +5 mm in x, accepts it and starts the dose job from the browser."""
+    driver.get("about:blank")
+    driver.get(f"{url}/?token={token}#study={study}")
+    wait.until(lambda d: d.execute_script("return document.body.dataset.ready"))
+    wait.until(lambda d: d.find_elements(By.ID, "regReview"))
+    driver.find_element(By.ID, "regReview").click()
+    wait.until(lambda d: d.find_elements(By.ID, "regT"))
+    pixels = lambda: driver.execute_script("const c = document.getElementById('rax'); return Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data.filter((_, i) => i % 4 === 0))")
+    before = np.array(pixels())
+    ok(before.std() > 5, f"fused CT–CT view drawn (axial grey-level spread {before.std():.1f})")
+    body = driver.find_element(By.TAG_NAME, "body")
+    for _ in range(5):
+        body.send_keys(Keys.ARROW_RIGHT)
+    tr = json.loads(driver.find_element(By.ID, "regT").get_attribute("data-tr"))
+    ok(tr == [5, 0, 0], f"five right-arrow presses nudge the follow-up by +5 mm in x: {tr}")
+    after = np.array(pixels())
+    ok(np.abs(after - before).mean() > 0.5, f"the fused view follows the nudge (mean change {np.abs(after - before).mean():.2f})")
+    for mode in ("checker", "diff"):
+        driver.execute_script(f"document.getElementById('regMode').value = '{mode}'; document.getElementById('regMode').onchange();")
+        v = np.array(pixels())
+        ok(v.std() > 2 and not np.array_equal(v, after), f"{mode} view drawn (spread {v.std():.1f})")
+        driver.save_screenshot(f"{outdir}/viewer-registration-{mode}.png")
+    driver.execute_script("document.getElementById('regMode').value = 'fused'; document.getElementById('regMode').onchange();")
+    driver.save_screenshot(f"{outdir}/viewer-registration-fused.png")
+    driver.find_element(By.ID, "regAccept").click()
+    wait.until(lambda d: d.execute_script("return document.body.dataset.accepted"))
+    acc = json.loads(driver.execute_script("return document.body.dataset.accepted"))
+    ok(len(acc) == 1 and acc[0]["visit"] == 1 and acc[0]["translationMM"] == [5, 0, 0], f"accepted: {acc}")
+    before_ids = driver.execute_script("return fetch('/api/jobs').then((r) => r.json()).then((j) => j.map((x) => x.id))")
+    driver.find_element(By.ID, "regDose").click()
+    new = None
+    for _ in range(100):
+        ids = driver.execute_script("return fetch('/api/jobs').then((r) => r.json()).then((j) => j.map((x) => x.id))")
+        extra = [i for i in ids if i not in before_ids]
+        if extra:
+            new = extra[0]
+            break
+        time.sleep(0.2)
+    ok(new is not None, f"dose job with the accepted registration started from the browser ({new})")
+    open(f"{outdir}/dose-job.txt", "w").write(new)
 
 
 def unit_text_in(driver):

@@ -102,7 +102,7 @@ async function loadSeries(uid, query) {
 async function openSeries(uid, overlayUID, keepResult) {
   stopTimers();
   if (!keepResult) { state.result = null; state.resultJob = null; state.masks = null; $('results').innerHTML = ''; }
-  RegionTools.reset(); VolumeTools.reset();
+  RegionTools.reset(); VolumeTools.reset(); RegReview.close();
   for (const t of document.querySelectorAll('.thumb')) t.classList.toggle('sel', t.dataset.uid === uid);
   status('loading series…');
   try {
@@ -488,6 +488,20 @@ async function refreshJobs() {
       startJob(body);
     };
     form.append(b);
+    // Registration review of the follow-up visits (registration.js), when every visit has its CT.
+    if (recons.length > 1) {
+      const r = document.createElement('button'); r.id = 'regReview'; r.textContent = 'Review registration';
+      r.onclick = () => {
+        const cts = state.series.filter((s) => val(s, '00080060') === 'CT');
+        const visits = recons.map((s) => {
+          const ct = cts.find((c) => val(c, '00200052') && val(c, '00200052') === val(s, '00200052'));
+          return ct ? { spect: seriesUID(s), ct: seriesUID(ct) } : null;
+        });
+        if (visits.some((v) => !v)) { status('registration review: every visit needs its CT (same frame of reference)'); return; }
+        RegReview.open(visits);
+      };
+      form.append(' ', r);
+    }
   }
   box.appendChild(form);
 }
