@@ -104,6 +104,9 @@ if "$PY" -c 'import selenium' 2>/dev/null && command -v chromedriver >/dev/null;
     "$PY" Tests/oracle/check_edited_lvef.py "$WORK/job-$RERUN.json" "$GATED" service
   check "audit: the region edit is recorded (action edit, the series)" bash -c "curl -s ${AUTH[*]@Q} '$URL/api/audit?action=edit&uid=$GSERIES' | grep -q 'regions edited'"
   check "screenshot: edited LVEF result drawn (LV colour, chart)" "$PY" Tests/oracle/check_screenshot.py "$WORK/shots/viewer-lvef-edited.png" --colour e62828:100 --chart
+  for f in hanging-gated-planar hanging-spect-volume hanging-spect-ct-fused registration-fused registration-checker registration-diff; do
+    check "screenshot $f not blank" "$PY" Tests/oracle/check_screenshot.py "$WORK/shots/viewer-$f.png"
+  done
   [ -n "${SCREENSHOTS:-}" ] && cp "$WORK"/shots/*.png "$SCREENSHOTS"/ 2>/dev/null
 else
   failc "browser test: selenium (pip) and chromium-driver (apt) needed (scripts/install-deps.sh --test installs them)"

@@ -200,6 +200,10 @@ def main():
         ActionChains(driver).send_keys(Keys.DELETE).perform()
         ok(len(driver.execute_script("return RegionTools.state.regions")) == n_before - 1, "Delete removes the selected region")
 
+        if outdir:
+            furniture(driver, outdir, "hanging-gated-planar", 1)
+            labels = driver.execute_script("return [...document.querySelectorAll('#canvases .pane .orient')].map((e) => e.className.split(' ')[1] + e.textContent)")
+            ok(sorted(labels) == sorted(["leftR", "rightL", "topH", "bottomF"]), f"anterior planar view: patient's right on the image left ({labels})")
         if "--voi" in sys.argv:
             k = sys.argv.index("--voi")
             voi_checks(driver, wait, url, token, *sys.argv[k + 1:k + 4])
@@ -266,6 +270,9 @@ def voi_checks(driver, wait, url, token, study, series, outdir):
     for s0, n in zip(runs2[0::2], runs2[1::2]):
         got[s0:s0 + n] = True
     ok(np.array_equal(got.reshape(vol.shape), ref), f"region-growing VOI equals scipy.ndimage.label's 6-connected component at 40 % of the maximum ({int(ref.sum())} voxels)")
+    furniture(driver, outdir, "hanging-spect-volume", 3)
+    labels = driver.execute_script("return [...document.querySelectorAll('#ax').values()].map((c) => [...c.parentElement.querySelectorAll('.orient')].map((e) => e.className.split(' ')[1] + e.textContent).sort().join(' '))[0]")
+    ok(labels == "bottomP leftR rightL topA", f"axial pane letters for an HFS volume: {labels}")
     driver.find_element(By.ID, "voiSave").click()
     wait.until(lambda d: d.execute_script("return document.body.dataset.savedSeg"))
     seg = driver.execute_script("return document.body.dataset.savedSeg")
@@ -279,6 +286,9 @@ def registration_review(driver, wait, url, token, study, outdir):
     driver.get(f"{url}/?token={token}#study={study}")
     wait.until(lambda d: d.execute_script("return document.body.dataset.ready"))
     wait.until(lambda d: d.find_elements(By.ID, "regReview"))
+    driver.execute_script("const s = state.series.find((x) => /RECON/.test(imageTypeOf(val(x, '0020000E')))); openSeries(val(s, '0020000E'));")
+    wait.until(lambda d: d.execute_script("return state.overlay && document.querySelectorAll('#canvases .pane .orient').length >= 12"))
+    furniture(driver, outdir, "hanging-spect-ct-fused", 3)
     driver.find_element(By.ID, "regReview").click()
     wait.until(lambda d: d.find_elements(By.ID, "regT"))
     pixels = lambda: driver.execute_script("const c = document.getElementById('rax'); return Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data.filter((_, i) => i % 4 === 0))")
@@ -298,6 +308,7 @@ def registration_review(driver, wait, url, token, study, outdir):
         driver.save_screenshot(f"{outdir}/viewer-registration-{mode}.png")
     driver.execute_script("document.getElementById('regMode').value = 'fused'; document.getElementById('regMode').onchange();")
     driver.save_screenshot(f"{outdir}/viewer-registration-fused.png")
+    ok(bool(driver.execute_script("return (document.querySelector('#banner .patient') || {}).textContent")), "registration review keeps the patient banner")
     driver.find_element(By.ID, "regAccept").click()
     wait.until(lambda d: d.execute_script("return document.body.dataset.accepted"))
     acc = json.loads(driver.execute_script("return document.body.dataset.accepted"))
@@ -314,6 +325,23 @@ def registration_review(driver, wait, url, token, study, outdir):
         time.sleep(0.2)
     ok(new is not None, f"dose job with the accepted registration started from the browser ({new})")
     open(f"{outdir}/dose-job.txt", "w").write(new)
+
+
+def furniture(driver, outdir, name, panes):
+    """Reading-workstation furniture on the current view: banner with the patient, orientation letters on every
+    image pane, scale bars, colour bar with units; then a screenshot (checked for content by the shell script)."""
+    time.sleep(0.3)
+    d = driver.execute_script("""return {
+        patient: (document.querySelector('#banner .patient') || {}).textContent || '',
+        series: (document.querySelector('#banner .series') || {}).textContent || '',
+        orient: [...document.querySelectorAll('#canvases .pane')].map((p) => [...p.querySelectorAll('.orient')].map((e) => e.textContent).join('')),
+        bars: [...document.querySelectorAll('#canvases .scalebar')].map((e) => e.dataset.mm),
+        units: (document.querySelector('#colourbar .units') || {}).textContent || ''};""")
+    labelled = [o for o in d["orient"] if len(o) == 4]
+    ok(bool(d["patient"].strip()) and bool(d["series"].strip()), f"{name}: banner names the patient and series ({d['patient'].strip()!r})")
+    ok(len(labelled) >= panes, f"{name}: orientation letters on {len(labelled)} panes {labelled}")
+    ok(len(d["bars"]) >= panes and bool(d["units"]), f"{name}: scale bars {d['bars']} mm and a colour bar in {d['units']!r}")
+    driver.save_screenshot(f"{outdir}/viewer-{name}.png")
 
 
 def unit_text_in(driver):

@@ -133,6 +133,7 @@ async function openSeries(uid, overlayUID, keepResult) {
     }
   }
   buildView();
+  Workstation.presetMenu();
   status(`${p.modality} ${p.description} — ${p.width}×${p.height}×${p.depth} ${p.kind}, values in ${unitText(p.units)}`);
 }
 
@@ -219,6 +220,8 @@ function drawFrames() {
   };
   // Drawn and edited regions with their statistics (regions.js).
   RegionTools.draw(ctx, { canvas: c, frames, w, h, scale, aspect });
+  c.dataset.mmPerPx = p.spacing[0] / scale;
+  Workstation.decorate();
 }
 
 const fmt = (v) => (Math.abs(v) >= 1000 || Math.abs(v) < 0.01) && v !== 0 ? v.toExponential(3) : v.toFixed(2);
@@ -275,7 +278,7 @@ function show(c, img, scale, aspect) {
   const off = document.createElement('canvas'); off.width = img.width; off.height = img.height;
   off.getContext('2d').putImageData(img, 0, 0);
   c.width = Math.round(img.width * scale); c.height = Math.round(img.height * scale * (aspect || 1));
-  const ctx = c.getContext('2d'); ctx.imageSmoothingEnabled = false;
+  const ctx = c.getContext('2d'); ctx.imageSmoothingEnabled = Workstation.smooth; ctx.imageSmoothingQuality = 'high';
   ctx.drawImage(off, 0, 0, c.width, c.height);
   return ctx;
 }
@@ -333,6 +336,7 @@ function drawVolume() {
       outline(img, cut, pl.w, pl.h, 0, 0, m.rgb);
     }
     const ctx = show($(id), img, scale, pl.aspect);
+    $(id).dataset.mmPerPx = (id === 'sa' ? p.spacing[1] : p.spacing[0]) * pl.w / $(id).width;
     // Crosshair.
     const c = $(id), sx = c.width / pl.w, sy = c.height / pl.h;
     const [ci, cj, ck] = state.cross;
@@ -342,6 +346,7 @@ function drawVolume() {
     ctx.beginPath(); ctx.moveTo((cx + 0.5) * sx, 0); ctx.lineTo((cx + 0.5) * sx, c.height);
     ctx.moveTo(0, (cy + 0.5) * sy); ctx.lineTo(c.width, (cy + 0.5) * sy); ctx.stroke();
   }
+  Workstation.decorate();
 }
 
 function pick(e, id, set) {
@@ -670,6 +675,7 @@ function redraw() {
 // fused with its CT; `shot` hides the controls (for screenshots); `still` stops the MIP rotation.
 (async () => {
   try {
+    Workstation.init();
     await loadStudies();
     if (params.has('shot')) document.body.classList.add('shot');
     let st = params.get('study');
