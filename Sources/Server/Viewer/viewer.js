@@ -134,6 +134,8 @@ async function openSeries(uid, overlayUID, keepResult) {
   }
   buildView();
   Workstation.presetMenu();
+  // Time from navigation start to the first image on screen (scripts/bench-viewer.py).
+  if (!document.body.dataset.firstImageMs) document.body.dataset.firstImageMs = String(performance.now());
   status(`${p.modality} ${p.description} — ${p.width}×${p.height}×${p.depth} ${p.kind}, values in ${unitText(p.units)}`);
 }
 
