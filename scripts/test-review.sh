@@ -42,6 +42,14 @@ mapfile -t SERIAL_FILES < <(find "$WORK/serial" -name '*.dcm' | sort)
 check "serial study stored (STOW)" test "$(curl -s -o /dev/null -w '%{http_code}' "${AUTH[@]}" -H 'Content-Type: multipart/related; type="application/dicom"; boundary=SCINTIB' --data-binary @"$WORK/serial.body" "$URL/dicom-web/studies")" = 200
 SSTUDY=$("$PY" -c 'import pydicom,sys; print(pydicom.dcmread(sys.argv[1], stop_before_pixels=True).StudyInstanceUID)' "$WORK/serial/tp1/spect.dcm")
 VOI_ARGS+=(--reg "$SSTUDY" "$WORK/shots")
+# A simulated PET series in Bq/mL (SUV under the cursor and in VOI statistics).
+"$BIN" pet simulate --matrix 64,64,24 --out "$WORK/pet" --encoding bqml >"$WORK/pet.log" 2>&1 || cat "$WORK/pet.log"
+mapfile -t PET_FILES < <(find "$WORK/pet" -name '*.dcm' | sort)
+[ "${#PET_FILES[@]}" -gt 0 ] || mapfile -t PET_FILES < <(find "$WORK/pet/PT" -type f | sort)
+{ for f in "${PET_FILES[@]}"; do printf -- '--SCINTIB\r\nContent-Type: application/dicom\r\n\r\n'; cat "$f"; printf '\r\n'; done; printf -- '--SCINTIB--\r\n'; } >"$WORK/pet.body"
+check "PET series stored (STOW)" test "$(curl -s -o /dev/null -w '%{http_code}' "${AUTH[@]}" -H 'Content-Type: multipart/related; type="application/dicom"; boundary=SCINTIB' --data-binary @"$WORK/pet.body" "$URL/dicom-web/studies")" = 200
+read -r PSTUDY PSERIES < <("$PY" -c 'import pydicom,sys; d=pydicom.dcmread(sys.argv[1], stop_before_pixels=True); print(d.StudyInstanceUID, d.SeriesInstanceUID)' "${PET_FILES[0]}")
+VOI_ARGS+=(--pet "$PSTUDY" "$PSERIES" "$WORK/pet")
 if [ -f "$RECON" ]; then
   check "corpus RECON TOMO stored (STOW)" stow "$RECON"
   read -r RSTUDY RSERIES < <("$PY" -c 'import pydicom,sys; d=pydicom.dcmread(sys.argv[1], stop_before_pixels=True); print(d.StudyInstanceUID, d.SeriesInstanceUID)' "$RECON")
@@ -111,5 +119,6 @@ if "$PY" -c 'import selenium' 2>/dev/null && command -v chromedriver >/dev/null;
 else
   failc "browser test: selenium (pip) and chromium-driver (apt) needed (scripts/install-deps.sh --test installs them)"
 fi
+[ -n "${REVIEW_LOG:-}" ] && cp "$WORK/checks.log" "$REVIEW_LOG"
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" = 0 ]

@@ -3,6 +3,7 @@
 
 Usage: check_review_browser.py URL TOKEN STUDY_UID SERIES_UID DICOM_FILE [--lvef-job JOB_ID OUTDIR]
                                 [--voi STUDY_UID VOLUME_SERIES_UID OUTDIR] [--reg SERIAL_STUDY_UID OUTDIR]
+                                [--pet STUDY_UID SERIES_UID PET_FOLDER]
 
 Opens the planar (gated) series, draws a circle, an ellipse, a rectangle, a freehand polygon and a threshold-from-seed
 region with the mouse, moves one by dragging and one by the arrow keys, resizes with +, copies a region to every frame
@@ -21,6 +22,9 @@ reads it back).
 With --reg: opens the serial study's registration review, nudges visit 2 by +5 mm in x with the arrow key (five
 presses), checks the fused, checkerboard and difference views are drawn and change with the nudge, accepts, starts
 the dose job from the browser and writes its id to OUTDIR/dose-job.txt (the shell script checks the report).
+With --pet: a PET series in Bq/mL; the SUVbw under the cursor and a sphere VOI's SUVbw max/mean/peak must equal
+the served values times the SUVbw factor computed independently from the DICOM headers with pydicom
+(Tests/oracle/check_suv.py's oracle: weight / decay-corrected injected dose).
 Prints one line per check; exits non-zero on the first failure.
 """
 import json
@@ -209,6 +213,9 @@ def main():
             voi_checks(driver, wait, url, token, *sys.argv[k + 1:k + 4])
         if lvef_job:
             edit_lvef(driver, wait, url, token, lvef_job, outdir)
+        if "--pet" in sys.argv:
+            k = sys.argv.index("--pet")
+            pet_checks(driver, wait, url, token, *sys.argv[k + 1:k + 4])
         if "--reg" in sys.argv:
             k = sys.argv.index("--reg")
             registration_review(driver, wait, url, token, *sys.argv[k + 1:k + 3])
@@ -342,6 +349,37 @@ def furniture(driver, outdir, name, panes):
     ok(len(labelled) >= panes, f"{name}: orientation letters on {len(labelled)} panes {labelled}")
     ok(len(d["bars"]) >= panes and bool(d["units"]), f"{name}: scale bars {d['bars']} mm and a colour bar in {d['units']!r}")
     driver.save_screenshot(f"{outdir}/viewer-{name}.png")
+
+
+def pet_checks(driver, wait, url, token, study, series, folder):
+    """SUV under the cursor and in VOI statistics against pydicom's SUVbw factor."""
+    import glob
+    import os
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from check_suv import oracle
+    factor, _ = oracle(sorted(glob.glob(os.path.join(folder, "**", "*.dcm"), recursive=True)) or sorted(glob.glob(os.path.join(folder, "PT", "*"))))
+    driver.get("about:blank")
+    driver.get(f"{url}/?token={token}#study={study}&series={series}&still=1")
+    wait.until(lambda d: d.execute_script("return document.body.dataset.ready"))
+    info = driver.execute_script("return state.primary.suv")
+    ok(bool(info and info.get("factors")), f"the viewer has the series' SUV factors ({info})")
+    ok(abs(info["factors"]["suvbwFactor"] / factor - 1) < 1e-6, f"SUVbw factor {info['factors']['suvbwFactor']:.6g} equals pydicom's {factor:.6g} g/mL per Bq/mL")
+    ax = driver.find_element(By.ID, "ax")
+    w, h = ax.size["width"], ax.size["height"]
+    ActionChains(driver).move_to_element_with_offset(ax, 3, 2).perform()
+    v = driver.execute_script("const p = state.primary, [i, j, k] = state.cross; return null")
+    cross = driver.execute_script("return state.cross")
+    nx, ny = driver.execute_script("return [state.primary.width, state.primary.height]")
+    i, j = int((w / 2 + 3) / w * nx), int((h / 2 + 2) / h * ny)
+    val = driver.execute_script(f"const p = state.primary; return p.values[{i} + p.width * ({j} + p.height * {cross[2]})]")
+    shown = float(driver.find_element(By.ID, "readout").get_attribute("data-suvbw"))
+    text = driver.find_element(By.ID, "readout").text
+    ok("SUVbw" in text and abs(shown - val * factor) <= 1e-6 * max(1, abs(val * factor)), f"SUVbw under the cursor {shown:.4f} = value × pydicom factor ({val:.1f} Bq/mL × {factor:.6g}); readout {text!r}")
+    driver.execute_script("document.getElementById('voiMode').value = 'sphere'; document.getElementById('voiMode').onchange();")
+    ActionChains(driver).move_to_element_with_offset(ax, 0, 0).click().perform()
+    r = driver.execute_script("return Object.assign({}, document.querySelector('#voiStats tr.voiRow').dataset)")
+    good = all(abs(float(r[a]) - float(r[b]) * factor) <= 1e-6 * max(1, float(r[b]) * factor) for a, b in (("suvMax", "max"), ("suvMean", "mean"), ("suvPeak", "peak")))
+    ok(good, f"VOI SUVbw max {float(r['suvMax']):.3f}, mean {float(r['suvMean']):.3f}, peak {float(r['suvPeak']):.3f} = Bq/mL statistics × pydicom's factor")
 
 
 def unit_text_in(driver):

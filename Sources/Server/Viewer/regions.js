@@ -452,7 +452,10 @@ const VolumeTools = (() => {
     }
     const u = unitText(p.units);
     const total = /^Bq\/ml$/i.test(u) ? sum * ml / 1e6 : null;
-    return { voxels: n, volumeML: n * ml, sum, mean: n ? sum / n : NaN, max: n ? max : NaN, peak, totalMBq: total };
+    const f = p.suv && p.suv.factors;
+    const suv = f ? { suvMean: (n ? sum / n : NaN) * f.suvbwFactor, suvMax: max * f.suvbwFactor, suvPeak: peak * f.suvbwFactor,
+                      sulPeak: f.suvlbmFactor ? peak * f.suvlbmFactor : null } : null;
+    return { voxels: n, volumeML: n * ml, sum, mean: n ? sum / n : NaN, max: n ? max : NaN, peak, totalMBq: total, suv };
   }
   function toolbar(tb) {
     const d = document.createElement('div'); d.id = 'voiTools';
@@ -494,12 +497,14 @@ const VolumeTools = (() => {
     let t = $('voiStats');
     if (!t) { t = document.createElement('table'); t.id = 'voiStats'; t.className = 'summary'; $('view').insertBefore(t, $('readout')); }
     const p = state.primary, u = unitText(p.units);
-    t.innerHTML = st.vois.length ? `<tr><th>VOI</th><th>voxels</th><th>volume (mL)</th><th>mean (${u})</th><th>max (${u})</th><th>peak 1 mL (${u})</th><th>total (MBq)</th><th>how</th></tr>` : '';
+    t.innerHTML = st.vois.length ? `<tr><th>VOI</th><th>voxels</th><th>volume (mL)</th><th>mean (${u})</th><th>max (${u})</th><th>peak 1 mL (${u})</th><th>total (MBq)</th><th>SUV</th><th>how</th></tr>` : '';
     for (const v of st.vois) {
       const s = stats(p, v.mask), tr = t.insertRow();
       tr.className = 'voiRow';
       Object.assign(tr.dataset, { label: v.label, voxels: s.voxels, volume: s.volumeML, mean: s.mean, max: s.max, peak: s.peak, total: s.totalMBq === null ? '' : s.totalMBq, runs: JSON.stringify(runsOfMask(v.mask)) });
-      for (const x of [v.label, s.voxels, s.volumeML.toFixed(2), fmt(s.mean), fmt(s.max), fmt(s.peak), s.totalMBq === null ? '—' : fmt(s.totalMBq), v.how]) tr.insertCell().textContent = x;
+      if (s.suv) Object.assign(tr.dataset, { suvMean: s.suv.suvMean, suvMax: s.suv.suvMax, suvPeak: s.suv.suvPeak, sulPeak: s.suv.sulPeak === null ? '' : s.suv.sulPeak });
+      const suvText = s.suv ? `SUVbw mean ${s.suv.suvMean.toFixed(2)}, max ${s.suv.suvMax.toFixed(2)}, peak ${s.suv.suvPeak.toFixed(2)}${s.suv.sulPeak === null ? '' : `, SULpeak ${s.suv.sulPeak.toFixed(2)}`} g/mL` : '—';
+      for (const x of [v.label, s.voxels, s.volumeML.toFixed(2), fmt(s.mean), fmt(s.max), fmt(s.peak), s.totalMBq === null ? '—' : fmt(s.totalMBq), suvText, v.how]) tr.insertCell().textContent = x;
       tr.cells[0].style.color = v.colour;
     }
   }

@@ -361,6 +361,15 @@ function pick(e, id, set) {
   const pos = [0, 1, 2].map((a) => p.origin[a] + i * p.spacing[0] * p.rowDirection[a] + j * p.spacing[1] * p.columnDirection[a] + k * p.spacing[2] * p.sliceDirection[a]);
   let s = `voxel (${i}, ${j}, ${k})  LPS (${pos.map((q) => q.toFixed(1)).join(', ')}) mm:  ${p.modality} ${fmt(p.values[idx])} ${unitText(p.units)}`;
   if (state.overlay) s += `   CT ${fmt(state.overlay.values[idx])} ${unitText(state.overlay.units)}`;
+  // PET: SUV under the cursor by the server's SUV factors (Analysis.SUVCalculator; SUV = value × factor).
+  const f = p.suv && p.suv.factors;
+  if (f) {
+    const v = p.values[idx];
+    s += `   SUVbw ${(v * f.suvbwFactor).toFixed(2)} g/mL`;
+    if (f.suvlbmFactor) s += `, SUL ${(v * f.suvlbmFactor).toFixed(2)} g/mL`;
+    if (f.suvbsaFactor) s += `, SUVbsa ${(v * f.suvbsaFactor).toFixed(1)} cm²/mL`;
+    $('readout').dataset.suvbw = v * f.suvbwFactor;
+  } else if (p.suv && p.suv.error) s += `   (no SUV: ${p.suv.error})`;
   $('readout').textContent = s;
   if (set && VolumeTools.place([i, j, k])) return;
   if (set) { state.cross = [i, j, k]; drawVolume(); }
