@@ -7,23 +7,19 @@ Usage: bench-viewer.py URL TOKEN STUDY_UID SERIES_UID
    e.g. 512×512×300 — onto the emission grid; the browser draws 128³ + 128³), drawVolume() with the crosshair moving,
    30 redraws after 3 warm-ups; median and 95th percentile.
 """
+import os
 import statistics
 import sys
-import tempfile
 
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.support.ui import WebDriverWait
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "oracle"))
+from headless_chromium import chromium  # noqa: E402
 
 
 def main():
     url, token, study, series = sys.argv[1:5]
-    opts = webdriver.ChromeOptions()
-    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1400,1000",
-              f"--user-data-dir={tempfile.mkdtemp(prefix='scinti-bench-')}"):
-        opts.add_argument(a)
-    opts.binary_location = "/usr/bin/chromium"
-    d = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
+    d = chromium("scinti-bench-")
     try:
         firsts = []
         for _ in range(5):

@@ -29,14 +29,12 @@ Prints one line per check; exits non-zero on the first failure.
 """
 import json
 import sys
-import tempfile
 import time
 
 import numpy as np
 import pydicom
 from scipy import ndimage
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
+from headless_chromium import chromium
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -94,12 +92,7 @@ def main():
     img, spacing = pixels(path)
     nf, rows, cols = img.shape
 
-    opts = webdriver.ChromeOptions()
-    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1400,1000",
-              f"--user-data-dir={tempfile.mkdtemp(prefix='scinti-review-')}"):
-        opts.add_argument(a)
-    opts.binary_location = "/usr/bin/chromium"
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
+    driver = chromium("scinti-review-")
     wait = WebDriverWait(driver, 30)
     try:
         driver.get(f"{url}/?token={token}#study={study}&series={series}")
