@@ -91,6 +91,12 @@ job_done() {  # JOB_ID: waits for the job, keeps its record in $WORK/job-$1.json
 if "$PY" -c 'import selenium' 2>/dev/null && command -v chromedriver >/dev/null; then
   JOB=$(curl -s -b "$WORK/tom.jar" -H 'Content-Type: application/json' -d "{\"type\":\"analysis\",\"analysis\":\"lvef\",\"series\":\"$GSERIES\"}" "$URL/api/jobs" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["id"])')
   check "automatic LVEF job done" job_done "$JOB"
+  # A technologist (right editRegions) re-runs the LVEF with the automatic background region moved by one row: 202,
+  # the job records the technologist as editor, the audit trail names tom with action edit (issue 19).
+  TECHREQ=$("$PY" -c 'import json,sys; j=json.load(open(sys.argv[1])); d=json.loads(j["result"])["display"]; b=[r for r in d["regions"] if r["label"]=="background"][0]; b["runs"]=[x + (64 if i % 2 == 0 else 0) for i, x in enumerate(b["runs"])]; print(json.dumps({"type":"analysis","analysis":"lvef","series":sys.argv[2],"regions":[b]}))' "$WORK/job-$JOB.json" "$GSERIES")
+  TJOB=$(curl -s -b "$WORK/tom.jar" -H 'Content-Type: application/json' -d "$TECHREQ" "$URL/api/jobs" | "$PY" -c 'import json,sys; print(json.load(sys.stdin).get("id",""))')
+  check "technologist's region edit accepted (202) and run: editedRegions.by = tom" bash -c "$(declare -f job_done); AUTH=(${AUTH[*]@Q}); WORK='$WORK'; URL='$URL'; job_done '$TJOB' && $PY -c 'import json,sys; r=json.loads(json.load(open(sys.argv[1]))[\"result\"]); sys.exit(0 if r[\"regionsEdited\"] and r[\"editedRegions\"][\"by\"]==\"tom\" and r[\"editedRegions\"][\"labels\"]==[\"background\"] else 1)' '$WORK/job-$TJOB.json'"
+  check "audit: tom's region edit recorded (actor tom, action edit, the series)" bash -c "curl -s ${AUTH[*]@Q} '$URL/api/audit?actor=tom&action=edit&uid=$GSERIES' | grep -q 'regions edited: background'"
   mkdir -p "$WORK/shots"
   check "browser: region tools (circle, ellipse, rectangle, freehand, threshold; move, resize, copy, delete) with statistics equal to numpy; LVEF regions edited and re-run" \
     "$PY" Tests/oracle/check_review_browser.py "$URL" "$TOKEN" "$GSTUDY" "$GSERIES" "$GATED" --lvef-job "$JOB" "$WORK/shots" "${VOI_ARGS[@]}"
