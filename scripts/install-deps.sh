@@ -48,8 +48,9 @@ if [ "$WANT_TEST" = 1 ]; then
   fi
   # cryptography: Tests/oracle/check_deid.py opens the encrypted pseudonym map (PBKDF2 + AES-256-GCM) independently.
   $PY -c 'import cryptography' 2>/dev/null || $PY -m pip install -q cryptography >&2
-  # scipy for the numpy/scipy side of `scinti bench dose` (scripts/bench_dose_scipy.py), same interpreter.
-  $PY -c 'import scipy' 2>/dev/null || $PY -m pip install -q scipy >&2 || echo "install-deps: scipy not installed (bench dose compares without it)" >&2
+  # scipy for the numpy/scipy side of `scinti bench dose` (scripts/bench_dose_scipy.py) and the region/VOI oracles of
+  # scripts/test-review.sh (scipy.ndimage.label), same interpreter.
+  $PY -c 'import scipy' 2>/dev/null || $PY -m pip install -q scipy >&2 || echo "install-deps: scipy not installed (bench dose compares without it; test-review.sh needs it)" >&2
   # Selenium drives Chromium through chromedriver for the login-page test (scripts/test-accounts.sh).
   $PY -c 'import selenium' 2>/dev/null || $PY -m pip install -q "selenium==4.51.0" >&2 || echo "install-deps: selenium not installed (the browser login test will fail)" >&2
   # pylinac (the IAEA NMQC reimplementation scripts/test.sh compares `scinti qc` with) pins pydicom < 3, so it lives

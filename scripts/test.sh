@@ -33,7 +33,7 @@ echo "== oracle: scinti pet suv vs pydicom (real PET slice, simulated BQML/Phili
 "$PY" Tests/oracle/check_suv.py .build/debug/scinti "$CORPUS"
 
 echo "== clinical analyses end to end (scinti simulate gated → scinti analyze lvef vs truth.json)"
-scripts/check-analysis-a.sh .build/debug/scinti
+scripts/check-planar-analyses.sh .build/debug/scinti
 
 echo "== oracle: scinti dose on a simulated Lu-177 study (TIA vs truth, pydicom RT Dose/SEG, dciodvfy)"
 "$PY" Tests/oracle/check_dose.py .build/debug/scinti
@@ -67,6 +67,9 @@ if [ -d ../shared/phantoms/icrp110 ] || [ -n "${SCINTI_ICRP110:-}" ]; then
 else
   echo "== virtual patients skipped: ../shared/phantoms/icrp110 not found"
 fi
+
+echo "== review and correction in the browser (Selenium + Chromium: region/VOI tools vs numpy, edited LVEF, SEG)"
+SCINTI_BIN="$PWD/.build/debug/scinti" CORPUS="$CORPUS" bash scripts/test-review.sh
 
 echo "== fuzz: DICOM parser"
 scripts/fuzz.sh "${FUZZ_SECONDS:-120}"

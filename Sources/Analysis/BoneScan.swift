@@ -125,29 +125,29 @@ public struct BoneScanAnalysis: Sendable {
         let o = options
         let rows = v.rows, cols = v.columns
         let px = (v.rowSpacingMM + v.columnSpacingMM) / 2
-        let s = ROIToolsB.gaussian(v.counts, rows: rows, columns: cols, sigma: o.smoothingSigmaPixels)
+        let s = RegionTools.gaussian(v.counts, rows: rows, columns: cols, sigma: o.smoothingSigmaPixels)
         let half = max(1, Int((o.openingMM / px / 2).rounded()))
-        let open = ROIToolsB.opening(s, rows: rows, columns: cols, half: half)
+        let open = RegionTools.opening(s, rows: rows, columns: cols, half: half)
         var th = [Float](repeating: 0, count: s.count)
         for i in 0..<s.count { th[i] = s[i] - open[i] }
-        let p99 = ROIToolsB.quantile(s, 0.99)
+        let p99 = RegionTools.quantile(s, 0.99)
         let body = s.map { $0 > 0.05 * p99 }
         let bodyTh = zip(th, body).compactMap { $1 ? $0 : nil }
-        let t95 = ROIToolsB.quantile(bodyTh, 0.95)
+        let t95 = RegionTools.quantile(bodyTh, 0.95)
         let threshold = Float(o.thresholdFactor) * max(t95, 1e-6)
         let roiR = max(1.5, o.roiRadiusMM / px)
         let pixelCM2 = v.rowSpacingMM * v.columnSpacingMM / 100
         var lesions: [Lesion] = [], excluded: [ExcludedRegion] = []
         var lesionMask = [Bool](repeating: false, count: s.count)
-        for cand in ROIToolsB.localMaxima(th, rows: rows, columns: cols, radius: 2, threshold: threshold) {
+        for cand in RegionTools.localMaxima(th, rows: rows, columns: cols, radius: 2, threshold: threshold) {
             let i = cand.row * cols + cand.column
-            let ring = ROIToolsB.annulus(s, rows: rows, columns: cols, column: Double(cand.column), row: Double(cand.row),
+            let ring = RegionTools.annulus(s, rows: rows, columns: cols, column: Double(cand.column), row: Double(cand.row),
                                          inner: 40 / px, outer: 55 / px)
             let level = Float((Double(s[i]) + ring.mean) / 2)
             let maxArea = o.maximumLesionAreaCM2 / pixelCM2
-            let region = ROIToolsB.region(s, rows: rows, columns: cols, column: cand.column, row: cand.row, threshold: level,
+            let region = RegionTools.region(s, rows: rows, columns: cols, column: cand.column, row: cand.row, threshold: level,
                                           maxRadius: (2 * maxArea / Double.pi).squareRoot() + 2)
-            let pos = ROIToolsB.centroid(th, rows: rows, columns: cols, column: cand.column, row: cand.row, radius: 1.5, floor: 0)
+            let pos = RegionTools.centroid(th, rows: rows, columns: cols, column: cand.column, row: cand.row, radius: 1.5, floor: 0)
             if Double(region.count) > maxArea {
                 if !excluded.contains(where: { hypot($0.column - pos.column, $0.row - pos.row) * px < 60 }) {
                     excluded.append(ExcludedRegion(view: v.name, column: pos.column, row: pos.row, areaCM2: Double(region.count) * pixelCM2))
@@ -165,9 +165,9 @@ public struct BoneScanAnalysis: Sendable {
         }
         // Skeleton for the burden index: pixels above the 70th percentile of the body outline (smoothed counts
         // above a fifth of the median of the counted pixels: soft tissue included).
-        let outlineLevel = 0.2 * ROIToolsB.quantile(s.filter { $0 > 0 }, 0.5)
+        let outlineLevel = 0.2 * RegionTools.quantile(s.filter { $0 > 0 }, 0.5)
         let outline = s.map { $0 > outlineLevel }
-        let p70 = ROIToolsB.quantile(zip(s, outline).compactMap { $1 ? $0 : nil }, 0.70)
+        let p70 = RegionTools.quantile(zip(s, outline).compactMap { $1 ? $0 : nil }, 0.70)
         var skeleton = 0, lesionPixels = 0
         for i in 0..<s.count where outline[i] {
             if lesionMask[i] { lesionPixels += 1; skeleton += 1 } else if s[i] > p70 { skeleton += 1 }
@@ -178,8 +178,8 @@ public struct BoneScanAnalysis: Sendable {
 
     /// Net counts (disk minus annulus mean) at a position and their significance.
     func netCounts(_ img: [Float], rows: Int, columns: Int, column: Double, row: Double, radius: Double) -> (Double, Double) {
-        let d = ROIToolsB.disk(img, rows: rows, columns: columns, PlanarDisk(column: column, row: row, radius: radius))
-        let bg = ROIToolsB.annulus(img, rows: rows, columns: columns, column: column, row: row, inner: 1.5 * radius, outer: 2.5 * radius)
+        let d = RegionTools.disk(img, rows: rows, columns: columns, PlanarDisk(column: column, row: row, radius: radius))
+        let bg = RegionTools.annulus(img, rows: rows, columns: columns, column: column, row: row, inner: 1.5 * radius, outer: 2.5 * radius)
         guard d.pixels > 0, bg.pixels > 0 else { return (0, 0) }
         let net = d.counts - bg.mean * Double(d.pixels)
         let variance = d.counts + bg.mean * Double(d.pixels * d.pixels) / Double(bg.pixels)
@@ -254,8 +254,8 @@ public struct BoneScanAnalysis: Sendable {
         let b0 = baseline[0]
         let px = (b0.rowSpacingMM + b0.columnSpacingMM) / 2
         let rows = b0.rows, cols = b0.columns
-        let sb = ROIToolsB.gaussian(b0.counts, rows: rows, columns: cols, sigma: 1.5)
-        let sf = ROIToolsB.gaussian(followUp[0].counts, rows: rows, columns: cols, sigma: 1.5)
+        let sb = RegionTools.gaussian(b0.counts, rows: rows, columns: cols, sigma: 1.5)
+        let sf = RegionTools.gaussian(followUp[0].counts, rows: rows, columns: cols, sigma: 1.5)
         let maxShift = max(1, Int(o.maximumShiftMM / px))
         let shift = Self.register(fixed: sb, moving: sf, rows: rows, columns: cols, maxShiftColumns: min(maxShift, cols / 4), maxShiftRows: min(maxShift, rows / 4))
         notes.append("follow-up registered by (\(shift.dc), \(shift.dr)) pixels (columns, rows) on \(b0.name)")
@@ -263,7 +263,7 @@ public struct BoneScanAnalysis: Sendable {
         let aligned: [PlanarViewImage] = followUp.enumerated().map { k, f in
             let mirrored = k > 0 && isPosterior(f) != isPosterior(followUp[0])
             var a = f
-            a.counts = ROIToolsB.shifted(f.counts, rows: rows, columns: cols, dc: mirrored ? -shift.dc : shift.dc, dr: shift.dr)
+            a.counts = RegionTools.shifted(f.counts, rows: rows, columns: cols, dc: mirrored ? -shift.dc : shift.dc, dr: shift.dr)
             a.origin = baseline[k].origin; a.rowDirection = baseline[k].rowDirection; a.columnDirection = baseline[k].columnDirection
             return a
         }
@@ -274,7 +274,7 @@ public struct BoneScanAnalysis: Sendable {
         var sumB = 0.0, sumF = 0.0
         for k in 0..<baseline.count {
             let bodyValues = zip(db[k].smoothed, db[k].body).compactMap { $1 ? $0 : nil }
-            let lo = ROIToolsB.quantile(bodyValues, 0.60), hi = ROIToolsB.quantile(bodyValues, 0.95)
+            let lo = RegionTools.quantile(bodyValues, 0.60), hi = RegionTools.quantile(bodyValues, 0.95)
             let avoid = (db[k].lesions.map { ($0.column, $0.row) } + df[k].lesions.map { ($0.column, $0.row) }
                          + (db[k].excluded + df[k].excluded).map { ($0.column, $0.row) })
             let avoidR = 3 * roiR

@@ -144,19 +144,19 @@ public struct KrenningAnalysis: Sendable {
             }
         }
         guard best >= 0 else { return 0 }
-        return ROIToolsB.disk(v.counts, rows: v.rows, columns: v.columns,
+        return RegionTools.disk(v.counts, rows: v.rows, columns: v.columns,
                               PlanarDisk(column: Double(best % v.columns), row: Double(best / v.columns), radius: 1.5)).mean
     }
 
     func value(_ roi: NamedPlanarDisk, anterior a: PlanarViewImage, posterior p: PlanarViewImage?, lesion: Bool = false) -> RegionValue {
         if lesion {
-            let ma = Self.peak(a, ROIToolsB.gaussian(a.counts, rows: a.rows, columns: a.columns, sigma: 1), roi.roi)
-            let mp = p.map { Self.peak($0, ROIToolsB.gaussian($0.counts, rows: $0.rows, columns: $0.columns, sigma: 1), Self.mirrored(roi.roi, columns: $0.columns)) }
+            let ma = Self.peak(a, RegionTools.gaussian(a.counts, rows: a.rows, columns: a.columns, sigma: 1), roi.roi)
+            let mp = p.map { Self.peak($0, RegionTools.gaussian($0.counts, rows: $0.rows, columns: $0.columns, sigma: 1), Self.mirrored(roi.roi, columns: $0.columns)) }
             return RegionValue(name: roi.name, column: roi.roi.column, row: roi.roi.row, radius: roi.roi.radius,
                                anteriorMean: ma, posteriorMean: mp, intensity: mp.map { (ma * $0).squareRoot() } ?? ma)
         }
-        let ma = ROIToolsB.disk(a.counts, rows: a.rows, columns: a.columns, roi.roi).mean
-        let mp = p.map { ROIToolsB.disk($0.counts, rows: $0.rows, columns: $0.columns, Self.mirrored(roi.roi, columns: $0.columns)).mean }
+        let ma = RegionTools.disk(a.counts, rows: a.rows, columns: a.columns, roi.roi).mean
+        let mp = p.map { RegionTools.disk($0.counts, rows: $0.rows, columns: $0.columns, Self.mirrored(roi.roi, columns: $0.columns)).mean }
         let intensity = mp.map { (ma * $0).squareRoot() } ?? ma
         return RegionValue(name: roi.name, column: roi.roi.column, row: roi.roi.row, radius: roi.roi.radius,
                            anteriorMean: ma, posteriorMean: mp, intensity: intensity)
@@ -164,8 +164,8 @@ public struct KrenningAnalysis: Sendable {
 
     /// Net counts (disk minus annulus mean) on one view.
     static func net(_ v: PlanarViewImage, _ r: PlanarDisk) -> Double {
-        let d = ROIToolsB.disk(v.counts, rows: v.rows, columns: v.columns, r)
-        let bg = ROIToolsB.annulus(v.counts, rows: v.rows, columns: v.columns, column: r.column, row: r.row, inner: 1.5 * r.radius, outer: 2.5 * r.radius)
+        let d = RegionTools.disk(v.counts, rows: v.rows, columns: v.columns, r)
+        let bg = RegionTools.annulus(v.counts, rows: v.rows, columns: v.columns, column: r.column, row: r.row, inner: 1.5 * r.radius, outer: 2.5 * r.radius)
         return d.counts - bg.mean * Double(d.pixels)
     }
 

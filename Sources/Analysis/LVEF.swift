@@ -105,7 +105,7 @@ public struct GatedBloodPoolLVEF: Sendable {
         /// The background crescent.
         public var backgroundROI: PlanarROI
         /// The summed image (counts).
-        public var summed: PlanarCounts
+        public var summed: PlanarViewImage
     }
 
     /// Settings used.
@@ -117,33 +117,33 @@ public struct GatedBloodPoolLVEF: Sendable {
     /// Analyses the frames of one R-R interval, in time-slot order. `frameDurationMs`: the time slot duration
     /// (nil: no rates). Throws with a clear message on too few frames, mismatched matrices, empty frames or no
     /// beating ventricle.
-    public func analyze(frames: [PlanarCounts], frameDurationMs: Double?) throws(StudyAnalysisError) -> Analysis {
+    public func analyze(frames: [PlanarViewImage], frameDurationMs: Double?) throws(PlanarAnalysisError) -> Analysis {
         guard frames.count >= 8 else {
-            throw StudyAnalysisError("a gated blood-pool study needs at least 8 time slots per R-R interval (16–32 usual); got \(frames.count)")
+            throw PlanarAnalysisError("a gated blood-pool study needs at least 8 time slots per R-R interval (16–32 usual); got \(frames.count)")
         }
-        guard frames.count <= 128 else { throw StudyAnalysisError("\(frames.count) time slots: more than 128 is not a gated blood-pool study") }
+        guard frames.count <= 128 else { throw PlanarAnalysisError("\(frames.count) time slots: more than 128 is not a gated blood-pool study") }
         let rows = frames[0].rows, cols = frames[0].columns
         for (k, f) in frames.enumerated() {
             guard f.rows == rows, f.columns == cols else {
-                throw StudyAnalysisError("frame \(k) is \(f.rows)×\(f.columns), frame 0 is \(rows)×\(cols): mismatched matrix sizes")
+                throw PlanarAnalysisError("frame \(k) is \(f.rows)×\(f.columns), frame 0 is \(rows)×\(cols): mismatched matrix sizes")
             }
-            guard f.total > 0 else { throw StudyAnalysisError("frame \(k) has zero counts") }
+            guard f.totalCounts > 0 else { throw PlanarAnalysisError("frame \(k) has zero counts") }
         }
-        guard rows >= 16, cols >= 16 else { throw StudyAnalysisError("matrix \(rows)×\(cols) is too small for an LV region (at least 16×16)") }
+        guard rows >= 16, cols >= 16 else { throw PlanarAnalysisError("matrix \(rows)×\(cols) is too small for an LV region (at least 16×16)") }
         var warnings: [String] = []
         let n = frames.count, np = rows * cols
         let spatial = frames.map { $0.smoothed(passes: 2) }
         // Regions are found on frames smoothed in time too (1-2-1 over neighbouring slots, cyclic): less noise
         // on the edges; counts are summed on the original frames.
-        let smooth: [PlanarCounts] = (0..<frames.count).map { t in
+        let smooth: [PlanarViewImage] = (0..<frames.count).map { t in
             let a = spatial[(t + frames.count - 1) % frames.count].counts, b = spatial[t].counts, c = spatial[(t + 1) % frames.count].counts
             var v = [Float](repeating: 0, count: b.count)
             for i in v.indices { v[i] = 0.25 * a[i] + 0.5 * b[i] + 0.25 * c[i] }
-            return PlanarCounts(uncheckedRows: spatial[t].rows, columns: spatial[t].columns, counts: v, pixelSpacingMM: spatial[t].pixelSpacingMM)
+            return PlanarViewImage(uncheckedRows: spatial[t].rows, columns: spatial[t].columns, counts: v, pixelSpacingMM: spatial[t].pixelSpacingMM)
         }
         var sumCounts = [Float](repeating: 0, count: np)
         for f in frames { for i in 0..<np { sumCounts[i] += f.counts[i] } }
-        let summed = PlanarCounts(uncheckedRows: rows, columns: cols, counts: sumCounts, pixelSpacingMM: frames[0].pixelSpacingMM)
+        let summed = PlanarViewImage(uncheckedRows: rows, columns: cols, counts: sumCounts, pixelSpacingMM: frames[0].pixelSpacingMM)
         let summedSmooth = summed.smoothed(passes: 2)
 
         // First harmonic.
@@ -158,7 +158,7 @@ public struct GatedBloodPoolLVEF: Sendable {
             amp[i] = (a * a + b * b).squareRoot(); phase[i] = atan2(b, a)
         }
         let maxAmp = amp.max() ?? 0
-        guard maxAmp > 1e-4 * Double(summedSmooth.counts.max() ?? 0) else { throw StudyAnalysisError("no pixel changes over the cycle: no beating ventricle in the frames") }
+        guard maxAmp > 1e-4 * Double(summedSmooth.counts.max() ?? 0) else { throw PlanarAnalysisError("no pixel changes over the cycle: no beating ventricle in the frames") }
         let peak = amp.indices.max { amp[$0] < amp[$1] }!
         let ventricularPhase = phase[peak]
         func phaseDiff(_ a: Double, _ b: Double) -> Double {
@@ -175,7 +175,7 @@ public struct GatedBloodPoolLVEF: Sendable {
             for j in c.indices { seen[j] = true }
             if c.count >= 4 { comps.append(c) }
         }
-        guard !comps.isEmpty else { throw StudyAnalysisError("no ventricular region found (amplitude image has no coherent beating region)") }
+        guard !comps.isEmpty else { throw PlanarAnalysisError("no ventricular region found (amplitude image has no coherent beating region)") }
         comps.sort { $0.count > $1.count }
         // The two largest components: LV is the one further right (LAO: image right is the patient's left).
         var lvRegion: PlanarROI
@@ -213,7 +213,7 @@ public struct GatedBloodPoolLVEF: Sendable {
         for i in 0..<np where other.inside[i] && !lvRegion.inside[i] { search.inside[i] = false }
 
         // Background estimate for the edge threshold: the lowest 10 % of the search region in the summed image.
-        func roi(for img: PlanarCounts, background bgPerPixel: Double, within: PlanarROI? = nil) -> PlanarROI {
+        func roi(for img: PlanarViewImage, background bgPerPixel: Double, within: PlanarROI? = nil) -> PlanarROI {
             let idx = (within ?? search).indices
             guard let top = idx.max(by: { img.counts[$0] < img.counts[$1] }) else { return PlanarROI(rows: rows, columns: cols) }
             let m = Double(img.counts[top])
@@ -230,7 +230,7 @@ public struct GatedBloodPoolLVEF: Sendable {
         var bgPerPixel = perFrameBackground0
         var rois: [PlanarROI] = []
         var bgROI = PlanarROI(rows: rows, columns: cols)
-        var curve: [Double] = [], raw: [Double] = []
+        var raw: [Double] = []
         var ed = 0, es = 0
         for pass in 0..<2 {
             // ED region first (largest LV counts in the search region), then every frame's region inside it.
@@ -247,8 +247,8 @@ public struct GatedBloodPoolLVEF: Sendable {
             // Background crescent around the ES region.
             // Background crescent outside the end-diastolic LV region (so that it holds no LV at any phase).
             let edROIb = variable[ed]
-            guard variable[es].count > 0 else { throw StudyAnalysisError("the LV region is empty on the end-systolic frame \(es)") }
-            guard let c = edROIb.centroid else { throw StudyAnalysisError("the LV region is empty on the end-diastolic frame \(ed)") }
+            guard variable[es].count > 0 else { throw PlanarAnalysisError("the LV region is empty on the end-systolic frame \(es)") }
+            guard let c = edROIb.centroid else { throw PlanarAnalysisError("the LV region is empty on the end-diastolic frame \(ed)") }
             let inner = edROIb.dilated(options.backgroundGapPixels), outer = edROIb.dilated(options.backgroundGapPixels + options.backgroundWidthPixels)
             var crescent = PlanarROI(rows: rows, columns: cols)
             for i in 0..<np where outer.inside[i] && !inner.inside[i] && !other.inside[i] {
@@ -262,66 +262,17 @@ public struct GatedBloodPoolLVEF: Sendable {
                 for i in crescent.indices where Double(summedSmooth.counts[i]) > 1.5 * med { crescent.inside[i] = false }
             }
             guard crescent.count >= 4 else {
-                throw StudyAnalysisError("no room for the inferolateral background region (LV at the edge of the image?)")
+                throw PlanarAnalysisError("no room for the inferolateral background region (LV at the edge of the image?)")
             }
             bgROI = crescent
             bgPerPixel = options.backgroundFromEndSystole ? crescent.mean(frames[es])
                 : frames.reduce(0.0) { $0 + crescent.mean($1) } / Double(n)
             if pass == 1 {
                 raw = zip(frames, rois).map { $1.sum($0) }
-                curve = zip(raw, rois).map { $0 - bgPerPixel * Double($1.count) }
             }
-        }
-        ed = curve.indices.max { curve[$0] < curve[$1] }!
-        es = curve.indices.min { curve[$0] < curve[$1] }!
-        guard curve[ed] > 0 else { throw StudyAnalysisError("the background-corrected LV counts are not positive: background exceeds the ventricle") }
-        let lvef = 100 * (curve[ed] - curve[es]) / curve[ed]
-        if ed != 0 && ed != n - 1 { warnings.append("end diastole at frame \(ed), not at the R wave (frame 0): check the gating") }
-
-        // Rates from a 3-harmonic Fourier fit.
-        var per: Double? = nil, pfr: Double? = nil, ttpf: Double? = nil, times: [Double]? = nil
-        if let dt = frameDurationMs, dt > 0 {
-            times = (0..<n).map { Double($0) * dt }
-            let period = dt * Double(n) / 1000
-            var ak = [Double](repeating: 0, count: 4), bk = [Double](repeating: 0, count: 4)
-            for k in 1...3 { for t in 0..<n {
-                // Frame t covers [t, t+1) slots: its mid-time (t + 0.5) is where its mean is sampled.
-                let w = 2 * Double.pi * Double(k) * (Double(t) + 0.5) / Double(n)
-                ak[k] += 2 * curve[t] * cos(w) / Double(n); bk[k] += 2 * curve[t] * sin(w) / Double(n)
-            } }
-            let m = 512
-            var slopes: [Double] = []
-            for j in 0..<m {
-                let x = Double(j) / Double(m)   // fraction of the cycle
-                var d = 0.0
-                for k in 1...3 {
-                    let w = 2 * Double.pi * Double(k) * x
-                    d += 2 * Double.pi * Double(k) / period * (-ak[k] * sin(w) + bk[k] * cos(w))
-                }
-                slopes.append(d)
-            }
-            let esX = (Double(es) + 0.5) / Double(n)
-            let esJ = Int(esX * Double(m))
-            let ejection = slopes[0..<max(1, esJ)]
-            let filling = slopes[min(m - 1, esJ)..<m]
-            per = -(ejection.min() ?? 0) / curve[ed]
-            let fj = filling.indices.max { filling[$0] < filling[$1] }!
-            pfr = filling[fj] / curve[ed]
-            ttpf = (Double(fj) / Double(m) - esX) * period * 1000
-        } else {
-            warnings.append("frame time unknown (no Frame Time / R-R interval): peak ejection and filling rates not given")
         }
         let method = "\(options.roiMethod == .variable ? "variable LV ROI (found on every frame)" : "fixed LV ROI (end-diastolic region on every frame)"): amplitude/phase-located LV, edge at background + \(Int(options.edgeFraction * 100)) % of (max − background) on 2×-smoothed frames; background: inferolateral crescent (3–6 o'clock) \(options.backgroundGapPixels) px outside the ED region, \(options.backgroundWidthPixels) px wide, hot pixels (> 1.5 × median) excluded, counts per pixel \(options.backgroundFromEndSystole ? "on the ES frame" : "mean over all frames"); LVEF = (ED − ES)/ED of background-corrected counts; rates from a 3-harmonic Fourier fit"
-        let result = Result(lvef: lvef, edFrame: ed, esFrame: es, method: method, roiMethod: options.roiMethod.rawValue, curve: curve,
-                            lvCounts: raw, lvPixels: rois.map(\.count), backgroundCountsPerPixel: bgPerPixel,
-                            backgroundPixels: bgROI.count, frameTimesMs: times, frameDurationMs: frameDurationMs,
-                            peakEjectionRateEDVPerS: per, peakFillingRateEDVPerS: pfr, timeToPeakFillingMs: ttpf,
-                            totalCounts: summed.total,
-                            units: ["lvef": "percent", "curve": "counts per frame", "lvCounts": "counts per frame",
-                                    "backgroundCountsPerPixel": "counts per pixel per frame", "frameTimesMs": "ms from the R wave",
-                                    "peakEjectionRateEDVPerS": "end-diastolic counts per second", "peakFillingRateEDVPerS": "end-diastolic counts per second",
-                                    "timeToPeakFillingMs": "ms after end systole", "edFrame": "0-based frame", "esFrame": "0-based frame"],
-                            warnings: warnings)
-        return Analysis(result: result, lvROIs: rois, backgroundROI: bgROI, summed: summed)
+        return try finish(frames: frames, frameDurationMs: frameDurationMs, rois: rois, backgroundROI: bgROI, backgroundPerPixel: bgPerPixel,
+                          raw: raw, summed: summed, method: method, warnings: warnings)
     }
 }

@@ -113,9 +113,9 @@ public struct MIBGAnalysis: Sendable {
         let o = options
         let px = (v.rowSpacingMM + v.columnSpacingMM) / 2
         var notes: [String] = []
-        let s = ROIToolsB.gaussian(v.counts, rows: v.rows, columns: v.columns, sigma: max(1, 8 / px))
+        let s = RegionTools.gaussian(v.counts, rows: v.rows, columns: v.columns, sigma: max(1, 8 / px))
         // Body extent (rows and the midline) from the smoothed image.
-        let p99 = ROIToolsB.quantile(s, 0.99)
+        let p99 = RegionTools.quantile(s, 0.99)
         var top = v.rows, bottom = -1
         for r in 0..<v.rows where (0..<v.columns).contains(where: { s[r * v.columns + $0] > 0.1 * p99 }) { top = min(top, r); bottom = max(bottom, r) }
         guard bottom >= top else { throw PlanarAnalysisError("MIBG: no body found in view \(v.name)") }
@@ -134,9 +134,9 @@ public struct MIBGAnalysis: Sendable {
             // 60 % of the body.
             // A blob detector (difference of Gaussians, 8 and 40 mm) favours the compact heart over the broad
             // liver, whose left lobe can reach past the midline.
-            let broad = ROIToolsB.gaussian(v.counts, rows: v.rows, columns: v.columns, sigma: max(2, 40 / px))
+            let broad = RegionTools.gaussian(v.counts, rows: v.rows, columns: v.columns, sigma: max(2, 40 / px))
             // Only well inside the body (40 mm from its outline): the body's edge is a step the detector would take.
-            let inside = ROIToolsB.squareFilter(s.map { $0 > 0.15 * p99 ? Float(1) : Float(0) }, rows: v.rows, columns: v.columns,
+            let inside = RegionTools.squareFilter(s.map { $0 > 0.15 * p99 ? Float(1) : Float(0) }, rows: v.rows, columns: v.columns,
                                                 half: max(1, Int((40 / px).rounded())), useMax: false)
             let lastRow = top + Int(Double(bottom - top) * 0.6)
             var best = -1, bestDoG: Float = -.infinity
@@ -148,7 +148,7 @@ public struct MIBGAnalysis: Sendable {
                 }
             }
             guard best >= 0 else { throw PlanarAnalysisError("MIBG: no heart focus found in view \(v.name); give --heart") }
-            let c = ROIToolsB.centroid(s, rows: v.rows, columns: v.columns, column: best % v.columns, row: best / v.columns,
+            let c = RegionTools.centroid(s, rows: v.rows, columns: v.columns, column: best % v.columns, row: best / v.columns,
                                        radius: o.heartRadiusMM / px, floor: s[best] * 0.6)
             heartROI = PlanarDisk(column: c.column, row: c.row, radius: o.heartRadiusMM / px)
             notes.append("heart circle placed automatically (strongest compact focus left of the midline in the upper body); check the figure")
@@ -161,7 +161,7 @@ public struct MIBGAnalysis: Sendable {
             medROI = SquareROI(column: midline(Int(row.rounded())), row: row, side: o.mediastinumSidePixels)
             notes.append("mediastinal square placed automatically (midline, \(Int(o.mediastinumAboveHeartMM)) mm above the heart centre)")
         }
-        let h = ROIToolsB.disk(v.counts, rows: v.rows, columns: v.columns, heartROI)
+        let h = RegionTools.disk(v.counts, rows: v.rows, columns: v.columns, heartROI)
         let m = Self.squareStats(v, medROI)
         guard h.pixels > 0, m.pixels > 0 else { throw PlanarAnalysisError("MIBG: a region lies outside the \(v.columns)×\(v.rows) view") }
         guard m.mean > 0 else { throw PlanarAnalysisError("MIBG: the mediastinal region has zero counts") }

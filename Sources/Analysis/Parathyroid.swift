@@ -24,10 +24,10 @@ import Physics
 public struct Parathyroid: Sendable {
     /// One image with its timing.
     public struct Phase: Sendable {
-        public var image: PlanarCounts
+        public var image: PlanarViewImage
         public var start: Date?
         public var durationSeconds: Double?
-        public init(image: PlanarCounts, start: Date?, durationSeconds: Double?) {
+        public init(image: PlanarViewImage, start: Date?, durationSeconds: Double?) {
             self.image = image; self.start = start; self.durationSeconds = durationSeconds
         }
     }
@@ -85,10 +85,10 @@ public struct Parathyroid: Sendable {
     /// Result plus images and regions for the figure.
     public struct Analysis: Sendable {
         public var result: Result
-        public var subtractionImage: PlanarCounts
+        public var subtractionImage: PlanarViewImage
         public var neckROI: PlanarROI
         public var thyroidCore: PlanarROI
-        public var registeredThyroid: PlanarCounts?
+        public var registeredThyroid: PlanarViewImage?
     }
 
     /// Radionuclide of the sestamibi images (decay correction).
@@ -104,17 +104,17 @@ public struct Parathyroid: Sendable {
 
     /// Runs the analysis. `pixelToPatient` maps a (column, row) to LPS mm, when known.
     public func analyze(early: Phase, delayed: Phase, thyroid: Phase?,
-                        pixelToPatient: (@Sendable (Double, Double) -> [Double])? = nil) throws(StudyAnalysisError) -> Analysis {
+                        pixelToPatient: (@Sendable (Double, Double) -> [Double])? = nil) throws(PlanarAnalysisError) -> Analysis {
         let e = early.image, d = delayed.image
         guard e.rows == d.rows, e.columns == d.columns else {
-            throw StudyAnalysisError("delayed image is \(d.rows)×\(d.columns), early \(e.rows)×\(e.columns): mismatched matrix sizes")
+            throw PlanarAnalysisError("delayed image is \(d.rows)×\(d.columns), early \(e.rows)×\(e.columns): mismatched matrix sizes")
         }
         if let t = thyroid?.image, t.rows != e.rows || t.columns != e.columns {
-            throw StudyAnalysisError("thyroid image is \(t.rows)×\(t.columns), early \(e.rows)×\(e.columns): mismatched matrix sizes")
+            throw PlanarAnalysisError("thyroid image is \(t.rows)×\(t.columns), early \(e.rows)×\(e.columns): mismatched matrix sizes")
         }
-        guard e.total > 0 else { throw StudyAnalysisError("early image has zero counts") }
-        guard d.total > 0 else { throw StudyAnalysisError("delayed image has zero counts") }
-        if let t = thyroid?.image, t.total <= 0 { throw StudyAnalysisError("thyroid image has zero counts") }
+        guard e.totalCounts > 0 else { throw PlanarAnalysisError("early image has zero counts") }
+        guard d.totalCounts > 0 else { throw PlanarAnalysisError("delayed image has zero counts") }
+        if let t = thyroid?.image, t.totalCounts <= 0 { throw PlanarAnalysisError("thyroid image has zero counts") }
         var warnings: [String] = []
         let rows = e.rows, cols = e.columns, np = rows * cols
         // Per-second and decay correction.
@@ -128,7 +128,7 @@ public struct Parathyroid: Sendable {
         var decay = 1.0, hours: Double? = nil
         if let es = early.start, let ds = delayed.start {
             let dt = ds.timeIntervalSince(es)
-            guard dt > 0 else { throw StudyAnalysisError("the delayed image (\(ds)) is not later than the early one (\(es))") }
+            guard dt > 0 else { throw PlanarAnalysisError("the delayed image (\(ds)) is not later than the early one (\(es))") }
             hours = dt / 3600
             decay = 1 / Decay.factor(halfLifeSeconds: nuclide.halfLifeSeconds, elapsedSeconds: dt)
             dScale *= decay
@@ -149,7 +149,7 @@ public struct Parathyroid: Sendable {
         let outer = neck.dilated(5), inner = neck.dilated(2)
         var ring = PlanarROI(rows: rows, columns: cols)
         for i in 0..<np where outer.inside[i] && !inner.inside[i] && body.inside[i] { ring.inside[i] = true }
-        guard ring.count >= 8 else { throw StudyAnalysisError("no room for a background ring around the thyroid region") }
+        guard ring.count >= 8 else { throw PlanarAnalysisError("no room for a background ring around the thyroid region") }
         let bgE = Self.median(ring.indices.map { Double(eS.counts[$0]) })
         let bgD = Self.median(ring.indices.map { Double(dS.counts[$0]) })
         // Background-corrected, per-second (delayed decay-corrected) images.
@@ -160,7 +160,7 @@ public struct Parathyroid: Sendable {
         var sub = [Double](repeating: 0, count: np)
         var k = 0.0, shift: [Double]? = nil, corr: Double? = nil, mode = ""
         var core = PlanarROI(rows: rows, columns: cols)
-        var registered: PlanarCounts? = nil
+        var registered: PlanarViewImage? = nil
         if let t = thyroid {
             mode = "dual-tracer subtraction"
             let reg = PlanarRegistration.translation(fixed: eS, moving: t.image.smoothed(passes: 2), maxShift: 8, region: neck.dilated(3))
@@ -177,7 +177,7 @@ public struct Parathyroid: Sendable {
                 let tv = Double(trS.counts[i]) - bgT
                 return tv > 0 ? eCS[i] / eScale / tv : nil
             }
-            guard !ratios.isEmpty else { throw StudyAnalysisError("the thyroid image shows no thyroid over the sestamibi neck region") }
+            guard !ratios.isEmpty else { throw PlanarAnalysisError("the thyroid image shows no thyroid over the sestamibi neck region") }
             k = Self.median(ratios)
             for i in 0..<np { sub[i] = (Double(trS.counts[i]) - bgT) }
             for i in 0..<np { sub[i] = eCS[i] / eScale - k * sub[i] }
@@ -194,7 +194,7 @@ public struct Parathyroid: Sendable {
         let med = Self.median(inBody)
         var sigma = 1.4826 * Self.median(inBody.map { abs($0 - med) })
         if sigma <= 0 { sigma = max(1e-9, (sub.max() ?? 1) * 1e-3) }
-        let subImage = try PlanarCounts(rows: rows, columns: cols, counts: sub.map { Float(max(0, $0)) }, pixelSpacingMM: e.pixelSpacingMM)
+        let subImage = try PlanarViewImage(rows: rows, columns: cols, counts: sub.map { Float(max(0, $0)) }, pixelSpacingMM: e.pixelSpacingMM)
         // Local maxima inside the body.
         let region = body
         let smax = region.indices.map { sub[$0] }.max() ?? 0

@@ -125,7 +125,7 @@ public struct SentinelNodeAnalysis: Sendable {
         let o = options
         let rows = v.rows, cols = v.columns
         let px = (v.rowSpacingMM + v.columnSpacingMM) / 2
-        let s = ROIToolsB.gaussian(v.counts, rows: rows, columns: cols, sigma: o.smoothingSigmaPixels)
+        let s = RegionTools.gaussian(v.counts, rows: rows, columns: cols, sigma: o.smoothingSigmaPixels)
         // Injection site: global maximum of the smoothed view.
         var best = 0
         for i in 0..<s.count where s[i] > s[best] { best = i }
@@ -136,7 +136,7 @@ public struct SentinelNodeAnalysis: Sendable {
         var maskR = maxR
         var r = 1.0
         while r <= maxR {
-            let ring = ROIToolsB.annulus(s, rows: rows, columns: cols, column: Double(ic), row: Double(ir), inner: r - 1, outer: r)
+            let ring = RegionTools.annulus(s, rows: rows, columns: cols, column: Double(ic), row: Double(ir), inner: r - 1, outer: r)
             if ring.pixels > 0 && ring.mean < Double(peak) * o.injectionMaskFraction { maskR = r; break }
             r += 1
         }
@@ -146,28 +146,28 @@ public struct SentinelNodeAnalysis: Sendable {
             let dr = Double(rr - ir), dc = Double(cc - ic)
             if dr * dr + dc * dc <= maskR * maskR { mask[rr * cols + cc] = true }
         } }
-        let siteCounts = ROIToolsB.disk(v.counts, rows: rows, columns: cols, PlanarDisk(column: Double(ic), row: Double(ir), radius: maskR)).counts
-        let sc = ROIToolsB.centroid(v.counts, rows: rows, columns: cols, column: ic, row: ir, radius: 1.5, floor: 0)
+        let siteCounts = RegionTools.disk(v.counts, rows: rows, columns: cols, PlanarDisk(column: Double(ic), row: Double(ir), radius: maskR)).counts
+        let sc = RegionTools.centroid(v.counts, rows: rows, columns: cols, column: ic, row: ir, radius: 1.5, floor: 0)
         let site = InjectionSite(view: v.name, column: sc.column, row: sc.row, counts: siteCounts, maskRadiusMM: maskR * px,
                                  patientPositionMM: v.patientPosition(column: sc.column, row: sc.row)?.array)
         // Nodes.
         let roiR = max(1.5, o.roiRadiusMM / px)
-        let candidates = ROIToolsB.localMaxima(s, rows: rows, columns: cols, radius: 2, threshold: 0, excluded: mask)
+        let candidates = RegionTools.localMaxima(s, rows: rows, columns: cols, radius: 2, threshold: 0, excluded: mask)
         var kept: [(c: Double, r: Double, net: Double, sig: Double)] = []
         for cand in candidates {
-            let bg = ROIToolsB.annulus(v.counts, rows: rows, columns: cols, column: Double(cand.column), row: Double(cand.row),
+            let bg = RegionTools.annulus(v.counts, rows: rows, columns: cols, column: Double(cand.column), row: Double(cand.row),
                                        inner: 1.5 * roiR, outer: 2.5 * roiR, excluded: mask)
             guard bg.pixels >= 4 else { continue }
-            let sBg = ROIToolsB.annulus(s, rows: rows, columns: cols, column: Double(cand.column), row: Double(cand.row),
+            let sBg = RegionTools.annulus(s, rows: rows, columns: cols, column: Double(cand.column), row: Double(cand.row),
                                         inner: 1.5 * roiR, outer: 2.5 * roiR, excluded: mask).mean
             let peakS = Double(s[cand.row * cols + cand.column])
             guard peakS >= o.minimumContrast * max(sBg, 1e-6) else { continue }
-            let d = ROIToolsB.disk(v.counts, rows: rows, columns: cols, PlanarDisk(column: Double(cand.column), row: Double(cand.row), radius: roiR))
+            let d = RegionTools.disk(v.counts, rows: rows, columns: cols, PlanarDisk(column: Double(cand.column), row: Double(cand.row), radius: roiR))
             let net = d.counts - bg.mean * Double(d.pixels)
             let variance = d.counts + bg.mean * Double(d.pixels * d.pixels) / Double(bg.pixels)
             let sig = net / max(variance, 1).squareRoot()
             guard sig >= o.minimumSignificance else { continue }
-            let pos = ROIToolsB.centroid(s, rows: rows, columns: cols, column: cand.column, row: cand.row, radius: 1.5, floor: Float(sBg))
+            let pos = RegionTools.centroid(s, rows: rows, columns: cols, column: cand.column, row: cand.row, radius: 1.5, floor: Float(sBg))
             let sep = o.minimumSeparationMM / px
             if kept.contains(where: { ($0.c - pos.column) * ($0.c - pos.column) + ($0.r - pos.row) * ($0.r - pos.row) < sep * sep }) { continue }
             kept.append((pos.column, pos.row, net, sig))

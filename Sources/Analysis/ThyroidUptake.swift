@@ -23,13 +23,13 @@ public struct ThyroidUptake: Sendable {
     /// One measurement: an image and when and how long it was acquired.
     public struct Measurement: Sendable {
         /// The photopeak image.
-        public var image: PlanarCounts
+        public var image: PlanarViewImage
         /// Acquisition start.
         public var start: Date
         /// Acquisition duration (s).
         public var durationSeconds: Double
         /// Creates a measurement.
-        public init(image: PlanarCounts, start: Date, durationSeconds: Double) {
+        public init(image: PlanarViewImage, start: Date, durationSeconds: Double) {
             self.image = image; self.start = start; self.durationSeconds = durationSeconds
         }
         var midTime: Date { start.addingTimeInterval(durationSeconds / 2) }
@@ -61,11 +61,11 @@ public struct ThyroidUptake: Sendable {
         public static let constant = 24.67
 
         /// Computes the activity; throws on a non-positive input.
-        public init(targetDoseGy: Double, glandMassG: Double, uptakePercent: Double, effectiveHalfLifeDays: Double) throws(StudyAnalysisError) {
+        public init(targetDoseGy: Double, glandMassG: Double, uptakePercent: Double, effectiveHalfLifeDays: Double) throws(PlanarAnalysisError) {
             for (name, v) in [("target dose", targetDoseGy), ("gland mass", glandMassG), ("uptake", uptakePercent), ("effective half-life", effectiveHalfLifeDays)] {
-                guard v.isFinite, v > 0 else { throw StudyAnalysisError("Marinelli formula: \(name) must be positive, got \(v)") }
+                guard v.isFinite, v > 0 else { throw PlanarAnalysisError("Marinelli formula: \(name) must be positive, got \(v)") }
             }
-            guard uptakePercent <= 100 else { throw StudyAnalysisError("Marinelli formula: uptake \(uptakePercent) % is above 100 %") }
+            guard uptakePercent <= 100 else { throw PlanarAnalysisError("Marinelli formula: uptake \(uptakePercent) % is above 100 %") }
             self.targetDoseGy = targetDoseGy; self.glandMassG = glandMassG; self.uptakePercent = uptakePercent
             self.effectiveHalfLifeDays = effectiveHalfLifeDays
             activityMBq = Self.constant * targetDoseGy * glandMassG / (uptakePercent * effectiveHalfLifeDays)
@@ -132,7 +132,7 @@ public struct ThyroidUptake: Sendable {
     public init(nuclide: Radionuclide, roiRadiusMM: Double = 50) { self.nuclide = nuclide; self.roiRadiusMM = roiRadiusMM }
 
     /// The disc region around the hot spot of `img` (count-weighted centre of smoothed counts ≥ 30 % of maximum).
-    static func hotCentre(_ img: PlanarCounts) -> (Double, Double) {
+    static func hotCentre(_ img: PlanarViewImage) -> (Double, Double) {
         let s = img.smoothed(passes: 2)
         let m = s.counts.max() ?? 0
         var w = 0.0, sc = 0.0, sr = 0.0
@@ -146,21 +146,21 @@ public struct ThyroidUptake: Sendable {
     public func analyze(neck: Measurement, standard: Measurement, thigh: Measurement?, room: Measurement?,
                         administeredBq: Double, administration: Date, standardBq: Double, standardCalibration: Date,
                         marinelli: (targetDoseGy: Double, glandMassG: Double, effectiveHalfLifeDays: Double)? = nil,
-                        activitySources: [String] = []) throws(StudyAnalysisError) -> Analysis {
-        guard administeredBq.isFinite, administeredBq > 0 else { throw StudyAnalysisError("administered activity must be positive, got \(administeredBq) Bq") }
-        guard standardBq.isFinite, standardBq > 0 else { throw StudyAnalysisError("standard activity must be positive, got \(standardBq) Bq") }
+                        activitySources: [String] = []) throws(PlanarAnalysisError) -> Analysis {
+        guard administeredBq.isFinite, administeredBq > 0 else { throw PlanarAnalysisError("administered activity must be positive, got \(administeredBq) Bq") }
+        guard standardBq.isFinite, standardBq > 0 else { throw PlanarAnalysisError("standard activity must be positive, got \(standardBq) Bq") }
         let all: [(String, Measurement?)] = [("neck", neck), ("standard", standard), ("thigh", thigh), ("room", room)]
         for (name, m) in all {
             guard let m else { continue }
-            guard m.durationSeconds.isFinite, m.durationSeconds > 0 else { throw StudyAnalysisError("\(name): acquisition duration must be positive") }
+            guard m.durationSeconds.isFinite, m.durationSeconds > 0 else { throw PlanarAnalysisError("\(name): acquisition duration must be positive") }
             guard m.image.rows == neck.image.rows, m.image.columns == neck.image.columns else {
-                throw StudyAnalysisError("\(name) image is \(m.image.rows)×\(m.image.columns), the neck image \(neck.image.rows)×\(neck.image.columns): mismatched matrix sizes")
+                throw PlanarAnalysisError("\(name) image is \(m.image.rows)×\(m.image.columns), the neck image \(neck.image.rows)×\(neck.image.columns): mismatched matrix sizes")
             }
-            if name == "neck" || name == "standard" { guard m.image.total > 0 else { throw StudyAnalysisError("\(name) image has zero counts") } }
+            if name == "neck" || name == "standard" { guard m.image.totalCounts > 0 else { throw PlanarAnalysisError("\(name) image has zero counts") } }
         }
         var warnings: [String] = []
         let pixel = neck.image.pixelSpacingMM ?? { warnings.append("no pixel spacing: 4 mm assumed for the \(roiRadiusMM) mm region"); return 4 }()
-        if let sp = standard.image.pixelSpacingMM, abs(sp - pixel) > 1e-3 { throw StudyAnalysisError("standard pixel spacing \(sp) mm differs from the neck's \(pixel) mm") }
+        if let sp = standard.image.pixelSpacingMM, abs(sp - pixel) > 1e-3 { throw PlanarAnalysisError("standard pixel spacing \(sp) mm differs from the neck's \(pixel) mm") }
         let rpx = roiRadiusMM / pixel
         let rows = neck.image.rows, cols = neck.image.columns
         let nc = Self.hotCentre(neck.image), sc = Self.hotCentre(standard.image)
@@ -182,7 +182,7 @@ public struct ThyroidUptake: Sendable {
         let thighRate = thigh.map { (rate($0, neckROI) - (roomRate ?? 0)) * toRef($0) }
         if thigh == nil { warnings.append("no thigh image: no correction for extrathyroidal tissue activity (uptake overestimated)") }
         let stdRate = (rate(standard, stdROI) - roomStd) * toRef(standard)
-        guard stdRate > 0 else { throw StudyAnalysisError("standard counts do not exceed the room background") }
+        guard stdRate > 0 else { throw PlanarAnalysisError("standard counts do not exceed the room background") }
         let adminRef = Decay.activity(administeredBq, from: administration, to: ref, halfLifeSeconds: hl)
         let stdRef = Decay.activity(standardBq, from: standardCalibration, to: ref, halfLifeSeconds: hl)
         let sens = stdRate / stdRef
@@ -191,7 +191,7 @@ public struct ThyroidUptake: Sendable {
         let uptake = 100 * thyroidBq / adminRef
         if uptake < 0 { warnings.append("neck counts are below the thigh's: uptake negative (no measurable uptake)") }
         let hours = ref.timeIntervalSince(administration) / 3600
-        if hours < 0 { throw StudyAnalysisError("the neck was acquired before the administration (\(String(format: "%.2f", hours)) h)") }
+        if hours < 0 { throw PlanarAnalysisError("the neck was acquired before the administration (\(String(format: "%.2f", hours)) h)") }
         var mar: Marinelli? = nil
         if let m = marinelli { mar = try Marinelli(targetDoseGy: m.targetDoseGy, glandMassG: m.glandMassG, uptakePercent: uptake, effectiveHalfLifeDays: m.effectiveHalfLifeDays) }
         let iso = ISO8601DateFormatter()

@@ -55,11 +55,18 @@ public struct SerialDosimetryOptions: Sendable {
     public var populationEffectiveHalfLifeHours: Double?
     /// Monte-Carlo samples for the voxel-S-value kernel.
     public var kernelSamples: Int
+    /// Transforms given from outside (visit index in time order, 0 = reference → fixed-to-moving transform), used
+    /// instead of registering that visit, e.g. accepted in the registration review.
+    public var givenTransforms: [Int: RigidTransform] = [:]
+    /// Who gave each of ``givenTransforms`` (recorded as "accepted by review, by …").
+    public var givenTransformSources: [Int: String] = [:]
     /// Creates options.
     public init(nuclide: Radionuclide, method: DoseMethod = .voxel, fit: TACMethod = .auto, tail: TACTail = .physical,
-                register: Bool = true, male: Bool = true, populationEffectiveHalfLifeHours: Double? = nil, kernelSamples: Int = 200_000) {
+                register: Bool = true, male: Bool = true, populationEffectiveHalfLifeHours: Double? = nil, kernelSamples: Int = 200_000,
+                givenTransforms: [Int: RigidTransform] = [:], givenTransformSources: [Int: String] = [:]) {
         self.nuclide = nuclide; self.method = method; self.fit = fit; self.tail = tail; self.register = register
         self.male = male; self.populationEffectiveHalfLifeHours = populationEffectiveHalfLifeHours; self.kernelSamples = kernelSamples
+        self.givenTransforms = givenTransforms; self.givenTransformSources = givenTransformSources
     }
 }
 
@@ -125,8 +132,12 @@ public enum SerialDosimetry {
         var warnings: [String] = []
         var registrations: [RegistrationResult?] = [nil]
         var aligned: [Volume] = [ref.spect]
-        for v in visits.dropFirst() {
-            if o.register, let fixed = ref.ct, let moving = v.ct {
+        for (k, v) in visits.enumerated().dropFirst() {
+            if let t = o.givenTransforms[k] {
+                let by = o.givenTransformSources[k].map { ", by \($0)" } ?? ""
+                registrations.append(RegistrationResult(transform: t, initialMI: .nan, finalMI: .nan, evaluations: 0, method: "accepted by review\(by)"))
+                aligned.append(try RigidRegistration.resample(v.spect, onto: grid, geometry: geo, transform: t))
+            } else if o.register, let fixed = ref.ct, let moving = v.ct {
                 let r = try RigidRegistration.register(fixed: fixed, moving: moving)
                 registrations.append(r)
                 aligned.append(try RigidRegistration.resample(v.spect, onto: grid, geometry: geo, transform: r.transform))

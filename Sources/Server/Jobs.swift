@@ -4,6 +4,7 @@ import Dosimetry
 import Foundation
 import GRDB
 import Hummingbird
+import Imaging
 import Physics
 import Synchronization
 import Workflows
@@ -87,6 +88,25 @@ public struct JobRequest: Sendable, Codable {
     public var threshold: Double?
     /// Register the visits' CTs rigidly (dose jobs; default true).
     public var register: Bool?
+    /// Edited regions (analysis jobs): the JSON of a result's `display.regions`, matched by `label`, replacing the
+    /// automatic ones (docs/review.md). Needs the right `editRegions`.
+    public var regions: [ResultDisplay.Region]?
+    /// Who edited the regions and when (ISO 8601): set by the server from the request's identity, never by the client.
+    public var regionsEditedBy: String?, regionsEditedAt: String?
+    /// A registration accepted in the review (dose jobs, docs/review.md): visit index (0-based, in time order; the
+    /// first visit is the reference) → the fixed-to-moving transform (rotations about x, y, z in degrees, `Rz·Ry·Rx`,
+    /// about `centerMM`, default the centre of the first visit's CT grid; translation in mm).
+    public struct AcceptedTransform: Sendable, Codable {
+        public var visit: Int
+        public var rotationDeg: [Double]
+        public var translationMM: [Double]
+        public var centerMM: [Double]?
+        /// Who accepted it (set by the server to the submitting user) and when (ISO 8601, from the review).
+        public var acceptedBy: String?
+        public var acceptedAt: String?
+    }
+    /// Registrations accepted in the review (dose jobs): used instead of registering those visits.
+    public var acceptedTransforms: [AcceptedTransform]?
 }
 
 /// Runs jobs one at a time on a background thread and keeps their state in `jobs.sqlite` next to the archive index,
@@ -140,6 +160,18 @@ public final class JobManager: Sendable {
 
     /// Validates and records a job, then queues it. Throws 400/404 naming what is wrong.
     public func submit(_ req: JobRequest, by user: String? = nil) throws -> JobRecord {
+        var req = req
+        req.regionsEditedBy = nil; req.regionsEditedAt = nil
+        if req.acceptedTransforms != nil {
+            guard req.type == "dose" else { throw HTTPError(.badRequest, message: "acceptedTransforms: accepted registrations are taken by dose jobs") }
+            let now = ISO8601DateFormatter().string(from: Date())
+            req.acceptedTransforms = req.acceptedTransforms?.map { var t = $0; t.acceptedBy = user ?? "unknown"; t.acceptedAt = t.acceptedAt ?? now; return t }
+        }
+        if req.regions != nil {
+            guard req.type == "analysis" else { throw HTTPError(.badRequest, message: "regions: edited regions are taken by analysis jobs") }
+            req.regionsEditedBy = user ?? "unknown"
+            req.regionsEditedAt = ISO8601DateFormatter().string(from: Date())
+        }
         if let r = req.radionuclide, r.count > 32 || !r.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) {
             throw HTTPError(.badRequest, message: "radionuclide must be a name such as Lu-177")
         }
@@ -200,6 +232,12 @@ public final class JobManager: Sendable {
                 throw HTTPError(.notFound, message: "series \(uid): each image of the analysis must be one NM instance in the archive")
             }
         }
+        if let regions = req.regions {
+            guard kind.takesEditedRegions else {
+                throw HTTPError(.badRequest, message: "regions: \(a) cannot be re-run with edited regions yet (analyses that can: \(AnalysisJob.Kind.allCases.filter(\.takesEditedRegions).map(\.rawValue).joined(separator: ", ")))")
+            }
+            try RegionEdits.validate(regions, series: series, archive: archive)
+        }
     }
 
     func validateDose(_ req: JobRequest) throws {
@@ -220,6 +258,22 @@ public final class JobManager: Sendable {
             if let ct = v.ct { _ = try requireUID(ct, "visit ct") }
         }
         if let m = req.masks { _ = try requireUID(m, "masks") }
+        var seen = Set<Int>()
+        for (k, t) in (req.acceptedTransforms ?? []).enumerated() {
+            let f = "acceptedTransforms[\(k)]"
+            guard (1..<visits.count).contains(t.visit) else {
+                throw HTTPError(.badRequest, message: "\(f).visit: \(t.visit) is not a follow-up visit (1…\(visits.count - 1); visit 0 is the reference)")
+            }
+            guard seen.insert(t.visit).inserted else { throw HTTPError(.badRequest, message: "\(f).visit: visit \(t.visit) given twice") }
+            guard t.rotationDeg.count == 3, t.rotationDeg.allSatisfy({ $0.isFinite && abs($0) <= 180 }) else {
+                throw HTTPError(.badRequest, message: "\(f).rotationDeg: three angles in degrees, each within ±180")
+            }
+            guard t.translationMM.count == 3, t.translationMM.allSatisfy({ $0.isFinite && abs($0) <= 1000 }) else {
+                throw HTTPError(.badRequest, message: "\(f).translationMM: three distances in mm, each within ±1000")
+            }
+            if let c = t.centerMM, c.count != 3 || !c.allSatisfy(\.isFinite) { throw HTTPError(.badRequest, message: "\(f).centerMM: three coordinates in mm") }
+            if let a = t.acceptedAt, a.count > 40 { throw HTTPError(.badRequest, message: "\(f).acceptedAt: an ISO 8601 time") }
+        }
         for v in visits {
             guard try archive.instances(seriesUIDs: [v.spect]).count == 1 else {
                 throw HTTPError(.notFound, message: "series \(v.spect): a visit's SPECT must be one quantitative NM instance in the archive")
@@ -324,7 +378,18 @@ public final class JobManager: Sendable {
         update(id, progress: 0.2, message: "running \(kind.rawValue)")
         let t0 = Date()
         let out = try AnalysisJob.run(kind, path: inst.path, series: series, inputs: inputs)
-        let json = "{\"analysis\":\(jsonString(kind.rawValue)),\"result\":\(out.resultJSON),\"display\":\(try Self.encodeJSON(out.display))}"
+        var json = "{\"analysis\":\(jsonString(kind.rawValue)),\"result\":\(out.resultJSON),\"display\":\(try Self.encodeJSON(out.display))}"
+        if let regions = req.regions {
+            // Re-run with the edited regions; the automatic result is kept beside it.
+            if let missing = RegionEdits.unmatched(regions, in: out.display) {
+                throw WorkflowError("regions: \(missing.map { "'\($0)'" }.joined(separator: ", ")) name no region of the automatic \(kind.rawValue) result (labels: \(out.display.regions.map(\.label).joined(separator: ", ")))")
+            }
+            update(id, progress: 0.6, message: "re-running \(kind.rawValue) with \(regions.count) edited region(s)")
+            let edited = try AnalysisJob.run(kind, path: inst.path, series: series, inputs: inputs, regions: regions)
+            json = try RegionEdits.resultJSON(analysis: kind.rawValue, edited: edited, automatic: out, regions: regions,
+                                              by: req.regionsEditedBy ?? "unknown", at: req.regionsEditedAt ?? ((try? get(id))?.created ?? ""))
+            return (json, "\(edited.display.summary.first.map { "\($0[0]) \($0[1])" } ?? "done") with edited regions (\(String(format: "%.1f", Date().timeIntervalSince(t0))) s)")
+        }
         return (json, "\(out.display.summary.first.map { "\($0[0]) \($0[1])" } ?? "done") (\(String(format: "%.1f", Date().timeIntervalSince(t0))) s)")
     }
 
@@ -356,6 +421,17 @@ public final class JobManager: Sendable {
         update(id, progress: 0.1, message: "reading \(folders.count) visits")
         let p = try DoseJob.prepare(o)
         o.study = p.study
+        if let accepted = req.acceptedTransforms {
+            // Rotation centre by default: the centre of the reference visit's CT grid (as the registration's).
+            let ct = p.visits.first?.ct
+            let centre = ct.map { c in c.geometry.patientPosition(i: Double(c.size.x - 1) / 2, j: Double(c.size.y - 1) / 2, k: Double(c.size.z - 1) / 2) } ?? .zero
+            for t in accepted {
+                o.acceptedTransforms[t.visit] = RigidTransform(rotationDeg: Vector3(t.rotationDeg[0], t.rotationDeg[1], t.rotationDeg[2]),
+                                                               translationMM: Vector3(t.translationMM[0], t.translationMM[1], t.translationMM[2]),
+                                                               centerMM: t.centerMM.map { Vector3($0[0], $0[1], $0[2]) } ?? centre)
+                o.acceptedBy[t.visit] = "\(t.acceptedBy ?? "unknown") at \(t.acceptedAt ?? "?")"
+            }
+        }
         update(id, progress: 0.3, message: "registration, time–activity fits and absorbed dose")
         let (report, result) = try DoseJob.run(visits: p.visits, folders: p.folders, vois: p.vois, nuclide: p.nuclide, options: o, warnings: p.warnings)
         var doseSeries: String? = nil, studyUID: String? = nil
@@ -398,9 +474,21 @@ struct JobAPI {
             do { body = try await req.body.collect(upTo: maxBodyBytes) } catch { throw HTTPError(.contentTooLarge, message: "job request over \(maxBodyBytes) bytes") }
             let jr: JobRequest
             do { jr = try JSONDecoder().decode(JobRequest.self, from: Data(buffer: body)) } catch {
-                throw HTTPError(.badRequest, message: "job request is not valid JSON {\"type\":\"recon\"|\"analysis\"|\"dose\",...}: \(error)")
+                throw HTTPError(.badRequest, message: "job request is not valid JSON {\"type\":\"recon\"|\"analysis\"|\"dose\",...}: \(describeDecoding(error))")
             }
+            // Edited regions are a correction of a result: their own right, audited as an edit (docs/accounts.md).
+            if jr.regions != nil || jr.acceptedTransforms != nil { try ctx.require(.editRegions) }
             let rec = try manager.submit(jr, by: ctx.identity?.name)
+            if let accepted = jr.acceptedTransforms, let series = jr.visits?.first?.spect {
+                let sp = try manager.archive.studyAndPatient(seriesUID: series)
+                try manager.archive.appendAudit(ctx.audit(.edit, patientID: sp?.patientID, studyUID: sp?.study, seriesUID: series,
+                                                          detail: "job \(rec.id): registration accepted in review for visit(s) \(accepted.map { String($0.visit) }.joined(separator: ", "))"))
+            }
+            if let regions = jr.regions, let series = jr.series {
+                let sp = try manager.archive.studyAndPatient(seriesUID: series)
+                try manager.archive.appendAudit(ctx.audit(.edit, patientID: sp?.patientID, studyUID: sp?.study, seriesUID: series,
+                                                          detail: "job \(rec.id): \(jr.analysis ?? jr.type) regions edited: \(regions.map(\.label).joined(separator: ", "))"))
+            }
             let series = jr.series ?? jr.visits?.first?.spect
             let sp = try series.flatMap { try manager.archive.studyAndPatient(seriesUID: $0) }
             try manager.archive.appendAudit(ctx.audit(.job, patientID: sp?.patientID, studyUID: sp?.study, seriesUID: series,

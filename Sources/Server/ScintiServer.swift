@@ -92,6 +92,7 @@ public final class ScintiServer: Sendable {
         AccountsAPI(archive: archive, secureCookies: configuration.tls != nil).register(on: router)
         ExportRoutes(archive: archive, directory: configuration.archiveDirectory).register(on: router)
         QCRoutes(archive: archive, viewerDirectory: configuration.viewerDirectory).register(on: router)
+        SegmentationRoutes(archive: archive).register(on: router)
         StaticFiles(directory: configuration.viewerDirectory).register(on: router)
         return router
     }
@@ -165,6 +166,8 @@ struct StaticFiles {
     static let files: [String: String] = [
         "index.html": "text/html; charset=utf-8", "viewer.js": "text/javascript; charset=utf-8",
         "viewer.css": "text/css; charset=utf-8", "login.html": "text/html; charset=utf-8", "login.js": "text/javascript; charset=utf-8",
+        "regions.js": "text/javascript; charset=utf-8", "registration.js": "text/javascript; charset=utf-8",
+        "workstation.js": "text/javascript; charset=utf-8",
     ]
 
     func register(on router: Router<ScintiRequestContext>) {

@@ -1,9 +1,11 @@
+import Analysis
 import Archive
 import DICOM
 import DICOMImaging
 import Foundation
 import Hummingbird
 import Imaging
+import Workflows
 
 /// A series as the viewer shows it: a volume in patient coordinates (CT, PET, NM RECON TOMO) or a stack of frames
 /// (planar, whole-body, dynamic, gated, projections), values in real-world units.
@@ -28,6 +30,8 @@ public struct ViewerSeries: Sendable {
     public var imageType: [String]
     /// What was assumed or tolerated while reading.
     public var warnings: [String]
+    /// PET: the SUV factors of the series (JSON of `Analysis.SUVFactors`), or why there are none.
+    public var suvJSON: String? = nil
 
     /// Header for the viewer (everything but the values).
     func info(seriesUID: String) -> String {
@@ -41,7 +45,7 @@ public struct ViewerSeries: Sendable {
             "sliceDirection":\(v(g.sliceDirection)),"units":\(jsonString(units)),"modality":\(jsonString(modality)),\
             "description":\(jsonString(description)),"min":\(lo.isFinite ? lo : 0),"max":\(hi.isFinite ? hi : 0),\
             "frameDurationMs":\(frameDurationMs.map { String($0) } ?? "null"),\
-            "imageType":[\(imageType.map { jsonString($0) }.joined(separator: ","))],"warnings":\(warnings)}
+            "imageType":[\(imageType.map { jsonString($0) }.joined(separator: ","))],"warnings":\(warnings),"suv":\(suvJSON ?? "null")}
             """
     }
 }
@@ -224,8 +228,10 @@ struct ViewerAPI {
                     default: units = "unknown"; warnings.append("no units in the data set")
                     }
                 }
-                return ViewerSeries(kind: "volume", size: sv.volume.size, values: sv.volume.voxels, geometry: sv.volume.geometry, units: units,
-                                    modality: modality, description: description, imageType: imageType, warnings: warnings)
+                var s = ViewerSeries(kind: "volume", size: sv.volume.size, values: sv.volume.voxels, geometry: sv.volume.geometry, units: units,
+                                     modality: modality, description: description, imageType: imageType, warnings: warnings)
+                if modality == "PT" { s.suvJSON = Self.suv(paths: found.map(\.path)) }
+                return s
             }
             // Several single-frame images without positions: a frame stack of the first one's size.
             var all: [Float] = []
@@ -241,6 +247,19 @@ struct ViewerAPI {
                                 description: description, imageType: imageType, warnings: warnings)
         } catch let e as HTTPError { throw e } catch {
             throw HTTPError(.unprocessableContent, message: "series \(uid) cannot be shown: \(error)")
+        }
+    }
+
+    /// SUV factors of a PET series by the project's SUV code (`PETSUVJob.header`, `SUVCalculator`):
+    /// `{"factors": SUVFactors}` or `{"error": why}`.
+    static func suv(paths: [String]) -> String {
+        do {
+            let files = try paths.map { try DICOMFile.read(path: $0, options: ReadOptions(stopBeforePixels: true)) }
+            let f = try SUVCalculator.factors(PETSUVJob.header(files))
+            let enc = JSONEncoder(); enc.outputFormatting = [.sortedKeys]
+            return "{\"factors\":\(String(decoding: try enc.encode(f), as: UTF8.self))}"
+        } catch {
+            return "{\"error\":\(jsonString("\(error)"))}"
         }
     }
 

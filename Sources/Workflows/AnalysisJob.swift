@@ -40,7 +40,10 @@ public enum AnalysisJob {
 
     /// Runs analysis `kind` on the NM file at `path` (Series Instance UID `series`, named in the display); `inputs`
     /// maps the other roles of ``Kind/roles`` to file paths.
-    public static func run(_ kind: Kind, path: String, series: String, inputs: [String: String] = [:]) throws(WorkflowError) -> Output {
+    /// `regions`: edited regions replacing the automatic ones by label (kinds with ``Kind/takesEditedRegions``).
+    public static func run(_ kind: Kind, path: String, series: String, inputs: [String: String] = [:],
+                           regions: [ResultDisplay.Region] = []) throws(WorkflowError) -> Output {
+        if !regions.isEmpty && !kind.takesEditedRegions { throw WorkflowError("\(kind.rawValue) cannot be re-run with edited regions yet") }
         let palette = ResultDisplay.palette
         for role in kind.roles.required where inputs[role] == nil { throw WorkflowError("\(kind.rawValue) needs the \(role) image") }
         switch kind {
@@ -64,10 +67,14 @@ public enum AnalysisJob {
                           display: ResultDisplay(title: "Thyroid uptake", summary: summary, series: series, regions: regions,
                                                  conventions: conv, warnings: out.warnings + out.neck.notes + out.standard.notes))
         case .lvef:
-            let input = try AnalysisInputsA.gatedFrames(path: path)
+            let input = try PlanarInputs.gatedFrames(path: path)
             let a: GatedBloodPoolLVEF.Analysis
-            do { a = try GatedBloodPoolLVEF().analyze(frames: input.frames, frameDurationMs: input.frameDurationMs) } catch {
-                throw WorkflowError("\(path): \(error.message)")
+            if regions.isEmpty {
+                do { a = try GatedBloodPoolLVEF().analyze(frames: input.frames, frameDurationMs: input.frameDurationMs) } catch {
+                    throw WorkflowError("\(path): \(error.message)")
+                }
+            } else {
+                a = try editedLVEF(input, path: path, regions: regions)
             }
             let r = a.result
             var regions: [ResultDisplay.Region] = []
@@ -98,7 +105,7 @@ public enum AnalysisJob {
                           display: ResultDisplay(title: "LVEF (gated blood pool)", summary: summary, series: series, regions: regions,
                                                  charts: [chart], conventions: conv, warnings: input.warnings + r.warnings + input.notes))
         case .sentinel:
-            let v = try AnalysisInputsB.read(path: path, allowed: [.staticImage])
+            let v = try PlanarInputs.read(path: path, allowed: [.staticImage])
             let r: SentinelNodeAnalysis.Result
             do { r = try SentinelNodeAnalysis().analyze(v.views) } catch { throw WorkflowError("\(path): \(error)") }
             var regions: [ResultDisplay.Region] = []
@@ -116,7 +123,7 @@ public enum AnalysisJob {
                           display: ResultDisplay(title: "Sentinel nodes", summary: summary, series: series, regions: regions,
                                                  conventions: r.conventions, warnings: v.notes + r.notes))
         case .boneScan:
-            let v = try AnalysisInputsB.read(path: path)
+            let v = try PlanarInputs.read(path: path)
             let r: BoneScanAnalysis.Result
             do { r = try BoneScanAnalysis().analyze(v.views) } catch { throw WorkflowError("\(path): \(error)") }
             var regions: [ResultDisplay.Region] = []
@@ -135,8 +142,8 @@ public enum AnalysisJob {
                           display: ResultDisplay(title: "Bone scan", summary: summary, series: series, regions: regions,
                                                  conventions: r.conventions, warnings: v.notes + r.notes))
         case .mibgHM:
-            let v = try AnalysisInputsB.read(path: path, allowed: [.staticImage])
-            let ap = try AnalysisInputsB.anteriorPosterior(v, source: path)
+            let v = try PlanarInputs.read(path: path, allowed: [.staticImage])
+            let ap = try PlanarInputs.anteriorPosterior(v, source: path)
             let coll = v.acquisition.detectors.first?.collimatorName
             var warnings = v.notes + ap.notes
             if coll == nil { warnings.append("\(path): the collimator is not recorded; H/M not standardised") }

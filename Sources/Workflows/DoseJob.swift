@@ -36,6 +36,11 @@ public enum DoseJob {
         /// Patient and study the RT Dose belongs to (set from the reference visit by ``run(_:)``); nil: a placeholder
         /// patient, with a warning.
         public var study: StudyAttributes? = nil
+        /// Registrations accepted in the review (contract 3): visit index (0-based, in time order; 0 = reference)
+        /// → the fixed-to-moving transform. Used instead of registering that visit, without its quality gate.
+        public var acceptedTransforms: [Int: RigidTransform] = [:]
+        /// Who accepted each of ``acceptedTransforms`` and when (recorded as "accepted by review, by …").
+        public var acceptedBy: [Int: String] = [:]
         /// Creates options.
         public init(timepoints: [String], masks: String? = nil, isotope: String = "Lu-177", dataSet: DecayDataSet = .ensdf,
                     method: DoseMethod = .voxel, fit: TACMethod = .auto, tail: TACTail = .physical, administration: String? = nil,
@@ -71,6 +76,8 @@ public enum DoseJob {
             public var hours: Double
             public var registrationRotationDeg: [Double]?
             public var registrationTranslationMM: [Double]?
+            /// Where the transform came from: `reference`, the registration method, or `accepted by review, by …`.
+            public var registrationSource: String? = nil
         }
         public var isotope: String
         public var decayData: String
@@ -221,7 +228,8 @@ public enum DoseJob {
         do {
             result = try SerialDosimetry.run(visits, vois: vois, options: SerialDosimetryOptions(
                 nuclide: nuclide, method: o.method, fit: o.fit, tail: o.tail, register: o.register,
-                populationEffectiveHalfLifeHours: o.populationEffectiveHalfLifeHours))
+                populationEffectiveHalfLifeHours: o.populationEffectiveHalfLifeHours, givenTransforms: o.acceptedTransforms,
+                givenTransformSources: o.acceptedBy))
         } catch { throw WorkflowError("dosimetry: \(error)") }
         warnings += result.warnings
         for v in result.vois { warnings += v.fit.warnings.map { "\(v.name): \($0)" } }
@@ -234,7 +242,8 @@ public enum DoseJob {
             visits: visits.indices.map { k in
                 let t = result.registrations[k]?.transform
                 return Report.Visit(folder: k < folders.count ? folders[k] : "visit \(k + 1)", hours: visits[k].hours,
-                                    registrationRotationDeg: t?.rotationDeg.array, registrationTranslationMM: t?.translationMM.array)
+                                    registrationRotationDeg: t?.rotationDeg.array, registrationTranslationMM: t?.translationMM.array,
+                                    registrationSource: k == 0 ? "reference" : result.registrations[k]?.method)
             },
             vois: result.vois.map { v in
                 Report.VOI(name: v.name, tiaMBqh: v.tiaMBqh, tiaSigmaMBqh: v.fit.tiaSigmaMBqh, meanDoseGy: v.meanDoseGy, fit: v.fit,

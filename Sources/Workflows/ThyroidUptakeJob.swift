@@ -35,17 +35,17 @@ public enum ThyroidUptakeJob {
     /// The analysis with the images it was made on and every warning (reader, assumptions, analysis).
     public struct Output: Sendable {
         public var analysis: ThyroidUptake.Analysis
-        public var neck: AnalysisInputsA.PlanarStudy, standard: AnalysisInputsA.PlanarStudy
-        public var thigh: AnalysisInputsA.PlanarStudy?, room: AnalysisInputsA.PlanarStudy?
+        public var neck: PlanarInputs.PlanarStudy, standard: PlanarInputs.PlanarStudy
+        public var thigh: PlanarInputs.PlanarStudy?, room: PlanarInputs.PlanarStudy?
         public var warnings: [String]
     }
 
     /// Runs the measurement. Throws naming the file and the missing attribute or value.
     public static func run(_ i: Inputs) throws(WorkflowError) -> Output {
-        let n = try AnalysisInputsA.planar(path: i.neck, role: "neck")
-        let s = try AnalysisInputsA.planar(path: i.standard, role: "standard")
-        let t = try i.thigh.map { p throws(WorkflowError) in try AnalysisInputsA.planar(path: p, role: "thigh") }
-        let r = try i.room.map { p throws(WorkflowError) in try AnalysisInputsA.planar(path: p, role: "room") }
+        let n = try PlanarInputs.planar(path: i.neck, role: "neck")
+        let s = try PlanarInputs.planar(path: i.standard, role: "standard")
+        let t = try i.thigh.map { p throws(WorkflowError) in try PlanarInputs.planar(path: p, role: "thigh") }
+        let r = try i.room.map { p throws(WorkflowError) in try PlanarInputs.planar(path: p, role: "room") }
         var warnings = n.warnings + s.warnings + (t?.warnings ?? []) + (r?.warnings ?? [])
         guard let nuclide = n.nuclide ?? s.nuclide else {
             throw WorkflowError("\(i.neck): no radionuclide in the Radiopharmaceutical Information Sequence: cannot decay-correct")
@@ -74,7 +74,7 @@ public enum ThyroidUptakeJob {
             warnings.append("\(i.standard): no Radiopharmaceutical Start DateTime: standard calibrated at the administration time")
             sources.append("standard calibration time assumed = administration time")
         }
-        func m(_ p: AnalysisInputsA.PlanarStudy, _ path: String) throws(WorkflowError) -> ThyroidUptake.Measurement {
+        func m(_ p: PlanarInputs.PlanarStudy, _ path: String) throws(WorkflowError) -> ThyroidUptake.Measurement {
             guard let st = p.acquisitionStart, let d = p.durationSeconds else {
                 throw WorkflowError("\(path): Acquisition Date/Time or Actual Frame Duration missing: cannot decay-correct")
             }
@@ -88,7 +88,7 @@ public enum ThyroidUptakeJob {
                 neck: try m(n, i.neck), standard: try m(s, i.standard), thigh: thigh, room: room,
                 administeredBq: adminBq, administration: administration, standardBq: stdBq, standardCalibration: calibration,
                 marinelli: i.marinelli, activitySources: sources)
-        } catch let e as WorkflowError { throw e } catch let e as StudyAnalysisError { throw WorkflowError("\(i.neck): \(e.message)") }
+        } catch let e as WorkflowError { throw e } catch let e as PlanarAnalysisError { throw WorkflowError("\(i.neck): \(e.message)") }
         catch { throw WorkflowError("\(i.neck): \(error)") }
         return Output(analysis: a, neck: n, standard: s, thigh: t, room: r, warnings: warnings + a.result.warnings)
     }

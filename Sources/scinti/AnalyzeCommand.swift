@@ -1,4 +1,6 @@
+import Analysis
 import ArgumentParser
+import Foundation
 
 /// `scinti analyze`: the clinical analyses (one subcommand each).
 struct AnalyzeCommand: AsyncParsableCommand {
@@ -6,10 +8,26 @@ struct AnalyzeCommand: AsyncParsableCommand {
         commandName: "analyze",
         abstract: "Clinical analyses of planar, whole-body, gated and serial studies.",
         subcommands: [
-            // issue 5 part A
             AnalyzeLVEF.self, AnalyzeThyroidUptake.self, AnalyzeParathyroid.self,
-            // issue 5 part B
             SentinelCommand.self, BoneScanCommand.self, KrenningCommand.self, MIBGCommand.self,
         ]
     )
 }
+
+/// Pretty, key-sorted JSON of an analysis result.
+func analysisJSON<T: Encodable>(_ value: T) throws -> String {
+    let enc = JSONEncoder()
+    enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+    enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    return String(decoding: try enc.encode(value), as: UTF8.self) + "\n"
+}
+
+/// Parses `column,row,radius` (anterior-view pixels, 0-based centres).
+func parseDisk(_ text: String, _ what: String) throws -> PlanarDisk {
+    let v = text.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+    guard v.count == 3, v[2] > 0 else { throw fail("\(what) must be COLUMN,ROW,RADIUS in pixels (0-based), got '\(text)'") }
+    return PlanarDisk(column: v[0], row: v[1], radius: v[2])
+}
+
+/// Prints the reader's notes as warnings.
+func warnAll(_ notes: [String]) { for n in notes { warn(n) } }

@@ -60,7 +60,7 @@ struct AnalysisJobTests {
     /// frame of its view, with the 12 mm counting radius in pixels; the injection site is drawn on each view.
     @Test func sentinelJobCirclesSitOnTheTrueNodes() throws {
         let c = sentinelCases[0]
-        let study = ClinicalStudiesB.sentinel(injection: c.injection, nodes: c.nodes, seed: c.seed)
+        let study = ClinicalStudies.sentinel(injection: c.injection, nodes: c.nodes, seed: c.seed)
         let path = try writeStudyB(study, name: "job-sentinel")
         let out = try AnalysisJob.run(.sentinel, path: path, series: "1.2.4")
         let nodes = out.display.regions.filter { $0.label.hasPrefix("node") }
@@ -69,7 +69,7 @@ struct AnalysisJobTests {
             // File frame k is detector k + 1 (one window): anterior (0°), then left lateral (90°).
             #expect(study.acquisition.frames.first { $0.frame == k }?.detector == k + 1)
             for n in c.nodes {
-                let t = ClinicalStudiesB.projectedPixel(n.position, angleDeg: angle, columns: 128, rows: 128, pixelMM: 4.7952)
+                let t = ClinicalStudies.projectedPixel(n.position, angleDeg: angle, columns: 128, rows: 128, pixelMM: 4.7952)
                 let onFrame = nodes.filter { $0.frames == [k] }
                 let d = onFrame.map { hypot($0.column! - t.column, $0.row! - t.row) }.min() ?? .infinity
                 #expect(d <= 2, "view \(k): node \(n.name) truth (\(t.column), \(t.row)), nearest circle \(d) px")
@@ -85,7 +85,7 @@ struct AnalysisJobTests {
     /// truth, the neck region drawn on the neck image's photopeak frame, and the standard is required.
     @Test func thyroidUptakeJobWithItsInputs() throws {
         let n = try #require(Radionuclide.named("I-123"))
-        let c = ClinicalStudiesA.thyroidUptake(nuclide: n, uptakePercent: 15, hoursAfterAdministration: 24, administeredMBq: 14.8,
+        let c = ClinicalStudies.thyroidUptake(nuclide: n, uptakePercent: 15, hoursAfterAdministration: 24, administeredMBq: 14.8,
                                                camera: FixtureA.camera(n, size: 64, pixel: 4.8), voxelMM: 3, seed: 15)
         let paths = try [("neck", c.neck), ("standard", c.standard), ("thigh", c.thigh), ("room", c.room)].map {
             try FixtureA.write($0.1.acquisition, "job-thyroid-\($0.0)")
@@ -106,7 +106,7 @@ struct AnalysisJobTests {
 
     @Test func wrongStudyTypeIsANamedError() throws {
         let c = sentinelCases[0]
-        let path = try writeStudyB(ClinicalStudiesB.sentinel(injection: c.injection, nodes: c.nodes, seed: c.seed), name: "job-wrong")
+        let path = try writeStudyB(ClinicalStudies.sentinel(injection: c.injection, nodes: c.nodes, seed: c.seed), name: "job-wrong")
         do {
             _ = try AnalysisJob.run(.lvef, path: path, series: "1.2.5")
             Issue.record("a STATIC study analysed as gated must fail")

@@ -13,8 +13,8 @@ import Workflows
 /// the set-up (uptake ratio follow-up/baseline), never from the analysis.
 struct BoneCase: Sendable, CustomTestStringConvertible {
     var label: String
-    var baseline: [ClinicalStudiesB.Lesion]
-    var followUp: [ClinicalStudiesB.Lesion]
+    var baseline: [ClinicalStudies.Lesion]
+    var followUp: [ClinicalStudies.Lesion]
     var expectedStatus: [String: String]
     var scale: Double
     var shiftRows: Int
@@ -25,8 +25,8 @@ struct BoneCase: Sendable, CustomTestStringConvertible {
 let topZ = 230.0, pixelB = 4.7952
 
 let boneCases: [BoneCase] = {
-    func l(_ n: String, _ x: Double, _ y: Double, _ z: Double, _ c: Double) -> ClinicalStudiesB.Lesion {
-        ClinicalStudiesB.Lesion(name: n, center: Vector3(x, y, z), diameterMM: 20, concentrationBqPerML: c)
+    func l(_ n: String, _ x: Double, _ y: Double, _ z: Double, _ c: Double) -> ClinicalStudies.Lesion {
+        ClinicalStudies.Lesion(name: n, center: Vector3(x, y, z), diameterMM: 20, concentrationBqPerML: c)
     }
     let a = [l("spine T", 0, 80, 30, 40_000), l("right rib", -155, 10, 100, 35_000), l("left ilium", 125, 20, -180, 45_000),
              l("sternum", 0, -106, 140, 40_000)]
@@ -55,19 +55,19 @@ let boneCases: [BoneCase] = {
     ]
 }()
 
-@Suite("Whole-body bone scan and follow-up (issue 5 B)")
+@Suite("Whole-body bone scan and follow-up")
 struct BoneScanTests {
     /// The view in which a lesion is nearer the detector (anterior for y < 0).
     static func ownView(_ p: Vector3) -> Int { p.y < 0 ? 0 : 1 }
 
     @Test("lesions within 2 px, ≤ 1 false positive, follow-up statuses and normalisation", arguments: boneCases)
     func followUp(_ c: BoneCase) throws {
-        let base = ClinicalStudiesB.boneScan(lesions: c.baseline, topZMM: topZ, seed: c.seed)
+        let base = ClinicalStudies.boneScan(lesions: c.baseline, topZMM: topZ, seed: c.seed)
         let fuTop = topZ + Double(c.shiftRows) * pixelB
-        let fu = ClinicalStudiesB.boneScan(lesions: c.followUp, activityScale: c.scale, topZMM: fuTop, seed: c.seed + 1)
+        let fu = ClinicalStudies.boneScan(lesions: c.followUp, activityScale: c.scale, topZMM: fuTop, seed: c.seed + 1)
         let pb = try writeStudyB(base, name: "wb-base", extras: true)
         let pf = try writeStudyB(fu, name: "wb-fu", implicitVR: true, extras: true)
-        let vb = try AnalysisInputsB.read(path: pb), vf = try AnalysisInputsB.read(path: pf)
+        let vb = try PlanarInputs.read(path: pb), vf = try PlanarInputs.read(path: pf)
         #expect(vb.acquisition.imageType == .wholeBody)
         let result = try BoneScanAnalysis().compare(baseline: vb.views, followUp: vf.views)
         // Truth normalisation: every concentration of the follow-up is `scale` times the baseline's, same sweep.
@@ -80,7 +80,7 @@ struct BoneScanTests {
         let all = Dictionary(c.baseline.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a }).merging(c.followUp.map { ($0.name, $0) }) { a, _ in a }
         for (name, lesion) in all {
             let k = Self.ownView(lesion.center)
-            let t = ClinicalStudiesB.wholeBodyPixel(lesion.center, anterior: k == 0, topZMM: topZ)
+            let t = ClinicalStudies.wholeBodyPixel(lesion.center, anterior: k == 0, topZMM: topZ)
             let cands = result.lesions.enumerated().filter { $0.element.view == vb.views[k].name }
             let best = cands.min { hypot($0.element.column - t.column, $0.element.row - t.row) < hypot($1.element.column - t.column, $1.element.row - t.row) }
             let d = best.map { hypot($0.element.column - t.column, $0.element.row - t.row) } ?? .infinity
@@ -95,7 +95,7 @@ struct BoneScanTests {
         for (i, found) in result.lesions.enumerated() where !matched.contains(i) {
             let k = found.view == vb.views[0].name ? 0 : 1
             let near = all.values.contains { l in
-                let t = ClinicalStudiesB.wholeBodyPixel(l.center, anterior: k == 0, topZMM: topZ)
+                let t = ClinicalStudies.wholeBodyPixel(l.center, anterior: k == 0, topZMM: topZ)
                 return hypot(found.column - t.column, found.row - t.row) <= 2
             }
             if !near { falsePositives += 1 }
@@ -110,18 +110,18 @@ struct BoneScanTests {
     @Test("head-to-toe sweep: lesions in skull, femur, tibia and spine found, ≤ 1 false positive")
     func headToToe() throws {
         let top = 520.0
-        let lesions = [ClinicalStudiesB.Lesion(name: "skull", center: Vector3(-60, 5, 455), diameterMM: 20, concentrationBqPerML: 45_000),
-                       ClinicalStudiesB.Lesion(name: "right femur", center: Vector3(-90, 5, -450), diameterMM: 20, concentrationBqPerML: 45_000),
-                       ClinicalStudiesB.Lesion(name: "left tibia", center: Vector3(90, 0, -850), diameterMM: 20, concentrationBqPerML: 45_000),
-                       ClinicalStudiesB.Lesion(name: "spine", center: Vector3(0, 80, -50), diameterMM: 20, concentrationBqPerML: 45_000)]
-        let study = ClinicalStudiesB.boneScan(lesions: lesions, topZMM: top, lengthMM: 1600, seed: 61, extent: .wholeBody)
-        let v = try AnalysisInputsB.views(study.acquisition, source: "whole body")
+        let lesions = [ClinicalStudies.Lesion(name: "skull", center: Vector3(-60, 5, 455), diameterMM: 20, concentrationBqPerML: 45_000),
+                       ClinicalStudies.Lesion(name: "right femur", center: Vector3(-90, 5, -450), diameterMM: 20, concentrationBqPerML: 45_000),
+                       ClinicalStudies.Lesion(name: "left tibia", center: Vector3(90, 0, -850), diameterMM: 20, concentrationBqPerML: 45_000),
+                       ClinicalStudies.Lesion(name: "spine", center: Vector3(0, 80, -50), diameterMM: 20, concentrationBqPerML: 45_000)]
+        let study = ClinicalStudies.boneScan(lesions: lesions, topZMM: top, lengthMM: 1600, seed: 61, extent: .wholeBody)
+        let v = try PlanarInputs.views(study.acquisition, source: "whole body")
         let result = try BoneScanAnalysis().analyze(v.views)
         var matched = Set<Int>()
         for l in lesions {
             var best = Double.infinity
             for k in 0..<2 {
-                let t = ClinicalStudiesB.wholeBodyPixel(l.center, anterior: k == 0, topZMM: top)
+                let t = ClinicalStudies.wholeBodyPixel(l.center, anterior: k == 0, topZMM: top)
                 for (i, f) in result.lesions.enumerated() where f.view == v.views[k].name {
                     let d = hypot(f.column - t.column, f.row - t.row)
                     if d <= 2 { matched.insert(i) }

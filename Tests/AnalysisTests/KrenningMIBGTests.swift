@@ -43,7 +43,7 @@ func conjugateIntensityB(_ ph: Phantom, roi: PlanarDisk, mu: Double = 0.012, col
 
 /// Regions on the anterior view at the organ positions of the torso phantom (projection by docs/spect-geometry.md).
 func anteriorROI(_ name: String, _ p: Vector3, radiusMM: Double) -> NamedPlanarDisk {
-    let t = ClinicalStudiesB.projectedPixel(p, angleDeg: 0, columns: 128, rows: 128, pixelMM: 4.7952)
+    let t = ClinicalStudies.projectedPixel(p, angleDeg: 0, columns: 128, rows: 128, pixelMM: 4.7952)
     return NamedPlanarDisk(name: name, roi: PlanarDisk(column: t.column, row: t.row, radius: radiusMM / 4.7952))
 }
 
@@ -52,12 +52,12 @@ let spleenROI = anteriorROI("spleen", Vector3(95, 0, 15), radiusMM: 20)
 let lesionCentre = Vector3(0, -20, -150)
 let lesionROI = anteriorROI("lesion", lesionCentre, radiusMM: 15)
 
-@Suite("Krenning score, lesion kinetics and MIBG H/M (issue 5 B)")
+@Suite("Krenning score, lesion kinetics and MIBG H/M")
 struct KrenningMIBGTests {
     @Test("Krenning score of 40 mm lesions against liver and spleen matches the analytic score", arguments: [1_200.0, 6_600, 15_400, 45_000])
     func krenning(_ lesionBqPerML: Double) throws {
-        let lesion = ClinicalStudiesB.Lesion(name: "lesion", center: lesionCentre, diameterMM: 40, concentrationBqPerML: lesionBqPerML)
-        let study = ClinicalStudiesB.octreotide(lesions: [lesion], hoursAfterInjection: 24, seed: UInt64(lesionBqPerML))
+        let lesion = ClinicalStudies.Lesion(name: "lesion", center: lesionCentre, diameterMM: 40, concentrationBqPerML: lesionBqPerML)
+        let study = ClinicalStudies.octreotide(lesions: [lesion], hoursAfterInjection: 24, seed: UInt64(lesionBqPerML))
         // Truth: analytic intensities of the simulated phantom (its set-up: compartments and concentrations).
         let ph = try #require(study.voxelized).phantom
         let il = conjugateIntensityB(ph, roi: liverROI.roi), isp = conjugateIntensityB(ph, roi: spleenROI.roi)
@@ -76,9 +76,9 @@ struct KrenningMIBGTests {
             #expect(score(base + f * (ile - base)) == truth, "case not robust: f \(f) gives score \(score(base + f * (ile - base))), truth \(truth)")
         }
         let path = try writeStudyB(study, name: "octreotide")
-        let input = try AnalysisInputsB.read(path: path, sumPhotopeaks: true)
+        let input = try PlanarInputs.read(path: path, sumPhotopeaks: true)
         #expect(input.notes.contains { $0.contains("summed") })
-        let ap = try AnalysisInputsB.anteriorPosterior(input, source: path)
+        let ap = try PlanarInputs.anteriorPosterior(input, source: path)
         let r = try KrenningAnalysis().score(anterior: ap.anterior, posterior: ap.posterior, lesions: [lesionROI], liver: liverROI, spleen: spleenROI)
         #expect(r.method == "geometric mean of anterior and posterior")
         print(String(format: "  measured lesion/liver %.3f, lesion/spleen %.3f, spleen/liver %.3f, score %d", r.lesions[0].ratioToLiver, r.lesions[0].ratioToSpleen, r.spleen.intensity / r.liver.intensity, r.lesions[0].krenningScore))
@@ -88,13 +88,13 @@ struct KrenningMIBGTests {
 
     @Test("lesion counts over 4/24/48 h, decay-corrected, follow the biological washout (40 h)")
     func kinetics() throws {
-        let lesion = ClinicalStudiesB.Lesion(name: "lesion", center: lesionCentre, diameterMM: 40, concentrationBqPerML: 13_000)
+        let lesion = ClinicalStudies.Lesion(name: "lesion", center: lesionCentre, diameterMM: 40, concentrationBqPerML: 13_000)
         let bioHalfLifeH = 40.0
         var points: [KrenningAnalysis.TimePoint] = []
         let hours = [4.0, 24, 48]
         for (k, h) in hours.enumerated() {
-            let s = ClinicalStudiesB.octreotide(lesions: [lesion], hoursAfterInjection: h, lesionBiologicalHalfLifeHours: bioHalfLifeH, seed: UInt64(70 + k))
-            let v = try AnalysisInputsB.views(s.acquisition, source: "t\(h)", sumPhotopeaks: true)
+            let s = ClinicalStudies.octreotide(lesions: [lesion], hoursAfterInjection: h, lesionBiologicalHalfLifeHours: bioHalfLifeH, seed: UInt64(70 + k))
+            let v = try PlanarInputs.views(s.acquisition, source: "t\(h)", sumPhotopeaks: true)
             // Time after injection from the DICOM-style attributes (acquisition start − radiopharmaceutical start).
             let start = try #require(v.acquisitionStart), inj = try #require(v.injection)
             let elapsedH = start.timeIntervalSince(inj) / 3600
@@ -141,12 +141,12 @@ struct KrenningMIBGTests {
     func mibgSimulated() throws {
         var hm: [Double] = []
         for (k, myo) in [5_000.0, 12_000].enumerated() {
-            let s = ClinicalStudiesB.mibg(myocardiumBqPerML: myo, liverBqPerML: 2_000, seed: UInt64(90 + k))
+            let s = ClinicalStudies.mibg(myocardiumBqPerML: myo, liverBqPerML: 2_000, seed: UInt64(90 + k))
             // The first case through DICOM (implicit VR), as the CLI reads it.
-            let v = k == 0 ? try AnalysisInputsB.read(path: try writeStudyB(s, name: "mibg", implicitVR: true), allowed: [.staticImage])
-                           : try AnalysisInputsB.views(s.acquisition, source: "mibg")
+            let v = k == 0 ? try PlanarInputs.read(path: try writeStudyB(s, name: "mibg", implicitVR: true), allowed: [.staticImage])
+                           : try PlanarInputs.views(s.acquisition, source: "mibg")
             let r = try MIBGAnalysis().analyze(v.views[0], collimator: s.acquisition.detectors.first?.collimatorName)
-            let heart = ClinicalStudiesB.projectedPixel(HeartState.endDiastole().center, angleDeg: 0, columns: 128, rows: 128, pixelMM: 4.7952)
+            let heart = ClinicalStudies.projectedPixel(HeartState.endDiastole().center, angleDeg: 0, columns: 128, rows: 128, pixelMM: 4.7952)
             #expect(hypot(r.heartROI.column - heart.column, r.heartROI.row - heart.row) <= 4, "heart ROI at (\(r.heartROI.column), \(r.heartROI.row)), truth \(heart)")
             #expect(abs(r.mediastinumROI.column - 63.5) <= 3 && r.mediastinumROI.row < r.heartROI.row)
             #expect(r.heartToMediastinum > 1)

@@ -11,10 +11,10 @@ import Testing
 /// background), computed by the simulator from its own forward model of the LV compartment, and the EF of the
 /// slot-averaged volumes of the heart model. Neither depends on the analysis code.
 @Suite(.serialized) struct LVEFTests {
-    static func frames(_ s: SimulatedStudy) throws -> [PlanarCounts] {
+    static func frames(_ s: SimulatedStudy) throws -> [PlanarViewImage] {
         let a = s.acquisition
         return try a.frames.filter { $0.energyWindow == 1 }.sorted { $0.timeSlot! < $1.timeSlot! }
-            .map { try PlanarCounts(try a.planarImage(frame: $0.frame)) }
+            .map { try PlanarViewImage(try a.planarImage(frame: $0.frame)) }
     }
 
     /// EF 30, 45, 65 %: within 3 EF points of the count truth and of the volume truth; ED/ES frames within one
@@ -55,7 +55,7 @@ import Testing
         let study = FixtureA.gated[45]!
         let path = try FixtureA.write(study.acquisition, "gated-implicit", implicit: true, heartRate: 70)
         #expect(try DICOMFile.read(path: path).transferSyntax == .implicitVRLittleEndian)
-        let input = try AnalysisInputsA.gatedFrames(path: path)
+        let input = try PlanarInputs.gatedFrames(path: path)
         #expect(input.frames.count == 16)
         #expect(abs((input.frameDurationMs ?? 0) - 857.0 / 16) < 1e-6)
         #expect(input.view == "Left anterior oblique")
@@ -66,7 +66,7 @@ import Testing
         #expect(a.result == b.result)
         // The figure is written and is a PNG.
         let png = FixtureA.tmp("fig") + "/lvef.png"
-        try AnalysisFiguresA.lvef(a, frames: input.frames, to: png)
+        try AnalysisFigures.lvef(a, frames: input.frames, to: png)
         #expect(Array(try Data(contentsOf: URL(fileURLWithPath: png)).prefix(4)) == [0x89, 0x50, 0x4E, 0x47])
     }
 
@@ -79,7 +79,7 @@ import Testing
         st.frames = st.frames.map { var f = $0; f.rrInterval = nil; f.timeSlot = nil; return f }
         st.rrIntervals = []; st.numberOfTimeSlots = nil; st.actualFrameDurationMs = 1000
         let staticPath = try FixtureA.write(st, "not-gated")
-        #expect { _ = try AnalysisInputsA.gatedFrames(path: staticPath) } throws: { "\($0)".contains("STATIC") && "\($0)".contains("GATED") }
+        #expect { _ = try PlanarInputs.gatedFrames(path: staticPath) } throws: { "\($0)".contains("STATIC") && "\($0)".contains("GATED") }
         // Missing frames: time slot 5 of the photopeak dropped.
         var miss = study.acquisition
         let drop = miss.frames.first { $0.energyWindow == 1 && $0.timeSlot == 5 }!.frame
@@ -89,23 +89,23 @@ import Testing
         miss.counts = counts
         miss.frames = miss.frames.filter { $0.frame != drop }.enumerated().map { k, f in var g = f; g.frame = k; return g }
         let missPath = try FixtureA.write(miss, "missing-slot")
-        #expect { _ = try AnalysisInputsA.gatedFrames(path: missPath) } throws: { "\($0)".contains("missing frames") && "\($0)".contains("5") }
+        #expect { _ = try PlanarInputs.gatedFrames(path: missPath) } throws: { "\($0)".contains("missing frames") && "\($0)".contains("5") }
         // Not a DICOM file.
         let junk = FixtureA.tmp("files") + "/junk.dcm"
         try Data("not dicom".utf8).write(to: URL(fileURLWithPath: junk))
-        #expect { _ = try AnalysisInputsA.gatedFrames(path: junk) } throws: { "\($0)".contains(junk) }
-        #expect { _ = try AnalysisInputsA.gatedFrames(path: junk + ".nope") } throws: { "\($0)".contains("no such file") }
+        #expect { _ = try PlanarInputs.gatedFrames(path: junk) } throws: { "\($0)".contains(junk) }
+        #expect { _ = try PlanarInputs.gatedFrames(path: junk + ".nope") } throws: { "\($0)".contains("no such file") }
         // Mismatched matrices, zero counts, too few frames (library level).
         var frames = try Self.frames(study)
-        let small = try PlanarCounts(rows: 32, columns: 32, counts: [Float](repeating: 1, count: 1024))
+        let small = try PlanarViewImage(rows: 32, columns: 32, counts: [Float](repeating: 1, count: 1024))
         var mixed = frames; mixed[3] = small
         #expect { _ = try GatedBloodPoolLVEF().analyze(frames: mixed, frameDurationMs: nil) } throws: { "\($0)".contains("mismatched matrix") }
-        frames[7] = try PlanarCounts(rows: frames[7].rows, columns: frames[7].columns, counts: [Float](repeating: 0, count: frames[7].counts.count))
+        frames[7] = try PlanarViewImage(rows: frames[7].rows, columns: frames[7].columns, counts: [Float](repeating: 0, count: frames[7].counts.count))
         #expect { _ = try GatedBloodPoolLVEF().analyze(frames: frames, frameDurationMs: nil) } throws: { "\($0)".contains("frame 7 has zero counts") }
         #expect { _ = try GatedBloodPoolLVEF().analyze(frames: Array(frames.prefix(4)), frameDurationMs: nil) } throws: { "\($0)".contains("at least 8") }
-        #expect { _ = try PlanarCounts(rows: 4, columns: 4, counts: [1, 2]) } throws: { "\($0)".contains("2 counts for a 4×4") }
+        #expect { _ = try PlanarViewImage(rows: 4, columns: 4, counts: [1, 2]) } throws: { "\($0)".contains("2 counts for a 4×4") }
         // A flat (non-beating) study: no ventricle.
-        let flat = (0..<16).map { _ in try! PlanarCounts(rows: 32, columns: 32, counts: [Float](repeating: 5, count: 1024)) }
+        let flat = (0..<16).map { _ in try! PlanarViewImage(rows: 32, columns: 32, counts: [Float](repeating: 5, count: 1024)) }
         #expect { _ = try GatedBloodPoolLVEF().analyze(frames: flat, frameDurationMs: nil) } throws: { "\($0)".contains("no beating ventricle") }
     }
 }

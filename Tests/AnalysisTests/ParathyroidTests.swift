@@ -11,28 +11,28 @@ import Testing
 /// Parathyroid against the simulator's set-up: the adenoma's position (projected onto the anterior camera grid
 /// from the set-up's geometry) and its biological retention (set in the delayed concentrations).
 @Suite(.serialized) struct ParathyroidTests {
-    static let study = ClinicalStudiesA.parathyroid(camera: FixtureA.camera(size: 64, pixel: 4.0), voxelMM: 3, seed: 5,
+    static let study = ClinicalStudies.parathyroid(camera: FixtureA.camera(size: 64, pixel: 4.0), voxelMM: 3, seed: 5,
                                                      earlyViews: [.posterior, .anterior])
 
     /// The anterior photopeak frame of a study.
-    static func anterior(_ s: SimulatedStudy) throws -> PlanarCounts {
+    static func anterior(_ s: SimulatedStudy) throws -> PlanarViewImage {
         let a = s.acquisition
         let det = try #require(a.detectors.first { $0.view == "Anterior projection" }).number
-        return try PlanarCounts(try a.planarImage(frame: try #require(a.frames.first { $0.energyWindow == 1 && $0.detector == det }).frame))
+        return try PlanarViewImage(try a.planarImage(frame: try #require(a.frames.first { $0.energyWindow == 1 && $0.detector == det }).frame))
     }
 
     static func analyse(thyroid: Bool) throws -> Parathyroid.Analysis {
         let c = study
-        let e = try AnalysisInputsA.planar(path: try FixtureA.write(c.early.acquisition, "pth-early"), role: "early")
-        let d = try AnalysisInputsA.planar(path: try FixtureA.write(c.delayed.acquisition, "pth-delayed", implicit: true), role: "delayed")
-        let t = try AnalysisInputsA.planar(path: try FixtureA.write(c.thyroid.acquisition, "pth-thyroid"), role: "thyroid")
+        let e = try PlanarInputs.planar(path: try FixtureA.write(c.early.acquisition, "pth-early"), role: "early")
+        let d = try PlanarInputs.planar(path: try FixtureA.write(c.delayed.acquisition, "pth-delayed", implicit: true), role: "delayed")
+        let t = try PlanarInputs.planar(path: try FixtureA.write(c.thyroid.acquisition, "pth-thyroid"), role: "thyroid")
         let ant = try Self.anterior(c.early)
         #expect(e.view == "Anterior projection" && e.image == ant)
         return try Parathyroid(nuclide: try #require(e.nuclide)).analyze(
             early: .init(image: e.image, start: e.acquisitionStart, durationSeconds: e.durationSeconds),
             delayed: .init(image: d.image, start: d.acquisitionStart, durationSeconds: d.durationSeconds),
             thyroid: thyroid ? .init(image: t.image, start: t.acquisitionStart, durationSeconds: t.durationSeconds) : nil,
-            pixelToPatient: AnalysisInputsA.pixelToPatient(e))
+            pixelToPatient: PlanarInputs.pixelToPatient(e))
     }
 
     /// Dual-tracer subtraction (thyroid image moved 6 mm right-left and 5 mm axially): the adenoma is the first
@@ -61,7 +61,7 @@ import Testing
         let p = try #require(first.patientMM)
         #expect(abs(p[0] - Self.study.adenomaCentre.x) < 12 && abs(p[2] - Self.study.adenomaCentre.z) < 12, "\(p)")
         let png = FixtureA.tmp("fig") + "/parathyroid.png"
-        try AnalysisFiguresA.parathyroid(a, early: try Self.anterior(Self.study.early),
+        try AnalysisFigures.parathyroid(a, early: try Self.anterior(Self.study.early),
                                          delayed: try Self.anterior(Self.study.delayed), to: png)
         #expect(FileManager.default.fileExists(atPath: png))
     }
@@ -89,8 +89,8 @@ import Testing
     @Test func badInput() throws {
         let e = try Self.anterior(Self.study.early)
         let d = try Self.anterior(Self.study.delayed)
-        let small = try PlanarCounts(rows: 32, columns: 32, counts: [Float](repeating: 1, count: 1024))
-        let zero = try PlanarCounts(rows: e.rows, columns: e.columns, counts: [Float](repeating: 0, count: e.counts.count))
+        let small = try PlanarViewImage(rows: 32, columns: 32, counts: [Float](repeating: 1, count: 1024))
+        let zero = try PlanarViewImage(rows: e.rows, columns: e.columns, counts: [Float](repeating: 0, count: e.counts.count))
         let p = Parathyroid(nuclide: FixtureA.tc)
         let t0 = Date()
         #expect { _ = try p.analyze(early: .init(image: e, start: t0, durationSeconds: 600), delayed: .init(image: small, start: t0 + 3600, durationSeconds: 600), thyroid: nil) } throws: { "\($0)".contains("mismatched matrix") }

@@ -10,7 +10,7 @@ import Workflows
 
 /// Writes a simulated study as the camera would (one multi-frame NM file) and returns its path.
 func writeStudyB(_ study: SimulatedStudy, name: String, implicitVR: Bool = false, extras: Bool = false) throws -> String {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scinti-analysis-b-\(UUID().uuidString)").path
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scinti-planar-sentinel-\(UUID().uuidString)").path
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     let path = "\(dir)/\(name).dcm"
     var options = NMWriter.Options(transferSyntax: implicitVR ? .implicitVRLittleEndian : .explicitVRLittleEndian)
@@ -24,8 +24,8 @@ func writeStudyB(_ study: SimulatedStudy, name: String, implicitVR: Bool = false
 /// A sentinel-node case: injection site and nodes (positions and activities are the truth).
 struct SentinelCase: Sendable, CustomTestStringConvertible {
     var label: String
-    var injection: ClinicalStudiesB.NamedSource
-    var nodes: [ClinicalStudiesB.NamedSource]
+    var injection: ClinicalStudies.NamedSource
+    var nodes: [ClinicalStudies.NamedSource]
     var seed: UInt64
     var testDescription: String { label }
 }
@@ -48,28 +48,28 @@ let sentinelCases: [SentinelCase] = [
                          .init(name: "D", position: Vector3(15, -100, 125), activityMBq: 0.04)], seed: 13),
 ]
 
-@Suite("Sentinel node lymphoscintigraphy (issue 5 B)")
+@Suite("Sentinel node lymphoscintigraphy")
 struct SentinelNodeTests {
     @Test("every node found within 2 pixels in both views, ≤ 1 false positive per study", arguments: sentinelCases)
     func nodesFound(_ c: SentinelCase) throws {
-        let study = ClinicalStudiesB.sentinel(injection: c.injection, nodes: c.nodes, seed: c.seed)
+        let study = ClinicalStudies.sentinel(injection: c.injection, nodes: c.nodes, seed: c.seed)
         // Through DICOM: both views in one multi-frame file; the second case in implicit VR as older cameras write.
         let path = try writeStudyB(study, name: "sentinel", implicitVR: c.seed == 12)
-        let input = try AnalysisInputsB.read(path: path)
+        let input = try PlanarInputs.read(path: path)
         #expect(input.views.map(\.name) == ["Anterior projection", "Left lateral projection"])
         let result = try SentinelNodeAnalysis().analyze(input.views)
         let angles = [0.0, 90.0]
         var falsePositives = 0
         for (k, view) in input.views.enumerated() {
             // Truth: where each source lands (docs/spect-geometry.md), from the set-up only.
-            let inj = ClinicalStudiesB.projectedPixel(c.injection.position, angleDeg: angles[k], columns: 128, rows: 128, pixelMM: 4.7952)
+            let inj = ClinicalStudies.projectedPixel(c.injection.position, angleDeg: angles[k], columns: 128, rows: 128, pixelMM: 4.7952)
             let site = result.injectionSites[k]
             #expect(hypot(site.column - inj.column, site.row - inj.row) <= 2, "\(c.label) \(view.name): injection site at (\(site.column), \(site.row)), truth \(inj)")
             let found = result.nodes.filter { $0.view == view.name }
             var matched = Set<Int>()
             var truthCounts: [Double] = []
             for n in c.nodes {
-                let t = ClinicalStudiesB.projectedPixel(n.position, angleDeg: angles[k], columns: 128, rows: 128, pixelMM: 4.7952)
+                let t = ClinicalStudies.projectedPixel(n.position, angleDeg: angles[k], columns: 128, rows: 128, pixelMM: 4.7952)
                 let best = found.enumerated().min { hypot($0.element.column - t.column, $0.element.row - t.row) < hypot($1.element.column - t.column, $1.element.row - t.row) }
                 let d = best.map { hypot($0.element.column - t.column, $0.element.row - t.row) } ?? .infinity
                 print(String(format: "sentinel %@ %@ node %@: %.2f px from truth, %.1f %% of hottest", c.label, view.name, n.name, d, best?.element.percentOfHottest ?? .nan))
@@ -100,13 +100,13 @@ struct SentinelNodeTests {
         // One node at 1 MBq and one at 0.05 MBq at the same depth (x = 120, y = −60 mm): the counts ratio follows the
         // activity ratio (5 %), so the weak node fails the 10 % rule and the strong one passes.
         let c = sentinelCases[0]
-        let nodes: [ClinicalStudiesB.NamedSource] = [.init(name: "strong", position: Vector3(120, -60, 130), activityMBq: 1.0),
+        let nodes: [ClinicalStudies.NamedSource] = [.init(name: "strong", position: Vector3(120, -60, 130), activityMBq: 1.0),
                                                      .init(name: "weak", position: Vector3(120, -60, 180), activityMBq: 0.05)]
-        let study = ClinicalStudiesB.sentinel(injection: c.injection, nodes: nodes, seed: 21)
-        let input = try AnalysisInputsB.views(study.acquisition, source: "simulated")
+        let study = ClinicalStudies.sentinel(injection: c.injection, nodes: nodes, seed: 21)
+        let input = try PlanarInputs.views(study.acquisition, source: "simulated")
         let result = try SentinelNodeAnalysis().analyze([input.views[0]])
         #expect(result.nodes.count >= 2)
-        let weak = ClinicalStudiesB.projectedPixel(nodes[1].position, angleDeg: 0, columns: 128, rows: 128, pixelMM: 4.7952)
+        let weak = ClinicalStudies.projectedPixel(nodes[1].position, angleDeg: 0, columns: 128, rows: 128, pixelMM: 4.7952)
         let w = try #require(result.nodes.first { hypot($0.column - weak.column, $0.row - weak.row) <= 2 })
         #expect(abs(w.percentOfHottest - 5) < 2, "weak node at \(w.percentOfHottest) % of the hottest, truth 5 %")
         #expect(!w.meetsReportingRule)
@@ -121,14 +121,14 @@ struct SentinelNodeTests {
         #expect(throws: PlanarAnalysisError.self) { try SentinelNodeAnalysis().analyze([zero]) }
         #expect(throws: PlanarAnalysisError.self) { try SentinelNodeAnalysis().analyze([]) }
         var acq = NMAcquisition(imageType: .tomo, frames: [FrameIndex(frame: 0)], rows: 4, columns: 4, counts: [Float](repeating: 1, count: 16))
-        #expect(throws: WorkflowError.self) { try AnalysisInputsB.views(acq, source: "x.dcm") }
+        #expect(throws: WorkflowError.self) { try PlanarInputs.views(acq, source: "x.dcm") }
         acq.imageType = .staticImage
         acq.counts = [Float](repeating: 0, count: 16)
         do {
-            _ = try AnalysisInputsB.views(acq, source: "x.dcm")
+            _ = try PlanarInputs.views(acq, source: "x.dcm")
             Issue.record("zero counts accepted")
         } catch { #expect("\(error)".contains("zero counts")) }
         acq.counts = [1, 2]
-        #expect(throws: WorkflowError.self) { try AnalysisInputsB.views(acq, source: "x.dcm") }
+        #expect(throws: WorkflowError.self) { try PlanarInputs.views(acq, source: "x.dcm") }
     }
 }

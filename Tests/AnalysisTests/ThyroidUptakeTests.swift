@@ -15,12 +15,12 @@ import Testing
     static let i123 = Radionuclide.named("I-123")!, i131 = Radionuclide.named("I-131")!
 
     /// Runs the CLI's path: write the four images as DICOM, read them back, analyse with the file's activities.
-    static func analyse(_ c: ClinicalStudiesA.ThyroidUptakeCase, _ name: String, implicit: Bool = false) throws -> ThyroidUptake.Analysis {
+    static func analyse(_ c: ClinicalStudies.ThyroidUptakeCase, _ name: String, implicit: Bool = false) throws -> ThyroidUptake.Analysis {
         let paths = try [("neck", c.neck), ("standard", c.standard), ("thigh", c.thigh), ("room", c.room)].map {
             try FixtureA.write($0.1.acquisition, "\(name)-\($0.0)", implicit: implicit)
         }
-        let p = try paths.map { try AnalysisInputsA.planar(path: $0, role: "test") }
-        func m(_ s: AnalysisInputsA.PlanarStudy) throws -> ThyroidUptake.Measurement {
+        let p = try paths.map { try PlanarInputs.planar(path: $0, role: "test") }
+        func m(_ s: PlanarInputs.PlanarStudy) throws -> ThyroidUptake.Measurement {
             ThyroidUptake.Measurement(image: s.image, start: try #require(s.acquisitionStart), durationSeconds: try #require(s.durationSeconds))
         }
         let nuclide = try #require(p[0].nuclide)
@@ -35,7 +35,7 @@ import Testing
     func uptakeWithinHalfAPoint(uptake: Double, nuclideName: String, hours: Double) throws {
         let n = Radionuclide.named(nuclideName)!
         let cam = FixtureA.camera(n, collimator: n.name == "I-131" ? "HEGP" : "LEHR", size: 64, pixel: 4.8)
-        let c = ClinicalStudiesA.thyroidUptake(nuclide: n, uptakePercent: uptake, hoursAfterAdministration: hours,
+        let c = ClinicalStudies.thyroidUptake(nuclide: n, uptakePercent: uptake, hoursAfterAdministration: hours,
                                                administeredMBq: n.name == "I-131" ? 3.7 : 14.8, standardMBq: n.name == "I-131" ? 3.7 : nil, camera: cam, voxelMM: 3, seed: UInt64(uptake))
         // Truth from the set-up: the voxelised gland activity ÷ the decayed administered activity.
         #expect(abs(c.uptakePercent - uptake) < 1e-6)
@@ -54,9 +54,9 @@ import Testing
     /// Without the thigh the extrathyroidal tissue is counted as gland (uptake higher) and a warning says so.
     @Test func thighMatters() throws {
         let n = Self.i123
-        let c = ClinicalStudiesA.thyroidUptake(nuclide: n, uptakePercent: 15, hoursAfterAdministration: 4, administeredMBq: 14.8,
+        let c = ClinicalStudies.thyroidUptake(nuclide: n, uptakePercent: 15, hoursAfterAdministration: 4, administeredMBq: 14.8,
                                                tissueBqPerML: 1500, camera: FixtureA.camera(n, size: 48, pixel: 6), voxelMM: 4, seed: 3)
-        let img = { (s: SimulatedStudy) in try PlanarCounts(try s.acquisition.planarImage(frame: 0)) }
+        let img = { (s: SimulatedStudy) in try PlanarViewImage(try s.acquisition.planarImage(frame: 0)) }
         func m(_ s: SimulatedStudy, _ k: Double) throws -> ThyroidUptake.Measurement {
             ThyroidUptake.Measurement(image: try img(s), start: SimulationSetup.defaultStart.addingTimeInterval(k * 660), durationSeconds: 600)
         }
@@ -69,10 +69,10 @@ import Testing
         #expect(without.uptakePercent > with.uptakePercent + 0.5)
         #expect(without.warnings.contains { $0.contains("thigh") })
         // Bad input: zero-count standard, mismatched matrix, non-positive activity.
-        let zero = try PlanarCounts(rows: 48, columns: 48, counts: [Float](repeating: 0, count: 48 * 48), pixelSpacingMM: 6)
+        let zero = try PlanarViewImage(rows: 48, columns: 48, counts: [Float](repeating: 0, count: 48 * 48), pixelSpacingMM: 6)
         #expect { _ = try ThyroidUptake(nuclide: n).analyze(neck: try m(c.neck, 0), standard: .init(image: zero, start: admin, durationSeconds: 600), thigh: nil, room: nil,
                                                          administeredBq: 1e6, administration: admin, standardBq: 1e6, standardCalibration: admin) } throws: { "\($0)".contains("standard image has zero counts") }
-        let small = try PlanarCounts(rows: 32, columns: 32, counts: [Float](repeating: 1, count: 1024), pixelSpacingMM: 6)
+        let small = try PlanarViewImage(rows: 32, columns: 32, counts: [Float](repeating: 1, count: 1024), pixelSpacingMM: 6)
         #expect { _ = try ThyroidUptake(nuclide: n).analyze(neck: try m(c.neck, 0), standard: try m(c.standard, 1), thigh: .init(image: small, start: admin, durationSeconds: 600), room: nil,
                                                          administeredBq: 1e6, administration: admin, standardBq: 1e6, standardCalibration: admin) } throws: { "\($0)".contains("mismatched matrix") }
         #expect { _ = try ThyroidUptake(nuclide: n).analyze(neck: try m(c.neck, 0), standard: try m(c.standard, 1), thigh: nil, room: nil,
@@ -87,7 +87,7 @@ import Testing
                                 detectors: [Detector(number: 1)], rrIntervals: [RRInterval(number: 1, frameTimeMs: 100, nominalIntervalMs: 800, timeSlots: (1...8).map { TimeSlot(number: $0) })],
                                 numberOfTimeSlots: 8, frames: frames, rows: 16, columns: 16, pixelSpacing: [4, 4], counts: [Float](repeating: 1, count: 8 * 256))
         let path = try FixtureA.write(acq, "gated-as-neck")
-        #expect { _ = try AnalysisInputsA.planar(path: path, role: "neck") } throws: { "\($0)".contains("GATED") && "\($0)".contains("STATIC") }
+        #expect { _ = try PlanarInputs.planar(path: path, role: "neck") } throws: { "\($0)".contains("GATED") && "\($0)".contains("STATIC") }
     }
 
     /// Marinelli: a hand-computed case from the published formula, and the constant 24.67 against the dose

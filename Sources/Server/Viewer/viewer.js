@@ -101,7 +101,8 @@ async function loadSeries(uid, query) {
 
 async function openSeries(uid, overlayUID, keepResult) {
   stopTimers();
-  if (!keepResult) { state.result = null; state.masks = null; $('results').innerHTML = ''; }
+  if (!keepResult) { state.result = null; state.resultJob = null; state.masks = null; $('results').innerHTML = ''; }
+  RegionTools.reset(); VolumeTools.reset(); RegReview.close();
   for (const t of document.querySelectorAll('.thumb')) t.classList.toggle('sel', t.dataset.uid === uid);
   status('loading series…');
   try {
@@ -132,6 +133,9 @@ async function openSeries(uid, overlayUID, keepResult) {
     }
   }
   buildView();
+  Workstation.presetMenu();
+  // Time from navigation start to the first image on screen (scripts/bench-viewer.py).
+  if (!document.body.dataset.firstImageMs) document.body.dataset.firstImageMs = String(performance.now());
   status(`${p.modality} ${p.description} — ${p.width}×${p.height}×${p.depth} ${p.kind}, values in ${unitText(p.units)}`);
 }
 
@@ -165,6 +169,7 @@ function buildFrames() {
   tb.innerHTML = `<label><input type="checkbox" id="tile" ${tile ? 'checked' : ''}> side by side</label>
     <label>Frame <input type="range" id="frame" min="0" max="${p.depth - 1}" value="${state.frame}"> <span id="fn">1/${p.depth}</span></label>
     <button id="play">▶ cine</button> <label>fps <input id="fps" type="number" value="${p.frameDurationMs ? Math.min(30, Math.round(1000 / p.frameDurationMs)) : 8}" style="width:45px"></label>`;
+  RegionTools.toolbar(tb);
   $('tile').onchange = drawFrames;
   $('frame').oninput = (e) => { state.frame = +e.target.value; drawFrames(); };
   $('play').onclick = () => {
@@ -215,6 +220,10 @@ function drawFrames() {
     const v = p.values[frames[k] * n + y * w + xi];
     $('readout').textContent = `frame ${frames[k] + 1} (${xi}, ${y}): ${fmt(v)} ${unitText(p.units)}`;
   };
+  // Drawn and edited regions with their statistics (regions.js).
+  RegionTools.draw(ctx, { canvas: c, frames, w, h, scale, aspect });
+  c.dataset.mmPerPx = p.spacing[0] / scale;
+  Workstation.decorate();
 }
 
 const fmt = (v) => (Math.abs(v) >= 1000 || Math.abs(v) < 0.01) && v !== 0 ? v.toExponential(3) : v.toFixed(2);
@@ -229,7 +238,7 @@ function decodeRuns(runs, count) {
 // The result's regions that belong to this series (decoded once).
 function regionsOn(p) {
   const d = state.result;
-  if (!d || d.series !== p.seriesUID || p.kind !== 'frames') return [];
+  if (!d || d.series !== p.seriesUID || p.kind !== 'frames' || RegionTools.editing) return [];
   if (!d._regions) {
     d._regions = d.regions.map((r) => Object.assign({}, r, { rgb: hexRGB(r.colour), mask: r.runs ? decodeRuns(r.runs, p.width * p.height) : null }));
   }
@@ -271,7 +280,7 @@ function show(c, img, scale, aspect) {
   const off = document.createElement('canvas'); off.width = img.width; off.height = img.height;
   off.getContext('2d').putImageData(img, 0, 0);
   c.width = Math.round(img.width * scale); c.height = Math.round(img.height * scale * (aspect || 1));
-  const ctx = c.getContext('2d'); ctx.imageSmoothingEnabled = false;
+  const ctx = c.getContext('2d'); ctx.imageSmoothingEnabled = Workstation.smooth; ctx.imageSmoothingQuality = 'high';
   ctx.drawImage(off, 0, 0, c.width, c.height);
   return ctx;
 }
@@ -283,6 +292,7 @@ function buildVolume() {
     <label>CT window <input id="ctc" type="number" value="40" style="width:55px"> / <input id="ctw" type="number" value="400" style="width:55px"></label>
     <label>emission threshold <input id="thr" type="number" min="0" max="100" value="${params.get('thr') || 5}" style="width:45px"> %</label>` : '')
     + ' <label><input type="checkbox" id="mip" checked> rotating MIP</label>';
+  VolumeTools.toolbar(tb);
   for (const id of ['alpha', 'ctc', 'ctw', 'thr']) if ($(id)) $(id).oninput = drawVolume;
   $('mip').onchange = () => { stopTimers(); if ($('mip').checked) startMIP(); else { const c = $('cmip'); c.getContext('2d').clearRect(0, 0, c.width, c.height); } };
   for (const [label, id] of [['axial', 'ax'], ['coronal', 'co'], ['sagittal', 'sa']]) {
@@ -328,6 +338,7 @@ function drawVolume() {
       outline(img, cut, pl.w, pl.h, 0, 0, m.rgb);
     }
     const ctx = show($(id), img, scale, pl.aspect);
+    $(id).dataset.mmPerPx = (id === 'sa' ? p.spacing[1] : p.spacing[0]) * pl.w / $(id).width;
     // Crosshair.
     const c = $(id), sx = c.width / pl.w, sy = c.height / pl.h;
     const [ci, cj, ck] = state.cross;
@@ -337,6 +348,7 @@ function drawVolume() {
     ctx.beginPath(); ctx.moveTo((cx + 0.5) * sx, 0); ctx.lineTo((cx + 0.5) * sx, c.height);
     ctx.moveTo(0, (cy + 0.5) * sy); ctx.lineTo(c.width, (cy + 0.5) * sy); ctx.stroke();
   }
+  Workstation.decorate();
 }
 
 function pick(e, id, set) {
@@ -349,7 +361,17 @@ function pick(e, id, set) {
   const pos = [0, 1, 2].map((a) => p.origin[a] + i * p.spacing[0] * p.rowDirection[a] + j * p.spacing[1] * p.columnDirection[a] + k * p.spacing[2] * p.sliceDirection[a]);
   let s = `voxel (${i}, ${j}, ${k})  LPS (${pos.map((q) => q.toFixed(1)).join(', ')}) mm:  ${p.modality} ${fmt(p.values[idx])} ${unitText(p.units)}`;
   if (state.overlay) s += `   CT ${fmt(state.overlay.values[idx])} ${unitText(state.overlay.units)}`;
+  // PET: SUV under the cursor by the server's SUV factors (Analysis.SUVCalculator; SUV = value × factor).
+  const f = p.suv && p.suv.factors;
+  if (f) {
+    const v = p.values[idx];
+    s += `   SUVbw ${(v * f.suvbwFactor).toFixed(2)} g/mL`;
+    if (f.suvlbmFactor) s += `, SUL ${(v * f.suvlbmFactor).toFixed(2)} g/mL`;
+    if (f.suvbsaFactor) s += `, SUVbsa ${(v * f.suvbsaFactor).toFixed(1)} cm²/mL`;
+    $('readout').dataset.suvbw = v * f.suvbwFactor;
+  } else if (p.suv && p.suv.error) s += `   (no SUV: ${p.suv.error})`;
   $('readout').textContent = s;
+  if (set && VolumeTools.place([i, j, k])) return;
   if (set) { state.cross = [i, j, k]; drawVolume(); }
 }
 
@@ -482,6 +504,20 @@ async function refreshJobs() {
       startJob(body);
     };
     form.append(b);
+    // Registration review of the follow-up visits (registration.js), when every visit has its CT.
+    if (recons.length > 1) {
+      const r = document.createElement('button'); r.id = 'regReview'; r.textContent = 'Review registration';
+      r.onclick = () => {
+        const cts = state.series.filter((s) => val(s, '00080060') === 'CT');
+        const visits = recons.map((s) => {
+          const ct = cts.find((c) => val(c, '00200052') && val(c, '00200052') === val(s, '00200052'));
+          return ct ? { spect: seriesUID(s), ct: seriesUID(ct) } : null;
+        });
+        if (visits.some((v) => !v)) { status('registration review: every visit needs its CT (same frame of reference)'); return; }
+        RegReview.open(visits);
+      };
+      form.append(' ', r);
+    }
   }
   box.appendChild(form);
 }
@@ -529,6 +565,7 @@ async function showResult(j) {
   if (d.series) await openSeries(d.series, undefined, true);
   else if (d.volumeSeries) await openSeries(d.volumeSeries, d.anatomySeries || '', true);
   state.result = d;
+  state.resultJob = j;
   const p = state.primary;
   const notes = [];
   if (p && d.volumeSeries && p.seriesUID === d.volumeSeries) {
@@ -565,6 +602,12 @@ function renderResults(d, notes) {
     legend.appendChild(s);
   }
   box.appendChild(legend);
+  if (d.regions && d.regions.length && d.series) {
+    // Region editing (regions.js): take the result's regions over, change them, re-run the job with them.
+    const b = document.createElement('button'); b.id = 'editRegions'; b.textContent = 'Edit regions';
+    b.onclick = () => RegionTools.editResult();
+    box.appendChild(b);
+  }
   const charts = document.createElement('div'); charts.className = 'charts';
   for (const c of d.charts || []) charts.appendChild(plotChart(c));
   box.appendChild(charts);
@@ -643,6 +686,7 @@ function redraw() {
 // fused with its CT; `shot` hides the controls (for screenshots); `still` stops the MIP rotation.
 (async () => {
   try {
+    Workstation.init();
     await loadStudies();
     if (params.has('shot')) document.body.classList.add('shot');
     let st = params.get('study');

@@ -1,82 +1,96 @@
-import Dispatch
 import Foundation
 import Imaging
 
-/// Errors of the planar analyses (sentinel node, bone scan, Krenning, MIBG), each naming what is wrong.
-public struct PlanarAnalysisError: Error, CustomStringConvertible, Sendable, Equatable {
-    /// Human explanation (which input, which view, what was expected).
-    public var message: String
-    /// Creates an error.
-    public init(_ message: String) { self.message = message }
-    /// Human explanation.
-    public var description: String { message }
-}
-
-/// One planar view as the planar analyses see it: counts on a pixel grid, the view's name and, when the camera
-/// wrote it, the detector plane's patient geometry (Image Position/Orientation of the Detector Information item).
-public struct PlanarViewImage: Sendable, Equatable {
-    /// View name (View Code Sequence meaning, e.g. `Anterior projection`, `Left lateral projection`).
-    public var name: String
-    /// Rows.
+/// A region of interest on a planar image: a set of pixels.
+public struct PlanarROI: Sendable, Equatable {
+    /// Rows of the image it belongs to.
     public var rows: Int
-    /// Columns.
+    /// Columns of the image it belongs to.
     public var columns: Int
-    /// Pixel spacing (row spacing, column spacing) in mm.
-    public var pixelSpacing: [Double]
-    /// Counts, rows × columns, row-major.
-    public var counts: [Float]
-    /// Patient position (LPS, mm) of the centre of pixel (column 0, row 0) on the detector plane, when known.
-    public var origin: Vector3?
-    /// Direction in which the column index grows (first triplet of Image Orientation (Patient)).
-    public var rowDirection: Vector3?
-    /// Direction in which the row index grows (second triplet of Image Orientation (Patient)).
-    public var columnDirection: Vector3?
-    /// Acquisition duration of the view (s), when known.
-    public var durationSeconds: Double?
+    /// Membership, rows × columns, row-major.
+    public var inside: [Bool]
 
-    /// Creates a view.
-    public init(name: String, rows: Int, columns: Int, pixelSpacing: [Double], counts: [Float], origin: Vector3? = nil,
-                rowDirection: Vector3? = nil, columnDirection: Vector3? = nil, durationSeconds: Double? = nil) {
-        self.name = name; self.rows = rows; self.columns = columns; self.pixelSpacing = pixelSpacing; self.counts = counts
-        self.origin = origin; self.rowDirection = rowDirection; self.columnDirection = columnDirection
-        self.durationSeconds = durationSeconds
+    /// An empty mask.
+    public init(rows: Int, columns: Int) {
+        self.rows = rows; self.columns = columns; inside = [Bool](repeating: false, count: rows * columns)
     }
 
-    /// Column spacing (mm); 1 when unknown.
-    public var columnSpacingMM: Double { pixelSpacing.count > 1 ? pixelSpacing[1] : (pixelSpacing.first ?? 1) }
-    /// Row spacing (mm); 1 when unknown.
-    public var rowSpacingMM: Double { pixelSpacing.first ?? 1 }
-    /// Total counts.
-    public var totalCounts: Double { counts.reduce(0) { $0 + Double($1) } }
+    /// Number of pixels.
+    public var count: Int { inside.reduce(0) { $0 + ($1 ? 1 : 0) } }
 
-    /// Patient position (mm) on the detector plane of a (fractional) pixel position; nil without geometry. The
-    /// depth along the viewing direction is unknown in a planar image: the point lies on the plane through the
-    /// detector's Image Position.
-    public func patientPosition(column: Double, row: Double) -> Vector3? {
-        guard let o = origin, let r = rowDirection, let c = columnDirection else { return nil }
-        return o + r * (column * columnSpacingMM) + c * (row * rowSpacingMM)
+    /// Sum of `image` over the mask.
+    public func sum(_ image: PlanarViewImage) -> Double {
+        var s = 0.0
+        for i in inside.indices where inside[i] { s += Double(image.counts[i]) }
+        return s
     }
 
-    /// Checks that the view is usable: a non-empty matrix, as many counts as pixels, finite, non-negative, not all
-    /// zero.
-    public func validate() throws(PlanarAnalysisError) {
-        guard rows > 0, columns > 0 else { throw PlanarAnalysisError("view \(name): empty matrix \(columns)×\(rows)") }
-        guard counts.count == rows * columns else {
-            throw PlanarAnalysisError("view \(name): \(counts.count) counts for a \(columns)×\(rows) matrix")
+    /// Mean of `image` over the mask (0 when empty).
+    public func mean(_ image: PlanarViewImage) -> Double { count == 0 ? 0 : sum(image) / Double(count) }
+
+    /// Centre of the pixels (column, row), nil when empty.
+    public var centroid: (column: Double, row: Double)? {
+        var n = 0.0, sc = 0.0, sr = 0.0
+        for i in inside.indices where inside[i] { n += 1; sc += Double(i % columns); sr += Double(i / columns) }
+        return n == 0 ? nil : (sc / n, sr / n)
+    }
+
+    /// A disc of `radius` pixels around (column, row).
+    public static func disc(rows: Int, columns: Int, column: Double, row: Double, radius: Double) -> PlanarROI {
+        var m = PlanarROI(rows: rows, columns: columns)
+        for r in 0..<rows { for c in 0..<columns {
+            let dc = Double(c) - column, dr = Double(r) - row
+            if dc * dc + dr * dr <= radius * radius { m.inside[r * columns + c] = true }
+        } }
+        return m
+    }
+
+    /// Pixels within `pixels` (chessboard distance) of the mask.
+    public func dilated(_ pixels: Int = 1) -> PlanarROI {
+        var m = self
+        for _ in 0..<max(0, pixels) {
+            var n = m
+            for r in 0..<rows { for c in 0..<columns where m.inside[r * columns + c] {
+                for dr in -1...1 { for dc in -1...1 {
+                    let rr = r + dr, cc = c + dc
+                    if rr >= 0, cc >= 0, rr < rows, cc < columns { n.inside[rr * columns + cc] = true }
+                } }
+            } }
+            m = n
         }
-        guard counts.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
-            throw PlanarAnalysisError("view \(name): counts must be finite and non-negative")
-        }
-        guard counts.contains(where: { $0 > 0 }) else { throw PlanarAnalysisError("view \(name): the image has zero counts") }
+        return m
     }
 
-    /// The view mirrored left–right (column c ↔ columns − 1 − c): a posterior view on the anterior view's grid.
-    public func mirroredColumns() -> PlanarViewImage {
-        var out = self
-        for r in 0..<rows { for c in 0..<columns { out.counts[r * columns + c] = counts[r * columns + columns - 1 - c] } }
-        if let o = origin, let rd = rowDirection { out.origin = o + rd * (Double(columns - 1) * columnSpacingMM); out.rowDirection = -rd }
+    /// Pixels of the mask that touch a pixel outside it (4-neighbourhood): the outline to draw.
+    public var boundary: [Int] {
+        var out: [Int] = []
+        for r in 0..<rows { for c in 0..<columns where inside[r * columns + c] {
+            if r == 0 || c == 0 || r == rows - 1 || c == columns - 1 || !inside[(r - 1) * columns + c] || !inside[(r + 1) * columns + c]
+                || !inside[r * columns + c - 1] || !inside[r * columns + c + 1] { out.append(r * columns + c) }
+        } }
         return out
     }
+
+    /// The 8-connected component of `allowed` pixels that contains `seed` (empty when the seed is not allowed).
+    public static func component(of allowed: [Bool], rows: Int, columns: Int, seed: Int) -> PlanarROI {
+        var m = PlanarROI(rows: rows, columns: columns)
+        guard seed >= 0, seed < allowed.count, allowed[seed] else { return m }
+        var stack = [seed]
+        m.inside[seed] = true
+        while let i = stack.popLast() {
+            let r = i / columns, c = i % columns
+            for dr in -1...1 { for dc in -1...1 where dr != 0 || dc != 0 {
+                let rr = r + dr, cc = c + dc
+                guard rr >= 0, cc >= 0, rr < rows, cc < columns else { continue }
+                let j = rr * columns + cc
+                if allowed[j] && !m.inside[j] { m.inside[j] = true; stack.append(j) }
+            } }
+        }
+        return m
+    }
+
+    /// Pixel indices (row-major) of the mask.
+    public var indices: [Int] { inside.indices.filter { inside[$0] } }
 }
 
 /// A circular region of interest on a planar view, in pixel units (0-based pixel centres).
@@ -101,8 +115,10 @@ public struct PlanarRegionSum: Sendable, Codable, Equatable {
     public var mean: Double { pixels > 0 ? counts / Double(pixels) : 0 }
 }
 
-/// Image helpers shared by the planar analyses of part B (smoothing, grey-scale opening, local maxima, regions).
-public enum ROIToolsB {
+/// The region toolkit of the planar analyses on count arrays (rows × columns, row-major): Gaussian smoothing,
+/// grey-scale opening, local maxima, disk and annulus sums, centroids, connected regions, quantiles, shifts.
+/// Pixel masks are ``PlanarROI``, circles ``PlanarDisk``.
+public enum RegionTools {
     /// Separable Gaussian smoothing (σ in pixels, kernel ±3σ, edges renormalised).
     public static func gaussian(_ img: [Float], rows: Int, columns: Int, sigma: Double) -> [Float] {
         guard sigma > 0 else { return img }
@@ -282,4 +298,9 @@ public enum ROIToolsB {
         }
         return out
     }
+}
+
+extension PlanarDisk {
+    /// The disk as a pixel mask on a rows × columns grid (a pixel belongs when its centre is within the radius).
+    public func mask(rows: Int, columns: Int) -> PlanarROI { PlanarROI.disc(rows: rows, columns: columns, column: column, row: row, radius: radius) }
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end check of `scinti analyze lvef` through the CLI: simulate gated blood-pool studies (EF 30/45/65 %) with
 # `scinti simulate gated`, analyse the DICOM, compare with truth.json (count-based and volume LVEF, within 3 points).
-# Usage: scripts/check-analysis-a.sh [path/to/scinti]   (default .build/debug/scinti)
+# Usage: scripts/check-planar-analyses.sh [path/to/scinti]   (default .build/debug/scinti)
 set -euo pipefail
 S=${1:-.build/debug/scinti}
 T=$(mktemp -d)

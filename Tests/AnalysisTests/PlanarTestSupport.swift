@@ -5,7 +5,7 @@ import Imaging
 import Physics
 @testable import Simulation
 
-/// Fixtures of the part-A analysis tests: small cameras, simulated studies made once and shared.
+/// Fixtures of the planar analysis tests (LVEF, thyroid uptake, parathyroid): small cameras, simulated studies made once and shared.
 enum FixtureA {
     static let tc = Radionuclide.named("Tc-99m")!
 
@@ -20,14 +20,14 @@ enum FixtureA {
     static let gated: [Double: SimulatedStudy] = {
         var out: [Double: SimulatedStudy] = [:]
         for (k, ef) in [30.0, 45.0, 65.0].enumerated() {
-            out[ef] = ClinicalStudiesA.gatedBloodPool(efPercent: ef, timeSlots: 16, camera: camera(size: 64, pixel: 4.8),
+            out[ef] = ClinicalStudies.gatedBloodPool(efPercent: ef, timeSlots: 16, camera: camera(size: 64, pixel: 4.8),
                                                       voxelMM: 7, subsamples: 2, seed: UInt64(11 + k))
         }
         return out
     }()
 
     static func tmp(_ name: String) -> String {
-        let d = FileManager.default.temporaryDirectory.appendingPathComponent("scinti-analysis-a-\(getpid())-\(name)").path
+        let d = FileManager.default.temporaryDirectory.appendingPathComponent("scinti-planar-\(getpid())-\(name)").path
         try? FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
         return d
     }

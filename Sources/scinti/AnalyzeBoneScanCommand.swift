@@ -1,0 +1,54 @@
+import Analysis
+import ArgumentParser
+import Foundation
+import Imaging
+import Physics
+import Workflows
+
+/// `scinti analyze bone-scan`: whole-body bone scan lesions and follow-up. Thin: read, analyse, print.
+struct BoneScanCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bone-scan",
+        abstract: "Whole-body bone scan: hot spots against normal skeletal uptake, tumour-burden index; follow-up comparison.")
+
+    @Argument(help: "NM WHOLE BODY (or STATIC) file with the anterior and posterior views (the baseline).") var file: String
+    @Option(help: "A follow-up scan to compare with the baseline.") var followUp: String?
+    @Option(help: "Photopeak energy window number (1-based).") var window: Int?
+    @Option(help: "Write a PNG figure with the lesions (baseline, then the registered follow-up).") var png: String?
+    @Flag(help: "Print JSON (keys: lesions[] with view, column, row, counts, status; normalisationFactor; tumourBurdenIndexPercent).") var json = false
+
+    func run() throws {
+        do {
+            let b = try PlanarInputs.read(path: file, window: window)
+            warnAll(b.notes)
+            var fuViews: [PlanarViewImage]? = nil
+            let r: BoneScanAnalysis.Result
+            if let followUp {
+                let f = try PlanarInputs.read(path: followUp, window: window)
+                warnAll(f.notes)
+                fuViews = f.views
+                r = try BoneScanAnalysis().compare(baseline: b.views, followUp: f.views)
+            } else {
+                r = try BoneScanAnalysis().analyze(b.views)
+            }
+            warnAll(r.notes)
+            if let png { try AnalysisFigures.boneScan(b.views, followUp: fuViews, r, to: png) }
+            if json { emit(try jsonText(r)); return }
+            var t = "Whole-body bone scan: \(r.lesions.count) lesion\(r.lesions.count == 1 ? "" : "s")\n"
+            if let f = r.normalisationFactor, let s = r.registrationShiftPixels {
+                t += String(format: "  follow-up × %.3f to match the baseline (reference bone region); registered by (%d, %d) px\n", f, s[0], s[1])
+            }
+            for (k, l) in r.lesions.enumerated() {
+                t += String(format: "  %d %@: column %.1f, row %.1f, %.0f net counts, uptake %.2f × normal", k + 1, l.view, l.column, l.row, l.counts, l.uptakeRatio)
+                if let s = l.status { t += String(format: " → %@ (ratio %@)", s, l.ratio.map { String(format: "%.2f", $0) } ?? "-") }
+                t += "\n"
+            }
+            for e in r.excludedRegions { t += String(format: "  excluded (organ-sized, %.0f cm²) on %@ at column %.1f, row %.1f\n", e.areaCM2, e.view, e.column, e.row) }
+            t += String(format: "  tumour-burden index %.2f %% of the skeleton", r.tumourBurdenIndexPercent)
+            if let f = r.followUpTumourBurdenIndexPercent { t += String(format: " (follow-up %.2f %%)", f) }
+            t += "\n"
+            if let png { t += "Figure → \(png)\n" }
+            emit(t)
+        } catch let e as ExitCode { throw e } catch { throw fail("\(error)") }
+    }
+}

@@ -1,0 +1,48 @@
+import Analysis
+import ArgumentParser
+import Foundation
+import Physics
+import Workflows
+
+/// `scinti analyze lvef`: LVEF from a gated blood-pool study.
+struct AnalyzeLVEF: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "lvef",
+        abstract: "LVEF from an ECG-gated planar blood-pool study (LAO): LV ROI, background, ED/ES, peak rates.")
+    @Argument(help: "The GATED NM DICOM file.") var file: String
+    @Flag(name: .customLong("fixed-roi"), help: "Use the end-diastolic LV region on every frame (default: a region per frame).") var fixedROI = false
+    @Option(name: .customLong("edge-fraction"), help: "LV edge: background + this fraction of (maximum − background).") var edgeFraction: Double = GatedBloodPoolLVEF.Options().edgeFraction
+    @Option(name: .customLong("background-gap"), help: "Gap (pixels) between the end-systolic LV region and the background region.") var backgroundGap: Int = GatedBloodPoolLVEF.Options().backgroundGapPixels
+    @Option(name: .customLong("background-width"), help: "Width (pixels) of the background region.") var backgroundWidth: Int = GatedBloodPoolLVEF.Options().backgroundWidthPixels
+    @Flag(name: .customLong("background-all-frames"), help: "Background per pixel as the mean over all frames (default: the end-systolic frame).") var backgroundAllFrames = false
+    @Flag(help: "Print the result as JSON.") var json = false
+    @Option(help: "Write a figure (summed image with the ED/ES LV regions and background, and the curve).") var png: String?
+
+    func run() throws {
+        do {
+            let input = try PlanarInputs.gatedFrames(path: file)
+            for w in input.warnings { warn(w) }
+            let a = try GatedBloodPoolLVEF(options: .init(roiMethod: fixedROI ? .fixed : .variable, edgeFraction: edgeFraction, backgroundGapPixels: backgroundGap, backgroundWidthPixels: backgroundWidth, backgroundFromEndSystole: !backgroundAllFrames))
+                .analyze(frames: input.frames, frameDurationMs: input.frameDurationMs)
+            for w in a.result.warnings { warn(w) }
+            if let png { try AnalysisFigures.lvef(a, frames: input.frames, to: png) }
+            if json { emit(try analysisJSON(a.result)); return }
+            let r = a.result
+            var t = String(format: "LVEF %.1f %% (%@ ROI)\n", r.lvef, r.roiMethod)
+            t += "  ED frame \(r.edFrame), ES frame \(r.esFrame) (0-based) of \(r.curve.count); \(input.view ?? "view not written")\n"
+            t += String(format: "  background %.2f counts/pixel/frame over %d pixels\n", r.backgroundCountsPerPixel, r.backgroundPixels)
+            if let p = r.peakEjectionRateEDVPerS, let f = r.peakFillingRateEDVPerS {
+                t += String(format: "  peak ejection rate %.2f EDV/s, peak filling rate %.2f EDV/s", p, f)
+                if let tt = r.timeToPeakFillingMs { t += String(format: ", time to peak filling %.0f ms", tt) }
+                t += "\n"
+            }
+            t += "  curve (background-corrected counts): " + r.curve.map { String(format: "%.0f", $0) }.joined(separator: " ") + "\n"
+            t += "  method: \(r.method)\n"
+            if !input.notes.isEmpty { t += "  input: " + input.notes.joined(separator: "; ") + "\n" }
+            if let png { t += "figure → \(png)\n" }
+            emit(t)
+        } catch let e as WorkflowError { throw fail(e.message) }
+        catch let e as PlanarAnalysisError { throw fail("\(file): \(e.message)") }
+        catch let e as ExitCode { throw e }
+        catch { throw fail("\(error)") }
+    }
+}
