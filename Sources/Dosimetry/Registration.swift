@@ -39,6 +39,8 @@ public struct RegistrationResult: Sendable, Equatable, Codable {
     public var evaluations: Int
     /// The method, for reports.
     public var method: String
+    /// The measured quality and whether it passed its gate (``SerialRegistration``); nil for ``RigidRegistration``.
+    public var quality: RegistrationQuality? = nil
 }
 
 /// Rigid (6 degrees of freedom) registration of a moving CT to a fixed (reference) CT by maximising mutual
