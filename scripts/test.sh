@@ -68,6 +68,13 @@ else
   echo "== virtual patients skipped: ../shared/phantoms/icrp110 not found"
 fi
 
+echo "== oracle: scinti dose phantom (Monte Carlo, ICRP-110 AM, Lu-177) vs OpenDose self S values (reduced statistics)"
+if [ -d ../shared/phantoms/icrp110 ] || [ -n "${SCINTI_ICRP110:-}" ]; then
+  "$PY" Tests/oracle/check_dose_phantom.py .build/debug/scinti "${DOSE_PHANTOM_DECAYS:-20000}"
+else
+  echo "== dose phantom skipped: ../shared/phantoms/icrp110 not found"
+fi
+
 echo "== fuzz: DICOM parser"
 scripts/fuzz.sh "${FUZZ_SECONDS:-120}"
 echo "== fuzz: PDU decoder"
