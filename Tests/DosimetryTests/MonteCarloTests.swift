@@ -92,30 +92,43 @@ import Testing
     }
 
     /// Monte Carlo and voxel-S-value convolution (kernel from the same engine, convolved here by direct summation)
-    /// agree in uniform soft tissue (water) within 3 % over a 3 × 3 × 3-voxel source, voxel by voxel in the source
-    /// and its first neighbours.
+    /// agree in uniform soft tissue (water), Y-90, over a 3 × 3 × 3-voxel source of 4.8 mm voxels: the mean dose of
+    /// the source region within 3 %, each source voxel within 3 % (+ 2σ statistics), and the voxels sharing a face
+    /// with the source within 3 % (+ 3σ of both runs' statistics).
     @Test func monteCarloAgreesWithKernelConvolutionInWater() throws {
         let s = try #require(EmissionSpectrum.named("Y-90"))
         let h = 4, n = 2 * h + 1
-        let kernel = try VoxelSValueKernel.monteCarlo(s, voxelMM: (4.8, 4.8, 4.8), halfWidth: h, decays: 30_000, seed: 11)
+        let kernel = try VoxelSValueKernel.monteCarlo(s, voxelMM: (4.8, 4.8, 4.8), halfWidth: h, decays: 80_000, seed: 11)
         let size = GridSize(x: 11, y: 11, z: 11)
         var src = [Float](repeating: 0, count: size.count)
         for k in 4...6 { for j in 4...6 { for i in 4...6 { src[i + 11 * (j + 11 * k)] = 1 } } }
         let g = try MonteCarloGeometry.uniform(.water, size: size, voxelMM: Vector3(4.8, 4.8, 4.8))
-        let mc = try MonteCarloDose.run(geometry: g, source: src, spectrum: s, decays: 60_000, seed: 12)
-        // Convolution: dose per decay in the 27-voxel source = Σ kernel / 27 (mGy/(MBq·s) → Gy per decay: ×1e-9).
-        for z in 3...7 { for y in 3...7 { for x in 3...7 {
+        let mc = try MonteCarloDose.run(geometry: g, source: src, spectrum: s, decays: 120_000, seed: 12)
+        // Convolution: dose per decay = Σ kernel / 27 over the source voxels (mGy/(MBq·s) → Gy per decay: × 1e-9).
+        func convolved(_ x: Int, _ y: Int, _ z: Int) -> Double {
             var d = 0.0
             for k in 4...6 { for j in 4...6 { for i in 4...6 {
                 let a = x - i + h, b = y - j + h, c = z - k + h
                 guard a >= 0, b >= 0, c >= 0, a < n, b < n, c < n else { continue }
                 d += Double(kernel.values[a + n * (b + n * c)]) / 27 * 1e-9
             } } }
-            let m = mc.doseGyPerDecay[x + 11 * (y + 11 * z)]
-            let inner = (4...6).contains(x) && (4...6).contains(y) && (4...6).contains(z)
-            if inner || abs(x - 5) + abs(y - 5) + abs(z - 5) <= 3 {
-                #expect(abs(m - d) / d < 0.03 + 2 * Double(mc.relativeUncertainty[x + 11 * (y + 11 * z)]), "(\(x),\(y),\(z)): MC \(m) vs convolution \(d)")
+            return d
+        }
+        var meanMC = 0.0, meanConv = 0.0
+        for z in 3...7 { for y in 3...7 { for x in 3...7 {
+            let inX = (4...6).contains(x), inY = (4...6).contains(y), inZ = (4...6).contains(z)
+            let outside = [inX, inY, inZ].filter { !$0 }.count
+            guard outside <= 1 else { continue }          // the source, and voxels sharing a face with it
+            let i = x + 11 * (y + 11 * z)
+            let m = mc.doseGyPerDecay[i], d = convolved(x, y, z)
+            let sigma = Double(mc.relativeUncertainty[i])
+            if outside == 0 {
+                meanMC += m / 27; meanConv += d / 27
+                #expect(abs(m - d) / d < 0.03 + 2 * sigma, "source voxel (\(x),\(y),\(z)): MC \(m) vs convolution \(d)")
+            } else {
+                #expect(abs(m - d) / d < 0.03 + 3 * sigma * 2.squareRoot(), "face neighbour (\(x),\(y),\(z)): MC \(m) vs convolution \(d), σ \(sigma)")
             }
         } } }
+        #expect(abs(meanMC - meanConv) / meanConv < 0.03, "source mean: MC \(meanMC) vs convolution \(meanConv)")
     }
 }
