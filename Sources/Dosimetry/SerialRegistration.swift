@@ -46,8 +46,8 @@ public struct RegistrationGate: Sendable, Equatable, Codable {
 ///    x and y from the body centroids of the overlapping slabs.
 /// 2. **Several starts** (each z candidate, ±10 mm), **multi-resolution** (isotropic working grids of 12, 6 and
 ///    3 mm, Gaussian pre-smoothed to the grid), pattern search on 6 parameters (rotation about the fixed CT's
-///    centre, ° and mm: steps 8 → 2, 2 → 1, 1 → 0.25), the two best starts carried to the middle level and the
-///    best to the finest.
+///    centre, ° and mm: steps 8 → 2, 2 → 1, 1 → 0.5, then 0.5 → 0.125 with 60 000 samples), the two best starts
+///    carried to the middle level and the best to the finest.
 /// 3. **Cost**: normalised mutual information over the fixed voxels that land inside the moving field, with a
 ///    penalty when less than half the starting overlap is left (so the search cannot escape to a small overlap).
 /// 4. **Quality** (``RegistrationQuality``) against a ``RegistrationGate``: NMI, outline Dice, overlap.
@@ -76,7 +76,7 @@ public enum SerialRegistration {
             for dz in [0.0, -10, 10] { candidates.append([0, 0, 0, t.x, t.y, t.z + dz]) }
         }
         var ranked: [(cost: Double, params: [Double])] = []
-        let coarse = try CostField(fixed: pyramid[0].fixed, moving: pyramid[0].moving)
+        let coarse = try CostField(fixed: pyramid[0].fixed, moving: pyramid[0].moving, maxSamples: 8_000)
         for c in candidates {
             let n0 = coarse.overlapCount(transform(c))
             var p = c
@@ -84,7 +84,7 @@ public enum SerialRegistration {
             ranked.append((v, p))
         }
         ranked.sort { $0.cost > $1.cost }
-        let middle = try CostField(fixed: pyramid[1].fixed, moving: pyramid[1].moving)
+        let middle = try CostField(fixed: pyramid[1].fixed, moving: pyramid[1].moving, maxSamples: 15_000)
         var refined: [(cost: Double, params: [Double])] = []
         for r in ranked.prefix(2) {
             var p = r.params
@@ -94,14 +94,18 @@ public enum SerialRegistration {
         }
         refined.sort { $0.cost > $1.cost }
         var params = refined[0].params
-        let fine = try CostField(fixed: pyramid[2].fixed, moving: pyramid[2].moving)
+        let fine = try CostField(fixed: pyramid[2].fixed, moving: pyramid[2].moving, maxSamples: 25_000)
         let initialNMI = fine.normalizedMI(transform([0, 0, 0, starts[0].x, starts[0].y, starts[0].z])) ?? 1
         let n0 = fine.overlapCount(transform(params))
-        _ = search(&params, steps: [1, 0.5, 0.25], evaluations: &evaluations) { fine.cost(transform($0), reference: n0) }
+        _ = search(&params, steps: [1, 0.5], evaluations: &evaluations) { fine.cost(transform($0), reference: n0) }
+        // Polish on the same level with more samples and finer steps (a different random sample set).
+        let polish = try CostField(fixed: pyramid[2].fixed, moving: pyramid[2].moving, maxSamples: 60_000, seed: 0xB0DE)
+        let n1 = polish.overlapCount(transform(params))
+        _ = search(&params, steps: [0.5, 0.25, 0.125], evaluations: &evaluations) { polish.cost(transform($0), reference: n1) }
         let t = transform(params)
-        let quality = fine.quality(t, gate: gate, params: params)
+        let quality = polish.quality(t, gate: gate, params: params)
         return RegistrationResult(transform: t, initialMI: initialNMI, finalMI: quality.normalizedMI, evaluations: evaluations,
-                                  method: "rigid 6-DOF CT-to-CT, normalised mutual information (32 bins, −1000…1500 HU); initialised from the body outline and the table position, \(candidates.count) starts, 12/6/3 mm levels, pattern search 8→0.25 mm/°; quality gate NMI ≥ \(gate.minimumNormalizedMI), outline Dice ≥ \(gate.minimumOutlineDice), overlap ≥ \(gate.minimumOverlap)",
+                                  method: "rigid 6-DOF CT-to-CT, normalised mutual information (32 bins, −1000…1500 HU); initialised from the body outline and the table position, \(candidates.count) starts, 12/6/3 mm levels, pattern search 8→0.125 mm/°; quality gate NMI ≥ \(gate.minimumNormalizedMI), outline Dice ≥ \(gate.minimumOutlineDice), overlap ≥ \(gate.minimumOverlap)",
                                   quality: quality)
     }
 
@@ -258,12 +262,12 @@ public enum SerialRegistration {
 
         /// At most about `maxSamples` fixed voxels, drawn at random (seeded: the cost is deterministic) so that the
         /// samples do not sit on a lattice aligned with the moving grid.
-        init(fixed: Volume, moving: Volume, maxSamples: Int = 30_000) throws(DosimetryError) {
+        init(fixed: Volume, moving: Volume, maxSamples: Int = 30_000, seed: UInt64 = 0x5EED_CAFE) throws(DosimetryError) {
             var pts: [Vector3] = [], fb: [Int] = [], body: [Bool] = []
             let s = fixed.size
             let keep = min(1, Double(maxSamples) / Double(s.count))
             self.keep = keep
-            var rng = SeededGenerator(seed: 0x5EED_CAFE)
+            var rng = SeededGenerator(seed: seed)
             for k in 0..<s.z { for j in 0..<s.y { for i in 0..<s.x {
                 if keep < 1 && rng.uniform() >= keep { continue }
                 let v = fixed.voxels[i + s.x * (j + s.y * k)]

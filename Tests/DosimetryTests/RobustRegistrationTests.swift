@@ -8,7 +8,7 @@ import Testing
 /// Serial CT-to-CT registration against known rigid motions of the ICRP-110 adult male CT (truth built here:
 /// the phantom's media → HU, each CT sampled at the anatomy the known motion puts under each voxel), with small
 /// axial fields, different slice thicknesses and table offsets; and a pair no registration can align.
-@Suite(.serialized) struct RobustRegistrationTests {
+@Suite struct RobustRegistrationTests {
     /// Organ IDs → HU at 70 keV from each medium's composition (Medium.hounsfield), the phantom's labels.
     struct Anatomy: Sendable {
         let phantom: ICRPPhantom
@@ -29,10 +29,11 @@ import Testing
             return hu[Int(phantom.labels[i + s.x * (j + s.y * k)])]
         }
 
-        /// A CT of `fieldMM` axial field centred at scanner z `centreZ`, `pixelMM` pixels over 560 × 300 mm,
+        /// A CT of `fieldMM` axial field centred at scanner z `centreZ`, `pixelMM` pixels (4 mm: fast in the debug
+        /// build; the registration works on 12/6/3 mm grids anyway) over 560 × 300 mm,
         /// `sliceMM` slices (3 sub-samples through each slice's thickness), the patient placed by `motion`
         /// (anatomy p at motion.apply(p)), Gaussian noise 15 HU.
-        func ct(fieldMM: Double, centreZ: Double, sliceMM: Double, pixelMM: Double = 3, motion: RigidTransform?, seed: UInt64) -> Volume {
+        func ct(fieldMM: Double, centreZ: Double, sliceMM: Double, pixelMM: Double = 4, motion: RigidTransform?, seed: UInt64) -> Volume {
             let nx = Int(560 / pixelMM), ny = Int(300 / pixelMM), nz = max(2, Int(fieldMM / sliceMM))
             let origin = Vector3(-pixelMM * Double(nx - 1) / 2, -pixelMM * Double(ny - 1) / 2, centreZ - sliceMM * Double(nz - 1) / 2)
             let g = ImageGeometry.axisAligned(origin: origin, spacing: Vector3(pixelMM, pixelMM, sliceMM))
@@ -97,13 +98,15 @@ import Testing
     }
 
     /// Random motions (≤ 3° about each axis, ≤ 15 mm along each, random centre), random axial fields 150–400 mm,
-    /// slices 2.5 or 5 mm, table offsets ≤ 40 mm: 1 case in CI, 20 with SCINTI_VALIDATION=1
-    /// (scripts/dosimetry-validation.sh); every one within 2 mm / 1° and passing the gate.
-    @Test func randomMotionsFieldsAndSlices() throws {
+    /// slices 2.5 or 5 mm, table offsets ≤ 40 mm: 20 cases with SCINTI_VALIDATION=1 (scripts/dosimetry-validation.sh),
+    /// not in CI (the two fixed cases above cover both field orders there); every one within 2 mm / 1° and passing
+    /// the gate.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["SCINTI_VALIDATION"] != nil))
+    func randomMotionsFieldsAndSlices() throws {
         guard let anatomy = Anatomy.shared else {
             Issue.record("ICRP-110 phantom not found at \(ICRPPhantom.defaultFolder)"); return
         }
-        let n = ProcessInfo.processInfo.environment["SCINTI_VALIDATION"] == nil ? 1 : 20
+        let n = 20
         var rng = SeededGenerator(seed: 21)
         func u(_ a: Double) -> Double { (2 * rng.uniform() - 1) * a }
         let fields = [150.0, 200, 250, 300, 400]
@@ -145,8 +148,10 @@ import Testing
         let lu = try #require(Radionuclide.named("Lu-177"))
         let voi = DoseVOI(name: "all", mask: [Bool](repeating: true, count: 512))
         var options = SerialDosimetryOptions(nuclide: lu, method: .sphere, fit: .trapezoid)
-        #expect(throws: DosimetryError.self) { try SerialDosimetry.run(visits, vois: [voi], options: options) }
-        do { _ = try SerialDosimetry.run(visits, vois: [voi], options: options) } catch {
+        do {
+            _ = try SerialDosimetry.run(visits, vois: [voi], options: options)
+            Issue.record("the chain ran on a failed registration")
+        } catch {
             #expect("\(error)".contains("visit 1") && "\(error)".contains("review"), "\(error)")
         }
         // A transform accepted in review is used as given, without the gate, and recorded with who accepted it.
