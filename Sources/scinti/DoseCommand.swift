@@ -40,7 +40,7 @@ struct DoseCommand: ParsableCommand {
     @Option(help: "Recovery curve JSON (scinti dose recovery) for partial-volume correction by VOI volume.") var recovery: String?
     @Option(help: "Relative standard uncertainty of the calibration factor (default 0.05, stated as assumed).") var calibrationUncertainty: Double?
     @Option(help: "Counts recorded per MBq in one acquisition (Poisson component of the uncertainty).") var countsPerMbq: Double?
-    @Option(help: "Decays for --method monte-carlo.") var decays: Int = 2_000_000
+    @Option(help: "Decays for --method monte-carlo and for `scinti dose phantom`.") var decays: Int = 2_000_000
 
     func run() throws {
         guard let set = DecayDataSet(rawValue: decayData.lowercased()) else { throw fail("--decay-data must be ensdf or icrp107 (got \(decayData))") }

@@ -9,17 +9,17 @@ struct DosePhantomCommand: ParsableCommand {
         commandName: "phantom",
         abstract: "S values (mGy/(MBq·s)) from a source organ to every ICRP-110 organ ID by Monte Carlo transport of the ICRP-107 spectrum.")
 
+    /// `--isotope`, `--decays` and `--json` are the `scinti dose` options (ArgumentParser shares a parent's options).
+    @ParentCommand var dose: DoseCommand
     @Option(help: "icrp-am | icrp-af") var phantom = "icrp-am"
     @Option(help: "Source organ: a named group (liver, spleen, kidney-left, kidney-right, …) or organ IDs (89,90,91).") var source: String
-    @Option(help: "Radionuclide with an ICRP-107 spectrum (Lu-177, I-131, Y-90, Sm-153, Ra-223, …).") var isotope = "Lu-177"
-    @Option(help: "Decays to simulate.") var decays = 1_000_000
     @Option(help: "Random seed.") var seed: UInt64 = 1
     @Option(help: "ICRP-110 phantom folder (default $SCINTI_ICRP110 or ../shared/phantoms/icrp110).") var folder: String?
-    @Flag(help: "Print the JSON result.") var json = false
 
     func run() throws {
         let kind: ICRPPhantomKind
         do { kind = try ICRPPhantomKind.parse(phantom) } catch { throw fail("--phantom: \(error)") }
+        let decays = dose.decays, isotope = dose.isotope, json = dose.json
         guard decays > 0, decays <= 10_000_000_000 else { throw fail("--decays must be 1…1e10 (got \(decays))") }
         do {
             let r = try PhantomSValueJob.run(phantom: kind, source: source, isotope: isotope, decays: decays, seed: seed,

@@ -9,14 +9,15 @@ struct DoseRecoveryCommand: ParsableCommand {
         commandName: "recovery",
         abstract: "Measure recovery coefficients (sphere phantoms through the camera simulation and OSEM reconstruction) and write recovery.json.")
 
+    /// `--isotope` and `--out` (required here) are the `scinti dose` options.
+    @ParentCommand var dose: DoseCommand
     @Option(help: "Sphere volumes in mL (comma-separated, up to 4).") var volumes = "4,12,35,100"
-    @Option(help: "Radionuclide.") var isotope = "Lu-177"
-    @Option(help: "Output folder (simulated data and recovery.json).") var out: String
 
     func run() throws {
         let v = volumes.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
         guard !v.isEmpty, v.count == volumes.split(separator: ",").count else { throw fail("--volumes \(volumes): comma-separated numbers (mL)") }
-        guard let nuclide = Radionuclide.named(isotope) else { throw fail("--isotope \(isotope): unknown radionuclide") }
+        guard let out = dose.out else { throw fail("scinti dose recovery needs --out DIR") }
+        guard let nuclide = Radionuclide.named(dose.isotope) else { throw fail("--isotope \(dose.isotope): unknown radionuclide") }
         do {
             let r = try DoseJob.measureRecovery(volumesML: v, nuclide: nuclide, to: out)
             let enc = JSONEncoder(); enc.outputFormatting = [.prettyPrinted, .sortedKeys]
