@@ -4,6 +4,7 @@ import Physics
 import Simulation
 import Testing
 @testable import Dosimetry
+import Workflows
 
 /// Serial CT-to-CT registration against known rigid motions of the ICRP-110 adult male CT (truth built here:
 /// the phantom's media → HU, each CT sampled at the anatomy the known motion puts under each voxel), with small
@@ -161,5 +162,45 @@ import Testing
         #expect(result.visitRegistrations[1].source == "accepted by review, by dr.review at 2026-12-06T15:00Z")
         #expect(result.visitRegistrations[1].transform?.translationMM == Vector3(1, 0, 0))
         #expect(result.visitRegistrations[1].quality == nil)
+    }
+
+    /// The dose job (contracts 3 and 4): a failed gate stops it with one statement and a `dose.json` of status
+    /// `review-required` holding each visit's transform and quality; an accepted transform lets it run and is
+    /// recorded with who accepted it.
+    @Test func doseJobStopsForReviewAndUsesAcceptedTransforms() throws {
+        guard let anatomy = Anatomy.shared else {
+            Issue.record("ICRP-110 phantom not found at \(ICRPPhantom.defaultFolder)"); return
+        }
+        let fixed = anatomy.ct(fieldMM: 200, centreZ: 340, sliceMM: 5, motion: nil, seed: 1)
+        let head = anatomy.ct(fieldMM: 150, centreZ: 800, sliceMM: 5, motion: nil, seed: 3)
+        let spect = Volume(unchecked: GridSize(x: 8, y: 8, z: 8), voxels: [Float](repeating: 1000, count: 512),
+                           geometry: .axisAligned(origin: Vector3(-20, -20, 320), spacing: Vector3(5, 5, 5)), units: "Bq/mL")
+        let visits = [DoseTimePoint(hours: 4, spect: spect, ct: fixed), DoseTimePoint(hours: 24, spect: spect, ct: head)]
+        let lu = try #require(Radionuclide.named("Lu-177"))
+        let voi = DoseVOI(name: "all", mask: [Bool](repeating: true, count: 512))
+        let out = NSTemporaryDirectory() + "scinti-review-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        var o = DoseJob.Options(timepoints: [], method: .sphere, fit: .trapezoid, out: out)
+        do {
+            _ = try DoseJob.run(visits: visits, folders: ["tp1", "tp2"], vois: [voi], nuclide: lu, options: o)
+            Issue.record("the dose job ran on a failed registration")
+        } catch {
+            #expect("\(error)".hasPrefix("registration needs review, no dose computed: visit 1"), "\(error)")
+        }
+        let data = try #require(FileManager.default.contents(atPath: out + "/dose.json"))
+        let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(json["status"] as? String == "review-required")
+        #expect((json["vois"] as? [Any])?.isEmpty == true)
+        let v = try #require(json["visits"] as? [[String: Any]])
+        #expect(v.count == 2 && (v[1]["registrationQuality"] as? [String: Any])?["passed"] as? Bool == false)
+        #expect((json["quality"] as? [String: String])?["status"] == "review-required")
+        // Accepted in review: used as given, recorded.
+        o.acceptedTransforms = [1: RigidTransform(translationMM: Vector3(1, 0, 0))]
+        o.acceptedBy = [1: "dr.review at 2026-12-06T15:00Z"]
+        let (report, _) = try DoseJob.run(visits: visits, folders: ["tp1", "tp2"], vois: [voi], nuclide: lu, options: o)
+        #expect(report.status == "complete")
+        #expect(report.visits[1].registrationSource == "accepted by review, by dr.review at 2026-12-06T15:00Z")
+        #expect(report.visits[1].registrationTranslationMM == [1, 0, 0])
+        #expect(report.vois[0].uncertainty != nil && report.quality["status"] == "complete")
     }
 }
