@@ -70,6 +70,12 @@ fi
 
 echo "== review and correction in the browser (Selenium + Chromium: region/VOI tools vs numpy, edited LVEF, SEG)"
 SCINTI_BIN="$PWD/.build/debug/scinti" CORPUS="$CORPUS" bash scripts/test-review.sh
+echo "== oracle: scinti dose phantom (Monte Carlo, ICRP-110 AM, Lu-177) vs OpenDose self S values (reduced statistics)"
+if [ -d ../shared/phantoms/icrp110 ] || [ -n "${SCINTI_ICRP110:-}" ]; then
+  "$PY" Tests/oracle/check_dose_phantom.py .build/debug/scinti "${DOSE_PHANTOM_DECAYS:-20000}"
+else
+  echo "== dose phantom skipped: ../shared/phantoms/icrp110 not found"
+fi
 
 echo "== fuzz: DICOM parser"
 scripts/fuzz.sh "${FUZZ_SECONDS:-120}"

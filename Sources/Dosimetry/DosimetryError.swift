@@ -10,6 +10,8 @@ public enum DosimetryError: Error, Sendable, Equatable, CustomStringConvertible 
     case sizeMismatch(String)
     /// Any other invalid argument.
     case invalidArgument(String)
+    /// A visit's registration failed its quality gate: the run stops and asks for review (no number is given).
+    case registrationNeedsReview(String)
 
     /// Human explanation.
     public var description: String {
@@ -19,6 +21,7 @@ public enum DosimetryError: Error, Sendable, Equatable, CustomStringConvertible 
         case .unsupportedNuclide(let m): return "radionuclide: \(m)"
         case .sizeMismatch(let m): return "size mismatch: \(m)"
         case .invalidArgument(let m): return m
+        case .registrationNeedsReview(let m): return m
         }
     }
 }

@@ -39,6 +39,8 @@ public struct RegistrationResult: Sendable, Equatable, Codable {
     public var evaluations: Int
     /// The method, for reports.
     public var method: String
+    /// The measured quality and whether it passed its gate (``SerialRegistration``); nil for ``RigidRegistration``.
+    public var quality: RegistrationQuality? = nil
 }
 
 /// Rigid (6 degrees of freedom) registration of a moving CT to a fixed (reference) CT by maximising mutual
@@ -137,40 +139,7 @@ public enum RigidRegistration {
     }
 
     /// Separable Gaussian smoothing, σ = 1 voxel (kernel ±3 voxels), clamped edges.
-    static func smoothed(_ v: Volume) -> Volume {
-        let w: [Float] = (-3...3).map { Float(exp(-Double($0 * $0) / 2)) }
-        let sum = w.reduce(0, +)
-        let s = v.size
-        var a = v.voxels
-        for axis in 0..<3 {
-            var b = [Float](repeating: 0, count: a.count)
-            let (n, step) = axis == 0 ? (s.x, 1) : axis == 1 ? (s.y, s.x) : (s.z, s.x * s.y)
-            a.withUnsafeBufferPointer { src in
-                b.withUnsafeMutableBufferPointer { dst in
-                    let box = SendableBox((src, dst))
-                    DispatchQueue.concurrentPerform(iterations: s.z) { k in
-                        let (p, q) = box.value
-                        for j in 0..<s.y {
-                            for i in 0..<s.x {
-                                let idx = i + s.x * (j + s.y * k)
-                                let c = axis == 0 ? i : axis == 1 ? j : k
-                                var acc: Float = 0
-                                for t in -3...3 {
-                                    let cc = min(max(c + t, 0), n - 1)
-                                    acc += p[idx + (cc - c) * step] * w[t + 3]
-                                }
-                                q[idx] = acc / sum
-                            }
-                        }
-                    }
-                }
-            }
-            a = b
-        }
-        var out = v
-        out.voxels = a
-        return out
-    }
+    static func smoothed(_ v: Volume) -> Volume { SerialRegistration.gaussian(v, sigmaVoxels: (1, 1, 1)) }
 
     @inline(__always) static func bin(_ v: Float, _ r: ClosedRange<Float>, _ bins: Int) -> Int {
         let span = r.upperBound - r.lowerBound

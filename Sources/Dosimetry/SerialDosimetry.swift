@@ -35,6 +35,8 @@ public enum DoseMethod: String, Sendable, Codable, CaseIterable {
     case organ
     /// Local energy deposition, density-corrected from CT.
     case ldm
+    /// Monte Carlo transport of the voxel TIA map through the CT's media (``MonteCarloDose``).
+    case monteCarlo = "monte-carlo"
 }
 
 /// Options of a serial dosimetry run.
@@ -55,18 +57,28 @@ public struct SerialDosimetryOptions: Sendable {
     public var populationEffectiveHalfLifeHours: Double?
     /// Monte-Carlo samples for the voxel-S-value kernel.
     public var kernelSamples: Int
+    /// Thresholds of the registration quality gate (``SerialRegistration``).
+    public var registrationGate = RegistrationGate()
     /// Transforms given from outside (visit index in time order, 0 = reference → fixed-to-moving transform), used
-    /// instead of registering that visit, e.g. accepted in the registration review.
+    /// instead of registering that visit and not gated, e.g. accepted in the registration review.
     public var givenTransforms: [Int: RigidTransform] = [:]
     /// Who gave each of ``givenTransforms`` (recorded as "accepted by review, by …").
     public var givenTransformSources: [Int: String] = [:]
+    /// Uncertainty inputs (EANM components).
+    public var uncertainty = UncertaintyInputs()
+    /// Partial-volume correction: each VOI's activity divided by RC(VOI volume) (nil: none, stated).
+    public var recovery: RecoveryCurve? = nil
+    /// Decays simulated by the Monte Carlo method.
+    public var monteCarloDecays: Int = 2_000_000
+    /// Seed of the Monte Carlo method.
+    public var monteCarloSeed: UInt64 = 1
+    /// Voxels of a VOI with CT density below this (g/cm³; HU < −900) are air: left out of the mean dose and DVH.
+    public var airDensityLimit: Double = 0.1
     /// Creates options.
     public init(nuclide: Radionuclide, method: DoseMethod = .voxel, fit: TACMethod = .auto, tail: TACTail = .physical,
-                register: Bool = true, male: Bool = true, populationEffectiveHalfLifeHours: Double? = nil, kernelSamples: Int = 200_000,
-                givenTransforms: [Int: RigidTransform] = [:], givenTransformSources: [Int: String] = [:]) {
+                register: Bool = true, male: Bool = true, populationEffectiveHalfLifeHours: Double? = nil, kernelSamples: Int = 200_000) {
         self.nuclide = nuclide; self.method = method; self.fit = fit; self.tail = tail; self.register = register
         self.male = male; self.populationEffectiveHalfLifeHours = populationEffectiveHalfLifeHours; self.kernelSamples = kernelSamples
-        self.givenTransforms = givenTransforms; self.givenTransformSources = givenTransformSources
     }
 }
 
@@ -94,6 +106,12 @@ public struct VOIDose: Sendable, Codable, Equatable {
     public var bedGy: Double?
     /// RBE-weighted dose for alpha emitters (RBE 5 on the α part), Gy(RBE).
     public var rbeWeightedDoseGy: Double?
+    /// Voxels of the VOI left out of the mean dose and DVH as air (CT density below the limit; voxel methods).
+    public var airVoxelsExcluded: Int = 0
+    /// EANM uncertainty budget (k = 1 components, k = 1 and k = 2 intervals).
+    public var uncertainty: UncertaintyBudget? = nil
+    /// Recovery coefficient the VOI's activities were divided by (partial-volume correction), nil when none.
+    public var recoveryCoefficient: Double? = nil
 }
 
 /// The result of a serial dosimetry run.
@@ -102,8 +120,12 @@ public struct SerialDosimetryResult: Sendable {
     public var vois: [VOIDose]
     /// Registration of each visit to the first (nil for the first and when not registered).
     public var registrations: [RegistrationResult?]
+    /// Each visit's transform, its quality and where it came from (registered, accepted by review, none).
+    public var visitRegistrations: [VisitRegistration]
     /// Dose map on the reference SPECT grid (Gy), voxel methods only.
     public var doseGy: Volume?
+    /// Per-voxel statistical relative uncertainty (k = 1) of the Monte Carlo dose.
+    public var doseRelativeUncertainty: Volume? = nil
     /// The reference CT on the SPECT grid (HU), when a CT was given.
     public var referenceCT: Volume?
     /// Visits' SPECT moved onto the reference grid.
@@ -114,10 +136,63 @@ public struct SerialDosimetryResult: Sendable {
     public var warnings: [String]
 }
 
+/// One visit's alignment to the reference visit, for the result.
+public struct VisitRegistration: Sendable, Equatable, Codable {
+    /// Visit index in time order (0 = reference).
+    public var visit: Int
+    /// The fixed-to-moving transform used (nil: the reference, or no registration).
+    public var transform: RigidTransform?
+    /// Its measured quality (registered visits; nil for given transforms and the reference).
+    public var quality: RegistrationQuality?
+    /// `reference`, `registered`, `accepted by review, by …`, `not registered: …`.
+    public var source: String
+    /// Whether the visit may be used: the reference, a given transform, or a registration that passed its gate.
+    public var usable: Bool
+    /// The full registration outcome (registered visits).
+    public var registration: RegistrationResult?
+}
+
 /// The serial-study dosimetry chain: registration → TACs → fits → TIA → absorbed dose.
 public enum SerialDosimetry {
-    /// Runs the chain. VOI masks are on the first visit's SPECT grid.
-    public static func run(_ visits: [DoseTimePoint], vois: [DoseVOI], options o: SerialDosimetryOptions) throws(DosimetryError) -> SerialDosimetryResult {
+    /// Aligns every visit to the first (the earliest): a given transform where ``SerialDosimetryOptions/givenTransforms``
+    /// has one, else ``SerialRegistration`` of its CT to the reference CT with the quality gate. Never throws for a
+    /// failed gate: the caller decides (``run(_:vois:options:)`` stops).
+    public static func registerVisits(_ visits: [DoseTimePoint], options o: SerialDosimetryOptions) throws(DosimetryError) -> [VisitRegistration] {
+        guard let ref = visits.first else { throw .invalidArgument("no time point") }
+        var out = [VisitRegistration(visit: 0, transform: nil, quality: nil, source: "reference", usable: true, registration: nil)]
+        for (k, v) in visits.enumerated().dropFirst() {
+            if let t = o.givenTransforms[k] {
+                let by = o.givenTransformSources[k].map { ", by \($0)" } ?? ""
+                out.append(VisitRegistration(visit: k, transform: t, quality: nil, source: "accepted by review\(by)", usable: true, registration: nil))
+            } else if o.register, let fixed = ref.ct, let moving = v.ct {
+                let r = try SerialRegistration.register(fixed: fixed, moving: moving, gate: o.registrationGate)
+                out.append(VisitRegistration(visit: k, transform: r.transform, quality: r.quality, source: "registered",
+                                             usable: r.quality?.passed ?? false, registration: r))
+            } else {
+                let why = o.register ? "not registered: no CT pair" : "not registered (registration off)"
+                out.append(VisitRegistration(visit: k, transform: nil, quality: nil, source: why, usable: true, registration: nil))
+            }
+        }
+        return out
+    }
+
+    /// The statement of a run stopped by the registration gate (one line per failing visit).
+    public static func reviewStatement(_ regs: [VisitRegistration], hours: [Double]) -> String? {
+        let failed = regs.filter { !$0.usable }
+        guard !failed.isEmpty else { return nil }
+        let lines = failed.map { r -> String in
+            let h = r.visit < hours.count ? String(format: " (%.1f h)", hours[r.visit]) : ""
+            return "visit \(r.visit)\(h): CT-to-CT registration \(r.quality?.statement ?? "failed")"
+        }
+        return "registration needs review, no dose computed: " + lines.joined(separator: "; ")
+            + ". Check the visits' CTs, or accept a transform for the visit in the registration review (acceptedTransforms)."
+    }
+
+    /// Runs the chain. VOI masks are on the first visit's SPECT grid. `registrations`: the result of
+    /// ``registerVisits(_:options:)`` when the caller ran it already (nil: run here). Stops with
+    /// ``DosimetryError/registrationNeedsReview(_:)`` when a visit's registration failed its gate.
+    public static func run(_ visits: [DoseTimePoint], vois: [DoseVOI], options o: SerialDosimetryOptions,
+                           registrations given: [VisitRegistration]? = nil) throws(DosimetryError) -> SerialDosimetryResult {
         guard let ref = visits.first else { throw .invalidArgument("no time point") }
         let sorted = visits.sorted { $0.hours < $1.hours }
         guard sorted.first!.hours == ref.hours else { throw .invalidArgument("the first time point must be the earliest (the reference)") }
@@ -130,23 +205,17 @@ public enum SerialDosimetry {
         }
         guard !vois.isEmpty else { throw .invalidArgument("no VOI") }
         var warnings: [String] = []
+        if let g = given, g.count != visits.count { throw .sizeMismatch("\(g.count) visit registrations for \(visits.count) visits") }
+        let visitRegistrations: [VisitRegistration]
+        if let g = given { visitRegistrations = g } else { visitRegistrations = try registerVisits(visits, options: o) }
+        if let statement = reviewStatement(visitRegistrations, hours: visits.map(\.hours)) { throw .registrationNeedsReview(statement) }
         var registrations: [RegistrationResult?] = [nil]
         var aligned: [Volume] = [ref.spect]
         for (k, v) in visits.enumerated().dropFirst() {
-            if let t = o.givenTransforms[k] {
-                let by = o.givenTransformSources[k].map { ", by \($0)" } ?? ""
-                registrations.append(RegistrationResult(transform: t, initialMI: .nan, finalMI: .nan, evaluations: 0, method: "accepted by review\(by)"))
-                aligned.append(try RigidRegistration.resample(v.spect, onto: grid, geometry: geo, transform: t))
-            } else if o.register, let fixed = ref.ct, let moving = v.ct {
-                let r = try RigidRegistration.register(fixed: fixed, moving: moving)
-                registrations.append(r)
-                aligned.append(try RigidRegistration.resample(v.spect, onto: grid, geometry: geo, transform: r.transform))
-            } else {
-                if o.register { warnings.append("time point \(v.hours) h: no CT pair, SPECT used without registration") }
-                registrations.append(nil)
-                let r = try RigidRegistration.resample(v.spect, onto: grid, geometry: geo, transform: .identity())
-                aligned.append(r)
-            }
+            let r = visitRegistrations[k]
+            registrations.append(r.registration)
+            if r.transform == nil && o.register { warnings.append("time point \(v.hours) h: no CT pair, SPECT used without registration") }
+            aligned.append(try RigidRegistration.resample(v.spect, onto: grid, geometry: geo, transform: r.transform ?? .identity()))
         }
         var density: [Float]? = nil
         var refCT: Volume? = nil
@@ -161,16 +230,24 @@ public enum SerialDosimetry {
         let halfLifeH = o.nuclide.halfLifeSeconds / 3600
         // TACs and fits.
         var fits: [TACFit] = [], tacs: [[TACPoint]] = [], masses: [Double] = [], volumes: [Double] = []
+        var recoveryUsed: [(rc: Double, relativeUncertainty: Double)?] = []
         for voi in vois {
             var tac: [TACPoint] = []
             for (k, v) in visits.enumerated() {
                 var s = 0.0
                 let img = aligned[k].voxels
                 for i in voi.mask.indices where voi.mask[i] { s += Double(img[i]) }
-                tac.append(TACPoint(timeHours: v.hours, activityMBq: s * voxelML / 1e6))
+                let a = s * voxelML / 1e6
+                // Poisson σ when the counts per MBq are known (weights of the fit, EANM counting component).
+                let sigma = o.uncertainty.countsPerMBq.flatMap { c in c > 0 && a > 0 ? (a / c).squareRoot() : nil }
+                tac.append(TACPoint(timeHours: v.hours, activityMBq: a, sigmaMBq: sigma))
             }
             let n = voi.mask.reduce(0) { $0 + ($1 ? 1 : 0) }
             guard n > 0 else { throw .invalidArgument("VOI \(voi.name) is empty on the SPECT grid") }
+            if let rc = o.recovery?.coefficient(volumeML: Double(n) * voxelML) {
+                for k in tac.indices { tac[k].activityMBq /= rc.rc; tac[k].sigmaMBq = tac[k].sigmaMBq.map { $0 / rc.rc } }
+                recoveryUsed.append(rc)
+            } else { recoveryUsed.append(nil) }
             var m = 0.0
             for i in voi.mask.indices where voi.mask[i] { m += Double(density?[i] ?? 1) }
             masses.append(m * voxelML); volumes.append(Double(n) * voxelML)
@@ -185,7 +262,8 @@ public enum SerialDosimetry {
         // Dose.
         var results: [VOIDose] = []
         var doseMap: Volume? = nil
-        if o.method == .voxel || o.method == .ldm {
+        var doseUncertainty: Volume? = nil
+        if o.method == .voxel || o.method == .ldm || o.method == .monteCarlo {
             // Voxel TIA: trapezoids with a physical tail per voxel, rescaled inside each VOI so that its sum equals
             // the VOI's fitted TIA (the VOI fit carries the kinetics, the voxels the spatial distribution).
             let times = visits.map(\.hours)
@@ -211,6 +289,19 @@ public enum SerialDosimetry {
                 mGy = try VoxelDose.convolveFFT(tia, size: grid, kernel: k)
                 if let d = density { mGy = try VoxelDose.densityCorrected(mGy, density: d) }
                 method = "voxel S-value convolution (FFT): " + k.method + (density == nil ? "" : "; dose ÷ CT density")
+            } else if o.method == .monteCarlo {
+                guard let spectrum = EmissionSpectrum.named(o.nuclide.name) else {
+                    throw .unsupportedNuclide("no ICRP-107 spectrum for \(o.nuclide.name) (have \(EmissionSpectrum.names.joined(separator: ", ")))")
+                }
+                let hu = refCT?.voxels ?? [Float](repeating: 0, count: grid.count)
+                let world = try TissueClasses.geometry(hu: hu, size: grid, voxelMM: sp)
+                let r = try MonteCarloDose.run(geometry: world, source: tia, spectrum: spectrum, decays: o.monteCarloDecays, seed: o.monteCarloSeed)
+                let totalDecays = tia.reduce(0.0) { $0 + Double($1) } * 1e6       // MBq·s → decays
+                mGy = r.doseGyPerDecay.map { Float($0 * totalDecays * 1000) }
+                doseUncertainty = Volume(unchecked: grid, voxels: r.relativeUncertainty, geometry: geo, units: "relative (k = 1)",
+                                         frameOfReferenceUID: ref.ct?.frameOfReferenceUID ?? ref.spect.frameOfReferenceUID)
+                method = "\(r.method); \(o.monteCarloDecays) decays (seed \(o.monteCarloSeed)) in \(String(format: "%.1f", r.seconds)) s; media from CT: \(TissueClasses.statement)"
+                if refCT == nil { warnings.append("no CT: Monte Carlo in uniform soft tissue") }
             } else {
                 mGy = try VoxelDose.localDeposition(tia, size: grid, voxelMM: sp, nuclide: o.nuclide, density: density)
                 method = String(format: "local energy deposition of %.5g MeV/decay%@", o.nuclide.meanLocalEnergyWithProgenyMeV, density == nil ? "" : ", CT density")
@@ -218,10 +309,19 @@ public enum SerialDosimetry {
             let gy = mGy.map { $0 / 1000 }
             doseMap = Volume(unchecked: grid, voxels: gy, geometry: geo, units: "Gy", frameOfReferenceUID: ref.ct?.frameOfReferenceUID ?? ref.spect.frameOfReferenceUID)
             for (n, voi) in vois.enumerated() {
-                let dvh = try DoseVolumeHistogram.make(doseGy: gy, mask: voi.mask, voxelML: voxelML)
-                results.append(VOIDose(name: voi.name, volumeML: volumes[n], massG: masses[n], tac: tacs[n], fit: fits[n],
-                                       tiaMBqh: fits[n].tiaMBqh, meanDoseGy: dvh.meanGy, doseMethod: method, sValueMGyPerMBqS: nil,
-                                       dvh: dvh, bedGy: nil, rbeWeightedDoseGy: nil))
+                // Air voxels (CT density below the limit) carry no tissue: left out of the mean dose and the DVH.
+                var mask = voi.mask, air = 0
+                if let d = density {
+                    for i in mask.indices where mask[i] && Double(d[i]) < o.airDensityLimit { mask[i] = false; air += 1 }
+                    if !mask.contains(true) { mask = voi.mask; air = 0; warnings.append("VOI \(voi.name): every voxel is air on the CT; air not excluded") }
+                }
+                let dvh = try DoseVolumeHistogram.make(doseGy: gy, mask: mask, voxelML: voxelML)
+                var r = VOIDose(name: voi.name, volumeML: volumes[n], massG: masses[n], tac: tacs[n], fit: fits[n],
+                                tiaMBqh: fits[n].tiaMBqh, meanDoseGy: dvh.meanGy, doseMethod: method, sValueMGyPerMBqS: nil,
+                                dvh: dvh, bedGy: nil, rbeWeightedDoseGy: nil)
+                r.airVoxelsExcluded = air
+                if air > 0 { warnings.append("VOI \(voi.name): \(air) air voxel(s) (CT density < \(o.airDensityLimit) g/cm³) left out of the mean dose and DVH") }
+                results.append(r)
             }
         } else {
             for (n, voi) in vois.enumerated() {
@@ -248,6 +348,12 @@ public enum SerialDosimetry {
             }
         }
         for n in results.indices {
+            let volumeU = EANMUncertainty.volumeRelative(mask: vois[n].mask, nx: grid.x, ny: grid.y, nz: grid.z)
+            results[n].uncertainty = EANMUncertainty.budget(tac: tacs[n], fit: fits[n], method: o.fit, physicalHalfLifeHours: halfLifeH, tail: o.tail,
+                                                            populationEffectiveHalfLifeHours: o.populationEffectiveHalfLifeHours,
+                                                            meanDoseGy: results[n].meanDoseGy, inputs: o.uncertainty, recoveryRelative: recoveryUsed[n]?.relativeUncertainty,
+                                                            volumeRelative: volumeU)
+            results[n].recoveryCoefficient = recoveryUsed[n]?.rc
             if ReferenceOrgan.matching(results[n].name) == .kidneys {
                 let teff = results[n].fit.effectiveHalfLifeHours ?? halfLifeH
                 results[n].bedGy = try BEDModel.kidneys.bed(doseGy: results[n].meanDoseGy, effectiveHalfLifeHours: teff)
@@ -262,14 +368,19 @@ public enum SerialDosimetry {
             "doseMethod": o.method.rawValue,
             "tacMethod": o.fit.rawValue,
             "activity": "VOI sums of the SPECT (Bq/mL × voxel mL), each visit decay-corrected to its own acquisition start",
-            "registration": o.register ? "rigid CT-to-CT (mutual information) to the first visit, SPECT moved with its CT" : "none",
+            "registration": o.register ? "rigid CT-to-CT to the first visit (normalised mutual information, body-outline initialisation, several starts, 12/6/3 mm levels), SPECT moved with its CT; quality gate NMI ≥ \(o.registrationGate.minimumNormalizedMI), body-outline Dice ≥ \(o.registrationGate.minimumOutlineDice), overlap ≥ \(o.registrationGate.minimumOverlap): below it the run stops and asks for review; transforms accepted in review are used as given" : "none",
             "voxelTIA": "per-voxel trapezoids with physical tail, rescaled in each VOI to the VOI fit's TIA",
             "bed": "kidneys: LQ, α/β 2.6 Gy, T_rep 2.8 h, G = T_rep/(T_rep + T_eff)",
+            "partialVolume": o.recovery.map { "activities divided by the recovery coefficient at the VOI volume (\($0.source))" } ?? "no partial-volume correction",
+            "airVoxels": "voxel methods: VOI voxels with CT density < \(o.airDensityLimit) g/cm³ (HU < −900) are air, left out of the mean dose and DVH (count per VOI in airVoxelsExcluded)",
+            "doseToMedium": o.method == .monteCarlo ? "Monte Carlo dose to medium (CT tissue classes with their compositions and CT densities)" : o.method == .voxel ? "water kernel dose divided by the CT density (first-order dose to medium; lung and bone by density only)" : (o.method == .ldm ? "local deposition per CT mass (dose to medium)" : "VOI mass from CT density"),
+            "uncertainty": "EANM (Gear et al., EJNMMI 2018;45:2456): Poisson counts through the fit (when counts per MBq are known) or the fit covariance, calibration, recovery coefficient, volume (±½ voxel boundary); k = 1 and k = 2 intervals per VOI",
         ]
         if o.nuclide.meanAlphaEnergyWithProgenyMeV > 0 {
             conventions["rbe"] = "alpha RBE 5 (MIRD Pamphlet 22) applied to the α fraction of the local energy; progeny in equilibrium"
         }
-        return SerialDosimetryResult(vois: results, registrations: registrations, doseGy: doseMap, referenceCT: refCT,
+        return SerialDosimetryResult(vois: results, registrations: registrations, visitRegistrations: visitRegistrations, doseGy: doseMap,
+                                     doseRelativeUncertainty: doseUncertainty, referenceCT: refCT,
                                      alignedSPECT: aligned, conventions: conventions, warnings: warnings)
     }
 }

@@ -33,6 +33,19 @@ public enum DoseJob {
         public var out: String?
         /// Population effective half-life (h) for Madsen's method.
         public var populationEffectiveHalfLifeHours: Double?
+        /// Registrations accepted in the review (contract 3): visit index (0-based, in time order; 0 = reference)
+        /// → the fixed-to-moving transform. Used instead of registering that visit, without its quality gate.
+        public var acceptedTransforms: [Int: RigidTransform] = [:]
+        /// Who accepted each of ``acceptedTransforms`` and when (recorded as "accepted by review, by …").
+        public var acceptedBy: [Int: String] = [:]
+        /// Thresholds of the registration quality gate.
+        public var registrationGate = RegistrationGate()
+        /// Partial-volume correction by VOI volume (nil: none, stated).
+        public var recovery: RecoveryCurve? = nil
+        /// EANM uncertainty inputs.
+        public var uncertainty = UncertaintyInputs()
+        /// Decays of the Monte Carlo method.
+        public var monteCarloDecays = 2_000_000
         /// Patient and study the RT Dose belongs to (set from the reference visit by ``run(_:)``); nil: a placeholder
         /// patient, with a warning.
         public var study: StudyAttributes? = nil
@@ -70,15 +83,27 @@ public enum DoseJob {
             public var d98Gy: Double?, d50Gy: Double?, d2Gy: Double?, maxGy: Double?
             public var timesHours: [Double]
             public var activitiesMBq: [Double]
+            /// Air voxels left out of the mean dose and DVH.
+            public var airVoxelsExcluded: Int? = nil
+            /// EANM uncertainty budget with k = 1 and k = 2 intervals.
+            public var uncertainty: UncertaintyBudget? = nil
         }
         public struct Visit: Codable, Sendable {
             public var folder: String
             public var hours: Double
             public var registrationRotationDeg: [Double]?
             public var registrationTranslationMM: [Double]?
-            /// Where the transform came from: `reference`, the registration method, or `accepted by review, by …`.
+            /// Centre of the rotation (mm): q = R·(p − c) + c + t maps a reference point p to this visit.
+            public var registrationCenterMM: [Double]? = nil
+            /// `reference`, `registered`, `accepted by review, by …`, `not registered: …`.
             public var registrationSource: String? = nil
+            /// The measured quality of a registration (NMI, body-outline Dice, overlap, passed, statement).
+            public var registrationQuality: RegistrationQuality? = nil
         }
+        /// `complete`, or `review-required` when a registration failed its gate (then `vois` is empty).
+        public var status: String = "complete"
+        /// Quality indicators for reports (contract 4): registration gate per visit, largest k = 2 dose uncertainty.
+        public var quality: [String: String] = [:]
         public var isotope: String
         public var decayData: String
         public var method: String
@@ -225,39 +250,107 @@ public enum DoseJob {
                            warnings: [String] = []) throws -> (Report, SerialDosimetryResult) {
         var warnings = warnings
         let result: SerialDosimetryResult
+        var options = SerialDosimetryOptions(nuclide: nuclide, method: o.method, fit: o.fit, tail: o.tail, register: o.register,
+                                             populationEffectiveHalfLifeHours: o.populationEffectiveHalfLifeHours)
+        options.registrationGate = o.registrationGate
+        options.givenTransforms = o.acceptedTransforms
+        options.givenTransformSources = o.acceptedBy
+        options.recovery = o.recovery
+        options.uncertainty = o.uncertainty
+        options.monteCarloDecays = o.monteCarloDecays
+        let registrations: [VisitRegistration]
+        do { registrations = try SerialDosimetry.registerVisits(visits, options: options) } catch { throw WorkflowError("registration: \(error)") }
+        func reportVisits() -> [Report.Visit] {
+            visits.indices.map { k in
+                let r = registrations[k], t = r.transform
+                return Report.Visit(folder: k < folders.count ? folders[k] : "visit \(k + 1)", hours: visits[k].hours,
+                                    registrationRotationDeg: t?.rotationDeg.array, registrationTranslationMM: t?.translationMM.array,
+                                    registrationCenterMM: t?.centerMM.array, registrationSource: r.source, registrationQuality: r.quality)
+            }
+        }
+        if let statement = SerialDosimetry.reviewStatement(registrations, hours: visits.map(\.hours)) {
+            // Stop: no number, a statement and every visit's transform and quality (dose.json when an output is asked for).
+            if let out = o.out {
+                var stopped = Report(isotope: nuclide.name, decayData: "\(nuclide.dataSet.rawValue): \(nuclide.source)", method: o.method.rawValue,
+                                     fitMethod: o.fit.rawValue, units: ["hours": "h after administration", "registrationTranslationMM": "mm", "registrationRotationDeg": "°"],
+                                     conventions: ["registration": "visit index in time order, 0 = reference; transform maps a reference-CT point to the same anatomy in the visit's CT"],
+                                     visits: reportVisits(), vois: [], outputs: [], warnings: warnings + [statement])
+                stopped.status = "review-required"
+                stopped.quality = quality(registrations: registrations, vois: [])
+                stopped.quality["status"] = "review-required"
+                let enc = JSONEncoder(); enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+                try? FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+                if let data = try? enc.encode(stopped) { try? data.write(to: URL(fileURLWithPath: (out as NSString).appendingPathComponent("dose.json"))) }
+            }
+            throw WorkflowError(statement)
+        }
         do {
-            result = try SerialDosimetry.run(visits, vois: vois, options: SerialDosimetryOptions(
-                nuclide: nuclide, method: o.method, fit: o.fit, tail: o.tail, register: o.register,
-                populationEffectiveHalfLifeHours: o.populationEffectiveHalfLifeHours, givenTransforms: o.acceptedTransforms,
-                givenTransformSources: o.acceptedBy))
+            result = try SerialDosimetry.run(visits, vois: vois, options: options, registrations: registrations)
         } catch { throw WorkflowError("dosimetry: \(error)") }
         warnings += result.warnings
         for v in result.vois { warnings += v.fit.warnings.map { "\(v.name): \($0)" } }
         var report = Report(
             isotope: nuclide.name, decayData: "\(nuclide.dataSet.rawValue): \(nuclide.source)", method: o.method.rawValue,
             fitMethod: o.fit.rawValue,
-            units: ["tiaMBqh": "MBq·h", "meanDoseGy": "Gy", "sValueMGyPerMBqS": "mGy/(MBq·s)", "hours": "h after administration",
+            units: ["tiaMBqh": "MBq·h", "meanDoseGy": "Gy", "uncertainty": "relative (k = 1) components; intervals in MBq·h and Gy", "sValueMGyPerMBqS": "mGy/(MBq·s)", "hours": "h after administration",
                     "activitiesMBq": "MBq in the VOI at each visit", "bedGy": "Gy (BED)", "rbeWeightedDoseGy": "Gy (RBE-weighted)"],
             conventions: result.conventions,
-            visits: visits.indices.map { k in
-                let t = result.registrations[k]?.transform
-                return Report.Visit(folder: k < folders.count ? folders[k] : "visit \(k + 1)", hours: visits[k].hours,
-                                    registrationRotationDeg: t?.rotationDeg.array, registrationTranslationMM: t?.translationMM.array,
-                                    registrationSource: k == 0 ? "reference" : result.registrations[k]?.method)
-            },
+            visits: reportVisits(),
             vois: result.vois.map { v in
                 Report.VOI(name: v.name, tiaMBqh: v.tiaMBqh, tiaSigmaMBqh: v.fit.tiaSigmaMBqh, meanDoseGy: v.meanDoseGy, fit: v.fit,
                            volumeML: v.volumeML, massG: v.massG, doseMethod: v.doseMethod, sValueMGyPerMBqS: v.sValueMGyPerMBqS,
                            bedGy: v.bedGy, rbeWeightedDoseGy: v.rbeWeightedDoseGy, d98Gy: v.dvh?.d98Gy, d50Gy: v.dvh?.d50Gy,
                            d2Gy: v.dvh?.d2Gy, maxGy: v.dvh?.maxGy, timesHours: v.tac.map(\.timeHours),
-                           activitiesMBq: v.tac.map(\.activityMBq))
+                           activitiesMBq: v.tac.map(\.activityMBq), airVoxelsExcluded: v.airVoxelsExcluded, uncertainty: v.uncertainty)
             },
             outputs: [], warnings: warnings)
+        report.quality = quality(registrations: registrations, vois: result.vois)
         if o.out != nil && o.study == nil && result.doseGy != nil {
             report.warnings.append("the SPECT's patient and study are not known here: the RT Dose names a placeholder patient (Phantom^Simulated) in a new study")
         }
         if let out = o.out { report.outputs = try writeOutputs(report: report, result: result, nuclide: nuclide, study: o.study, to: out) }
         return (report, result)
+    }
+
+    /// Parses the accepted-transform list of contract 3: `[{"visit": i, "rotationDeg": [x,y,z], "translationMM": [x,y,z],
+    /// "centerMM": [x,y,z] (optional, default 0), "acceptedBy": "…", "acceptedAt": "ISO"}]`.
+    public static func acceptedTransforms(json data: Data, name: String) throws -> ([Int: RigidTransform], [Int: String]) {
+        struct Item: Decodable {
+            var visit: Int
+            var rotationDeg: [Double], translationMM: [Double]
+            var centerMM: [Double]?
+            var acceptedBy: String?, acceptedAt: String?
+        }
+        let items: [Item]
+        do { items = try JSONDecoder().decode([Item].self, from: data) } catch {
+            throw WorkflowError("\(name): acceptedTransforms must be [{visit, rotationDeg[3], translationMM[3], acceptedBy, acceptedAt}] (\(error))")
+        }
+        var t: [Int: RigidTransform] = [:], by: [Int: String] = [:]
+        for it in items {
+            guard it.visit >= 1, it.rotationDeg.count == 3, it.translationMM.count == 3, (it.centerMM?.count ?? 3) == 3,
+                  (it.rotationDeg + it.translationMM + (it.centerMM ?? [])).allSatisfy(\.isFinite) else {
+                throw WorkflowError("\(name): acceptedTransforms visit \(it.visit): visit must be ≥ 1 and rotationDeg/translationMM/centerMM 3 finite numbers")
+            }
+            let c = it.centerMM ?? [0, 0, 0]
+            t[it.visit] = RigidTransform(rotationDeg: Vector3(it.rotationDeg[0], it.rotationDeg[1], it.rotationDeg[2]),
+                                         translationMM: Vector3(it.translationMM[0], it.translationMM[1], it.translationMM[2]),
+                                         centerMM: Vector3(c[0], c[1], c[2]))
+            by[it.visit] = [it.acceptedBy, it.acceptedAt.map { "at \($0)" }].compactMap { $0 }.joined(separator: " ")
+        }
+        return (t, by)
+    }
+
+    /// Quality indicators (contract 4): each visit's registration statement, and the largest k = 2 relative dose
+    /// uncertainty over the VOIs.
+    static func quality(registrations: [VisitRegistration], vois: [VOIDose]) -> [String: String] {
+        var q: [String: String] = ["status": "complete"]
+        for r in registrations where r.visit > 0 {
+            q["registration visit \(r.visit)"] = r.quality.map { "\(r.source): \($0.statement)" } ?? r.source
+        }
+        if let worst = vois.compactMap({ v in v.uncertainty.map { (v.name, $0.doseRelative) } }).max(by: { $0.1 < $1.1 }) {
+            q["largest mean-dose uncertainty (k = 2)"] = String(format: "%.1f %% (%@)", 200 * worst.1, worst.0)
+        }
+        return q
     }
 
     /// Writes dose.json, tac.svg, dvh.svg (voxel methods), dose.png (dose over CT) and rtdose.dcm.

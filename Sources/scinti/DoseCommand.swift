@@ -13,14 +13,15 @@ extension TACTail: ExpressibleByArgument {}
 struct DoseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dose",
-        abstract: "Radionuclide-therapy dosimetry from serial SPECT/CT: registration, TAC fits, TIA, absorbed dose (JSON, SVG/PNG, RT Dose).")
+        abstract: "Radionuclide-therapy dosimetry from serial SPECT/CT: registration, TAC fits, TIA, absorbed dose (JSON, SVG/PNG, RT Dose).",
+        subcommands: [DosePhantomCommand.self, DoseRecoveryCommand.self])
 
     @Option(name: .customLong("timepoint"), help: "Visit folder (one quantitative SPECT in Bq/mL + its CT series); repeat per visit.")
     var timepoints: [String] = []
     @Option(help: "DICOM SEG with the VOIs (default: one VOI at --threshold % of the first visit's maximum).") var masks: String?
     @Option(help: "Radionuclide: Lu-177, I-131, Y-90, Sm-153, Ra-223.") var isotope = "Lu-177"
     @Option(help: "Decay data set: ensdf | icrp107.") var decayData = "ensdf"
-    @Option(help: "voxel | sphere | organ | ldm") var method: DoseMethod = .voxel
+    @Option(help: "voxel | sphere | organ | ldm | monte-carlo") var method: DoseMethod = .voxel
     @Option(help: "auto | mono | bi | trapezoid | hanscheid | madsen") var fit: TACMethod = .auto
     @Option(help: "Trapezoid tail: physical | fitted") var tail: TACTail = .physical
     @Option(help: "Population effective half-life (h) for --fit madsen.") var effectiveHalfLife: Double?
@@ -34,6 +35,12 @@ struct DoseCommand: ParsableCommand {
     @Flag(help: "With --write-simulated: acquire each visit with the camera simulation (MEGP, 208 keV TEW, 64² × 6.4 mm, 60 views) and reconstruct it (OSEM 4×10, CT AC, TEW, collimator response) instead of writing ideal activity images.")
     var camera = false
     @Flag(help: "Print the JSON report.") var json = false
+    @Option(help: "Registrations accepted in review: JSON array [{\"visit\": i, \"rotationDeg\": [x,y,z], \"translationMM\": [x,y,z], \"acceptedBy\": \"…\", \"acceptedAt\": \"ISO\"}] (visit 0-based in time order).")
+    var acceptedTransforms: String?
+    @Option(help: "Recovery curve JSON (scinti dose recovery) for partial-volume correction by VOI volume.") var recovery: String?
+    @Option(help: "Relative standard uncertainty of the calibration factor (default 0.05, stated as assumed).") var calibrationUncertainty: Double?
+    @Option(help: "Counts recorded per MBq in one acquisition (Poisson component of the uncertainty).") var countsPerMbq: Double?
+    @Option(help: "Decays for --method monte-carlo and for `scinti dose phantom`.") var decays: Int = 2_000_000
 
     func run() throws {
         guard let set = DecayDataSet(rawValue: decayData.lowercased()) else { throw fail("--decay-data must be ensdf or icrp107 (got \(decayData))") }
@@ -65,9 +72,22 @@ struct DoseCommand: ParsableCommand {
             return
         }
         guard !timepoints.isEmpty else { throw fail("give --timepoint DIR for each visit (or --write-simulated DIR)") }
-        let options = DoseJob.Options(timepoints: timepoints, masks: masks, isotope: isotope, dataSet: set, method: method, fit: fit,
+        var options = DoseJob.Options(timepoints: timepoints, masks: masks, isotope: isotope, dataSet: set, method: method, fit: fit,
                                       tail: tail, administration: administration, thresholdPercent: threshold,
                                       register: !noRegistration, out: out, populationEffectiveHalfLifeHours: effectiveHalfLife)
+        do {
+            if let path = acceptedTransforms {
+                guard let data = FileManager.default.contents(atPath: path) else { throw fail("--accepted-transforms \(path): not readable") }
+                (options.acceptedTransforms, options.acceptedBy) = try DoseJob.acceptedTransforms(json: data, name: path)
+            }
+            if let path = recovery {
+                guard let data = FileManager.default.contents(atPath: path) else { throw fail("--recovery \(path): not readable") }
+                do { options.recovery = try JSONDecoder().decode(RecoveryCurve.self, from: data) } catch { throw fail("--recovery \(path): not a recovery curve (\(error))") }
+            }
+            guard decays > 0, decays <= 10_000_000_000 else { throw fail("--decays must be 1…1e10 (got \(decays))") }
+            options.monteCarloDecays = decays
+            options.uncertainty = UncertaintyInputs(calibrationRelative: calibrationUncertainty, countsPerMBq: countsPerMbq)
+        } catch let e as ExitCode { throw e } catch { throw fail("\(error)") }
         do {
             let (report, _) = try DoseJob.run(options)
             for w in report.warnings { warn(w) }
