@@ -136,6 +136,7 @@ public enum MeasurementReportWriter {
         _ = ds.remove(.seriesDate); _ = ds.remove(.seriesTime)
         ds.set(.manufacturer, .LO, "Scinti")
         ds.set(Tag(0x0018, 0x1020), .LO, String(report.software.prefix(64)))
+        blankInvalidDates(&ds)
         ds.set(Tag(0x0008, 0x1111), sequence: [])                         // Referenced Performed Procedure Step Sequence
         ds.set(.instanceNumber, .IS, String(instanceNumber))
         ds.set(.contentDate, .DA, date)
@@ -161,6 +162,16 @@ public enum MeasurementReportWriter {
         scheme.set(Tag(0x0008, 0x0116), .ST, "Scinti project")
         ds.set(Tag(0x0008, 0x0110), sequence: [scheme])                     // Coding Scheme Identification Sequence
         return ds
+    }
+
+    /// A source's date that is not a calendar date (e.g. a vendor's `00000000` birth date) is left empty, not copied.
+    static func blankInvalidDates(_ ds: inout Dataset) {
+        for t in [Tag(0x0010, 0x0030), Tag.studyDate] {
+            guard let v = ds.string(t) else { continue }
+            let ok = v.count == 8 && v.allSatisfy(\.isNumber) && Int(v.prefix(4))! >= 1800 && (1...12).contains(Int(v.dropFirst(4).prefix(2))!)
+                && (1...31).contains(Int(v.suffix(2))!)
+            if !ok { ds.set(t, .DA, "") }
+        }
     }
 
     /// SOP Instance Reference Macro items (study → series → instances) for the evidence and predecessor sequences.
@@ -202,7 +213,7 @@ public enum MeasurementReportWriter {
         // Code values over 16 characters go to Long Code Value (0008,0119), as PS3.3 8.8 asks.
         if c.value.count > 16 { d.set(Tag(0x0008, 0x0119), .UC, c.value) } else { d.set(Tag(0x0008, 0x0100), .SH, c.value) }
         d.set(Tag(0x0008, 0x0102), .SH, c.scheme)
-        d.set(Tag(0x0008, 0x0104), .LO, String(c.meaning.prefix(64)))
+        d.set(Tag(0x0008, 0x0104), .LO, String(ascii(c.meaning).prefix(64)))
         return d
     }
 
@@ -231,8 +242,15 @@ public enum MeasurementReportWriter {
     static func textItem(_ relationship: String, _ concept: Code, _ text: String?, code c: Code? = nil) -> Dataset {
         if let c { return codeItem(relationship, concept, c) }
         var d = item(relationship, "TEXT", concept)
-        d.set(SR.textValue, .UT, text ?? "")
+        d.set(SR.textValue, .UT, ascii(text ?? "").isEmpty ? "-" : ascii(text ?? ""))
         return d
+    }
+
+    /// ASCII spelling of report text (DCMTK 3.6.7's dsrdump rejects Latin-1 symbols such as × in UT values).
+    static func ascii(_ s: String) -> String {
+        let map: [Character: String] = ["×": "x", "—": "-", "–": "-", "≥": ">=", "≤": "<=", "°": " deg", "²": "2", "³": "3", "µ": "u", "μ": "u",
+                                        "·": ".", "±": "+/-", "→": "->", "‘": "'", "’": "'", "“": "\"", "”": "\"", "…": "..."]
+        return String(s.flatMap { c -> String in c.isASCII ? String(c) : map[c] ?? "?" })
     }
 
     static func codeItem(_ relationship: String, _ concept: Code, _ value: Code) -> Dataset {

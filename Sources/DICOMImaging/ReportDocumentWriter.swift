@@ -17,6 +17,7 @@ public enum ReportDocumentWriter {
         _ = ds.remove(.frameOfReferenceUID)
         _ = ds.remove(Tag(0x0020, 0x1040))
         ds.set(.manufacturer, .LO, "Scinti")
+        MeasurementReportWriter.blankInvalidDates(&ds)
         ds.set(Tag(0x0008, 0x0064), .CS, "WSD")                                 // Conversion Type: workstation
         ds.set(.instanceNumber, .IS, "1")
         ds.set(.contentDate, .DA, d)
