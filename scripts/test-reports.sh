@@ -18,12 +18,12 @@ AUTH=(-H "Authorization: Bearer $TOKEN")
 ARCH="$WORK/archive"
 mkdir -p "$WORK/out"
 
-"$BIN" users add doc --role physician --password 'doc-password-1' --archive "$ARCH" >/dev/null
-"$BIN" users add rita --role reader --password 'rita-password-1' --archive "$ARCH" >/dev/null
-"$BIN" users add phil --role physicist --password 'phil-password-1' --archive "$ARCH" >/dev/null
 "$BIN" serve --port "$PORT" --archive "$ARCH" --token "$TOKEN" >>"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 1 150); do curl -sf "$URL/health" >/dev/null 2>&1 && break; sleep 0.2; done
+"$BIN" users add doc --role physician --password 'doc-password-1' --archive "$ARCH" >/dev/null
+"$BIN" users add rita --role reader --password 'rita-password-1' --archive "$ARCH" >/dev/null
+"$BIN" users add phil --role physicist --password 'phil-password-1' --archive "$ARCH" >/dev/null
 login() { curl -s -o /dev/null -c "$WORK/$1.jar" -w '%{http_code}' -H 'Content-Type: application/json' -d "{\"user\":\"$1\",\"password\":\"$2\"}" "$URL/api/login"; }
 check "logins" test "$(login doc doc-password-1)$(login rita rita-password-1)$(login phil phil-password-1)" = 200200200
 stow() {  # stow FILE → HTTP status
@@ -49,7 +49,9 @@ check "STOW the gated study" test "$(stow "$WORK/g/NM_GATED.dcm")" = 200
 SERIES=$("$PY" -c "import pydicom; print(pydicom.dcmread('$WORK/g/NM_GATED.dcm', stop_before_pixels=True).SeriesInstanceUID)")
 STUDY=$("$PY" -c "import pydicom; print(pydicom.dcmread('$WORK/g/NM_GATED.dcm', stop_before_pixels=True).StudyInstanceUID)")
 JOB=$(job "{\"type\":\"analysis\",\"analysis\":\"lvef\",\"series\":\"$SERIES\"}")
-curl -s "${AUTH[@]}" "$URL/api/jobs/$JOB" > "$WORK/job.json"
+for _ in $(seq 1 120); do  # the documents are written after the job reports done
+  curl -s "${AUTH[@]}" "$URL/api/jobs/$JOB" > "$WORK/job.json"; grep -q 'reports' "$WORK/job.json" && break; sleep 0.5
+done
 check "LVEF job done, reports written" test "$(field 'd["state"] == "done" and "reports: sr" in d["message"]' < "$WORK/job.json")" = True
 curl -s "${AUTH[@]}" "$URL/api/jobs/$JOB/reports" > "$WORK/reports.json"
 check "GET /api/jobs/ID/reports lists sr, sc, pdf" test "$(field '",".join(sorted(x["kind"] for x in d["documents"]))' < "$WORK/reports.json")" = "pdf,sc,sr"

@@ -194,6 +194,7 @@ public enum ResultReport {
             if d.hasPrefix("counts per second") || d.hasPrefix("cps") { return "/s" }
             if d.hasPrefix("counts per frame") || d.hasPrefix("counts") { return "{counts}" }
             if d.hasPrefix("gy") { return "Gy" }
+            if d.hasPrefix("mbq·h") || d.hasPrefix("mbq h") || d.hasPrefix("mbq.h") || d.hasPrefix("mbqh") || d.hasPrefix("mbq*h") { return "MBq.h" }
             if d.hasPrefix("mbq") { return "MBq" }
             if d.hasPrefix("mm") { return "mm" }
             if d.hasPrefix("ms") { return "ms" }
