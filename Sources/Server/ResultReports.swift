@@ -80,6 +80,7 @@ public enum ResultReports {
         let (refs, study) = try ReportExport.sources(files: inputs.sourceFiles)
         var content = try ResultReport.content(json: inputs.json, source: "job \(job.id)", sources: refs, segments: inputs.segments)
         content.report.impression = impression
+        ReportExport.fillAdministration(&content.report, from: inputs.sourceFiles.first)
         content.report.signOff = signOff
         return try store(content, study: study, resultID: job.id, nmPath: inputs.nmPath, rtDosePath: inputs.rtDosePath,
                          archive: archive, workDirectory: workDirectory, kinds: kinds)

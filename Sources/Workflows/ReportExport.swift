@@ -42,6 +42,19 @@ public enum ReportExport {
         return (refs, study)
     }
 
+    /// Fills the administration of a dose report from the first source image's Radiopharmaceutical Information
+    /// Sequence: activity (MBq), start date-time, route and the Radiopharmaceutical Administration Event UID
+    /// (0008,3012), so that the dose SR names the same administration as the images. Values absent there stay empty.
+    public static func fillAdministration(_ report: inout MeasurementReport, from file: String?) {
+        guard report.administration != nil, let file,
+              let ds = try? DICOMFile.read(path: file, options: ReadOptions(stopBeforePixels: true)).dataset,
+              let item = ds.sequence(Tag(0x0054, 0x0016)).first else { return }
+        if let bq = item.double(Tag(0x0018, 0x1074)), bq > 0 { report.administration?.activityMBq = bq / 1e6 }
+        if let dt = item.string(Tag(0x0018, 0x1078)) { report.administration?.dateTime = dt }
+        if let r = item.string(Tag(0x0018, 0x1070)) { report.administration?.route = r }
+        if let uid = item.string(Tag(0x0008, 0x3012)) { report.administration?.eventUID = uid }
+    }
+
     /// The reference to an existing SR (for amendments).
     public static func reference(sr path: String) throws(WorkflowError) -> MeasurementReport.ImageReference {
         let (refs, _) = try sources(files: [path])

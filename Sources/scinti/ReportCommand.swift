@@ -53,6 +53,7 @@ struct ReportCommand: ParsableCommand {
             var content = try ResultReport.content(json: json, source: input, sources: refs, segments: segments)
             if let a = amend { content.report.predecessor = try ReportExport.reference(sr: a) }
             content.report.impression = impression
+            ReportExport.fillAdministration(&content.report, from: files.first)
             if doseSR != nil && content.report.administration == nil { throw WorkflowError("report: --dose-sr needs a dose result (\(input) is a \(content.report.kind) result)") }
             let written = try ReportExport.write(content, study: study, nmPath: nm, rtDosePath: dose,
                                                  to: .init(pdf: pdf, sr: sr, secondaryCapture: sc, encapsulatedPDF: dicomPDF, doseSR: doseSR))
