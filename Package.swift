@@ -75,8 +75,8 @@ let package = Package(
         .target(name: "Imaging"),
         // The edge adapter: IOD readers and writers between DICOM data sets and Imaging domain types.
         .target(name: "DICOMImaging", dependencies: ["DICOM", "Imaging"]),
-        // Colour maps, PNG, slices, MIP, fusion, SVG plots. No DICOM.
-        .target(name: "Rendering", dependencies: ["Imaging", "CPNG"]),
+        // Colour maps, PNG, slices, MIP, fusion, SVG plots, PDF reports (Flate through zlib). No DICOM.
+        .target(name: "Rendering", dependencies: ["Imaging", "CPNG", "CZlib"]),
         // Radionuclide decay data, attenuation, CT HU → μ, collimators, energy windows. No DICOM.
         .target(name: "Physics"),
         // Phantoms and camera/CT acquisition simulation with known truth. No DICOM (written by DICOMImaging).
@@ -134,7 +134,7 @@ let package = Package(
         .testTarget(name: "DICOMImagingTests", dependencies: ["DICOMImaging", "DICOM", "Imaging"]),
         .testTarget(name: "PhysicsTests", dependencies: ["Physics"]),
         .testTarget(name: "RenderingTests", dependencies: ["Rendering", "Imaging"]),
-        .testTarget(name: "WorkflowsTests", dependencies: ["Workflows", "DICOM", "DICOMImaging", "Imaging", "Physics", "Simulation", "Reconstruction"]),
+        .testTarget(name: "WorkflowsTests", dependencies: ["Workflows", "DICOM", "DICOMImaging", "Imaging", "Physics", "Simulation", "Reconstruction", "Rendering"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Physics", "Imaging", "DICOMImaging", "DICOM"]),
         .testTarget(name: "ReconstructionTests", dependencies: ["Reconstruction", "Physics", "Imaging", "Simulation"]),
         .testTarget(name: "DICOMNetworkTests", dependencies: ["DICOMNetwork", "DICOM", "Archive"]),

@@ -22,6 +22,7 @@ if [ "$WANT_TEST" = 1 ]; then
   PKGS+=(libjpeg-turbo-progs)  # cjpeg -rgb: the Adobe "no transform" colour JPEG of Tests/oracle/check_codec_classes.py
   PKGS+=(chromium curl)  # scripts/test-server.sh: viewer screenshots, DICOMweb with curl
   PKGS+=(chromium-driver)  # scripts/test-accounts.sh: the login page driven by Selenium
+  PKGS+=(poppler-utils)  # scripts/test-reports.sh: pdftotext, pdftoppm
 fi
 missing=()
 for p in "${PKGS[@]}"; do
@@ -51,6 +52,7 @@ if [ "$WANT_TEST" = 1 ]; then
   # scipy for the numpy/scipy side of `scinti bench dose` (scripts/bench_dose_scipy.py) and the region/VOI oracles of
   # scripts/test-review.sh (scipy.ndimage.label), same interpreter.
   $PY -c 'import scipy' 2>/dev/null || $PY -m pip install -q scipy >&2 || echo "install-deps: scipy not installed (bench dose compares without it; test-review.sh needs it)" >&2
+  $PY -c 'import highdicom' 2>/dev/null || $PY -m pip install -q highdicom >&2  # scripts/test-reports.sh: TID 1500 reader
   # Selenium drives Chromium through chromedriver for the login-page test (scripts/test-accounts.sh).
   $PY -c 'import selenium' 2>/dev/null || $PY -m pip install -q "selenium==4.51.0" >&2 || echo "install-deps: selenium not installed (the browser login test will fail)" >&2
   # pylinac (the IAEA NMQC reimplementation scripts/test.sh compares `scinti qc` with) pins pydicom < 3, so it lives

@@ -77,6 +77,8 @@ else
   echo "== dose phantom skipped: ../shared/phantoms/icrp110 not found"
 fi
 
+echo "== reports: SR/SC/PDF/dose SR (dciodvfy, dsrdump, highdicom, pdftotext, pdftoppm), sign-off, QC approval"
+SCINTI_BIN="$PWD/.build/debug/scinti" CORPUS="$CORPUS" bash scripts/test-reports.sh
 echo "== fuzz: DICOM parser"
 scripts/fuzz.sh "${FUZZ_SECONDS:-120}"
 echo "== fuzz: PDU decoder"

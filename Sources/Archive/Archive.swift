@@ -73,6 +73,7 @@ public final class Archive: Sendable {
         Archive.registerAccountMigrations(&migrator)
         Archive.registerAuditMigrations(&migrator)
         Archive.registerQCMigration(&migrator)
+        Archive.registerResultDocumentMigrations(&migrator)
         try migrator.migrate(db)
         try recover()
     }

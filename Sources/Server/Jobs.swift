@@ -312,6 +312,7 @@ public final class JobManager: Sendable {
             default: (json, message) = try runRecon(id, req, dir: dir)
             }
             update(id, state: "done", progress: 1, message: message, result: json)
+            if req.type != "recon", let done = try? get(id) { ResultReports.afterJob(done, manager: self) }
         } catch let e as WorkflowError {
             update(id, state: "failed", message: e.message)
         } catch {

@@ -89,6 +89,7 @@ public final class ScintiServer: Sendable {
         DICOMWeb(archive: archive, maxUploadBytes: configuration.maxUploadBytes).register(on: router)
         ViewerAPI(archive: archive, cache: cache).register(on: router)
         JobAPI(manager: jobs, maxBodyBytes: 1 << 20).register(on: router)
+        ReportRoutes(manager: jobs).register(on: router)
         AccountsAPI(archive: archive, secureCookies: configuration.tls != nil).register(on: router)
         ExportRoutes(archive: archive, directory: configuration.archiveDirectory).register(on: router)
         QCRoutes(archive: archive, viewerDirectory: configuration.viewerDirectory).register(on: router)
