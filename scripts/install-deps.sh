@@ -22,6 +22,7 @@ if [ "$WANT_TEST" = 1 ]; then
   PKGS+=(libjpeg-turbo-progs)  # cjpeg -rgb: the Adobe "no transform" colour JPEG of Tests/oracle/check_codec_classes.py
   PKGS+=(chromium curl)  # scripts/test-server.sh: viewer screenshots, DICOMweb with curl
   PKGS+=(chromium-driver)  # scripts/test-accounts.sh: the login page driven by Selenium
+  PKGS+=(postgresql)  # scripts/test-postgres.sh: a private PostgreSQL (initdb in a temporary folder)
 fi
 missing=()
 for p in "${PKGS[@]}"; do
