@@ -100,7 +100,7 @@ public final class PostgresArchiveDatabase: Sendable {
     }
 
     deinit {
-        for c in idle.withLock({ c in defer { c = [] }; return c }) { let _: EventLoopFuture<Void> = c.close() }
+        for c in idle.withLock({ c in defer { c = [] }; return c }) { _ = try? wait(c.close() as EventLoopFuture<Void>) }
         try? group.syncShutdownGracefully()
     }
 
@@ -129,7 +129,7 @@ public final class PostgresArchiveDatabase: Sendable {
             } catch {
                 let (state, text) = Self.describe(error)
                 if c.isClosed || state == nil {
-                    let _: EventLoopFuture<Void> = c.close()
+                    _ = try? wait(c.close() as EventLoopFuture<Void>)
                     if !connectionRetried { connectionRetried = true; continue }
                     throw ArchiveError("PostgreSQL at \(location): connection lost (\(text))")
                 }

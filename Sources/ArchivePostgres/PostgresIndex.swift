@@ -36,7 +36,7 @@ public struct PostgresIndex: ArchiveIndex {
         var clauses: [String] = []
         var values: [SQLValue] = []
         for (col, vals) in filter.clauses {
-            clauses.append("\(col) IN (\(vals.map { v in values.append(.text(v)); return "$\(values.count)" }.joined(separator: ",")))")
+            clauses.append("\(col) IN (\(vals.map { v -> String in values.append(.text(v)); return "$" + String(values.count) }.joined(separator: ",")))")
         }
         let sql = "SELECT \(Self.columns) FROM instance" + (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")) + " ORDER BY id"
         return try database.query(sql, values).map { r in
