@@ -33,6 +33,11 @@ let package = Package(
     // default; `swift build --disable-default-traits` builds without it (and without BoringSSL's compile time).
     traits: [
         .trait(name: "TLS", description: "DICOM over TLS (swift-nio-ssl) for the SCU and SCP roles."),
+        // PostgreSQL archive index and job queue (postgres-nio, ~6 min of a first debug build on 2 cores): for several
+        // receivers, web servers and `scinti worker` processes sharing one archive (docs/scale.md).
+        // `swift build --traits PostgreSQL` (TLS stays on: default traits are kept only without --traits, so name both:
+        // `--traits TLS,PostgreSQL`).
+        .trait(name: "PostgreSQL", description: "Archive index and job queue in PostgreSQL (postgres-nio): scinti worker, --database postgres://."),
         .default(enabledTraits: ["TLS"]),
     ],
     dependencies: [
@@ -43,6 +48,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
     ],
     targets: [
         // Debian C libraries, through system-library targets (apt packages named as providers).
@@ -109,6 +115,14 @@ let package = Package(
         // Users, sessions and the audit trail live here too; passwords are hashed with bcrypt (hummingbird-auth).
         .target(name: "Archive", dependencies: ["DICOM", "DICOMNetwork", .product(name: "GRDB", package: "GRDB.swift"),
                                                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth")]),
+        // The archive index and the job queue in PostgreSQL (behind the PostgreSQL trait; an empty module without it).
+        .target(name: "ArchivePostgres", dependencies: [
+            "Archive",
+            .product(name: "PostgresNIO", package: "postgres-nio", condition: .when(traits: ["PostgreSQL"])),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // HTTP: DICOMweb (QIDO/WADO/STOW) over the archive, the job API and the browser viewer (Hummingbird 2).
         .target(name: "Server", dependencies: [
             "DICOM", "Imaging", "DICOMImaging", "Rendering", "Archive", "Workflows", "Dosimetry", "Physics", "Deidentification", "QC", "Analysis",
@@ -121,6 +135,7 @@ let package = Package(
         ], exclude: ["Viewer"]),
         .executableTarget(name: "scinti", dependencies: [
             "DICOM", "Imaging", "DICOMImaging", "Physics", "Simulation", "Reconstruction", "DICOMNetwork", "Archive", "Rendering", "Workflows", "Analysis", "Dosimetry", "Server", "Deidentification", "QC",
+            .target(name: "ArchivePostgres", condition: .when(traits: ["PostgreSQL"])),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // libFuzzer target for the DICOM parser (see scripts/fuzz.sh).

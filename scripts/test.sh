@@ -7,7 +7,9 @@ PY=$(scripts/install-deps.sh --test | tail -n 1)
 CORPUS="${SCINTI_CORPUS:-../shared/corpus}"
 
 echo "== swift build"
-swift build --build-tests
+# With the PostgreSQL trait (postgres-nio, for scripts/test-postgres.sh): one build serves every section; a second
+# build with other traits would recompile every module of the package (docs/scale.md).
+swift build --build-tests --traits TLS,PostgreSQL
 echo "== swift test"
 # Serially: the network tests run servers on the cooperative thread pool, which CPU-heavy reconstruction tests
 # would otherwise occupy on a 2-core machine.
@@ -79,6 +81,11 @@ fi
 
 echo "== reports: SR/SC/PDF/dose SR (dciodvfy, dsrdump, highdicom, pdftotext, pdftoppm), sign-off, QC approval"
 SCINTI_BIN="$PWD/.build/debug/scinti" CORPUS="$CORPUS" bash scripts/test-reports.sh
+echo "== shared archive on PostgreSQL: two servers and workers, concurrent STOW/C-STORE, SIGKILLed worker, lost database, schema versions"
+# Built with the PostgreSQL trait by "== swift build" above (a no-op here).
+swift build --product scinti --traits TLS,PostgreSQL
+SCINTI_BIN="$PWD/.build/debug/scinti" bash scripts/test-postgres.sh
+
 echo "== fuzz: DICOM parser"
 scripts/fuzz.sh "${FUZZ_SECONDS:-120}"
 echo "== fuzz: PDU decoder"

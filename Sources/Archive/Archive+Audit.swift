@@ -200,9 +200,6 @@ extension Archive: AuditStore {
 
     /// The Study Instance UID and Patient ID of a series, for audit records of series-level access (nil when unknown).
     public func studyAndPatient(seriesUID: String) throws -> (study: String, patientID: String)? {
-        try db.read { db in
-            try Row.fetchOne(db, sql: "SELECT study_uid, patient_id FROM instance WHERE series_uid = ? LIMIT 1", arguments: [seriesUID])
-                .map { ($0["study_uid"], $0["patient_id"]) }
-        }
+        try index.rows(IndexFilter(seriesUIDs: [seriesUID])).first.map { ($0.studyUID, $0.patientID) }
     }
 }

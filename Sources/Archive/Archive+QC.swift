@@ -113,7 +113,13 @@ extension Archive {
 
     /// NM instances the automatic QC has not looked at yet (path and SOP Instance UID), oldest first.
     public func unprocessedNMInstances(limit: Int = 100) throws -> [(sopInstanceUID: String, path: String)] {
-        try db.read { db in
+        if index.isShared {
+            // The instance index is in another database: no join; the processed set is this node's.
+            let done = Set(try db.read { db in try String.fetchAll(db, sql: "SELECT sop_instance_uid FROM qc_processed") })
+            return try index.rows(IndexFilter()).filter { $0.sopClassUID == Archive.nmImageStorageUID && !done.contains($0.sopInstanceUID) }
+                .sorted { $0.receivedAt < $1.receivedAt }.prefix(limit).map { ($0.sopInstanceUID, $0.path) }
+        }
+        return try db.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT i.sop_instance_uid, i.path FROM instance i LEFT JOIN qc_processed p ON p.sop_instance_uid = i.sop_instance_uid
                 WHERE p.sop_instance_uid IS NULL AND i.sop_class_uid = ? ORDER BY i.received_at LIMIT ?

@@ -31,6 +31,8 @@ public final class Archive: Sendable {
     /// The archive folder.
     public let directory: String
     let db: DatabasePool
+    /// The instance index: SQLite in `index.sqlite` by default, or a shared one (PostgreSQL) given to ``init(directory:index:)``.
+    public let index: any ArchiveIndex
     let commitLock = Mutex<Void>(())
     /// Login and lock-out policy (Archive+Users.swift).
     let policyBox = Mutex(AccountPolicy())
@@ -39,7 +41,12 @@ public final class Archive: Sendable {
 
     /// Opens (creating when needed) the archive in `directory`, then recovers from a crash: temporary files are
     /// removed, objects renamed but not yet indexed are indexed, index rows without a file are dropped.
-    public init(directory: String) throws {
+    ///
+    /// `index` replaces the SQLite instance index with another backend (PostgreSQL, shared by several nodes whose
+    /// archive folders are one shared file system path); accounts, sessions, the audit trail and QC results stay in
+    /// this folder's `index.sqlite`. With a shared index, recovery removes only temporary files over an hour old
+    /// (another node may be writing the younger ones).
+    public init(directory: String, index: (any ArchiveIndex)? = nil) throws {
         self.directory = directory
         let fm = FileManager.default
         try fm.createDirectory(atPath: directory + "/data", withIntermediateDirectories: true)
@@ -51,30 +58,13 @@ public final class Archive: Sendable {
         }
         db = try DatabasePool(path: directory + "/index.sqlite", configuration: config)
         var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1") { db in
-            try db.execute(sql: """
-                CREATE TABLE instance (
-                  sop_instance_uid TEXT PRIMARY KEY NOT NULL,
-                  sop_class_uid TEXT NOT NULL,
-                  series_uid TEXT NOT NULL,
-                  study_uid TEXT NOT NULL,
-                  patient_id TEXT NOT NULL,
-                  path TEXT NOT NULL,
-                  transfer_syntax TEXT NOT NULL,
-                  size INTEGER NOT NULL,
-                  received_at TEXT NOT NULL,
-                  source_ae TEXT,
-                  header BLOB NOT NULL);
-                CREATE INDEX instance_study ON instance(study_uid);
-                CREATE INDEX instance_series ON instance(series_uid);
-                CREATE INDEX instance_patient ON instance(patient_id);
-                """)
-        }
+        migrator.registerMigration("v1") { db in try db.execute(sql: SQLiteIndex.schema) }
         Archive.registerAccountMigrations(&migrator)
         Archive.registerAuditMigrations(&migrator)
         Archive.registerQCMigration(&migrator)
         Archive.registerResultDocumentMigrations(&migrator)
         try migrator.migrate(db)
+        self.index = index ?? SQLiteIndex(db: db, path: directory + "/index.sqlite")
         try recover()
     }
 
@@ -128,9 +118,22 @@ public final class Archive: Sendable {
         }
         let header = try Archive.headerBlob(parsed)
         let size = (try? FileManager.default.attributesOfItem(atPath: f.tempPath)[.size] as? Int) ?? 0
+        let path = finalPath(for: sopInstance).path
+        let row = IndexRow(sopInstanceUID: sopInstance, sopClassUID: ds.string(.sopClassUID) ?? f.sopClassUID, seriesUID: ds.string(.seriesInstanceUID) ?? "",
+                           studyUID: ds.string(.studyInstanceUID) ?? "", patientID: ds.string(.patientID) ?? "", path: path,
+                           transferSyntax: f.transferSyntaxUID, size: size, receivedAt: ISO8601DateFormatter().string(from: Date()),
+                           sourceAE: f.sourceAE, header: header)
+        // One commit at a time in this process for the embedded index; a shared index serialises nothing here (the
+        // primary key and link(2) decide), so concurrent senders overlap their fsyncs and round trips.
+        return try index.isShared ? store(f, row) : commitLock.withLock { _ in try store(f, row) }
+    }
+
+    /// Links the fsynced temporary file into `data/` and indexes it (see ``commit(_:)``).
+    private func store(_ f: IncomingFile, _ row: IndexRow) throws -> StoreResult {
+        let sopInstance = row.sopInstanceUID
         let (dir, path) = finalPath(for: sopInstance)
-        return try commitLock.withLock { _ in
-            if let existing = try db.read({ db in try String.fetchOne(db, sql: "SELECT path FROM instance WHERE sop_instance_uid = ?", arguments: [sopInstance]) }) {
+        do {
+            if let existing = try index.path(sopInstanceUID: sopInstance) {
                 unlink(f.tempPath)
                 return .duplicate(path: existing)
             }
@@ -138,20 +141,33 @@ public final class Archive: Sendable {
                 guard mkdir(dir, 0o755) == 0 || errno == EEXIST else { throw ArchiveError("cannot create \(dir): \(String(cString: strerror(errno)))") }
                 fsyncDirectory(directory + "/data")
             }
-            guard rename(f.tempPath, path) == 0 else {
-                let m = String(cString: strerror(errno)); unlink(f.tempPath)
-                throw ArchiveError("cannot rename into \(path): \(m)")
+            // link(2), not rename(2): it fails when the file exists, so two nodes receiving the same instance at once
+            // (shared file system, shared index) never replace each other's file; the index's primary key decides
+            // which row stands.
+            guard link(f.tempPath, path) == 0 else {
+                let code = errno, m = String(cString: strerror(code)); unlink(f.tempPath)
+                guard code == EEXIST else { throw ArchiveError("cannot link into \(path): \(m)") }
+                // Another receiver stored this SOP Instance UID first (or a crash left it unindexed): make sure it is
+                // indexed, from the file that is there, and report a duplicate.
+                if let existing = try index.path(sopInstanceUID: sopInstance) { return .duplicate(path: existing) }
+                if let there = try? DICOMFile.read(path: path), there.dataset.string(.sopInstanceUID) == sopInstance {
+                    var r = row
+                    r.header = try Archive.headerBlob(there)
+                    r.size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+                    _ = try index.insert(r)
+                    return .duplicate(path: path)
+                }
+                throw ArchiveError("\(path) exists but does not hold \(sopInstance) completely (another receiver may be writing it); not stored")
             }
+            unlink(f.tempPath)
             fsyncDirectory(dir)
-            try db.write { db in
-                try db.execute(sql: """
-                    INSERT INTO instance (sop_instance_uid, sop_class_uid, series_uid, study_uid, patient_id, path, transfer_syntax,
-                                          size, received_at, source_ae, header) VALUES (?,?,?,?,?,?,?,?,?,?,?)
-                    """, arguments: [sopInstance, ds.string(.sopClassUID) ?? f.sopClassUID, ds.string(.seriesInstanceUID) ?? "",
-                                     ds.string(.studyInstanceUID) ?? "", ds.string(.patientID) ?? "", path, f.transferSyntaxUID, size,
-                                     ISO8601DateFormatter().string(from: Date()), f.sourceAE, header])
-            }
+            if let existing = try index.insert(row), existing != path { return .duplicate(path: existing) }
             return .stored(path: path)
+        } catch {
+            // Not acknowledged: the sender gets a failure. A file already linked stays; storing it again finds it
+            // and indexes it.
+            unlink(f.tempPath)
+            throw error
         }
     }
 
@@ -185,26 +201,15 @@ public final class Archive: Sendable {
 
     /// Instances, optionally restricted by exact keys (nil: no restriction).
     public func instances(patientIDs: [String]? = nil, studyUIDs: [String]? = nil, seriesUIDs: [String]? = nil, sopUIDs: [String]? = nil) throws -> [Instance] {
-        var clauses: [String] = []
-        var args: [DatabaseValueConvertible] = []
-        for (col, vals) in [("patient_id", patientIDs), ("study_uid", studyUIDs), ("series_uid", seriesUIDs), ("sop_instance_uid", sopUIDs)] {
-            guard let vals else { continue }
-            clauses.append("\(col) IN (\(vals.map { _ in "?" }.joined(separator: ",")))")
-            args += vals as [DatabaseValueConvertible]
-        }
-        let sql = "SELECT sop_instance_uid, study_uid, series_uid, patient_id, path, size, header FROM instance"
-            + (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")) + " ORDER BY rowid"
-        let rows = try db.read { db in try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)) }
-        return rows.compactMap { r in
-            let blob: Data = r["header"]
-            guard let h = try? DICOMFile(parsing: DICOMBytes([UInt8](blob))).dataset else { return nil }
-            return Instance(sopInstanceUID: r["sop_instance_uid"], studyUID: r["study_uid"], seriesUID: r["series_uid"],
-                            patientID: r["patient_id"], path: r["path"], size: r["size"], header: h)
+        try index.rows(IndexFilter(patientIDs: patientIDs, studyUIDs: studyUIDs, seriesUIDs: seriesUIDs, sopUIDs: sopUIDs)).compactMap { r in
+            guard let h = try? DICOMFile(parsing: DICOMBytes([UInt8](r.header))).dataset else { return nil }
+            return Instance(sopInstanceUID: r.sopInstanceUID, studyUID: r.studyUID, seriesUID: r.seriesUID,
+                            patientID: r.patientID, path: r.path, size: r.size, header: h)
         }
     }
 
     /// Number of indexed instances.
-    public func count() throws -> Int { try db.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM instance") ?? 0 } }
+    public func count() throws -> Int { try index.count() }
 
     // MARK: Integrity
 
@@ -231,11 +236,10 @@ public final class Archive: Sendable {
     /// unindexed and no temporary file is left.
     public func verify() throws -> IntegrityReport {
         var r = IntegrityReport()
-        let rows = try db.read { db in try Row.fetchAll(db, sql: "SELECT sop_instance_uid, path, size FROM instance") }
+        let rows = try index.files()
         r.indexed = rows.count
         var known = Set<String>()
-        for row in rows {
-            let uid: String = row["sop_instance_uid"], path: String = row["path"], size: Int = row["size"]
+        for (uid, path, size) in rows {
             known.insert(path)
             let actual = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? -1
             if actual != size { r.problems.append("\(uid): \(path) has \(actual) bytes, indexed \(size)"); continue }
@@ -260,26 +264,24 @@ public final class Archive: Sendable {
     }
 
     func recover() throws {
-        for t in (try? FileManager.default.contentsOfDirectory(atPath: directory + "/incoming")) ?? [] {
-            unlink(directory + "/incoming/" + t)
+        let incoming = directory + "/incoming"
+        for t in (try? FileManager.default.contentsOfDirectory(atPath: incoming)) ?? [] {
+            if index.isShared, let m = (try? FileManager.default.attributesOfItem(atPath: incoming + "/" + t))?[.modificationDate] as? Date,
+               Date().timeIntervalSince(m) < 3600 { continue }
+            unlink(incoming + "/" + t)
         }
-        let indexed = Set(try db.read { db in try String.fetchAll(db, sql: "SELECT path FROM instance") })
-        for path in indexed where !FileManager.default.fileExists(atPath: path) {
-            try db.write { db in try db.execute(sql: "DELETE FROM instance WHERE path = ?", arguments: [path]) }
-        }
-        // Renamed into place but not indexed (crash between rename and commit; never acknowledged): index now.
+        let indexed = Set(try index.files().map { $0.path })
+        for path in indexed where !FileManager.default.fileExists(atPath: path) { try index.remove(path: path) }
+        // Linked into place but not indexed (crash between link and commit; never acknowledged): index now.
         for path in dataFiles() where !indexed.contains(path) {
             guard let f = try? DICOMFile.read(path: path), let uid = f.dataset.string(.sopInstanceUID), let header = try? Archive.headerBlob(f) else {
                 unlink(path); continue
             }
             let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-            try db.write { db in
-                try db.execute(sql: """
-                    INSERT OR IGNORE INTO instance (sop_instance_uid, sop_class_uid, series_uid, study_uid, patient_id, path, transfer_syntax,
-                                          size, received_at, source_ae, header) VALUES (?,?,?,?,?,?,?,?,?,?,?)
-                    """, arguments: [uid, f.sopClassUID ?? "", f.dataset.string(.seriesInstanceUID) ?? "", f.dataset.string(.studyInstanceUID) ?? "",
-                                     f.dataset.string(.patientID) ?? "", path, f.transferSyntax.uid, size, ISO8601DateFormatter().string(from: Date()), nil, header])
-            }
+            _ = try index.insert(IndexRow(sopInstanceUID: uid, sopClassUID: f.sopClassUID ?? "", seriesUID: f.dataset.string(.seriesInstanceUID) ?? "",
+                                          studyUID: f.dataset.string(.studyInstanceUID) ?? "", patientID: f.dataset.string(.patientID) ?? "",
+                                          path: path, transferSyntax: f.transferSyntax.uid, size: size,
+                                          receivedAt: ISO8601DateFormatter().string(from: Date()), sourceAE: nil, header: header))
         }
     }
 }

@@ -100,8 +100,8 @@ extension Archive {
         case .duplicate: r.detail = "C-STORE duplicate (first copy kept)"
         case .rejected(let why): r.outcome = "failure"; r.detail = "C-STORE rejected: \(why)"
         }
-        if let row = try db.read({ db in try Row.fetchOne(db, sql: "SELECT study_uid, series_uid, patient_id FROM instance WHERE sop_instance_uid = ?", arguments: [instanceUID]) }) {
-            r.studyUID = row["study_uid"]; r.seriesUID = row["series_uid"]; r.patientID = row["patient_id"]
+        if let row = try index.rows(IndexFilter(sopUIDs: [instanceUID])).first {
+            r.studyUID = row.studyUID; r.seriesUID = row.seriesUID; r.patientID = row.patientID
         }
         try appendAudit(r)
     }

@@ -2,36 +2,11 @@ import Archive
 import DICOM
 import Dosimetry
 import Foundation
-import GRDB
 import Hummingbird
 import Imaging
 import Physics
 import Synchronization
 import Workflows
-
-/// A job's state as stored and served (`GET /api/jobs/{id}`).
-public struct JobRecord: Sendable, Codable, Equatable {
-    /// Job id (UUID, lower case).
-    public var id: String
-    /// Job type: `recon`, `analysis` or `dose`.
-    public var type: String
-    /// `queued`, `running`, `done` or `failed`.
-    public var state: String
-    /// Fraction done, 0…1.
-    public var progress: Double
-    /// Human-readable status or error.
-    public var message: String
-    /// The request (JSON object as sent, validated).
-    public var request: String
-    /// The result, when done (JSON). `recon`: the reconstruction's figures plus `seriesUID`/`studyUID` of the stored
-    /// volume. `analysis`: `{"analysis", "result", "display"}`. `dose`: `{"report", "display", "seriesUID", "studyUID"}`
-    /// (the RT Dose). `display` is a ``Workflows/ResultDisplay`` (regions, masks, curves, summary) for the viewer.
-    public var result: String?
-    /// ISO 8601 creation time.
-    public var created: String
-    /// Who submitted it: the user name, or `service` for the service token (nil for jobs from before accounts).
-    public var submittedBy: String? = nil
-}
 
 /// What `POST /api/jobs` takes.
 ///
@@ -109,53 +84,43 @@ public struct JobRequest: Sendable, Codable {
     public var acceptedTransforms: [AcceptedTransform]?
 }
 
-/// Runs jobs one at a time on a background thread and keeps their state in `jobs.sqlite` next to the archive index,
-/// so a restarted server lists them and re-runs those it had not finished.
+/// Runs jobs and keeps their state in a ``JobStore``. With the local store (`jobs.sqlite` next to the archive index)
+/// the server runs jobs one at a time on a background thread, and a restarted server lists them and re-runs those it
+/// had not finished. With a shared queue (PostgreSQL) the server only records jobs; `scinti worker` processes claim
+/// and run them (``runWorker(concurrency:lease:)``), and every server shows their progress.
 public final class JobManager: Sendable {
     let archive: Archive
-    let db: DatabaseQueue
+    /// Where the jobs are kept (local SQLite, or a shared queue).
+    public let store: any JobStore
     let workDirectory: String
     let queue = DispatchQueue(label: "scinti.jobs")
+    /// This process as a worker (`host:pid`), named in the jobs it claims.
+    public let workerID = ProcessInfo.processInfo.hostName + ":" + String(getpid())
+    /// Lease of a claimed job, seconds (a worker renews it every third of it).
+    let lease = Mutex<Double>(30)
 
-    init(archive: Archive, directory: String, workDirectory: String) throws {
+    convenience init(archive: Archive, directory: String, workDirectory: String) throws {
+        try self.init(archive: archive, store: SQLiteJobStore(path: directory + "/jobs.sqlite"), workDirectory: workDirectory)
+    }
+
+    /// A manager over `store`, writing job outputs under `workDirectory` before storing them into `archive`.
+    public init(archive: Archive, store: any JobStore, workDirectory: String) throws {
         self.archive = archive
+        self.store = store
         self.workDirectory = workDirectory
         try FileManager.default.createDirectory(atPath: workDirectory, withIntermediateDirectories: true)
-        db = try DatabaseQueue(path: directory + "/jobs.sqlite")
-        var m = DatabaseMigrator()
-        m.registerMigration("v1") { db in
-            try db.execute(sql: """
-                CREATE TABLE job (id TEXT PRIMARY KEY NOT NULL, type TEXT NOT NULL, state TEXT NOT NULL, progress REAL NOT NULL,
-                                  message TEXT NOT NULL, request TEXT NOT NULL, result TEXT, created TEXT NOT NULL)
-                """)
-        }
-        // Jobs record who submitted them (accounts, docs/accounts.md).
-        m.registerMigration("v2-submitter") { db in try db.execute(sql: "ALTER TABLE job ADD COLUMN submitted_by TEXT") }
-        try m.migrate(db)
     }
 
     /// All jobs, newest first.
-    public func list() throws -> [JobRecord] {
-        try db.read { db in try Row.fetchAll(db, sql: "SELECT * FROM job ORDER BY created DESC").map(Self.record) }
-    }
+    public func list() throws -> [JobRecord] { try store.list() }
 
     /// One job.
-    public func get(_ id: String) throws -> JobRecord? {
-        try db.read { db in try Row.fetchOne(db, sql: "SELECT * FROM job WHERE id = ?", arguments: [id]).map(Self.record) }
-    }
+    public func get(_ id: String) throws -> JobRecord? { try store.get(id) }
 
-    static func record(_ r: Row) -> JobRecord {
-        JobRecord(id: r["id"], type: r["type"], state: r["state"], progress: r["progress"], message: r["message"], request: r["request"],
-                  result: r["result"], created: r["created"], submittedBy: r["submitted_by"])
-    }
-
-    func update(_ id: String, state: String? = nil, progress: Double? = nil, message: String? = nil, result: String? = nil) {
-        try? db.write { db in
-            if let state { try db.execute(sql: "UPDATE job SET state = ? WHERE id = ?", arguments: [state, id]) }
-            if let progress { try db.execute(sql: "UPDATE job SET progress = ? WHERE id = ?", arguments: [progress, id]) }
-            if let message { try db.execute(sql: "UPDATE job SET message = ? WHERE id = ?", arguments: [message, id]) }
-            if let result { try db.execute(sql: "UPDATE job SET result = ? WHERE id = ?", arguments: [result, id]) }
-        }
+    /// Records progress; in a shared queue only while this worker holds the job (false otherwise).
+    @discardableResult
+    func update(_ id: String, state: String? = nil, progress: Double? = nil, message: String? = nil, result: String? = nil) -> Bool {
+        (try? store.update(id, worker: store.isShared ? workerID : nil, state: state, progress: progress, message: message, result: result)) ?? false
     }
 
     /// Validates and records a job, then queues it. Throws 400/404 naming what is wrong.
@@ -185,11 +150,8 @@ public final class JobManager: Sendable {
         let rec = JobRecord(id: UUID().uuidString.lowercased(), type: req.type, state: "queued", progress: 0, message: "queued",
                             request: String(decoding: try enc.encode(req), as: UTF8.self), result: nil,
                             created: ISO8601DateFormatter().string(from: Date()), submittedBy: user)
-        try db.write { db in
-            try db.execute(sql: "INSERT INTO job (id, type, state, progress, message, request, result, created, submitted_by) VALUES (?,?,?,?,?,?,?,?,?)",
-                           arguments: [rec.id, rec.type, rec.state, rec.progress, rec.message, rec.request, rec.result, rec.created, rec.submittedBy])
-        }
-        enqueue(rec.id)
+        try store.insert(rec)
+        if !store.isShared { enqueue(rec.id) }
         return rec
     }
 
@@ -287,8 +249,8 @@ public final class JobManager: Sendable {
 
     /// Re-queues jobs left queued or running by a previous server process.
     public func resumeUnfinished() {
-        let ids = (try? db.read { db in try String.fetchAll(db, sql: "SELECT id FROM job WHERE state IN ('queued','running') ORDER BY created") }) ?? []
-        for id in ids {
+        guard !store.isShared else { return }  // workers claim them from the shared queue
+        for id in (try? store.unfinished()) ?? [] {
             update(id, state: "queued", progress: 0, message: "re-queued after a server restart")
             enqueue(id)
         }
@@ -301,7 +263,7 @@ public final class JobManager: Sendable {
     func execute(_ id: String) {
         guard let rec = try? get(id), let req = try? JSONDecoder().decode(JobRequest.self, from: Data(rec.request.utf8)) else { return }
         update(id, state: "running", progress: 0, message: "reading the series")
-        let dir = workDirectory + "/" + id
+        let dir = workDirectory + "/" + id + (store.isShared ? "-" + String(getpid()) : "")
         do {
             try? FileManager.default.removeItem(atPath: dir)
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -357,6 +319,7 @@ public final class JobManager: Sendable {
             if changed { self.update(id, progress: p * 0.95, message: "iteration step \(done)/\(total)") }
         }
         update(id, progress: 0.97, message: "storing the reconstruction in the archive")
+        try Self.stampJobUIDs(o.out, jobID: id)
         let stored = try archive.importFile(o.out, sourceAE: "SCINTI-JOB")
         let f = try DICOMFile.read(path: o.out, options: ReadOptions(stopBeforePixels: true))
         var json = try Self.encodeJSON(result)
@@ -439,6 +402,7 @@ public final class JobManager: Sendable {
         let rtdose = dir + "/out/rtdose.dcm"
         if FileManager.default.fileExists(atPath: rtdose) {
             update(id, progress: 0.95, message: "storing the RT Dose in the archive")
+            try Self.stampJobUIDs(rtdose, jobID: id)
             _ = try archive.importFile(rtdose, sourceAE: "SCINTI-JOB")
             let f = try DICOMFile.read(path: rtdose, options: ReadOptions(stopBeforePixels: true))
             doseSeries = f.dataset.string(.seriesInstanceUID); studyUID = f.dataset.string(.studyInstanceUID)

@@ -29,6 +29,10 @@ public struct WebServerConfiguration: Sendable {
     public var viewerDirectory: String
     /// Where job outputs (reconstructions) are written before they are stored into the archive.
     public var workDirectory: String
+    /// A shared instance index (PostgreSQL, `--database`) instead of the archive folder's SQLite index.
+    public var index: (any ArchiveIndex)? = nil
+    /// A shared job queue (PostgreSQL) instead of `jobs.sqlite`: jobs are then run by `scinti worker` processes.
+    public var jobStore: (any JobStore)? = nil
 
     /// Creates a configuration; `viewerDirectory` defaults to the viewer files next to this source file.
     public init(host: String = "127.0.0.1", port: Int = 8080, archiveDirectory: String, token: String,
@@ -66,7 +70,7 @@ public final class ScintiServer: Sendable {
     /// Opens the archive and the job store (re-queuing jobs a previous run left unfinished).
     public init(configuration: WebServerConfiguration) throws {
         self.configuration = configuration
-        archive = try Archive(directory: configuration.archiveDirectory)
+        archive = try Archive(directory: configuration.archiveDirectory, index: configuration.index)
         archive.setAccountPolicy(configuration.accountPolicy)
         if let a = configuration.auditSyslog {
             #if TLS
@@ -76,7 +80,11 @@ public final class ScintiServer: Sendable {
             throw ArchiveError("--audit-syslog needs a build with the TLS trait (the default)")
             #endif
         }
-        jobs = try JobManager(archive: archive, directory: configuration.archiveDirectory, workDirectory: configuration.workDirectory)
+        if let store = configuration.jobStore {
+            jobs = try JobManager(archive: archive, store: store, workDirectory: configuration.workDirectory)
+        } else {
+            jobs = try JobManager(archive: archive, directory: configuration.archiveDirectory, workDirectory: configuration.workDirectory)
+        }
     }
 
     /// The router with every route and the authentication middleware.

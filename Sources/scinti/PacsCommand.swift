@@ -262,6 +262,7 @@ struct PacsListen: AsyncParsableCommand {
     @Option(name: .customLong("tls-key"), help: "PEM private key of --tls-cert.") var tlsKey: String?
     @Option(name: .customLong("tls-ca"), help: "PEM CA: require client certificates signed by it (mutual TLS).") var tlsCA: String?
     @Flag(help: "Debug log lines.") var verbose = false
+    @Option(help: "Index: sqlite:PATH (default: the archive folder's index.sqlite) or postgres://USER@HOST[:PORT]/DB shared with other receivers and servers (docs/scale.md).") var database: String?
     @Flag(help: "Open the archive (crash recovery), check its integrity (every indexed file present, complete and parseable; no unindexed or temporary files), print the report and exit (status 1 when inconsistent).") var verifyOnly = false
 
     func run() async throws {
@@ -279,7 +280,7 @@ struct PacsListen: AsyncParsableCommand {
         guard let dir = c.storage else { throw fail("--storage (or \"storage\" in the configuration) is required") }
         Log.setLevel(verbose ? 2 : 1)
         let archive: Archive
-        do { archive = try Archive(directory: dir) } catch { throw fail("\(dir): \(error)") }
+        do { archive = try Archive(directory: dir, index: try DatabaseChoice.open(database).index) } catch { throw fail("\(dir): \(error)") }
         if verifyOnly {
             let report: Archive.IntegrityReport
             do { report = try archive.verify() } catch { throw fail("\(dir): \(error)") }

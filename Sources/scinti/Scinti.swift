@@ -8,7 +8,7 @@ struct Scinti: AsyncParsableCommand {
         commandName: "scinti",
         abstract: "Open nuclear-medicine imaging: DICOM, simulation, reconstruction, analysis.",
         version: "0.1.0",
-        subcommands: [DicomCommand.self, SimulateCommand.self, ReconCommand.self, AnalyzeCommand.self, PetCommand.self, DoseCommand.self, QCCommand.self, ReportCommand.self, PacsCommand.self, ServeCommand.self, UsersCommand.self, DeidCommand.self, BenchCommand.self, DemoCommand.self]
+        subcommands: [DicomCommand.self, SimulateCommand.self, ReconCommand.self, AnalyzeCommand.self, PetCommand.self, DoseCommand.self, QCCommand.self, ReportCommand.self, PacsCommand.self, ServeCommand.self, WorkerCommand.self, UsersCommand.self, DeidCommand.self, BenchCommand.self, DemoCommand.self]
     )
 }
 

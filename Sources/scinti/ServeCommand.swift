@@ -23,6 +23,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("audit-syslog-ca"), help: "PEM trust root for the --audit-syslog receiver's certificate (default: the system's).") var auditSyslogCA: String?
     @Option(help: "A login session ends after this many minutes without a request.") var sessionIdleMinutes = 30.0
     @Option(help: "A login session ends this many hours after login.") var sessionMaxHours = 12.0
+    @Option(help: "Index and job queue: sqlite:PATH (default: the archive folder's index.sqlite and jobs.sqlite) or postgres://USER@HOST[:PORT]/DB, shared with other servers, receivers and `scinti worker` processes (jobs then run on the workers; docs/scale.md).") var database: String?
     @Flag(help: "When the archive is empty, simulate and reconstruct the demo SPECT/CT study (64² matrix) and store it first.") var demo = false
 
     func run() async throws {
@@ -50,6 +51,10 @@ struct ServeCommand: AsyncParsableCommand {
         }
         config.accountPolicy.sessionIdle = sessionIdleMinutes * 60
         config.accountPolicy.sessionAbsolute = sessionMaxHours * 3600
+        do {
+            let choice = try DatabaseChoice.open(database)
+            config.index = choice.index; config.jobStore = choice.jobs
+        } catch { throw fail("\(error)") }
         let server: ScintiServer
         do { server = try ScintiServer(configuration: config) } catch { throw fail("cannot open the archive \(archive): \(error)") }
         let count = (try? server.archive.count()) ?? 0
@@ -64,7 +69,8 @@ struct ServeCommand: AsyncParsableCommand {
         if !FileManager.default.fileExists(atPath: config.viewerDirectory + "/index.html") {
             warn("viewer files not found in \(config.viewerDirectory): / will answer 404 (DICOMweb and the API work)")
         }
-        emit("scinti serve: archive \(archive) (\((try? server.archive.count()) ?? 0) instances)\n")
+        emit("scinti serve: archive \(archive) (\((try? server.archive.count()) ?? 0) instances), index \(server.archive.index.location)\n")
+        if server.jobs.store.isShared { emit("  jobs:      shared queue, run by `scinti worker --database …` processes\n") }
         let scheme = config.tls == nil ? "http" : "https"
         emit("  viewer:    \(scheme)://\(host):\(port)/  (log in with an account of `scinti users add`), or \(scheme)://\(host):\(port)/?token=\(tok)\n")
         emit("  DICOMweb:  \(scheme)://\(host):\(port)/dicom-web/  (Authorization: Bearer \(tok))\n")

@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# Acceptance tests of the shared archive on PostgreSQL (docs/scale.md, issue 17): a private PostgreSQL from Debian
+# (initdb in a temporary folder, Unix socket only), two `scinti serve` processes (web + DICOM SCP each) on one archive
+# folder and one database, and `scinti worker` processes.
+#   - unreachable database → one clear error line, exit 1
+#   - STOW (curl) and C-STORE (DCMTK storescu) to both servers at once: 4 × 250 instances of one study, set 0 sent to
+#     both servers (duplicates across nodes), QIDO polled on both meanwhile; afterwards QIDO from either finds every
+#     instance exactly once, the database holds 1000 rows and data/ 1000 files
+#   - a reconstruction job submitted on server A is run by the worker and its result read on server B
+#   - the worker is SIGKILLed during a job; a second worker completes it: attempts 2, one output instance
+#   - PostgreSQL stopped: STOW is refused and nothing of it is stored; restarted: servers and worker reconnect
+#   - a database of schema version 1 is migrated; a newer schema is refused with a clear error
+#
+# Usage: scripts/test-postgres.sh   (SCINTI_BIN=a scinti built with `--traits TLS,PostgreSQL`)
+# Prints one line per check and "N passed, N failed"; exits non-zero when anything failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+. scripts/checks.sh
+setup_test test-postgres
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+[ -x "$PGBIN/initdb" ] || PGBIN=$(dirname "$(command -v initdb)")
+chmod 755 "$WORK"
+mkdir -p "$WORK/pgsock" "$WORK/pgdata"   # pgsock: the socket and the server log
+# PostgreSQL refuses to run as root: run it as nobody when the tests run as root.
+AS=(); [ "$(id -u)" = 0 ] && { AS=(runuser -u nobody --); chown nobody "$WORK/pgsock" "$WORK/pgdata"; }
+pg() { "${AS[@]}" "$PGBIN/pg_ctl" -D "$WORK/pgdata" -l "$WORK/pgsock/pg.log" -w "$@"; }
+psqlc() { "$PGBIN/psql" -h "$WORK/pgsock" -U scinti -d scinti -At -v ON_ERROR_STOP=1 -c "$1"; }
+"${AS[@]}" "$PGBIN/initdb" -D "$WORK/pgdata" -U scinti --auth=trust -E UTF8 >"$WORK/initdb.log" 2>&1 || { cat "$WORK/initdb.log"; exit 1; }
+PGOPTS="-c listen_addresses='' -k $WORK/pgsock -c max_connections=60"
+DB="postgres:///scinti?host=$WORK/pgsock&user=scinti"
+TOKEN=$("$PY" -c 'import secrets; print(secrets.token_hex(16))')
+AUTH=(-H "Authorization: Bearer $TOKEN")
+BASE=$((20000 + RANDOM % 2000))
+WA=$BASE; WB=$((BASE + 1)); DA=$((BASE + 2)); DB_PORT=$((BASE + 3))
+PIDS=()
+cleanup_pg() { for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done; pg stop -m immediate >/dev/null 2>&1; cleanup; }
+trap cleanup_pg EXIT
+
+# --- unreachable database ------------------------------------------------------------------------------------------
+"$BIN" serve --port "$WA" --archive "$WORK/archive" --token "$TOKEN" --database "$DB" >"$WORK/unreach.log" 2>&1
+check "database down: serve exits 1" test $? = 1
+check "database down: one clear error line naming the database" grep -q "cannot reach PostgreSQL at postgres://scinti@$WORK/pgsock" "$WORK/unreach.log"
+
+check "PostgreSQL starts (initdb in a temporary folder, socket only)" pg start -o "$PGOPTS"
+"$PGBIN/createdb" -h "$WORK/pgsock" -U scinti scinti
+
+start_serve() { # NAME WEBPORT DIMSEPORT
+  "$BIN" serve --port "$2" --dimse-port "$3" --archive "$WORK/archive" --token "$TOKEN" --database "$DB" >>"$WORK/$1.log" 2>&1 &
+  PIDS+=($!); eval "PID_$1=$!"
+  for _ in $(seq 1 150); do curl -sf "http://127.0.0.1:$2/health" >/dev/null 2>&1 && return 0; sleep 0.2; done
+  cat "$WORK/$1.log"; return 1
+}
+start_worker() { # NAME
+  "$BIN" worker --archive "$WORK/archive" --database "$DB" --concurrency 2 --lease-seconds 3 >>"$WORK/$1.log" 2>&1 &
+  PIDS+=($!); eval "PID_$1=$!"
+}
+check "server A starts on PostgreSQL (schema created)" start_serve A "$WA" "$DA"
+check "schema at version 2" test "$(psqlc 'SELECT MAX(version) FROM scinti_schema')" = 2
+check "server B starts on the same database and archive folder" start_serve B "$WB" "$DB_PORT"
+
+# --- concurrent ingest: 4 × 250, STOW and C-STORE to both, duplicates across nodes, QIDO meanwhile ---------------
+"$PY" Tests/oracle/make_instances.py "$WORK/in" 4 250 >"$WORK/study_uid"
+STUDY=$(cat "$WORK/study_uid")
+stow_set() { # SET PORT
+  { for f in "$WORK/in/set$1"/*.dcm; do printf -- '--SCINTIB\r\nContent-Type: application/dicom\r\n\r\n'; cat "$f"; printf '\r\n'; done; printf -- '--SCINTIB--\r\n'; } >"$WORK/stow$1.body"
+  curl -s -o "$WORK/stow$1-$2.json" -w '%{http_code}' "${AUTH[@]}" -H 'Content-Type: multipart/related; type="application/dicom"; boundary=SCINTIB' \
+    --data-binary @"$WORK/stow$1.body" "http://127.0.0.1:$2/dicom-web/studies" >"$WORK/stow$1-$2.code"
+}
+qido_count() { # PORT → "rows unique"
+  curl -sf "${AUTH[@]}" "http://127.0.0.1:$1/dicom-web/studies/$STUDY/instances" \
+    | "$PY" -c 'import json,sys; u=[i["00080018"]["Value"][0] for i in json.load(sys.stdin)]; print(len(u), len(set(u)))'
+}
+qido_poll() { # PORT: QIDO every 0.2 s while ingesting; records any error or duplicate
+  while [ ! -e "$WORK/ingest.done" ]; do
+    if r=$(qido_count "$1" 2>>"$WORK/qido.stderr"); then
+      read -r n u <<<"$r"; [ "$n" = "$u" ] || echo "duplicate rows on $1: $r" >>"$WORK/qido.errors"
+    else echo "QIDO failed on $1" >>"$WORK/qido.errors"; fi
+    sleep 0.2
+  done
+}
+: >"$WORK/qido.errors"
+qido_poll "$WA" & QA=$!
+qido_poll "$WB" & QB=$!
+T0=$(date +%s.%N)
+storescu -aet CI -aec SCINTI 127.0.0.1 "$DA" "$WORK/in/set0"/*.dcm >"$WORK/scu0a.log" 2>&1 & S1=$!
+storescu -aet CI -aec SCINTI 127.0.0.1 "$DB_PORT" "$WORK/in/set0"/*.dcm >"$WORK/scu0b.log" 2>&1 & S2=$!
+storescu -aet CI -aec SCINTI 127.0.0.1 "$DB_PORT" "$WORK/in/set1"/*.dcm >"$WORK/scu1.log" 2>&1 & S3=$!
+stow_set 2 "$WA" & S4=$!
+stow_set 3 "$WB" & S5=$!
+wait $S1; R1=$?; wait $S2; R2=$?; wait $S3; R3=$?; wait $S4; wait $S5
+T1=$(date +%s.%N)
+touch "$WORK/ingest.done"; wait $QA $QB
+echo "ingest: 1250 objects (1000 distinct) in $(echo "$T1 - $T0" | bc) s"
+check "storescu to both servers (sets 0, 0 again, 1) succeeded" test "$R1$R2$R3" = 000
+check "no C-STORE error reported by storescu" bash -c "! grep -q '^E:' '$WORK'/scu*.log"
+check "STOW to both servers: 200" test "$(cat "$WORK/stow2-$WA.code")$(cat "$WORK/stow3-$WB.code")" = 200200
+check "QIDO during ingest: no error, no duplicate row" test ! -s "$WORK/qido.errors"
+check "QIDO on A finds all 1000 exactly once" test "$(qido_count "$WA")" = "1000 1000"
+check "QIDO on B finds all 1000 exactly once" test "$(qido_count "$WB")" = "1000 1000"
+check "the database holds 1000 instance rows" test "$(psqlc 'SELECT COUNT(*) FROM instance')" = 1000
+check "data/ holds 1000 files, no temporary file left" test "$(find "$WORK/archive/data" -name '*.dcm' | wc -l) $(ls "$WORK/archive/incoming" | wc -l)" = "1000 0"
+
+# --- a reconstruction job: submitted on A, run by the worker, read on B ----------------------------------------------
+"$BIN" simulate spect --phantom iec --matrix 64 --pixel 9.5904 --views 60 --out "$WORK/sim" >"$WORK/sim.log" 2>&1
+storescu -aet CI -aec SCINTI 127.0.0.1 "$DA" "$WORK/sim/NM_SPECT.dcm" >>"$WORK/scu-sim.log" 2>&1
+SERIES=$("$PY" -c 'import pydicom,sys; print(pydicom.dcmread(sys.argv[1], stop_before_pixels=True).SeriesInstanceUID)' "$WORK/sim/NM_SPECT.dcm")
+submit() { # ITERATIONS → job id
+  curl -s "${AUTH[@]}" -H 'Content-Type: application/json' -d "{\"type\":\"recon\",\"series\":\"$SERIES\",\"iterations\":$1,\"subsets\":6}" \
+    "http://127.0.0.1:$WA/api/jobs" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["id"])'
+}
+job_field() { # ID FIELD PORT
+  curl -s "${AUTH[@]}" "http://127.0.0.1:$3/api/jobs/$1" | "$PY" -c "import json,sys; print(json.load(sys.stdin).get('$2'))"
+}
+wait_state() { # ID STATE PORT SECONDS
+  for _ in $(seq 1 $(($4 * 10))); do [ "$(job_field "$1" state "$3")" = "$2" ] && return 0; sleep 0.1; done; return 1
+}
+start_worker W1
+J1=$(submit 2)
+check "job submitted on A is done by the worker, seen on B" wait_state "$J1" done "$WB" 120
+check "its result on B names the stored reconstruction" bash -c "curl -s ${AUTH[*]@Q} http://127.0.0.1:$WB/api/jobs/$J1 | grep -q seriesUID"
+
+# --- the worker dies during a job; a second worker completes it exactly once ----------------------------------------
+J2=$(submit 40)
+check "second job running on worker 1" wait_state "$J2" running "$WB" 60
+kill -9 "$PID_W1"
+check "after SIGKILL the job is still running (lease not yet expired)" test "$(job_field "$J2" state "$WA")" = running
+start_worker W2
+check "a second worker completes it" wait_state "$J2" done "$WA" 180
+check "it was claimed twice (attempts 2) and finished by worker 2" test "$(job_field "$J2" attempts "$WA") $(job_field "$J2" worker "$WA" | cut -d: -f2)" = "2 $PID_W2"
+OUT=$(curl -s "${AUTH[@]}" "http://127.0.0.1:$WB/api/jobs/$J2" | "$PY" -c 'import json,sys; print(json.loads(json.load(sys.stdin)["result"])["seriesUID"])')
+check "its output series holds exactly one instance" test "$(psqlc "SELECT COUNT(*) FROM instance WHERE series_uid = '$OUT'")" = 1
+check "one job row per submission" test "$(psqlc 'SELECT COUNT(*) FROM job')" = 2
+
+# --- database lost: nothing acknowledged that is not stored; reconnects ------------------------------------------
+FILES_BEFORE=$(find "$WORK/archive/data" -name '*.dcm' | wc -l)
+pg stop -m fast >/dev/null
+"$PY" Tests/oracle/make_instances.py "$WORK/late" 1 3 >/dev/null
+stow_set_dir() { { for f in "$1"/*.dcm; do printf -- '--SCINTIB\r\nContent-Type: application/dicom\r\n\r\n'; cat "$f"; printf '\r\n'; done; printf -- '--SCINTIB--\r\n'; } >"$WORK/late.body"
+  curl -s -o "$WORK/late.json" -w '%{http_code}' "${AUTH[@]}" -H 'Content-Type: multipart/related; type="application/dicom"; boundary=SCINTIB' \
+    --data-binary @"$WORK/late.body" "http://127.0.0.1:$2/dicom-web/studies"; }
+CODE=$(stow_set_dir "$WORK/late/set0" "$WA")
+check "STOW while the database is down is refused (HTTP $CODE)" test "$CODE" != 200
+check "… and nothing of it is in data/" test "$(find "$WORK/archive/data" -name '*.dcm' | wc -l)" = "$FILES_BEFORE"
+sleep 2
+check "the worker reports the lost database" grep -q "cannot claim a job" "$WORK/W2.log"
+pg start -o "$PGOPTS" >/dev/null
+check "after restart: STOW to A stored (server reconnected)" test "$(stow_set_dir "$WORK/late/set0" "$WA")" = 200
+check "after restart: QIDO on B answers" test "$(qido_count "$WB")" = "1000 1000"
+J3=$(submit 1)
+check "after restart: the worker reconnects and runs a job" wait_state "$J3" done "$WB" 120
+check "the worker said the database is back" grep -q "database reachable again" "$WORK/W2.log"
+
+# --- schema versions ------------------------------------------------------------------------------------------------
+for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait "${PIDS[@]}" 2>/dev/null; PIDS=()
+psqlc "DROP TABLE job; DELETE FROM scinti_schema WHERE version = 2" >/dev/null
+check "server on a version-1 database migrates it" start_serve A2 "$WA" "$DA"
+check "… saying so" grep -q "schema migrated to version 2 (v2-job-queue)" "$WORK/A2.log"
+check "… and the job table is back" test "$(psqlc 'SELECT COUNT(*) FROM job')" = 0
+kill "$PID_A2"; wait "$PID_A2" 2>/dev/null; PIDS=()
+psqlc "INSERT INTO scinti_schema (version, name) VALUES (99, 'future')" >/dev/null
+"$BIN" worker --archive "$WORK/archive" --database "$DB" >"$WORK/newer.log" 2>&1
+check "a newer schema is refused (exit 1)" test $? = 1
+check "… with a clear error" grep -q "schema is version 99, newer than this scinti's 2" "$WORK/newer.log"
+
+echo "$PASS passed, $FAIL failed"
+[ "$FAIL" = 0 ]
