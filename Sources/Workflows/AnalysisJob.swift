@@ -116,9 +116,10 @@ public enum AnalysisJob {
                           display: ResultDisplay(title: "Sentinel nodes", summary: summary, series: series, regions: regions,
                                                  conventions: r.conventions, warnings: v.notes + r.notes))
         case .boneScan:
+            if let why = PlanarInputs.notAPatient(path: path) { throw WorkflowError("\(path): not analysed: \(why)") }
             let v = try PlanarInputs.read(path: path)
             let r: BoneScanAnalysis.Result
-            do { r = try BoneScanAnalysis().analyze(v.views) } catch { throw WorkflowError("\(path): \(error)") }
+            do { r = try BoneScanAnalysis().analyze(v.views, minutesAfterInjection: v.minutesAfterInjection) } catch { throw WorkflowError("\(path): \(error)") }
             var regions: [ResultDisplay.Region] = []
             var summary: [[String]] = [["lesions", "\(r.lesions.count)"], ["tumour-burden index", "\(fmt(r.tumourBurdenIndexPercent, 2)) % of the skeleton (projected area)"]]
             for (k, l) in r.lesions.enumerated() {
