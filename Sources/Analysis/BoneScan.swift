@@ -79,20 +79,8 @@ public struct BoneScanAnalysis: Sendable {
         public var seenOnOppositeView: Bool? = nil
     }
 
-    /// Uptake seen and kept out of the lesion list, with the reason (issue 18: physiology is never a finding).
-    public struct Physiology: Sendable, Codable, Equatable {
-        /// View name.
-        public var view: String
-        /// Column (0-based pixel centre).
-        public var column: Double
-        /// Row.
-        public var row: Double
-        /// What it is: `urinary bladder`, `kidney`, `injection site / extravasation`, `symmetric joint uptake`,
-        /// `organ-sized uptake`.
-        public var kind: String
-        /// Why it is not a lesion.
-        public var reason: String
-    }
+    /// Uptake seen and kept out of the lesion list, with the reason.
+    public typealias Physiology = PhysiologicalUptake
 
     /// Early (blood-pool) or delayed (skeletal) phase, and how it was decided.
     public struct PhaseDecision: Sendable, Codable, Equatable {

@@ -94,6 +94,12 @@ public struct GatedBloodPoolLVEF: Sendable {
         public var units: [String: String]
         /// What had to be assumed.
         public var warnings: [String]
+        /// What a physician reads (issue 18), one sentence each.
+        public var findings: [String] = []
+        /// Uptake seen and why it is not a finding.
+        public var physiology: [PhysiologicalUptake] = []
+        /// What limits the result (counts, view, phase, assumptions).
+        public var quality: [String] = []
     }
 
     /// The result and the regions, for figures.
@@ -117,7 +123,10 @@ public struct GatedBloodPoolLVEF: Sendable {
     /// Analyses the frames of one R-R interval, in time-slot order. `frameDurationMs`: the time slot duration
     /// (nil: no rates). Throws with a clear message on too few frames, mismatched matrices, empty frames or no
     /// beating ventricle.
-    public func analyze(frames: [PlanarViewImage], frameDurationMs: Double?) throws(PlanarAnalysisError) -> Analysis {
+    /// `lvRegions` (one per frame, or one for every frame) and `backgroundRegion` replace the automatic regions when
+    /// given (regions edited by a reader, issue 13/18); the result is computed from them in the same way.
+    public func analyze(frames: [PlanarViewImage], frameDurationMs: Double?, lvRegions: [PlanarROI]? = nil,
+                        backgroundRegion: PlanarROI? = nil) throws(PlanarAnalysisError) -> Analysis {
         guard frames.count >= 8 else {
             throw PlanarAnalysisError("a gated blood-pool study needs at least 8 time slots per R-R interval (16–32 usual); got \(frames.count)")
         }
@@ -272,6 +281,28 @@ public struct GatedBloodPoolLVEF: Sendable {
                 curve = zip(raw, rois).map { $0 - bgPerPixel * Double($1.count) }
             }
         }
+        if lvRegions != nil || backgroundRegion != nil {
+            if let given = lvRegions {
+                guard given.count == n || given.count == 1 else {
+                    throw PlanarAnalysisError("\(given.count) LV regions given for \(n) frames (allowed: one per frame or one for all)")
+                }
+                guard given.allSatisfy({ $0.rows == rows && $0.columns == cols && $0.count > 0 }) else {
+                    throw PlanarAnalysisError("an LV region given is empty or not on the \(cols)×\(rows) frame grid")
+                }
+                rois = given.count == n ? given : Array(repeating: given[0], count: n)
+            }
+            if let bg = backgroundRegion {
+                guard bg.rows == rows, bg.columns == cols, bg.count > 0 else {
+                    throw PlanarAnalysisError("the background region given is empty or not on the \(cols)×\(rows) frame grid")
+                }
+                bgROI = bg
+            }
+            let esGuess = zip(frames, rois).map { $1.sum($0) }.enumerated().min { $0.element < $1.element }!.offset
+            bgPerPixel = options.backgroundFromEndSystole ? bgROI.mean(frames[esGuess]) : frames.reduce(0.0) { $0 + bgROI.mean($1) } / Double(n)
+            raw = zip(frames, rois).map { $1.sum($0) }
+            curve = zip(raw, rois).map { $0 - bgPerPixel * Double($1.count) }
+            warnings.append("regions given from outside (edited): \(lvRegions == nil ? "" : "LV")\(lvRegions != nil && backgroundRegion != nil ? " and " : "")\(backgroundRegion == nil ? "" : "background")")
+        }
         ed = curve.indices.max { curve[$0] < curve[$1] }!
         es = curve.indices.min { curve[$0] < curve[$1] }!
         guard curve[ed] > 0 else { throw PlanarAnalysisError("the background-corrected LV counts are not positive: background exceeds the ventricle") }
@@ -322,6 +353,11 @@ public struct GatedBloodPoolLVEF: Sendable {
                                     "peakEjectionRateEDVPerS": "end-diastolic counts per second", "peakFillingRateEDVPerS": "end-diastolic counts per second",
                                     "timeToPeakFillingMs": "ms after end systole", "edFrame": "0-based frame", "esFrame": "0-based frame"],
                             warnings: warnings)
-        return Analysis(result: result, lvROIs: rois, backgroundROI: bgROI, summed: summed)
+        var r = result
+        r.findings = [String(format: "LVEF %.0f %% (gated blood pool, %@ LV region), end diastole frame %d, end systole frame %d of %d.", lvef, options.roiMethod.rawValue, ed + 1, es + 1, curve.count)]
+        if let per { r.findings.append(String(format: "Peak ejection rate %.2f EDV/s, peak filling rate %.2f EDV/s.", per, pfr ?? 0)) }
+        r.quality = warnings + [String(format: "%.3g counts in the summed frames", summed.totalCounts)]
+        if summed.totalCounts < 2.0e6 { r.quality.append("fewer than 2 million counts summed: noisy LV curve") }
+        return Analysis(result: r, lvROIs: rois, backgroundROI: bgROI, summed: summed)
     }
 }

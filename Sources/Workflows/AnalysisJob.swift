@@ -127,6 +127,12 @@ public enum AnalysisJob {
                                        column: l.column, row: l.row, radius: r.options.roiRadiusMM / v.columnSpacingMM(ofView: l.view)))
                 summary.append(["lesion \(k + 1), \(l.view)", "uptake \(fmt(l.uptakeRatio, 2)) × normal bone, \(fmt(l.areaCM2)) cm²"])
             }
+            for p in r.physiology {
+                regions.append(.circle("physiology: \(p.kind)", colour: palette[2], frames: v.frames(ofView: p.view), column: p.column, row: p.row,
+                                       radius: r.options.roiRadiusMM / v.columnSpacingMM(ofView: p.view)))
+                summary.append(["physiology, \(p.view)", "\(p.kind): \(p.reason)"])
+            }
+            if let ph = r.phase { summary.append(["phase", "\(ph.decision): \(ph.reason)"]) }
             for e in r.excludedRegions {
                 let side = (e.areaCM2 * 100).squareRoot() / v.columnSpacingMM(ofView: e.view)
                 regions.append(.square("excluded (organ-sized, \(fmt(e.areaCM2, 0)) cm²)", colour: palette[6], frames: v.frames(ofView: e.view),
@@ -134,7 +140,7 @@ public enum AnalysisJob {
             }
             return Output(resultJSON: try json(r),
                           display: ResultDisplay(title: "Bone scan", summary: summary, series: series, regions: regions,
-                                                 conventions: r.conventions, warnings: v.notes + r.notes))
+                                                 conventions: r.conventions, warnings: v.notes + r.notes + r.quality))
         case .mibgHM:
             let v = try PlanarInputs.read(path: path, allowed: [.staticImage])
             let ap = try PlanarInputs.anteriorPosterior(v, source: path)
