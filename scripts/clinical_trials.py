@@ -16,7 +16,7 @@ SEEDS = {
     "lvef": list(range(3001, 3031)),        # 30 gated blood-pool (Tc-99m RBC) patients
     "parathyroid": list(range(4001, 4021)), # 20 Tc-99m sestamibi patients (adenoma in 80 %, 4 ectopic)
 }
-REDUCED = {"bone": 2, "early": 1, "lvef": 2, "parathyroid": 1}
+REDUCED = {"bone": 2, "early": 1, "lvef": 1, "parathyroid": 1}
 BONE_REGIONS = ["skull", "cervical-spine", "thoracic-spine", "lumbar-spine", "sacrum", "ribs", "sternum", "pelvis",
                 "scapulae", "humerus-left", "humerus-right", "femur-left", "femur-right"]
 

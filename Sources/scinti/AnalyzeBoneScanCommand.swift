@@ -16,12 +16,13 @@ struct BoneScanCommand: ParsableCommand {
     @Option(help: "Photopeak energy window number (1-based).") var window: Int?
     @Option(name: .customLong("threshold-factor"), help: "Hot-spot threshold as a multiple of the body's 95th-percentile top-hat.") var thresholdFactor: Double = BoneScanAnalysis.Options().thresholdFactor
     @Option(name: .customLong("min-significance"), help: "Minimum net counts in Poisson standard deviations.") var minSignificance: Double = BoneScanAnalysis.Options().minimumSignificance
+    @Option(name: .customLong("spine-ratio"), help: "A focus on the spine must exceed the spine's level above and below by this factor.") var spineRatio: Double = BoneScanAnalysis.Options().spineRatio
     @Option(help: "Write a PNG figure with the lesions (baseline, then the registered follow-up).") var png: String?
     @Flag(help: "Print JSON (keys: lesions[] with view, column, row, counts, status; normalisationFactor; tumourBurdenIndexPercent).") var json = false
 
     var options: BoneScanAnalysis.Options {
         var o = BoneScanAnalysis.Options()
-        o.thresholdFactor = thresholdFactor; o.minimumSignificance = minSignificance
+        o.thresholdFactor = thresholdFactor; o.minimumSignificance = minSignificance; o.spineRatio = spineRatio
         return o
     }
 
