@@ -41,6 +41,9 @@ public struct BoneScanAnalysis: Sendable {
         public var minimumSeparationMM: Double = 20
         /// Relative change that makes a lesion increased or decreased.
         public var changeFraction: Double = 0.3
+        /// A focus on the spine must exceed the spine's own level (median 20–60 mm above and below) by this factor;
+        /// 1 (the default) turns the check off (on the tuning seeds 1.3–1.5 changed nothing at the default threshold).
+        public var spineRatio: Double = 1
         /// Largest registration shift searched (mm).
         public var maximumShiftMM: Double = 100
         /// Creates the default options.
@@ -69,6 +72,29 @@ public struct BoneScanAnalysis: Sendable {
         public var ratio: Double?
         /// `new`, `increased`, `decreased`, `stable` (with a follow-up).
         public var status: String?
+        /// Skeletal region from the height-scaled atlas (``BoneScanAnalysis/skeletalRegion(fraction:lateralMM:)``).
+        public var region: String? = nil
+        /// Patient side (`left`, `right`, `midline`), from the view's orientation (or anterior/posterior name).
+        public var side: String? = nil
+        /// Equivalent diameter of the half-maximum region (mm).
+        public var sizeMM: Double? = nil
+        /// Whether the same lesion is seen on the opposite view (anterior ↔ posterior, mirrored column).
+        public var seenOnOppositeView: Bool? = nil
+    }
+
+    /// Uptake seen and kept out of the lesion list, with the reason.
+    public typealias Physiology = PhysiologicalUptake
+
+    /// Early (blood-pool) or delayed (skeletal) phase, and how it was decided.
+    public struct PhaseDecision: Sendable, Codable, Equatable {
+        /// `early` or `delayed`.
+        public var decision: String
+        /// Minutes from the injection (Radiopharmaceutical Start DateTime) to the acquisition, when both are written.
+        public var minutesAfterInjection: Double?
+        /// Median ÷ 90th percentile of the smoothed body counts (soft tissue against bone; high in the blood pool).
+        public var softTissueToBone: Double
+        /// How the decision was made.
+        public var reason: String
     }
 
     /// A hot region left out because it is too large for a focal lesion (bladder, kidney).
@@ -103,6 +129,14 @@ public struct BoneScanAnalysis: Sendable {
         public var options: Options
         /// Notes.
         public var notes: [String]
+        /// The phase decision (early scans are not analysed for metastases).
+        public var phase: PhaseDecision? = nil
+        /// What a physician reads (one sentence each).
+        public var findings: [String] = []
+        /// Physiological uptake seen and why it is not a lesion.
+        public var physiology: [Physiology] = []
+        /// What limits the result (counts, phase, views, not a patient).
+        public var quality: [String] = []
     }
 
     /// The options.
@@ -120,8 +154,9 @@ public struct BoneScanAnalysis: Sendable {
         var lesionMask: [Bool]
     }
 
-    /// Detects hot spots on one view.
-    func detect(_ v: PlanarViewImage) -> Detection {
+    /// Detects hot spots on one view. With a body geometry, an organ-sized region on the spine above the bladder
+    /// (a vertebral lesion whose half-maximum region runs along the spine) stays a lesion candidate.
+    func detect(_ v: PlanarViewImage, body geometry: BodyGeometry? = nil) -> Detection {
         let o = options
         let rows = v.rows, cols = v.columns
         let px = (v.rowSpacingMM + v.columnSpacingMM) / 2
@@ -148,7 +183,8 @@ public struct BoneScanAnalysis: Sendable {
             let region = RegionTools.region(s, rows: rows, columns: cols, column: cand.column, row: cand.row, threshold: level,
                                           maxRadius: (2 * maxArea / Double.pi).squareRoot() + 2)
             let pos = RegionTools.centroid(th, rows: rows, columns: cols, column: cand.column, row: cand.row, radius: 1.5, floor: 0)
-            if Double(region.count) > maxArea {
+            let spine = geometry.map { $0.onSpineAboveBladder(column: pos.column, row: pos.row) } ?? false
+            if Double(region.count) > maxArea && !spine {
                 if !excluded.contains(where: { hypot($0.column - pos.column, $0.row - pos.row) * px < 60 }) {
                     excluded.append(ExcludedRegion(view: v.name, column: pos.column, row: pos.row, areaCM2: Double(region.count) * pixelCM2))
                 }
@@ -156,11 +192,23 @@ public struct BoneScanAnalysis: Sendable {
             }
             let (net, sig) = netCounts(v.counts, rows: rows, columns: cols, column: pos.column, row: pos.row, radius: roiR)
             guard sig >= o.minimumSignificance else { continue }
+            // On the spine the normal level is the spine itself (narrower than the opening): the focus must stand
+            // above the median of the same column 20–60 mm above and below.
+            if o.spineRatio > 1, let g = geometry, g.lateralMM(column: Double(cand.column)) < 25 {
+                var along: [Float] = []
+                let near = max(1, Int((20 / px).rounded())), far = max(near + 1, Int((60 / px).rounded()))
+                for dr in near...far { for sgn in [-1, 1] {
+                    let rr = cand.row + sgn * dr
+                    if rr >= 0 && rr < rows { along.append(s[rr * cols + cand.column]) }
+                } }
+                let level = RegionTools.quantile(along, 0.5)
+                if level > 0 && Double(s[i] / level) < o.spineRatio { continue }
+            }
             if lesions.contains(where: { hypot($0.column - pos.column, $0.row - pos.row) * px < o.minimumSeparationMM }) { continue }
             if excluded.contains(where: { hypot($0.column - pos.column, $0.row - pos.row) * px < 40 }) { continue }
             for p in region { lesionMask[p] = true }
             lesions.append(Lesion(view: v.name, column: pos.column, row: pos.row, counts: net,
-                                  uptakeRatio: Double(s[i]) / max(Double(open[i]), 1e-6), areaCM2: Double(region.count) * pixelCM2,
+                                  uptakeRatio: Double(s[i]) / max(Double(open[i]), 1e-6), areaCM2: min(Double(region.count), maxArea) * pixelCM2,
                                   patientPositionMM: v.patientPosition(column: pos.column, row: pos.row)?.array))
         }
         // Skeleton for the burden index: pixels above the 70th percentile of the body outline (smoothed counts
@@ -199,14 +247,27 @@ public struct BoneScanAnalysis: Sendable {
     }
 
     /// Analyses a baseline scan (its views, usually anterior then posterior).
-    public func analyze(_ views: [PlanarViewImage]) throws(PlanarAnalysisError) -> Result {
+    /// `minutesAfterInjection` (acquisition start − Radiopharmaceutical Start DateTime) decides the phase when
+    /// known; otherwise the image does (``decidePhase(_:minutesAfterInjection:)``). An early (blood-pool) scan gets a
+    /// statement instead of lesions. Physiological uptake (bladder, kidneys, injection site, symmetric joints) is
+    /// listed in `physiology`, never in `lesions`.
+    public func analyze(_ views: [PlanarViewImage], minutesAfterInjection: Double? = nil) throws(PlanarAnalysisError) -> Result {
         guard !views.isEmpty else { throw PlanarAnalysisError("bone scan: no views given") }
         for v in views { try v.validate() }
-        let dets = views.map { detect($0) }
-        let lesions = dets.flatMap(\.lesions)
+        let phase = decidePhase(views, minutesAfterInjection: minutesAfterInjection)
+        if phase.decision == "early" {
+            return Result(lesions: [], tumourBurdenIndexPercent: 0, excludedRegions: [], conventions: conventions, options: options,
+                          notes: [], phase: phase,
+                          findings: ["Early (blood-pool) phase image: not analysed for skeletal metastases; a delayed image (2–4 h after injection) is needed."],
+                          quality: ["early phase: \(phase.reason)"])
+        }
+        let geometry = views.map { BodyGeometry($0, smoothingSigma: options.smoothingSigmaPixels) }
+        let dets = zip(views, geometry).map { detect($0, body: $1) }
         let tbi = 100 * Double(dets.reduce(0) { $0 + $1.lesionPixels }) / Double(max(1, dets.reduce(0) { $0 + $1.skeletonPixels }))
-        return Result(lesions: lesions, tumourBurdenIndexPercent: tbi, excludedRegions: dets.flatMap(\.excluded),
-                      conventions: conventions, options: options, notes: [])
+        var r = Result(lesions: dets.flatMap(\.lesions), tumourBurdenIndexPercent: tbi, excludedRegions: dets.flatMap(\.excluded),
+                       conventions: conventions, options: options, notes: [], phase: phase)
+        separatePhysiology(&r, views: views, geometry: geometry, detections: dets)
+        return r
     }
 
     /// The integer shift (columns, rows) that maps `moving` onto `fixed` (moving shifted by it matches fixed),

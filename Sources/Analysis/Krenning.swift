@@ -87,6 +87,12 @@ public struct KrenningAnalysis: Sendable {
         public var conventions: [String: String]
         /// Notes.
         public var notes: [String]
+        /// What a physician reads (issue 18), one sentence each.
+        public var findings: [String] = []
+        /// Uptake seen and why it is not a finding.
+        public var physiology: [PhysiologicalUptake] = []
+        /// What limits the result (counts, view, phase, assumptions).
+        public var quality: [String] = []
     }
 
     /// One time point of a serial study.
@@ -197,9 +203,14 @@ public struct KrenningAnalysis: Sendable {
             else { s = 1 }
             return LesionScore(region: v, ratioToLiver: rl, ratioToSpleen: rs, krenningScore: s)
         }
-        return Result(lesions: scores, liver: lv, spleen: sp, background: bg,
-                      method: posterior == nil ? "anterior only" : "geometric mean of anterior and posterior",
-                      kinetics: nil, conventions: conventions, notes: notes)
+        var r = Result(lesions: scores, liver: lv, spleen: sp, background: bg,
+                       method: posterior == nil ? "anterior only" : "geometric mean of anterior and posterior",
+                       kinetics: nil, conventions: conventions, notes: notes)
+        r.findings = scores.enumerated().map { k, s in
+            String(format: "Lesion %d: Krenning grade %d (%.2f × liver, %.2f × spleen).", k + 1, s.krenningScore, s.ratioToLiver, s.ratioToSpleen)
+        }
+        r.quality = notes + (posterior == nil ? ["anterior view only: no geometric mean"] : [])
+        return r
     }
 
     var conventions: [String: String] {

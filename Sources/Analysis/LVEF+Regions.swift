@@ -95,6 +95,11 @@ extension GatedBloodPoolLVEF {
                                     "peakEjectionRateEDVPerS": "end-diastolic counts per second", "peakFillingRateEDVPerS": "end-diastolic counts per second",
                                     "timeToPeakFillingMs": "ms after end systole", "edFrame": "0-based frame", "esFrame": "0-based frame"],
                             warnings: warnings)
-        return Analysis(result: result, lvROIs: rois, backgroundROI: backgroundROI, summed: summed)
+        var r = result
+        r.findings = [String(format: "LVEF %.0f %% (gated blood pool, %@ LV region), end diastole frame %d, end systole frame %d of %d.", lvef, options.roiMethod.rawValue, ed + 1, es + 1, curve.count)]
+        if let per { r.findings.append(String(format: "Peak ejection rate %.2f EDV/s, peak filling rate %.2f EDV/s.", per, pfr ?? 0)) }
+        r.quality = warnings + [String(format: "%.3g counts in the summed frames", summed.totalCounts)]
+        if summed.totalCounts < 2.0e6 { r.quality.append("fewer than 2 million counts summed: noisy LV curve") }
+        return Analysis(result: r, lvROIs: rois, backgroundROI: backgroundROI, summed: summed)
     }
 }

@@ -94,6 +94,12 @@ public struct GatedBloodPoolLVEF: Sendable {
         public var units: [String: String]
         /// What had to be assumed.
         public var warnings: [String]
+        /// What a physician reads (issue 18), one sentence each.
+        public var findings: [String] = []
+        /// Uptake seen and why it is not a finding.
+        public var physiology: [PhysiologicalUptake] = []
+        /// What limits the result (counts, view, phase, assumptions).
+        public var quality: [String] = []
     }
 
     /// The result and the regions, for figures.
@@ -117,7 +123,10 @@ public struct GatedBloodPoolLVEF: Sendable {
     /// Analyses the frames of one R-R interval, in time-slot order. `frameDurationMs`: the time slot duration
     /// (nil: no rates). Throws with a clear message on too few frames, mismatched matrices, empty frames or no
     /// beating ventricle.
-    public func analyze(frames: [PlanarViewImage], frameDurationMs: Double?) throws(PlanarAnalysisError) -> Analysis {
+    /// `lvRegions` (one per frame, or one for every frame) and `backgroundRegion` replace the automatic regions when
+    /// given (regions edited by a reader, issue 13/18); the result is computed from them in the same way.
+    public func analyze(frames: [PlanarViewImage], frameDurationMs: Double?, lvRegions: [PlanarROI]? = nil,
+                        backgroundRegion: PlanarROI? = nil) throws(PlanarAnalysisError) -> Analysis {
         guard frames.count >= 8 else {
             throw PlanarAnalysisError("a gated blood-pool study needs at least 8 time slots per R-R interval (16–32 usual); got \(frames.count)")
         }
@@ -271,7 +280,28 @@ public struct GatedBloodPoolLVEF: Sendable {
                 raw = zip(frames, rois).map { $1.sum($0) }
             }
         }
-        let method = "\(options.roiMethod == .variable ? "variable LV ROI (found on every frame)" : "fixed LV ROI (end-diastolic region on every frame)"): amplitude/phase-located LV, edge at background + \(Int(options.edgeFraction * 100)) % of (max − background) on 2×-smoothed frames; background: inferolateral crescent (3–6 o'clock) \(options.backgroundGapPixels) px outside the ED region, \(options.backgroundWidthPixels) px wide, hot pixels (> 1.5 × median) excluded, counts per pixel \(options.backgroundFromEndSystole ? "on the ES frame" : "mean over all frames"); LVEF = (ED − ES)/ED of background-corrected counts; rates from a 3-harmonic Fourier fit"
+        if lvRegions != nil || backgroundRegion != nil {
+            if let given = lvRegions {
+                guard given.count == n || given.count == 1 else {
+                    throw PlanarAnalysisError("\(given.count) LV regions given for \(n) frames (allowed: one per frame or one for all)")
+                }
+                guard given.allSatisfy({ $0.rows == rows && $0.columns == cols && $0.count > 0 }) else {
+                    throw PlanarAnalysisError("an LV region given is empty or not on the \(cols)×\(rows) frame grid")
+                }
+                rois = given.count == n ? given : Array(repeating: given[0], count: n)
+            }
+            if let bg = backgroundRegion {
+                guard bg.rows == rows, bg.columns == cols, bg.count > 0 else {
+                    throw PlanarAnalysisError("the background region given is empty or not on the \(cols)×\(rows) frame grid")
+                }
+                bgROI = bg
+            }
+            let esGuess = zip(frames, rois).map { $1.sum($0) }.enumerated().min { $0.element < $1.element }!.offset
+            bgPerPixel = options.backgroundFromEndSystole ? bgROI.mean(frames[esGuess]) : frames.reduce(0.0) { $0 + bgROI.mean($1) } / Double(n)
+            raw = zip(frames, rois).map { $1.sum($0) }
+            warnings.append("regions given from outside (edited): \(lvRegions == nil ? "" : "LV")\(lvRegions != nil && backgroundRegion != nil ? " and " : "")\(backgroundRegion == nil ? "" : "background")")
+        }
+        let method = (lvRegions != nil || backgroundRegion != nil ? "edited regions replace the automatic ones where given; " : "") + "\(options.roiMethod == .variable ? "variable LV ROI (found on every frame)" : "fixed LV ROI (end-diastolic region on every frame)"): amplitude/phase-located LV, edge at background + \(Int(options.edgeFraction * 100)) % of (max − background) on 2×-smoothed frames; background: inferolateral crescent (3–6 o'clock) \(options.backgroundGapPixels) px outside the ED region, \(options.backgroundWidthPixels) px wide, hot pixels (> 1.5 × median) excluded, counts per pixel \(options.backgroundFromEndSystole ? "on the ES frame" : "mean over all frames"); LVEF = (ED − ES)/ED of background-corrected counts; rates from a 3-harmonic Fourier fit"
         return try finish(frames: frames, frameDurationMs: frameDurationMs, rois: rois, backgroundROI: bgROI, backgroundPerPixel: bgPerPixel,
                           raw: raw, summed: summed, method: method, warnings: warnings)
     }

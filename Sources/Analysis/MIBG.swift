@@ -70,6 +70,12 @@ public struct MIBGAnalysis: Sendable {
         public var conventions: [String: String]
         /// Notes.
         public var notes: [String]
+        /// What a physician reads (issue 18), one sentence each.
+        public var findings: [String] = []
+        /// Uptake seen and why it is not a finding.
+        public var physiology: [PhysiologicalUptake] = []
+        /// What limits the result (counts, view, phase, assumptions).
+        public var quality: [String] = []
     }
 
     /// The options.
@@ -182,9 +188,12 @@ public struct MIBGAnalysis: Sendable {
             "mediastinumROI": "\(medROI.side)×\(medROI.side)-pixel square, upper mediastinum on the midline (ADMIRE-HF)",
             "standardization": String(format: "1 + %.2f × (H/M − 1) / CC (Nakajima 2014; Verschure 2018)", o.referenceCoefficient),
         ]
-        return Result(heartToMediastinum: hm, standardizedHeartToMediastinum: cc.map { Self.standardize(hm, coefficient: $0, reference: o.referenceCoefficient) },
-                      conversionCoefficient: cc, conversionSource: source, heartROI: heartROI, mediastinumROI: medROI,
-                      heartMeanCounts: h.mean, mediastinumMeanCounts: m.mean, automaticRegions: heart == nil || mediastinum == nil,
-                      conventions: conventions, notes: notes)
+        var r = Result(heartToMediastinum: hm, standardizedHeartToMediastinum: cc.map { Self.standardize(hm, coefficient: $0, reference: o.referenceCoefficient) },
+                       conversionCoefficient: cc, conversionSource: source, heartROI: heartROI, mediastinumROI: medROI,
+                       heartMeanCounts: h.mean, mediastinumMeanCounts: m.mean, automaticRegions: heart == nil || mediastinum == nil,
+                       conventions: conventions, notes: notes)
+        r.findings = [String(format: "Heart-to-mediastinum ratio %.2f%@.", hm, r.standardizedHeartToMediastinum.map { String(format: " (%.2f standardised to the medium-energy reference)", $0) } ?? "")]
+        r.quality = notes + (r.automaticRegions ? ["regions placed automatically: check the heart circle and the mediastinal square"] : [])
+        return r
     }
 }

@@ -80,6 +80,12 @@ public struct Parathyroid: Sendable {
         public var method: String
         public var units: [String: String]
         public var warnings: [String]
+        /// What a physician reads (issue 18), one sentence each.
+        public var findings: [String] = []
+        /// Uptake seen and why it is not a finding.
+        public var physiology: [PhysiologicalUptake] = []
+        /// What limits the result (counts, view, phase, assumptions).
+        public var quality: [String] = []
     }
 
     /// Result plus images and regions for the figure.
@@ -262,6 +268,12 @@ public struct Parathyroid: Sendable {
                     "retentionIndexPercent": "percent", "washoutPercent": "percent", "*CPS": "background-corrected counts per second (delayed decay-corrected)",
                     "significance": "subtraction maximum / noise sigma", "registrationShiftPixels": "pixels (dx, dy) applied to the thyroid image"],
             warnings: warnings)
-        return Analysis(result: result, subtractionImage: subImage, neckROI: neck, thyroidCore: core, registeredThyroid: registered)
+        var r = result
+        r.findings = candidates.isEmpty ? ["No focus of retained tracer outside the thyroid: no candidate adenoma."] : candidates.prefix(3).enumerated().map { k, c in
+            String(format: "Candidate %d at column %.1f, row %.1f: retention index %.0f %% (washout %.0f %%), %.1f σ on the %@ image.", k + 1, c.column, c.row,
+                   c.retentionIndexPercent, c.washoutPercent, c.significance, mode)
+        }
+        r.quality = warnings
+        return Analysis(result: r, subtractionImage: subImage, neckROI: neck, thyroidCore: core, registeredThyroid: registered)
     }
 }

@@ -93,6 +93,12 @@ public struct SentinelNodeAnalysis: Sendable {
         public var options: Options
         /// Notes (assumptions, views without geometry).
         public var notes: [String]
+        /// What a physician reads (issue 18), one sentence each.
+        public var findings: [String] = []
+        /// Uptake seen and why it is not a finding.
+        public var physiology: [PhysiologicalUptake] = []
+        /// What limits the result (counts, view, phase, assumptions).
+        public var quality: [String] = []
     }
 
     /// The options.
@@ -118,7 +124,17 @@ public struct SentinelNodeAnalysis: Sendable {
             "nodeCounts": String(format: "disk of %.0f mm minus the mean of an annulus of 1.5–2.5 radii (local background)", o.roiRadiusMM),
             "percentOfHottest": String(format: "net counts / hottest node of the same view x 100; %.0f %% rule", o.reportingPercent),
         ]
-        return Result(injectionSite: sites[0], injectionSites: sites, nodes: nodes, conventions: conventions, options: o, notes: notes)
+        var r = Result(injectionSite: sites[0], injectionSites: sites, nodes: nodes, conventions: conventions, options: o, notes: notes)
+        r.findings = nodes.isEmpty ? ["No lymph node seen outside the injection site."] : nodes.enumerated().map { k, n in
+            String(format: "Node %d (%@): %.0f net counts, %.0f %% of the hottest%@, %.0f mm from the injection site.", k + 1, n.view, n.counts,
+                   n.percentOfHottest, n.meetsReportingRule ? "" : " (below the reporting rule)", n.distanceFromInjectionMM)
+        }
+        r.physiology = sites.map { s in
+            PhysiologicalUptake(view: s.view, column: s.column, row: s.row, kind: "injection site",
+                                reason: String(format: "injected activity, masked to %.0f mm with its scatter halo as a lead shield would", s.maskRadiusMM))
+        }
+        r.quality = notes
+        return r
     }
 
     func analyzeView(_ v: PlanarViewImage) -> (InjectionSite, [Node]) {

@@ -114,6 +114,12 @@ public struct ThyroidUptake: Sendable {
         public var units: [String: String]
         /// What was assumed.
         public var warnings: [String]
+        /// What a physician reads (issue 18), one sentence each.
+        public var findings: [String] = []
+        /// Uptake seen and why it is not a finding.
+        public var physiology: [PhysiologicalUptake] = []
+        /// What limits the result (counts, view, phase, assumptions).
+        public var quality: [String] = []
     }
 
     /// Regions for the figure.
@@ -208,6 +214,9 @@ public struct ThyroidUptake: Sendable {
                     "*MBq": "MBq", "roiRadiusMM": "mm", "roiRadiusPixels": "pixels", "*ROICentre": "column, row (0-based pixels)",
                     "hoursAfterAdministration": "h", "sensitivityCPSPerMBq": "cps per MBq"],
             warnings: warnings)
-        return Analysis(result: result, neckROI: neckROI, standardROI: stdROI)
+        var r = result
+        r.findings = [String(format: "Thyroid uptake %.1f %% of the administered activity at %.1f h (%@).", uptake, hours, nuclide.name)]
+        r.quality = warnings
+        return Analysis(result: r, neckROI: neckROI, standardROI: stdROI)
     }
 }

@@ -123,9 +123,10 @@ public enum AnalysisJob {
                           display: ResultDisplay(title: "Sentinel nodes", summary: summary, series: series, regions: regions,
                                                  conventions: r.conventions, warnings: v.notes + r.notes))
         case .boneScan:
+            if let why = PlanarInputs.notAPatient(path: path) { throw WorkflowError("\(path): not analysed: \(why)") }
             let v = try PlanarInputs.read(path: path)
             let r: BoneScanAnalysis.Result
-            do { r = try BoneScanAnalysis().analyze(v.views) } catch { throw WorkflowError("\(path): \(error)") }
+            do { r = try BoneScanAnalysis().analyze(v.views, minutesAfterInjection: v.minutesAfterInjection) } catch { throw WorkflowError("\(path): \(error)") }
             var regions: [ResultDisplay.Region] = []
             var summary: [[String]] = [["lesions", "\(r.lesions.count)"], ["tumour-burden index", "\(fmt(r.tumourBurdenIndexPercent, 2)) % of the skeleton (projected area)"]]
             for (k, l) in r.lesions.enumerated() {
@@ -133,6 +134,12 @@ public enum AnalysisJob {
                                        column: l.column, row: l.row, radius: r.options.roiRadiusMM / v.columnSpacingMM(ofView: l.view)))
                 summary.append(["lesion \(k + 1), \(l.view)", "uptake \(fmt(l.uptakeRatio, 2)) × normal bone, \(fmt(l.areaCM2)) cm²"])
             }
+            for p in r.physiology {
+                regions.append(.circle("physiology: \(p.kind)", colour: palette[2], frames: v.frames(ofView: p.view), column: p.column, row: p.row,
+                                       radius: r.options.roiRadiusMM / v.columnSpacingMM(ofView: p.view)))
+                summary.append(["physiology, \(p.view)", "\(p.kind): \(p.reason)"])
+            }
+            if let ph = r.phase { summary.append(["phase", "\(ph.decision): \(ph.reason)"]) }
             for e in r.excludedRegions {
                 let side = (e.areaCM2 * 100).squareRoot() / v.columnSpacingMM(ofView: e.view)
                 regions.append(.square("excluded (organ-sized, \(fmt(e.areaCM2, 0)) cm²)", colour: palette[6], frames: v.frames(ofView: e.view),
@@ -140,7 +147,7 @@ public enum AnalysisJob {
             }
             return Output(resultJSON: try json(r),
                           display: ResultDisplay(title: "Bone scan", summary: summary, series: series, regions: regions,
-                                                 conventions: r.conventions, warnings: v.notes + r.notes))
+                                                 conventions: r.conventions, warnings: v.notes + r.notes + r.quality))
         case .mibgHM:
             let v = try PlanarInputs.read(path: path, allowed: [.staticImage])
             let ap = try PlanarInputs.anteriorPosterior(v, source: path)

@@ -208,6 +208,12 @@ extension PlanarInputs {
         /// The file's frame (0-based) each view was taken from, in the order of ``views``.
         public var frameIndices: [Int] = []
 
+        /// Minutes from the injection to the acquisition start, when both are written.
+        public var minutesAfterInjection: Double? {
+            guard let s = acquisitionStart, let i = injection else { return nil }
+            return s.timeIntervalSince(i) / 60
+        }
+
         /// The file frame of the view named `name`, as a one-element list (empty when no view has that name).
         public func frames(ofView name: String) -> [Int] {
             views.firstIndex { $0.name == name }.map { [frameIndices[$0]] } ?? []
@@ -322,5 +328,40 @@ extension PlanarInputs {
         }
         guard let a = ant else { throw WorkflowError("\(source): no views") }
         return (a, post, notes)
+    }
+}
+
+extension PlanarInputs {
+    /// Why a file is a quality-control acquisition rather than a patient study, or nil when nothing says so: a Study
+    /// or Series Description naming QC, a phantom, a flood, uniformity, a verification or a scan-speed test, or a
+    /// patient of sex `O` with a Radionuclide Total Dose of 0. The Patient's Name is not used (the project's virtual
+    /// patients are named `Phantom^Simulated`). Issue 18: such a scan is reported as not a patient and
+    /// never analysed for lesions.
+    public static func notAPatient(path: String) -> String? {
+        guard let f = try? DICOMFile.read(path: path, options: ReadOptions(stopBeforePixels: true)) else { return nil }
+        let ds = f.dataset
+        let texts = [("Study Description (0008,1030)", ds.string(Tag(0x0008, 0x1030))), ("Series Description (0008,103E)", ds.string(Tag(0x0008, 0x103E)))]
+        let words = ["qc", "quality control", "phantom", "flood", "uniformity", "verification", "scan speed", "skannhastighet", "calibration"]
+        for (name, value) in texts {
+            guard let v = value?.lowercased() else { continue }
+            let tokens = v.split(whereSeparator: { !$0.isLetter }).map(String.init)
+            if let w = words.first(where: { $0.contains(" ") ? v.contains($0) : tokens.contains($0) || (v.contains($0) && $0.count > 3) }) {
+                return "\(name) is '\(value!)' (\(w)): a quality-control acquisition, not a patient study"
+            }
+        }
+        let sex = ds.string(Tag(0x0010, 0x0040))?.uppercased()
+        let dose = RadiopharmaceuticalDose.total(in: ds)
+        if sex == "O", let d = dose, d == 0 {
+            return "Patient's Sex (0010,0040) is O and the Radionuclide Total Dose (0018,1074) is 0: a quality-control acquisition, not a patient study"
+        }
+        return nil
+    }
+}
+
+/// The Radionuclide Total Dose (0018,1074) of the first Radiopharmaceutical Information item, when written.
+enum RadiopharmaceuticalDose {
+    static func total(in ds: Dataset) -> Double? {
+        guard let item = ds.sequence(Tag(0x0054, 0x0016)).first else { return nil }
+        return item.string(Tag(0x0018, 0x1074)).flatMap { Double($0.trimmingCharacters(in: .whitespaces)) }
     }
 }

@@ -14,11 +14,26 @@ struct BoneScanCommand: ParsableCommand {
     @Argument(help: "NM WHOLE BODY (or STATIC) file with the anterior and posterior views (the baseline).") var file: String
     @Option(help: "A follow-up scan to compare with the baseline.") var followUp: String?
     @Option(help: "Photopeak energy window number (1-based).") var window: Int?
+    @Option(name: .customLong("threshold-factor"), help: "Hot-spot threshold as a multiple of the body's 95th-percentile top-hat.") var thresholdFactor: Double = BoneScanAnalysis.Options().thresholdFactor
+    @Option(name: .customLong("min-significance"), help: "Minimum net counts in Poisson standard deviations.") var minSignificance: Double = BoneScanAnalysis.Options().minimumSignificance
+    @Option(name: .customLong("spine-ratio"), help: "A focus on the spine must exceed the spine's level above and below by this factor.") var spineRatio: Double = BoneScanAnalysis.Options().spineRatio
     @Option(help: "Write a PNG figure with the lesions (baseline, then the registered follow-up).") var png: String?
     @Flag(help: "Print JSON (keys: lesions[] with view, column, row, counts, status; normalisationFactor; tumourBurdenIndexPercent).") var json = false
 
+    var options: BoneScanAnalysis.Options {
+        var o = BoneScanAnalysis.Options()
+        o.thresholdFactor = thresholdFactor; o.minimumSignificance = minSignificance; o.spineRatio = spineRatio
+        return o
+    }
+
     func run() throws {
         do {
+            if let why = PlanarInputs.notAPatient(path: file) {
+                let r = BoneScanAnalysis.notAPatient(why)
+                if json { emit(try jsonText(r)); return }
+                emit("Whole-body bone scan: not analysed — \(why).\n")
+                return
+            }
             let b = try PlanarInputs.read(path: file, window: window)
             warnAll(b.notes)
             var fuViews: [PlanarViewImage]? = nil
@@ -27,23 +42,28 @@ struct BoneScanCommand: ParsableCommand {
                 let f = try PlanarInputs.read(path: followUp, window: window)
                 warnAll(f.notes)
                 fuViews = f.views
-                r = try BoneScanAnalysis().compare(baseline: b.views, followUp: f.views)
+                r = try BoneScanAnalysis(options: options).compare(baseline: b.views, followUp: f.views)
             } else {
-                r = try BoneScanAnalysis().analyze(b.views)
+                r = try BoneScanAnalysis(options: options).analyze(b.views, minutesAfterInjection: b.minutesAfterInjection)
             }
             warnAll(r.notes)
             if let png { try AnalysisFigures.boneScan(b.views, followUp: fuViews, r, to: png) }
             if json { emit(try jsonText(r)); return }
             var t = "Whole-body bone scan: \(r.lesions.count) lesion\(r.lesions.count == 1 ? "" : "s")\n"
+            if let p = r.phase { t += "  phase: \(p.decision) — \(p.reason)\n" }
+            for f in r.findings { t += "  finding: \(f)\n" }
+            for p in r.physiology { t += String(format: "  physiology on %@ at column %.1f, row %.1f: %@ (%@)\n", p.view, p.column, p.row, p.kind, p.reason) }
             if let f = r.normalisationFactor, let s = r.registrationShiftPixels {
                 t += String(format: "  follow-up × %.3f to match the baseline (reference bone region); registered by (%d, %d) px\n", f, s[0], s[1])
             }
             for (k, l) in r.lesions.enumerated() {
                 t += String(format: "  %d %@: column %.1f, row %.1f, %.0f net counts, uptake %.2f × normal", k + 1, l.view, l.column, l.row, l.counts, l.uptakeRatio)
+                if let reg = l.region { t += " (\(l.side ?? "") \(reg))" }
                 if let s = l.status { t += String(format: " → %@ (ratio %@)", s, l.ratio.map { String(format: "%.2f", $0) } ?? "-") }
                 t += "\n"
             }
-            for e in r.excludedRegions { t += String(format: "  excluded (organ-sized, %.0f cm²) on %@ at column %.1f, row %.1f\n", e.areaCM2, e.view, e.column, e.row) }
+            for e in r.excludedRegions where r.physiology.isEmpty { t += String(format: "  excluded (organ-sized, %.0f cm²) on %@ at column %.1f, row %.1f\n", e.areaCM2, e.view, e.column, e.row) }
+            for q in r.quality { t += "  quality: \(q)\n" }
             t += String(format: "  tumour-burden index %.2f %% of the skeleton", r.tumourBurdenIndexPercent)
             if let f = r.followUpTumourBurdenIndexPercent { t += String(format: " (follow-up %.2f %%)", f) }
             t += "\n"

@@ -1,6 +1,7 @@
 import Analysis
 import ArgumentParser
 import Foundation
+import Workflows
 
 /// `scinti analyze`: the clinical analyses (one subcommand each).
 struct AnalyzeCommand: AsyncParsableCommand {
@@ -31,3 +32,16 @@ func parseDisk(_ text: String, _ what: String) throws -> PlanarDisk {
 
 /// Prints the reader's notes as warnings.
 func warnAll(_ notes: [String]) { for n in notes { warn(n) } }
+
+/// When a file is a quality-control acquisition (``PlanarInputs/notAPatient(path:)``), prints the statement (JSON:
+/// `findings`, `quality`, `notAPatient`) and returns true: the analysis is not run (issue 18).
+func reportedNotAPatient(_ files: [String], analysis: String, json: Bool) throws -> Bool {
+    for f in files {
+        guard let why = PlanarInputs.notAPatient(path: f) else { continue }
+        struct Statement: Encodable { var notAPatient = true; var findings: [String]; var quality: [String]; var physiology: [String] = [] }
+        if json { emit(try jsonText(Statement(findings: ["Not a patient study: not analysed (\(why))."], quality: ["not a patient: \(f): \(why)"]))) }
+        else { emit("\(analysis): not analysed — \(f): \(why).\n") }
+        return true
+    }
+    return false
+}

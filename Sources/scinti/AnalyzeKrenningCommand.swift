@@ -23,6 +23,7 @@ struct KrenningCommand: ParsableCommand {
     @Flag(help: "Print JSON (keys: lesions[] with krenningScore, ratioToLiver, ratioToSpleen; liver; spleen; method; kinetics).") var json = false
 
     func run() throws {
+        if try reportedNotAPatient(files, analysis: "Krenning score", json: json) { return }
         guard !lesion.isEmpty else { throw fail("give at least one --lesion COLUMN,ROW,RADIUS") }
         let lesions = try lesion.enumerated().map { NamedPlanarDisk(name: "lesion \($0.offset + 1)", roi: try parseDisk($0.element, "--lesion")) }
         let liverROI = NamedPlanarDisk(name: "liver", roi: try parseDisk(liver, "--liver"))

@@ -20,6 +20,7 @@ struct MIBGCommand: ParsableCommand {
     @Flag(help: "Print JSON (keys: heartToMediastinum, standardizedHeartToMediastinum, conversionCoefficient, heartROI, mediastinumROI).") var json = false
 
     func run() throws {
+        if try reportedNotAPatient([file], analysis: "MIBG heart-to-mediastinum ratio", json: json) { return }
         let h = try heart.map { try parseDisk($0, "--heart") }
         let m = try mediastinum.map { d -> MIBGAnalysis.SquareROI in
             let q = try parseDisk(d, "--mediastinum")

@@ -25,10 +25,17 @@ struct AnalyzeParathyroid: ParsableCommand {
                 return Radionuclide.named("Tc-99m")!
             }()
             let map = PlanarInputs.pixelToPatient(e)
+            // Files that record different injection times (separately written phases): their starts are put on the
+            // early image's injection clock (time after injection kept), with a warning.
+            func onEarlyClock(_ p: PlanarInputs.PlanarStudy) -> Date? {
+                guard let s = p.acquisitionStart, let a = p.administration, let a0 = e.administration, abs(a.timeIntervalSince(a0)) > 1 else { return p.acquisitionStart }
+                warn("\(delayed): Radiopharmaceutical Start DateTime differs from the early image's: times after injection used")
+                return a0.addingTimeInterval(s.timeIntervalSince(a))
+            }
             let a = try Parathyroid(nuclide: nuclide).analyze(
                 early: .init(image: e.image, start: e.acquisitionStart, durationSeconds: e.durationSeconds),
-                delayed: .init(image: d.image, start: d.acquisitionStart, durationSeconds: d.durationSeconds),
-                thyroid: t.map { .init(image: $0.image, start: $0.acquisitionStart, durationSeconds: $0.durationSeconds) }, pixelToPatient: map)
+                delayed: .init(image: d.image, start: onEarlyClock(d), durationSeconds: d.durationSeconds),
+                thyroid: t.map { .init(image: $0.image, start: onEarlyClock($0), durationSeconds: $0.durationSeconds) }, pixelToPatient: map)
             for w in a.result.warnings { warn(w) }
             if let png { try AnalysisFigures.parathyroid(a, early: e.image, delayed: d.image, to: png) }
             if json { emit(try analysisJSON(a.result)); return }

@@ -17,6 +17,7 @@ struct SentinelCommand: ParsableCommand {
     @Flag(help: "Print JSON (keys: injectionSite, injectionSites, nodes[] with view, column, row, counts, percentOfHottest, ...).") var json = false
 
     func run() throws {
+        if try reportedNotAPatient(files, analysis: "Sentinel node lymphoscintigraphy", json: json) { return }
         do {
             var views: [PlanarViewImage] = []
             for f in files {

@@ -1,0 +1,210 @@
+import Foundation
+import Imaging
+
+/// The patient's outline on one whole-body view: head-to-foot extent, midline and pixel size; places the skeletal
+/// regions of a height-scaled atlas (segment proportions of the standing adult, Drillis & Contini 1966, as given in
+/// Winter, *Biomechanics and Motor Control of Human Movement*, 4th ed., Fig. 4.1: shoulder at 0.818 H, hip (greater
+/// trochanter) at 0.530 H, knee at 0.285 H, chin at 0.870 H above the floor).
+struct BodyGeometry: Sendable {
+    /// First and last rows holding the body (smoothed counts above 5 % of the 99th percentile).
+    var topRow: Int, bottomRow: Int
+    /// Count-weighted mean column of the body pixels.
+    var midlineColumn: Double
+    /// Pixel size (mm).
+    var pixelMM: Double
+    /// Whether the view looks from behind (its columns run from the patient's right to left... mirrored).
+    var posterior: Bool
+    /// Direction (LPS) of increasing column, when written.
+    var rowDirectionX: Double?
+
+    init(_ v: PlanarViewImage, smoothingSigma: Double) {
+        let s = RegionTools.gaussian(v.counts, rows: v.rows, columns: v.columns, sigma: max(1, smoothingSigma))
+        let p99 = RegionTools.quantile(s, 0.99)
+        var top = v.rows, bottom = -1, sw = 0.0, sc = 0.0
+        for r in 0..<v.rows {
+            for c in 0..<v.columns where s[r * v.columns + c] > 0.05 * p99 {
+                top = min(top, r); bottom = max(bottom, r)
+                let w = Double(s[r * v.columns + c]); sw += w; sc += w * Double(c)
+            }
+        }
+        topRow = top <= bottom ? top : 0; bottomRow = top <= bottom ? bottom : v.rows - 1
+        midlineColumn = sw > 0 ? sc / sw : Double(v.columns - 1) / 2
+        pixelMM = (v.rowSpacingMM + v.columnSpacingMM) / 2
+        posterior = v.name.lowercased().contains("posterior") || (v.rowDirection?.x ?? 1) < -0.9
+        rowDirectionX = v.rowDirection?.x
+    }
+
+    /// Body height in pixels.
+    var heightPixels: Double { Double(max(1, bottomRow - topRow)) }
+    /// Fraction of the body height from the top of the head (0) to the soles (1).
+    func fraction(row: Double) -> Double { (row - Double(topRow)) / heightPixels }
+    /// Lateral distance from the midline (mm, unsigned).
+    func lateralMM(column: Double) -> Double { abs(column - midlineColumn) * pixelMM }
+    /// Height of the patient as imaged (mm).
+    var heightMM: Double { heightPixels * pixelMM }
+
+    /// Patient side of a column: from the row direction when written (+x of LPS is the patient's left), else from the
+    /// view name (anterior: image left = patient right).
+    func side(column: Double) -> String {
+        let dc = column - midlineColumn
+        if abs(dc) * pixelMM < 15 { return "midline" }
+        let x = rowDirectionX ?? (posterior ? -1 : 1)
+        return (dc * x > 0) ? "left" : "right"
+    }
+
+    /// On the spine (within 25 mm of the midline) between the chin and the top of the bladder (0.13–0.46 H).
+    func onSpineAboveBladder(column: Double, row: Double) -> Bool {
+        let f = fraction(row: row)
+        return lateralMM(column: column) < 25 && f > 0.13 && f < 0.46
+    }
+}
+
+extension BoneScanAnalysis {
+    /// The result for a file that is not a patient study (a QC acquisition): no lesions, the reason as the finding.
+    public static func notAPatient(_ why: String) -> Result {
+        let a = BoneScanAnalysis()
+        return Result(lesions: [], tumourBurdenIndexPercent: 0, excludedRegions: [], conventions: a.conventions, options: a.options, notes: [],
+                      findings: ["Not a patient study: not analysed for lesions (\(why))."], quality: ["not a patient: \(why)"])
+    }
+
+    /// Skeletal region of a point from its height fraction `f` (0 top of head, 1 soles) and lateral distance from the
+    /// midline (mm), on the height-scaled atlas of ``BodyGeometry``; `heightMM` scales the lateral limits (1700 mm
+    /// reference).
+    static func skeletalRegion(fraction f: Double, lateralMM d: Double, heightMM: Double) -> String {
+        let k = max(0.6, min(1.3, heightMM / 1700))
+        if f < 0.12 { return "skull" }
+        if f < 0.17 { return d < 30 * k ? "cervical spine" : "clavicles / shoulders" }
+        if f < 0.37 {
+            if d < 25 * k { return "thoracic spine / sternum" }
+            if d < 140 * k { return f < 0.24 && d > 90 * k ? "scapulae / ribs" : "ribs" }
+            return "humeri"
+        }
+        if f < 0.46 {
+            if d < 25 * k { return "lumbar spine" }
+            if d < 140 * k { return "pelvis (iliac wings) / lower ribs" }
+            return "forearms / elbows"
+        }
+        if f < 0.55 {
+            if d < 25 * k { return "sacrum / pubis" }
+            if d < 150 * k { return "pelvis / hips" }
+            return "hands / wrists"
+        }
+        if f < 0.74 { return "femora" }
+        if f < 0.80 { return "knees" }
+        return "lower legs / feet"
+    }
+
+    /// Early (blood-pool) or delayed phase. From the DICOM times when written: under 30 minutes after the injection
+    /// early, 90 minutes or more delayed; otherwise (unknown or in between) from the image: soft tissue against bone
+    /// (median ÷ 90th percentile of the smoothed body counts of the first view) ≥ 0.55 is early (blood pool and soft
+    /// tissue as bright as bone), below it delayed.
+    public func decidePhase(_ views: [PlanarViewImage], minutesAfterInjection: Double?) -> PhaseDecision {
+        let v = views[0]
+        let s = RegionTools.gaussian(v.counts, rows: v.rows, columns: v.columns, sigma: 1.5)
+        let p99 = RegionTools.quantile(s, 0.99)
+        let body = s.filter { $0 > 0.05 * p99 }
+        let ratio = Double(RegionTools.quantile(body, 0.5)) / max(1e-9, Double(RegionTools.quantile(body, 0.9)))
+        let image = ratio >= 0.55 ? "early" : "delayed"
+        let imageText = String(format: "soft tissue / bone %.2f (≥ 0.55 early)", ratio)
+        if let m = minutesAfterInjection, m >= 0 {
+            if m < 30 { return PhaseDecision(decision: "early", minutesAfterInjection: m, softTissueToBone: ratio,
+                                             reason: String(format: "acquired %.0f min after the injection (< 30 min); image: %@", m, imageText)) }
+            if m >= 90 { return PhaseDecision(decision: "delayed", minutesAfterInjection: m, softTissueToBone: ratio,
+                                              reason: String(format: "acquired %.0f min after the injection (≥ 90 min); image: %@", m, imageText)) }
+            return PhaseDecision(decision: image, minutesAfterInjection: m, softTissueToBone: ratio,
+                                 reason: String(format: "acquired %.0f min after the injection (30–90 min: decided by the image); %@", m, imageText))
+        }
+        return PhaseDecision(decision: image, minutesAfterInjection: nil, softTissueToBone: ratio,
+                             reason: "no injection or acquisition time in the file: decided by the image; " + imageText)
+    }
+
+    /// Moves physiological uptake out of the lesion list (with its reason), labels the organ-sized regions, gives
+    /// every lesion its region, side, size and opposite-view agreement, and writes findings and quality.
+    func separatePhysiology(_ r: inout Result, views: [PlanarViewImage], geometry: [BodyGeometry], detections: [Detection]) {
+        var physiology: [Physiology] = []
+        var kept: [Lesion] = []
+        let byView = Dictionary(uniqueKeysWithValues: zip(views.map(\.name), zip(views, geometry).map { ($0, $1) }))
+        // Organ-sized regions: bladder, kidneys, other.
+        for e in r.excludedRegions {
+            guard let (_, g) = byView[e.view] else { continue }
+            let f = g.fraction(row: e.row), d = g.lateralMM(column: e.column)
+            let kind: String, reason: String
+            if f >= 0.44 && f <= 0.58 && d < 60 {
+                kind = "urinary bladder"; reason = String(format: "organ-sized (%.0f cm²) on the midline of the pelvis: urinary activity", e.areaCM2)
+            } else if f >= 0.25 && f <= 0.45 && d >= 25 && d < 150 {
+                kind = "kidney"; reason = String(format: "organ-sized (%.0f cm²) at the level and distance from the midline of a kidney: renal excretion", e.areaCM2)
+            } else {
+                kind = "organ-sized uptake"; reason = String(format: "half-maximum region %.0f cm², larger than a focal lesion (soft tissue or urinary tract)", e.areaCM2)
+            }
+            physiology.append(Physiology(view: e.view, column: e.column, row: e.row, kind: kind, reason: reason))
+        }
+        let bladders = physiology.filter { $0.kind == "urinary bladder" }
+        for var l in r.lesions {
+            guard let (v, g) = byView[l.view] else { kept.append(l); continue }
+            let f = g.fraction(row: l.row), d = g.lateralMM(column: l.column)
+            // The bladder as seen on the opposite view (less sharp there, so not organ-sized) or on this one.
+            if let b = bladders.first(where: { b in abs(b.row - l.row) <= 5
+                    && abs((b.view == l.view ? b.column : Double(v.columns - 1) - b.column) - l.column) <= 6 }) {
+                physiology.append(Physiology(view: l.view, column: l.column, row: l.row, kind: "urinary bladder",
+                                             reason: String(format: "at the bladder found on %@ (column %.0f, row %.0f): urinary activity", b.view, b.column, b.row)))
+                continue
+            }
+            // Injection site / extravasation: a very hot focus in an arm, away from the trunk.
+            if d > 150 * max(0.6, g.heightMM / 1700) && f > 0.25 && f < 0.62 && l.uptakeRatio > 6 {
+                physiology.append(Physiology(view: l.view, column: l.column, row: l.row, kind: "injection site / extravasation",
+                                             reason: String(format: "focus %.1f× the local level in the arm, %.0f mm from the midline: tracer at the injection site", l.uptakeRatio, d)))
+                continue
+            }
+            // Symmetric joint uptake: the mirrored point (about the midline) holds a focus of similar strength.
+            if d > 40, f > 0.12, symmetricPartner(l, in: r.lesions, geometry: g) {
+                physiology.append(Physiology(view: l.view, column: l.column, row: l.row, kind: "symmetric joint uptake",
+                                             reason: String(format: "a focus of similar strength at the mirrored position on the other side (%@): degenerative or joint uptake", Self.skeletalRegion(fraction: f, lateralMM: d, heightMM: g.heightMM))))
+                continue
+            }
+            l.region = Self.skeletalRegion(fraction: f, lateralMM: d, heightMM: g.heightMM)
+            l.side = g.side(column: l.column)
+            l.sizeMM = 2 * (l.areaCM2 * 100 / Double.pi).squareRoot()
+            kept.append(l)
+        }
+        // Anterior ↔ posterior agreement (mirrored columns, same rows).
+        for k in kept.indices {
+            let l = kept[k]
+            guard let (v, _) = byView[l.view] else { continue }
+            let others = kept.filter { $0.view != l.view }
+            if others.isEmpty && views.count < 2 { continue }
+            kept[k].seenOnOppositeView = others.contains { o in
+                abs(o.row - l.row) <= 4 && abs((Double(v.columns - 1) - o.column) - l.column) <= 5
+            }
+        }
+        r.lesions = kept
+        r.physiology = physiology
+        var findings: [String] = []
+        if kept.isEmpty {
+            findings.append("No focal skeletal uptake suspicious of metastasis.")
+        } else {
+            for l in kept {
+                findings.append(String(format: "Focal uptake, %@ %@, %@ view: %.1f× the local bone level, about %.0f mm%@.", l.side ?? "", l.region ?? "", l.view,
+                                       l.uptakeRatio, l.sizeMM ?? 0, l.seenOnOppositeView == true ? ", also on the opposite view" : ""))
+            }
+        }
+        r.findings = findings
+        var quality: [String] = []
+        if let p = r.phase { quality.append("phase: \(p.decision) (\(p.reason))") }
+        if views.count < 2 { quality.append("only one view: no anterior–posterior agreement") }
+        for v in views where v.totalCounts < 1.0e6 {
+            quality.append(String(format: "%@: %.2g counts (under 1 million: low-count whole body)", v.name, v.totalCounts))
+        }
+        quality.append("skeletal regions from a height-scaled atlas of segment proportions, not a fitted ICRP atlas; bone scan index not calibrated as % skeletal mass")
+        r.quality = quality
+    }
+
+    /// Whether another detected focus, or the smoothed image itself, shows a focus of similar strength at the mirrored
+    /// position about the midline (within 4 px).
+    func symmetricPartner(_ l: Lesion, in all: [Lesion], geometry g: BodyGeometry) -> Bool {
+        let mc = 2 * g.midlineColumn - l.column
+        return all.contains { o in
+            o.view == l.view && abs(o.column - mc) <= 4 && abs(o.row - l.row) <= 4
+                && o.uptakeRatio > 0.6 * l.uptakeRatio && o.uptakeRatio < l.uptakeRatio / 0.6
+        }
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import Testing
+@testable import Analysis
+import Imaging
+import Workflows
+
+/// An analytic whole-body anterior view (4.8 mm pixels, 128 × 380): a body outline, a spine and skeleton at a known
+/// level, and placed foci whose nature is known by construction: a vertebral lesion, the bladder, an injection
+/// site in the right forearm, symmetric knee foci.
+private func analyticWholeBody(lesion: Bool = true) -> PlanarViewImage {
+    let cols = 128, rows = 380
+    var img = [Float](repeating: 0, count: cols * rows)
+    func fill(_ c0: Int, _ c1: Int, _ r0: Int, _ r1: Int, _ v: Float) {
+        for r in max(0, r0)...min(rows - 1, r1) { for c in max(0, c0)...min(cols - 1, c1) { img[r * cols + c] = max(img[r * cols + c], v) } }
+    }
+    func disc(_ cc: Double, _ rr: Double, _ rad: Double, _ v: Float, add: Bool = true) {
+        for r in 0..<rows { for c in 0..<cols where hypot(Double(c) - cc, Double(r) - rr) <= rad {
+            img[r * cols + c] = add ? img[r * cols + c] + v : max(img[r * cols + c], v)
+        } }
+    }
+    fill(56, 72, 2, 36, 40)          // head
+    fill(40, 88, 37, 200, 40)        // trunk soft tissue
+    fill(22, 32, 40, 190, 40); fill(96, 106, 40, 190, 40)   // arms
+    fill(46, 60, 200, 376, 40); fill(68, 82, 200, 376, 40)  // legs
+    fill(62, 66, 30, 160, 120)       // spine (ends above the bladder)
+    fill(50, 54, 210, 370, 100); fill(74, 78, 210, 370, 100) // femora/tibiae
+    disc(64, 182, 9, 2_000, add: false)                     // bladder (urine), organ-sized
+    disc(26, 140, 1.5, 4_000)                               // injection site, right forearm (image left on an anterior view)
+    disc(52, 290, 2.2, 300); disc(76, 290, 2.2, 300)        // symmetric knee foci
+    if lesion { disc(64, 100, 2.5, 300) }                   // vertebral lesion (thoracic level)
+    let v = PlanarViewImage(name: "Anterior projection", rows: rows, columns: cols, pixelSpacing: [4.8, 4.8], counts: img.map { $0 * 10 },
+                            origin: Vector3(-307, 0, 900), rowDirection: Vector3(1, 0, 0), columnDirection: Vector3(0, 0, -1))
+    return v
+}
+
+@Suite("Bone scan: phase, physiology, not a patient")
+struct BoneScanPhysiologyTests {
+    @Test("physiology kept out of the lesions, each with its reason; the lesion has region and side")
+    func physiologyIsNotALesion() throws {
+        let r = try BoneScanAnalysis().analyze([analyticWholeBody()], minutesAfterInjection: 180)
+        #expect(r.phase?.decision == "delayed")
+        // The only lesion is the vertebral one at (64, 100).
+        #expect(r.lesions.count == 1, "\(r.lesions.map { ($0.column, $0.row, $0.uptakeRatio) }) physiology \(r.physiology.map { ($0.kind, $0.column, $0.row) })")
+        let l = try #require(r.lesions.first)
+        #expect(abs(l.column - 64) <= 1.5 && abs(l.row - 100) <= 1.5)
+        #expect(l.region?.contains("thoracic spine") == true)
+        #expect(l.side == "midline")
+        let kinds = Set(r.physiology.map(\.kind))
+        #expect(kinds.contains("urinary bladder"))
+        #expect(kinds.contains("injection site / extravasation"))
+        #expect(kinds.contains("symmetric joint uptake"))
+        #expect(r.physiology.allSatisfy { !$0.reason.isEmpty })
+        // The injection site lies at (26, 140): right forearm on an anterior view.
+        #expect(r.physiology.contains { $0.kind.hasPrefix("injection") && abs($0.column - 26) <= 2 && abs($0.row - 140) <= 2 })
+        #expect(!r.findings.isEmpty && !r.quality.isEmpty)
+    }
+
+    @Test("early phase from the DICOM times: a statement, no lesions; the image decides without times")
+    func earlyPhase() throws {
+        let r = try BoneScanAnalysis().analyze([analyticWholeBody()], minutesAfterInjection: 5)
+        #expect(r.phase?.decision == "early")
+        #expect(r.lesions.isEmpty)
+        #expect(r.findings.first?.contains("Early (blood-pool) phase") == true)
+        // Blood-pool image: soft tissue as bright as bone (uniform body) → early by the image alone.
+        var flat = analyticWholeBody(lesion: false)
+        flat.counts = flat.counts.map { $0 > 0 ? 400 : 0 }
+        #expect(BoneScanAnalysis().decidePhase([flat], minutesAfterInjection: nil).decision == "early")
+        #expect(BoneScanAnalysis().decidePhase([analyticWholeBody()], minutesAfterInjection: nil).decision == "delayed")
+    }
+
+    @Test("the Siemens whole-body QC scan is reported as not a patient")
+    func qcScanIsNotAPatient() throws {
+        let qc = "../shared/corpus/vendor/siemens_symbiaT2_WHOLEBODY_QC_imageqc.dcm"
+        try #require(FileManager.default.fileExists(atPath: qc))
+        let why = try #require(PlanarInputs.notAPatient(path: qc))
+        #expect(why.contains("not a patient"))
+        let r = BoneScanAnalysis.notAPatient(why)
+        #expect(r.lesions.isEmpty && r.findings.first?.hasPrefix("Not a patient study") == true)
+    }
+}
