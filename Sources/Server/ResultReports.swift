@@ -30,9 +30,7 @@ public enum ResultReports {
     public static func job(id: String, archiveDirectory: String) throws -> JobRecord? {
         let path = archiveDirectory + "/jobs.sqlite"
         guard FileManager.default.fileExists(atPath: path) else { return nil }
-        var c = Configuration(); c.readonly = true
-        let db = try DatabaseQueue(path: path, configuration: c)
-        return try db.read { db in try Row.fetchOne(db, sql: "SELECT * FROM job WHERE id = ?", arguments: [id.lowercased()]).map(JobManager.record) }
+        return try SQLiteJobStore(path: path).get(id.lowercased())
     }
 
     /// The inputs of a finished job's report from the archive. Throws when the job has not finished successfully.

@@ -49,11 +49,6 @@ public enum DoseJob {
         /// Patient and study the RT Dose belongs to (set from the reference visit by ``run(_:)``); nil: a placeholder
         /// patient, with a warning.
         public var study: StudyAttributes? = nil
-        /// Registrations accepted in the review (contract 3): visit index (0-based, in time order; 0 = reference)
-        /// → the fixed-to-moving transform. Used instead of registering that visit, without its quality gate.
-        public var acceptedTransforms: [Int: RigidTransform] = [:]
-        /// Who accepted each of ``acceptedTransforms`` and when (recorded as "accepted by review, by …").
-        public var acceptedBy: [Int: String] = [:]
         /// Creates options.
         public init(timepoints: [String], masks: String? = nil, isotope: String = "Lu-177", dataSet: DecayDataSet = .ensdf,
                     method: DoseMethod = .voxel, fit: TACMethod = .auto, tail: TACTail = .physical, administration: String? = nil,
