@@ -9,6 +9,9 @@
 #   - a reconstruction job submitted on server A is run by the worker and its result read on server B
 #   - the worker is SIGKILLed during a job; a second worker completes it: attempts 2, one output instance
 #   - PostgreSQL stopped: STOW is refused and nothing of it is stored; restarted: servers and worker reconnect
+#   - the audit trail of both servers is one append-only PostgreSQL table (UPDATE/DELETE/TRUNCATE refused)
+#   - TLS to PostgreSQL (loopback TCP that accepts only TLS, a self-signed certificate): sslmode=require and
+#     verify-full with sslrootcert ingest; sslmode=disable is refused by the server; a wrong root certificate fails
 #   - a database of schema version 1 is migrated; a newer schema is refused with a clear error
 #
 # Usage: scripts/test-postgres.sh   (SCINTI_BIN=a scinti built with `--traits TLS,PostgreSQL`)
@@ -26,8 +29,15 @@ AS=(); [ "$(id -u)" = 0 ] && { AS=(runuser -u nobody --); chown nobody "$WORK/pg
 pg() { "${AS[@]}" "$PGBIN/pg_ctl" -D "$WORK/pgdata" -l "$WORK/pgsock/pg.log" -w "$@"; }
 psqlc() { "$PGBIN/psql" -h "$WORK/pgsock" -U scinti -d scinti -At -v ON_ERROR_STOP=1 -c "$1"; }
 "${AS[@]}" "$PGBIN/initdb" -D "$WORK/pgdata" -U scinti --auth=trust -E UTF8 >"$WORK/initdb.log" 2>&1 || { cat "$WORK/initdb.log"; exit 1; }
-PGOPTS="-c listen_addresses='' -k $WORK/pgsock -c max_connections=60"
-DB="postgres:///scinti?host=$WORK/pgsock&user=scinti"
+export PGPORT=$((22000 + RANDOM % 2000))   # psql, createdb and the server read it
+# TLS on loopback TCP (a self-signed certificate for localhost/127.0.0.1); pg_hba accepts TCP only with TLS.
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+  -keyout "$WORK/pgdata/server.key" -out "$WORK/pgdata/server.crt" >"$WORK/openssl.log" 2>&1
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=other -keyout "$WORK/other.key" -out "$WORK/other.crt" >>"$WORK/openssl.log" 2>&1
+chmod 600 "$WORK/pgdata/server.key"; [ "$(id -u)" = 0 ] && chown nobody "$WORK/pgdata/server.key" "$WORK/pgdata/server.crt"
+sed -i 's/^host /hostssl /' "$WORK/pgdata/pg_hba.conf"
+PGOPTS="-c listen_addresses=127.0.0.1 -c port=$PGPORT -k $WORK/pgsock -c max_connections=60 -c ssl=on"
+DB="postgres:///scinti?host=$WORK/pgsock&user=scinti&port=$PGPORT"
 TOKEN=$("$PY" -c 'import secrets; print(secrets.token_hex(16))')
 AUTH=(-H "Authorization: Bearer $TOKEN")
 BASE=$((20000 + RANDOM % 2000))
@@ -55,7 +65,7 @@ start_worker() { # NAME
   PIDS+=($!); eval "PID_$1=$!"
 }
 check "server A starts on PostgreSQL (schema created)" start_serve A "$WA" "$DA"
-check "schema at version 2" test "$(psqlc 'SELECT MAX(version) FROM scinti_schema')" = 2
+check "schema at version 3" test "$(psqlc 'SELECT MAX(version) FROM scinti_schema')" = 3
 check "server B starts on the same database and archive folder" start_serve B "$WB" "$DB_PORT"
 
 # --- concurrent ingest: 4 × 250, STOW and C-STORE to both, duplicates across nodes, QIDO meanwhile ---------------
@@ -99,6 +109,21 @@ check "QIDO on A finds all 1000 exactly once" test "$(qido_count "$WA")" = "1000
 check "QIDO on B finds all 1000 exactly once" test "$(qido_count "$WB")" = "1000 1000"
 check "the database holds 1000 instance rows" test "$(psqlc 'SELECT COUNT(*) FROM instance')" = 1000
 check "data/ holds 1000 files, no temporary file left" test "$(find "$WORK/archive/data" -name '*.dcm' | wc -l) $(ls "$WORK/archive/incoming" | wc -l)" = "1000 0"
+
+# --- one audit trail for both servers, append-only in the database -------------------------------------------------
+# Set 0 went to both servers and set 1 to B: 750 C-STORE records (500 stored, 250 duplicates), whichever server got them.
+check "the audit table holds the 750 C-STORE records of both servers" \
+  test "$(psqlc "SELECT COUNT(*) FROM audit WHERE action = 'store' AND detail LIKE 'C-STORE%'")" = 750
+check "… 500 stored and 250 duplicates" test "$(psqlc "SELECT COUNT(*) FROM audit WHERE detail = 'C-STORE stored'") $(psqlc "SELECT COUNT(*) FROM audit WHERE detail LIKE 'C-STORE duplicate%'")" = "500 250"
+audit_api_count() { # PORT → C-STORE records listed by GET /api/audit
+  curl -sf "${AUTH[@]}" "http://127.0.0.1:$1/api/audit?action=store&limit=10000" \
+    | "$PY" -c 'import json,sys; d=json.load(sys.stdin); d=d.get("records", d) if isinstance(d, dict) else d; print(sum(1 for r in d if (r.get("detail") or "").startswith("C-STORE")))'
+}
+check "GET /api/audit on A and on B lists all 750" test "$(audit_api_count "$WA") $(audit_api_count "$WB")" = "750 750"
+refused() { psqlc "$1" 2>&1 | grep -q 'append-only'; }
+check "UPDATE of an audit record is refused by the database" refused "UPDATE audit SET actor = 'x'"
+check "DELETE of an audit record is refused" refused "DELETE FROM audit"
+check "TRUNCATE of the audit table is refused" refused "TRUNCATE audit"
 
 # --- a reconstruction job: submitted on A, run by the worker, read on B ----------------------------------------------
 "$BIN" simulate spect --phantom iec --matrix 64 --pixel 9.5904 --views 60 --out "$WORK/sim" >"$WORK/sim.log" 2>&1
@@ -150,17 +175,29 @@ J3=$(submit 1)
 check "after restart: the worker reconnects and runs a job" wait_state "$J3" done "$WB" 120
 check "the worker said the database is back" grep -q "database reachable again" "$WORK/W2.log"
 
+# --- TLS to PostgreSQL ----------------------------------------------------------------------------------------------
+TCP="postgres://scinti@127.0.0.1:$PGPORT/scinti"
+check "sslmode=require over TCP: ingest through TLS" "$BIN" bench ingest --database "$TCP?sslmode=require" --instances 20 --senders 2 --work "$WORK/bench"
+check "sslmode=verify-full with the server's certificate as sslrootcert" \
+  "$BIN" bench ingest --database "postgres://scinti@localhost:$PGPORT/scinti?sslmode=verify-full&sslrootcert=$WORK/pgdata/server.crt" --instances 10 --senders 1 --work "$WORK/bench"
+"$BIN" bench ingest --database "$TCP" --instances 5 --senders 1 --work "$WORK/bench" >"$WORK/notls.log" 2>&1; RC=$?
+check "without TLS the server refuses the connection (pg_hba: hostssl only): exit 1, one error line" \
+  bash -c "test $RC = 1 && grep -q 'scinti: error: .*postgres://scinti@127.0.0.1:$PGPORT/scinti' '$WORK/notls.log'"
+"$BIN" bench ingest --database "$TCP?sslmode=verify-full&sslrootcert=$WORK/other.crt" --instances 5 --senders 1 --work "$WORK/bench" >"$WORK/badca.log" 2>&1; RC=$?
+check "verify-full against another certificate fails: exit 1, naming the database" \
+  bash -c "test $RC = 1 && grep -q 'scinti: error: .*127.0.0.1:$PGPORT' '$WORK/badca.log'"
+
 # --- schema versions ------------------------------------------------------------------------------------------------
 for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait "${PIDS[@]}" 2>/dev/null; PIDS=()
-psqlc "DROP TABLE job; DELETE FROM scinti_schema WHERE version = 2" >/dev/null
+psqlc "DROP TABLE job; DROP TABLE audit; DROP FUNCTION audit_append_only(); DELETE FROM scinti_schema WHERE version >= 2" >/dev/null
 check "server on a version-1 database migrates it" start_serve A2 "$WA" "$DA"
-check "… saying so" grep -q "schema migrated to version 2 (v2-job-queue)" "$WORK/A2.log"
-check "… and the job table is back" test "$(psqlc 'SELECT COUNT(*) FROM job')" = 0
+check "… saying so" bash -c "grep -q 'schema migrated to version 2 (v2-job-queue)' '$WORK/A2.log' && grep -q 'schema migrated to version 3 (v3-audit)' '$WORK/A2.log'"
+check "… and the job and audit tables are back" test "$(psqlc 'SELECT COUNT(*) FROM job')" = 0
 kill "$PID_A2"; wait "$PID_A2" 2>/dev/null; PIDS=()
 psqlc "INSERT INTO scinti_schema (version, name) VALUES (99, 'future')" >/dev/null
 "$BIN" worker --archive "$WORK/archive" --database "$DB" >"$WORK/newer.log" 2>&1
 check "a newer schema is refused (exit 1)" test $? = 1
-check "… with a clear error" grep -q "schema is version 99, newer than this scinti's 2" "$WORK/newer.log"
+check "… with a clear error" grep -q "schema is version 99, newer than this scinti's 3" "$WORK/newer.log"
 
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" = 0 ]

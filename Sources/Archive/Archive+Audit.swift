@@ -112,6 +112,8 @@ public struct AuditQuery: Sendable {
 public protocol AuditStore: Sendable {
     /// Appends a record and returns it with its id and time.
     @discardableResult func appendAudit(_ record: AuditRecord) throws -> AuditRecord
+    /// Appends several records in one transaction, in order, and returns them with their ids and times.
+    @discardableResult func appendAudits(_ records: [AuditRecord]) throws -> [AuditRecord]
     /// Matching records, newest first.
     func auditRecords(_ query: AuditQuery) throws -> [AuditRecord]
 }
@@ -147,25 +149,40 @@ extension Archive: AuditStore {
 
     @discardableResult
     public func appendAudit(_ record: AuditRecord) throws -> AuditRecord {
-        var r = record
-        if r.time == nil { r.time = Archive.timestamp(Date()) }
+        try appendAudits([record])[0]
+    }
+
+    /// Appends several records in one transaction (one fsync; the group commit of stores) and returns them with
+    /// their ids and times: in this folder's `index.sqlite`, or in the shared audit store the archive was opened
+    /// with (PostgreSQL: one trail for every node).
+    @discardableResult
+    public func appendAudits(_ records: [AuditRecord]) throws -> [AuditRecord] {
+        let now = Archive.timestamp(Date())
         // Bounded fields: a client cannot grow the trail by megabytes per request.
         func cut(_ s: String?, _ n: Int) -> String? { s.map { String($0.prefix(n)) } }
-        r.actor = String(r.actor.prefix(128)); r.source = cut(r.source, 128); r.detail = cut(r.detail, 2000)
-        r.studyUID = cut(r.studyUID, 64); r.seriesUID = cut(r.seriesUID, 64); r.instanceUID = cut(r.instanceUID, 64)
-        r.patientID = cut(r.patientID, 64); r.role = cut(r.role, 32); r.outcome = String(r.outcome.prefix(16))
-        let rec = r
-        r.id = try db.write { db in
-            try db.execute(sql: """
-                INSERT INTO audit (time, actor, actor_kind, role, source, action, outcome, patient_id, study_uid, series_uid, instance_uid, detail)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [rec.time, rec.actor, rec.actorKind.rawValue, rec.role, rec.source, rec.action.rawValue, rec.outcome,
-                                 rec.patientID, rec.studyUID, rec.seriesUID, rec.instanceUID, rec.detail])
-            return db.lastInsertedRowID
+        let bounded = records.map { record -> AuditRecord in
+            var r = record
+            if r.time == nil { r.time = now }
+            r.actor = String(r.actor.prefix(128)); r.source = cut(r.source, 128); r.detail = cut(r.detail, 2000)
+            r.studyUID = cut(r.studyUID, 64); r.seriesUID = cut(r.seriesUID, 64); r.instanceUID = cut(r.instanceUID, 64)
+            r.patientID = cut(r.patientID, 64); r.role = cut(r.role, 32); r.outcome = String(r.outcome.prefix(16))
+            return r
         }
-        let record = r
-        for f in auditObservers.withLock({ $0 }) { f(record) }
-        return r
+        let stored = try sharedAudit?.appendAudits(bounded) ?? db.write { db in
+            try bounded.map { rec -> AuditRecord in
+                try db.execute(sql: """
+                    INSERT INTO audit (time, actor, actor_kind, role, source, action, outcome, patient_id, study_uid, series_uid, instance_uid, detail)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [rec.time, rec.actor, rec.actorKind.rawValue, rec.role, rec.source, rec.action.rawValue, rec.outcome,
+                                     rec.patientID, rec.studyUID, rec.seriesUID, rec.instanceUID, rec.detail])
+                var r = rec
+                r.id = db.lastInsertedRowID
+                return r
+            }
+        }
+        let observers = auditObservers.withLock { $0 }
+        for record in stored { for f in observers { f(record) } }
+        return stored
     }
 
     /// Calls `observer` with every record appended from now on (after it is stored), e.g. to forward it to an
@@ -175,6 +192,7 @@ extension Archive: AuditStore {
     }
 
     public func auditRecords(_ q: AuditQuery) throws -> [AuditRecord] {
+        if let sharedAudit { return try sharedAudit.auditRecords(q) }
         var sql = "SELECT * FROM audit WHERE 1"
         var args: [(any DatabaseValueConvertible)?] = []
         if let a = q.actor { sql += " AND actor = ?"; args.append(a) }

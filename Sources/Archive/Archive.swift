@@ -33,7 +33,10 @@ public final class Archive: Sendable {
     let db: DatabasePool
     /// The instance index: SQLite in `index.sqlite` by default, or a shared one (PostgreSQL) given to ``init(directory:index:)``.
     public let index: any ArchiveIndex
-    let commitLock = Mutex<Void>(())
+    /// Batches the folder fsyncs, index inserts and audit records of concurrent stores (Archive+GroupCommit.swift).
+    let committer = GroupCommitter()
+    /// The audit trail shared by every node (PostgreSQL), or nil: this folder's `index.sqlite`.
+    let sharedAudit: (any AuditStore)?
     /// Login and lock-out policy (Archive+Users.swift).
     let policyBox = Mutex(AccountPolicy())
     /// Called with each appended audit record (forwarding to an audit repository; Archive+Audit.swift).
@@ -43,11 +46,12 @@ public final class Archive: Sendable {
     /// removed, objects renamed but not yet indexed are indexed, index rows without a file are dropped.
     ///
     /// `index` replaces the SQLite instance index with another backend (PostgreSQL, shared by several nodes whose
-    /// archive folders are one shared file system path); accounts, sessions, the audit trail and QC results stay in
-    /// this folder's `index.sqlite`. With a shared index, recovery removes only temporary files over an hour old
+    /// archive folders are one shared file system path), `audit` the audit trail; accounts, sessions and QC results
+    /// stay in this folder's `index.sqlite`. With a shared index, recovery removes only temporary files over an hour old
     /// (another node may be writing the younger ones).
-    public init(directory: String, index: (any ArchiveIndex)? = nil) throws {
+    public init(directory: String, index: (any ArchiveIndex)? = nil, audit: (any AuditStore)? = nil) throws {
         self.directory = directory
+        sharedAudit = audit
         let fm = FileManager.default
         try fm.createDirectory(atPath: directory + "/data", withIntermediateDirectories: true)
         try fm.createDirectory(atPath: directory + "/incoming", withIntermediateDirectories: true)
@@ -104,46 +108,51 @@ public final class Archive: Sendable {
         return (directory + "/data/" + sub, directory + "/data/" + sub + "/" + safe + ".dcm")
     }
 
-    /// Commits a complete temporary file: parse, duplicate check, rename, fsync, index.
+    /// Commits a complete temporary file (fsynced by the caller): parse, link into `data/`, then — batched with
+    /// concurrent stores by the ``GroupCommitter`` — fsync of the folder, index insert and audit record.
     func commit(_ f: IncomingFile) throws -> StoreResult {
         let parsed: DICOMFile
         do { parsed = try DICOMFile.read(path: f.tempPath) } catch {
             unlink(f.tempPath)
-            return .rejected("cannot parse the received data set: \(error)")
+            return try decided(.rejected("cannot parse the received data set: \(error)"), f)
         }
         let ds = parsed.dataset
         guard let sopInstance = ds.string(.sopInstanceUID), sopInstance == f.sopInstanceUID else {
             unlink(f.tempPath)
-            return .rejected("SOP Instance UID in the data set (\(ds.string(.sopInstanceUID) ?? "none")) differs from the command's \(f.sopInstanceUID)")
+            return try decided(.rejected("SOP Instance UID in the data set (\(ds.string(.sopInstanceUID) ?? "none")) differs from the command's \(f.sopInstanceUID)"), f)
         }
         let header = try Archive.headerBlob(parsed)
         let size = (try? FileManager.default.attributesOfItem(atPath: f.tempPath)[.size] as? Int) ?? 0
-        let path = finalPath(for: sopInstance).path
+        let (dir, path) = finalPath(for: sopInstance)
         let row = IndexRow(sopInstanceUID: sopInstance, sopClassUID: ds.string(.sopClassUID) ?? f.sopClassUID, seriesUID: ds.string(.seriesInstanceUID) ?? "",
                            studyUID: ds.string(.studyInstanceUID) ?? "", patientID: ds.string(.patientID) ?? "", path: path,
-                           transferSyntax: f.transferSyntaxUID, size: size, receivedAt: ISO8601DateFormatter().string(from: Date()),
+                           transferSyntax: f.transferSyntaxUID, size: size, receivedAt: Archive.timestamp(Date()),
                            sourceAE: f.sourceAE, header: header)
-        // One commit at a time in this process for the embedded index; a shared index serialises nothing here (the
-        // primary key and link(2) decide), so concurrent senders overlap their fsyncs and round trips.
-        return try index.isShared ? store(f, row) : commitLock.withLock { _ in try store(f, row) }
+        if let result = try linkIntoData(f, row) { return try decided(result, f, row: row) }
+        return try committer.commit(.init(row: row, folder: dir, decided: nil, audit: f.audit), in: self)
     }
 
-    /// Links the fsynced temporary file into `data/` and indexes it (see ``commit(_:)``).
-    private func store(_ f: IncomingFile, _ row: IndexRow) throws -> StoreResult {
+    /// An outcome known before indexing; its audit record (if any) still goes through the batch.
+    private func decided(_ result: StoreResult, _ f: IncomingFile, row: IndexRow? = nil) throws -> StoreResult {
+        guard f.audit != nil else { return result }
+        var keyed = f.audit
+        if let row { keyed?.studyUID = row.studyUID; keyed?.seriesUID = row.seriesUID; keyed?.patientID = row.patientID }
+        return try committer.commit(.init(row: nil, folder: nil, decided: result, audit: keyed), in: self)
+    }
+
+    /// Links the fsynced temporary file into `data/` (creating its folder). Returns nil when linked (the folder fsync
+    /// and the index row follow in the batch), or the outcome when the instance is there already.
+    private func linkIntoData(_ f: IncomingFile, _ row: IndexRow) throws -> StoreResult? {
         let sopInstance = row.sopInstanceUID
         let (dir, path) = finalPath(for: sopInstance)
         do {
-            if let existing = try index.path(sopInstanceUID: sopInstance) {
-                unlink(f.tempPath)
-                return .duplicate(path: existing)
-            }
             if !FileManager.default.fileExists(atPath: dir) {
                 guard mkdir(dir, 0o755) == 0 || errno == EEXIST else { throw ArchiveError("cannot create \(dir): \(String(cString: strerror(errno)))") }
                 fsyncDirectory(directory + "/data")
             }
-            // link(2), not rename(2): it fails when the file exists, so two nodes receiving the same instance at once
-            // (shared file system, shared index) never replace each other's file; the index's primary key decides
-            // which row stands.
+            // link(2), not rename(2): it fails when the file exists, so two receivers storing the same instance at
+            // once (one process, or several nodes on a shared file system) never replace each other's file; the
+            // index's primary key decides which row stands. This also answers duplicates without an index lookup.
             guard link(f.tempPath, path) == 0 else {
                 let code = errno, m = String(cString: strerror(code)); unlink(f.tempPath)
                 guard code == EEXIST else { throw ArchiveError("cannot link into \(path): \(m)") }
@@ -154,15 +163,14 @@ public final class Archive: Sendable {
                     var r = row
                     r.header = try Archive.headerBlob(there)
                     r.size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+                    fsyncDirectory(dir)
                     _ = try index.insert(r)
                     return .duplicate(path: path)
                 }
                 throw ArchiveError("\(path) exists but does not hold \(sopInstance) completely (another receiver may be writing it); not stored")
             }
             unlink(f.tempPath)
-            fsyncDirectory(dir)
-            if let existing = try index.insert(row), existing != path { return .duplicate(path: existing) }
-            return .stored(path: path)
+            return nil
         } catch {
             // Not acknowledged: the sender gets a failure. A file already linked stays; storing it again finds it
             // and indexes it.
@@ -281,7 +289,7 @@ public final class Archive: Sendable {
             _ = try index.insert(IndexRow(sopInstanceUID: uid, sopClassUID: f.sopClassUID ?? "", seriesUID: f.dataset.string(.seriesInstanceUID) ?? "",
                                           studyUID: f.dataset.string(.studyInstanceUID) ?? "", patientID: f.dataset.string(.patientID) ?? "",
                                           path: path, transferSyntax: f.transferSyntax.uid, size: size,
-                                          receivedAt: ISO8601DateFormatter().string(from: Date()), sourceAE: nil, header: header))
+                                          receivedAt: Archive.timestamp(Date()), sourceAE: nil, header: header))
         }
     }
 }
@@ -304,6 +312,9 @@ public final class IncomingFile: @unchecked Sendable {
     /// Transfer syntax of the data set bytes.
     public let transferSyntaxUID: String
     let sourceAE: String?
+    /// The audit record of this store (the network layer's; its outcome, detail and keys are filled in when the
+    /// store is committed, in the same batch as the index row). Nil: not audited.
+    public var audit: AuditRecord?
     /// Bytes of the data set received so far.
     public private(set) var received = 0
 

@@ -63,6 +63,9 @@ public protocol ArchiveIndex: Sendable {
     /// Inserts the row unless its SOP Instance UID is indexed already, atomically; returns nil when inserted, else
     /// the path already indexed for that UID.
     func insert(_ row: IndexRow) throws -> String?
+    /// Inserts several rows in one transaction (the group commit of concurrent stores), each unless its SOP
+    /// Instance UID is indexed already; returns, per row, nil when inserted, else the path already indexed.
+    func insert(_ rows: [IndexRow]) throws -> [String?]
     /// Instances matching the filter in the order they were indexed: UID, keys, path, size and header.
     func rows(_ filter: IndexFilter) throws -> [IndexRow]
     /// Number of indexed instances.
@@ -121,17 +124,21 @@ public struct SQLiteIndex: ArchiveIndex {
         try db.read { db in try String.fetchOne(db, sql: "SELECT path FROM instance WHERE sop_instance_uid = ?", arguments: [sopInstanceUID]) }
     }
 
-    public func insert(_ r: IndexRow) throws -> String? {
+    public func insert(_ r: IndexRow) throws -> String? { try insert([r])[0] }
+
+    public func insert(_ rows: [IndexRow]) throws -> [String?] {
         try db.write { db in
-            if let existing = try String.fetchOne(db, sql: "SELECT path FROM instance WHERE sop_instance_uid = ?", arguments: [r.sopInstanceUID]) {
-                return existing
+            try rows.map { r -> String? in
+                if let existing = try String.fetchOne(db, sql: "SELECT path FROM instance WHERE sop_instance_uid = ?", arguments: [r.sopInstanceUID]) {
+                    return existing
+                }
+                try db.execute(sql: """
+                    INSERT INTO instance (sop_instance_uid, sop_class_uid, series_uid, study_uid, patient_id, path, transfer_syntax,
+                                          size, received_at, source_ae, header) VALUES (?,?,?,?,?,?,?,?,?,?,?)
+                    """, arguments: [r.sopInstanceUID, r.sopClassUID, r.seriesUID, r.studyUID, r.patientID, r.path, r.transferSyntax,
+                                     r.size, r.receivedAt, r.sourceAE, r.header])
+                return nil
             }
-            try db.execute(sql: """
-                INSERT INTO instance (sop_instance_uid, sop_class_uid, series_uid, study_uid, patient_id, path, transfer_syntax,
-                                      size, received_at, source_ae, header) VALUES (?,?,?,?,?,?,?,?,?,?,?)
-                """, arguments: [r.sopInstanceUID, r.sopClassUID, r.seriesUID, r.studyUID, r.patientID, r.path, r.transferSyntax,
-                                 r.size, r.receivedAt, r.sourceAE, r.header])
-            return nil
         }
     }
 

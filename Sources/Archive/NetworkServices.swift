@@ -29,8 +29,13 @@ public final class ArchiveIncoming: IncomingObject, @unchecked Sendable {
     public func append(_ bytes: UnsafeRawBufferPointer) throws { try file.append(bytes) }
     /// Commits (fsync, parse, rename, index) and maps the outcome to a C-STORE status.
     public func commit() throws -> StoreOutcome {
+        if let peer {
+            var r = AuditRecord(dimse: peer, action: .store, outcome: "success", identifier: nil, detail: nil)
+            r.instanceUID = file.sopInstanceUID
+            file.audit = r
+        }
+        // The audit record is appended in the same batch as the index row (Archive+GroupCommit.swift).
         let result = try file.commit()
-        if let peer { try file.archive.auditDIMSE(peer, action: .store, result: result, instanceUID: file.sopInstanceUID) }
         switch result {
         case .stored: return StoreOutcome(status: Status.success)
         case .duplicate(let path):
@@ -87,22 +92,5 @@ extension AuditRecord {
         self.init(actor: peer.callingAE, actorKind: .dicom, source: "\(peer.address) → \(peer.calledAE)", action: action, outcome: outcome,
                   patientID: uid(.patientID), studyUID: uid(.studyInstanceUID), seriesUID: uid(.seriesInstanceUID),
                   instanceUID: uid(.sopInstanceUID), detail: detail)
-    }
-}
-
-extension Archive {
-    /// Records a C-STORE (the study and series come from the index when the object was stored).
-    func auditDIMSE(_ peer: DIMSEPeer, action: AuditAction, result: StoreResult, instanceUID: String) throws {
-        var r = AuditRecord(dimse: peer, action: action, outcome: "success", identifier: nil, detail: nil)
-        r.instanceUID = instanceUID
-        switch result {
-        case .stored: r.detail = "C-STORE stored"
-        case .duplicate: r.detail = "C-STORE duplicate (first copy kept)"
-        case .rejected(let why): r.outcome = "failure"; r.detail = "C-STORE rejected: \(why)"
-        }
-        if let row = try index.rows(IndexFilter(sopUIDs: [instanceUID])).first {
-            r.studyUID = row.studyUID; r.seriesUID = row.seriesUID; r.patientID = row.patientID
-        }
-        try appendAudit(r)
     }
 }

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 import PostgresNIO
 import Synchronization
 
@@ -68,6 +69,29 @@ public final class PostgresArchiveDatabase: Sendable {
             """,
             "CREATE INDEX job_queue ON job(state, created)",
         ]),
+        ("v3-audit", ["""
+            CREATE TABLE audit (
+              id BIGSERIAL PRIMARY KEY,
+              time TEXT NOT NULL,
+              actor TEXT NOT NULL,
+              actor_kind TEXT NOT NULL,
+              role TEXT,
+              source TEXT,
+              action TEXT NOT NULL,
+              outcome TEXT NOT NULL,
+              patient_id TEXT,
+              study_uid TEXT,
+              series_uid TEXT,
+              instance_uid TEXT,
+              detail TEXT)
+            """,
+            "CREATE INDEX audit_time ON audit(time)",
+            "CREATE INDEX audit_actor ON audit(actor)",
+            "CREATE INDEX audit_study ON audit(study_uid)",
+            "CREATE FUNCTION audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit records are append-only'; END $$",
+            "CREATE TRIGGER audit_no_change BEFORE UPDATE OR DELETE ON audit FOR EACH ROW EXECUTE FUNCTION audit_append_only()",
+            "CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only()",
+        ]),
     ]
 
     /// The schema version this build knows (the number of migrations).
@@ -91,12 +115,39 @@ public final class PostgresArchiveDatabase: Sendable {
             location = "postgres://\(user)@\(socketFolder):\(port)/\(database)"
         } else {
             let host = u.host.flatMap { $0.isEmpty ? nil : $0 } ?? "127.0.0.1"
-            config = .init(host: host, port: port, username: user, password: password, database: database, tls: .disable)
-            location = "postgres://\(user)@\(host):\(port)/\(database)"
+            config = .init(host: host, port: port, username: user, password: password, database: database,
+                           tls: try Self.tls(mode: query["sslmode"] ?? "disable", rootCertificate: query["sslrootcert"]))
+            location = "postgres://\(user)@\(host):\(port)/\(database)" + (query["sslmode"].map { "?sslmode=" + $0 } ?? "")
         }
         config.options.connectTimeout = .seconds(5)
         configuration = config
         try migrate(report: report)
+    }
+
+    /// TLS to the server as libpq's `sslmode` names it: `disable` (the default here), `prefer` (TLS when the server
+    /// offers it), `require` (TLS, certificate not verified), `verify-ca` (certificate chain verified against
+    /// `sslrootcert`, a PEM file, or the system's roots) and `verify-full` (chain and host name). A Unix socket
+    /// connection ignores it, as libpq does.
+    static func tls(mode: String, rootCertificate: String?) throws -> PostgresConnection.Configuration.TLS {
+        guard mode != "disable" else { return .disable }
+        var c = TLSConfiguration.makeClientConfiguration()
+        switch mode {
+        case "prefer", "require": c.certificateVerification = .none
+        case "verify-ca": c.certificateVerification = .noHostnameVerification
+        case "verify-full": c.certificateVerification = .fullVerification
+        default: throw ArchiveError("--database: sslmode=\(mode.prefix(40)) is not one of disable, prefer, require, verify-ca, verify-full")
+        }
+        if let rootCertificate {
+            guard FileManager.default.isReadableFile(atPath: rootCertificate) else {
+                throw ArchiveError("--database: sslrootcert=\(rootCertificate): no readable PEM file there")
+            }
+            c.trustRoots = .file(rootCertificate)
+        }
+        let context: NIOSSLContext
+        do { context = try NIOSSLContext(configuration: c) } catch {
+            throw ArchiveError("--database: TLS configuration (sslmode=\(mode)\(rootCertificate.map { ", sslrootcert=" + $0 } ?? "")): \(error)")
+        }
+        return mode == "prefer" ? .prefer(context) : .require(context)
     }
 
     deinit {

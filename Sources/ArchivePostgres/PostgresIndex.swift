@@ -22,14 +22,34 @@ public struct PostgresIndex: ArchiveIndex {
         try database.query("SELECT path FROM instance WHERE sop_instance_uid = $1", [.text(sopInstanceUID)]).first.map { try $0[0].decode(String.self) }
     }
 
-    public func insert(_ r: IndexRow) throws -> String? {
-        let inserted = try database.query("""
-            INSERT INTO instance (\(Self.columns)) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)
+    public func insert(_ r: IndexRow) throws -> String? { try insert([r])[0] }
+
+    /// One statement for the whole batch (one round trip, one WAL flush): `INSERT … VALUES (…), (…) ON CONFLICT DO
+    /// NOTHING RETURNING` the inserted UIDs; the paths of the others are then read in a second statement (duplicates
+    /// only).
+    public func insert(_ rows: [IndexRow]) throws -> [String?] {
+        guard !rows.isEmpty else { return [] }
+        var values: [SQLValue] = []
+        var tuples: [String] = []
+        for r in rows {
+            let first = values.count
+            values += [.text(r.sopInstanceUID), .text(r.sopClassUID), .text(r.seriesUID), .text(r.studyUID), .text(r.patientID), .text(r.path),
+                       .text(r.transferSyntax), .int(r.size), .text(r.receivedAt), .text(r.sourceAE), .bytes(r.header)]
+            tuples.append("(" + (1...11).map { "$\(first + $0)" }.joined(separator: ",") + ")")
+        }
+        let inserted = Set(try database.query("""
+            INSERT INTO instance (\(Self.columns)) VALUES \(tuples.joined(separator: ","))
             ON CONFLICT (sop_instance_uid) DO NOTHING RETURNING sop_instance_uid
-            """, [.text(r.sopInstanceUID), .text(r.sopClassUID), .text(r.seriesUID), .text(r.studyUID), .text(r.patientID), .text(r.path),
-                  .text(r.transferSyntax), .int(r.size), .text(r.receivedAt), .text(r.sourceAE), .bytes(r.header)])
-        if !inserted.isEmpty { return nil }
-        return try path(sopInstanceUID: r.sopInstanceUID) ?? r.path
+            """, values).map { try $0[0].decode(String.self) })
+        let others = rows.filter { !inserted.contains($0.sopInstanceUID) }
+        var existing: [String: String] = [:]
+        if !others.isEmpty {
+            let placeholders = others.indices.map { "$\($0 + 1)" }.joined(separator: ",")
+            for r in try database.query("SELECT sop_instance_uid, path FROM instance WHERE sop_instance_uid IN (\(placeholders))", others.map { .text($0.sopInstanceUID) }) {
+                existing[try r[0].decode(String.self)] = try r[1].decode(String.self)
+            }
+        }
+        return rows.map { r in inserted.contains(r.sopInstanceUID) ? nil : (existing[r.sopInstanceUID] ?? r.path) }
     }
 
     public func rows(_ filter: IndexFilter) throws -> [IndexRow] {

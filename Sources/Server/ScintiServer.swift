@@ -33,6 +33,8 @@ public struct WebServerConfiguration: Sendable {
     public var index: (any ArchiveIndex)? = nil
     /// A shared job queue (PostgreSQL) instead of `jobs.sqlite`: jobs are then run by `scinti worker` processes.
     public var jobStore: (any JobStore)? = nil
+    /// The audit trail shared by several servers (PostgreSQL); nil: the archive folder's `index.sqlite`.
+    public var auditStore: (any AuditStore)? = nil
 
     /// Creates a configuration; `viewerDirectory` defaults to the viewer files next to this source file.
     public init(host: String = "127.0.0.1", port: Int = 8080, archiveDirectory: String, token: String,
@@ -70,7 +72,7 @@ public final class ScintiServer: Sendable {
     /// Opens the archive and the job store (re-queuing jobs a previous run left unfinished).
     public init(configuration: WebServerConfiguration) throws {
         self.configuration = configuration
-        archive = try Archive(directory: configuration.archiveDirectory, index: configuration.index)
+        archive = try Archive(directory: configuration.archiveDirectory, index: configuration.index, audit: configuration.auditStore)
         archive.setAccountPolicy(configuration.accountPolicy)
         if let a = configuration.auditSyslog {
             #if TLS

@@ -28,8 +28,8 @@ struct BenchIngest: AsyncParsableCommand {
         for s in counts {
             let dir = work + "/archive-\(getpid())-\(s)"
             defer { try? FileManager.default.removeItem(atPath: dir) }
-            let index: (any ArchiveIndex)?
-            do { index = database == "sqlite" ? nil : try DatabaseChoice.open(database).index } catch { throw fail("\(error)") }
+            let choice: DatabaseChoice
+            do { choice = database == "sqlite" ? DatabaseChoice() : try DatabaseChoice.open(database) } catch { throw fail("\(error)") }
             // New UIDs per run: a shared PostgreSQL index keeps earlier runs' rows.
             var paths: [String] = []
             do {
@@ -54,7 +54,7 @@ struct BenchIngest: AsyncParsableCommand {
                 }
             } catch { throw fail("\(error)") }
             let archive: Archive
-            do { archive = try Archive(directory: dir, index: index) } catch { throw fail("\(dir): \(error)") }
+            do { archive = try Archive(directory: dir, index: choice.index, audit: choice.audit) } catch { throw fail("\(dir): \(error)") }
             let before = try archive.count()
             var c = ServerConfiguration(aeTitle: "BENCHSCP", port: 0, storage: dir)
             c.bindAddress = "127.0.0.1"

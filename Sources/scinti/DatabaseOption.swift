@@ -14,6 +14,8 @@ struct DatabaseChoice {
     var index: (any ArchiveIndex)?
     /// The job store (nil: the archive folder's `jobs.sqlite`).
     var jobs: (any JobStore)?
+    /// The audit trail (nil: the archive folder's `index.sqlite`).
+    var audit: (any AuditStore)?
 
     /// Opens what `spec` names (nil: the defaults), migrating its schema; one line per migration goes to standard error.
     static func open(_ spec: String?) throws -> DatabaseChoice {
@@ -26,7 +28,7 @@ struct DatabaseChoice {
         if spec.hasPrefix("postgres://") || spec.hasPrefix("postgresql://") {
             #if PostgreSQL
             let db = try PostgresArchiveDatabase(url: spec) { warn($0) }
-            return DatabaseChoice(index: PostgresIndex(database: db), jobs: PostgresJobStore(database: db))
+            return DatabaseChoice(index: PostgresIndex(database: db), jobs: PostgresJobStore(database: db), audit: PostgresAuditStore(database: db))
             #else
             throw ArchiveError("--database postgres://…: this scinti was built without PostgreSQL; build with `swift build -c release --traits TLS,PostgreSQL` (docs/scale.md)")
             #endif

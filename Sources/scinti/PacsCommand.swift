@@ -280,7 +280,7 @@ struct PacsListen: AsyncParsableCommand {
         guard let dir = c.storage else { throw fail("--storage (or \"storage\" in the configuration) is required") }
         Log.setLevel(verbose ? 2 : 1)
         let archive: Archive
-        do { archive = try Archive(directory: dir, index: try DatabaseChoice.open(database).index) } catch { throw fail("\(dir): \(error)") }
+        do { let choice = try DatabaseChoice.open(database); archive = try Archive(directory: dir, index: choice.index, audit: choice.audit) } catch { throw fail("\(dir): \(error)") }
         if verifyOnly {
             let report: Archive.IntegrityReport
             do { report = try archive.verify() } catch { throw fail("\(dir): \(error)") }

@@ -10,6 +10,18 @@ struct Scinti: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [DicomCommand.self, SimulateCommand.self, ReconCommand.self, AnalyzeCommand.self, PetCommand.self, DoseCommand.self, QCCommand.self, ReportCommand.self, PacsCommand.self, ServeCommand.self, WorkerCommand.self, UsersCommand.self, DeidCommand.self, BenchCommand.self, DemoCommand.self]
     )
+
+    /// Runs the command line after widening SwiftNIO's pool for blocking work (unless the environment sets
+    /// NIO_SINGLETON_BLOCKING_POOL_THREAD_COUNT): a durable store holds one of its threads through its fsyncs and
+    /// commit, and with the default of one thread per core only two stores would overlap on a 2-core machine, so
+    /// concurrent senders could not share a group commit (docs/scale.md).
+    static func main() async {
+        setenv("NIO_SINGLETON_BLOCKING_POOL_THREAD_COUNT", "64", 0)
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand { try await asyncCommand.run() } else { try command.run() }
+        } catch { exit(withError: error) }
+    }
 }
 
 /// Prints a one-line error to standard error and exits with status 1.

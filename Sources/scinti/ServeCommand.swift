@@ -53,7 +53,7 @@ struct ServeCommand: AsyncParsableCommand {
         config.accountPolicy.sessionAbsolute = sessionMaxHours * 3600
         do {
             let choice = try DatabaseChoice.open(database)
-            config.index = choice.index; config.jobStore = choice.jobs
+            config.index = choice.index; config.jobStore = choice.jobs; config.auditStore = choice.audit
         } catch { throw fail("\(error)") }
         let server: ScintiServer
         do { server = try ScintiServer(configuration: config) } catch { throw fail("cannot open the archive \(archive): \(error)") }

@@ -27,7 +27,7 @@ struct WorkerCommand: ParsableCommand {
         }
         let manager: JobManager
         do {
-            let a = try Archive(directory: archive, index: index)
+            let a = try Archive(directory: archive, index: index, audit: choice.audit)
             manager = try JobManager(archive: a, store: store, workDirectory: archive + "/jobs")
         } catch { throw fail("cannot open the archive \(archive): \(error)") }
         signal(SIGTERM) { _ in workerStopRequested.store(true, ordering: .relaxed) }

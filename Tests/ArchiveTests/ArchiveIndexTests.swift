@@ -49,6 +49,47 @@ private func object(_ sop: String, in dir: String) throws -> String {
         #expect(index.location == "sqlite:" + dir + "/shared-index.sqlite")
     }
 
+    /// The group commit: 8 threads store 64 distinct instances (and 16 of them again) through the network path
+    /// (an audit record per store): every store's outcome is its own — 64 `.stored`, 16 duplicates —, the index has
+    /// 64 rows, the audit trail exactly one record per store with its outcome and the study/series/patient keys of
+    /// its data set, and the archive is consistent.
+    @Test func concurrentStoresShareCommitsButKeepTheirOwnOutcomeAndAuditRecord() throws {
+        let dir = folder(), src = folder()
+        let archive = try Archive(directory: dir)
+        let uids = (1...64).map { "1.2.826.0.1.99.3.\($0)" }
+        let files = try uids.map { try object($0, in: src) }
+        let work = files + files.prefix(16)
+        let outcomes = Mutex<[String: [String]]>([:]), failures = Mutex<[String]>([])
+        DispatchQueue.concurrentPerform(iterations: 8) { t in
+            for k in stride(from: t, to: work.count, by: 8) {
+                do {
+                    let f = try DICOMFile.read(path: work[k])
+                    let bytes = try Data(contentsOf: URL(fileURLWithPath: work[k]))
+                    let off = Part10Header.dataSetOffset([UInt8](bytes.prefix(144)), size: bytes.count)!
+                    let uid = f.dataset.string(.sopInstanceUID)!
+                    let inc = try archive.beginStore(sopClassUID: f.sopClassUID!, sopInstanceUID: uid,
+                                                     transferSyntaxUID: f.transferSyntax.uid, sourceAE: "SENDER\(t)")
+                    inc.audit = AuditRecord(actor: "SENDER\(t)", actorKind: .dicom, action: .store, outcome: "success", instanceUID: uid)
+                    try bytes.withUnsafeBytes { try inc.append(UnsafeRawBufferPointer(rebasing: $0[off...])) }
+                    let r = try inc.commit()
+                    outcomes.withLock { $0[uid, default: []].append({ if case .stored = r { return "stored" }; return "\(r)" }()) }
+                } catch { failures.withLock { $0.append("\(error)") } }
+            }
+        }
+        #expect(failures.withLock { $0 }.isEmpty)
+        let o = outcomes.withLock { $0 }
+        #expect(o.values.filter { $0.filter { $0 == "stored" }.count == 1 }.count == 64)
+        #expect(o.values.map(\.count).reduce(0, +) == 80)
+        #expect(try archive.count() == 64)
+        let audit = try archive.auditRecords(AuditQuery()).filter { $0.action == .store }
+        #expect(audit.count == 80)
+        #expect(audit.filter { $0.detail == "C-STORE stored" }.count == 64)
+        #expect(audit.filter { $0.detail == "C-STORE duplicate (first copy kept)" }.count == 16)
+        #expect(audit.allSatisfy { $0.studyUID == "1.2.826.0.1.99" && $0.seriesUID == "1.2.826.0.1.99.1" && $0.patientID == "IDX" })
+        #expect(Set(audit.compactMap(\.instanceUID)) == Set(uids))
+        #expect(try archive.verify().isConsistent)
+    }
+
     /// A file linked into data/ by another node whose index commit has not happened: storing the same instance
     /// indexes the file that is there and reports a duplicate; the other node's commit then finds its row.
     @Test func aFileLinkedButNotIndexedIsIndexedByTheNextStore() throws {
