@@ -119,23 +119,19 @@ public protocol AuditStore: Sendable {
 }
 
 extension Archive: AuditStore {
+    /// The columns of the `audit` table after its id, in SQL both SQLite and PostgreSQL accept (the PostgreSQL
+    /// migration `v3-audit` creates the same table).
+    public static let auditColumns = """
+        time TEXT NOT NULL, actor TEXT NOT NULL, actor_kind TEXT NOT NULL, role TEXT, source TEXT, action TEXT NOT NULL,
+        outcome TEXT NOT NULL, patient_id TEXT, study_uid TEXT, series_uid TEXT, instance_uid TEXT, detail TEXT
+        """
+
     static func registerAuditMigrations(_ migrator: inout DatabaseMigrator) {
         migrator.registerMigration("audit-v1") { db in
             try db.execute(sql: """
                 CREATE TABLE audit (
                   id INTEGER PRIMARY KEY AUTOINCREMENT,
-                  time TEXT NOT NULL,
-                  actor TEXT NOT NULL,
-                  actor_kind TEXT NOT NULL,
-                  role TEXT,
-                  source TEXT,
-                  action TEXT NOT NULL,
-                  outcome TEXT NOT NULL,
-                  patient_id TEXT,
-                  study_uid TEXT,
-                  series_uid TEXT,
-                  instance_uid TEXT,
-                  detail TEXT);
+                  \(Archive.auditColumns));
                 CREATE INDEX audit_time ON audit(time);
                 CREATE INDEX audit_actor ON audit(actor);
                 CREATE INDEX audit_study ON audit(study_uid);

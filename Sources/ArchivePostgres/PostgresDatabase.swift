@@ -69,22 +69,8 @@ public final class PostgresArchiveDatabase: Sendable {
             """,
             "CREATE INDEX job_queue ON job(state, created)",
         ]),
-        ("v3-audit", ["""
-            CREATE TABLE audit (
-              id BIGSERIAL PRIMARY KEY,
-              time TEXT NOT NULL,
-              actor TEXT NOT NULL,
-              actor_kind TEXT NOT NULL,
-              role TEXT,
-              source TEXT,
-              action TEXT NOT NULL,
-              outcome TEXT NOT NULL,
-              patient_id TEXT,
-              study_uid TEXT,
-              series_uid TEXT,
-              instance_uid TEXT,
-              detail TEXT)
-            """,
+        ("v3-audit", [
+            "CREATE TABLE audit (id BIGSERIAL PRIMARY KEY, \(Archive.auditColumns))",
             "CREATE INDEX audit_time ON audit(time)",
             "CREATE INDEX audit_actor ON audit(actor)",
             "CREATE INDEX audit_study ON audit(study_uid)",
