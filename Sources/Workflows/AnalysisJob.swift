@@ -16,11 +16,23 @@ public enum AnalysisJob {
         case mibgHM = "mibg-hm"
         /// Thyroid uptake: the neck image is the analysed series; inputs `standard` (required), `thigh`, `room`.
         case thyroidUptake = "thyroid-uptake"
+        /// Parathyroid dual-phase sestamibi: the early image is the analysed series; inputs `delayed` (required), `thyroid`.
+        case parathyroid
+        /// Krenning score (In-111 octreotide): one STATIC or WHOLE BODY file; the regions (liver, spleen, lesions) are
+        /// the job's `regions` (``AnalysisJob/krenningLabels``).
+        case krenning
 
         /// Other series the analysis needs, by role (required ones first).
         public var roles: (required: [String], optional: [String]) {
-            self == .thyroidUptake ? (["standard"], ["thigh", "room"]) : ([], [])
+            switch self {
+            case .thyroidUptake: (["standard"], ["thigh", "room"])
+            case .parathyroid: (["delayed"], ["thyroid"])
+            default: ([], [])
+            }
         }
+
+        /// Whether the job has no automatic regions: its `regions` are its input (Krenning), not an edit.
+        public var regionsRequired: Bool { self == .krenning }
     }
 
     /// A finished analysis.
@@ -47,6 +59,10 @@ public enum AnalysisJob {
         let palette = ResultDisplay.palette
         for role in kind.roles.required where inputs[role] == nil { throw WorkflowError("\(kind.rawValue) needs the \(role) image") }
         switch kind {
+        case .parathyroid:
+            return try parathyroid(path: path, series: series, inputs: inputs)
+        case .krenning:
+            return try krenning(path: path, series: series, regions: regions)
         case .thyroidUptake:
             let out = try ThyroidUptakeJob.run(.init(neck: path, standard: inputs["standard"]!, thigh: inputs["thigh"], room: inputs["room"]))
             let r = out.analysis.result
@@ -154,8 +170,9 @@ public enum AnalysisJob {
             let coll = v.acquisition.detectors.first?.collimatorName
             var warnings = v.notes + ap.notes
             if coll == nil { warnings.append("\(path): the collimator is not recorded; H/M not standardised") }
-            let r: MIBGAnalysis.Result
+            var r: MIBGAnalysis.Result
             do { r = try MIBGAnalysis().analyze(ap.anterior, collimator: coll) } catch { throw WorkflowError("\(path): \(error)") }
+            if !regions.isEmpty { r = try editedMIBG(ap.anterior, automatic: r, collimator: coll, path: path, regions: regions) }
             let f = v.frames(ofView: ap.anterior.name)
             let regions: [ResultDisplay.Region] = [
                 .circle("heart", colour: palette[0], frames: f, column: r.heartROI.column, row: r.heartROI.row, radius: r.heartROI.radius),

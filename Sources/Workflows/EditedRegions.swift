@@ -16,10 +16,38 @@ extension ResultDisplay.Region {
 
 extension AnalysisJob.Kind {
     /// Whether the analysis can be re-run with edited regions (the job field `regions`, docs/review.md).
-    public var takesEditedRegions: Bool { self == .lvef }
+    public var takesEditedRegions: Bool { [.lvef, .mibgHM, .krenning].contains(self) }
 }
 
 extension AnalysisJob {
+    /// The edited regions by label.
+    static func byLabel(_ regions: [ResultDisplay.Region]) -> [String: ResultDisplay.Region] {
+        Dictionary(regions.map { ($0.label, $0) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// The MIBG H/M with the automatic `heart` circle and/or `mediastinum` square replaced (the labels of the
+    /// automatic result's display); a region not given keeps its automatic place.
+    static func editedMIBG(_ v: PlanarViewImage, automatic a: MIBGAnalysis.Result, collimator: String?, path: String,
+                           regions: [ResultDisplay.Region]) throws(WorkflowError) -> MIBGAnalysis.Result {
+        let given = byLabel(regions)
+        var heart = a.heartROI, med = a.mediastinumROI
+        if let h = given["heart"] {
+            guard h.shape == "circle", let c = h.column, let r = h.row, let rad = h.radius else {
+                throw WorkflowError("regions: 'heart' must be a circle (column, row, radius) for the MIBG analysis, not a \(h.shape)")
+            }
+            heart = PlanarDisk(column: c, row: r, radius: rad)
+        }
+        if let m = given["mediastinum"] {
+            guard m.shape == "square", let c = m.column, let r = m.row, let rad = m.radius else {
+                throw WorkflowError("regions: 'mediastinum' must be a square (column, row, radius = half the side) for the MIBG analysis, not a \(m.shape)")
+            }
+            med = MIBGAnalysis.SquareROI(column: c, row: r, side: max(1, Int((2 * rad).rounded())))
+        }
+        do { return try MIBGAnalysis().analyze(v, heart: heart, mediastinum: med, collimator: collimator) } catch {
+            throw WorkflowError("\(path): with the edited regions: \(error.message)")
+        }
+    }
+
     /// The LVEF analysis with the automatic regions replaced, by label, by `regions` (the labels of the automatic
     /// result's display: `LV slot k[ (ED)| (ES)]`, `background`).
     static func editedLVEF(_ input: PlanarInputs.GatedFrames, path: String, regions: [ResultDisplay.Region]) throws(WorkflowError) -> GatedBloodPoolLVEF.Analysis {
