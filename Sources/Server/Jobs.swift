@@ -412,12 +412,17 @@ public final class JobManager: Sendable {
         if let regions = req.regions {
             // Edited VOIs: the automatic dosimetry first (kept beside the result), then the one with the VOIs replaced.
             vois = try RegionEdits.replacing(p.vois, with: regions, count: p.visits.first?.spect.size.count ?? 0)
-            var oa = o
-            oa.out = dir + "/automatic"
-            update(id, progress: 0.2, message: "automatic VOIs: registration, time–activity fits and absorbed dose")
-            let (ar, ares) = try DoseJob.run(visits: p.visits, folders: p.folders, vois: p.vois, nuclide: p.nuclide, options: oa, warnings: p.warnings)
-            let ad = DoseJob.display(report: ar, result: ares, vois: p.vois, doseSeries: nil, ctSeries: p.folders.first.flatMap { ctOfFolder[$0] })
-            automatic = "{\"report\":\(try Self.encodeJSON(ar)),\"display\":\(try Self.encodeJSON(ad))}"
+            // The automatic result of the same request when one is stored (the job the VOIs were edited on), else
+            // computed here.
+            automatic = try RegionEdits.automaticDose(of: req, in: store.list())
+            if automatic == nil {
+                var oa = o
+                oa.out = dir + "/automatic"
+                update(id, progress: 0.2, message: "automatic VOIs: registration, time–activity fits and absorbed dose")
+                let (ar, ares) = try DoseJob.run(visits: p.visits, folders: p.folders, vois: p.vois, nuclide: p.nuclide, options: oa, warnings: p.warnings)
+                let ad = DoseJob.display(report: ar, result: ares, vois: p.vois, doseSeries: nil, ctSeries: p.folders.first.flatMap { ctOfFolder[$0] })
+                automatic = "{\"report\":\(try Self.encodeJSON(ar)),\"display\":\(try Self.encodeJSON(ad))}"
+            }
         }
         let (report, result) = try DoseJob.run(visits: p.visits, folders: p.folders, vois: vois, nuclide: p.nuclide, options: o, warnings: p.warnings)
         var doseSeries: String? = nil, studyUID: String? = nil

@@ -116,6 +116,28 @@ enum RegionEdits {
         }
     }
 
+    /// `{"report", "display"}` of a finished dose job with the same request as `req` without its edited VOIs (who
+    /// accepted a registration and when do not count), or nil when there is none.
+    static func automaticDose(of req: JobRequest, in jobs: [JobRecord]) throws -> String? {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.sortedKeys]
+        func canonical(_ r: JobRequest) throws -> Data {
+            var r = r
+            r.regions = nil; r.regionsEditedBy = nil; r.regionsEditedAt = nil
+            r.acceptedTransforms = r.acceptedTransforms?.map { var t = $0; t.acceptedBy = nil; t.acceptedAt = nil; return t }
+            return try enc.encode(r)
+        }
+        let want = try canonical(req)
+        for j in jobs where j.type == "dose" && j.state == "done" {
+            guard let r = try? JSONDecoder().decode(JobRequest.self, from: Data(j.request.utf8)), r.regions == nil, (try? canonical(r)) == want,
+                  let res = j.result, let o = try? JSONSerialization.jsonObject(with: Data(res.utf8)) as? [String: Any],
+                  let report = o["report"], let display = o["display"] else { continue }
+            let data = try JSONSerialization.data(withJSONObject: ["report": report, "display": display, "job": j.id], options: [.sortedKeys])
+            return String(decoding: data, as: UTF8.self)
+        }
+        return nil
+    }
+
     static func bad(_ field: String, _ what: String) -> HTTPError {
         HTTPError(.badRequest, message: "\(field): \(what)")
     }

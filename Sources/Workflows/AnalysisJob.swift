@@ -60,11 +60,13 @@ public enum AnalysisJob {
         for role in kind.roles.required where inputs[role] == nil { throw WorkflowError("\(kind.rawValue) needs the \(role) image") }
         switch kind {
         case .parathyroid:
-            return try parathyroid(path: path, series: series, inputs: inputs)
+            return try parathyroid(path: path, series: series, inputs: inputs, regions: regions)
         case .krenning:
             return try krenning(path: path, series: series, regions: regions)
         case .thyroidUptake:
-            let out = try ThyroidUptakeJob.run(.init(neck: path, standard: inputs["standard"]!, thigh: inputs["thigh"], room: inputs["room"]))
+            var input = ThyroidUptakeJob.Inputs(neck: path, standard: inputs["standard"]!, thigh: inputs["thigh"], room: inputs["room"])
+            if !regions.isEmpty { input.neckRegion = try editedNeckRegion(path: path, regions: regions) }
+            let out = try ThyroidUptakeJob.run(input)
             let r = out.analysis.result
             let regions: [ResultDisplay.Region] = [
                 .mask("neck region (\(fmt(r.roiRadiusMM, 0)) mm)", colour: palette[0], frames: [out.neck.frameIndex], inside: out.analysis.neckROI.inside),
@@ -122,8 +124,9 @@ public enum AnalysisJob {
                                                  charts: [chart], conventions: conv, warnings: input.warnings + r.warnings + input.notes))
         case .sentinel:
             let v = try PlanarInputs.read(path: path, allowed: [.staticImage])
-            let r: SentinelNodeAnalysis.Result
+            var r: SentinelNodeAnalysis.Result
             do { r = try SentinelNodeAnalysis().analyze(v.views) } catch { throw WorkflowError("\(path): \(error)") }
+            if !regions.isEmpty { r = try editedSentinel(v, automatic: r, path: path, regions: regions) }
             var regions: [ResultDisplay.Region] = []
             for s in r.injectionSites {
                 regions.append(.circle("injection site (masked, \(fmt(s.maskRadiusMM, 0)) mm)", colour: palette[3], frames: v.frames(ofView: s.view),
@@ -141,8 +144,9 @@ public enum AnalysisJob {
         case .boneScan:
             if let why = PlanarInputs.notAPatient(path: path) { throw WorkflowError("\(path): not analysed: \(why)") }
             let v = try PlanarInputs.read(path: path)
-            let r: BoneScanAnalysis.Result
+            var r: BoneScanAnalysis.Result
             do { r = try BoneScanAnalysis().analyze(v.views, minutesAfterInjection: v.minutesAfterInjection) } catch { throw WorkflowError("\(path): \(error)") }
+            if !regions.isEmpty { r = try editedBoneScan(v, automatic: r, path: path, regions: regions) }
             var regions: [ResultDisplay.Region] = []
             var summary: [[String]] = [["lesions", "\(r.lesions.count)"], ["tumour-burden index", "\(fmt(r.tumourBurdenIndexPercent, 2)) % of the skeleton (projected area)"]]
             for (k, l) in r.lesions.enumerated() {
