@@ -80,9 +80,9 @@ bad_region "on a frame that does not exist" '[{"label":"background","colour":"#2
 check "a reader's region edit → 403, nothing stored" bash -c "test \"\$(post_regions rita '[{\"label\":\"background\",\"colour\":\"#2bb04a\",\"frames\":[0],\"shape\":\"circle\",\"column\":30,\"row\":30,\"radius\":2}]')\" = 403 && test \"\$(jobs_count)\" = $N0"
 
 # --- region tools in the browser, statistics against numpy --------------------------------------------------------
-job_done() {  # JOB_ID: waits for the job, keeps its record in $WORK/job-$1.json, succeeds when it is done
+job_done() {  # JOB_ID [TRIES]: waits for the job (TRIES × 0.2 s, default 60 s), keeps its record in $WORK/job-$1.json, succeeds when it is done
   [ -n "$1" ] || return 1
-  for _ in $(seq 1 300); do
+  for _ in $(seq 1 "${2:-300}"); do
     curl -s "${AUTH[@]}" "$URL/api/jobs/$1" >"$WORK/job-$1.json"
     grep -q '"state":"\(done\|failed\)"' "$WORK/job-$1.json" && break; sleep 0.2
   done
@@ -108,7 +108,7 @@ if "$PY" -c 'import selenium' 2>/dev/null && command -v chromedriver >/dev/null;
   fi
   RERUN=$(cat "$WORK/shots/rerun-job.txt" 2>/dev/null)
   DJOB=$(cat "$WORK/shots/dose-job.txt" 2>/dev/null)
-  check "dose job with the registration accepted in the browser done" job_done "$DJOB"
+  check "dose job with the registration accepted in the browser done" job_done "$DJOB" 1200
   check "dose report: the accepted visit used the nudged transform (+5 mm x, accepted by review, by service), the others registered" \
     "$PY" -c 'import json,sys; r=json.loads(json.load(open(sys.argv[1]))["result"])["report"]; v=[x for x in r["visits"] if "accepted by review, by service" in (x.get("registrationSource") or "")]; print([(x["folder"], x.get("registrationSource"), x.get("registrationTranslationMM")) for x in r["visits"]]); sys.exit(0 if len(v)==1 and v[0]["registrationTranslationMM"]==[5,0,0] and v[0]["registrationRotationDeg"]==[0,0,0] and v[0]["folder"].endswith("visit2") and all((x.get("registrationSource") or "") in ("reference",) or "accepted" in x["registrationSource"] or x.get("registrationTranslationMM") is not None for x in r["visits"]) else 1)' "$WORK/job-$DJOB.json"
   check "audit: the accepted registration is recorded (action edit)" bash -c "curl -s ${AUTH[*]@Q} '$URL/api/audit?action=edit' | grep -q 'registration accepted in review for visit(s) 1'"
@@ -158,7 +158,7 @@ if "$PY" -c 'import selenium' 2>/dev/null && command -v chromedriver >/dev/null;
     bad_voi "outside the SPECT (run past its voxels)" "g['runs']=[10**8, 5]" 'regions[0].runs[0]'
     bad_voi "on frames (a VOI covers the volume)" "g['frames']=[0]" 'regions[0].frames'
     EJOB=$(curl -s -b "$WORK/tom.jar" -H 'Content-Type: application/json' -d @"$WORK/dose-edit.json" "$URL/api/jobs" | "$PY" -c 'import json,sys; print(json.load(sys.stdin).get("id",""))')
-    check "dose job with an edited VOI done" job_done "$EJOB"
+    check "dose job with an edited VOI done" job_done "$EJOB" 1200
     check "dose re-run: edited VOI's volume and activity equal numpy on the reference SPECT; automatic kept" \
       "$PY" Tests/oracle/check_edited_dose.py check "$WORK/job-$EJOB.json" "$WORK/dose-edit.json" "$WORK/serial/tp1/spect.dcm" tom
   else
