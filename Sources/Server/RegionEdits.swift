@@ -15,13 +15,9 @@ enum RegionEdits {
 
     /// Checks `regions` against an image of `rows` × `columns` pixels with `frames` frames. Throws 400.
     static func validate(_ regions: [ResultDisplay.Region], rows: Int, columns: Int, frames: Int) throws {
-        guard !regions.isEmpty else { throw bad("regions", "an empty list: leave \"regions\" out to keep the automatic regions") }
-        guard regions.count <= maxRegions else { throw bad("regions", "\(regions.count) regions, at most \(maxRegions)") }
-        var labels = Set<String>()
+        try validateLabels(regions, noun: "region")
         for (k, r) in regions.enumerated() {
             let f = "regions[\(k)]"
-            guard !r.label.isEmpty, r.label.count <= 128 else { throw bad("\(f).label", "must be 1–128 characters (the label of an automatic region)") }
-            guard labels.insert(r.label).inserted else { throw bad("\(f).label", "'\(r.label.prefix(64))' given twice") }
             guard r.colour.count <= 32, r.colour.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "#" }) else {
                 throw bad("\(f).colour", "must be a CSS colour such as #e62828")
             }
@@ -47,6 +43,18 @@ enum RegionEdits {
             default:
                 throw bad("\(f).shape", "'\(r.shape.prefix(32))' is not a shape: mask, circle or square")
             }
+        }
+    }
+
+    /// What every list of edited regions must be: not empty, at most ``maxRegions``, labels of 1–128 characters
+    /// given once each. Throws 400 naming the field.
+    static func validateLabels(_ regions: [ResultDisplay.Region], noun: String) throws {
+        guard !regions.isEmpty else { throw bad("regions", "an empty list: leave \"regions\" out to keep the automatic \(noun)s") }
+        guard regions.count <= maxRegions else { throw bad("regions", "\(regions.count) \(noun)s, at most \(maxRegions)") }
+        var labels = Set<String>()
+        for (k, r) in regions.enumerated() {
+            guard !r.label.isEmpty, r.label.count <= 128 else { throw bad("regions[\(k)].label", "must be 1–128 characters (the label of an automatic \(noun))") }
+            guard labels.insert(r.label).inserted else { throw bad("regions[\(k)].label", "'\(r.label.prefix(64))' given twice") }
         }
     }
 
@@ -84,13 +92,9 @@ enum RegionEdits {
 
     /// Checks edited VOIs against a `columns` × `rows` × `slices` grid. Throws 400 naming the field.
     static func validateVOIs(_ regions: [ResultDisplay.Region], columns cols: Int, rows: Int, slices: Int) throws {
-        guard !regions.isEmpty else { throw bad("regions", "an empty list: leave \"regions\" out to keep the automatic VOIs") }
-        guard regions.count <= maxRegions else { throw bad("regions", "\(regions.count) VOIs, at most \(maxRegions)") }
-        var labels = Set<String>()
+        try validateLabels(regions, noun: "VOI")
         for (k, r) in regions.enumerated() {
             let f = "regions[\(k)]"
-            guard !r.label.isEmpty, r.label.count <= 128 else { throw bad("\(f).label", "must be 1–128 characters (the label of an automatic VOI)") }
-            guard labels.insert(r.label).inserted else { throw bad("\(f).label", "'\(r.label.prefix(64))' given twice") }
             guard r.shape == "mask" else { throw bad("\(f).shape", "'\(r.shape.prefix(32))': a dose job's VOIs are masks (runs over the first visit's SPECT voxels)") }
             guard r.frames.isEmpty else { throw bad("\(f).frames", "a VOI covers the volume: leave frames empty") }
             guard let runs = r.runs, !runs.isEmpty else { throw bad("\(f).runs", "a VOI needs runs [start, length, …]") }
