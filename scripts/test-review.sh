@@ -80,9 +80,9 @@ bad_region "on a frame that does not exist" '[{"label":"background","colour":"#2
 check "a reader's region edit → 403, nothing stored" bash -c "test \"\$(post_regions rita '[{\"label\":\"background\",\"colour\":\"#2bb04a\",\"frames\":[0],\"shape\":\"circle\",\"column\":30,\"row\":30,\"radius\":2}]')\" = 403 && test \"\$(jobs_count)\" = $N0"
 
 # --- region tools in the browser, statistics against numpy --------------------------------------------------------
-job_done() {  # JOB_ID: waits for the job, keeps its record in $WORK/job-$1.json, succeeds when it is done
+job_done() {  # JOB_ID [TRIES]: waits for the job (TRIES × 0.2 s, default 60 s), keeps its record in $WORK/job-$1.json, succeeds when it is done
   [ -n "$1" ] || return 1
-  for _ in $(seq 1 300); do
+  for _ in $(seq 1 "${2:-300}"); do
     curl -s "${AUTH[@]}" "$URL/api/jobs/$1" >"$WORK/job-$1.json"
     grep -q '"state":"\(done\|failed\)"' "$WORK/job-$1.json" && break; sleep 0.2
   done
@@ -108,7 +108,7 @@ if "$PY" -c 'import selenium' 2>/dev/null && command -v chromedriver >/dev/null;
   fi
   RERUN=$(cat "$WORK/shots/rerun-job.txt" 2>/dev/null)
   DJOB=$(cat "$WORK/shots/dose-job.txt" 2>/dev/null)
-  check "dose job with the registration accepted in the browser done" job_done "$DJOB"
+  check "dose job with the registration accepted in the browser done" job_done "$DJOB" 1200
   check "dose report: the accepted visit used the nudged transform (+5 mm x, accepted by review, by service), the others registered" \
     "$PY" -c 'import json,sys; r=json.loads(json.load(open(sys.argv[1]))["result"])["report"]; v=[x for x in r["visits"] if "accepted by review, by service" in (x.get("registrationSource") or "")]; print([(x["folder"], x.get("registrationSource"), x.get("registrationTranslationMM")) for x in r["visits"]]); sys.exit(0 if len(v)==1 and v[0]["registrationTranslationMM"]==[5,0,0] and v[0]["registrationRotationDeg"]==[0,0,0] and v[0]["folder"].endswith("visit2") and all((x.get("registrationSource") or "") in ("reference",) or "accepted" in x["registrationSource"] or x.get("registrationTranslationMM") is not None for x in r["visits"]) else 1)' "$WORK/job-$DJOB.json"
   check "audit: the accepted registration is recorded (action edit)" bash -c "curl -s ${AUTH[*]@Q} '$URL/api/audit?action=edit' | grep -q 'registration accepted in review for visit(s) 1'"
@@ -125,6 +125,76 @@ if "$PY" -c 'import selenium' 2>/dev/null && command -v chromedriver >/dev/null;
 else
   failc "browser test: selenium (pip) and chromium-driver (apt) needed (scripts/install-deps.sh --test installs them)"
 fi
+# --- reading workstation: hanging protocols, linked crosshairs, contours with interpolation, brush and eraser; a dose
+# job re-run with an edited VOI (Tests/oracle/check_workstation.py, check_edited_dose.py) ---------------------------
+if "$PY" -c 'import selenium' 2>/dev/null && command -v chromedriver >/dev/null; then
+  "$BIN" simulate whole-body --phantom body --matrix 64 --pixel 9.6 --voxel 9.6 --subsamples 1 --seed 3 --no-ct --out "$WORK/wb" >"$WORK/wb.log" 2>&1 || cat "$WORK/wb.log"
+  WB=$(find "$WORK/wb" -name '*.dcm' | head -n 1)
+  # The same patient a year later with 0.8 × the counts (follow-up), and the scan as another patient's (ANT/POST pair).
+  "$PY" Tests/oracle/make_review_studies.py follow-up "$WB" "$WORK/wb-follow-up.dcm" 0.8
+  "$PY" Tests/oracle/make_review_studies.py follow-up "$WB" "$WORK/wb-other.dcm" 1 OTHER-WB
+  # One visit of the serial study (SPECT + CT) as a study of its own (SPECT/CT tri-planar).
+  SCSTUDY=$("$PY" Tests/oracle/make_review_studies.py restudy "$WORK/spectct" "$WORK/serial/tp1/spect.dcm" $(find "$WORK/serial/tp1/ct" -name '*.dcm' | sort))
+  for f in "$WB" "$WORK/wb-follow-up.dcm" "$WORK/wb-other.dcm" "$WORK"/spectct/*.dcm; do stow "$f" || echo "STOW of $f failed"; done
+  read -r WBSTUDY < <("$PY" -c 'import pydicom,sys; print(pydicom.dcmread(sys.argv[1], stop_before_pixels=True).StudyInstanceUID)' "$WB")
+  read -r OTHERSTUDY < <("$PY" -c 'import pydicom,sys; print(pydicom.dcmread(sys.argv[1], stop_before_pixels=True).StudyInstanceUID)' "$WORK/wb-other.dcm")
+  check "browser: hanging protocols (gated cine + curve, whole-body pair, bone baseline/follow-up normalised, serial grid with linked crosshairs, SPECT/CT with contours/brush/eraser vs numpy, PET SUV)" \
+    "$PY" Tests/oracle/check_workstation.py "$URL" "$TOKEN" "$WORK/shots" --gated "$GSTUDY" --wb "$OTHERSTUDY" "$WORK/wb-other.dcm" \
+      --bone "$WBSTUDY" "$WB" "$WORK/wb-follow-up.dcm" --serial "$SSTUDY" --spect "$SCSTUDY" --pet "$PSTUDY"
+  for f in protocol-gated-cine protocol-whole-body protocol-bone-follow-up protocol-serial-grid protocol-spect-ct protocol-pet-suv contours; do
+    check "screenshot $f not blank" "$PY" Tests/oracle/check_screenshot.py "$WORK/shots/viewer-$f.png"
+  done
+  # Dose job re-run with an edited VOI (half of the automatic dose job's first VOI erased).
+  if [ -n "$DJOB" ] && [ -f "$WORK/job-$DJOB.json" ]; then
+    PLANE=$("$PY" -c 'import pydicom,sys; d=pydicom.dcmread(sys.argv[1], stop_before_pixels=True); print(d.Rows * d.Columns)' "$WORK/serial/tp1/spect.dcm")
+    "$PY" Tests/oracle/check_edited_dose.py request "$WORK/job-$DJOB.json" "$WORK/dose-edit.json" "$PLANE"
+    post_dose() { curl -s -o "$WORK/last.body" -w '%{http_code}' -b "$WORK/tom.jar" -H 'Content-Type: application/json' -d "$1" "$URL/api/jobs"; }
+    bad_voi() {  # NAME PYTHON-EDIT FIELD
+      local body; body=$("$PY" -c "import json,sys; r=json.load(open(sys.argv[1])); g=r['regions'][0]; $2; print(json.dumps(r))" "$WORK/dose-edit.json")
+      local n0; n0=$(jobs_count)
+      check "dose VOIs $1 → 400 naming $3, nothing stored" bash -c "test \"\$(curl -s -o '$WORK/last.body' -w '%{http_code}' -b '$WORK/tom.jar' -H 'Content-Type: application/json' -d '$body' '$URL/api/jobs')\" = 400 && grep -qF -- '$3' '$WORK/last.body' && test \"\$(jobs_count)\" = $n0"
+    }
+    bad_voi "malformed (a circle, not a mask)" "g['shape']='circle'" 'regions[0].shape'
+    bad_voi "outside the SPECT (run past its voxels)" "g['runs']=[10**8, 5]" 'regions[0].runs[0]'
+    bad_voi "on frames (a VOI covers the volume)" "g['frames']=[0]" 'regions[0].frames'
+    EJOB=$(curl -s -b "$WORK/tom.jar" -H 'Content-Type: application/json' -d @"$WORK/dose-edit.json" "$URL/api/jobs" | "$PY" -c 'import json,sys; print(json.load(sys.stdin).get("id",""))')
+    check "dose job with an edited VOI done" job_done "$EJOB" 1200
+    check "dose re-run: edited VOI's volume and activity equal numpy on the reference SPECT; automatic kept" \
+      "$PY" Tests/oracle/check_edited_dose.py check "$WORK/job-$EJOB.json" "$WORK/dose-edit.json" "$WORK/serial/tp1/spect.dcm" tom
+  else
+    failc "dose job with an edited VOI: the registration review's dose job is missing"
+  fi
+  [ -n "${SCREENSHOTS:-}" ] && cp "$WORK"/shots/viewer-protocol-*.png "$WORK"/shots/viewer-contours.png "$SCREENSHOTS"/ 2>/dev/null
+fi
+# --- edited regions for a second analysis kind (MIBG H/M: the heart circle moved 2 pixels) against numpy; Krenning
+# as a job (its regions from the request) --------------------------------------------------------------------------
+"$BIN" simulate planar --phantom icrp-am --tracer i123-mibg --collimator LEHR --views anterior --matrix 64 --pixel 9.6 --voxel 9.6 \
+  --subsamples 1 --no-ct --out "$WORK/mibg" >"$WORK/mibg.log" 2>&1 || cat "$WORK/mibg.log"
+MIBG=$(find "$WORK/mibg" -name '*.dcm' | head -n 1)
+check "MIBG study stored (STOW)" stow "$MIBG"
+MSERIES=$("$PY" -c 'import pydicom,sys; print(pydicom.dcmread(sys.argv[1], stop_before_pixels=True).SeriesInstanceUID)' "$MIBG")
+submit() { curl -s -b "$WORK/tom.jar" -H 'Content-Type: application/json' -d "$1" "$URL/api/jobs" | "$PY" -c 'import json,sys; print(json.load(sys.stdin).get("id",""))'; }
+MJOB=$(submit "{\"type\":\"analysis\",\"analysis\":\"mibg-hm\",\"series\":\"$MSERIES\"}")
+check "automatic MIBG H/M job done" job_done "$MJOB"
+"$PY" Tests/oracle/check_edited_mibg.py request "$WORK/job-$MJOB.json" "$WORK/mibg-edit.json" 2
+MEJOB=$(submit @"$WORK/mibg-edit.json")
+check "MIBG re-run with the heart moved done" job_done "$MEJOB"
+check "MIBG re-run: H/M equals numpy on the same pixels and regions, automatic kept, editedRegions by tom" \
+  "$PY" Tests/oracle/check_edited_mibg.py check "$WORK/job-$MEJOB.json" "$WORK/mibg-edit.json" "$MIBG" tom
+N1=$(jobs_count)
+check "Krenning job without regions → 400 naming regions, nothing stored" bash -c "test \"\$(curl -s -o '$WORK/last.body' -w '%{http_code}' -b '$WORK/tom.jar' -H 'Content-Type: application/json' -d '{\"type\":\"analysis\",\"analysis\":\"krenning\",\"series\":\"$MSERIES\"}' '$URL/api/jobs')\" = 400 && grep -q '^regions: ' '$WORK/last.body' && test \"\$(jobs_count)\" = $N1"
+KREQ=$("$PY" -c 'import json,sys; c=lambda l,x,y,r: {"label":l,"colour":"#e62828","frames":[],"shape":"circle","column":x,"row":y,"radius":r}; print(json.dumps({"type":"analysis","analysis":"krenning","series":sys.argv[1],"regions":[c("liver",24,34,4),c("spleen",42,34,3),c("lesion 1",32,24,2)]}))' "$MSERIES")
+KJOB=$(submit "$KREQ")
+check "Krenning job with regions from the request done" job_done "$KJOB"
+check "Krenning: liver and spleen anterior means equal numpy on the DICOM pixels; a score per lesion; the circles drawn" \
+  "$PY" -c 'import json,sys,numpy as np,pydicom
+r=json.loads(json.load(open(sys.argv[1]))["result"]); req=json.loads(sys.argv[3]); a=pydicom.dcmread(sys.argv[2]).pixel_array.astype(float); a=a[None] if a.ndim==2 else a
+yy,xx=np.mgrid[0:a.shape[1],0:a.shape[2]]
+f=[x for x in r["display"]["regions"] if x["label"]=="liver"][0]["frames"]; img=a[f[0] if f else 0]
+res=r["result"]; vals={"liver":res["liver"],"spleen":res["spleen"],"lesion 1":res["lesions"][0]["region"]}
+for g in req["regions"][:2]:
+  m=img[(xx-g["column"])**2+(yy-g["row"])**2<=g["radius"]**2].mean(); v=vals[g["label"]]["anteriorMean"]; print(g["label"],v,m); assert abs(v-m)<=1e-9*max(1,m)
+assert isinstance(res["lesions"][0]["krenningScore"],int) and {x["label"] for x in r["display"]["regions"]}=={"liver","spleen","lesion 1"}' "$WORK/job-$KJOB.json" "$MIBG" "$KREQ"
 [ -n "${REVIEW_LOG:-}" ] && cp "$WORK/checks.log" "$REVIEW_LOG"
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" = 0 ]

@@ -133,7 +133,7 @@ public final class JobManager: Sendable {
             req.acceptedTransforms = req.acceptedTransforms?.map { var t = $0; t.acceptedBy = user ?? "unknown"; t.acceptedAt = t.acceptedAt ?? now; return t }
         }
         if req.regions != nil {
-            guard req.type == "analysis" else { throw HTTPError(.badRequest, message: "regions: edited regions are taken by analysis jobs") }
+            guard req.type == "analysis" || req.type == "dose" else { throw HTTPError(.badRequest, message: "regions: edited regions are taken by analysis and dose jobs") }
             req.regionsEditedBy = user ?? "unknown"
             req.regionsEditedAt = ISO8601DateFormatter().string(from: Date())
         }
@@ -194,6 +194,9 @@ public final class JobManager: Sendable {
                 throw HTTPError(.notFound, message: "series \(uid): each image of the analysis must be one NM instance in the archive")
             }
         }
+        if kind.regionsRequired && req.regions == nil {
+            throw HTTPError(.badRequest, message: "regions: \(a) takes its regions from the request: \(AnalysisJob.krenningLabels)")
+        }
         if let regions = req.regions {
             guard kind.takesEditedRegions else {
                 throw HTTPError(.badRequest, message: "regions: \(a) cannot be re-run with edited regions yet (analyses that can: \(AnalysisJob.Kind.allCases.filter(\.takesEditedRegions).map(\.rawValue).joined(separator: ", ")))")
@@ -245,6 +248,7 @@ public final class JobManager: Sendable {
         if let m = req.masks, try archive.instances(seriesUIDs: [m]).count != 1 {
             throw HTTPError(.notFound, message: "masks \(m): one SEG instance expected in the archive")
         }
+        if let regions = req.regions { try RegionEdits.validateVOIs(regions, series: visits[0].spect, archive: archive) }
     }
 
     /// Re-queues jobs left queued or running by a previous server process.
@@ -341,6 +345,12 @@ public final class JobManager: Sendable {
         }
         update(id, progress: 0.2, message: "running \(kind.rawValue)")
         let t0 = Date()
+        if kind.regionsRequired {
+            // The regions are the analysis' input (no automatic regions to keep beside them).
+            let out = try AnalysisJob.run(kind, path: inst.path, series: series, inputs: inputs, regions: req.regions ?? [])
+            let json = "{\"analysis\":\(jsonString(kind.rawValue)),\"result\":\(out.resultJSON),\"display\":\(try Self.encodeJSON(out.display))}"
+            return (json, "\(out.display.summary.dropFirst().first.map { "\($0[0]) \($0[1])" } ?? "done") (\(String(format: "%.1f", Date().timeIntervalSince(t0))) s)")
+        }
         let out = try AnalysisJob.run(kind, path: inst.path, series: series, inputs: inputs)
         var json = "{\"analysis\":\(jsonString(kind.rawValue)),\"result\":\(out.resultJSON),\"display\":\(try Self.encodeJSON(out.display))}"
         if let regions = req.regions {
@@ -397,7 +407,24 @@ public final class JobManager: Sendable {
             }
         }
         update(id, progress: 0.3, message: "registration, time–activity fits and absorbed dose")
-        let (report, result) = try DoseJob.run(visits: p.visits, folders: p.folders, vois: p.vois, nuclide: p.nuclide, options: o, warnings: p.warnings)
+        var vois = p.vois
+        var automatic: String? = nil
+        if let regions = req.regions {
+            // Edited VOIs: the automatic dosimetry first (kept beside the result), then the one with the VOIs replaced.
+            vois = try RegionEdits.replacing(p.vois, with: regions, count: p.visits.first?.spect.size.count ?? 0)
+            // The automatic result of the same request when one is stored (the job the VOIs were edited on), else
+            // computed here.
+            automatic = try RegionEdits.automaticDose(of: req, in: store.list())
+            if automatic == nil {
+                var oa = o
+                oa.out = dir + "/automatic"
+                update(id, progress: 0.2, message: "automatic VOIs: registration, time–activity fits and absorbed dose")
+                let (ar, ares) = try DoseJob.run(visits: p.visits, folders: p.folders, vois: p.vois, nuclide: p.nuclide, options: oa, warnings: p.warnings)
+                let ad = DoseJob.display(report: ar, result: ares, vois: p.vois, doseSeries: nil, ctSeries: p.folders.first.flatMap { ctOfFolder[$0] })
+                automatic = "{\"report\":\(try Self.encodeJSON(ar)),\"display\":\(try Self.encodeJSON(ad))}"
+            }
+        }
+        let (report, result) = try DoseJob.run(visits: p.visits, folders: p.folders, vois: vois, nuclide: p.nuclide, options: o, warnings: p.warnings)
         var doseSeries: String? = nil, studyUID: String? = nil
         let rtdose = dir + "/out/rtdose.dcm"
         if FileManager.default.fileExists(atPath: rtdose) {
@@ -407,10 +434,15 @@ public final class JobManager: Sendable {
             let f = try DICOMFile.read(path: rtdose, options: ReadOptions(stopBeforePixels: true))
             doseSeries = f.dataset.string(.seriesInstanceUID); studyUID = f.dataset.string(.studyInstanceUID)
         }
-        let display = DoseJob.display(report: report, result: result, vois: p.vois, doseSeries: doseSeries,
+        let display = DoseJob.display(report: report, result: result, vois: vois, doseSeries: doseSeries,
                                       ctSeries: p.folders.first.flatMap { ctOfFolder[$0] })
-        let json = "{\"report\":\(try Self.encodeJSON(report)),\"display\":\(try Self.encodeJSON(display)),"
+        var json = "{\"report\":\(try Self.encodeJSON(report)),\"display\":\(try Self.encodeJSON(display)),"
             + "\"seriesUID\":\(doseSeries.map(jsonString) ?? "null"),\"studyUID\":\(studyUID.map(jsonString) ?? "null")}"
+        if let automatic, let regions = req.regions {
+            let record = RegionEdits.Record(labels: regions.map(\.label), by: req.regionsEditedBy ?? "unknown", at: req.regionsEditedAt ?? "")
+            json.removeLast()
+            json += ",\"regionsEdited\":true,\"editedRegions\":\(try Self.encodeJSON(record)),\"automatic\":\(automatic)}"
+        }
         let mean = report.vois.map { "\($0.name) \(String(format: "%.2f", $0.meanDoseGy)) Gy" }.joined(separator: ", ")
         return (json, "\(mean) (\(String(format: "%.1f", Date().timeIntervalSince(t0))) s)")
     }
@@ -449,7 +481,7 @@ struct JobAPI {
                 try manager.archive.appendAudit(ctx.audit(.edit, patientID: sp?.patientID, studyUID: sp?.study, seriesUID: series,
                                                           detail: "job \(rec.id): registration accepted in review for visit(s) \(accepted.map { String($0.visit) }.joined(separator: ", "))"))
             }
-            if let regions = jr.regions, let series = jr.series {
+            if let regions = jr.regions, let series = jr.series ?? jr.visits?.first?.spect {
                 let sp = try manager.archive.studyAndPatient(seriesUID: series)
                 try manager.archive.appendAudit(ctx.audit(.edit, patientID: sp?.patientID, studyUID: sp?.study, seriesUID: series,
                                                           detail: "job \(rec.id): \(jr.analysis ?? jr.type) regions edited: \(regions.map(\.label).joined(separator: ", "))"))

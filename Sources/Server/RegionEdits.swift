@@ -1,5 +1,6 @@
 import Archive
 import DICOM
+import Dosimetry
 import Foundation
 import Hummingbird
 import Workflows
@@ -14,13 +15,9 @@ enum RegionEdits {
 
     /// Checks `regions` against an image of `rows` × `columns` pixels with `frames` frames. Throws 400.
     static func validate(_ regions: [ResultDisplay.Region], rows: Int, columns: Int, frames: Int) throws {
-        guard !regions.isEmpty else { throw bad("regions", "an empty list: leave \"regions\" out to keep the automatic regions") }
-        guard regions.count <= maxRegions else { throw bad("regions", "\(regions.count) regions, at most \(maxRegions)") }
-        var labels = Set<String>()
+        try validateLabels(regions, noun: "region")
         for (k, r) in regions.enumerated() {
             let f = "regions[\(k)]"
-            guard !r.label.isEmpty, r.label.count <= 128 else { throw bad("\(f).label", "must be 1–128 characters (the label of an automatic region)") }
-            guard labels.insert(r.label).inserted else { throw bad("\(f).label", "'\(r.label.prefix(64))' given twice") }
             guard r.colour.count <= 32, r.colour.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "#" }) else {
                 throw bad("\(f).colour", "must be a CSS colour such as #e62828")
             }
@@ -49,6 +46,18 @@ enum RegionEdits {
         }
     }
 
+    /// What every list of edited regions must be: not empty, at most ``maxRegions``, labels of 1–128 characters
+    /// given once each. Throws 400 naming the field.
+    static func validateLabels(_ regions: [ResultDisplay.Region], noun: String) throws {
+        guard !regions.isEmpty else { throw bad("regions", "an empty list: leave \"regions\" out to keep the automatic \(noun)s") }
+        guard regions.count <= maxRegions else { throw bad("regions", "\(regions.count) \(noun)s, at most \(maxRegions)") }
+        var labels = Set<String>()
+        for (k, r) in regions.enumerated() {
+            guard !r.label.isEmpty, r.label.count <= 128 else { throw bad("regions[\(k)].label", "must be 1–128 characters (the label of an automatic \(noun))") }
+            guard labels.insert(r.label).inserted else { throw bad("regions[\(k)].label", "'\(r.label.prefix(64))' given twice") }
+        }
+    }
+
     /// Checks `regions` against the single instance of series `series` in the archive (rows, columns, frames).
     static func validate(_ regions: [ResultDisplay.Region], series: String, archive: Archive) throws {
         guard let h = try archive.instances(seriesUIDs: [series]).first?.header, let rows = h.int(.rows), let cols = h.int(.columns),
@@ -69,6 +78,68 @@ enum RegionEdits {
             guard s <= n - len else { throw bad("\(field)[\(j)]", "run \(s)+\(len) ends outside the image (\(grid) = \(n) elements)") }
             end = s + len
         }
+    }
+
+    /// Checks edited VOIs of a dose job: masks (`shape` `mask`, no `frames`) whose runs cover the voxels of the first
+    /// visit's SPECT `series` (x fastest), one per label. Throws 400 naming the field.
+    static func validateVOIs(_ regions: [ResultDisplay.Region], series: String, archive: Archive) throws {
+        guard let h = try archive.instances(seriesUIDs: [series]).first?.header, let rows = h.int(.rows), let cols = h.int(.columns),
+              rows > 0, cols > 0 else {
+            throw HTTPError(.notFound, message: "series \(series): no SPECT to check the VOIs against")
+        }
+        try validateVOIs(regions, columns: cols, rows: rows, slices: max(1, h.int(.numberOfFrames) ?? 1))
+    }
+
+    /// Checks edited VOIs against a `columns` × `rows` × `slices` grid. Throws 400 naming the field.
+    static func validateVOIs(_ regions: [ResultDisplay.Region], columns cols: Int, rows: Int, slices: Int) throws {
+        try validateLabels(regions, noun: "VOI")
+        for (k, r) in regions.enumerated() {
+            let f = "regions[\(k)]"
+            guard r.shape == "mask" else { throw bad("\(f).shape", "'\(r.shape.prefix(32))': a dose job's VOIs are masks (runs over the first visit's SPECT voxels)") }
+            guard r.frames.isEmpty else { throw bad("\(f).frames", "a VOI covers the volume: leave frames empty") }
+            guard let runs = r.runs, !runs.isEmpty else { throw bad("\(f).runs", "a VOI needs runs [start, length, …]") }
+            try validateRuns(runs, count: rows * cols * slices, field: "\(f).runs", grid: "\(cols)×\(rows)×\(slices) voxels of the first visit's SPECT")
+        }
+    }
+
+    /// The dose job's VOIs with those named by `regions` replaced (masks over `count` voxels of the reference grid).
+    /// A label that names no automatic VOI fails with the labels there are.
+    static func replacing(_ vois: [DoseVOI], with regions: [ResultDisplay.Region], count: Int) throws(WorkflowError) -> [DoseVOI] {
+        let known = Set(vois.map(\.name))
+        let missing = regions.map(\.label).filter { !known.contains($0) }
+        guard missing.isEmpty else {
+            throw WorkflowError("regions: \(missing.map { "'\($0)'" }.joined(separator: ", ")) name no VOI of the automatic dosimetry (VOIs: \(vois.map(\.name).joined(separator: ", ")))")
+        }
+        let given = Dictionary(regions.map { ($0.label, $0) }, uniquingKeysWith: { a, _ in a })
+        return try vois.map { (v: DoseVOI) throws(WorkflowError) -> DoseVOI in
+            guard let r = given[v.name] else { return v }
+            guard v.mask.count == count else { throw WorkflowError("regions: VOI '\(v.name)' is not on the reference SPECT grid") }
+            let m = ResultDisplay.mask(runs: r.runs ?? [], count: count)
+            guard m.contains(true) else { throw WorkflowError("regions: the edited VOI '\(v.name)' holds no voxel") }
+            return DoseVOI(name: v.name, mask: m)
+        }
+    }
+
+    /// `{"report", "display"}` of a finished dose job with the same request as `req` without its edited VOIs (who
+    /// accepted a registration and when do not count), or nil when there is none.
+    static func automaticDose(of req: JobRequest, in jobs: [JobRecord]) throws -> String? {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.sortedKeys]
+        func canonical(_ r: JobRequest) throws -> Data {
+            var r = r
+            r.regions = nil; r.regionsEditedBy = nil; r.regionsEditedAt = nil
+            r.acceptedTransforms = r.acceptedTransforms?.map { var t = $0; t.acceptedBy = nil; t.acceptedAt = nil; return t }
+            return try enc.encode(r)
+        }
+        let want = try canonical(req)
+        for j in jobs where j.type == "dose" && j.state == "done" {
+            guard let r = try? JSONDecoder().decode(JobRequest.self, from: Data(j.request.utf8)), r.regions == nil, (try? canonical(r)) == want,
+                  let res = j.result, let o = try? JSONSerialization.jsonObject(with: Data(res.utf8)) as? [String: Any],
+                  let report = o["report"], let display = o["display"] else { continue }
+            let data = try JSONSerialization.data(withJSONObject: ["report": report, "display": display, "job": j.id], options: [.sortedKeys])
+            return String(decoding: data, as: UTF8.self)
+        }
+        return nil
     }
 
     static func bad(_ field: String, _ what: String) -> HTTPError {

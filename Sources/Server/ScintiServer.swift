@@ -178,7 +178,8 @@ struct StaticFiles {
         "index.html": "text/html; charset=utf-8", "viewer.js": "text/javascript; charset=utf-8",
         "viewer.css": "text/css; charset=utf-8", "login.html": "text/html; charset=utf-8", "login.js": "text/javascript; charset=utf-8",
         "regions.js": "text/javascript; charset=utf-8", "registration.js": "text/javascript; charset=utf-8",
-        "workstation.js": "text/javascript; charset=utf-8",
+        "workstation.js": "text/javascript; charset=utf-8", "hanging.js": "text/javascript; charset=utf-8",
+        "contours.js": "text/javascript; charset=utf-8",
     ]
 
     func register(on router: Router<ScintiRequestContext>) {

@@ -16,11 +16,23 @@ public enum AnalysisJob {
         case mibgHM = "mibg-hm"
         /// Thyroid uptake: the neck image is the analysed series; inputs `standard` (required), `thigh`, `room`.
         case thyroidUptake = "thyroid-uptake"
+        /// Parathyroid dual-phase sestamibi: the early image is the analysed series; inputs `delayed` (required), `thyroid`.
+        case parathyroid
+        /// Krenning score (In-111 octreotide): one STATIC or WHOLE BODY file; the regions (liver, spleen, lesions) are
+        /// the job's `regions` (``AnalysisJob/krenningLabels``).
+        case krenning
 
         /// Other series the analysis needs, by role (required ones first).
         public var roles: (required: [String], optional: [String]) {
-            self == .thyroidUptake ? (["standard"], ["thigh", "room"]) : ([], [])
+            switch self {
+            case .thyroidUptake: (["standard"], ["thigh", "room"])
+            case .parathyroid: (["delayed"], ["thyroid"])
+            default: ([], [])
+            }
         }
+
+        /// Whether the job has no automatic regions: its `regions` are its input (Krenning), not an edit.
+        public var regionsRequired: Bool { self == .krenning }
     }
 
     /// A finished analysis.
@@ -47,8 +59,14 @@ public enum AnalysisJob {
         let palette = ResultDisplay.palette
         for role in kind.roles.required where inputs[role] == nil { throw WorkflowError("\(kind.rawValue) needs the \(role) image") }
         switch kind {
+        case .parathyroid:
+            return try parathyroid(path: path, series: series, inputs: inputs, regions: regions)
+        case .krenning:
+            return try krenning(path: path, series: series, regions: regions)
         case .thyroidUptake:
-            let out = try ThyroidUptakeJob.run(.init(neck: path, standard: inputs["standard"]!, thigh: inputs["thigh"], room: inputs["room"]))
+            var input = ThyroidUptakeJob.Inputs(neck: path, standard: inputs["standard"]!, thigh: inputs["thigh"], room: inputs["room"])
+            if !regions.isEmpty { input.neckRegion = try editedNeckRegion(path: path, regions: regions) }
+            let out = try ThyroidUptakeJob.run(input)
             let r = out.analysis.result
             let regions: [ResultDisplay.Region] = [
                 .mask("neck region (\(fmt(r.roiRadiusMM, 0)) mm)", colour: palette[0], frames: [out.neck.frameIndex], inside: out.analysis.neckROI.inside),
@@ -106,8 +124,9 @@ public enum AnalysisJob {
                                                  charts: [chart], conventions: conv, warnings: input.warnings + r.warnings + input.notes))
         case .sentinel:
             let v = try PlanarInputs.read(path: path, allowed: [.staticImage])
-            let r: SentinelNodeAnalysis.Result
+            var r: SentinelNodeAnalysis.Result
             do { r = try SentinelNodeAnalysis().analyze(v.views) } catch { throw WorkflowError("\(path): \(error)") }
+            if !regions.isEmpty { r = try editedSentinel(v, automatic: r, path: path, regions: regions) }
             var regions: [ResultDisplay.Region] = []
             for s in r.injectionSites {
                 regions.append(.circle("injection site (masked, \(fmt(s.maskRadiusMM, 0)) mm)", colour: palette[3], frames: v.frames(ofView: s.view),
@@ -125,12 +144,13 @@ public enum AnalysisJob {
         case .boneScan:
             if let why = PlanarInputs.notAPatient(path: path) { throw WorkflowError("\(path): not analysed: \(why)") }
             let v = try PlanarInputs.read(path: path)
-            let r: BoneScanAnalysis.Result
+            var r: BoneScanAnalysis.Result
             do { r = try BoneScanAnalysis().analyze(v.views, minutesAfterInjection: v.minutesAfterInjection) } catch { throw WorkflowError("\(path): \(error)") }
+            if !regions.isEmpty { r = try editedBoneScan(v, automatic: r, path: path, regions: regions) }
             var regions: [ResultDisplay.Region] = []
             var summary: [[String]] = [["lesions", "\(r.lesions.count)"], ["tumour-burden index", "\(fmt(r.tumourBurdenIndexPercent, 2)) % of the skeleton (projected area)"]]
             for (k, l) in r.lesions.enumerated() {
-                regions.append(.circle("lesion \(k + 1) (\(fmt(l.uptakeRatio, 1))×)", colour: palette[0], frames: v.frames(ofView: l.view),
+                regions.append(.circle("lesion \(k + 1)", colour: palette[0], frames: v.frames(ofView: l.view),
                                        column: l.column, row: l.row, radius: r.options.roiRadiusMM / v.columnSpacingMM(ofView: l.view)))
                 summary.append(["lesion \(k + 1), \(l.view)", "uptake \(fmt(l.uptakeRatio, 2)) × normal bone, \(fmt(l.areaCM2)) cm²"])
             }
@@ -154,8 +174,9 @@ public enum AnalysisJob {
             let coll = v.acquisition.detectors.first?.collimatorName
             var warnings = v.notes + ap.notes
             if coll == nil { warnings.append("\(path): the collimator is not recorded; H/M not standardised") }
-            let r: MIBGAnalysis.Result
+            var r: MIBGAnalysis.Result
             do { r = try MIBGAnalysis().analyze(ap.anterior, collimator: coll) } catch { throw WorkflowError("\(path): \(error)") }
+            if !regions.isEmpty { r = try editedMIBG(ap.anterior, automatic: r, collimator: coll, path: path, regions: regions) }
             let f = v.frames(ofView: ap.anterior.name)
             let regions: [ResultDisplay.Region] = [
                 .circle("heart", colour: palette[0], frames: f, column: r.heartROI.column, row: r.heartROI.row, radius: r.heartROI.radius),

@@ -1,3 +1,4 @@
+import Dosimetry
 import Foundation
 import Hummingbird
 import Testing
@@ -66,5 +67,43 @@ struct RegionEditsTests {
         for y in 0..<11 { for x in 0..<11 where (x - 5) * (x - 5) + (y - 5) * (y - 5) <= 4 { disc += 1 } }
         #expect(r[0].inside(rows: 11, columns: 11).filter { $0 }.count == disc)   // 13 pixels
         #expect(r[1].inside(rows: 11, columns: 11).filter { $0 }.count == 9)      // 3 × 3 centres within ±1.5
+    }
+}
+
+/// Edited VOIs of a dose job (docs/review.md): masks over the first visit's SPECT voxels, refused with the field named;
+/// the automatic VOIs replaced by label.
+struct DoseVOIEditsTests {
+    static func refusal(_ json: String) throws -> String? {
+        do { try RegionEdits.validateVOIs(try RegionEditsTests.region(json), columns: 8, rows: 8, slices: 4) } catch let e as HTTPError {
+            #expect(e.status == .badRequest)
+            return e.body
+        }
+        return nil
+    }
+
+    @Test func eachProblemNamesItsField() throws {
+        #expect(try Self.refusal(##"[{"label":"liver","colour":"#fff","frames":[],"shape":"mask","runs":[0,10,250,6]}]"##) == nil)
+        let cases: [(String, String)] = [
+            (##"[{"label":"liver","colour":"#fff","frames":[],"shape":"circle","column":3,"row":3,"radius":2}]"##, "regions[0].shape:"),
+            (##"[{"label":"liver","colour":"#fff","frames":[1],"shape":"mask","runs":[0,10]}]"##, "regions[0].frames:"),
+            (##"[{"label":"liver","colour":"#fff","frames":[],"shape":"mask","runs":[250,7]}]"##, "regions[0].runs[0]:"),
+            (##"[{"label":"liver","colour":"#fff","frames":[],"shape":"mask"}]"##, "regions[0].runs:"),
+            (##"[{"label":"a","colour":"#fff","frames":[],"shape":"mask","runs":[0,1]},{"label":"a","colour":"#fff","frames":[],"shape":"mask","runs":[0,1]}]"##, "regions[1].label:"),
+        ]
+        for (json, field) in cases {
+            let m = try Self.refusal(json)
+            #expect(m?.hasPrefix(field) == true, "\(json) → \(m ?? "accepted")")
+        }
+    }
+
+    @Test func replacesByLabelAndNamesUnknownLabels() throws {
+        let auto = [DoseVOI(name: "liver", mask: [true, true, false, false]), DoseVOI(name: "spleen", mask: [false, false, true, true])]
+        let edited = try RegionEdits.replacing(auto, with: try RegionEditsTests.region(##"[{"label":"spleen","colour":"#fff","frames":[],"shape":"mask","runs":[3,1]}]"##), count: 4)
+        #expect(edited.map(\.name) == ["liver", "spleen"])
+        #expect(edited[0].mask == [true, true, false, false])
+        #expect(edited[1].mask == [false, false, false, true])
+        #expect(throws: WorkflowError.self) {
+            _ = try RegionEdits.replacing(auto, with: try RegionEditsTests.region(##"[{"label":"kidney","colour":"#fff","frames":[],"shape":"mask","runs":[0,1]}]"##), count: 4)
+        }
     }
 }

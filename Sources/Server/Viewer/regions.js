@@ -141,6 +141,8 @@ const RegionTools = (() => {
     const p = state.primary;
     const base = { label: r.label, colour: r.colour, frames: r.frames.slice() };
     if (r.shape === 'circle') return Object.assign(base, { shape: 'circle', column: r.cx, row: r.cy, radius: r.rx });
+    // A result's square (MIBG mediastinum) moved or resized about its centre stays a square.
+    if (r.shape === 'rect' && r.square && Math.abs(r.rx - r.ry) < 1e-9) return Object.assign(base, { shape: 'square', column: r.cx, row: r.cy, radius: r.rx });
     return Object.assign(base, { shape: 'mask', runs: runsOf(raster(r, p.width, p.height)) });
   }
   function runsOf(m) {
@@ -156,7 +158,7 @@ const RegionTools = (() => {
     const p = state.primary, w = p.width, h = p.height;
     const r = { label: d.label, colour: d.colour, frames: (d.frames && d.frames.length) ? d.frames.slice() : [...Array(p.depth).keys()], edited: false, fromResult: true };
     if (d.shape === 'circle') Object.assign(r, { shape: 'circle', cx: d.column, cy: d.row, rx: d.radius, ry: d.radius });
-    else if (d.shape === 'square') Object.assign(r, { shape: 'rect', cx: d.column, cy: d.row, rx: d.radius, ry: d.radius });
+    else if (d.shape === 'square') Object.assign(r, { shape: 'rect', square: true, cx: d.column, cy: d.row, rx: d.radius, ry: d.radius });
     else Object.assign(r, { shape: 'mask', mask: decodeRuns(d.runs || [], w * h) });
     return r;
   }
@@ -264,6 +266,7 @@ const RegionTools = (() => {
     d.innerHTML = `Regions: ${['select', 'circle', 'ellipse', 'rect', 'freehand', 'threshold'].map((t) =>
       `<button data-tool="${t}" class="tool${st.tool === t ? ' on' : ''}">${t === 'rect' ? 'rectangle' : t}</button>`).join('')}
       <label>at <input id="thrPct" type="number" value="40" min="1" max="99" style="width:42px"> % of max</label>
+      <label>label <input id="regLabel" placeholder="selected region" style="width:110px" title="renames the selected region (e.g. liver, spleen, lesion 1 for the Krenning score)"></label>
       <button id="regDelete">delete</button> <button id="regAllFrames">copy to all frames</button>
       <button id="regOtherView">copy to other view</button>
       <button id="regRerun" hidden>re-run with edited regions</button>`;
@@ -273,6 +276,7 @@ const RegionTools = (() => {
       for (const o of d.querySelectorAll('button.tool')) o.classList.toggle('on', o === b);
     };
     $('regDelete').onclick = remove;
+    $('regLabel').onchange = () => { const r = st.regions[st.selected]; if (r && $('regLabel').value.trim()) { r.label = $('regLabel').value.trim(); changed(r); } };
     $('regAllFrames').onclick = () => {
       const r = st.regions[st.selected];
       if (r) { r.frames = [...Array(state.primary.depth).keys()]; changed(r); }
@@ -390,7 +394,9 @@ const RegionTools = (() => {
 
   function reset() { st.regions = []; st.selected = -1; st.editingResult = false; st.next = 1; const t = $('regionStats'); if (t) t.innerHTML = ''; }
   document.addEventListener('keydown', onKey);
-  return { draw, toolbar, editResult, reset, stats, toDisplay, state: st, get editing() { return st.editingResult; } };
+  // The regions drawn on the open series, in the JSON of display.regions (the regions of a Krenning job).
+  const drawn = () => st.regions.map(toDisplay);
+  return { draw, toolbar, editResult, reset, stats, toDisplay, drawn, state: st, get editing() { return st.editingResult; } };
 })();
 
 // Volume tools on SPECT/PET/CT (docs/review.md): a sphere (radius in mm, physical distance between voxel centres) or
@@ -482,11 +488,17 @@ const VolumeTools = (() => {
       const g = grow(p, c, pct, a); m = g.mask;
       how = a === null ? `grown from (${c.join(', ')}) at ${pct} % of the local maximum (${fmt(g.thr)} ${unitText(p.units)})` : `grown from (${c.join(', ')}) at ≥ ${fmt(a)} ${unitText(p.units)}`;
     }
-    const colour = palette[(st.next - 1) % palette.length];
-    st.vois.push({ label: `VOI ${st.next}`, colour, rgb: hexRGB(colour), mask: m, how });
-    st.next++;
+    add(m, how);
     sync();
     return true;
+  }
+  // A new VOI `VOI n` with the next colour (also made by the slice tools, contours.js).
+  function add(m, how, label, colour0) {
+    const colour = colour0 || palette[(st.next - 1) % palette.length];
+    const v = { label: label || `VOI ${st.next}`, colour, rgb: hexRGB(colour), mask: m, how };
+    st.vois.push(v);
+    st.next++;
+    return v;
   }
   function sync() {
     state.masks = (state.masks || []).filter((x) => !x.voi).concat(st.vois.map((v) => ({ label: v.label, rgb: v.rgb, mask: v.mask, voi: true })));
@@ -507,6 +519,7 @@ const VolumeTools = (() => {
       for (const x of [v.label, s.voxels, s.volumeML.toFixed(2), fmt(s.mean), fmt(s.max), fmt(s.peak), s.totalMBq === null ? '—' : fmt(s.totalMBq), suvText, v.how]) tr.insertCell().textContent = x;
       tr.cells[0].style.color = v.colour;
     }
+    SliceTools.targets();
   }
   function runsOfMask(m) {
     const out = [];
@@ -525,5 +538,5 @@ const VolumeTools = (() => {
     } catch (e) { status(String(e.message)); }
   }
   function reset() { st.vois = []; st.next = 1; const t = $('voiStats'); if (t) t.innerHTML = ''; }
-  return { toolbar, place, reset, stats, state: st };
+  return { toolbar, place, reset, stats, add, sync, runsOfMask, state: st };
 })();

@@ -57,7 +57,7 @@ async function loadStudies() {
     for (const c of [val(s, '00100010') || '(no name)', val(s, '00100020'), fmtDate(val(s, '00080020')), val(s, '00081030'), val(s, '00080061'), val(s, '00201206')]) {
       const td = document.createElement('td'); td.textContent = c; tr.appendChild(td);
     }
-    tr.onclick = () => selectStudy(uid);
+    tr.onclick = async () => { await selectStudy(uid); if (!$('hang') || $('hang').checked) await Hanging.apply(); };
     tb.appendChild(tr);
   }
   status(`${state.studies.length} stud${state.studies.length === 1 ? 'y' : 'ies'}`);
@@ -102,7 +102,7 @@ async function loadSeries(uid, query) {
 async function openSeries(uid, overlayUID, keepResult) {
   stopTimers();
   if (!keepResult) { state.result = null; state.resultJob = null; state.masks = null; $('results').innerHTML = ''; }
-  RegionTools.reset(); VolumeTools.reset(); RegReview.close();
+  RegionTools.reset(); VolumeTools.reset(); RegReview.close(); Hanging.close(); SliceTools.reset();
   for (const t of document.querySelectorAll('.thumb')) t.classList.toggle('sel', t.dataset.uid === uid);
   status('loading series…');
   try {
@@ -172,6 +172,8 @@ function buildFrames() {
   RegionTools.toolbar(tb);
   $('tile').onchange = drawFrames;
   $('frame').oninput = (e) => { state.frame = +e.target.value; drawFrames(); };
+  // Cine speed: the fps box (keys [ and ]) applies at once, also while playing.
+  $('fps').onchange = () => { if (state.playing) { $('play').click(); $('play').click(); } };
   $('play').onclick = () => {
     if (state.playing) { clearInterval(state.playing); state.playing = null; $('play').textContent = '▶ cine'; return; }
     $('tile').checked = false;
@@ -293,6 +295,7 @@ function buildVolume() {
     <label>emission threshold <input id="thr" type="number" min="0" max="100" value="${params.get('thr') || 5}" style="width:45px"> %</label>` : '')
     + ' <label><input type="checkbox" id="mip" checked> rotating MIP</label>';
   VolumeTools.toolbar(tb);
+  SliceTools.toolbar(tb);
   for (const id of ['alpha', 'ctc', 'ctw', 'thr']) if ($(id)) $(id).oninput = drawVolume;
   $('mip').onchange = () => { stopTimers(); if ($('mip').checked) startMIP(); else { const c = $('cmip'); c.getContext('2d').clearRect(0, 0, c.width, c.height); } };
   for (const [label, id] of [['axial', 'ax'], ['coronal', 'co'], ['sagittal', 'sa']]) {
@@ -301,6 +304,7 @@ function buildVolume() {
     c.onmousemove = (e) => pick(e, id, false);
   }
   pane('MIP', 'cmip');
+  SliceTools.attach($('ax'));
   drawVolume();
   if ($('mip').checked) startMIP();
 }
@@ -371,6 +375,7 @@ function pick(e, id, set) {
     $('readout').dataset.suvbw = v * f.suvbwFactor;
   } else if (p.suv && p.suv.error) s += `   (no SUV: ${p.suv.error})`;
   $('readout').textContent = s;
+  if (set && id === 'ax' && SliceTools.active) return;  // contour/brush strokes (contours.js)
   if (set && VolumeTools.place([i, j, k])) return;
   if (set) { state.cross = [i, j, k]; drawVolume(); }
 }
@@ -455,7 +460,7 @@ async function refreshJobs() {
     const sel = document.createElement('select'); sel.id = 'anaSeries';
     for (const s of planar) sel.add(new Option(`${val(s, '0008103E') || seriesUID(s)} (${typeOf(s).split('\\')[2] || ''})`, seriesUID(s)));
     const ana = document.createElement('select'); ana.id = 'analysis';
-    for (const a of ['lvef', 'sentinel', 'bone-scan', 'mibg-hm', 'thyroid-uptake']) ana.add(new Option(a, a));
+    for (const a of ['lvef', 'sentinel', 'bone-scan', 'mibg-hm', 'thyroid-uptake', 'parathyroid', 'krenning']) ana.add(new Option(a, a));
     // Thyroid uptake also needs the standard (and optionally thigh and room) images: one selector per role, guessed
     // from the series descriptions.
     const roles = document.createElement('span');
@@ -463,17 +468,20 @@ async function refreshJobs() {
       const r = document.createElement('select'); r.dataset.role = role;
       if (optional) r.add(new Option('(none)', ''));
       for (const s of planar) r.add(new Option(val(s, '0008103E') || seriesUID(s), seriesUID(s)));
-      const hit = planar.find((s) => new RegExp(role === 'standard' ? 'standard|capsule' : role, 'i').test(val(s, '0008103E')));
+      const hit = planar.find((s) => seriesUID(s) !== sel.value && new RegExp(role === 'standard' ? 'standard|capsule' : role, 'i').test(val(s, '0008103E')));
       r.value = hit ? seriesUID(hit) : (optional ? '' : r.value);
       return r;
     };
     const showRoles = () => {
       roles.innerHTML = '';
       if (ana.value === 'thyroid-uptake') roles.append(' standard ', roleSelect('standard', false), ' thigh ', roleSelect('thigh', true), ' room ', roleSelect('room', true));
+      if (ana.value === 'parathyroid') roles.append(' delayed ', roleSelect('delayed', false), ' thyroid ', roleSelect('thyroid', true));
+      if (ana.value === 'krenning') roles.append(' (circles drawn on this series, labelled liver, spleen, lesion 1 …)');
     };
     const guess = () => {
       const t = imageTypeOf(sel.value), d = (planar.find((s) => seriesUID(s) === sel.value) || {});
-      ana.value = /GATED/.test(t) ? 'lvef' : /WHOLE BODY/.test(t) ? 'bone-scan' : /neck|thyroid/i.test(val(d, '0008103E')) ? 'thyroid-uptake' : 'sentinel';
+      ana.value = /GATED/.test(t) ? 'lvef' : /WHOLE BODY/.test(t) ? 'bone-scan' : /early|sestamibi|MIBI/i.test(val(d, '0008103E')) ? 'parathyroid'
+        : /neck|thyroid/i.test(val(d, '0008103E')) ? 'thyroid-uptake' : /octreo|In-?111/i.test(val(d, '0008103E')) ? 'krenning' : 'sentinel';
       showRoles();
     };
     sel.onchange = guess; ana.onchange = showRoles; guess();
@@ -483,6 +491,7 @@ async function refreshJobs() {
       const inputs = {};
       for (const r of roles.querySelectorAll('select')) if (r.value) inputs[r.dataset.role] = r.value;
       if (Object.keys(inputs).length) body.inputs = inputs;
+      if (ana.value === 'krenning') body.regions = state.primary && state.primary.seriesUID === sel.value ? RegionTools.drawn() : [];
       startJob(body);
     };
     form.append('Analysis ', ana, ' on ', sel, roles, ' ', b, document.createElement('br'));
@@ -608,6 +617,12 @@ function renderResults(d, notes) {
     b.onclick = () => RegionTools.editResult();
     box.appendChild(b);
   }
+  if (d.volumeMasks && d.volumeMasks.length && state.resultJob && state.resultJob.type === 'dose' && state.masks && state.masks.length) {
+    // VOI editing (contours.js): the dose VOIs become editable with the brush/eraser and contours, then re-run.
+    const b = document.createElement('button'); b.id = 'editVOIs'; b.textContent = 'Edit VOIs';
+    b.onclick = () => SliceTools.editDose();
+    box.appendChild(b);
+  }
   const charts = document.createElement('div'); charts.className = 'charts';
   for (const c of d.charts || []) charts.appendChild(plotChart(c));
   box.appendChild(charts);
@@ -675,8 +690,9 @@ function plotChart(ch) {
 $('cmap').onchange = redraw;
 $('low').onchange = () => { state.low = +$('low').value; redraw(); };
 $('high').onchange = () => { state.high = +$('high').value; redraw(); };
-$('auto').onclick = () => { const p = state.primary; if (!p) return; state.low = p.modality === 'CT' ? p.min : Math.max(0, p.min); state.high = p.max; buildView(); };
+$('auto').onclick = () => { const p = state.primary; if (!p) return; if (Hanging.active) { state.low = Math.max(0, p.min); state.high = p.max; $('low').value = +state.low.toPrecision(5); $('high').value = +state.high.toPrecision(5); Hanging.draw(); return; } state.low = p.modality === 'CT' ? p.min : Math.max(0, p.min); state.high = p.max; buildView(); };
 function redraw() {
+  if (Hanging.active) { Hanging.draw(); return; }
   if (!state.primary) return;
   state.mipCache = [];
   if (state.primary.kind === 'frames') drawFrames(); else drawVolume();
@@ -698,7 +714,8 @@ function redraw() {
       }
     } else if (st) {
       await selectStudy(st);
-      if (params.get('series')) await openSeries(params.get('series'), params.get('overlay') || undefined);
+      if (params.has('hang')) await Hanging.apply();
+      else if (params.get('series')) await openSeries(params.get('series'), params.get('overlay') || undefined);
     } else if (state.studies.length) {
       await selectStudy(val(state.studies[0], '0020000D'));
     }

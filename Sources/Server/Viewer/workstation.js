@@ -36,20 +36,22 @@ const Workstation = (() => {
 
   // Orientation labels, scale bar and colour bar on each pane of the current view.
   function decorate() {
-    const p = state.primary;
-    if (!p) return;
+    const p0 = state.primary;
+    if (!p0) return;
     banner();
     for (const c of document.querySelectorAll('#canvases .pane canvas')) {
       const pane = c.parentElement;
+      // Panes of a hanging protocol's comparison (hanging.js) carry their own series, plane and view.
+      const p = c._info || p0, plane = c._info ? c._plane : c.id;
       for (const e of pane.querySelectorAll('.orient, .scalebar, .colourbar')) e.remove();
       if (c.id === 'cmip' || !c.width) continue;
       // Orientation letters at the four edges.
-      const ax = axes(p, c.id);
+      const ax = axes(p, plane);
       let labels = null;
       if (ax) labels = { left: letter(neg(ax[0])), right: letter(ax[0]), top: letter(neg(ax[1])), bottom: letter(ax[1]) };
       else if (p.kind === 'frames') {
         // Planar NM: anterior views are seen from the front (patient's right on the image left), posterior from the back.
-        const post = /POST/i.test(p.description) || (p.imageType || []).some((t) => /POST/.test(t));
+        const post = c._post !== undefined ? c._post : /POST/i.test(p.description) || (p.imageType || []).some((t) => /POST/.test(t));
         labels = { left: post ? 'L' : 'R', right: post ? 'R' : 'L', top: 'H', bottom: 'F' };
       }
       if (labels) for (const [where, t] of Object.entries(labels)) {
@@ -81,6 +83,8 @@ const Workstation = (() => {
     cb.innerHTML = '';
     const hi = document.createElement('div'), lo = document.createElement('div'), u = document.createElement('div');
     hi.textContent = fmt(state.high); lo.textContent = fmt(state.low); u.textContent = unitText(p.units); u.className = 'units';
+    const f = p.suv && p.suv.factors && p.suv.factors.suvbwFactor;
+    if (f > 0) { hi.textContent += ` (SUVbw ${(state.high * f).toFixed(1)})`; lo.textContent += ` (SUVbw ${(state.low * f).toFixed(1)})`; }
     cb.append(u, hi, c, lo);
   }
 
@@ -90,6 +94,9 @@ const Workstation = (() => {
     if (!p) return [];
     if (p.modality === 'CT') return [['soft tissue W400 L40', -160, 240], ['lung W1500 L−600', -1350, 150], ['bone W1800 L400', -500, 1300], ['brain W80 L40', 0, 80]];
     if (/SUV|\{SUVbw\}|g\/ml/i.test(p.units)) return [['SUV 0–5', 0, 5], ['SUV 0–10', 0, 10]];
+    // PET in Bq/mL with SUV factors (the project's SUV code): SUVbw windows converted to the image's units.
+    const f = p.suv && p.suv.factors && p.suv.factors.suvbwFactor;
+    if (f > 0) return [['SUVbw 0–5', 0, 5 / f], ['SUVbw 0–10', 0, 10 / f], ['0–100 % of max', 0, p.max], ['0–50 % of max', 0, p.max * 0.5]];
     return [['0–100 % of max', 0, p.max], ['0–50 % of max', 0, p.max * 0.5], ['0–25 % of max', 0, p.max * 0.25], ['0–10 % of max', 0, p.max * 0.1]];
   }
   function presetMenu() {
@@ -113,7 +120,9 @@ const Workstation = (() => {
     const sm = document.createElement('label'); sm.innerHTML = '<input type="checkbox" id="smooth" checked> interpolate';
     sm.title = 'bilinear display (i); off: nearest neighbour, one block per pixel, for counting';
     const z = document.createElement('label'); z.innerHTML = 'zoom <select id="zoom"><option>1</option><option>1.5</option><option>2</option><option>3</option><option>4</option></select>×';
-    h.insertBefore(s, who); h.insertBefore(sm, who); h.insertBefore(z, who);
+    const hp = document.createElement('label'); hp.innerHTML = '<input type="checkbox" id="hang" checked> hanging protocol';
+    hp.title = 'open a study in the layout of its type (hanging.js; key h re-applies it)';
+    h.insertBefore(s, who); h.insertBefore(sm, who); h.insertBefore(z, who); h.insertBefore(hp, who);
     $('smooth').onchange = () => { st.smooth = $('smooth').checked; redraw(); };
     $('zoom').onchange = () => { st.zoom = +$('zoom').value; document.documentElement.style.setProperty('--zoom', st.zoom); };
     document.addEventListener('keydown', (e) => {
@@ -122,6 +131,10 @@ const Workstation = (() => {
       if (/^[1-9]$/.test(e.key) && presets()[+e.key - 1]) { applyPreset(+e.key - 1); e.preventDefault(); }
       else if (e.key === 'i') { $('smooth').checked = !$('smooth').checked; $('smooth').onchange(); }
       else if (e.key === ' ' && $('play')) { $('play').click(); e.preventDefault(); }
+      else if ((e.key === ']' || e.key === '[') && $('fps')) { $('fps').value = Math.max(1, Math.min(60, (+$('fps').value || 8) + (e.key === ']' ? 2 : -2))); $('fps').onchange(); }
+      else if (e.key === 'h' && state.study) Hanging.apply();
+      else if (e.key === 'a') $('auto').click();
+      else if (e.key === '?') help();
       else if (e.key === 'PageDown' || e.key === 'PageUp') {
         const p = state.primary;
         if (p && p.kind === 'frames') { state.frame = (state.frame + (e.key === 'PageDown' ? 1 : p.depth - 1)) % p.depth; if ($('frame')) $('frame').value = state.frame; drawFrames(); e.preventDefault(); }
@@ -130,5 +143,17 @@ const Workstation = (() => {
     });
   }
 
-  return { init, decorate, presetMenu, get smooth() { return st.smooth; }, presets };
+  // The keyboard shortcuts, listed on `?`.
+  const keys = [['1–9', 'window preset'], ['a', 'auto window'], ['i', 'interpolation on/off (off: nearest, for counting)'],
+    ['z', 'zoom 1–4×'], ['space', 'cine play/stop'], ['[ / ]', 'cine slower/faster (±2 frames/s)'], ['PageUp/PageDown', 'frame or slice'],
+    ['h', 'hanging protocol of the study'], ['?', 'this list']];
+  function help() {
+    let d = $('keyHelp');
+    if (d) { d.remove(); return; }
+    d = document.createElement('table'); d.id = 'keyHelp'; d.className = 'summary';
+    for (const [k, v] of keys) { const tr = d.insertRow(); tr.insertCell().textContent = k; tr.insertCell().textContent = v; }
+    $('view').insertBefore(d, $('stage'));
+  }
+
+  return { init, decorate, presetMenu, applyPreset, keys, get smooth() { return st.smooth; }, presets };
 })();
