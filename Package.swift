@@ -157,7 +157,7 @@ let package = Package(
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "DICOM", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Simulation", "Physics", "Imaging", "Workflows", "DICOM", "DICOMImaging"]),
         // Router-level tests without HummingbirdTesting (which would pull AsyncHTTPClient and BoringSSL into every build).
-        .testTarget(name: "ServerTests", dependencies: ["Server", "Archive", "DICOM", "Rendering",
+        .testTarget(name: "ServerTests", dependencies: ["Server", "Archive", "DICOM", "Rendering", "Dosimetry",
                                                       .product(name: "Hummingbird", package: "hummingbird"),
                                                       .product(name: "NIOEmbedded", package: "swift-nio"),
                                                       .product(name: "Logging", package: "swift-log")]),
