@@ -139,7 +139,7 @@ extension BoneScanAnalysis {
             physiology.append(Physiology(view: e.view, column: e.column, row: e.row, kind: kind, reason: reason))
         }
         let bladders = physiology.filter { $0.kind == "urinary bladder" }
-        for var l in r.lesions {
+        for l in r.lesions {
             guard let (v, g) = byView[l.view] else { kept.append(l); continue }
             let f = g.fraction(row: l.row), d = g.lateralMM(column: l.column)
             // The bladder as seen on the opposite view (less sharp there, so not organ-sized) or on this one.
@@ -161,10 +161,25 @@ extension BoneScanAnalysis {
                                              reason: String(format: "a focus of similar strength at the mirrored position on the other side (%@): degenerative or joint uptake", Self.skeletalRegion(fraction: f, lateralMM: d, heightMM: g.heightMM))))
                 continue
             }
-            l.region = Self.skeletalRegion(fraction: f, lateralMM: d, heightMM: g.heightMM)
-            l.side = g.side(column: l.column)
-            l.sizeMM = 2 * (l.areaCM2 * 100 / Double.pi).squareRoot()
             kept.append(l)
+        }
+        r.lesions = kept
+        r.physiology = physiology
+        finish(&r, views: views, geometry: geometry)
+    }
+
+    /// The finishing step shared by the automatic path and the lesions given from outside
+    /// (``analyze(_:minutesAfterInjection:lesions:)``): every lesion's region, side, size and opposite-view agreement,
+    /// then the findings and the quality notes.
+    func finish(_ r: inout Result, views: [PlanarViewImage], geometry: [BodyGeometry]) {
+        let byView = Dictionary(uniqueKeysWithValues: zip(views.map(\.name), zip(views, geometry).map { ($0, $1) }))
+        var kept = r.lesions
+        for k in kept.indices {
+            guard let (_, g) = byView[kept[k].view] else { continue }
+            let f = g.fraction(row: kept[k].row), d = g.lateralMM(column: kept[k].column)
+            kept[k].region = Self.skeletalRegion(fraction: f, lateralMM: d, heightMM: g.heightMM)
+            kept[k].side = g.side(column: kept[k].column)
+            kept[k].sizeMM = 2 * (kept[k].areaCM2 * 100 / Double.pi).squareRoot()
         }
         // Anterior ↔ posterior agreement (mirrored columns, same rows).
         for k in kept.indices {
@@ -177,7 +192,6 @@ extension BoneScanAnalysis {
             }
         }
         r.lesions = kept
-        r.physiology = physiology
         var findings: [String] = []
         if kept.isEmpty {
             findings.append("No focal skeletal uptake suspicious of metastasis.")

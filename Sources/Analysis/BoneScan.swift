@@ -152,6 +152,8 @@ public struct BoneScanAnalysis: Sendable {
         var smoothed: [Float]
         var body: [Bool]
         var lesionMask: [Bool]
+        /// Local normal level (the opening of the smoothed view).
+        var normal: [Float]
     }
 
     /// Detects hot spots on one view. With a body geometry, an organ-sized region on the spine above the bladder
@@ -221,7 +223,7 @@ public struct BoneScanAnalysis: Sendable {
             if lesionMask[i] { lesionPixels += 1; skeleton += 1 } else if s[i] > p70 { skeleton += 1 }
         }
         return Detection(lesions: lesions, excluded: excluded, lesionPixels: lesionPixels, skeletonPixels: skeleton,
-                         smoothed: s, body: body, lesionMask: lesionMask)
+                         smoothed: s, body: body, lesionMask: lesionMask, normal: open)
     }
 
     /// Net counts (disk minus annulus mean) at a position and their significance.

@@ -130,7 +130,7 @@ public enum AnalysisJob {
             var regions: [ResultDisplay.Region] = []
             var summary: [[String]] = [["lesions", "\(r.lesions.count)"], ["tumour-burden index", "\(fmt(r.tumourBurdenIndexPercent, 2)) % of the skeleton (projected area)"]]
             for (k, l) in r.lesions.enumerated() {
-                regions.append(.circle("lesion \(k + 1) (\(fmt(l.uptakeRatio, 1))×)", colour: palette[0], frames: v.frames(ofView: l.view),
+                regions.append(.circle("lesion \(k + 1)", colour: palette[0], frames: v.frames(ofView: l.view),
                                        column: l.column, row: l.row, radius: r.options.roiRadiusMM / v.columnSpacingMM(ofView: l.view)))
                 summary.append(["lesion \(k + 1), \(l.view)", "uptake \(fmt(l.uptakeRatio, 2)) × normal bone, \(fmt(l.areaCM2)) cm²"])
             }

@@ -77,4 +77,36 @@ struct BoneScanPhysiologyTests {
         let r = BoneScanAnalysis.notAPatient(why)
         #expect(r.lesions.isEmpty && r.findings.first?.hasPrefix("Not a patient study") == true)
     }
+
+    @Test("lesions given from outside replace the detected ones and go through the same finishing step")
+    func givenLesions() throws {
+        let v = analyticWholeBody()
+        let disc = PlanarROI.disc(rows: v.rows, columns: v.columns, column: 64, row: 100, radius: 2.5)
+        // The bladder region (64, 182) given as a lesion too: the reader's call wins over the physiology label.
+        let bladder = PlanarROI.disc(rows: v.rows, columns: v.columns, column: 64, row: 182, radius: 4)
+        let a = BoneScanAnalysis()
+        let r = try a.analyze([v], minutesAfterInjection: 180,
+                              lesions: [.init(view: v.name, roi: disc), .init(view: v.name, roi: bladder)])
+        #expect(r.lesions.count == 2)
+        let l = try #require(r.lesions.first)
+        #expect(abs(l.column - 64) < 1e-9 && abs(l.row - 100) < 1e-9)
+        // Area = pixels × 4.8² mm² (0.2304 cm² each), counted independently here.
+        var n = 0
+        for row in 0..<v.rows { for c in 0..<v.columns where hypot(Double(c) - 64, Double(row) - 100) <= 2.5 { n += 1 } }
+        #expect(abs(l.areaCM2 - Double(n) * 0.2304) < 1e-9)
+        // Net counts: the lesion adds 3000 per pixel on the spine (1200); the annulus mixes spine and trunk (400), so
+        // the net lies between 3000 n and (3000 + 800) n.
+        #expect(l.counts > 3000 * Double(n) && l.counts < 3800 * Double(n), "\(l.counts) for \(n) pixels")
+        #expect(l.region?.contains("thoracic spine") == true && l.side == "midline" && l.sizeMM != nil)
+        #expect(!r.physiology.contains { $0.kind == "urinary bladder" && abs($0.row - 182) < 4 && abs($0.column - 64) < 4 })
+        #expect(r.physiology.contains { $0.kind.hasPrefix("injection") })
+        #expect(r.findings.count == 2 && r.notes.contains { $0.contains("given from outside") })
+        #expect(r.tumourBurdenIndexPercent > 0)
+        // The same finishing step: the automatic lesion, given back as its own region, gets the same region and side.
+        let auto = try a.analyze([v], minutesAfterInjection: 180)
+        #expect(auto.lesions.first?.region == l.region && auto.lesions.first?.side == l.side)
+        // Bad input: an unknown view, a region on another grid.
+        #expect(throws: PlanarAnalysisError.self) { try a.analyze([v], lesions: [.init(view: "lateral", roi: disc)]) }
+        #expect(throws: PlanarAnalysisError.self) { try a.analyze([v], lesions: [.init(view: v.name, roi: PlanarROI(rows: 3, columns: 3))]) }
+    }
 }
