@@ -142,9 +142,11 @@ extension BoneScanAnalysis {
                 continue
             }
             // Symmetric joint uptake: the mirrored point (about the midline) holds a focus of similar strength.
-            if d > 40, f > 0.12, symmetricPartner(l, in: r.lesions, geometry: g) {
+            let det = views.firstIndex(where: { $0.name == l.view }).flatMap { $0 < detections.count ? detections[$0] : nil }
+            if d > 40, f > 0.12, symmetricPartner(l, in: r.lesions, geometry: g)
+                || det.map({ mirrorExcessFraction(l, detection: $0, view: v, geometry: g) >= options.symmetricExcessFraction }) == true {
                 physiology.append(Physiology(view: l.view, column: l.column, row: l.row, kind: "symmetric joint uptake",
-                                             reason: String(format: "a focus of similar strength at the mirrored position on the other side (%@): degenerative or joint uptake", Self.skeletalRegion(fraction: f, lateralMM: d, heightMM: g.heightMM))))
+                                             reason: String(format: "a focus of similar strength (detected, or a focal excess ≥ %.0f %% of this one) at the mirrored position on the other side (%@): joint uptake", 100 * options.symmetricExcessFraction, Self.skeletalRegion(fraction: f, lateralMM: d, heightMM: g.heightMM))))
                 continue
             }
             kept.append(l)
@@ -229,6 +231,23 @@ extension BoneScanAnalysis {
 
     /// Whether another detected focus, or the smoothed image itself, shows a focus of similar strength at the mirrored
     /// position about the midline (within 4 px).
+    /// Focal excess (smoothed − local normal level) at the mirrored position about the midline (largest within 3 px
+    /// and 3 rows) ÷ the excess at the lesion: near 1 for symmetric joint uptake, small for a one-sided lesion whose
+    /// mirror is normal bone.
+    func mirrorExcessFraction(_ l: Lesion, detection d: Detection, view v: PlanarViewImage, geometry g: BodyGeometry) -> Double {
+        let r0 = Int(l.row.rounded()), c0 = Int(l.column.rounded()), mc = Int((2 * g.midlineColumn - l.column).rounded())
+        guard r0 >= 0, r0 < v.rows, c0 >= 0, c0 < v.columns, d.smoothed.count == v.rows * v.columns else { return 0 }
+        let here = Double(d.smoothed[r0 * v.columns + c0] - d.normal[r0 * v.columns + c0])
+        guard here > 0 else { return 0 }
+        var there = -Double.infinity
+        for dr in -3...3 { for dc in -3...3 {
+            let rr = r0 + dr, cc = mc + dc
+            guard rr >= 0, rr < v.rows, cc >= 0, cc < v.columns else { continue }
+            there = max(there, Double(d.smoothed[rr * v.columns + cc] - d.normal[rr * v.columns + cc]))
+        } }
+        return there.isFinite ? there / here : 0
+    }
+
     func symmetricPartner(_ l: Lesion, in all: [Lesion], geometry g: BodyGeometry) -> Bool {
         let mc = 2 * g.midlineColumn - l.column
         return all.contains { o in
