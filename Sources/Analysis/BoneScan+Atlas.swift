@@ -123,10 +123,9 @@ extension BoneScanAnalysis {
 extension BoneScanAnalysis {
     /// Smoothed peak of a lesion ÷ normal bone of its atlas region on its view: the median of the region's pixels
     /// above the region's 70th percentile (the bone within the band), pixels within 25 mm of the lesion left out.
-    func regionRatio(_ l: Lesion, views: [PlanarViewImage], geometry: [BodyGeometry]) -> Double? {
-        guard let k = views.firstIndex(where: { $0.name == l.view }), let name = l.region else { return nil }
-        let v = views[k], g = geometry[k]
-        let s = RegionTools.gaussian(v.counts, rows: v.rows, columns: v.columns, sigma: options.smoothingSigmaPixels)
+    func regionRatio(_ l: Lesion, views: [PlanarViewImage], geometry: [BodyGeometry], smoothed: [[Float]]) -> Double? {
+        guard let k = views.firstIndex(where: { $0.name == l.view }), let name = l.region, k < smoothed.count else { return nil }
+        let v = views[k], g = geometry[k], s = smoothed[k]
         let px = (v.rowSpacingMM + v.columnSpacingMM) / 2
         var values: [Float] = []
         for r in 0..<v.rows {

@@ -162,6 +162,7 @@ extension BoneScanAnalysis {
     func finish(_ r: inout Result, views: [PlanarViewImage], geometry: [BodyGeometry]) {
         let byView = Dictionary(uniqueKeysWithValues: zip(views.map(\.name), zip(views, geometry).map { ($0, $1) }))
         var kept = r.lesions
+        let smoothed = kept.isEmpty ? [] : views.map { RegionTools.gaussian($0.counts, rows: $0.rows, columns: $0.columns, sigma: options.smoothingSigmaPixels) }
         for k in kept.indices {
             guard let (_, g) = byView[kept[k].view] else { continue }
             let f = g.fraction(row: kept[k].row), d = g.lateralMM(column: kept[k].column)
@@ -174,7 +175,7 @@ extension BoneScanAnalysis {
                let ap = anteriorToPosterior(kept[k], views: views, geometry: geometry), ap > 1 {
                 kept[k].region = "sternum"
             }
-            kept[k].uptakeRatioToRegion = regionRatio(kept[k], views: views, geometry: geometry)
+            kept[k].uptakeRatioToRegion = regionRatio(kept[k], views: views, geometry: geometry, smoothed: smoothed)
         }
         // Anterior ↔ posterior agreement (mirrored columns, same rows).
         for k in kept.indices {
