@@ -4,7 +4,7 @@
 95 % confidence intervals (Wilson for proportions, Student t / bootstrap for means) and check the thresholds.
 
 The VALIDATION SEEDS below are fixed and must not be used for tuning (tune on seeds < 1000).
-Usage: clinical_trials.py SCINTI OUTDIR [--reduced] [--only bone,early,lvef,parathyroid] [--markdown FILE]
+Usage: clinical_trials.py SCINTI OUTDIR [--reduced] [--only bone,early,followup,lvef,parathyroid] [--markdown FILE]
 Exit status 1 when a threshold is not met (the figures are printed either way).
 """
 import json, math, os, random, subprocess, sys, glob
@@ -120,9 +120,41 @@ def match_bone(r, tol_px=4.0):
     return truth, hit, fp
 
 
+def physiology_reported(r, tol_px=5.0):
+    """Reported lesions that match no true lesion and lie within tol_px of a physiology site of the truth."""
+    truth = r["truth"].get("patient") or {}
+    n = 0
+    for l in r["result"].get("lesions", []):
+        on_lesion = any(math.hypot(((t.get("pixel") or {}).get(l["view"]) or [1e9, 1e9])[0] - l["column"],
+                                   ((t.get("pixel") or {}).get(l["view"]) or [1e9, 1e9])[1] - l["row"]) <= 4 + t["diameterMM"] / 9.6
+                        for t in truth.get("lesions", []))
+        if on_lesion:
+            continue
+        for s in truth.get("physiology", []):
+            px = (s.get("pixel") or {}).get(l["view"])
+            if px and math.hypot(px[0] - l["column"], px[1] - l["row"]) <= tol_px:
+                n += 1
+                break
+    return n
+
+
+def bsi_pair(r):
+    """(measured BSI, true BSI) in % of skeletal mass: true = Σ lesion volumes ÷ skeleton volume (axial +
+    appendicular skeleton of the truth; lesion and skeleton of about the same density), for patients with lesions."""
+    truth = r["truth"].get("patient") or {}
+    m = r["result"].get("boneScanIndexPercent")
+    if m is None or not truth.get("lesions"):
+        return None
+    vol = sum(o.get("volumeML", 0) for o in truth.get("organs", []) if o["name"] in ("axial-skeleton", "appendicular-skeleton"))
+    if vol <= 0:
+        return None
+    lv = sum(math.pi / 6 * (t["diameterMM"] / 10) ** 3 for t in truth["lesions"])
+    return (m, 100 * lv / vol)
+
+
 def bone_trial(scinti, out, seeds, early_seeds, log):
     rows, eligible, eligible_hit, fps, n_ok = [], 0, 0, 0, 0
-    errors = []
+    errors, phys_as_lesion, bsi_pairs = [], 0, []
     for s in seeds:
         r = bone_patient(scinti, out, s, "delayed", log)
         if "error" in r:
@@ -131,6 +163,10 @@ def bone_trial(scinti, out, seeds, early_seeds, log):
         n_ok += 1
         truth, hit, fp = match_bone(r)
         fps += fp
+        phys_as_lesion += physiology_reported(r)
+        b = bsi_pair(r)
+        if b:
+            bsi_pairs.append(b)
         for t, h in zip(truth, hit):
             if t["diameterMM"] >= 15 and t["contrast"] >= 2:
                 eligible += 1
@@ -154,7 +190,84 @@ def bone_trial(scinti, out, seeds, early_seeds, log):
         ("Bone scan: false positives per patient", f"{fps} in {n_ok} patients", fpr, "≤ 0.3", n_ok > 0 and fpr[0] <= 0.3),
         ("Bone scan: early-phase scans analysed as metastatic", f"{early_called}/{early_ok}", early, "0", early_ok > 0 and early_called == 0),
     ]
+    if n_ok:
+        figures.append(("Bone scan: physiological site reported as a lesion", f"{n_ok} patients", (phys_as_lesion, float("nan"), float("nan")), "0", phys_as_lesion == 0))
+    if bsi_pairs:
+        diffs = [m - tr for m, tr in bsi_pairs]
+        figures.append(("Bone scan: BSI − truth (% of skeletal mass), mean", f"{len(bsi_pairs)} patients with lesions", mean_ci(diffs), "reported (no threshold)", True))
     return figures, rows, errors
+
+
+# ---------------------------------------------------------------- bone scan follow-up (pairs, seeds 9001–9010)
+
+FOLLOW_UP_SEEDS = list(range(9001, 9011))  # fixed: baseline + follow-up of one patient each (issue 18)
+
+
+def follow_up_design(seed):
+    """Baseline lesions, the follow-up's contrast factor per baseline lesion, new lesions, activity ratio."""
+    rng = random.Random(seed)
+    base = [(rng.choice(BONE_REGIONS), rng.uniform(15, 30), rng.uniform(2.0, 4.0)) for _ in range(rng.randint(1, 5))]
+    change = [rng.choice([0.4, 1.0, 2.0]) for _ in base]            # regressing / stable / progressing
+    new = [(rng.choice(BONE_REGIONS), rng.uniform(15, 30), rng.uniform(2.5, 4.0)) for _ in range(rng.randint(1, 3))]
+    activity = rng.uniform(0.7, 1.3)                                # follow-up administered / baseline
+    return base, change, new, activity
+
+
+def follow_up_pair(scinti, out, seed, log):
+    base, change, new, act = follow_up_design(seed)
+    sex = "icrp-am" if seed % 2 else "icrp-af"
+    folders = {}
+    for visit, lesions, mbq, noise in (("baseline", base, 700.0, seed), ("followup", [(r, d, c * k) for (r, d, c), k in zip(base, change)] + new, 700.0 * act, seed + 50000)):
+        d = os.path.join(out, f"fu-{seed}-{visit}")
+        folders[visit] = d
+        if os.path.exists(os.path.join(d, "truth.json")):
+            continue
+        # Same patient seed: the same body and the same lesion positions (new lesions are drawn after the old ones).
+        cmd = [scinti, "simulate", "whole-body", "--phantom", sex, "--tracer", "tc99m-mdp", "--phase", "delayed",
+               "--patient-seed", str(seed), "--seed", str(noise), "--no-ct", "--administered", f"{mbq:.1f}", "--out", d]
+        for reg, dia, con in lesions:
+            cmd += ["--lesion", f"{reg}:{dia:.0f}:{con:.2f}"]
+        p = run(cmd, log)
+        if p.returncode != 0:
+            return {"seed": seed, "error": "simulate: " + p.stderr.strip()[-300:]}
+    p = run([scinti, "analyze", "bone-scan", nm_file(folders["baseline"]), "--follow-up", nm_file(folders["followup"]), "--json"], log)
+    if p.returncode != 0:
+        return {"seed": seed, "error": "analyze: " + p.stderr.strip()[-300:]}
+    truth = json.load(open(os.path.join(folders["followup"], "truth.json")))
+    return {"seed": seed, "truth": truth, "result": json.loads(p.stdout), "design": (base, change, new, act)}
+
+
+def follow_up_trial(scinti, out, seeds, log):
+    """Every new lesion found (status new, on the baseline grid), normalisation within 3 % of the true activity
+    ratio (baseline ÷ follow-up administered activity: same patient, time and acquisition)."""
+    new_total, new_found, norm_errors, rows, errs = 0, 0, [], [], []
+    for s in seeds:
+        r = follow_up_pair(scinti, out, s, log)
+        if "error" in r:
+            errs.append(f"follow-up seed {s}: {r['error']}"); continue
+        base, change, new, act = r["design"]
+        res = r["result"]
+        truth_lesions = (r["truth"].get("patient") or {}).get("lesions", [])
+        found_here = 0
+        for t in truth_lesions[len(base):]:
+            new_total += 1
+            for l in res.get("lesions", []):
+                px = (t.get("pixel") or {}).get(l["view"])
+                if px and l.get("status") == "new" and math.hypot(px[0] - l["column"], px[1] - l["row"]) <= 4 + t["diameterMM"] / 9.6:
+                    found_here += 1; break
+        new_found += found_here
+        f = res.get("normalisationFactor")
+        err = (f * act - 1) if f else float("nan")
+        norm_errors.append(abs(err))
+        rows.append((s, len(base), len(new), found_here, round(100 * err, 1) if f else None, (res.get("pcwg3") or {}).get("status")))
+    sens = wilson(new_found, new_total)
+    ne = [e for e in norm_errors if not math.isnan(e)]
+    worst = max(ne) if ne else float("nan")
+    figures = [
+        ("Bone follow-up: new lesions found", f"{new_found}/{new_total}", sens, "all", new_total > 0 and new_found == new_total),
+        ("Bone follow-up: normalisation error, worst pair (%)", f"{len(ne)} pairs", (100 * worst, float("nan"), float("nan")), "≤ 3", bool(ne) and worst <= 0.03),
+    ]
+    return figures, rows, errs
 
 
 # ---------------------------------------------------------------- LVEF
@@ -269,6 +382,11 @@ def main():
                                 seeds["early"] if (only is None or "early" in only) else [], log)
         figures += f; errors += e
         details.append(("Bone scan (seed, true lesions, found, false positives)", rows))
+    if only is None or "followup" in only:
+        fu_seeds = FOLLOW_UP_SEEDS[:1] if reduced else FOLLOW_UP_SEEDS
+        f, rows, e = follow_up_trial(scinti, out, fu_seeds, log)
+        figures += f; errors += e
+        details.append(("Bone follow-up (seed, baseline lesions, new lesions, new found, normalisation error %, PCWG3)", rows))
     if "--max-lvef" in sys.argv:
         seeds["lvef"] = seeds["lvef"][:int(sys.argv[sys.argv.index("--max-lvef") + 1])]
     if only is None or "lvef" in only:

@@ -94,6 +94,11 @@ if [ -d ../shared/phantoms/icrp110 ]; then
   echo "$trial_out" | head -8
   echo "$trial_out" | grep -q "^| Bone scan: false positives per patient .*| yes |$" || { echo "bone-scan false positives above 0.3 per patient"; exit 1; }
   echo "$trial_out" | grep -q "^| Bone scan: early-phase scans analysed as metastatic .*| yes |$" || { echo "an early-phase scan was analysed as metastatic"; exit 1; }
+  echo "$trial_out" | grep -q "^| Bone scan: physiological site reported as a lesion .*| yes |$" || { echo "a physiological site was reported as a bone lesion"; exit 1; }
+  # Bone follow-up, one pair of the fixed follow-up seeds (9001): every new lesion found, normalisation within 3 %.
+  fu_out=$(scripts/validate-clinical.sh .build/debug/scinti --reduced --only followup 2>&1 || true)
+  echo "$fu_out" | head -4
+  echo "$fu_out" | grep -q "^| Bone follow-up: normalisation error, worst pair (%) .*| yes |$" || { echo "bone follow-up normalisation off by more than 3 %"; exit 1; }
 else
   echo "ICRP-110 phantoms not found at ../shared/phantoms/icrp110: clinical trials skipped"
 fi

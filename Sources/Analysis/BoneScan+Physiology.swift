@@ -68,30 +68,9 @@ extension BoneScanAnalysis {
     }
 
     /// Skeletal region of a point from its height fraction `f` (0 top of head, 1 soles) and lateral distance from the
-    /// midline (mm), on the height-scaled atlas of ``BodyGeometry``; `heightMM` scales the lateral limits (1700 mm
-    /// reference).
+    /// midline (mm), on the ICRP-110 atlas fitted to the patient (``SkeletalAtlas/region(fraction:lateralMM:heightMM:)``).
     static func skeletalRegion(fraction f: Double, lateralMM d: Double, heightMM: Double) -> String {
-        let k = max(0.6, min(1.3, heightMM / 1700))
-        if f < 0.12 { return "skull" }
-        if f < 0.17 { return d < 30 * k ? "cervical spine" : "clavicles / shoulders" }
-        if f < 0.37 {
-            if d < 25 * k { return "thoracic spine / sternum" }
-            if d < 140 * k { return f < 0.24 && d > 90 * k ? "scapulae / ribs" : "ribs" }
-            return "humeri"
-        }
-        if f < 0.46 {
-            if d < 25 * k { return "lumbar spine" }
-            if d < 140 * k { return "pelvis (iliac wings) / lower ribs" }
-            return "forearms / elbows"
-        }
-        if f < 0.55 {
-            if d < 25 * k { return "sacrum / pubis" }
-            if d < 150 * k { return "pelvis / hips" }
-            return "hands / wrists"
-        }
-        if f < 0.74 { return "femora" }
-        if f < 0.80 { return "knees" }
-        return "lower legs / feet"
+        SkeletalAtlas.region(fraction: f, lateralMM: d, heightMM: heightMM) ?? "outside the skeletal atlas"
     }
 
     /// Early (blood-pool) or delayed phase. From the DICOM times when written: under 30 minutes after the injection
@@ -149,6 +128,13 @@ extension BoneScanAnalysis {
                                              reason: String(format: "at the bladder found on %@ (column %.0f, row %.0f): urinary activity", b.view, b.column, b.row)))
                 continue
             }
+            // The bladder when it is not organ-sized: a midline focus at its level, brighter on the anterior view
+            // (the bladder lies in front; the sacrum, at the same place in projection, behind).
+            if d < 40, f >= 0.43, f <= 0.56, let ap = anteriorToPosterior(l, views: views, geometry: geometry), ap >= 1 {
+                physiology.append(Physiology(view: l.view, column: l.column, row: l.row, kind: "urinary bladder",
+                                             reason: String(format: "midline focus at the level of the bladder, anterior/posterior %.2f (≥ 1: in front, not the sacrum): urinary activity", ap)))
+                continue
+            }
             // Injection site / extravasation: a very hot focus in an arm, away from the trunk.
             if d > 150 * max(0.6, g.heightMM / 1700) && f > 0.25 && f < 0.62 && l.uptakeRatio > 6 {
                 physiology.append(Physiology(view: l.view, column: l.column, row: l.row, kind: "injection site / extravasation",
@@ -156,9 +142,11 @@ extension BoneScanAnalysis {
                 continue
             }
             // Symmetric joint uptake: the mirrored point (about the midline) holds a focus of similar strength.
-            if d > 40, f > 0.12, symmetricPartner(l, in: r.lesions, geometry: g) {
+            let det = views.firstIndex(where: { $0.name == l.view }).flatMap { $0 < detections.count ? detections[$0] : nil }
+            if d > 40, f > 0.12, symmetricPartner(l, in: r.lesions, geometry: g)
+                || det.map({ mirrorExcessFraction(l, detection: $0, view: v, geometry: g) >= options.symmetricExcessFraction }) == true {
                 physiology.append(Physiology(view: l.view, column: l.column, row: l.row, kind: "symmetric joint uptake",
-                                             reason: String(format: "a focus of similar strength at the mirrored position on the other side (%@): degenerative or joint uptake", Self.skeletalRegion(fraction: f, lateralMM: d, heightMM: g.heightMM))))
+                                             reason: String(format: "a focus of similar strength (detected, or a focal excess ≥ %.0f %% of this one) at the mirrored position on the other side (%@): joint uptake", 100 * options.symmetricExcessFraction, Self.skeletalRegion(fraction: f, lateralMM: d, heightMM: g.heightMM))))
                 continue
             }
             kept.append(l)
@@ -174,12 +162,20 @@ extension BoneScanAnalysis {
     func finish(_ r: inout Result, views: [PlanarViewImage], geometry: [BodyGeometry]) {
         let byView = Dictionary(uniqueKeysWithValues: zip(views.map(\.name), zip(views, geometry).map { ($0, $1) }))
         var kept = r.lesions
+        let smoothed = kept.isEmpty ? [] : views.map { RegionTools.gaussian($0.counts, rows: $0.rows, columns: $0.columns, sigma: options.smoothingSigmaPixels) }
         for k in kept.indices {
             guard let (_, g) = byView[kept[k].view] else { continue }
             let f = g.fraction(row: kept[k].row), d = g.lateralMM(column: kept[k].column)
             kept[k].region = Self.skeletalRegion(fraction: f, lateralMM: d, heightMM: g.heightMM)
             kept[k].side = g.side(column: kept[k].column)
             kept[k].sizeMM = 2 * (kept[k].areaCM2 * 100 / Double.pi).squareRoot()
+            // Sternum or thoracic spine (one column in projection): the sternum is anterior, brighter on the anterior
+            // view than on the posterior one at the same place.
+            if kept[k].region == "thoracic spine", f >= 0.175, f < 0.275,
+               let ap = anteriorToPosterior(kept[k], views: views, geometry: geometry), ap > 1 {
+                kept[k].region = "sternum"
+            }
+            kept[k].uptakeRatioToRegion = regionRatio(kept[k], views: views, geometry: geometry, smoothed: smoothed)
         }
         // Anterior ↔ posterior agreement (mirrored columns, same rows).
         for k in kept.indices {
@@ -192,13 +188,14 @@ extension BoneScanAnalysis {
             }
         }
         r.lesions = kept
+        r.boneScanIndexPercent = boneScanIndex(kept, views: views, geometry: geometry)
         var findings: [String] = []
         if kept.isEmpty {
             findings.append("No focal skeletal uptake suspicious of metastasis.")
         } else {
             for l in kept {
-                findings.append(String(format: "Focal uptake, %@ %@, %@ view: %.1f× the local bone level, about %.0f mm%@.", l.side ?? "", l.region ?? "", l.view,
-                                       l.uptakeRatio, l.sizeMM ?? 0, l.seenOnOppositeView == true ? ", also on the opposite view" : ""))
+                findings.append(String(format: "Focal uptake, %@ %@, %@ view: %.1f× normal bone of the region, about %.0f mm%@.", l.side ?? "", l.region ?? "", l.view,
+                                       l.uptakeRatioToRegion ?? l.uptakeRatio, l.sizeMM ?? 0, l.seenOnOppositeView == true ? ", also on the opposite view" : ""))
             }
         }
         r.findings = findings
@@ -208,12 +205,50 @@ extension BoneScanAnalysis {
         for v in views where v.totalCounts < 1.0e6 {
             quality.append(String(format: "%@: %.2g counts (under 1 million: low-count whole body)", v.name, v.totalCounts))
         }
-        quality.append("skeletal regions from a height-scaled atlas of segment proportions, not a fitted ICRP atlas; bone scan index not calibrated as % skeletal mass")
+        quality.append("skeletal regions from the ICRP-110 atlas fitted by body height and midline only (no deformable registration); bone scan index from projected areas and ICRP-110 region masses")
         r.quality = quality
+    }
+
+    /// Anterior ÷ posterior smoothed counts at a lesion's place (the opposite view at the mirrored column, same row);
+    /// nil with one view or without a view that looks from the other side.
+    func anteriorToPosterior(_ l: Lesion, views: [PlanarViewImage], geometry: [BodyGeometry]) -> Double? {
+        guard let k = views.firstIndex(where: { $0.name == l.view }),
+              let o = views.indices.first(where: { geometry[$0].posterior != geometry[k].posterior }) else { return nil }
+        let v = views[k], w = views[o]
+        let r0 = Int(l.row.rounded()), c0 = Int(l.column.rounded()), c1 = w.columns - 1 - c0
+        guard r0 >= 0, r0 < v.rows, r0 < w.rows, c0 >= 0, c0 < v.columns, c1 >= 0, c1 < w.columns else { return nil }
+        func level(_ x: PlanarViewImage, _ c: Int) -> Double {
+            var s = 0.0, n = 0.0
+            for dr in -1...1 { for dc in -1...1 {
+                let rr = r0 + dr, cc = c + dc
+                if rr >= 0, rr < x.rows, cc >= 0, cc < x.columns { s += Double(x.counts[rr * x.columns + cc]); n += 1 }
+            } }
+            return s / max(n, 1)
+        }
+        let here = level(v, c0), there = level(w, c1)
+        let anterior = geometry[k].posterior ? there : here, posterior = geometry[k].posterior ? here : there
+        return posterior > 0 ? anterior / posterior : nil
     }
 
     /// Whether another detected focus, or the smoothed image itself, shows a focus of similar strength at the mirrored
     /// position about the midline (within 4 px).
+    /// Focal excess (smoothed − local normal level) at the mirrored position about the midline (largest within 3 px
+    /// and 3 rows) ÷ the excess at the lesion: near 1 for symmetric joint uptake, small for a one-sided lesion whose
+    /// mirror is normal bone.
+    func mirrorExcessFraction(_ l: Lesion, detection d: Detection, view v: PlanarViewImage, geometry g: BodyGeometry) -> Double {
+        let r0 = Int(l.row.rounded()), c0 = Int(l.column.rounded()), mc = Int((2 * g.midlineColumn - l.column).rounded())
+        guard r0 >= 0, r0 < v.rows, c0 >= 0, c0 < v.columns, d.smoothed.count == v.rows * v.columns else { return 0 }
+        let here = Double(d.smoothed[r0 * v.columns + c0] - d.normal[r0 * v.columns + c0])
+        guard here > 0 else { return 0 }
+        var there = -Double.infinity
+        for dr in -3...3 { for dc in -3...3 {
+            let rr = r0 + dr, cc = mc + dc
+            guard rr >= 0, rr < v.rows, cc >= 0, cc < v.columns else { continue }
+            there = max(there, Double(d.smoothed[rr * v.columns + cc] - d.normal[rr * v.columns + cc]))
+        } }
+        return there.isFinite ? there / here : 0
+    }
+
     func symmetricPartner(_ l: Lesion, in all: [Lesion], geometry g: BodyGeometry) -> Bool {
         let mc = 2 * g.midlineColumn - l.column
         return all.contains { o in

@@ -20,8 +20,8 @@ import Imaging
 ///   view: the same rows, mirrored columns); normalisation factor = baseline ÷ aligned follow-up counts summed
 ///   over a reference bone region (body pixels between the 60th and 95th percentiles of the baseline, away from
 ///   every lesion and excluded organ); status from the ratio of normalised follow-up to baseline net counts:
-///   new (found on the follow-up, not on the baseline), increased (≥ 1 + ``Options/changeFraction``), decreased
-///   (≤ 1 − ``Options/changeFraction``), otherwise stable.
+///   new (found on the follow-up, not on the baseline), progressing (≥ 1 + ``Options/changeFraction``), regressing
+///   (≤ 1 − ``Options/changeFraction``), otherwise stable; PCWG3 "2+2" for the new lesions (``pcwg3(newAtFollowUp:newAtConfirmation:)``).
 public struct BoneScanAnalysis: Sendable {
     /// Tunable conventions.
     public struct Options: Sendable, Codable, Equatable {
@@ -29,8 +29,9 @@ public struct BoneScanAnalysis: Sendable {
         public var smoothingSigmaPixels: Double = 1
         /// Side of the square of the opening that estimates normal uptake (mm).
         public var openingMM: Double = 50
-        /// Hot-spot threshold as a multiple of the body's 95th-percentile top-hat.
-        public var thresholdFactor: Double = 2.5
+        /// Hot-spot threshold as a multiple of the body's 95th-percentile top-hat (1.8: chosen on the tuning seeds
+        /// 1101–1116 together with ``spineRatio`` 1.3 and the mirror check of the physiology step; 2.5 before).
+        public var thresholdFactor: Double = 1.8
         /// Minimum net counts in units of their Poisson standard deviation.
         public var minimumSignificance: Double = 5
         /// Radius of the lesion counting disk (mm).
@@ -39,11 +40,14 @@ public struct BoneScanAnalysis: Sendable {
         public var maximumLesionAreaCM2: Double = 16
         /// Two maxima closer than this (mm) are one lesion.
         public var minimumSeparationMM: Double = 20
-        /// Relative change that makes a lesion increased or decreased.
+        /// Relative change that makes a lesion progressing or regressing.
         public var changeFraction: Double = 0.3
-        /// A focus on the spine must exceed the spine's own level (median 20–60 mm above and below) by this factor;
-        /// 1 (the default) turns the check off (on the tuning seeds 1.3–1.5 changed nothing at the default threshold).
-        public var spineRatio: Double = 1
+        /// A focus on the spine must exceed the spine's own level (median 20–60 mm above and below) by this factor
+        /// (the normal bone of the same region: the axial skeleton is about twice the long bones); 1 turns it off.
+        public var spineRatio: Double = 1.3
+        /// A lateral focus whose mirrored position (about the midline) holds at least this fraction of its focal excess
+        /// is symmetric (joint) uptake, not a lesion.
+        public var symmetricExcessFraction: Double = 0.6
         /// Largest registration shift searched (mm).
         public var maximumShiftMM: Double = 100
         /// Creates the default options.
@@ -70,7 +74,7 @@ public struct BoneScanAnalysis: Sendable {
         public var followUpCounts: Double?
         /// Normalised follow-up ÷ baseline net counts (with a follow-up).
         public var ratio: Double?
-        /// `new`, `increased`, `decreased`, `stable` (with a follow-up).
+        /// `new`, `progressing`, `regressing`, `stable` (with a follow-up).
         public var status: String?
         /// Skeletal region from the height-scaled atlas (``BoneScanAnalysis/skeletalRegion(fraction:lateralMM:)``).
         public var region: String? = nil
@@ -80,6 +84,9 @@ public struct BoneScanAnalysis: Sendable {
         public var sizeMM: Double? = nil
         /// Whether the same lesion is seen on the opposite view (anterior ↔ posterior, mirrored column).
         public var seenOnOppositeView: Bool? = nil
+        /// Smoothed peak ÷ normal bone of the same atlas region on the same view (median of the region's pixels
+        /// above its 70th percentile, lesions left out).
+        public var uptakeRatioToRegion: Double? = nil
     }
 
     /// Uptake seen and kept out of the lesion list, with the reason.
@@ -137,6 +144,12 @@ public struct BoneScanAnalysis: Sendable {
         public var physiology: [Physiology] = []
         /// What limits the result (counts, phase, views, not a patient).
         public var quality: [String] = []
+        /// Bone scan index (% of skeletal mass, EXINI/BONENAVI definition, ``SkeletalAtlas``), baseline.
+        public var boneScanIndexPercent: Double? = nil
+        /// Bone scan index of the follow-up (with a follow-up).
+        public var followUpBoneScanIndexPercent: Double? = nil
+        /// PCWG3 "2+2" assessment of new lesions (with a follow-up).
+        public var pcwg3: PCWG3Assessment? = nil
     }
 
     /// The options.
@@ -244,7 +257,7 @@ public struct BoneScanAnalysis: Sendable {
             "hotSpot": String(format: "top-hat local maximum > %.3g × the body's 95th-percentile top-hat, net counts ≥ %.3g σ, half-maximum area ≤ %.3g cm² (larger: excluded organ)", o.thresholdFactor, o.minimumSignificance, o.maximumLesionAreaCM2),
             "lesionCounts": String(format: "disk of %.0f mm minus the mean of an annulus of 1.5–2.5 radii", o.roiRadiusMM),
             "tumourBurdenIndex": "lesion half-maximum pixels / skeleton pixels (pixels above the 70th percentile of the body outline + lesion pixels) x 100, all views",
-            "followUp": String(format: "integer translation by normalised cross-correlation (anterior; posterior mirrored); normalisationFactor = baseline / follow-up counts over the reference bone region (body pixels between the 60th and 95th percentiles of the baseline, lesions and excluded organs masked); status new (found on the follow-up only) / increased (ratio ≥ %.2f) / decreased (≤ %.2f) / stable", 1 + o.changeFraction, 1 - o.changeFraction),
+            "followUp": String(format: "integer translation by normalised cross-correlation (anterior; posterior mirrored); normalisationFactor = baseline / follow-up counts over the reference bone region (body pixels between the 60th and 95th percentiles of the baseline, lesions and excluded organs masked); status new (found on the follow-up only) / progressing (ratio ≥ %.2f) / regressing (≤ %.2f) / stable; physiology separated on both scans; PCWG3 2+2 for new lesions", 1 + o.changeFraction, 1 - o.changeFraction),
         ]
     }
 
@@ -330,8 +343,10 @@ public struct BoneScanAnalysis: Sendable {
             a.origin = baseline[k].origin; a.rowDirection = baseline[k].rowDirection; a.columnDirection = baseline[k].columnDirection
             return a
         }
-        let db = baseline.map { detect($0) }
-        let df = aligned.map { detect($0) }
+        let gb = baseline.map { BodyGeometry($0, smoothingSigma: o.smoothingSigmaPixels) }
+        let ga = aligned.map { BodyGeometry($0, smoothingSigma: o.smoothingSigmaPixels) }
+        let db = zip(baseline, gb).map { detect($0, body: $1) }
+        let df = zip(aligned, ga).map { detect($0, body: $1) }
         // Normalisation on the reference bone region.
         let roiR = max(1.5, o.roiRadiusMM / px)
         var sumB = 0.0, sumF = 0.0
@@ -354,17 +369,26 @@ public struct BoneScanAnalysis: Sendable {
         }
         guard sumF > 0, sumB > 0 else { throw PlanarAnalysisError("bone scan: the reference bone region has zero counts in the baseline or the follow-up") }
         let factor = sumB / sumF
-        // Lesions: baseline ones, then follow-up ones not matched.
+        // Lesions of each scan with its physiology kept out (the same separation as a single scan), then the
+        // baseline ones and the follow-up ones not matched on the baseline (new).
+        var rb = Result(lesions: db.flatMap(\.lesions), tumourBurdenIndexPercent: 0, excludedRegions: db.flatMap(\.excluded),
+                        conventions: conventions, options: o, notes: [])
+        separatePhysiology(&rb, views: baseline, geometry: gb, detections: db)
+        var rf = Result(lesions: df.flatMap(\.lesions), tumourBurdenIndexPercent: 0, excludedRegions: df.flatMap(\.excluded),
+                        conventions: conventions, options: o, notes: [])
+        separatePhysiology(&rf, views: aligned, geometry: ga, detections: df)
         var out: [Lesion] = []
         for k in 0..<baseline.count {
-            var items = db[k].lesions
-            for f in df[k].lesions where !db[k].lesions.contains(where: { hypot($0.column - f.column, $0.row - f.row) <= 3 }) {
+            let lb = rb.lesions.filter { $0.view == baseline[k].name }, lf = rf.lesions.filter { $0.view == aligned[k].name }
+            var items = lb
+            for f in lf where !lb.contains(where: { hypot($0.column - f.column, $0.row - f.row) <= 3 }) {
                 var n = f
+                n.view = baseline[k].name
                 n.counts = .nan
                 items.append(n)
             }
             for var l in items {
-                let (nb, sigB) = netCounts(baseline[k].counts, rows: rows, columns: cols, column: l.column, row: l.row, radius: roiR)
+                let (nb, _) = netCounts(baseline[k].counts, rows: rows, columns: cols, column: l.column, row: l.row, radius: roiR)
                 let (nf, _) = netCounts(aligned[k].counts, rows: rows, columns: cols, column: l.column, row: l.row, radius: roiR)
                 let isNew = l.counts.isNaN
                 l.counts = nb
@@ -372,17 +396,30 @@ public struct BoneScanAnalysis: Sendable {
                 let ratio = nb > 0 ? nf * factor / nb : .infinity
                 l.ratio = ratio.isFinite ? ratio : nil
                 if isNew { l.status = "new" }
-                else if ratio >= 1 + o.changeFraction { l.status = "increased" }
-                else if ratio <= 1 - o.changeFraction { l.status = "decreased" }
+                else if ratio >= 1 + o.changeFraction { l.status = "progressing" }
+                else if ratio <= 1 - o.changeFraction { l.status = "regressing" }
                 else { l.status = "stable" }
                 out.append(l)
             }
         }
         let tbi = 100 * Double(db.reduce(0) { $0 + $1.lesionPixels }) / Double(max(1, db.reduce(0) { $0 + $1.skeletonPixels }))
         let tbiF = 100 * Double(df.reduce(0) { $0 + $1.lesionPixels }) / Double(max(1, df.reduce(0) { $0 + $1.skeletonPixels }))
-        return Result(lesions: out, tumourBurdenIndexPercent: tbi, followUpTumourBurdenIndexPercent: tbiF, normalisationFactor: factor,
-                      registrationShiftPixels: [shift.dc, shift.dr], excludedRegions: db.flatMap(\.excluded),
-                      conventions: conventions, options: o, notes: notes)
+        var r = Result(lesions: out, tumourBurdenIndexPercent: tbi, followUpTumourBurdenIndexPercent: tbiF, normalisationFactor: factor,
+                       registrationShiftPixels: [shift.dc, shift.dr], excludedRegions: db.flatMap(\.excluded),
+                       conventions: conventions, options: o, notes: notes)
+        r.physiology = rb.physiology
+        finish(&r, views: baseline, geometry: gb)
+        r.boneScanIndexPercent = rb.boneScanIndexPercent
+        r.followUpBoneScanIndexPercent = rf.boneScanIndexPercent
+        // New lesions counted once per lesion (a new lesion seen on both views is one).
+        let newOnes = out.filter { $0.status == "new" }
+        var distinct = 0
+        for (i, l) in newOnes.enumerated() {
+            let cols = Double(cols - 1)
+            if !newOnes[..<i].contains(where: { $0.view != l.view && abs($0.row - l.row) <= 4 && abs((cols - $0.column) - l.column) <= 5 }) { distinct += 1 }
+        }
+        r.pcwg3 = Self.pcwg3(newAtFollowUp: distinct, newAtConfirmation: nil)
+        return r
     }
 
     func isPosterior(_ v: PlanarViewImage) -> Bool {

@@ -223,12 +223,12 @@ extension AnalysisFigures {
         try write(rasters, to: path)
     }
 
-    /// Bone-scan figure: baseline views (and aligned follow-up views) with lesions (red; new: orange; decreased:
+    /// Bone-scan figure: baseline views (and aligned follow-up views) with lesions (red; new: orange; regressing:
     /// green) and excluded organs (blue crosses).
     public static func boneScan(_ views: [PlanarViewImage], followUp: [PlanarViewImage]?, _ r: BoneScanAnalysis.Result, to path: String) throws {
         func marks(_ v: PlanarViewImage) -> [Mark] {
             var m: [Mark] = r.lesions.filter { $0.view == v.name }.map { l in
-                let c = l.status == "new" ? orange : l.status == "decreased" ? green : red
+                let c = l.status == "new" ? orange : l.status == "regressing" ? green : red
                 return .circle(column: l.column, row: l.row, radius: r.options.roiRadiusMM / v.columnSpacingMM, rgb: c)
             }
             m += r.excludedRegions.filter { $0.view == v.name }.map { .cross(column: $0.column, row: $0.row, rgb: blue) }

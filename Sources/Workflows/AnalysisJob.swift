@@ -148,7 +148,8 @@ public enum AnalysisJob {
             do { r = try BoneScanAnalysis().analyze(v.views, minutesAfterInjection: v.minutesAfterInjection) } catch { throw WorkflowError("\(path): \(error)") }
             if !regions.isEmpty { r = try editedBoneScan(v, automatic: r, path: path, regions: regions) }
             var regions: [ResultDisplay.Region] = []
-            var summary: [[String]] = [["lesions", "\(r.lesions.count)"], ["tumour-burden index", "\(fmt(r.tumourBurdenIndexPercent, 2)) % of the skeleton (projected area)"]]
+            var summary: [[String]] = [["lesions", "\(r.lesions.count)"], ["tumour-burden index", "\(fmt(r.tumourBurdenIndexPercent, 2)) % of the skeleton (projected area)"],
+                                          ["bone scan index", r.boneScanIndexPercent.map { "\(fmt($0, 2)) % of skeletal mass (ICRP-110 atlas)" } ?? "-"]]
             for (k, l) in r.lesions.enumerated() {
                 regions.append(.circle("lesion \(k + 1)", colour: palette[0], frames: v.frames(ofView: l.view),
                                        column: l.column, row: l.row, radius: r.options.roiRadiusMM / v.columnSpacingMM(ofView: l.view)))

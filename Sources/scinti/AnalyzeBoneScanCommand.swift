@@ -18,7 +18,7 @@ struct BoneScanCommand: ParsableCommand {
     @Option(name: .customLong("min-significance"), help: "Minimum net counts in Poisson standard deviations.") var minSignificance: Double = BoneScanAnalysis.Options().minimumSignificance
     @Option(name: .customLong("spine-ratio"), help: "A focus on the spine must exceed the spine's level above and below by this factor.") var spineRatio: Double = BoneScanAnalysis.Options().spineRatio
     @Option(help: "Write a PNG figure with the lesions (baseline, then the registered follow-up).") var png: String?
-    @Flag(help: "Print JSON (keys: lesions[] with view, column, row, counts, status; normalisationFactor; tumourBurdenIndexPercent).") var json = false
+    @Flag(help: "Print JSON (keys: lesions[] with view, column, row, counts, region, side, uptakeRatioToRegion, status; normalisationFactor; tumourBurdenIndexPercent; boneScanIndexPercent; pcwg3).") var json = false
 
     var options: BoneScanAnalysis.Options {
         var o = BoneScanAnalysis.Options()
@@ -58,7 +58,7 @@ struct BoneScanCommand: ParsableCommand {
             }
             for (k, l) in r.lesions.enumerated() {
                 t += String(format: "  %d %@: column %.1f, row %.1f, %.0f net counts, uptake %.2f × normal", k + 1, l.view, l.column, l.row, l.counts, l.uptakeRatio)
-                if let reg = l.region { t += " (\(l.side ?? "") \(reg))" }
+                if let reg = l.region { t += " (\(l.side ?? "") \(reg)\(l.uptakeRatioToRegion.map { String(format: ", %.2f × normal bone of the region", $0) } ?? ""))" }
                 if let s = l.status { t += String(format: " → %@ (ratio %@)", s, l.ratio.map { String(format: "%.2f", $0) } ?? "-") }
                 t += "\n"
             }
@@ -67,6 +67,12 @@ struct BoneScanCommand: ParsableCommand {
             t += String(format: "  tumour-burden index %.2f %% of the skeleton", r.tumourBurdenIndexPercent)
             if let f = r.followUpTumourBurdenIndexPercent { t += String(format: " (follow-up %.2f %%)", f) }
             t += "\n"
+            if let b = r.boneScanIndexPercent {
+                t += String(format: "  bone scan index %.2f %% of skeletal mass (ICRP-110 atlas)", b)
+                if let f = r.followUpBoneScanIndexPercent { t += String(format: "; follow-up %.2f %%", f) }
+                t += "\n"
+            }
+            if let p = r.pcwg3 { t += "  PCWG3: \(p.newLesions) new lesion\(p.newLesions == 1 ? "" : "s") → \(p.status) (\(p.rule))\n" }
             if let png { t += "Figure → \(png)\n" }
             emit(t)
         } catch let e as ExitCode { throw e } catch { throw fail("\(error)") }

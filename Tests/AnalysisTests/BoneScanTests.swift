@@ -44,13 +44,13 @@ let boneCases: [BoneCase] = {
                l("right rib", -155, 10, 25, 90_000)]
     return [
         BoneCase(label: "four lesions; one resolves, one doubles; same counts, no shift", baseline: c, followUp: cFU,
-                 expectedStatus: ["sternum": "stable", "left ilium": "decreased", "spine T": "stable", "right rib": "increased"],
+                 expectedStatus: ["sternum": "stable", "left ilium": "regressing", "spine T": "stable", "right rib": "progressing"],
                  scale: 1.0, shiftRows: 0, seed: 51),
         BoneCase(label: "four lesions; one new, one up, one down; 70 % counts, table +4 rows", baseline: a, followUp: aFU,
-                 expectedStatus: ["spine T": "increased", "right rib": "decreased", "left ilium": "stable", "sternum": "stable", "left rib": "new"],
+                 expectedStatus: ["spine T": "progressing", "right rib": "regressing", "left ilium": "stable", "sternum": "stable", "left rib": "new"],
                  scale: 0.7, shiftRows: 4, seed: 31),
         BoneCase(label: "four lesions; one new, one up, one down; 130 % counts, table −3 rows", baseline: b, followUp: bFU,
-                 expectedStatus: ["right ilium": "stable", "spine L": "increased", "left rib": "decreased", "sternum": "stable", "spine T": "new"],
+                 expectedStatus: ["right ilium": "stable", "spine L": "progressing", "left rib": "regressing", "sternum": "stable", "spine T": "new"],
                  scale: 1.3, shiftRows: -3, seed: 41),
     ]
 }()
