@@ -1,3 +1,4 @@
+import DICOM
 import DICOMNetwork
 import Foundation
 
@@ -13,8 +14,10 @@ public struct ArchiveStorageCommitment: StorageCommitmentService {
 
     /// Commits what the archive holds.
     public func commit(_ request: StorageCommitment.Request, from peer: DIMSEPeer) throws -> StorageCommitment.Result? {
-        let held = Dictionary(try archive.instances(sopUIDs: request.references.map(\.sopInstanceUID)).map { ($0.sopInstanceUID, $0.sopClassUID) },
-                              uniquingKeysWith: { a, _ in a })
+        var held: [String: String] = [:]
+        for i in try archive.instances(sopUIDs: request.references.map(\.sopInstanceUID)) {
+            held[i.sopInstanceUID] = i.header.string(.sopClassUID) ?? ""
+        }
         var r = StorageCommitment.Result(transactionUID: request.transactionUID, committed: [], failed: [])
         for ref in request.references {
             switch held[ref.sopInstanceUID] {

@@ -98,6 +98,7 @@ public final class ScintiServer: Sendable {
         ViewerAPI(archive: archive, cache: cache).register(on: router)
         JobAPI(manager: jobs, maxBodyBytes: 1 << 20).register(on: router)
         ReportRoutes(manager: jobs).register(on: router)
+        ReportDeliveryRoutes(archive: archive).register(on: router)
         AccountsAPI(archive: archive, secureCookies: configuration.tls != nil).register(on: router)
         ExportRoutes(archive: archive, directory: configuration.archiveDirectory).register(on: router)
         QCRoutes(archive: archive, viewerDirectory: configuration.viewerDirectory).register(on: router)
