@@ -104,14 +104,15 @@ created = {d["sopInstanceUID"]: t(d["created"]) for d in r["documents"]}
 lat = [(t(e["committedAt"]) - created[e["sopInstanceUID"]]).total_seconds() for e in o["entries"] if e["sopInstanceUID"] in created]
 print(f"delivery latency (document written → committed by Orthanc, poll 0.5 s): max {max(lat):.2f} s over {len(lat)} documents")
 PY
-check "Orthanc's log shows the storage commitment request" grep -qi "storage commitment" "$WORK/orthanc.log"
+check "Orthanc reported the commitment on a new association to our SCP (ORTHANC → SCINTI)" \
+  bash -c "grep -q 'association ORTHANC → SCINTI accepted' '$WORK/server.log' && grep -q 'from ORTHANC: $NDOCS committed, 0 failed' '$WORK/server.log'"
 for m in SR OT DOC; do
   check "QIDO-RS on Orthanc finds the $m in the source study" bash -c "curl -sf '$OURL/dicom-web/studies/$STUDY/series?Modality=$m' | grep -q '\"$m\"'"
 done
 check "GET /api/jobs/ID/reports shows each document delivered" bash -c "curl -s ${AUTH[*]@Q} '$URL/api/jobs/$JOB/reports' | $PY -c 'import json,sys; d=json.load(sys.stdin); assert {e[\"sopInstanceUID\"] for e in d[\"delivery\"] if e[\"state\"]==\"committed\"} >= {x[\"sopInstanceUID\"] for x in d[\"documents\"]}'"
 PDFUID=$(field '[x["sopInstanceUID"] for x in d["documents"] if x["kind"] == "pdf"][0]' < "$WORK/reports.json")
 check "the viewer's PDF link opens the report (application/pdf, pdftotext reads it)" bash -c "curl -sf ${AUTH[*]@Q} '$URL/api/reports/$PDFUID/pdf' -o '$WORK/opened.pdf' && head -c 5 '$WORK/opened.pdf' | grep -q '%PDF-' && pdftotext '$WORK/opened.pdf' - | grep -qi 'ejection'"
-check "the viewer loads reports.js" bash -c "curl -sf '$URL/' | grep -q 'reports.js' && curl -sf ${AUTH[*]@Q} '$URL/viewer/reports.js' | grep -q '/api/jobs/'"
+check "the viewer loads reports.js" bash -c "curl -sf ${AUTH[*]@Q} '$URL/' | grep -q 'reports.js' && curl -sf ${AUTH[*]@Q} '$URL/viewer/reports.js' | grep -q '/api/jobs/'"
 stop_orthanc
 
 # --- scinti report JOB --archive and the oracles ------------------------------------------------------------------

@@ -177,7 +177,7 @@ struct StaticFiles {
         "index.html": "text/html; charset=utf-8", "viewer.js": "text/javascript; charset=utf-8",
         "viewer.css": "text/css; charset=utf-8", "login.html": "text/html; charset=utf-8", "login.js": "text/javascript; charset=utf-8",
         "regions.js": "text/javascript; charset=utf-8", "registration.js": "text/javascript; charset=utf-8",
-        "workstation.js": "text/javascript; charset=utf-8",
+        "workstation.js": "text/javascript; charset=utf-8", "reports.js": "text/javascript; charset=utf-8",
     ]
 
     func register(on router: Router<ScintiRequestContext>) {

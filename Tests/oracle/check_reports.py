@@ -117,7 +117,15 @@ if opts["--dose-sr"]:
     # from CID 18 (Isotopes in Radiopharmaceuticals), organs from CID 10044 or the whole body/lesion.
     import pydicom
     from pydicom.sr import _concepts_dict as concepts
-    known = {(sch, code): cids for sch, d in concepts.concepts.items() for v in d.values() for code, (_, cids) in v.items()}
+    from pydicom.sr import _cid_dict as ciddict
+    from pydicom.sr.codedict import codes as srcodes
+    known = {(sch, code): list(cids) for sch, d in concepts.concepts.items() for v in d.values() for code, (_, cids) in v.items()}
+    for cid in (18, 11, 10044):  # the CID tables list members by keyword; their codes join the CIDs of `known`
+        for kw in ciddict.cid_concepts[cid].get("SCT", []):
+            try:
+                known.setdefault(("SCT", getattr(srcodes.SCT, kw).value), []).append(cid)
+            except Exception:
+                pass
     dsr = pydicom.dcmread(opts["--dose-sr"])
     coded = []
     def walk_codes(items):
