@@ -126,7 +126,7 @@ let package = Package(
         ]),
         // HTTP: DICOMweb (QIDO/WADO/STOW) over the archive, the job API and the browser viewer (Hummingbird 2).
         .target(name: "Server", dependencies: [
-            "DICOM", "Imaging", "DICOMImaging", "Rendering", "Archive", "Workflows", "Dosimetry", "Physics", "Deidentification", "QC", "Analysis",
+            "DICOM", "Imaging", "DICOMImaging", "Rendering", "Archive", "Workflows", "Dosimetry", "Physics", "Deidentification", "QC", "Analysis", "DICOMNetwork",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -157,7 +157,7 @@ let package = Package(
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "DICOM", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Simulation", "Physics", "Imaging", "Workflows", "DICOM", "DICOMImaging"]),
         // Router-level tests without HummingbirdTesting (which would pull AsyncHTTPClient and BoringSSL into every build).
-        .testTarget(name: "ServerTests", dependencies: ["Server", "Archive", "DICOM", "Rendering", "Dosimetry",
+        .testTarget(name: "ServerTests", dependencies: ["Server", "Archive", "DICOM", "DICOMNetwork", "Rendering", "Dosimetry",
                                                       .product(name: "Hummingbird", package: "hummingbird"),
                                                       .product(name: "NIOEmbedded", package: "swift-nio"),
                                                       .product(name: "Logging", package: "swift-log")]),

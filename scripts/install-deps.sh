@@ -23,6 +23,7 @@ if [ "$WANT_TEST" = 1 ]; then
   PKGS+=(chromium curl)  # scripts/test-server.sh: viewer screenshots, DICOMweb with curl
   PKGS+=(chromium-driver)  # scripts/test-accounts.sh: the login page driven by Selenium
   PKGS+=(poppler-utils)  # scripts/test-reports.sh: pdftotext, pdftoppm
+  PKGS+=(orthanc orthanc-dicomweb)  # scripts/test-reports.sh: Orthanc as the PACS (C-STORE, storage commitment, QIDO-RS)
   PKGS+=(postgresql)  # scripts/test-postgres.sh: a private PostgreSQL (initdb in a temporary folder)
 fi
 missing=()

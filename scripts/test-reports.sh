@@ -5,7 +5,10 @@
 # job's JSON: Tests/oracle/check_reports.py), sign-off (reader 403, physician signs, a second sign-off only as an
 # amendment whose SR names its predecessor, audited), a failed and an unknown job and malformed JSON (one error
 # line, nothing written), a simulated Lu-177 dose report with the dose SR, and a QC flood approved by a physicist
-# (SR + PDF in the flood's study). Usage: scripts/test-reports.sh (SCINTI_BIN=binary; CORPUS=../shared/corpus)
+# (SR + PDF in the flood's study). Orthanc (Debian) as the PACS: the job's documents arrive by C-STORE and are committed
+# (Storage Commitment N-ACTION, Orthanc's N-EVENT-REPORT on a new association to our SCP), QIDO-RS on Orthanc finds
+# SR/SC/PDF in the study; with Orthanc stopped the sign-off's documents queue as failed and arrive after its restart;
+# the template and the PDF route of the viewer. Usage: scripts/test-reports.sh (SCINTI_BIN=binary; CORPUS=../shared/corpus)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/checks.sh
@@ -18,7 +21,30 @@ AUTH=(-H "Authorization: Bearer $TOKEN")
 ARCH="$WORK/archive"
 mkdir -p "$WORK/out"
 
-"$BIN" serve --port "$PORT" --archive "$ARCH" --token "$TOKEN" >>"$WORK/server.log" 2>&1 &
+# Orthanc as the PACS (Debian `orthanc` + `orthanc-dicomweb`): storage commitment on, our AE as a modality (Orthanc
+# reports the commitment on a new association to it), DICOMweb for QIDO-RS. Data in $WORK/orthanc, kept across restarts.
+DIMSE=$((PORT + 3000)); OPORT=$((PORT + 4000)); OHTTP=$((PORT + 5000)); OURL="http://127.0.0.1:$OHTTP"
+ORTHANC_PID=""
+trap '[ -n "$ORTHANC_PID" ] && kill "$ORTHANC_PID" 2>/dev/null; cleanup' EXIT
+mkdir -p "$WORK/orthanc/db"
+cat > "$WORK/orthanc/orthanc.json" <<JSON
+{ "Name": "scinti-test-pacs", "StorageDirectory": "$WORK/orthanc/db", "IndexDirectory": "$WORK/orthanc/db",
+  "HttpPort": $OHTTP, "DicomPort": $OPORT, "DicomAet": "ORTHANC", "RemoteAccessAllowed": false, "AuthenticationEnabled": false,
+  "DicomModalities": { "scinti": { "AET": "SCINTI", "Host": "127.0.0.1", "Port": $DIMSE, "AllowStorageCommitment": true } },
+  "Plugins": ["/usr/share/orthanc/plugins/libOrthancDicomWeb.so"], "DicomWeb": { "Enable": true, "Root": "/dicom-web/" } }
+JSON
+start_orthanc() {
+  Orthanc "$WORK/orthanc/orthanc.json" >>"$WORK/orthanc.log" 2>&1 &
+  ORTHANC_PID=$!
+  for _ in $(seq 1 100); do curl -sf "$OURL/system" >/dev/null 2>&1 && return 0; sleep 0.1; done
+  return 1
+}
+stop_orthanc() { kill "$ORTHANC_PID" 2>/dev/null; wait "$ORTHANC_PID" 2>/dev/null; ORTHANC_PID=""; }
+check "Orthanc (PACS) starts with the DICOMweb plugin" bash -c "command -v Orthanc >/dev/null || { echo 'Orthanc missing: scripts/install-deps.sh --test'; exit 1; }"
+start_orthanc
+# Short back-off for the test (defaults: 30 s doubling to 1 h).
+"$BIN" serve --port "$PORT" --archive "$ARCH" --token "$TOKEN" --dimse-port "$DIMSE" --aet SCINTI --pacs "ORTHANC@127.0.0.1:$OPORT" \
+  --pacs-retry-seconds 1 --pacs-retry-max-seconds 2 --pacs-poll-seconds 0.5 >>"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 1 150); do curl -sf "$URL/health" >/dev/null 2>&1 && break; sleep 0.2; done
 "$BIN" users add doc --role physician --password 'doc-password-1' --archive "$ARCH" >/dev/null
@@ -59,6 +85,36 @@ for m in SR OT DOC; do
   check "QIDO finds the $m in the source study" bash -c "curl -sf ${AUTH[*]@Q} '$URL/dicom-web/studies/$STUDY/series?Modality=$m' | grep -q '\"$m\"'"
 done
 
+# --- out to the PACS: C-STORE, storage commitment (N-ACTION, N-EVENT-REPORT on Orthanc's new association) -----------
+outbox_wait() {  # outbox_wait JOB STATE N SECONDS: until the job's documents have N rows in STATE
+  for _ in $(seq 1 $(($4 * 4))); do
+    curl -s "${AUTH[@]}" "$URL/api/outbox?job=$1" > "$WORK/outbox.json"
+    [ "$(field "sum(e['state'] == '$2' for e in d['entries'])" < "$WORK/outbox.json")" -ge "$3" ] && return 0; sleep 0.25
+  done
+  cat "$WORK/outbox.json"; return 1
+}
+NDOCS=$(field 'len(d["documents"])' < "$WORK/reports.json")
+check "the job's $NDOCS documents are committed by Orthanc (storage commitment recorded)" outbox_wait "$JOB" committed "$NDOCS" 20
+check "committed rows carry the Transaction UID and commitment time" test "$(field 'all(e["transactionUID"] and e["committedAt"] and e["attempts"] == 1 for e in d["entries"])' < "$WORK/outbox.json")" = True
+"$PY" - "$WORK/outbox.json" "$WORK/reports.json" <<'PY' | tee -a "$WORK/latency.txt"
+import json, sys, datetime as dt
+o, r = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+t = lambda s: dt.datetime.fromisoformat(s.replace("Z", "+00:00"))
+created = {d["sopInstanceUID"]: t(d["created"]) for d in r["documents"]}
+lat = [(t(e["committedAt"]) - created[e["sopInstanceUID"]]).total_seconds() for e in o["entries"] if e["sopInstanceUID"] in created]
+print(f"delivery latency (document written → committed by Orthanc, poll 0.5 s): max {max(lat):.2f} s over {len(lat)} documents")
+PY
+check "Orthanc reported the commitment on a new association to our SCP (ORTHANC → SCINTI)" \
+  bash -c "grep -q 'association ORTHANC → SCINTI accepted' '$WORK/server.log' && grep -q 'from ORTHANC: $NDOCS committed, 0 failed' '$WORK/server.log'"
+for m in SR OT DOC; do
+  check "QIDO-RS on Orthanc finds the $m in the source study" bash -c "curl -sf '$OURL/dicom-web/studies/$STUDY/series?Modality=$m' | grep -q '\"$m\"'"
+done
+check "GET /api/jobs/ID/reports shows each document delivered" bash -c "curl -s ${AUTH[*]@Q} '$URL/api/jobs/$JOB/reports' | $PY -c 'import json,sys; d=json.load(sys.stdin); assert {e[\"sopInstanceUID\"] for e in d[\"delivery\"] if e[\"state\"]==\"committed\"} >= {x[\"sopInstanceUID\"] for x in d[\"documents\"]}'"
+PDFUID=$(field '[x["sopInstanceUID"] for x in d["documents"] if x["kind"] == "pdf"][0]' < "$WORK/reports.json")
+check "the viewer's PDF link opens the report (application/pdf, pdftotext reads it)" bash -c "curl -sf ${AUTH[*]@Q} '$URL/api/reports/$PDFUID/pdf' -o '$WORK/opened.pdf' && head -c 5 '$WORK/opened.pdf' | grep -q '%PDF-' && pdftotext '$WORK/opened.pdf' - | grep -qi 'ejection'"
+check "the viewer loads reports.js" bash -c "curl -sf ${AUTH[*]@Q} '$URL/' | grep -q 'reports.js' && curl -sf ${AUTH[*]@Q} '$URL/viewer/reports.js' | grep -q '/api/jobs/'"
+stop_orthanc
+
 # --- scinti report JOB --archive and the oracles ------------------------------------------------------------------
 "$BIN" report "$JOB" --archive "$ARCH" --pdf "$WORK/out/lvef.pdf" --sr "$WORK/out/lvef-sr.dcm" --sc "$WORK/out/lvef-sc.dcm" \
   --dicom-pdf "$WORK/out/lvef-pdf.dcm" > "$WORK/report.out" 2>&1
@@ -73,6 +129,17 @@ sign() {  # sign USER BODY → status
   curl -s -o "$WORK/sign.json" -w '%{http_code}' -b "$WORK/$1.jar" -H 'Content-Type: application/json' -d "$2" "$URL/api/jobs/$JOB/signoff"
 }
 check "a reader cannot sign (403 naming signReports)" bash -c "[ \"\$(curl -s -o '$WORK/r403' -w '%{http_code}' -b '$WORK/rita.jar' -H 'Content-Type: application/json' -d '{\"impression\":\"x\"}' '$URL/api/jobs/$JOB/signoff')\" = 403 ] && grep -q signReports '$WORK/r403'"
+curl -s "${AUTH[@]}" "$URL/api/jobs/$JOB/report-template" > "$WORK/template.json"
+check "the LVEF template: heading, LVEF of the job in the findings, impression to complete" "$PY" - "$WORK/template.json" "$WORK/job.json" <<'PY'
+import json, sys
+t, job = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+lvef = json.loads(job["result"])["result"]["lvef"]
+assert t["studyType"] == "lvef" and t["heading"] == "Gated blood-pool ventriculography", t
+assert any(f"{lvef:.1f}" in f or f"{lvef:.0f}" in f for f in t["findings"]), (lvef, t["findings"])
+assert t["impression"].endswith("[interpretation]"), t["impression"]
+print(t["impression"])
+PY
+check "a sign-off that keeps [interpretation] → 400" test "$(sign doc "$(field 'json.dumps({"impression": d["impression"]})' < "$WORK/template.json")")" = 400
 check "a physician signs (200)" test "$(sign doc '{"impression":"Normal left ventricular function."}')" = 200
 check "a second sign-off without amendment → 409" test "$(sign doc '{"impression":"Changed."}')" = 409
 check "an amendment (200)" test "$(sign doc '{"impression":"Amended: mildly reduced function.","amendment":true}')" = 200
@@ -91,6 +158,19 @@ assert p == sys.argv[2], (p, sys.argv[2])
 texts = [i.TextValue for c in ds.ContentSequence if "ContentSequence" in c for i in c.ContentSequence if "TextValue" in i]
 assert any("mildly reduced" in t for t in texts), texts
 PY
+# --- Orthanc is down meanwhile: the sign-off's documents queue, and arrive after it restarts -----------------------
+SIGNED=$(curl -s "${AUTH[@]}" "$URL/api/jobs/$JOB/reports" | field 'len(d["documents"])')
+queued_failed() {  # the sign-off's documents: failed, with the reason and the next attempt
+  outbox_wait "$JOB" failed "$1" 10 && "$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); f=[e for e in d["entries"] if e["state"]=="failed"]; assert f and all(e["lastError"] and e["nextAttempt"] for e in f); print(f[0]["lastError"])' "$WORK/outbox.json"
+}
+check "with Orthanc stopped the new documents are queued as failed (reason and next attempt recorded)" queued_failed $((SIGNED - NDOCS))
+check "GET /api/outbox lists the failed deliveries" bash -c "curl -s ${AUTH[*]@Q} '$URL/api/outbox?state=failed' | grep -q 'ORTHANC@127.0.0.1:$OPORT'"
+T0=$(date +%s.%N)
+start_orthanc
+check "after Orthanc restarts all $SIGNED documents are committed" outbox_wait "$JOB" committed "$SIGNED" 20
+echo "queued documents committed $(echo "$(date +%s.%N) - $T0" | bc) s after Orthanc restarted (back-off 1 → 2 s)" | tee -a "$WORK/latency.txt"
+check "retries recorded (attempts > 1 on the queued documents)" test "$(field 'max(e["attempts"] for e in d["entries"])' < "$WORK/outbox.json")" -gt 1
+check "QIDO-RS on Orthanc finds the amended SR" bash -c "curl -sf '$OURL/dicom-web/studies/$STUDY/instances?SOPInstanceUID=$LATEST' | grep -q '$LATEST'"
 check "sign-offs audited (action sign, user doc)" bash -c "curl -s ${AUTH[*]@Q} '$URL/api/audit?action=sign' | grep -q '\"doc\"'"
 
 # --- bad input: one error line, nothing written -------------------------------------------------------------------
@@ -104,6 +184,8 @@ check "failed job → one error line, nothing written" bad "$BADJOB" --archive "
 check "unknown job → one error line" bad 00000000-0000-0000-0000-000000000000 --archive "$ARCH"
 echo '{"lvef": 62.5' > "$WORK/malformed.json"
 check "malformed JSON → one error line" bad "$WORK/malformed.json" --source "$WORK/g/NM_GATED.dcm"
+check "nothing of the failed job is queued for the PACS" test "$(curl -s "${AUTH[@]}" "$URL/api/outbox?job=$BADJOB" | field 'len(d["entries"])')" = 0
+check "GET /api/outbox with an unknown state → 400" test "$(curl -s -o /dev/null -w '%{http_code}' "${AUTH[@]}" "$URL/api/outbox?state=bogus")" = 400
 check "POST reports of the failed job → 409" test "$(curl -s -o /dev/null -w '%{http_code}' "${AUTH[@]}" -X POST "$URL/api/jobs/$BADJOB/reports")" = 409
 
 # --- a dose report (simulated Lu-177), with the Radiopharmaceutical Radiation Dose SR ------------------------------

@@ -79,7 +79,7 @@ else
   echo "== dose phantom skipped: ../shared/phantoms/icrp110 not found"
 fi
 
-echo "== reports: SR/SC/PDF/dose SR (dciodvfy, dsrdump, highdicom, pdftotext, pdftoppm), sign-off, QC approval"
+echo "== reports: SR/SC/PDF/dose SR (dciodvfy, dsrdump, highdicom, pdftotext, pdftoppm), sign-off, QC approval, Orthanc as the PACS (C-STORE, storage commitment, outbox, QIDO-RS)"
 SCINTI_BIN="$PWD/.build/debug/scinti" CORPUS="$CORPUS" bash scripts/test-reports.sh
 echo "== shared archive on PostgreSQL: two servers and workers, concurrent STOW/C-STORE, SIGKILLed worker, lost database, schema versions"
 # Built with the PostgreSQL trait by "== swift build" above (a no-op here).

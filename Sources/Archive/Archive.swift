@@ -67,6 +67,7 @@ public final class Archive: Sendable {
         Archive.registerAuditMigrations(&migrator)
         Archive.registerQCMigration(&migrator)
         Archive.registerResultDocumentMigrations(&migrator)
+        Archive.registerOutboxMigration(&migrator)
         try migrator.migrate(db)
         self.index = index ?? SQLiteIndex(db: db, path: directory + "/index.sqlite")
         try recover()

@@ -4,7 +4,8 @@ import Imaging
 
 /// Writes the administration of a therapy and its organ (VOI) absorbed doses as a Radiopharmaceutical Radiation Dose
 /// SR (TID 10021 with TID 10022 Radiopharmaceutical Administration and TID 10023 Organ Dose Information per VOI).
-/// The Radiopharmaceutical Administration Event UID is the report's; give the images' one to link them.
+/// The Radiopharmaceutical Administration Event UID is the report's; give the images' one to link them. Radionuclide,
+/// route and organs are coded (SCT, ``RadiopharmaceuticalCodes``) when their names are known, beside the text.
 public enum RadiopharmaceuticalDoseReportWriter {
     /// Radiopharmaceutical Radiation Dose SR Storage.
     public static let sopClassUID = "1.2.840.10008.5.1.4.1.1.88.68"
@@ -32,12 +33,20 @@ public enum RadiopharmaceuticalDoseReportWriter {
             W.textItem("CONTAINS", Code("RADIONUCLIDE", W.privateScheme, "Radionuclide name"), a.radionuclide),
             W.uidItem("CONTAINS", Code("113503", "DCM", "Radiopharmaceutical Administration Event UID"), a.eventUID),
         ]
+        if let c = RadiopharmaceuticalCodes.radionuclide(a.radionuclide) {
+            items.append(W.codeItem("CONTAINS", RadiopharmaceuticalCodes.radionuclideConcept, c))
+        }
         if let dt = a.dateTime { items.append(W.dateTimeItem("CONTAINS", Code("123003", "DCM", "Radiopharmaceutical Start DateTime"), dt)) }
         if let act = a.activityMBq { items.append(W.numItem("CONTAINS", Code("113507", "DCM", "Administered activity"), act, unit: "MBq")) }
-        if let r = a.route { items.append(W.textItem("CONTAINS", Code("ROUTE", W.privateScheme, "Route of administration (text)"), r)) }
+        if let r = a.route {
+            if let c = RadiopharmaceuticalCodes.route(r) { items.append(W.codeItem("CONTAINS", RadiopharmaceuticalCodes.routeConcept, c)) }
+            items.append(W.textItem("CONTAINS", Code("ROUTE", W.privateScheme, "Route of administration (text)"), r))
+        }
         for o in a.organDoses {
             var organ = W.container("CONTAINS", Code("113517", "DCM", "Organ Dose Information"))
-            var oi: [Dataset] = [W.textItem("CONTAINS", Code("VOI", W.privateScheme, "Organ or VOI"), o.name)]
+            var oi: [Dataset] = []
+            if let c = RadiopharmaceuticalCodes.organ(o.name) { oi.append(W.codeItem("HAS CONCEPT MOD", RadiopharmaceuticalCodes.findingSite, c)) }
+            oi.append(W.textItem("CONTAINS", Code("VOI", W.privateScheme, "Organ or VOI"), o.name))
             if let m = o.massG, m.isFinite { oi.append(W.numItem("CONTAINS", Code("4147007", "SCT", "Mass"), m, unit: "g")) }
             oi.append(W.numItem("CONTAINS", Code("113518", "DCM", "Organ Dose"), o.meanGy * 1000, unit: "mGy"))
             if let m = report.conventions["method"] { oi.append(W.textItem("CONTAINS", Code("370129005", "SCT", "Measurement Method"), m)) }

@@ -8,6 +8,8 @@ public enum CommandField: UInt16, Sendable, CustomStringConvertible {
     case cMoveRQ = 0x0021, cMoveRSP = 0x8021
     case cEchoRQ = 0x0030, cEchoRSP = 0x8030
     case cCancelRQ = 0x0FFF
+    case nEventReportRQ = 0x0100, nEventReportRSP = 0x8100
+    case nActionRQ = 0x0130, nActionRSP = 0x8130
     /// Whether this is a response.
     public var isResponse: Bool { rawValue & 0x8000 != 0 }
     /// The PS3.7 name.
@@ -24,6 +26,10 @@ public enum CommandField: UInt16, Sendable, CustomStringConvertible {
         case .cEchoRQ: "C-ECHO-RQ"
         case .cEchoRSP: "C-ECHO-RSP"
         case .cCancelRQ: "C-CANCEL-RQ"
+        case .nEventReportRQ: "N-EVENT-REPORT-RQ"
+        case .nEventReportRSP: "N-EVENT-REPORT-RSP"
+        case .nActionRQ: "N-ACTION-RQ"
+        case .nActionRSP: "N-ACTION-RSP"
         }
     }
 }
@@ -89,6 +95,12 @@ public struct DIMSECommand: Sendable, Equatable, CustomStringConvertible {
     public var errorComment: String?
     /// Affected SOP Instance UID (0000,1000).
     public var affectedSOPInstanceUID: String?
+    /// Requested SOP Instance UID (0000,1001) (DIMSE-N requests).
+    public var requestedSOPInstanceUID: String?
+    /// Event Type ID (0000,1002) (N-EVENT-REPORT).
+    public var eventTypeID: UInt16?
+    /// Action Type ID (0000,1008) (N-ACTION).
+    public var actionTypeID: UInt16?
     /// Remaining/completed/failed/warning sub-operations (0000,1020–1023).
     public var remaining: UInt16?, completed: UInt16?, failed: UInt16?, warning: UInt16?
     /// Move Originator AE Title (0000,1030).
@@ -147,6 +159,9 @@ public struct DIMSECommand: Sendable, Equatable, CustomStringConvertible {
         }
         text(0x0902, errorComment.map { String($0.prefix(64)) })
         uid(0x1000, affectedSOPInstanceUID)
+        uid(0x1001, requestedSOPInstanceUID)
+        us(0x1002, eventTypeID)
+        us(0x1008, actionTypeID)
         us(0x1020, remaining); us(0x1021, completed); us(0x1022, failed); us(0x1023, warning)
         text(0x1030, moveOriginatorAE)
         us(0x1031, moveOriginatorMessageID)
@@ -199,6 +214,9 @@ public struct DIMSECommand: Sendable, Equatable, CustomStringConvertible {
         }
         c.errorComment = str(0x0902)
         c.affectedSOPInstanceUID = str(0x1000)
+        c.requestedSOPInstanceUID = str(0x1001)
+        c.eventTypeID = us(0x1002)
+        c.actionTypeID = us(0x1008)
         c.remaining = us(0x1020); c.completed = us(0x1021); c.failed = us(0x1022); c.warning = us(0x1023)
         c.moveOriginatorAE = str(0x1030)
         c.moveOriginatorMessageID = us(0x1031)

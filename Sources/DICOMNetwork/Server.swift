@@ -188,12 +188,15 @@ public final class DICOMServer: Sendable {
     public let configuration: ServerConfiguration
     let storage: (any StorageService)?
     let queryRetrieve: (any QueryRetrieveService)?
+    let storageCommitment: (any StorageCommitmentService)?
     private let listener = Mutex<Channel?>(nil)
     private let active = Atomic<Int>(0)
 
     /// Creates a server.
-    public init(configuration: ServerConfiguration, storage: (any StorageService)?, queryRetrieve: (any QueryRetrieveService)?) {
+    public init(configuration: ServerConfiguration, storage: (any StorageService)?, queryRetrieve: (any QueryRetrieveService)?,
+                storageCommitment: (any StorageCommitmentService)? = nil) {
         self.configuration = configuration; self.storage = storage; self.queryRetrieve = queryRetrieve
+        self.storageCommitment = storageCommitment
     }
 
     /// Binds and serves until ``shutdown()`` (in-flight associations are allowed to finish) or cancellation.
@@ -335,6 +338,11 @@ public final class DICOMServer: Sendable {
                 if NetworkUID.queryRetrieve.contains(c.abstractSyntax) && queryRetrieve == nil {
                     ac.accepted.append(AcceptedContext(id: c.id, result: .abstractSyntaxNotSupported, transferSyntax: c.transferSyntaxes.first ?? "")); continue
                 }
+            } else if c.abstractSyntax == StorageCommitment.sopClassUID {
+                guard storageCommitment != nil else {
+                    ac.accepted.append(AcceptedContext(id: c.id, result: .abstractSyntaxNotSupported, transferSyntax: c.transferSyntaxes.first ?? "")); continue
+                }
+                supported = uncompressedSyntaxes
             } else if storage != nil || roleSOPs.contains(c.abstractSyntax) {
                 supported = storageSyntaxes
             } else {
@@ -408,9 +416,68 @@ public final class DICOMServer: Sendable {
             try await queryRetrieve(cmd, context: ctx, transferSyntax: transferSyntax, data: data, association: a, callingAE: callingAE)
         case .cCancelRQ:
             break   // recorded by the CancelWatcher; nothing in flight to answer
+        case .nEventReportRQ, .nActionRQ:
+            try await handleStorageCommitment(cmd, context: ctx, transferSyntax: transferSyntax, data: data, association: a, callingAE: callingAE)
         default:
             throw NetworkError.unexpected(peer: a.peer, "\(cmd.field) from an SCU")
         }
+    }
+
+    /// Storage Commitment Push Model messages (PS3.4 J.3): a result reported to us (N-EVENT-REPORT, we requested
+    /// the commitment) or a request to us (N-ACTION, answered on this association).
+    private func handleStorageCommitment(_ cmd: DIMSECommand, context ctx: UInt8, transferSyntax: String, data: ReceivedData?,
+                                         association a: Association, callingAE: String) async throws {
+        let caller = DIMSEPeer(callingAE: callingAE, calledAE: a.negotiated.calledAE, address: a.peer)
+        let ts = TransferSyntax(uid: transferSyntax)
+        var dataset: Dataset? = nil
+        if case .bytes(let b) = data { dataset = try? DataSetCoding.decode(b, syntax: ts, source: a.peer) }
+        let isReport = cmd.field == .nEventReportRQ
+        var rsp = DIMSECommand(field: isReport ? .nEventReportRSP : .nActionRSP, hasDataSet: false)
+        rsp.messageIDBeingRespondedTo = cmd.messageID
+        rsp.affectedSOPClassUID = cmd.affectedSOPClassUID ?? cmd.requestedSOPClassUID
+        rsp.affectedSOPInstanceUID = cmd.affectedSOPInstanceUID ?? cmd.requestedSOPInstanceUID
+        if isReport { rsp.eventTypeID = cmd.eventTypeID } else { rsp.actionTypeID = cmd.actionTypeID }
+        guard let service = storageCommitment, (rsp.affectedSOPClassUID ?? "") == StorageCommitment.sopClassUID else {
+            rsp.status = Status.sopClassNotSupported
+            return try await a.sender.send(rsp, context: ctx)
+        }
+        guard let dataset else {
+            rsp.status = Status.processingFailure; rsp.errorComment = "no readable data set"
+            return try await a.sender.send(rsp, context: ctx)
+        }
+        if isReport {
+            do {
+                let result = try StorageCommitment.Result(dataset: dataset)
+                try await NIOThreadPool.singleton.runIfActive { try service.received(result, from: caller) }
+                Log.info("\(a.peer): storage commitment \(result.transactionUID) from \(callingAE): \(result.committed.count) committed, \(result.failed.count) failed")
+                rsp.status = Status.success
+            } catch {
+                Log.warning("\(a.peer): storage commitment report from \(callingAE): \(error)")
+                rsp.status = Status.processingFailure; rsp.errorComment = "\(error)"
+            }
+            return try await a.sender.send(rsp, context: ctx)
+        }
+        // N-ACTION: answer, then report the result on this association.
+        let result: StorageCommitment.Result?
+        do {
+            let request = try StorageCommitment.Request(dataset: dataset)
+            result = try await NIOThreadPool.singleton.runIfActive { try service.commit(request, from: caller) }
+        } catch {
+            rsp.status = Status.processingFailure; rsp.errorComment = "\(error)"
+            return try await a.sender.send(rsp, context: ctx)
+        }
+        guard let result else { rsp.status = Status.sopClassNotSupported; return try await a.sender.send(rsp, context: ctx) }
+        rsp.status = Status.success
+        try await a.sender.send(rsp, context: ctx)
+        var report = DIMSECommand(field: .nEventReportRQ, hasDataSet: true)
+        report.affectedSOPClassUID = StorageCommitment.sopClassUID
+        report.affectedSOPInstanceUID = StorageCommitment.sopInstanceUID
+        report.eventTypeID = result.eventTypeID
+        report.messageID = a.messageID()
+        let bytes: [UInt8]
+        do { bytes = try DataSetCoding.encode(result.dataset, syntax: ts) } catch { throw NetworkError.dicom(error) }
+        try await a.sender.send(report, context: ctx, data: .bytes(bytes))
+        _ = try await a.awaitResponse(to: report.messageID!)
     }
 
     private func queryRetrieve(_ cmd: DIMSECommand, context ctx: UInt8, transferSyntax: String, data: ReceivedData?,

@@ -1,4 +1,5 @@
 import Archive
+import DICOM
 import Foundation
 import Hummingbird
 import Imaging
@@ -7,9 +8,12 @@ import Workflows
 /// Report documents, the physician's sign-off and the physicist's approvals:
 ///
 /// - `GET /api/jobs/{id}/reports` (view): the job's documents (SR, result screen, PDF, dose SR), oldest first, and
-///   `latest` (the newest SR: what the viewer shows).
+///   `latest` (the newest SR: what the viewer shows) and `delivery` (their PACS outbox rows).
+/// - `GET /api/reports/{uid}/pdf` (view): the PDF inside an Encapsulated PDF document, `application/pdf`; audited.
 /// - `POST /api/jobs/{id}/reports` (runJobs): writes the documents again (an amendment: the new SR references the
 ///   previous one).
+/// - `GET /api/jobs/{id}/report-template` (view): the physician's template of the study type (heading, procedure,
+///   findings pre-filled from the analysis, a suggested impression with `[interpretation]` to replace).
 /// - `POST /api/jobs/{id}/signoff` `{"impression": "...", "amendment": false}` (signReports): the physician's report
 ///   (template of the study type pre-filled from the analysis, the impression, the signer's name and time) as a
 ///   VERIFIED SR and the final PDF; a signed result can only be amended (`"amendment": true`, a new document). Audited
@@ -38,6 +42,8 @@ struct ReportRoutes {
         var documents: [Archive.ResultDocument]
         var latest: Archive.ResultDocument?
         var approvals: [Archive.ResultApproval]
+        /// PACS delivery of these documents (outbox rows, one per document × destination).
+        var delivery: [Archive.OutboxEntry] = []
     }
 
     func finishedJob(_ ctx: ScintiRequestContext) throws -> JobRecord {
@@ -62,7 +68,28 @@ struct ReportRoutes {
             try ctx.require(.view)
             let id = try JobAPI.requireJobID(ctx.parameters.get("id"))
             let docs = try archive.resultDocuments(resultID: id)
-            return try Self.json(Listing(documents: docs, latest: docs.last { $0.kind == "sr" }, approvals: try archive.approvals(resultID: id)))
+            return try Self.json(Listing(documents: docs, latest: docs.last { $0.kind == "sr" }, approvals: try archive.approvals(resultID: id),
+                                         delivery: try archive.outboxEntries(resultID: id)))
+        }
+        router.get("/api/jobs/:id/report-template") { _, ctx in
+            try ctx.require(.view)
+            let rec = try finishedJob(ctx)
+            do { return try Self.json(try ResultReports.template(job: rec, archive: archive)) } catch let e as WorkflowError {
+                throw HTTPError(.unprocessableContent, message: e.message)
+            }
+        }
+        router.get("/api/reports/:uid/pdf") { _, ctx in
+            try ctx.require(.view)
+            let uid = try requireUID(ctx.parameters.get("uid"), "SOP Instance UID")
+            guard let inst = try archive.instances(sopUIDs: [uid]).first else { throw HTTPError(.notFound, message: "no instance \(uid)") }
+            let ds = try DICOMFile.read(path: inst.path).dataset
+            guard ds.string(.sopClassUID) == "1.2.840.10008.5.1.4.1.1.104.1", let pdf = ds[Tag(0x0042, 0x0011)]?.bytes else {
+                throw HTTPError(.badRequest, message: "instance \(uid) is not an Encapsulated PDF (SOP Class 1.2.840.10008.5.1.4.1.1.104.1)")
+            }
+            var bytes = pdf.array
+            if bytes.last == 0 { bytes.removeLast() }   // the even-length pad (PS3.3 C.24.2.1)
+            try archive.appendAudit(ctx.audit(.view, studyUID: inst.studyUID, seriesUID: inst.seriesUID, instanceUID: uid, detail: "report PDF opened"))
+            return bytesResponse(bytes, contentType: "application/pdf")
         }
         router.post("/api/jobs/:id/reports") { _, ctx in
             try ctx.require(.runJobs)
@@ -78,6 +105,9 @@ struct ReportRoutes {
             let body = try await Self.body(req)
             guard let impression = body["impression"] as? String, !impression.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, impression.count <= 20_000 else {
                 throw HTTPError(.badRequest, message: "signoff needs \"impression\": the physician's impression text (1…20000 characters)")
+            }
+            guard !impression.contains(ReportTemplate.interpretationPlaceholder) else {
+                throw HTTPError(.badRequest, message: "the impression still contains \(ReportTemplate.interpretationPlaceholder) of the template: replace it with the interpretation before signing")
             }
             let amendment = body["amendment"] as? Bool ?? false
             let signed = try archive.resultDocuments(resultID: rec.id).contains { $0.signedBy != nil && $0.kind == "sr" }

@@ -84,6 +84,17 @@ public enum ResultReports {
                          archive: archive, workDirectory: workDirectory, kinds: kinds)
     }
 
+    /// The physician's report template of a finished job: its study type's heading, findings pre-filled from the
+    /// analysis and a suggested impression (``ReportTemplate``).
+    public static func template(job: JobRecord, archive: Archive) throws -> ReportTemplate {
+        let inputs = try Self.inputs(job: job, archive: archive)
+        let (refs, _) = try ReportExport.sources(files: inputs.sourceFiles)
+        var content = try ResultReport.content(json: inputs.json, source: "job \(job.id)", sources: refs, segments: inputs.segments)
+        ReportExport.fillAdministration(&content.report, from: inputs.sourceFiles.first)
+        let req = try? JSONDecoder().decode(JobRequest.self, from: Data(job.request.utf8))
+        return ReportTemplate.make(for: content.report, analysis: job.type == "dose" ? "dose" : req?.analysis)
+    }
+
     /// After a job finished: its documents go into the study; a failure is appended to the job's message (the result
     /// stays done).
     static func afterJob(_ rec: JobRecord, manager: JobManager) {

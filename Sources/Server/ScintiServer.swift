@@ -100,6 +100,7 @@ public final class ScintiServer: Sendable {
         ViewerAPI(archive: archive, cache: cache).register(on: router)
         JobAPI(manager: jobs, maxBodyBytes: 1 << 20).register(on: router)
         ReportRoutes(manager: jobs).register(on: router)
+        ReportDeliveryRoutes(archive: archive).register(on: router)
         AccountsAPI(archive: archive, secureCookies: configuration.tls != nil).register(on: router)
         ExportRoutes(archive: archive, directory: configuration.archiveDirectory).register(on: router)
         QCRoutes(archive: archive, viewerDirectory: configuration.viewerDirectory).register(on: router)
@@ -179,7 +180,7 @@ struct StaticFiles {
         "viewer.css": "text/css; charset=utf-8", "login.html": "text/html; charset=utf-8", "login.js": "text/javascript; charset=utf-8",
         "regions.js": "text/javascript; charset=utf-8", "registration.js": "text/javascript; charset=utf-8",
         "workstation.js": "text/javascript; charset=utf-8", "hanging.js": "text/javascript; charset=utf-8",
-        "contours.js": "text/javascript; charset=utf-8",
+        "contours.js": "text/javascript; charset=utf-8", "reports.js": "text/javascript; charset=utf-8",
     ]
 
     func register(on router: Router<ScintiRequestContext>) {

@@ -24,6 +24,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "A login session ends after this many minutes without a request.") var sessionIdleMinutes = 30.0
     @Option(help: "A login session ends this many hours after login.") var sessionMaxHours = 12.0
     @Option(help: "Index and job queue: sqlite:PATH (default: the archive folder's index.sqlite and jobs.sqlite) or postgres://USER@HOST[:PORT]/DB, shared with other servers, receivers and `scinti worker` processes (jobs then run on the workers; docs/scale.md).") var database: String?
+    @OptionGroup(title: "PACS delivery of report documents") var pacs: PACSDeliveryOptions
     @Flag(help: "When the archive is empty, simulate and reconstruct the demo SPECT/CT study (64² matrix) and store it first.") var demo = false
 
     func run() async throws {
@@ -76,15 +77,24 @@ struct ServeCommand: AsyncParsableCommand {
         emit("  DICOMweb:  \(scheme)://\(host):\(port)/dicom-web/  (Authorization: Bearer \(tok))\n")
         emit("  token:     \(tok)  (service credential: all rights, named 'service' in the audit trail)\n")
         if ((try? server.archive.users()) ?? []).isEmpty { warn("no user accounts yet: add one with `scinti users add NAME --role admin --archive \(archive)`") }
+        let deliveryConfig: ReportDelivery.Configuration?
+        do { deliveryConfig = try pacs.configuration(callingAE: aet) } catch { throw fail("\(error)") }
+        let delivery = deliveryConfig.map { ReportDelivery(archive: server.archive, configuration: $0) }
         var dimse: DICOMServer? = nil
         if let dimsePort {
             guard (1...65535).contains(dimsePort), dimsePort != port else { throw fail("--dimse-port must be 1…65535 and differ from --port") }
             var c = ServerConfiguration(aeTitle: aet, port: dimsePort, storage: archive)
             c.bindAddress = host
-            let scp = DICOMServer(configuration: c, storage: ArchiveStorage(archive: server.archive), queryRetrieve: ArchiveQueryRetrieve(archive: server.archive))
+            let scp = DICOMServer(configuration: c, storage: ArchiveStorage(archive: server.archive), queryRetrieve: ArchiveQueryRetrieve(archive: server.archive),
+                                  storageCommitment: delivery)
             dimse = scp
             emit("  DICOM SCP: \(aet)@\(host):\(dimsePort) (same archive)\n")
             Task { do { try await scp.run() } catch { warn("DICOM SCP: \(error)") } }
+        }
+        if let delivery {
+            emit("  PACS:      \(delivery.configuration.destinations.map(\.name).joined(separator: ", ")) (C-STORE + storage commitment as \(aet); outbox at /api/outbox)\n")
+            if dimsePort == nil { warn("--pacs without --dimse-port: a storage commitment reported on a new association (Orthanc does so) cannot reach us; documents stay 'sent' until --pacs-commit-timeout") }
+            delivery.start()
         }
         do { try await server.run() } catch { dimse?.shutdown(); throw fail("server: \(error)") }
         dimse?.shutdown()

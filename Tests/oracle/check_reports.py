@@ -112,6 +112,46 @@ if opts["--dose-sr"]:
         if path.endswith("meanDoseGy") and not any(close(v, value * 1000) and u == "mGy" for _, v, u in dnums):
             fail(f"dose SR: organ dose {path} = {value * 1000} mGy missing")
     print(f"dose SR: {len(dnums)} NUM item(s)")
+    # Codes against PS3.16 as pydicom lists it (pydicom.sr._concepts_dict: every SCT/DCM concept with its CIDs):
+    # each coded concept and value of the dose SR exists there, and the radionuclide is the isotope of the result
+    # from CID 18 (Isotopes in Radiopharmaceuticals), organs from CID 10044 or the whole body/lesion.
+    import pydicom
+    from pydicom.sr import _concepts_dict as concepts
+    from pydicom.sr import _cid_dict as ciddict
+    from pydicom.sr.codedict import codes as srcodes
+    known = {(sch, code): list(cids) for sch, d in concepts.concepts.items() for v in d.values() for code, (_, cids) in v.items()}
+    for cid in (18, 11, 10044):  # the CID tables list members by keyword; their codes join the CIDs of `known`
+        for kw in ciddict.cid_concepts[cid].get("SCT", []):
+            try:
+                known.setdefault(("SCT", getattr(srcodes.SCT, kw).value), []).append(cid)
+            except Exception:
+                pass
+    dsr = pydicom.dcmread(opts["--dose-sr"])
+    coded = []
+    def walk_codes(items):
+        for it in items:
+            for seq in ("ConceptNameCodeSequence", "ConceptCodeSequence"):
+                for c in it.get(seq, []):
+                    coded.append((seq, c.CodingSchemeDesignator, c.CodeValue, c.CodeMeaning, it.ConceptNameCodeSequence[0].CodeValue if "ConceptNameCodeSequence" in it else ""))
+            walk_codes(it.get("ContentSequence", []))
+    walk_codes([dsr])
+    for seq, sch, code, meaning, parent in coded:
+        if sch in ("SCT", "DCM") and (sch, code) not in known:
+            fail(f"dose SR: ({code}, {sch}, {meaning}) is not a PS3.16 code")
+    values = {parent: (code, meaning) for seq, sch, code, meaning, parent in coded if seq == "ConceptCodeSequence"}
+    iso = (doc.get("isotope") or payload.get("isotope") or "").replace("-", "").lower()
+    if "89457008" in values:
+        code = values["89457008"][0]
+        if 18 not in known.get(("SCT", code), []):
+            fail(f"dose SR: radionuclide code {code} is not in CID 18")
+        print(f"dose SR: radionuclide {values['89457008'][1]} ({code}, CID 18), isotope of the result {iso}")
+    elif iso:
+        fail(f"dose SR: no coded radionuclide for {iso}")
+    sites = [code for seq, sch, code, meaning, parent in coded if parent == "363698007" and seq == "ConceptCodeSequence"]
+    for code in sites:
+        if 10044 not in known.get(("SCT", code), []) and code not in ("38266002", "108369006", "52988006"):
+            fail(f"dose SR: organ code {code} is not in CID 10044")
+    print(f"dose SR: {len(coded)} coded items checked against PS3.16 (pydicom), {len(sites)} organ code(s)")
 
 # --- highdicom: TID 1500 -------------------------------------------------------------------------------------------
 try:
