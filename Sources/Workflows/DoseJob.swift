@@ -46,6 +46,10 @@ public enum DoseJob {
         public var uncertainty = UncertaintyInputs()
         /// Decays of the Monte Carlo method.
         public var monteCarloDecays = 2_000_000
+        /// Kernel of the voxel-S-value method: Monte Carlo generated (default) or the straight-track approximation.
+        public var kernel: VoxelKernelMethod = .monteCarlo
+        /// Decays of a Monte Carlo kernel (cached).
+        public var kernelDecays = VoxelSValueKernel.defaultKernelDecays
         /// Patient and study the RT Dose belongs to (set from the reference visit by ``run(_:)``); nil: a placeholder
         /// patient, with a warning.
         public var study: StudyAttributes? = nil
@@ -253,6 +257,8 @@ public enum DoseJob {
         options.recovery = o.recovery
         options.uncertainty = o.uncertainty
         options.monteCarloDecays = o.monteCarloDecays
+        options.kernel = o.kernel
+        options.kernelDecays = o.kernelDecays
         let registrations: [VisitRegistration]
         do { registrations = try SerialDosimetry.registerVisits(visits, options: options) } catch { throw WorkflowError("registration: \(error)") }
         func reportVisits() -> [Report.Visit] {

@@ -37,7 +37,7 @@ struct BenchDose: ParsableCommand {
         } } }
         let tk = Date()
         let kernel: VoxelSValueKernel
-        do { kernel = try VoxelSValueKernel.make(nuclide, voxelMM: (voxel, voxel, voxel), halfWidth: halfWidth) } catch { throw fail("\(error)") }
+        do { kernel = try VoxelSValueKernel.straightTrack(nuclide, voxelMM: (voxel, voxel, voxel), halfWidth: halfWidth) } catch { throw fail("\(error)") }
         let kernelS = Date().timeIntervalSince(tk)
         emit(String(format: "kernel: %@ %d³ at %.2f mm (%.2f s to build; Σ = %.5f of %.5f MeV/decay)\n", nuclide.name, kernel.size.x, voxel,
                     kernelS, kernel.depositedEnergyMeV, kernel.energyPerDecayMeV))

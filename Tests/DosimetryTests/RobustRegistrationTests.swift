@@ -83,7 +83,11 @@ import Workflows
         (200, 200, 5, 5, 0, RigidTransform(rotationDeg: Vector3(1, 1, -2), translationMM: Vector3(5, 10, 8), centerMM: Vector3(0, 0, 340))),
     ]
 
-    @Test(arguments: 0..<2) func recoversKnownMotionWithin2mmAnd1Degree(_ n: Int) throws {
+    /// CI runs the first case (the harder one: 400 vs 150 mm fields, 5 vs 2.5 mm slices, the largest motion); all
+    /// three with SCINTI_VALIDATION=1 (with the 20 random ones below).
+    static let knownCases = ProcessInfo.processInfo.environment["SCINTI_VALIDATION"] != nil ? Array(0..<3) : [0]
+
+    @Test(arguments: knownCases) func recoversKnownMotionWithin2mmAnd1Degree(_ n: Int) throws {
         guard let anatomy = Anatomy.shared else {
             Issue.record("ICRP-110 phantom not found at \(ICRPPhantom.defaultFolder)"); return
         }

@@ -27,7 +27,9 @@ import Workflows
         let t0 = Date()
         let cam = try DoseJob.writeSimulatedCamera(organs: organs, visits: visits, nuclide: lu, to: dir)
         let t1 = Date()
-        let (report, result) = try DoseJob.run(DoseJob.Options(timepoints: cam.folders, masks: cam.masks, method: .voxel, fit: .auto))
+        var options = DoseJob.Options(timepoints: cam.folders, masks: cam.masks, method: .voxel, fit: .auto)
+        options.kernelDecays = 40_000      // the default Monte Carlo kernel at reduced statistics
+        let (report, result) = try DoseJob.run(options)
         print("camera study: simulate+reconstruct \(t1.timeIntervalSince(t0)) s, dosimetry \(Date().timeIntervalSince(t1)) s")
         for l in cam.log { print(l) }
         // Visit times come from the reconstructions' DICOM (Radiopharmaceutical Start DateTime → Acquisition Date/Time).

@@ -14,7 +14,7 @@ import Testing
         // electrons from ICC) + ICRP-107 Auger (Ra-223: whole chain in equilibrium). Σ S·m must give it back
         // within 2 %.
         let n = try #require(Radionuclide.named(name))
-        let k = try VoxelSValueKernel.make(n, voxelMM: Self.voxel, samples: 100_000)
+        let k = try VoxelSValueKernel.straightTrack(n, voxelMM: Self.voxel, samples: 100_000)
         #expect(abs(k.depositedEnergyMeV / n.meanLocalEnergyWithProgenyMeV - 1) < 0.02,
                 "\(name): kernel \(k.depositedEnergyMeV) MeV vs \(n.meanLocalEnergyWithProgenyMeV) MeV per decay")
         // Symmetric under x ↔ −x within Monte-Carlo noise, centre is the maximum.
@@ -25,8 +25,8 @@ import Testing
     @Test func kernelShapeFollowsBetaRange() throws {
         // Lu-177 β (mean range ≈ 0.3 mm) stays ≥ 90 % in a 4.8 mm source voxel; Y-90 (max range 11 mm)
         // deposits markedly less there and reaches neighbours three voxels away.
-        let lu = try VoxelSValueKernel.make(Radionuclide.named("Lu-177")!, voxelMM: Self.voxel, samples: 100_000)
-        let y = try VoxelSValueKernel.make(Radionuclide.named("Y-90")!, voxelMM: Self.voxel, samples: 100_000)
+        let lu = try VoxelSValueKernel.straightTrack(Radionuclide.named("Lu-177")!, voxelMM: Self.voxel, samples: 100_000)
+        let y = try VoxelSValueKernel.straightTrack(Radionuclide.named("Y-90")!, voxelMM: Self.voxel, samples: 100_000)
         func centreFraction(_ k: VoxelSValueKernel) -> Double {
             Double(k.values[k.values.count / 2]) / k.values.reduce(0.0) { $0 + Double($1) }
         }
@@ -39,7 +39,7 @@ import Testing
     }
 
     @Test func fftConvolutionEqualsDirectSum() throws {
-        let k = try VoxelSValueKernel.make(Radionuclide.named("Y-90")!, voxelMM: Self.voxel, samples: 50_000)
+        let k = try VoxelSValueKernel.straightTrack(Radionuclide.named("Y-90")!, voxelMM: Self.voxel, samples: 50_000)
         let size = GridSize(x: 23, y: 19, z: 17)
         var rng = SeededGenerator(seed: 7)
         let tia = (0..<size.count).map { _ in Float(rng.uniform() < 0.1 ? rng.uniform() * 100 : 0) }
@@ -64,7 +64,7 @@ import Testing
         // it emits, so kernel convolution must equal local deposition E·Ã/m (exact physics, independent of the
         // kernel's shape). Y-90, 4.8 mm voxels, 21³ grid; checked on the central 5³.
         let y90 = try #require(Radionuclide.named("Y-90"))
-        let k = try VoxelSValueKernel.make(y90, voxelMM: Self.voxel, samples: 100_000)
+        let k = try VoxelSValueKernel.straightTrack(y90, voxelMM: Self.voxel, samples: 100_000)
         let size = GridSize(x: 21, y: 21, z: 21)
         let tia = [Float](repeating: 3600, count: size.count)  // 1 MBq·h per voxel
         let dose = try VoxelDose.convolveFFT(tia, size: size, kernel: k)

@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+import Simulation
+import Workflows
+
+/// `scinti dose trial`: the serial virtual-patient dosimetry trial of issue 21 (``Workflows/DoseTrial``).
+struct DoseTrialCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "trial",
+        abstract: "Serial Lu-177 virtual-patient trial (ICRP phantoms, 4 visits, repositioning, limited CT fields): registration, TIA and k = 2 coverage against the truth.")
+
+    @Option(help: "Patient seeds (comma-separated; odd: ICRP AM, even: AF).") var seeds = "21001,21002"
+    @Option(help: "Noise realisations per patient (Poisson resampling + calibration draw).") var realisations = 200
+    @Option(help: "Largest rotation per axis (°) and translation per axis (mm) between visits.") var motion = "3:15"
+    @Option(help: "CT axial fields drawn in MIN:MAX mm.") var ctField = "150:400"
+    @Option(help: "ICRP-110 phantom folder (default $SCINTI_ICRP110 or ../shared/phantoms/icrp110).") var folder: String?
+    /// `--json` is the `scinti dose` option (ArgumentParser shares a parent's options).
+    @ParentCommand var dose: DoseCommand
+
+    func run() throws {
+        let s = seeds.split(separator: ",").compactMap { UInt64($0.trimmingCharacters(in: .whitespaces)) }
+        guard !s.isEmpty, s.count == seeds.split(separator: ",").count else { throw fail("--seeds \(seeds): comma-separated integers") }
+        guard (1...10_000).contains(realisations) else { throw fail("--realisations must be 1…10000 (got \(realisations))") }
+        let m = motion.split(separator: ":").compactMap { Double($0) }, f = ctField.split(separator: ":").compactMap { Double($0) }
+        guard m.count == 2, m[0] >= 0, m[0] <= 30, m[1] >= 0, m[1] <= 200 else { throw fail("--motion \(motion): MAXDEG:MAXMM (0–30 °, 0–200 mm)") }
+        guard f.count == 2, f[0] >= 20, f[1] >= f[0], f[1] <= 2000 else { throw fail("--ct-field \(ctField): MIN:MAX mm (20–2000, MIN ≤ MAX)") }
+        var o = DoseTrial.Options(seeds: s)
+        o.realisations = realisations; o.maxDeg = m[0]; o.maxMM = m[1]; o.ctFieldMM = f[0]...f[1]
+        if let folder { o.folder = folder }
+        let json = dose.json
+        do {
+            let r = try DoseTrial.run(o) { line in if !json { emit(line + "\n") } }
+            if json {
+                let enc = JSONEncoder(); enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+                enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+                emit(String(decoding: try enc.encode(r), as: UTF8.self) + "\n")
+            } else {
+                emit(String(format: "%d patients, %d realisations: registration ≤ %.2f mm, ≤ %.2f°; organ TIA error median %.2f %%, 95th percentile %.2f %%; k = 2 coverage %.1f %% (95 %% CI %.1f–%.1f %%); %.0f s\n",
+                            r.patients, r.realisations, r.maxRegistrationErrorMM, r.maxRotationErrorDeg, r.medianTIAErrorPercent, r.p95TIAErrorPercent,
+                            100 * r.coverageK2, 100 * r.coverageK2Interval[0], 100 * r.coverageK2Interval[1], r.seconds))
+                emit("impossible registration: \(r.impossibleRegistration ?? "not run")\n")
+            }
+        } catch { throw fail("\(error)") }
+    }
+}
