@@ -109,8 +109,12 @@ public struct Parathyroid: Sendable {
     }
 
     /// Runs the analysis. `pixelToPatient` maps a (column, row) to LPS mm, when known.
+    /// Regions from outside (edited by a reader, issue 13/18): `candidateRegions` (discs on the early image's grid)
+    /// replace the automatic candidate search, `thyroidRegion` the automatic thyroid core; retention, washout and
+    /// the subtraction are computed from them in the same way.
     public func analyze(early: Phase, delayed: Phase, thyroid: Phase?,
-                        pixelToPatient: (@Sendable (Double, Double) -> [Double])? = nil) throws(PlanarAnalysisError) -> Analysis {
+                        pixelToPatient: (@Sendable (Double, Double) -> [Double])? = nil,
+                        candidateRegions: [PlanarDisk]? = nil, thyroidRegion: PlanarROI? = nil) throws(PlanarAnalysisError) -> Analysis {
         let e = early.image, d = delayed.image
         guard e.rows == d.rows, e.columns == d.columns else {
             throw PlanarAnalysisError("delayed image is \(d.rows)×\(d.columns), early \(e.rows)×\(e.columns): mismatched matrix sizes")
@@ -166,6 +170,17 @@ public struct Parathyroid: Sendable {
         var sub = [Double](repeating: 0, count: np)
         var k = 0.0, shift: [Double]? = nil, corr: Double? = nil, mode = ""
         var core = PlanarROI(rows: rows, columns: cols)
+        if let g = thyroidRegion {
+            guard g.rows == rows, g.columns == cols, g.count > 0 else {
+                throw PlanarAnalysisError("the thyroid region given is empty or not on the \(cols)×\(rows) early image grid")
+            }
+            warnings.append("thyroid region given from outside (edited): \(g.count) pixels")
+        }
+        for d in candidateRegions ?? [] {
+            guard d.radius > 0, d.column >= 0, d.row >= 0, d.column <= Double(cols - 1), d.row <= Double(rows - 1) else {
+                throw PlanarAnalysisError("candidate region given at column \(d.column), row \(d.row), radius \(d.radius) lies outside the \(cols)×\(rows) early image")
+            }
+        }
         var registered: PlanarViewImage? = nil
         if let t = thyroid {
             mode = "dual-tracer subtraction"
@@ -179,6 +194,7 @@ public struct Parathyroid: Sendable {
             let bgT = Self.median(ring.indices.map { Double(trS.counts[$0]) })
             let tMax = trS.counts.max() ?? 0
             for i in 0..<np where Double(trS.counts[i]) >= 0.5 * Double(tMax) && neck.inside[i] { core.inside[i] = true }
+            if let g = thyroidRegion { core = g }
             let ratios = core.indices.compactMap { i -> Double? in
                 let tv = Double(trS.counts[i]) - bgT
                 return tv > 0 ? eCS[i] / eScale / tv : nil
@@ -191,6 +207,7 @@ public struct Parathyroid: Sendable {
             mode = "dual-phase washout subtraction"
             // Thyroid core: the brightest half of the early neck region.
             for i in neck.indices where eS.counts[i] - tissue >= 0.5 * (eMax - tissue) { core.inside[i] = true }
+            if let g = thyroidRegion { core = g }
             let ratios = core.indices.compactMap { i -> Double? in eCS[i] > 0 ? dCS[i] / eCS[i] : nil }
             k = Self.median(ratios)
             for i in 0..<np { sub[i] = (dCS[i] - k * eCS[i]) / eScale }
@@ -201,64 +218,17 @@ public struct Parathyroid: Sendable {
         var sigma = 1.4826 * Self.median(inBody.map { abs($0 - med) })
         if sigma <= 0 { sigma = max(1e-9, (sub.max() ?? 1) * 1e-3) }
         let subImage = try PlanarViewImage(rows: rows, columns: cols, counts: sub.map { Float(max(0, $0)) }, pixelSpacingMM: e.pixelSpacingMM)
-        // Local maxima inside the body.
-        let region = body
-        let smax = region.indices.map { sub[$0] }.max() ?? 0
-        let thr = max(med + 5 * sigma, 0.4 * smax)
-        var peaks: [(Int, Double)] = []
-        for i in region.indices where sub[i] > thr {
-            let r = i / cols, c = i % cols
-            var isMax = true
-            for dr in -1...1 { for dc in -1...1 where dr != 0 || dc != 0 {
-                let rr = r + dr, cc = c + dc
-                if rr >= 0, cc >= 0, rr < rows, cc < cols, sub[rr * cols + cc] > sub[i] { isMax = false }
-            } }
-            if isMax { peaks.append((i, sub[i])) }
-        }
-        peaks.sort { $0.1 > $1.1 }
-        var kept: [(Int, Double)] = []
-        for p in peaks where kept.allSatisfy({ q in
-            let dr = p.0 / cols - q.0 / cols, dc = p.0 % cols - q.0 % cols
-            return dr * dr + dc * dc > 9 }) { kept.append(p) }
-        // Thyroid region numbers (core without candidate discs).
-        var thyroidRegion = core
-        var candidateDiscs: [PlanarROI] = []
-        for (i, _) in kept.prefix(5) {
-            var w = 0.0, sc = 0.0, sr = 0.0
-            for dr in -1...1 { for dc in -1...1 {
-                let rr = i / cols + dr, cc = i % cols + dc
-                guard rr >= 0, cc >= 0, rr < rows, cc < cols else { continue }
-                let v = max(0, sub[rr * cols + cc]); w += v; sc += v * Double(cc); sr += v * Double(rr)
-            } }
-            let disc = PlanarROI.disc(rows: rows, columns: cols, column: sc / w, row: sr / w, radius: 2)
-            candidateDiscs.append(disc)
-            for j in disc.dilated(1).indices { thyroidRegion.inside[j] = false }
-        }
-        func dual(_ roi: PlanarROI, _ name: String) -> Region {
-            let ec = roi.indices.reduce(0.0) { $0 + eC[$1] }, dc = roi.indices.reduce(0.0) { $0 + dC[$1] }
-            let ri = ec > 0 ? 100 * dc / ec : 0
-            return Region(name: name, pixels: roi.count, earlyCPS: ec, delayedCPS: dc, retentionIndexPercent: ri, washoutPercent: 100 - ri)
-        }
-        var regions = [dual(thyroidRegion, "thyroid"), dual(neck, "gland region")]
-        let thyroidRI = regions[0].retentionIndexPercent
-        var candidates: [Candidate] = []
-        for (n, (i, v)) in kept.prefix(5).enumerated() {
-            let disc = candidateDiscs[n]
-            let ctr = disc.centroid!
-            var w = 0.0, sc = 0.0, sr = 0.0
-            for dr in -1...1 { for dc in -1...1 {
-                let rr = i / cols + dr, cc = i % cols + dc
-                guard rr >= 0, cc >= 0, rr < rows, cc < cols else { continue }
-                let x = max(0, sub[rr * cols + cc]); w += x; sc += x * Double(cc); sr += x * Double(rr)
-            } }
-            let col = w > 0 ? sc / w : ctr.column, row = w > 0 ? sr / w : ctr.row
-            let reg = dual(disc, "candidate\(n + 1)")
-            regions.append(reg)
-            candidates.append(Candidate(column: col, row: row, patientMM: pixelToPatient?(col, row), significance: (v - med) / sigma,
-                                        retentionIndexPercent: reg.retentionIndexPercent, washoutPercent: reg.washoutPercent,
-                                        retentionRelativeToThyroid: thyroidRI > 0 ? reg.retentionIndexPercent / thyroidRI : nil,
-                                        earlyCPS: reg.earlyCPS, delayedCPS: reg.delayedCPS))
-        }
+        // Local maxima inside the body (or the regions given).
+        let found = candidateRegions.map { given in
+            given.map { d -> (column: Double, row: Double, radius: Double, value: Double) in
+                let i = min(rows - 1, max(0, Int(d.row.rounded()))) * cols + min(cols - 1, max(0, Int(d.column.rounded())))
+                return (d.column, d.row, d.radius, sub[i])
+            }
+        } ?? Self.peaks(sub, body: body, rows: rows, columns: cols, median: med, sigma: sigma)
+        var regions: [Region] = []
+        let candidates = Self.finish(found, sub: sub, eC: eC, dC: dC, core: core, rows: rows, columns: cols, median: med, sigma: sigma,
+                                     pixelToPatient: pixelToPatient, regions: &regions, neck: neck)
+        if candidateRegions != nil { warnings.append("candidate regions given from outside (edited): \(found.count)") }
         if candidates.isEmpty { warnings.append("no focus stands out of the subtraction image: no candidate adenoma") }
         let result = Result(
             candidates: candidates, regions: regions, subtraction: mode, registrationShiftPixels: shift, registrationCorrelation: corr,
@@ -275,5 +245,64 @@ public struct Parathyroid: Sendable {
         }
         r.quality = warnings
         return Analysis(result: r, subtractionImage: subImage, neckROI: neck, thyroidCore: core, registeredThyroid: registered)
+    }
+
+    /// Local maxima of the subtraction image inside the body above max(median + 5σ, 40 % of its maximum), at least
+    /// 3 pixels apart, each with the count-weighted centre of its 3 × 3 pixels (at most 5, strongest first).
+    static func peaks(_ sub: [Double], body: PlanarROI, rows: Int, columns cols: Int, median med: Double,
+                      sigma: Double) -> [(column: Double, row: Double, radius: Double, value: Double)] {
+        let smax = body.indices.map { sub[$0] }.max() ?? 0
+        let thr = max(med + 5 * sigma, 0.4 * smax)
+        var peaks: [(Int, Double)] = []
+        for i in body.indices where sub[i] > thr {
+            let r = i / cols, c = i % cols
+            var isMax = true
+            for dr in -1...1 { for dc in -1...1 where dr != 0 || dc != 0 {
+                let rr = r + dr, cc = c + dc
+                if rr >= 0, cc >= 0, rr < rows, cc < cols, sub[rr * cols + cc] > sub[i] { isMax = false }
+            } }
+            if isMax { peaks.append((i, sub[i])) }
+        }
+        peaks.sort { $0.1 > $1.1 }
+        var kept: [(Int, Double)] = []
+        for p in peaks where kept.allSatisfy({ q in
+            let dr = p.0 / cols - q.0 / cols, dc = p.0 % cols - q.0 % cols
+            return dr * dr + dc * dc > 9 }) { kept.append(p) }
+        return kept.prefix(5).map { (i, v) in
+            var w = 0.0, sc = 0.0, sr = 0.0
+            for dr in -1...1 { for dc in -1...1 {
+                let rr = i / cols + dr, cc = i % cols + dc
+                guard rr >= 0, cc >= 0, rr < rows, cc < cols else { continue }
+                let x = max(0, sub[rr * cols + cc]); w += x; sc += x * Double(cc); sr += x * Double(rr)
+            } }
+            return (w > 0 ? sc / w : Double(i % cols), w > 0 ? sr / w : Double(i / cols), 2, v)
+        }
+    }
+
+    /// The shared finishing step: dual-phase numbers of the thyroid (core without the candidate discs), of the gland
+    /// region and of each candidate disc; candidates with their significance and retention relative to the thyroid.
+    static func finish(_ found: [(column: Double, row: Double, radius: Double, value: Double)], sub: [Double], eC: [Double], dC: [Double],
+                       core: PlanarROI, rows: Int, columns cols: Int, median med: Double, sigma: Double,
+                       pixelToPatient: (@Sendable (Double, Double) -> [Double])?, regions: inout [Region], neck: PlanarROI) -> [Candidate] {
+        var thyroidRegion = core
+        let discs = found.map { PlanarROI.disc(rows: rows, columns: cols, column: $0.column, row: $0.row, radius: $0.radius) }
+        for d in discs { for j in d.dilated(1).indices { thyroidRegion.inside[j] = false } }
+        func dual(_ roi: PlanarROI, _ name: String) -> Region {
+            let ec = roi.indices.reduce(0.0) { $0 + eC[$1] }, dc = roi.indices.reduce(0.0) { $0 + dC[$1] }
+            let ri = ec > 0 ? 100 * dc / ec : 0
+            return Region(name: name, pixels: roi.count, earlyCPS: ec, delayedCPS: dc, retentionIndexPercent: ri, washoutPercent: 100 - ri)
+        }
+        regions = [dual(thyroidRegion, "thyroid"), dual(neck, "gland region")]
+        let thyroidRI = regions[0].retentionIndexPercent
+        var candidates: [Candidate] = []
+        for (n, f) in found.enumerated() {
+            let reg = dual(discs[n], "candidate\(n + 1)")
+            regions.append(reg)
+            candidates.append(Candidate(column: f.column, row: f.row, patientMM: pixelToPatient?(f.column, f.row), significance: (f.value - med) / sigma,
+                                        retentionIndexPercent: reg.retentionIndexPercent, washoutPercent: reg.washoutPercent,
+                                        retentionRelativeToThyroid: thyroidRI > 0 ? reg.retentionIndexPercent / thyroidRI : nil,
+                                        earlyCPS: reg.earlyCPS, delayedCPS: reg.delayedCPS))
+        }
+        return candidates
     }
 }

@@ -106,14 +106,36 @@ public struct SentinelNodeAnalysis: Sendable {
     /// Creates an analysis.
     public init(options: Options = Options()) { self.options = options }
 
-    /// Runs the analysis on one or more views.
-    public func analyze(_ views: [PlanarViewImage]) throws(PlanarAnalysisError) -> Result {
+    /// Regions of one view given from outside (edited by a reader, issue 13/18), replacing the automatic ones.
+    public struct GivenRegions: Sendable, Equatable {
+        /// The injection-site mask (its centre is the injection site); nil: found automatically.
+        public var injectionSite: PlanarDisk?
+        /// The node counting disks (centres are the node positions); nil: nodes detected automatically.
+        public var nodes: [PlanarDisk]?
+        /// Creates given regions.
+        public init(injectionSite: PlanarDisk? = nil, nodes: [PlanarDisk]? = nil) { self.injectionSite = injectionSite; self.nodes = nodes }
+    }
+
+    /// Runs the analysis on one or more views. `given` (keyed by view name) replaces the automatic injection-site mask
+    /// and/or node detection of a view with regions from outside; counts, percentages and distances are computed from
+    /// them in the same way.
+    public func analyze(_ views: [PlanarViewImage], given: [String: GivenRegions] = [:]) throws(PlanarAnalysisError) -> Result {
         guard !views.isEmpty else { throw PlanarAnalysisError("sentinel node: no views given") }
+        for name in given.keys where !views.contains(where: { $0.name == name }) {
+            throw PlanarAnalysisError("sentinel node: regions given for view \(name), which is not among the views (\(views.map(\.name).joined(separator: ", ")))")
+        }
         var sites: [InjectionSite] = [], nodes: [Node] = [], notes: [String] = []
         for v in views {
             try v.validate()
-            let (site, found) = analyzeView(v)
+            let g = given[v.name]
+            for d in (g?.nodes ?? []) + (g?.injectionSite.map { [$0] } ?? []) {
+                guard d.radius > 0, d.column >= 0, d.row >= 0, d.column <= Double(v.columns - 1), d.row <= Double(v.rows - 1) else {
+                    throw PlanarAnalysisError("sentinel node: region given at column \(d.column), row \(d.row), radius \(d.radius) lies outside the \(v.columns)×\(v.rows) view \(v.name)")
+                }
+            }
+            let (site, found) = analyzeView(v, given: g)
             sites.append(site); nodes += found
+            if g != nil { notes.append("view \(v.name): regions given from outside (edited)\(g?.injectionSite == nil ? "" : ": injection site")\(g?.nodes == nil ? "" : (g?.injectionSite == nil ? ": " : ", ") + "\(g!.nodes!.count) node(s)")") }
             if v.origin == nil { notes.append("view \(v.name): no detector geometry, patient positions not given") }
         }
         let o = options
@@ -137,67 +159,92 @@ public struct SentinelNodeAnalysis: Sendable {
         return r
     }
 
-    func analyzeView(_ v: PlanarViewImage) -> (InjectionSite, [Node]) {
+    func analyzeView(_ v: PlanarViewImage, given: GivenRegions? = nil) -> (InjectionSite, [Node]) {
         let o = options
         let rows = v.rows, cols = v.columns
         let px = (v.rowSpacingMM + v.columnSpacingMM) / 2
         let s = RegionTools.gaussian(v.counts, rows: rows, columns: cols, sigma: o.smoothingSigmaPixels)
-        // Injection site: global maximum of the smoothed view.
-        var best = 0
-        for i in 0..<s.count where s[i] > s[best] { best = i }
-        let ic = best % cols, ir = best / cols
-        let peak = s[best]
-        // Mask radius: first ring whose mean falls below the fraction of the peak.
-        let maxR = o.maximumInjectionMaskMM / px
-        var maskR = maxR
-        var r = 1.0
-        while r <= maxR {
-            let ring = RegionTools.annulus(s, rows: rows, columns: cols, column: Double(ic), row: Double(ir), inner: r - 1, outer: r)
-            if ring.pixels > 0 && ring.mean < Double(peak) * o.injectionMaskFraction { maskR = r; break }
-            r += 1
+        // Injection site: global maximum of the smoothed view (or the given mask's centre).
+        var ic: Int, ir: Int, maskR: Double
+        if let g = given?.injectionSite {
+            ic = min(cols - 1, max(0, Int(g.column.rounded()))); ir = min(rows - 1, max(0, Int(g.row.rounded()))); maskR = g.radius
+        } else {
+            var best = 0
+            for i in 0..<s.count where s[i] > s[best] { best = i }
+            ic = best % cols; ir = best / cols
+            let peak = s[best]
+            // Mask radius: first ring whose mean falls below the fraction of the peak.
+            let maxR = o.maximumInjectionMaskMM / px
+            maskR = maxR
+            var r = 1.0
+            while r <= maxR {
+                let ring = RegionTools.annulus(s, rows: rows, columns: cols, column: Double(ic), row: Double(ir), inner: r - 1, outer: r)
+                if ring.pixels > 0 && ring.mean < Double(peak) * o.injectionMaskFraction { maskR = r; break }
+                r += 1
+            }
+            maskR = min(maxR, maskR + o.injectionMaskMarginMM / px)
         }
-        maskR = min(maxR, maskR + o.injectionMaskMarginMM / px)
-        var mask = [Bool](repeating: false, count: rows * cols)
-        for rr in 0..<rows { for cc in 0..<cols {
-            let dr = Double(rr - ir), dc = Double(cc - ic)
-            if dr * dr + dc * dc <= maskR * maskR { mask[rr * cols + cc] = true }
-        } }
-        let siteCounts = RegionTools.disk(v.counts, rows: rows, columns: cols, PlanarDisk(column: Double(ic), row: Double(ir), radius: maskR)).counts
-        let sc = RegionTools.centroid(v.counts, rows: rows, columns: cols, column: ic, row: ir, radius: 1.5, floor: 0)
-        let site = InjectionSite(view: v.name, column: sc.column, row: sc.row, counts: siteCounts, maskRadiusMM: maskR * px,
-                                 patientPositionMM: v.patientPosition(column: sc.column, row: sc.row)?.array)
+        let siteCentre = given?.injectionSite.map { (column: $0.column, row: $0.row) }
+            ?? RegionTools.centroid(v.counts, rows: rows, columns: cols, column: ic, row: ir, radius: 1.5, floor: 0)
+        // The mask is centred on the peak pixel (automatic) or the given centre.
+        let maskDisk = given?.injectionSite ?? PlanarDisk(column: Double(ic), row: Double(ir), radius: maskR)
+        let mask = maskDisk.mask(rows: rows, columns: cols).inside
+        let siteCounts = RegionTools.disk(v.counts, rows: rows, columns: cols, maskDisk).counts
+        let site = InjectionSite(view: v.name, column: siteCentre.column, row: siteCentre.row, counts: siteCounts, maskRadiusMM: maskR * px,
+                                 patientPositionMM: v.patientPosition(column: siteCentre.column, row: siteCentre.row)?.array)
         // Nodes.
         let roiR = max(1.5, o.roiRadiusMM / px)
+        if let givenNodes = given?.nodes {
+            let measured = givenNodes.map { d -> Measured in
+                let m = measure(v, column: d.column, row: d.row, radius: d.radius, mask: mask)
+                return Measured(c: d.column, r: d.row, net: m.net, sig: m.sig)
+            }
+            return (site, finish(v, site: site, kept: measured))
+        }
         let candidates = RegionTools.localMaxima(s, rows: rows, columns: cols, radius: 2, threshold: 0, excluded: mask)
-        var kept: [(c: Double, r: Double, net: Double, sig: Double)] = []
+        var kept: [Measured] = []
         for cand in candidates {
-            let bg = RegionTools.annulus(v.counts, rows: rows, columns: cols, column: Double(cand.column), row: Double(cand.row),
-                                       inner: 1.5 * roiR, outer: 2.5 * roiR, excluded: mask)
-            guard bg.pixels >= 4 else { continue }
-            let sBg = RegionTools.annulus(s, rows: rows, columns: cols, column: Double(cand.column), row: Double(cand.row),
-                                        inner: 1.5 * roiR, outer: 2.5 * roiR, excluded: mask).mean
+            let sBgRegion = RegionTools.annulus(s, rows: rows, columns: cols, column: Double(cand.column), row: Double(cand.row),
+                                                inner: 1.5 * roiR, outer: 2.5 * roiR, excluded: mask)
+            guard sBgRegion.pixels >= 4 else { continue }
+            let sBg = sBgRegion.mean
             let peakS = Double(s[cand.row * cols + cand.column])
             guard peakS >= o.minimumContrast * max(sBg, 1e-6) else { continue }
-            let d = RegionTools.disk(v.counts, rows: rows, columns: cols, PlanarDisk(column: Double(cand.column), row: Double(cand.row), radius: roiR))
-            let net = d.counts - bg.mean * Double(d.pixels)
-            let variance = d.counts + bg.mean * Double(d.pixels * d.pixels) / Double(bg.pixels)
-            let sig = net / max(variance, 1).squareRoot()
-            guard sig >= o.minimumSignificance else { continue }
+            let m = measure(v, column: Double(cand.column), row: Double(cand.row), radius: roiR, mask: mask)
+            guard m.sig >= o.minimumSignificance else { continue }
             let pos = RegionTools.centroid(s, rows: rows, columns: cols, column: cand.column, row: cand.row, radius: 1.5, floor: Float(sBg))
             let sep = o.minimumSeparationMM / px
             if kept.contains(where: { ($0.c - pos.column) * ($0.c - pos.column) + ($0.r - pos.row) * ($0.r - pos.row) < sep * sep }) { continue }
-            kept.append((pos.column, pos.row, net, sig))
+            kept.append(Measured(c: pos.column, r: pos.row, net: m.net, sig: m.sig))
         }
-        kept.sort { $0.net > $1.net }
-        let hottest = kept.first?.net ?? 1
-        let nodes = kept.map { k -> Node in
+        return (site, finish(v, site: site, kept: kept))
+    }
+
+    /// A node position with its net counts and significance.
+    struct Measured { var c: Double; var r: Double; var net: Double; var sig: Double }
+
+    /// Net counts (disk minus the annulus mean of 1.5–2.5 radii, the injection mask left out) and their significance.
+    func measure(_ v: PlanarViewImage, column: Double, row: Double, radius: Double, mask: [Bool]) -> (net: Double, sig: Double) {
+        let rows = v.rows, cols = v.columns
+        let bg = RegionTools.annulus(v.counts, rows: rows, columns: cols, column: column, row: row, inner: 1.5 * radius, outer: 2.5 * radius, excluded: mask)
+        let d = RegionTools.disk(v.counts, rows: rows, columns: cols, PlanarDisk(column: column, row: row, radius: radius))
+        let net = d.counts - bg.mean * Double(d.pixels)
+        let variance = d.counts + bg.mean * Double(d.pixels * d.pixels) / Double(max(1, bg.pixels))
+        return (net, net / max(variance, 1).squareRoot())
+    }
+
+    /// The shared finishing step: nodes hottest first with their percentage of the hottest and distance from the site.
+    func finish(_ v: PlanarViewImage, site: InjectionSite, kept: [Measured]) -> [Node] {
+        let o = options
+        let kept = kept.sorted { $0.net > $1.net }
+        let hottest = kept.first.map { max($0.net, 1e-9) } ?? 1
+        return kept.map { k -> Node in
             let pct = 100 * k.net / hottest
-            let dist = ((k.c - sc.column) * (k.c - sc.column) * v.columnSpacingMM * v.columnSpacingMM
-                        + (k.r - sc.row) * (k.r - sc.row) * v.rowSpacingMM * v.rowSpacingMM).squareRoot()
+            let dist = ((k.c - site.column) * (k.c - site.column) * v.columnSpacingMM * v.columnSpacingMM
+                        + (k.r - site.row) * (k.r - site.row) * v.rowSpacingMM * v.rowSpacingMM).squareRoot()
             return Node(view: v.name, column: k.c, row: k.r, counts: k.net, percentOfHottest: pct,
                         meetsReportingRule: pct >= o.reportingPercent, significance: k.sig,
                         patientPositionMM: v.patientPosition(column: k.c, row: k.r)?.array, distanceFromInjectionMM: dist)
         }
-        return (site, nodes)
     }
 }

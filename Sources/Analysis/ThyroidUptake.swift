@@ -149,10 +149,14 @@ public struct ThyroidUptake: Sendable {
     }
 
     /// Computes the uptake. `administeredBq` at `administration`; `standardBq` at `standardCalibration`.
+    /// `neckRegion` and `standardRegion`, when given (regions edited by a reader, issue 13/18), replace the automatic
+    /// discs on the neck (also used on the thigh and room images) and on the standard; the uptake is computed from them
+    /// in the same way.
     public func analyze(neck: Measurement, standard: Measurement, thigh: Measurement?, room: Measurement?,
                         administeredBq: Double, administration: Date, standardBq: Double, standardCalibration: Date,
                         marinelli: (targetDoseGy: Double, glandMassG: Double, effectiveHalfLifeDays: Double)? = nil,
-                        activitySources: [String] = []) throws(PlanarAnalysisError) -> Analysis {
+                        activitySources: [String] = [], neckRegion: PlanarROI? = nil,
+                        standardRegion: PlanarROI? = nil) throws(PlanarAnalysisError) -> Analysis {
         guard administeredBq.isFinite, administeredBq > 0 else { throw PlanarAnalysisError("administered activity must be positive, got \(administeredBq) Bq") }
         guard standardBq.isFinite, standardBq > 0 else { throw PlanarAnalysisError("standard activity must be positive, got \(standardBq) Bq") }
         let all: [(String, Measurement?)] = [("neck", neck), ("standard", standard), ("thigh", thigh), ("room", room)]
@@ -170,11 +174,24 @@ public struct ThyroidUptake: Sendable {
         let rpx = roiRadiusMM / pixel
         let rows = neck.image.rows, cols = neck.image.columns
         let nc = Self.hotCentre(neck.image), sc = Self.hotCentre(standard.image)
-        let neckROI = PlanarROI.disc(rows: rows, columns: cols, column: nc.0, row: nc.1, radius: rpx)
-        let stdROI = PlanarROI.disc(rows: rows, columns: cols, column: sc.0, row: sc.1, radius: rpx)
+        var neckROI = PlanarROI.disc(rows: rows, columns: cols, column: nc.0, row: nc.1, radius: rpx)
+        var stdROI = PlanarROI.disc(rows: rows, columns: cols, column: sc.0, row: sc.1, radius: rpx)
         // Whole-disc coverage: warn when the disc leaves the image.
         let ideal = Double.pi * rpx * rpx
-        if Double(neckROI.count) < 0.9 * ideal || Double(stdROI.count) < 0.9 * ideal { warnings.append("the \(roiRadiusMM) mm region reaches past the image edge") }
+        if neckRegion == nil && Double(neckROI.count) < 0.9 * ideal || standardRegion == nil && Double(stdROI.count) < 0.9 * ideal {
+            warnings.append("the \(roiRadiusMM) mm region reaches past the image edge")
+        }
+        for (name, given) in [("neck", neckRegion), ("standard", standardRegion)] {
+            guard let g = given else { continue }
+            guard g.rows == rows, g.columns == cols, g.count > 0 else {
+                throw PlanarAnalysisError("the \(name) region given is empty or not on the \(cols)×\(rows) image grid")
+            }
+            if name == "neck" { neckROI = g } else { stdROI = g }
+            warnings.append("\(name) region given from outside (edited): \(g.count) pixels")
+        }
+        let edited = neckRegion != nil || standardRegion != nil
+        let neckCentre = neckRegion.flatMap(\.centroid).map { [$0.column, $0.row] } ?? [nc.0, nc.1]
+        let stdCentre = standardRegion.flatMap(\.centroid).map { [$0.column, $0.row] } ?? [sc.0, sc.1]
         let ref = neck.midTime
         let hl = nuclide.halfLifeSeconds
         func rate(_ m: Measurement, _ roi: PlanarROI) -> Double { roi.sum(m.image) / m.durationSeconds }
@@ -207,9 +224,9 @@ public struct ThyroidUptake: Sendable {
             neckCPS: neckRate, thighCPS: thighRate, standardCPS: stdRate, roomCPS: roomRate,
             administeredMBq: administeredBq / 1e6, standardMBq: standardBq / 1e6, administeredAtReferenceMBq: adminRef / 1e6,
             standardAtReferenceMBq: stdRef / 1e6, thyroidMBq: thyroidBq / 1e6, sensitivityCPSPerMBq: sens * 1e6,
-            roiRadiusMM: roiRadiusMM, roiRadiusPixels: rpx, neckROICentre: [nc.0, nc.1], standardROICentre: [sc.0, sc.1],
+            roiRadiusMM: roiRadiusMM, roiRadiusPixels: rpx, neckROICentre: neckCentre, standardROICentre: stdCentre,
             activitySources: activitySources, marinelli: mar,
-            method: "disc regions of \(roiRadiusMM) mm radius on the neck and standard hot spots (thigh and room: the neck's disc); count rates corrected for decay during each acquisition and to the neck mid-time (\(nuclide.name) T½ \(String(format: "%.4g", hl / 3600)) h, \(nuclide.dataSet.rawValue)); room rate subtracted from every image; uptake = (neck − thigh)/(standard − room) × A_standard(t)/A_administered(t) × 100 (SNMMI thyroid uptake guideline 3.0)",
+            method: (edited ? "edited regions replace the automatic discs where given; " : "") + "disc regions of \(roiRadiusMM) mm radius on the neck and standard hot spots (thigh and room: the neck's disc); count rates corrected for decay during each acquisition and to the neck mid-time (\(nuclide.name) T½ \(String(format: "%.4g", hl / 3600)) h, \(nuclide.dataSet.rawValue)); room rate subtracted from every image; uptake = (neck − thigh)/(standard − room) × A_standard(t)/A_administered(t) × 100 (SNMMI thyroid uptake guideline 3.0)",
             units: ["uptakePercent": "percent of administered activity, decay-corrected to the reference time", "*CPS": "counts per second in the region at the reference time",
                     "*MBq": "MBq", "roiRadiusMM": "mm", "roiRadiusPixels": "pixels", "*ROICentre": "column, row (0-based pixels)",
                     "hoursAfterAdministration": "h", "sensitivityCPSPerMBq": "cps per MBq"],

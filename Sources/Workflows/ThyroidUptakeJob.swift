@@ -22,6 +22,8 @@ public enum ThyroidUptakeJob {
         public var roiRadiusMM: Double
         /// Marinelli therapy activity: target dose (Gy), gland mass (g), effective half-life (days); all or none.
         public var marinelli: (targetDoseGy: Double, glandMassG: Double, effectiveHalfLifeDays: Double)?
+        /// Regions from outside (edited by a reader) replacing the automatic neck and standard discs; nil: automatic.
+        public var neckRegion: PlanarROI? = nil, standardRegion: PlanarROI? = nil
         /// Creates inputs.
         public init(neck: String, standard: String, thigh: String? = nil, room: String? = nil, standardActivityMBq: Double? = nil,
                     administeredMBq: Double? = nil, roiRadiusMM: Double = 50,
@@ -87,7 +89,7 @@ public enum ThyroidUptakeJob {
             a = try ThyroidUptake(nuclide: nuclide, roiRadiusMM: i.roiRadiusMM).analyze(
                 neck: try m(n, i.neck), standard: try m(s, i.standard), thigh: thigh, room: room,
                 administeredBq: adminBq, administration: administration, standardBq: stdBq, standardCalibration: calibration,
-                marinelli: i.marinelli, activitySources: sources)
+                marinelli: i.marinelli, activitySources: sources, neckRegion: i.neckRegion, standardRegion: i.standardRegion)
         } catch let e as WorkflowError { throw e } catch let e as PlanarAnalysisError { throw WorkflowError("\(i.neck): \(e.message)") }
         catch { throw WorkflowError("\(i.neck): \(error)") }
         return Output(analysis: a, neck: n, standard: s, thigh: t, room: r, warnings: warnings + a.result.warnings)
