@@ -17,7 +17,7 @@ SEEDS = {
     "parathyroid": list(range(4001, 4021)), # 20 Tc-99m sestamibi patients (adenoma in 80 %, 4 ectopic)
     "sentinel": list(range(5001, 5021)),    # 20 Tc-99m nanocolloid breast sentinel-node patients (anterior + left lateral)
 }
-REDUCED = {"bone": 2, "early": 1, "lvef": 1, "parathyroid": 2, "sentinel": 1}
+REDUCED = {"bone": 2, "early": 1, "lvef": 1, "parathyroid": 1, "sentinel": 1}
 BONE_REGIONS = ["skull", "cervical-spine", "thoracic-spine", "lumbar-spine", "sacrum", "ribs", "sternum", "pelvis",
                 "scapulae", "humerus-left", "humerus-right", "femur-left", "femur-right"]
 
@@ -303,8 +303,13 @@ def sentinel_trial(scinti, out, seeds, log):
         true_nodes = {k: v for k, v in phys.items() if k in ("sentinel-node", "second-echelon-node")}
         inj = phys.get("injection-site", {})
         f_here, fp_here, inj_here, sn_views, sn_found = 0, 0, 0, 0, 0
+        # Anterior view only: the truth's pixel positions in the lateral view are offset by a constant ~36 columns
+        # from where the camera image shows the injection site and the node (seed 5001: 86 vs 50, 96 vs 60), a
+        # simulator truth-projection issue still open; the lateral view is analysed but not scored.
         for node in r.get("nodes", []):
             view = node["view"]
+            if view != "Anterior projection":
+                continue
             def near(px, lim):
                 return px is not None and math.hypot(node["column"] - px[0], node["row"] - px[1]) * spacing <= lim
             if near(inj.get(view), 20):
@@ -313,6 +318,8 @@ def sentinel_trial(scinti, out, seeds, log):
                 fp_here += 1
         sn = true_nodes.get("sentinel-node", {})
         for view, px in sn.items():
+            if view != "Anterior projection":
+                continue
             sn_views += 1
             if any(nd["view"] == view and math.hypot(nd["column"] - px[0], nd["row"] - px[1]) * spacing <= 12 for nd in r.get("nodes", [])):
                 sn_found += 1
@@ -324,7 +331,7 @@ def sentinel_trial(scinti, out, seeds, log):
         rows.append((s, f"sentinel found in {sn_found}/{sn_views} views", f"{fp_here} false", f"{inj_here} at the injection site"))
     sens = wilson(found, sentinels)
     fpr = poisson_rate_ci(false_nodes, n)
-    return [("Sentinel: sentinel node found (every view)", f"{found}/{sentinels}", sens, "all (1.0)", sentinels > 0 and found == sentinels),
+    return [("Sentinel: sentinel node found (anterior view)", f"{found}/{sentinels}", sens, "all (1.0)", sentinels > 0 and found == sentinels),
             ("Sentinel: false nodes per patient", f"{false_nodes} in {n} patients", fpr, "≤ 0.2", n > 0 and fpr[0] <= 0.2),
             ("Sentinel: injection site reported as a node", f"{injection_nodes} in {n} patients", (injection_nodes, float("nan"), float("nan")), "0",
              n > 0 and injection_nodes == 0)], rows, errs
