@@ -6,9 +6,9 @@ extension Parathyroid {
     ///
     /// Anatomy from the early image alone (smoothed twice with the 1-2-1 kernel; body = pixels ≥ 10 % of the 99th
     /// percentile):
-    /// - neck: the narrowest body row between the widest row of the head and the shoulders (the first row wider than
-    ///   60 % of the widest body row), found going up from the shoulders while the body narrows; without a head in
-    ///   the field of view, the top of the body;
+    /// - neck: the narrowest "waist" row of the upper two thirds of the body (narrower than 90 % of the widest row
+    ///   above it, so not the crown of the head); shoulders: the first row below it wider than 60 % of the widest
+    ///   body row; without a head in the field of view, the top of the body;
     /// - midline: the mean centre of the body's outline over the neck and the 10 rows below the shoulders;
     /// - search region: from ``bedStartMM`` below the neck (clear of the submandibular glands) to ``corridorLengthMM``
     ///   below it, ``bedHalfWidthMM`` either side of the midline down to ``bedLengthMM`` (thyroid bed),
@@ -44,17 +44,17 @@ extension Parathyroid {
         }
         var notes: [String] = []
         let top = width.firstIndex { $0 > 0 } ?? 0
+        let bottom = width.lastIndex { $0 > 0 } ?? (rows - 1)
         let widest = width.max() ?? 0
-        let shoulder = (top..<rows).first { Double(width[$0]) > 0.6 * Double(widest) } ?? top
-        var neck = top
-        if shoulder > top + 2 {
-            // Up from the shoulders while the body keeps narrowing: the neck's narrowest row.
-            neck = shoulder - 1
-            while neck > top && width[neck - 1] <= width[neck] { neck -= 1 }
-            if neck == top { notes.append("no narrowing of the body between head and shoulders: the search starts at the top of the body (row \(top))") }
-        } else {
-            notes.append("no head in the field of view: the search starts at the top of the body (row \(top))")
+        // Neck: the narrowest "waist" row (narrower than 90 % of the widest row above it, so not the crown of the
+        // head) in the upper two thirds of the body; shoulders: the first row below it wider than 60 % of the widest.
+        var neck = top, maxAbove = 0, best = Int.max
+        for r in top...max(top, top + (bottom - top) * 2 / 3) {
+            maxAbove = max(maxAbove, width[r])
+            if Double(width[r]) < 0.9 * Double(maxAbove) && width[r] < best { best = width[r]; neck = r }
         }
+        if neck == top { notes.append("no head in the field of view (no narrowing of the body under it): the search starts at the top of the body (row \(top))") }
+        let shoulder = (neck..<rows).first { Double(width[$0]) > 0.6 * Double(widest) } ?? neck
         let midRows = Array(neck...min(rows - 1, max(neck, shoulder + 10)))
         let midline = midRows.map { centre[$0] }.reduce(0, +) / Double(midRows.count)
         var region = PlanarROI(rows: rows, columns: cols)

@@ -177,7 +177,7 @@ public struct Parathyroid: Sendable {
         let bgD = Self.median(ring.indices.map { Double(dS.counts[$0]) })
         // Background-corrected, per-second (delayed decay-corrected) images.
         let eC = e.counts.map { (Double($0) - bgE) * eScale }, dC = d.counts.map { (Double($0) - bgD) * dScale }
-        let eCS = eS.counts.map { (Double($0) - bgE) * eScale }, dCS = dS.counts.map { (Double($0) - bgD) * dScale }
+        let eCS = eS.counts.map { (Double($0) - bgE) * eScale }
 
         // Subtraction.
         var sub = [Double](repeating: 0, count: np)
