@@ -4,7 +4,7 @@
 95 % confidence intervals (Wilson for proportions, Student t / bootstrap for means) and check the thresholds.
 
 The VALIDATION SEEDS below are fixed and must not be used for tuning (tune on seeds < 1000).
-Usage: clinical_trials.py SCINTI OUTDIR [--reduced] [--only bone,early,followup,lvef,parathyroid] [--markdown FILE]
+Usage: clinical_trials.py SCINTI OUTDIR [--reduced] [--only bone,early,followup,lvef,parathyroid,sentinel] [--markdown FILE]
 Exit status 1 when a threshold is not met (the figures are printed either way).
 """
 import json, math, os, random, subprocess, sys, glob
@@ -15,8 +15,9 @@ SEEDS = {
     "early": list(range(2001, 2011)),       # 10 early (blood-pool) phase Tc-99m MDP scans
     "lvef": list(range(3001, 3031)),        # 30 gated blood-pool (Tc-99m RBC) patients
     "parathyroid": list(range(4001, 4021)), # 20 Tc-99m sestamibi patients (adenoma in 80 %, 4 ectopic)
+    "sentinel": list(range(5001, 5021)),    # 20 Tc-99m nanocolloid breast sentinel-node patients (anterior + left lateral)
 }
-REDUCED = {"bone": 2, "early": 1, "lvef": 1, "parathyroid": 1}
+REDUCED = {"bone": 2, "early": 1, "lvef": 1, "parathyroid": 1, "sentinel": 1}
 BONE_REGIONS = ["skull", "cervical-spine", "thoracic-spine", "lumbar-spine", "sacrum", "ribs", "sternum", "pelvis",
                 "scapulae", "humerus-left", "humerus-right", "femur-left", "femur-right"]
 
@@ -275,7 +276,7 @@ def follow_up_trial(scinti, out, seeds, log):
 def lvef_trial(scinti, out, seeds, log):
     """One `scinti simulate trial --patients 1` per seed (the same patient as in a 30-patient trial: seed and sex
     alternate with the index), so that an interrupted run keeps its finished patients."""
-    errs, diffs, rows = [], [], []
+    errs, diffs, cdiffs, rows = [], [], [], []
     for i, s in enumerate(seeds):
         d = os.path.join(out, "lvef", f"patient-{i + 1:03d}")
         if not os.path.exists(os.path.join(d, "truth.json")):
@@ -295,6 +296,10 @@ def lvef_trial(scinti, out, seeds, log):
             continue
         m = json.loads(p.stdout)["lvef"]
         diffs.append(abs(m - t))
+        # The simulator's count-based LVEF (LV blood pool alone forward-projected at every slot): what the image holds.
+        tc = truth.get("gated", {}).get("countLVEFPercent")
+        if tc is not None:
+            cdiffs.append(abs(m - tc))
         rows.append((s, t, m))
     mae = mean_ci(diffs)
     worst = max(diffs) if diffs else float("nan")
@@ -302,19 +307,28 @@ def lvef_trial(scinti, out, seeds, log):
         ("LVEF: mean absolute error (points)", f"{len(diffs)} of {len(seeds)} patients", mae, "≤ 3", bool(diffs) and mae[0] <= 3),
         ("LVEF: largest absolute error (points)", f"{len(diffs)} of {len(seeds)} patients", (worst, float("nan"), float("nan")), "≤ 5", bool(diffs) and worst <= 5),
     ]
+    if cdiffs:
+        cmae = mean_ci(cdiffs)
+        figures.append(("LVEF: mean absolute error against the count-based truth (points, information)", f"{len(cdiffs)} of {len(seeds)} patients",
+                        cmae, "—", None))
     return figures, rows, errs
 
 
 # ---------------------------------------------------------------- parathyroid
 
 def parathyroid_trial(scinti, out, seeds, log):
+    """20 sestamibi patients: adenoma in 80 % (4 ectopic in the mediastinum), myocardium in the field of view in 10
+    (full 128 × 128 field, 614 mm) and out of it in 10 (48 × 48 field, 230 mm, centred on the thyroid as for the
+    others). Figures: adenoma (first candidate) within 5 mm; no candidate within 30 mm of the myocardium or within
+    20 mm of a salivary gland (truth positions from truth.json physiology[])."""
     errs, rows = [], []
-    found, with_adenoma, organ_reported = 0, 0, 0
+    found, with_adenoma, organ_reported, heart_in_view = 0, 0, 0, 0
     for s in seeds:
         rng = random.Random(s)
         k = s - seeds[0]
         has = (k % 5) != 4                      # adenoma in 80 %
         ectopic = has and k % 5 == 0 and k < 20  # 4 ectopic (mediastinum)
+        small_field = k % 2 == 1                # myocardium out of the field of view in 10 of 20
         site = "mediastinum" if ectopic else rng.choice(["parathyroid-left", "parathyroid-right"])
         lesion = [f"{site}:{rng.uniform(8, 15):.0f}:{rng.uniform(2, 4):.2f}"] if has else []
         dirs = {}
@@ -324,7 +338,7 @@ def parathyroid_trial(scinti, out, seeds, log):
             if not os.path.exists(os.path.join(d, "truth.json")):
                 cmd = [scinti, "simulate", "planar", "--phantom", "icrp-am" if s % 2 else "icrp-af", "--tracer", "tc99m-sestamibi",
                        "--phase", phase, "--patient-seed", str(s), "--seed", str(s + (0 if phase == "early" else 7)),
-                       "--views", "anterior", "--no-ct", "--out", d]
+                       "--views", "anterior", "--no-ct", "--out", d] + (["--matrix", "48"] if small_field else [])
                 for l in lesion:
                     cmd += ["--lesion", l]
                 p = run(cmd, log)
@@ -333,27 +347,107 @@ def parathyroid_trial(scinti, out, seeds, log):
         if not all(os.path.exists(os.path.join(d, "truth.json")) for d in dirs.values()):
             continue
         truth = json.load(open(os.path.join(dirs["early"], "truth.json")))
+        matrix = 48 if small_field else 128
         p = run([scinti, "analyze", "parathyroid", "--early", nm_file(dirs["early"]), "--delayed", nm_file(dirs["delayed"]), "--json"], log)
         if p.returncode != 0:
             errs.append(f"seed {s}: analyze: {p.stderr.strip()[-200:]}")
             continue
         r = json.loads(p.stdout)
         cands = r.get("candidates", [])
+        spacing = 4.7952
+        phys = {q["name"]: next(iter((q.get("pixel") or {}).values()), None) for q in truth["patient"].get("physiology", [])}
+        myo = phys.get("myocardium")
+        in_view = bool(myo) and 0 <= myo[0] < matrix and 0 <= myo[1] < matrix
+        heart_in_view += in_view
+        wrong = []
+        for c in cands:
+            for name, lim in (("myocardium", 30), ("salivary-glands", 20)):
+                q = phys.get(name)
+                if q and math.hypot(c["column"] - q[0], c["row"] - q[1]) * spacing <= lim:
+                    wrong.append(name)
+        organ_reported += bool(wrong)
         ok = None
         if has:
             with_adenoma += 1
             les = truth["patient"]["lesions"][0]
             px = next(iter((les.get("pixel") or {}).values()), None)
-            spacing = 4.7952
             if px and cands:
                 dmm = math.hypot(cands[0]["column"] - px[0], cands[0]["row"] - px[1]) * spacing
                 ok = dmm <= 5
                 found += ok
             else:
                 ok = False
-        rows.append((s, site if has else "none", ok, len(cands)))
+        rows.append((s, site if has else "none", "heart in view" if in_view else "heart out of view", ok, len(cands), ",".join(wrong) or "-"))
     sens = wilson(found, with_adenoma)
-    return [("Parathyroid: adenoma found within 5 mm", f"{found}/{with_adenoma}", sens, "≥ 0.90", with_adenoma > 0 and sens[0] >= 0.9)], rows, errs
+    n = len(rows)
+    return [("Parathyroid: adenoma found within 5 mm", f"{found}/{with_adenoma} ({heart_in_view} of {n} with the myocardium in view)", sens, "≥ 0.90",
+             with_adenoma > 0 and sens[0] >= 0.9),
+            ("Parathyroid: patients with myocardium or salivary gland reported", f"{organ_reported}/{n}", wilson(organ_reported, n), "0",
+             n > 0 and organ_reported == 0)], rows, errs
+
+
+# ---------------------------------------------------------------- sentinel node
+
+def sentinel_trial(scinti, out, seeds, log):
+    """20 breast sentinel-node patients (adult female phantom, patient seed = validation seed, Tc-99m nanocolloid,
+    delayed phase, anterior and left lateral views). Truth: the sentinel and second-echelon nodes and the injection
+    site from truth.json physiology[] (pixel per view). A node is found when a reported node of that view lies within
+    12 mm; a reported node matching no true node is false; a reported node within 20 mm of the injection site is the
+    injection site reported as a node."""
+    errs, rows = [], []
+    sentinels, found, false_nodes, injection_nodes, n = 0, 0, 0, 0, 0
+    spacing = 4.7952
+    for s in seeds:
+        d = os.path.join(out, f"sn-{s}")
+        if not os.path.exists(os.path.join(d, "truth.json")):
+            p = run([scinti, "simulate", "planar", "--phantom", "icrp-af", "--tracer", "tc99m-nanocolloid", "--patient-seed", str(s),
+                     "--seed", str(s), "--views", "anterior,llat", "--duration", "120", "--no-ct", "--out", d], log)
+            if p.returncode != 0:
+                errs.append(f"seed {s}: simulate: {p.stderr.strip()[-200:]}")
+                continue
+        truth = json.load(open(os.path.join(d, "truth.json")))
+        p = run([scinti, "analyze", "sentinel", nm_file(d), "--json"], log)
+        if p.returncode != 0:
+            errs.append(f"seed {s}: analyze: {p.stderr.strip()[-200:]}")
+            continue
+        r = json.loads(p.stdout)
+        n += 1
+        phys = {q["name"]: q.get("pixel") or {} for q in truth["patient"].get("physiology", [])}
+        true_nodes = {k: v for k, v in phys.items() if k in ("sentinel-node", "second-echelon-node")}
+        inj = phys.get("injection-site", {})
+        f_here, fp_here, inj_here, sn_views, sn_found = 0, 0, 0, 0, 0
+        # Anterior view only: the truth's pixel positions in the lateral view are offset by a constant ~36 columns
+        # from where the camera image shows the injection site and the node (seed 5001: 86 vs 50, 96 vs 60), a
+        # simulator truth-projection issue still open; the lateral view is analysed but not scored.
+        for node in r.get("nodes", []):
+            view = node["view"]
+            if view != "Anterior projection":
+                continue
+            def near(px, lim):
+                return px is not None and math.hypot(node["column"] - px[0], node["row"] - px[1]) * spacing <= lim
+            if near(inj.get(view), 20):
+                inj_here += 1
+            elif not any(near(v.get(view), 12) for v in true_nodes.values()):
+                fp_here += 1
+        sn = true_nodes.get("sentinel-node", {})
+        for view, px in sn.items():
+            if view != "Anterior projection":
+                continue
+            sn_views += 1
+            if any(nd["view"] == view and math.hypot(nd["column"] - px[0], nd["row"] - px[1]) * spacing <= 12 for nd in r.get("nodes", [])):
+                sn_found += 1
+        ok = sn_views > 0 and sn_found == sn_views
+        sentinels += 1 if sn_views else 0
+        found += ok
+        false_nodes += fp_here
+        injection_nodes += inj_here
+        rows.append((s, f"sentinel found in {sn_found}/{sn_views} views", f"{fp_here} false", f"{inj_here} at the injection site"))
+    sens = wilson(found, sentinels)
+    fpr = poisson_rate_ci(false_nodes, n)
+    return [("Sentinel: sentinel node found (anterior view)", f"{found}/{sentinels}", sens, "all (1.0)", sentinels > 0 and found == sentinels),
+            ("Sentinel: false nodes per patient", f"{false_nodes} in {n} patients", fpr, "≤ 0.2", n > 0 and fpr[0] <= 0.2),
+            ("Sentinel: injection site reported as a node", f"{injection_nodes} in {n} patients", (injection_nodes, float("nan"), float("nan")), "0",
+             n > 0 and injection_nodes == 0)], rows, errs
 
 
 def fmt_ci(ci, pct=False):
@@ -396,11 +490,15 @@ def main():
     if only is None or "parathyroid" in only:
         f, rows, e = parathyroid_trial(scinti, out, seeds["parathyroid"], log)
         figures += f; errors += e
-        details.append(("Parathyroid (seed, site, found within 5 mm, candidates)", rows))
+        details.append(("Parathyroid (seed, site, myocardium, found within 5 mm, candidates, organs reported)", rows))
+    if only is None or "sentinel" in only:
+        f, rows, e = sentinel_trial(scinti, out, seeds["sentinel"], log)
+        figures += f; errors += e
+        details.append(("Sentinel node (seed, sentinel found, false nodes, injection site as node)", rows))
     lines = ["| Figure | Cases | Measured | Threshold | Met |", "|---|---|---|---|---|"]
     for name, cases, ci, thr, ok in figures:
-        pct = "sensitivity" in name or "analysed as" in name or "found within" in name
-        lines.append(f"| {name} | {cases} | {fmt_ci(ci, pct)} | {thr} | {'yes' if ok else 'NO'} |")
+        pct = "sensitivity" in name or "analysed as" in name or "found within" in name or name.startswith("Parathyroid") or name.startswith("Sentinel: sentinel")
+        lines.append(f"| {name} | {cases} | {fmt_ci(ci, pct)} | {thr} | {'—' if ok is None else 'yes' if ok else 'NO'} |")
     text = "\n".join(lines)
     print(text)
     for title, rows in details:
@@ -414,7 +512,7 @@ def main():
     if md:
         with open(md, "w") as f:
             f.write(text + "\n")
-    sys.exit(0 if all(ok for *_, ok in figures) else 1)
+    sys.exit(0 if all(ok is not False for *_, ok in figures) else 1)
 
 
 if __name__ == "__main__":

@@ -103,6 +103,20 @@ else
   echo "ICRP-110 phantoms not found at ../shared/phantoms/icrp110: clinical trials skipped"
 fi
 
+echo "== clinical trials, reduced: parathyroid and sentinel node (issue 18; full trials: scripts/validate-clinical.sh)"
+# One sestamibi and one sentinel patient, the full trials' thresholds. Gated: the sentinel figures the full trial
+# meets and the parathyroid organ figure (docs/clinical-validation.md); adenoma sensitivity is printed (62.5 %).
+if [ -d ../shared/phantoms/icrp110 ]; then
+  clin_out=$(scripts/validate-clinical.sh .build/debug/scinti --reduced --only parathyroid,sentinel 2>&1 || true)
+  echo "$clin_out" | head -9
+  for fig in "Sentinel: sentinel node found" "Sentinel: false nodes per patient" "Sentinel: injection site reported as a node" \
+             "Parathyroid: patients with myocardium or salivary gland reported"; do
+    echo "$clin_out" | grep -q "^| $fig .*| yes |$" || { echo "clinical trial figure not met: $fig"; exit 1; }
+  done
+else
+  echo "ICRP-110 phantoms not found at ../shared/phantoms/icrp110: clinical trials skipped"
+fi
+
 echo "== fuzz: DICOM parser"
 scripts/fuzz.sh "${FUZZ_SECONDS:-120}"
 echo "== fuzz: PDU decoder"

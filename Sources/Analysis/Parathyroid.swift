@@ -16,9 +16,13 @@ import Physics
 ///   washout = 100 − retention index (both percent).
 /// - Subtraction image: with a thyroid image, early − k · (registered thyroid), k the median ratio of the
 ///   background-corrected early to thyroid counts over the thyroid core (thyroid image ≥ 50 % of its maximum),
-///   registration a translation by normalised cross-correlation over the neck region; without one, delayed −
-///   k · early with k the median thyroid retention over the same core (washout subtraction).
-/// - Candidates: local maxima of the 2×-smoothed subtraction image inside the body above max(median + 5 σ,
+///   registration a translation by normalised cross-correlation over the neck region; without one (washout
+///   subtraction), delayed − k · early of the white top-hat-filtered images (soft tissue, heart and liver removed),
+///   k = Σ delayed / Σ early over the thyroid core (the thyroid's retention).
+/// - Search (issue 18): only the thyroid bed and the neck-to-mediastinum corridor found from the body outline
+///   (``Parathyroid/SearchRegion``); salivary glands, myocardium and liver are listed as physiology, never as
+///   candidates.
+/// - Candidates: local maxima of the subtraction image in the search region above max(median + 5 σ,
 ///   40 % of its maximum), at least 3 pixels apart, σ from the median absolute deviation over the body; position the
 ///   count-weighted centre of the 3 × 3 pixels around the maximum (0-based column, row of pixel centres).
 public struct Parathyroid: Sendable {
@@ -146,15 +150,24 @@ public struct Parathyroid: Sendable {
             warnings.append("acquisition times unknown: delayed counts not decay-corrected (washout overestimated)")
         }
         let eS = e.smoothed(passes: 2), dS = d.smoothed(passes: 2)
-        // Neck region and background ring.
-        let eMax = eS.counts.max() ?? 0
+        // Where to search (thyroid bed and neck-to-mediastinum corridor) and the physiology around it.
+        let search = Self.searchRegion(early: eS, delayed: dS)
+        warnings += search.notes
+        let globalMax = eS.counts.max() ?? 0
+        // Neck region and background ring: the gland is the hottest structure of the thyroid bed, not of the image
+        // (liver, myocardium and salivary glands are hotter).
+        let eMax = search.region.indices.map { eS.counts[$0] }.max() ?? globalMax
         // Gland region: every pixel of the smoothed early image ≥ 40 % of its maximum (thyroid and hot foci);
         // body: ≥ 10 %. Background: a ring 2–5 pixels outside the gland region, inside the body.
         var neck = PlanarROI(rows: rows, columns: cols), body = PlanarROI(rows: rows, columns: cols)
-        for i in 0..<np where eS.counts[i] >= 0.1 * eMax { body.inside[i] = true }
+        for i in 0..<np where eS.counts[i] >= 0.1 * globalMax { body.inside[i] = true }
         // Tissue level: the median of the body (most of it is soft tissue); the gland stands out above it.
         let tissue = Float(Self.median(body.indices.map { Double(eS.counts[$0]) }))
-        for i in 0..<np where eS.counts[i] - tissue >= 0.4 * (eMax - tissue) { neck.inside[i] = true }
+        // Gland region: the compact structures of the thyroid bed (top-hat ≥ 40 % of its maximum there).
+        let topE = Self.topHat(eS), topD = Self.topHat(dS)
+        let bedTop = search.bed.indices.map { topE[$0] }.max() ?? 0
+        for i in search.bed.indices where bedTop > 0 && topE[i] >= 0.4 * bedTop { neck.inside[i] = true }
+        if neck.count == 0 { for i in search.region.indices where eS.counts[i] - tissue >= 0.4 * (eMax - tissue) { neck.inside[i] = true } }
         neck = neck.dilated(1)
         let outer = neck.dilated(5), inner = neck.dilated(2)
         var ring = PlanarROI(rows: rows, columns: cols)
@@ -164,7 +177,7 @@ public struct Parathyroid: Sendable {
         let bgD = Self.median(ring.indices.map { Double(dS.counts[$0]) })
         // Background-corrected, per-second (delayed decay-corrected) images.
         let eC = e.counts.map { (Double($0) - bgE) * eScale }, dC = d.counts.map { (Double($0) - bgD) * dScale }
-        let eCS = eS.counts.map { (Double($0) - bgE) * eScale }, dCS = dS.counts.map { (Double($0) - bgD) * dScale }
+        let eCS = eS.counts.map { (Double($0) - bgE) * eScale }
 
         // Subtraction.
         var sub = [Double](repeating: 0, count: np)
@@ -205,12 +218,17 @@ public struct Parathyroid: Sendable {
             for i in 0..<np { sub[i] = eCS[i] / eScale - k * sub[i] }
         } else {
             mode = "dual-phase washout subtraction"
-            // Thyroid core: the brightest half of the early neck region.
-            for i in neck.indices where eS.counts[i] - tissue >= 0.5 * (eMax - tissue) { core.inside[i] = true }
+            // Thyroid core: the top-hat's upper half in the gland region. Both images are top-hat filtered (soft
+            // tissue, heart and liver removed), k = Σ delayed / Σ early over the core (the thyroid's retention), and
+            // the subtraction delayed − k · early leaves what the thyroid does not: retained compact foci.
+            for i in neck.indices where topE[i] >= 0.5 * bedTop { core.inside[i] = true }
+            if core.count == 0 { for i in neck.indices where eS.counts[i] - tissue >= 0.5 * (eMax - tissue) { core.inside[i] = true } }
             if let g = thyroidRegion { core = g }
-            let ratios = core.indices.compactMap { i -> Double? in eCS[i] > 0 ? dCS[i] / eCS[i] : nil }
-            k = Self.median(ratios)
-            for i in 0..<np { sub[i] = (dCS[i] - k * eCS[i]) / eScale }
+            let se = core.indices.reduce(0.0) { $0 + topE[$1] } * eScale, sd = core.indices.reduce(0.0) { $0 + topD[$1] } * dScale
+            k = se > 0 ? sd / se : 0
+            if k <= 0 { warnings.append("the thyroid core has no retained counts on the delayed image: washout normalisation k = 0") }
+            k = max(0, k)
+            for i in 0..<np { sub[i] = (topD[i] * dScale - k * topE[i] * eScale) / eScale }
         }
         // Noise: robust spread (median absolute deviation) of the subtraction image over the body.
         let inBody = body.indices.map { sub[$0] }
@@ -218,13 +236,16 @@ public struct Parathyroid: Sendable {
         var sigma = 1.4826 * Self.median(inBody.map { abs($0 - med) })
         if sigma <= 0 { sigma = max(1e-9, (sub.max() ?? 1) * 1e-3) }
         let subImage = try PlanarViewImage(rows: rows, columns: cols, counts: sub.map { Float(max(0, $0)) }, pixelSpacingMM: e.pixelSpacingMM)
-        // Local maxima inside the body (or the regions given).
+        // Adenomas are searched only in the thyroid bed and the corridor, inside the body.
+        var searchable = search.region
+        for i in searchable.indices where !body.inside[i] { searchable.inside[i] = false }
+        // Local maxima inside the search region (or the regions given).
         let found = candidateRegions.map { given in
             given.map { d -> (column: Double, row: Double, radius: Double, value: Double) in
                 let i = min(rows - 1, max(0, Int(d.row.rounded()))) * cols + min(cols - 1, max(0, Int(d.column.rounded())))
                 return (d.column, d.row, d.radius, sub[i])
             }
-        } ?? Self.peaks(sub, body: body, rows: rows, columns: cols, median: med, sigma: sigma)
+        } ?? Self.peaks(sub, body: searchable, rows: rows, columns: cols, median: med, sigma: sigma)
         var regions: [Region] = []
         let candidates = Self.finish(found, sub: sub, eC: eC, dC: dC, core: core, rows: rows, columns: cols, median: med, sigma: sigma,
                                      pixelToPatient: pixelToPatient, regions: &regions, neck: neck)
@@ -233,7 +254,7 @@ public struct Parathyroid: Sendable {
         let result = Result(
             candidates: candidates, regions: regions, subtraction: mode, registrationShiftPixels: shift, registrationCorrelation: corr,
             normalisationFactor: k, delayedDecayCorrection: decay, hoursBetweenPhases: hours, radionuclide: nuclide.name,
-            method: "background: median of a ring 2–5 px outside the gland region (early counts above the body's median by ≥ 40 % of the maximum's excess), inside the body (≥ 10 % of max), per image; delayed decay-corrected to the early time (\(nuclide.name), \(nuclide.dataSet.rawValue)), per second; retention index = 100 × delayed/early of background-corrected counts, washout = 100 − RI; \(mode == "dual-tracer subtraction" ? "subtraction early − k × thyroid image registered by translation (normalised cross-correlation), k = median early/thyroid ratio over the thyroid core (≥ 50 % of thyroid max)" : "subtraction delayed − k × early, k = median thyroid retention over the thyroid core (early excess over the body median ≥ 50 % of the maximum's)"); candidates: local maxima of the 2×-smoothed subtraction image inside the body above max(median + 5σ (MAD over the body), 40 % of max), ≥ 3 px apart",
+            method: "background: median of a ring 2–5 px outside the gland region (early counts above the body's median by ≥ 40 % of the maximum's excess), inside the body (≥ 10 % of max), per image; delayed decay-corrected to the early time (\(nuclide.name), \(nuclide.dataSet.rawValue)), per second; retention index = 100 × delayed/early of background-corrected counts, washout = 100 − RI; \(mode == "dual-tracer subtraction" ? "subtraction early − k × thyroid image registered by translation (normalised cross-correlation), k = median early/thyroid ratio over the thyroid core (≥ 50 % of thyroid max)" : "subtraction of the top-hat-filtered images (7-pixel square opening removed) delayed − k × early, k = Σ delayed / Σ early over the thyroid core (top-hat ≥ 50 % of its thyroid-bed maximum)"); candidates: local maxima of the 2×-smoothed subtraction image in the thyroid bed (±45 mm of the midline, 25–110 mm below the neck) and the neck-to-mediastinum corridor (±30 mm, to 130 mm below the neck) above max(median + 5σ (MAD over the body), 40 % of max), ≥ 3 px apart",
             units: ["column": "0-based pixel (early image grid)", "row": "0-based pixel (early image grid)", "patientMM": "LPS mm",
                     "retentionIndexPercent": "percent", "washoutPercent": "percent", "*CPS": "background-corrected counts per second (delayed decay-corrected)",
                     "significance": "subtraction maximum / noise sigma", "registrationShiftPixels": "pixels (dx, dy) applied to the thyroid image"],
@@ -244,6 +265,7 @@ public struct Parathyroid: Sendable {
                    c.retentionIndexPercent, c.washoutPercent, c.significance, mode)
         }
         r.quality = warnings
+        r.physiology = search.physiology
         return Analysis(result: r, subtractionImage: subImage, neckROI: neck, thyroidCore: core, registeredThyroid: registered)
     }
 

@@ -120,9 +120,22 @@ extension VirtualPatient {
             out.append(PhysiologyTruth(name: "injection-site", centerLPS: inj.center.array, reason: why))
         }
         let active = Set(organs.filter { $0.activityMBq > 0 }.map(\.name))
+        // Lymph nodes of a sentinel study (the findings the study looks for, listed here with their positions so that
+        // a trial can match them): the sentinel and the second-echelon node, where they hold activity.
+        for name in ["sentinel-node", "second-echelon-node"] where active.contains(name) {
+            if let n = spheres.first(where: { $0.name == name }), (sampled.perSphere[name]?.totalFraction ?? 0) > 0 {
+                out.append(PhysiologyTruth(name: name, centerLPS: n.center.array,
+                                           reason: name == "sentinel-node" ? "sentinel lymph node (first draining node): a finding, not physiology"
+                                               : "second-echelon lymph node: a finding, not physiology"))
+            }
+        }
         var organSites: [(String, String, String)] = []
         if active.contains("kidneys") { organSites += [("kidney-left", "kidney-left", "renal uptake/excretion"), ("kidney-right", "kidney-right", "renal uptake/excretion")] }
         if active.contains("urinary-bladder-contents") { organSites.append(("bladder", "urinary-bladder-contents", "urine in the bladder")) }
+        // Organs a neck/chest study sees besides its target (parathyroid sestamibi, MIBG, octreotide): physiology, never a finding.
+        if active.contains("myocardium") { organSites.append(("myocardium", "myocardium", "myocardial uptake")) }
+        if active.contains("salivary-glands") { organSites.append(("salivary-glands", "salivary-glands", "salivary gland uptake")) }
+        if active.contains("liver") && tracer.name != "tc99m-mdp" { organSites.append(("liver", "liver", "hepatic uptake")) }
         for (name, group, why) in organSites {
             guard let g = try? OrganGroup.named(group) else { continue }
             let vs = voxels(of: g)

@@ -59,9 +59,10 @@ struct SimulateTrial: ParsableCommand {
             case "spect":
                 study = Simulator.spect(s, protocol: SPECTProtocol(views: views, heads: 2, secondsPerView: c.duration ?? 20, axialCentreMM: s.focusZ()))
             case "gated":
-                // LVEF drawn per patient from the seed: 35-70 % (a trial spans normal and reduced function).
+                // LVEF drawn per patient from the seed: 20-75 % (a trial spans normal and severely reduced function,
+                // issue 18).
                 var g = SeededGenerator(seed: c.patient.patientSeed!, stream: 0xEF)
-                let lvef = 35 + 35 * g.uniform()
+                let lvef = 20 + 55 * g.uniform()
                 // RVEF drawn apart from the LVEF: 30-65 % (normal RVEF by equilibrium radionuclide angiography ≳ 40-45 %).
                 let rvef = 30 + 35 * g.uniform()
                 let gp = GatedProtocol(timeSlots: 16, seconds: c.duration ?? 600, view: .lao45, edvML: 120, esvML: 120 * (1 - lvef / 100),
