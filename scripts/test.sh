@@ -1,94 +1,96 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, builds, runs the Swift tests, the oracle comparisons against
-# pydicom/DCMTK/GDCM/dciodvfy on ../shared/corpus, and fuzzes the parser (FUZZ_SECONDS, default 120).
+# pydicom/DCMTK/GDCM/dciodvfy on ../shared/corpus, and fuzzes the parser (FUZZ_SECONDS, default 60 per target).
+# Every section header carries the seconds since the start ([t=…s]), so CI logs show where the time goes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=$(scripts/install-deps.sh --test | tail -n 1)
 CORPUS="${SCINTI_CORPUS:-../shared/corpus}"
+section() { echo "$1 [t=${SECONDS}s]"; }
 
-echo "== swift build"
+section "== swift build"
 # With the PostgreSQL trait (postgres-nio, for scripts/test-postgres.sh): one build serves every section; a second
 # build with other traits would recompile every module of the package (docs/scale.md).
 swift build --build-tests --traits TLS,PostgreSQL
-echo "== swift test"
+section "== swift test"
 # Serially: the network tests run servers on the cooperative thread pool, which CPU-heavy reconstruction tests
 # would otherwise occupy on a 2-core machine.
 swift test --skip-build --no-parallel 2>&1 | tee .build/swift-test.log
 grep -q "Test run with .* passed" .build/swift-test.log
 
-echo "== oracle: dictionary vs DCMTK's dicom.dic"
+section "== oracle: dictionary vs DCMTK's dicom.dic"
 "$PY" Tests/oracle/compare_dictionary.py
 
 if [ -d "$CORPUS" ]; then
-  echo "== oracle: dump --json vs pydicom"
+  section "== oracle: dump --json vs pydicom"
   "$PY" Tests/oracle/compare_json.py .build/debug/scinti "$CORPUS"
-  echo "== oracle: pixels vs MANIFEST hashes and GDCM"
+  section "== oracle: pixels vs MANIFEST hashes and GDCM"
   "$PY" Tests/oracle/compare_pixels.py .build/debug/scinti "$CORPUS"
-  echo "== oracle: convert read back by pydicom/dcmdump, checked by dciodvfy"
+  section "== oracle: convert read back by pydicom/dcmdump, checked by dciodvfy"
   "$PY" Tests/oracle/compare_convert.py .build/debug/scinti "$CORPUS"
-  echo "== oracle: pixel data classes that failed on held-out files (JPEG 12-bit Ss=0 Se=0, Adobe RGB, unterminated, HTJ2K)"
+  section "== oracle: pixel data classes that failed on held-out files (JPEG 12-bit Ss=0 Se=0, Adobe RGB, unterminated, HTJ2K)"
   "$PY" Tests/oracle/check_codec_classes.py .build/debug/scinti "$CORPUS"
-  echo "== oracle: vendor geometry (Siemens/Philips/Mediso/GE conventions; real Siemens and Mediso RECON TOMO) vs pydicom"
+  section "== oracle: vendor geometry (Siemens/Philips/Mediso/GE conventions; real Siemens and Mediso RECON TOMO) vs pydicom"
   "$PY" Tests/oracle/check_vendor_geometry.py .build/debug/scinti "$CORPUS"
 fi
-echo "== oracle: scinti pet suv vs pydicom (real PET slice, simulated BQML/Philips series, dciodvfy)"
+section "== oracle: scinti pet suv vs pydicom (real PET slice, simulated BQML/Philips series, dciodvfy)"
 "$PY" Tests/oracle/check_suv.py .build/debug/scinti "$CORPUS"
 
-echo "== clinical analyses end to end (scinti simulate gated → scinti analyze lvef vs truth.json)"
+section "== clinical analyses end to end (scinti simulate gated → scinti analyze lvef vs truth.json)"
 scripts/check-planar-analyses.sh .build/debug/scinti
 
-echo "== oracle: scinti dose on a simulated Lu-177 study (TIA vs truth, pydicom RT Dose/SEG, dciodvfy)"
+section "== oracle: scinti dose on a simulated Lu-177 study (TIA vs truth, pydicom RT Dose/SEG, dciodvfy)"
 "$PY" Tests/oracle/check_dose.py .build/debug/scinti
 
-echo "== simulated studies: dciodvfy, pydicom, independent numpy FBP"
+section "== simulated studies: dciodvfy, pydicom, independent numpy FBP"
 PATH="$(dirname "$PY"):$PATH" bash Tests/oracle/check_simulated.sh .build/debug/scinti
 
 if [ ! -d "$CORPUS" ]; then
-  echo "== oracles skipped: $CORPUS not found (the shared corpus sits beside the repository)"
+  section "== oracles skipped: $CORPUS not found (the shared corpus sits beside the repository)"
 fi
 
-echo "== PACS against real peers (DCMTK, Orthanc in a private network namespace) and faults"
+section "== PACS against real peers (DCMTK, Orthanc in a private network namespace) and faults"
 SCINTI_BIN="$PWD/.build/debug/scinti" CORPUS="$CORPUS" bash scripts/test-pacs.sh
 
-echo "== DICOMweb server and viewer (curl, dicomweb-client, headless Chromium)"
+section "== DICOMweb server and viewer (curl, dicomweb-client, headless Chromium)"
 SCINTI_BIN="$PWD/.build/debug/scinti" CORPUS="$CORPUS" bash scripts/test-server.sh
 
-echo "== accounts, roles and the audit trail (curl, DCMTK, Selenium + Chromium, HTTPS)"
+section "== accounts, roles and the audit trail (curl, DCMTK, Selenium + Chromium, HTTPS)"
 SCINTI_BIN="$PWD/.build/debug/scinti" bash scripts/test-accounts.sh
-echo "== oracle: scinti deid (PS3.15 Annex E) on a pydicom PHI corpus: byte search, Table E.1-1 actions, SUV, DICOMDIR, dciodvfy"
+section "== oracle: scinti deid (PS3.15 Annex E) on a pydicom PHI corpus: byte search, Table E.1-1 actions, SUV, DICOMDIR, dciodvfy"
 DEID_WORK=$(mktemp -d)
 "$PY" Tests/oracle/check_deid.py .build/debug/scinti "$DEID_WORK"
 rm -rf "$DEID_WORK"
 if [ -d "$CORPUS" ]; then
-  echo "== oracle: scinti qc vs synthetic truth, a second IU/DU implementation and pylinac (NEMA NU 1 / IAEA NMQC)"
+  section "== oracle: scinti qc vs synthetic truth, a second IU/DU implementation and pylinac (NEMA NU 1 / IAEA NMQC)"
   "$PY" Tests/oracle/check_qc.py .build/debug/scinti "$CORPUS" "$PWD/.venv-pylinac/bin/python"
 fi
-echo "== virtual patients (ICRP-110): one study per tracer, dciodvfy, pydicom, truth.json, trial"
+section "== virtual patients (ICRP-110): one study per tracer, dciodvfy, pydicom, truth.json, trial"
 if [ -d ../shared/phantoms/icrp110 ] || [ -n "${SCINTI_ICRP110:-}" ]; then
   PATH="$(dirname "$PY"):$PATH" bash Tests/oracle/check_virtual_patients.sh .build/debug/scinti
 else
-  echo "== virtual patients skipped: ../shared/phantoms/icrp110 not found"
+  section "== virtual patients skipped: ../shared/phantoms/icrp110 not found"
 fi
 
-echo "== review and correction in the browser (Selenium + Chromium: region/VOI tools vs numpy, edited LVEF, SEG)"
+section "== review and correction in the browser (Selenium + Chromium: region/VOI tools vs numpy, edited LVEF, SEG)"
 SCINTI_BIN="$PWD/.build/debug/scinti" CORPUS="$CORPUS" bash scripts/test-review.sh
-echo "== oracle: scinti dose phantom (Monte Carlo, ICRP-110 AM, Lu-177) vs OpenDose self S values (reduced statistics)"
+section "== oracle: scinti dose phantom (Monte Carlo, ICRP-110 AM, Lu-177) vs OpenDose self S values (reduced statistics)"
 if [ -d ../shared/phantoms/icrp110 ] || [ -n "${SCINTI_ICRP110:-}" ]; then
   "$PY" Tests/oracle/check_dose_phantom.py .build/debug/scinti "${DOSE_PHANTOM_DECAYS:-20000}"
 else
-  echo "== dose phantom skipped: ../shared/phantoms/icrp110 not found"
+  section "== dose phantom skipped: ../shared/phantoms/icrp110 not found"
 fi
 
-echo "== reports: SR/SC/PDF/dose SR (dciodvfy, dsrdump, highdicom, pdftotext, pdftoppm), sign-off, QC approval, Orthanc as the PACS (C-STORE, storage commitment, outbox, QIDO-RS)"
+section "== reports: SR/SC/PDF/dose SR (dciodvfy, dsrdump, highdicom, pdftotext, pdftoppm), sign-off, QC approval, Orthanc as the PACS (C-STORE, storage commitment, outbox, QIDO-RS)"
 SCINTI_BIN="$PWD/.build/debug/scinti" CORPUS="$CORPUS" bash scripts/test-reports.sh
-echo "== shared archive on PostgreSQL: two servers and workers, concurrent STOW/C-STORE, SIGKILLed worker, lost database, schema versions"
+section "== shared archive on PostgreSQL: two servers and workers, concurrent STOW/C-STORE, SIGKILLed worker, lost database, schema versions"
 # Built with the PostgreSQL trait by "== swift build" above (a no-op here).
 swift build --product scinti --traits TLS,PostgreSQL
 SCINTI_BIN="$PWD/.build/debug/scinti" bash scripts/test-postgres.sh
 
-echo "== clinical trials, reduced (issue 18): scripts/validate-clinical.sh --reduced (same thresholds as the full trials)"
+section "== clinical trials, reduced: scripts/validate-clinical.sh --reduced (same thresholds as the full trials)"
 # Gated: the thresholds the full validation meets (bone-scan false positives, early phase not called metastatic).
-# Printed, not gated, until issue 18 is resolved: bone sensitivity, LVEF MAE, parathyroid (docs/clinical-validation.md).
+# Printed, not gated, until they are met: bone sensitivity, LVEF MAE, parathyroid (docs/clinical-validation.md).
 if [ -d ../shared/phantoms/icrp110 ]; then
   trial_out=$(scripts/validate-clinical.sh .build/debug/scinti --reduced --only bone,early,lvef 2>&1 || true)
   echo "$trial_out" | head -8
@@ -103,7 +105,7 @@ else
   echo "ICRP-110 phantoms not found at ../shared/phantoms/icrp110: clinical trials skipped"
 fi
 
-echo "== clinical trials, reduced: parathyroid and sentinel node (issue 18; full trials: scripts/validate-clinical.sh)"
+section "== clinical trials, reduced: parathyroid and sentinel node (full trials: scripts/validate-clinical.sh)"
 # One sestamibi and one sentinel patient, the full trials' thresholds. Gated: the sentinel figures the full trial
 # meets and the parathyroid organ figure (docs/clinical-validation.md); adenoma sensitivity is printed (62.5 %).
 if [ -d ../shared/phantoms/icrp110 ]; then
@@ -117,8 +119,8 @@ else
   echo "ICRP-110 phantoms not found at ../shared/phantoms/icrp110: clinical trials skipped"
 fi
 
-echo "== fuzz: DICOM parser"
-scripts/fuzz.sh "${FUZZ_SECONDS:-120}"
-echo "== fuzz: PDU decoder"
-scripts/fuzz-pdu.sh "${FUZZ_SECONDS:-120}"
-echo "== all tests passed"
+section "== fuzz: DICOM parser"
+scripts/fuzz.sh "${FUZZ_SECONDS:-60}"
+section "== fuzz: PDU decoder"
+scripts/fuzz-pdu.sh "${FUZZ_SECONDS:-60}"
+section "== all tests passed"
