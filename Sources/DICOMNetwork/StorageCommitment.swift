@@ -144,20 +144,26 @@ extension Association {
     /// Sends the Storage Commitment N-ACTION-RQ (Action Type 1) for `request` and returns the N-ACTION-RSP
     /// (its status says whether the PACS accepted the request, not whether it committed anything).
     public func requestStorageCommitment(_ request: StorageCommitment.Request) async throws -> DIMSECommand {
-        guard let ctx = context(for: StorageCommitment.sopClassUID) else {
-            throw NetworkError.noPresentationContext(peer: peer, sopClass: StorageCommitment.sopClassUID)
-        }
         var rq = DIMSECommand(field: .nActionRQ, hasDataSet: true)
         rq.requestedSOPClassUID = StorageCommitment.sopClassUID
         rq.requestedSOPInstanceUID = StorageCommitment.sopInstanceUID
         rq.actionTypeID = 1
-        rq.messageID = messageID()
-        let bytes: [UInt8]
-        do { bytes = try DataSetCoding.encode(request.dataset, syntax: TransferSyntax(uid: ctx.transferSyntax)) } catch { throw NetworkError.dicom(error) }
-        try await sender.send(rq, context: ctx.id, data: .bytes(bytes))
-        let (rsp, _, _) = try await awaitResponse(to: rq.messageID!)
+        let rsp = try await sendStorageCommitment(rq, dataset: request.dataset)
         guard rsp.field == .nActionRSP else { throw NetworkError.unexpected(peer: peer, "\(rsp) in answer to N-ACTION-RQ") }
         return rsp
+    }
+
+    /// Sends `rq` (given a new message ID) with `dataset` on the Storage Commitment context and returns the response.
+    private func sendStorageCommitment(_ rq: DIMSECommand, dataset: Dataset) async throws -> DIMSECommand {
+        guard let ctx = context(for: StorageCommitment.sopClassUID) else {
+            throw NetworkError.noPresentationContext(peer: peer, sopClass: StorageCommitment.sopClassUID)
+        }
+        var rq = rq
+        rq.messageID = messageID()
+        let bytes: [UInt8]
+        do { bytes = try DataSetCoding.encode(dataset, syntax: TransferSyntax(uid: ctx.transferSyntax)) } catch { throw NetworkError.dicom(error) }
+        try await sender.send(rq, context: ctx.id, data: .bytes(bytes))
+        return try await awaitResponse(to: rq.messageID!).0
     }
 
     /// Waits up to `timeout` for the PACS's N-EVENT-REPORT on this association, answers it and returns the result;
@@ -211,17 +217,10 @@ extension Association {
     /// Reports a storage commitment result as N-EVENT-REPORT-RQ (we are the PACS and opened this association to the
     /// requester, proposing the SCP role for the Storage Commitment Push Model, PS3.4 J.3.3). Returns the response.
     public func reportStorageCommitment(_ result: StorageCommitment.Result) async throws -> DIMSECommand {
-        guard let ctx = context(for: StorageCommitment.sopClassUID) else {
-            throw NetworkError.noPresentationContext(peer: peer, sopClass: StorageCommitment.sopClassUID)
-        }
         var rq = DIMSECommand(field: .nEventReportRQ, hasDataSet: true)
         rq.affectedSOPClassUID = StorageCommitment.sopClassUID
         rq.affectedSOPInstanceUID = StorageCommitment.sopInstanceUID
         rq.eventTypeID = result.eventTypeID
-        rq.messageID = messageID()
-        let bytes: [UInt8]
-        do { bytes = try DataSetCoding.encode(result.dataset, syntax: TransferSyntax(uid: ctx.transferSyntax)) } catch { throw NetworkError.dicom(error) }
-        try await sender.send(rq, context: ctx.id, data: .bytes(bytes))
-        return try await awaitResponse(to: rq.messageID!).0
+        return try await sendStorageCommitment(rq, dataset: result.dataset)
     }
 }
