@@ -8,7 +8,7 @@
 # (SR + PDF in the flood's study). Orthanc (Debian) as the PACS: the job's documents arrive by C-STORE and are committed
 # (Storage Commitment N-ACTION, Orthanc's N-EVENT-REPORT on a new association to our SCP), QIDO-RS on Orthanc finds
 # SR/SC/PDF in the study; with Orthanc stopped the sign-off's documents queue as failed and arrive after its restart;
-# the template and the PDF route of the viewer. Usage: scripts/test-reports.sh (SCINTI_BIN=binary; CORPUS=../shared/corpus)
+# the template and the PDF route of the viewer; the viewer's reports panel in Chromium (Tests/oracle/check_reports_browser.py). Usage: scripts/test-reports.sh (SCINTI_BIN=binary; CORPUS=../shared/corpus)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/checks.sh
@@ -165,11 +165,15 @@ queued_failed() {  # the sign-off's documents: failed, with the reason and the n
 }
 check "with Orthanc stopped the new documents are queued as failed (reason and next attempt recorded)" queued_failed $((SIGNED - NDOCS))
 check "GET /api/outbox lists the failed deliveries" bash -c "curl -s ${AUTH[*]@Q} '$URL/api/outbox?state=failed' | grep -q 'ORTHANC@127.0.0.1:$OPORT'"
+check "the viewer's reports panel (Chromium): latest/superseded SRs, PDF link, failed deliveries with the reason" \
+  "$PY" Tests/oracle/check_reports_browser.py "$URL" "$TOKEN" "$JOB" --expect failed
 T0=$(date +%s.%N)
 start_orthanc
 check "after Orthanc restarts all $SIGNED documents are committed" outbox_wait "$JOB" committed "$SIGNED" 20
 echo "queued documents committed $(echo "$(date +%s.%N) - $T0" | bc) s after Orthanc restarted (back-off 1 → 2 s)" | tee -a "$WORK/latency.txt"
 check "retries recorded (attempts > 1 on the queued documents)" test "$(field 'max(e["attempts"] for e in d["entries"])' < "$WORK/outbox.json")" -gt 1
+check "the viewer's reports panel (Chromium): the amendment shown as latest, every document delivered" \
+  "$PY" Tests/oracle/check_reports_browser.py "$URL" "$TOKEN" "$JOB" --expect delivered "$WORK/out/viewer-reports.png"
 check "QIDO-RS on Orthanc finds the amended SR" bash -c "curl -sf '$OURL/dicom-web/studies/$STUDY/instances?SOPInstanceUID=$LATEST' | grep -q '$LATEST'"
 check "sign-offs audited (action sign, user doc)" bash -c "curl -s ${AUTH[*]@Q} '$URL/api/audit?action=sign' | grep -q '\"doc\"'"
 
