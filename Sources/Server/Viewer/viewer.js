@@ -121,22 +121,32 @@ async function openSeries(uid, overlayUID, keepResult) {
     state.cross = [m % p.width, Math.floor(m / p.width) % p.height, Math.floor(m / (p.width * p.height))];
   }
   state.frame = 0;
+  let ctUID = null;
   if (p.kind === 'volume' && p.modality !== 'CT') {
     // The CT of the same frame of reference, else the study's first CT.
     const frameOf = (s) => val(s, '00200052');
     const me = state.series.find((s) => val(s, '0020000E') === uid);
     const cts = state.series.filter((s) => val(s, '00080060') === 'CT');
     const ct = (me && frameOf(me) && cts.find((s) => frameOf(s) === frameOf(me))) || cts[0];
-    const ctUID = overlayUID || (ct ? val(ct, '0020000E') : null);
-    if (ctUID && overlayUID !== '') {
-      try { state.overlay = await loadSeries(ctUID, `grid=${uid}`); } catch (e) { $('notes').textContent = `fusion: ${e.message}`; }
-    }
+    ctUID = overlayUID === '' ? null : (overlayUID || (ct ? val(ct, '0020000E') : null));
   }
+  // The emission is drawn first; the CT, resampled by the server onto its grid (slow the first time for a large CT),
+  // is fused when it arrives — unless another series was opened meanwhile.
   buildView();
   Workstation.presetMenu();
   // Time from navigation start to the first image on screen (scripts/bench-viewer.py).
   if (!document.body.dataset.firstImageMs) document.body.dataset.firstImageMs = String(performance.now());
-  status(`${p.modality} ${p.description} — ${p.width}×${p.height}×${p.depth} ${p.kind}, values in ${unitText(p.units)}`);
+  const done = `${p.modality} ${p.description} — ${p.width}×${p.height}×${p.depth} ${p.kind}, values in ${unitText(p.units)}`;
+  if (ctUID) {
+    status(`${done} — fusing the CT…`);
+    try {
+      const o = await loadSeries(ctUID, `grid=${uid}`);
+      if (state.primary !== p) return;
+      stopTimers(); state.overlay = o; buildView(); Workstation.presetMenu();
+      if (!document.body.dataset.fusedMs) document.body.dataset.fusedMs = String(performance.now());
+    } catch (e) { if (state.primary === p) $('notes').textContent = `fusion: ${e.message}`; }
+  }
+  if (state.primary === p) status(done);
 }
 
 function stopTimers() {
