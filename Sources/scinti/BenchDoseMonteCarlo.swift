@@ -23,12 +23,6 @@ struct BenchDoseMonteCarlo: ParsableCommand {
     @Option(help: "Phantom for --icrp.") var phantom = "icrp-am"
     @Option(help: "Decays per ICRP source organ.") var icrpDecays = 3_000_000
 
-    static func cpuSeconds() -> Double {
-        var u = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &u)
-        return Double(u.ru_utime.tv_sec) + Double(u.ru_utime.tv_usec) / 1e6 + Double(u.ru_stime.tv_sec) + Double(u.ru_stime.tv_usec) / 1e6
-    }
-
     func run() throws {
         guard let spectrum = EmissionSpectrum.named(isotope) else { throw fail("--isotope \(isotope): no ICRP-107 spectrum") }
         guard (1...256).contains(threads), (1000...1_000_000_000).contains(decays) else { throw fail("--threads 1…256, --decays 1000…1e9") }
@@ -56,24 +50,24 @@ struct BenchDoseMonteCarlo: ParsableCommand {
         let world: MonteCarloGeometry
         do { world = try TissueClasses.geometry(hu: hu, size: n, voxelMM: Vector3(v, v, v)) } catch { throw fail("\(error)") }
         emit("scinti bench dose-mc — \(ProcessInfo.processInfo.activeProcessorCount) cores visible, \(threads) threads, \(spectrum.name)\n")
-        let c0 = Self.cpuSeconds()
+        let c0 = cpuSeconds()
         let r: MonteCarloResult
         do { r = try MonteCarloDose.run(geometry: world, source: source, spectrum: spectrum, decays: decays, seed: 1, threads: threads,
                                         groups: groups, groupCount: organs.count) } catch { throw fail("\(error)") }
-        let cpu = Self.cpuSeconds() - c0
+        let cpu = cpuSeconds() - c0
         emit(String(format: "patient 128×128×100 × 4.8 mm: %d decays in %.1f s wall, %.1f s CPU: %.3g decays/s per thread (wall), %.3g per CPU-second; GATE ≈ 1.4e3 per thread\n",
                     decays, r.seconds, cpu, Double(decays) / r.seconds / Double(r.threads), Double(decays) / max(cpu, 1e-9)))
         emit("organ statistical uncertainty (k = 1): " + organs.enumerated().map { String(format: "%@ %.2f %%", $0.element.name, 100 * r.groupRelativeUncertainty[$0.offset]) }.joined(separator: ", ") + "\n")
         for s in icrp.split(separator: ",").map(String.init) where !s.isEmpty {
             let kind: ICRPPhantomKind
             do { kind = try ICRPPhantomKind.parse(phantom) } catch { throw fail("--phantom: \(error)") }
-            let t0 = Self.cpuSeconds()
+            let t0 = cpuSeconds()
             let rep: PhantomSValueJob.Report
             do { rep = try PhantomSValueJob.run(phantom: kind, source: s, isotope: isotope, decays: icrpDecays, threads: threads) } catch { throw fail("\(error)") }
             let ids = Set(rep.sourceIDs)
             let selfU = rep.targets.filter { ids.contains($0.id) }.map(\.relativeUncertainty).max() ?? 1
             emit(String(format: "%@ source %@: %d decays in %.1f s wall, %.1f s CPU (%.3g decays/s per thread); self S uncertainty ≤ %.2f %%\n",
-                        rep.phantom, rep.source, rep.decays, rep.seconds, Self.cpuSeconds() - t0, rep.decaysPerSecondPerThread, 100 * selfU))
+                        rep.phantom, rep.source, rep.decays, rep.seconds, cpuSeconds() - t0, rep.decaysPerSecondPerThread, 100 * selfU))
         }
     }
 }

@@ -124,19 +124,6 @@ struct BenchRecon: ParsableCommand {
         return (num / max(den, 1e-30)).squareRoot()
     }
 
-    func cpuSeconds() -> Double {
-        var u = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &u)
-        return Double(u.ru_utime.tv_sec) + Double(u.ru_utime.tv_usec) / 1e6 + Double(u.ru_stime.tv_sec)
-            + Double(u.ru_stime.tv_usec) / 1e6
-    }
-
-    func peakRSSMiB() -> Double {
-        var u = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &u)
-        return Double(u.ru_maxrss) / 1024
-    }
-
     /// The reference problem on an IEC-like phantom built here (2×2×2 supersampled partial volume).
     static func referencePhantom() throws -> (geometry: SPECTGeometry, counts: Projections, mu: ReconVolume, calibration: Double) {
         let n = 128, d = 4.8
