@@ -68,6 +68,7 @@ public final class ScintiServer: Sendable {
     /// Reconstruction jobs.
     public let jobs: JobManager
     let cache = SeriesCache()
+    let resampledCache = SeriesCache(maxEntries: 16)
 
     /// Opens the archive and the job store (re-queuing jobs a previous run left unfinished).
     public init(configuration: WebServerConfiguration) throws {
@@ -97,7 +98,7 @@ public final class ScintiServer: Sendable {
             textResponse("ok\n", contentType: "text/plain; charset=utf-8")
         }
         DICOMWeb(archive: archive, maxUploadBytes: configuration.maxUploadBytes).register(on: router)
-        ViewerAPI(archive: archive, cache: cache).register(on: router)
+        ViewerAPI(archive: archive, cache: cache, resampledCache: resampledCache).register(on: router)
         JobAPI(manager: jobs, maxBodyBytes: 1 << 20).register(on: router)
         ReportRoutes(manager: jobs).register(on: router)
         ReportDeliveryRoutes(archive: archive).register(on: router)

@@ -37,7 +37,8 @@ public struct ViewerSeries: Sendable {
     func info(seriesUID: String) -> String {
         let g = geometry
         func v(_ x: Vector3) -> String { "[\(x.x),\(x.y),\(x.z)]" }
-        let (lo, hi) = values.reduce((Float.infinity, -Float.infinity)) { (min($0.0, $1), max($0.1, $1)) }
+        var (lo, hi) = (Float.infinity, -Float.infinity)
+        values.withUnsafeBufferPointer { v in for x in v { if x < lo { lo = x }; if x > hi { hi = x } } }
         let warnings = "[" + self.warnings.map { jsonString($0) }.joined(separator: ",") + "]"
         return """
             {"seriesUID":\(jsonString(seriesUID)),"kind":"\(kind)","width":\(size.x),"height":\(size.y),"depth":\(size.z),\
@@ -64,11 +65,13 @@ func jsonString(_ s: String) -> String {
     return out + "\""
 }
 
-/// Recently loaded series (at most 4, the newest kept), so the viewer's info + data requests decode once; a series
+/// Recently loaded series (at most `maxEntries`, 4 by default, the newest kept), so the viewer's info + data requests decode once; a series
 /// being loaded is shared by concurrent requests. Loading runs off the cooperative thread pool (``offload(_:)``).
 actor SeriesCache {
     private var entries: [(key: String, task: Task<ViewerSeries, any Error>)] = []
-    private let maxEntries = 4
+    private let maxEntries: Int
+
+    init(maxEntries: Int = 4) { self.maxEntries = maxEntries }
 
     func get(_ key: String, load: @escaping @Sendable () throws -> ViewerSeries) async throws -> ViewerSeries {
         if let k = entries.firstIndex(where: { $0.key == key }) {
@@ -99,6 +102,8 @@ func offload<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async thro
 struct ViewerAPI {
     let archive: Archive
     let cache: SeriesCache
+    /// Series resampled onto another's grid (fusion), per (series, grid) pair.
+    let resampledCache: SeriesCache
 
     func register(on router: Router<ScintiRequestContext>) {
         router.get("/api/series/:series/info") { req, ctx in
@@ -126,13 +131,16 @@ struct ViewerAPI {
             let target = try await cache.get(grid) { try ViewerAPI.load(archive: archive, uid: grid) }
             guard base.kind == "volume", target.kind == "volume" else { throw HTTPError(.badRequest, message: "fusion needs two volumes") }
             let key = uid + "@" + grid
-            return try await cache.get(key) {
-                // Average blocks first when the target voxels are much larger (CT 1 mm → SPECT 4 mm), so trilinear
-                // sampling does not alias.
-                let v = Self.blockAverage(Volume(unchecked: base.size, voxels: base.values, geometry: base.geometry),
-                                          towards: target.geometry.spacing)
+            // Resampled once per (series, grid) pair and kept in a cache of its own (a few MB each), so opening other
+            // series does not evict it.
+            return try await resampledCache.get(key) {
+                // Blocks are averaged first when the target voxels are much larger (CT 1 mm → SPECT 4 mm), so the
+                // trilinear sampling does not alias; separable per-axis tables for axis-aligned grids.
                 let r: Volume
-                do { r = try v.resampled(to: target.size, geometry: target.geometry, outside: base.modality == "CT" ? -1000 : 0) } catch {
+                do {
+                    r = try Volume(unchecked: base.size, voxels: base.values, geometry: base.geometry)
+                        .resampledForDisplay(to: target.size, geometry: target.geometry, outside: base.modality == "CT" ? -1000 : 0)
+                } catch {
                     throw HTTPError(.unprocessableContent, message: "cannot resample \(uid) onto \(grid): \(error)")
                 }
                 var s = base
@@ -146,8 +154,8 @@ struct ViewerAPI {
             let key = uid + "/max\(maxN)"
             return try await cache.get(key) {
                 let g = base.geometry
-                let r = Self.blockAverage(Volume(unchecked: base.size, voxels: base.values, geometry: g),
-                                          towards: Vector3(g.spacing.x * Double(f), g.spacing.y * Double(f), g.spacing.z))
+                let r = Volume(unchecked: base.size, voxels: base.values, geometry: g)
+                    .blockAveraged(towards: Vector3(g.spacing.x * Double(f), g.spacing.y * Double(f), g.spacing.z))
                 var s = base
                 s.size = r.size; s.values = r.voxels; s.geometry = r.geometry
                 s.warnings.append("averaged over \(f)×\(f) in-plane blocks for display")
@@ -155,39 +163,6 @@ struct ViewerAPI {
             }
         }
         return base
-    }
-
-    /// Averages f×f×f blocks (f per axis = ⌊target spacing / spacing⌋), keeping the patient position of each block's
-    /// centre; returns the volume unchanged when no axis shrinks by 2 or more.
-    static func blockAverage(_ v: Volume, towards spacing: Vector3) -> Volume {
-        let g = v.geometry
-        let f = (max(1, Int(spacing.x / g.spacing.x + 1e-6)), max(1, Int(spacing.y / g.spacing.y + 1e-6)), max(1, Int(spacing.z / g.spacing.z + 1e-6)))
-        guard f.0 > 1 || f.1 > 1 || f.2 > 1 else { return v }
-        let n = GridSize(x: v.size.x / f.0, y: v.size.y / f.1, z: v.size.z / f.2)
-        guard n.x > 0, n.y > 0, n.z > 0 else { return v }
-        var out = [Float](repeating: 0, count: n.count)
-        let inv = 1 / Float(f.0 * f.1 * f.2)
-        v.voxels.withUnsafeBufferPointer { src in
-            for k in 0..<n.z {
-                for j in 0..<n.y {
-                    for i in 0..<n.x {
-                        var sum: Float = 0
-                        for c in 0..<f.2 {
-                            for b in 0..<f.1 {
-                                let row = ((k * f.2 + c) * v.size.y + j * f.1 + b) * v.size.x + i * f.0
-                                for a in 0..<f.0 { sum += src[row + a] }
-                            }
-                        }
-                        out[(k * n.y + j) * n.x + i] = sum * inv
-                    }
-                }
-            }
-        }
-        var ng = g
-        ng.origin = g.origin + g.rowDirection * (Double(f.0 - 1) / 2 * g.spacing.x) + g.columnDirection * (Double(f.1 - 1) / 2 * g.spacing.y)
-            + g.sliceDirection * (Double(f.2 - 1) / 2 * g.spacing.z)
-        ng.spacing = Vector3(g.spacing.x * Double(f.0), g.spacing.y * Double(f.1), g.spacing.z * Double(f.2))
-        return Volume(unchecked: n, voxels: out, geometry: ng, units: v.units, frameOfReferenceUID: v.frameOfReferenceUID)
     }
 
     /// Reads a series from the archive into what the viewer shows.

@@ -87,7 +87,7 @@ func json(_ b: ByteBuffer) -> Any? { try? JSONSerialization.jsonObject(with: Dat
         var vals = [Float](repeating: 0, count: n.count)
         for z in 0..<4 { for y in 0..<6 { for x in 0..<8 { vals[x + 8 * (y + 6 * z)] = Float(x + 10 * y + 100 * z) } } }
         let g = ImageGeometry.axisAligned(origin: Vector3(-10, 20, 5), spacing: Vector3(1, 1, 1))
-        let r = ViewerAPI.blockAverage(Volume(unchecked: n, voxels: vals, geometry: g), towards: Vector3(2, 2, 2))
+        let r = Volume(unchecked: n, voxels: vals, geometry: g).blockAveraged(towards: Vector3(2, 2, 2))
         #expect(r.size == GridSize(x: 4, y: 3, z: 2))
         #expect(r.geometry.spacing == Vector3(2, 2, 2))
         #expect(r.geometry.origin == Vector3(-9.5, 20.5, 5.5))

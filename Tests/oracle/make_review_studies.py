@@ -8,6 +8,9 @@
   big-ct SPECT.dcm OUTDIR NX NY NZ        a CT series (NZ axial slices of NX × NY, int16 HU: air, a water cylinder with
                                           a bone rod) in the SPECT's study and frame of reference, covering its field
                                           of view (the fused-view benchmark: scripts/bench-viewer.py)
+  big-spect RECON.dcm OUT.dcm NZ          a reconstructed SPECT (NM RECON TOMO) with its slices repeated cyclically
+                                          to NZ (e.g. the corpus' 128 × 128 × 77 Symbia to 128³), as a new study
+                                          and series (the fused-view benchmark's emission)
   restudy OUTDIR FILE…                    FILEs (e.g. one visit's SPECT and its CT) as one new study (new study,
                                           series and instance UIDs; frame of reference and geometry kept)
 """
@@ -45,6 +48,19 @@ def restudy(outdir, files):
         ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
         ds.save_as(os.path.join(outdir, f"{n}.dcm"))
     print(study)
+
+
+def big_spect(src, out, nz):
+    ds = pydicom.dcmread(src)
+    a = ds.pixel_array
+    ds.PixelData = np.ascontiguousarray(a[np.arange(nz) % a.shape[0]]).tobytes()
+    ds.NumberOfFrames = nz
+    ds.SliceVector = list(range(1, nz + 1))
+    ds.NumberOfSlices = nz
+    ds.StudyInstanceUID, ds.SeriesInstanceUID, ds.SOPInstanceUID = generate_uid(), generate_uid(), generate_uid()
+    ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
+    ds.save_as(out)
+    print(ds.StudyInstanceUID, ds.SeriesInstanceUID)
 
 
 def big_ct(spect, outdir, nx, ny, nz):
@@ -91,6 +107,8 @@ def big_ct(spect, outdir, nx, ny, nz):
 if __name__ == "__main__":
     if sys.argv[1] == "big-ct":
         big_ct(sys.argv[2], sys.argv[3], *map(int, sys.argv[4:7]))
+    elif sys.argv[1] == "big-spect":
+        big_spect(sys.argv[2], sys.argv[3], int(sys.argv[4]))
     elif sys.argv[1] == "follow-up":
         follow_up(sys.argv[2], sys.argv[3], float(sys.argv[4]), sys.argv[5] if len(sys.argv) > 5 else None)
     else:

@@ -45,7 +45,7 @@ function lut(name) {
 
 // ---- study browser
 async function loadStudies() {
-  status('searching studies…');
+  if (!state.study) status('searching studies…');
   state.studies = await getJSON('/dicom-web/studies?includefield=StudyDescription');
   const tb = $('studies').querySelector('tbody');
   tb.innerHTML = '';
@@ -54,16 +54,21 @@ async function loadStudies() {
     tr.className = 'study';
     const uid = val(s, '0020000D');
     tr.dataset.uid = uid;
+    tr.classList.toggle('sel', uid === state.study);
     for (const c of [val(s, '00100010') || '(no name)', val(s, '00100020'), fmtDate(val(s, '00080020')), val(s, '00081030'), val(s, '00080061'), val(s, '00201206')]) {
       const td = document.createElement('td'); td.textContent = c; tr.appendChild(td);
     }
     tr.onclick = async () => { await selectStudy(uid); if (!$('hang') || $('hang').checked) await Hanging.apply(); };
     tb.appendChild(tr);
   }
-  status(`${state.studies.length} stud${state.studies.length === 1 ? 'y' : 'ies'}`);
+  // (A study opened from the URL meanwhile keeps its own status line.)
+  if (!state.study) status(`${state.studies.length} stud${state.studies.length === 1 ? 'y' : 'ies'}`);
+  else if (state.primary) Workstation.banner();   // the patient banner of a series drawn before the list came
 }
 
-async function selectStudy(uid) {
+// Thumbnails are rendered by the server: when a series is opened at once (`#series=`), they are asked for after its
+// first image is on screen, so they do not compete with it for the server's cores.
+async function selectStudy(uid, deferThumbnails) {
   state.study = uid;
   for (const tr of document.querySelectorAll('tr.study')) tr.classList.toggle('sel', tr.dataset.uid === uid);
   state.series = await getJSON(`/dicom-web/studies/${uid}/series?includefield=ImageType,FrameOfReferenceUID,NumberOfFrames`);
@@ -74,7 +79,8 @@ async function selectStudy(uid) {
     const d = document.createElement('div');
     d.className = 'thumb'; d.dataset.uid = se;
     const img = document.createElement('img');
-    img.src = `/dicom-web/studies/${uid}/series/${se}/thumbnail?colormap=${val(s, '00080060') === 'CT' ? 'gray' : 'inverseGray'}`;
+    img.dataset.src = `/dicom-web/studies/${uid}/series/${se}/thumbnail?colormap=${val(s, '00080060') === 'CT' ? 'gray' : 'inverseGray'}`;
+    if (!deferThumbnails) img.src = img.dataset.src;
     img.alt = se;
     img.onerror = () => { img.replaceWith(Object.assign(document.createElement('div'), { className: 'nothumb', textContent: 'no preview' })); };
     const cap = document.createElement('div');
@@ -85,6 +91,7 @@ async function selectStudy(uid) {
   }
   return state.series;
 }
+function loadThumbnails() { for (const img of document.querySelectorAll('.thumb img[data-src]')) if (!img.src) img.src = img.dataset.src; }
 
 const modalityOf = (uid) => { const s = state.series.find((x) => val(x, '0020000E') === uid); return s ? val(s, '00080060') : ''; };
 const imageTypeOf = (uid) => { const s = state.series.find((x) => val(x, '0020000E') === uid); return s && s['00080008'] && s['00080008'].Value ? s['00080008'].Value.join('\\') : ''; };
@@ -92,8 +99,8 @@ const imageTypeOf = (uid) => { const s = state.series.find((x) => val(x, '002000
 // ---- loading image data
 async function loadSeries(uid, query) {
   const q = query ? `?${query}` : '';
-  const info = await getJSON(`/api/series/${uid}/info${q}`);
-  const r = await fetch(`/api/series/${uid}/data${q}`, { credentials: 'same-origin' });
+  // Header and values asked for together (the server decodes the series once for both).
+  const [info, r] = await Promise.all([getJSON(`/api/series/${uid}/info${q}`), fetch(`/api/series/${uid}/data${q}`, { credentials: 'same-origin' })]);
   if (!r.ok) throw new Error(`data of ${uid}: ${r.status} ${await r.text()}`);
   info.values = new Float32Array(await r.arrayBuffer());
   return info;
@@ -136,6 +143,7 @@ async function openSeries(uid, overlayUID, keepResult) {
   Workstation.presetMenu();
   // Time from navigation start to the first image on screen (scripts/bench-viewer.py).
   if (!document.body.dataset.firstImageMs) document.body.dataset.firstImageMs = String(performance.now());
+  setTimeout(loadThumbnails, 0);
   const done = `${p.modality} ${p.description} — ${p.width}×${p.height}×${p.depth} ${p.kind}, values in ${unitText(p.units)}`;
   if (ctUID) {
     status(`${done} — fusing the CT…`);
@@ -713,9 +721,11 @@ function redraw() {
 (async () => {
   try {
     Workstation.init();
-    await loadStudies();
     if (params.has('shot')) document.body.classList.add('shot');
     let st = params.get('study');
+    // With a study named in the URL its series are opened while the study list loads.
+    const studies = loadStudies();
+    if (!st || params.get('auto') === 'fusion' || params.has('hang')) await studies;
     if (params.get('auto') === 'fusion') {
       for (const s of state.studies) {
         const series = await selectStudy(val(s, '0020000D'));
@@ -723,9 +733,12 @@ function redraw() {
         if (rec && series.some((x) => val(x, '00080060') === 'CT')) { await openSeries(val(rec, '0020000E')); st = null; break; }
       }
     } else if (st) {
-      await selectStudy(st);
+      const opens = !params.has('hang') && params.get('series');
+      await selectStudy(st, !!opens);
       if (params.has('hang')) await Hanging.apply();
-      else if (params.get('series')) await openSeries(params.get('series'), params.get('overlay') || undefined);
+      else if (opens) await openSeries(params.get('series'), params.get('overlay') || undefined);
+      loadThumbnails();
+      await studies;
     } else if (state.studies.length) {
       await selectStudy(val(state.studies[0], '0020000D'));
     }

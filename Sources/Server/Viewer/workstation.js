@@ -155,5 +155,5 @@ const Workstation = (() => {
     $('view').insertBefore(d, $('stage'));
   }
 
-  return { init, decorate, presetMenu, applyPreset, keys, get smooth() { return st.smooth; }, presets };
+  return { init, decorate, banner, presetMenu, applyPreset, keys, get smooth() { return st.smooth; }, presets };
 })();
