@@ -7,7 +7,7 @@
 #   2. on a restarted (cold) server, scripts/bench-viewer.py in headless Chromium: first image of the study (5 page
 #      loads), the synthetic 128³ fused redraw, and with --fused the first load (CT resampled by the server), 3 later
 #      loads and 30 fused redraws.
-# Usage: scripts/bench-review.sh [SCINTI_BIN]   (default .build/release/scinti; data cached in $BENCH_DIR, default
+# Usage: [KEEP=1] scripts/bench-review.sh [SCINTI_BIN]   (KEEP=1 keeps the archive)   (default .build/release/scinti; data cached in $BENCH_DIR, default
 # /tmp/scinti-bench-review)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,7 +34,7 @@ start() {
   echo "server did not start"; exit 1
 }
 stop() { [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null && wait "$SERVER" 2>/dev/null; SERVER=; }
-trap 'stop; rm -rf "$ARCH"' EXIT
+trap 'stop; [ -n "${KEEP:-}" ] || rm -rf "$ARCH"' EXIT
 start
 { for f in "$DIR/spect.dcm" "$DIR"/ct/*.dcm; do printf -- '--SCINTIB\r\nContent-Type: application/dicom\r\n\r\n'; cat "$f"; printf '\r\n'; done
   printf -- '--SCINTIB--\r\n'; } >"$DIR/stow.body"
@@ -43,6 +43,9 @@ test "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN"
 rm -f "$DIR/stow.body"
 stop; start
 t() { curl -s -o /dev/null -w '%{time_total}' -H "Authorization: Bearer $TOKEN" "$URL$1"; }
-echo "server ($BIN), cold: GET /api/series/{ct 512×512×300}/info?grid={spect 128³}: $(t "/api/series/$CT/info?grid=$SPECT") s; again (cached): $(t "/api/series/$CT/info?grid=$SPECT") s; its data (8 MB): $(t "/api/series/$CT/data?grid=$SPECT") s"
+# Server CPU seconds (user + system, /proc/PID/stat) beside the wall time: the machine may be shared.
+cpu() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$SERVER/stat"; }
+c0=$(cpu); w=$(t "/api/series/$CT/info?grid=$SPECT"); c1=$(cpu)
+echo "server ($BIN), cold: GET /api/series/{ct 512×512×300}/info?grid={spect 128³}: $w s wall, $(echo "$c1 - $c0" | bc) CPU-s; again (cached): $(t "/api/series/$CT/info?grid=$SPECT") s; its data (8 MB): $(t "/api/series/$CT/data?grid=$SPECT") s; load average $(cut -d' ' -f1 /proc/loadavg), $(nproc) CPUs"
 stop; start
 "$PY" scripts/bench-viewer.py "$URL" "$TOKEN" "$STUDY" "$SPECT" --fused "$STUDY" "$SPECT" "$CT"

@@ -32,6 +32,13 @@ def main():
             WebDriverWait(d, 30).until(lambda x: x.execute_script("return document.body.dataset.firstImageMs"))
             firsts.append(float(d.execute_script("return document.body.dataset.firstImageMs")))
         print(f"first image on loopback: median {statistics.median(firsts):.0f} ms, max {max(firsts):.0f} ms over {len(firsts)} loads ({d.capabilities.get('browserVersion')})")
+        # What the last load's first image waited for: each request's start → end (ms from navigation start).
+        waits = d.execute_script("""
+          const t = +document.body.dataset.firstImageMs;
+          return performance.getEntriesByType('resource').filter((e) => e.startTime < t)
+            .map((e) => [new URL(e.name).pathname.replace(/[0-9.]{20,}/g, '{uid}') + (new URL(e.name).search.includes('grid') ? '?grid' : ''),
+                         Math.round(e.startTime), Math.round(e.responseEnd)]);""")
+        print("  last load, requests before the first image (start → end, ms): " + ", ".join(f"{n} {a}→{b}" for n, a, b in waits))
         times = d.execute_script("""
           const n = 128, N = n * n * n;
           const spect = new Float32Array(N), ct = new Float32Array(N);

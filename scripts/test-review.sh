@@ -181,6 +181,23 @@ MEJOB=$(submit @"$WORK/mibg-edit.json")
 check "MIBG re-run with the heart moved done" job_done "$MEJOB"
 check "MIBG re-run: H/M equals numpy on the same pixels and regions, automatic kept, editedRegions by tom" \
   "$PY" Tests/oracle/check_edited_mibg.py check "$WORK/job-$MEJOB.json" "$WORK/mibg-edit.json" "$MIBG" tom
+# --- parathyroid (dual-phase sestamibi, ICRP-110 female, an adenoma below the left lobe) as a job: automatic, then
+# candidate 1 moved one pixel and re-run, its rates against numpy (Tests/oracle/check_edited_parathyroid.py) --------
+for phase in early delayed; do
+  "$BIN" simulate planar --phantom icrp-af --tracer tc99m-sestamibi --phase "$phase" --patient-seed 4101 --seed $((4101 + ${#phase})) \
+    --views anterior --matrix 48 --no-ct --lesion parathyroid-left:12:3 --out "$WORK/pth-$phase" >"$WORK/pth.log" 2>&1 || cat "$WORK/pth.log"
+done
+PTH_E=$(find "$WORK/pth-early" -name '*.dcm' | head -n 1); PTH_D=$(find "$WORK/pth-delayed" -name '*.dcm' | head -n 1)
+check "parathyroid early stored (STOW)" stow "$PTH_E"
+check "parathyroid delayed stored (STOW)" stow "$PTH_D"
+read -r PE PD < <("$PY" -c 'import pydicom,sys; print(*[pydicom.dcmread(f, stop_before_pixels=True).SeriesInstanceUID for f in sys.argv[1:]])' "$PTH_E" "$PTH_D")
+PJOB=$(submit "{\"type\":\"analysis\",\"analysis\":\"parathyroid\",\"series\":\"$PE\",\"inputs\":{\"delayed\":\"$PD\"}}")
+check "automatic parathyroid job done" job_done "$PJOB"
+"$PY" Tests/oracle/check_edited_parathyroid.py request "$WORK/job-$PJOB.json" "$WORK/pth-edit.json" 1
+PEJOB=$(submit @"$WORK/pth-edit.json")
+check "parathyroid re-run with candidate 1 moved done" job_done "$PEJOB"
+check "parathyroid re-run: candidate 1's early/delayed rates equal numpy on the same pixels, automatic kept, editedRegions by tom" \
+  "$PY" Tests/oracle/check_edited_parathyroid.py check "$WORK/job-$PJOB.json" "$WORK/job-$PEJOB.json" "$WORK/pth-edit.json" "$PTH_E" "$PTH_D" tom
 N1=$(jobs_count)
 check "Krenning job without regions → 400 naming regions, nothing stored" bash -c "test \"\$(curl -s -o '$WORK/last.body' -w '%{http_code}' -b '$WORK/tom.jar' -H 'Content-Type: application/json' -d '{\"type\":\"analysis\",\"analysis\":\"krenning\",\"series\":\"$MSERIES\"}' '$URL/api/jobs')\" = 400 && grep -q '^regions: ' '$WORK/last.body' && test \"\$(jobs_count)\" = $N1"
 KREQ=$("$PY" -c 'import json,sys; c=lambda l,x,y,r: {"label":l,"colour":"#e62828","frames":[],"shape":"circle","column":x,"row":y,"radius":r}; print(json.dumps({"type":"analysis","analysis":"krenning","series":sys.argv[1],"regions":[c("liver",24,34,4),c("spleen",42,34,3),c("lesion 1",32,24,2)]}))' "$MSERIES")
