@@ -435,8 +435,11 @@ function startMIP() {
     show($('cmip'), img, scale, p.spacing[2] / p.spacing[0]);
     step++;
   };
-  draw();
-  if (!params.has('still')) state.mipTimer = setInterval(draw, 120);
+  // The first MIP (2 M samples for a 128³ volume) is computed after the slices are on screen, not before.
+  state.mipTimer = setTimeout(() => {
+    draw();
+    if (!params.has('still') && state.primary === p) state.mipTimer = setInterval(draw, 120);
+  }, 0);
 }
 
 // ---- jobs: start recon / analysis / dose jobs on the open study, follow them, show their results
