@@ -24,14 +24,20 @@ def ok(cond, what):
         sys.exit(1)
 
 
+def moved_request(job_path, out_path, label, dx):
+    """Writes the automatic job's request with `regions`: its region `label` moved dx pixels to the right (as the
+    viewer's arrow key moves it)."""
+    job = json.load(open(job_path))
+    req = json.loads(job["request"])
+    region = [r for r in json.loads(job["result"])["display"]["regions"] if r["label"] == label][0]
+    region["column"] += dx
+    req["regions"] = [region]
+    json.dump(req, open(out_path, "w"))
+
+
 def main():
     if sys.argv[1] == "request":
-        job = json.load(open(sys.argv[2]))
-        req = json.loads(job["request"])
-        heart = [r for r in json.loads(job["result"])["display"]["regions"] if r["label"] == "heart"][0]
-        heart["column"] += float(sys.argv[4])
-        req["regions"] = [heart]
-        json.dump(req, open(sys.argv[3], "w"))
+        moved_request(sys.argv[2], sys.argv[3], "heart", float(sys.argv[4]))
         return 0
     job, req, path, user = json.load(open(sys.argv[2])), json.load(open(sys.argv[3])), sys.argv[4], sys.argv[5]
     r = json.loads(job["result"])

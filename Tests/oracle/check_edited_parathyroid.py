@@ -14,17 +14,17 @@
 Prints one line per check; exits non-zero on the first failure.
 """
 import json
+import os
 import sys
 from datetime import datetime
 
 import numpy as np
 import pydicom
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from check_edited_mibg import moved_request, ok  # noqa: E402
 
-def ok(cond, what):
-    print(("ok: " if cond else "FAILED: ") + what)
-    if not cond:
-        sys.exit(1)
+
 
 
 def image(path, frame):
@@ -49,12 +49,7 @@ def disc_sum(img, c, r):
 
 def main():
     if sys.argv[1] == "request":
-        job = json.load(open(sys.argv[2]))
-        req = json.loads(job["request"])
-        cand = [r for r in json.loads(job["result"])["display"]["regions"] if r["label"] == "candidate 1"][0]
-        cand["column"] += float(sys.argv[4])
-        req["regions"] = [cand]
-        json.dump(req, open(sys.argv[3], "w"))
+        moved_request(sys.argv[2], sys.argv[3], "candidate 1", float(sys.argv[4]))
         return 0
     auto, job, req = json.load(open(sys.argv[2])), json.load(open(sys.argv[3])), json.load(open(sys.argv[4]))
     early, delayed, user = sys.argv[5], sys.argv[6], sys.argv[7]
