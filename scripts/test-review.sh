@@ -174,13 +174,22 @@ MIBG=$(find "$WORK/mibg" -name '*.dcm' | head -n 1)
 check "MIBG study stored (STOW)" stow "$MIBG"
 MSERIES=$("$PY" -c 'import pydicom,sys; print(pydicom.dcmread(sys.argv[1], stop_before_pixels=True).SeriesInstanceUID)' "$MIBG")
 submit() { curl -s -b "$WORK/tom.jar" -H 'Content-Type: application/json' -d "$1" "$URL/api/jobs" | "$PY" -c 'import json,sys; print(json.load(sys.stdin).get("id",""))'; }
-MJOB=$(submit "{\"type\":\"analysis\",\"analysis\":\"mibg-hm\",\"series\":\"$MSERIES\"}")
-check "automatic MIBG H/M job done" job_done "$MJOB"
-"$PY" Tests/oracle/check_edited_mibg.py request "$WORK/job-$MJOB.json" "$WORK/mibg-edit.json" 2
-MEJOB=$(submit @"$WORK/mibg-edit.json")
-check "MIBG re-run with the heart moved done" job_done "$MEJOB"
-check "MIBG re-run: H/M equals numpy on the same pixels and regions, automatic kept, editedRegions by tom" \
-  "$PY" Tests/oracle/check_edited_mibg.py check "$WORK/job-$MEJOB.json" "$WORK/mibg-edit.json" "$MIBG" tom
+# edited_rerun NAME ORACLE REQUEST DX WHAT ARGS…: the automatic job of REQUEST, the oracle's request with its region
+# moved DX pixels to the right, the re-run, then "ORACLE check ARGS…" (AUTO, RERUN, EDIT stand for the two job records
+# and the edited request)
+edited_rerun() {
+  local name=$1 oracle=$2 body=$3 dx=$4 what=$5 auto rerun a; shift 5
+  auto=$(submit "$body")
+  check "automatic $name job done" job_done "$auto"
+  "$PY" "$oracle" request "$WORK/job-$auto.json" "$WORK/$name-edit.json" "$dx"
+  rerun=$(submit @"$WORK/$name-edit.json")
+  check "$name re-run with the region moved $dx pixel(s) done" job_done "$rerun"
+  local args=()
+  for a in "$@"; do case $a in AUTO) args+=("$WORK/job-$auto.json") ;; RERUN) args+=("$WORK/job-$rerun.json") ;; EDIT) args+=("$WORK/$name-edit.json") ;; *) args+=("$a") ;; esac; done
+  check "$what" "$PY" "$oracle" check "${args[@]}"
+}
+edited_rerun MIBG Tests/oracle/check_edited_mibg.py "{\"type\":\"analysis\",\"analysis\":\"mibg-hm\",\"series\":\"$MSERIES\"}" 2 \
+  "MIBG re-run (heart moved): H/M equals numpy on the same pixels and regions, automatic kept, editedRegions by tom" RERUN EDIT "$MIBG" tom
 # --- parathyroid (dual-phase sestamibi, ICRP-110 female, an adenoma below the left lobe) as a job: automatic, then
 # candidate 1 moved one pixel and re-run, its rates against numpy (Tests/oracle/check_edited_parathyroid.py) --------
 for phase in early delayed; do
@@ -191,13 +200,9 @@ PTH_E=$(find "$WORK/pth-early" -name '*.dcm' | head -n 1); PTH_D=$(find "$WORK/p
 check "parathyroid early stored (STOW)" stow "$PTH_E"
 check "parathyroid delayed stored (STOW)" stow "$PTH_D"
 read -r PE PD < <("$PY" -c 'import pydicom,sys; print(*[pydicom.dcmread(f, stop_before_pixels=True).SeriesInstanceUID for f in sys.argv[1:]])' "$PTH_E" "$PTH_D")
-PJOB=$(submit "{\"type\":\"analysis\",\"analysis\":\"parathyroid\",\"series\":\"$PE\",\"inputs\":{\"delayed\":\"$PD\"}}")
-check "automatic parathyroid job done" job_done "$PJOB"
-"$PY" Tests/oracle/check_edited_parathyroid.py request "$WORK/job-$PJOB.json" "$WORK/pth-edit.json" 1
-PEJOB=$(submit @"$WORK/pth-edit.json")
-check "parathyroid re-run with candidate 1 moved done" job_done "$PEJOB"
-check "parathyroid re-run: candidate 1's early/delayed rates equal numpy on the same pixels, automatic kept, editedRegions by tom" \
-  "$PY" Tests/oracle/check_edited_parathyroid.py check "$WORK/job-$PJOB.json" "$WORK/job-$PEJOB.json" "$WORK/pth-edit.json" "$PTH_E" "$PTH_D" tom
+edited_rerun parathyroid Tests/oracle/check_edited_parathyroid.py "{\"type\":\"analysis\",\"analysis\":\"parathyroid\",\"series\":\"$PE\",\"inputs\":{\"delayed\":\"$PD\"}}" 1 \
+  "parathyroid re-run (candidate 1 moved): its early/delayed rates equal numpy on the same pixels, automatic kept, editedRegions by tom" \
+  AUTO RERUN EDIT "$PTH_E" "$PTH_D" tom
 N1=$(jobs_count)
 check "Krenning job without regions → 400 naming regions, nothing stored" bash -c "test \"\$(curl -s -o '$WORK/last.body' -w '%{http_code}' -b '$WORK/tom.jar' -H 'Content-Type: application/json' -d '{\"type\":\"analysis\",\"analysis\":\"krenning\",\"series\":\"$MSERIES\"}' '$URL/api/jobs')\" = 400 && grep -q '^regions: ' '$WORK/last.body' && test \"\$(jobs_count)\" = $N1"
 KREQ=$("$PY" -c 'import json,sys; c=lambda l,x,y,r: {"label":l,"colour":"#e62828","frames":[],"shape":"circle","column":x,"row":y,"radius":r}; print(json.dumps({"type":"analysis","analysis":"krenning","series":sys.argv[1],"regions":[c("liver",24,34,4),c("spleen",42,34,3),c("lesion 1",32,24,2)]}))' "$MSERIES")
