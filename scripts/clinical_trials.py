@@ -16,8 +16,10 @@ SEEDS = {
     "lvef": list(range(3001, 3031)),        # 30 gated blood-pool (Tc-99m RBC) patients
     "parathyroid": list(range(4001, 4021)), # 20 Tc-99m sestamibi patients (adenoma in 80 %, 4 ectopic)
     "sentinel": list(range(5001, 5021)),    # 20 Tc-99m nanocolloid breast sentinel-node patients (anterior + left lateral)
+    "thyroid": list(range(6001, 6021)),     # 20 thyroid-uptake measurements (I-123 4/24 h, Tc-99m 20 min)
+    "mibg": list(range(8001, 8021)),        # 20 I-123 MIBG late anterior chest views (ICRP-110 patients)
 }
-REDUCED = {"bone": 2, "early": 1, "lvef": 1, "parathyroid": 1, "sentinel": 1}
+REDUCED = {"bone": 2, "early": 1, "lvef": 1, "parathyroid": 1, "sentinel": 1, "thyroid": 2, "mibg": 1}
 BONE_REGIONS = ["skull", "cervical-spine", "thoracic-spine", "lumbar-spine", "sacrum", "ribs", "sternum", "pelvis",
                 "scapulae", "humerus-left", "humerus-right", "femur-left", "femur-right"]
 
@@ -450,6 +452,63 @@ def sentinel_trial(scinti, out, seeds, log):
              n > 0 and injection_nodes == 0)], rows, errs
 
 
+# ---------------------------------------------------------------- thyroid uptake and MIBG H/M (planar3)
+
+def thyroid_trial(scinti, out, seeds, log):
+    """20 thyroid-uptake measurements (`scinti simulate thyroid-uptake`: neck, standard capsule in the neck phantom,
+    thigh, room): I-123 at 4 or 24 h (uptake 5–60 %) and, every fourth, Tc-99m pertechnetate at 20 min (0.5–5 %).
+    Figure: |measured − true uptake| ≤ 0.5 points in every patient (truth.json thyroidUptake.uptakePercent)."""
+    errs, rows, diffs = [], [], []
+    for s in seeds:
+        rng = random.Random(s)
+        tc = s % 4 == 0
+        iso, hours, up = ("Tc-99m", 1 / 3, rng.uniform(0.5, 5)) if tc else ("I-123", rng.choice([4, 24]), rng.uniform(5, 60))
+        d = os.path.join(out, f"thy-{s}")
+        if not os.path.exists(os.path.join(d, "truth.json")):
+            p = run([scinti, "simulate", "thyroid-uptake", "--isotope", iso, "--hours", f"{hours:.4f}", "--uptake", f"{up:.3f}",
+                     "--administered", "75" if tc else "10", "--seed", str(s), "--out", d], log)
+            if p.returncode != 0:
+                errs.append(f"seed {s}: simulate: {p.stderr.strip()[-200:]}"); continue
+        truth = json.load(open(os.path.join(d, "truth.json")))["thyroidUptake"]["uptakePercent"]
+        f = {k: nm_file(os.path.join(d, k)) for k in ("neck", "standard", "thigh", "room")}
+        p = run([scinti, "analyze", "thyroid-uptake", "--neck", f["neck"], "--standard", f["standard"], "--thigh", f["thigh"], "--room", f["room"], "--json"], log)
+        if p.returncode != 0:
+            errs.append(f"seed {s}: analyze: {p.stderr.strip()[-200:]}"); continue
+        m = json.loads(p.stdout)["uptakePercent"]
+        diffs.append(abs(m - truth))
+        rows.append((s, iso, round(truth, 2), round(m, 2)))
+    worst = max(diffs) if diffs else float("nan")
+    within = sum(d <= 0.5 for d in diffs)
+    return [("Thyroid uptake: within 0.5 points of the truth", f"{within}/{len(diffs)} of {len(seeds)}", wilson(within, len(diffs)), "all", bool(diffs) and within == len(seeds)),
+            ("Thyroid uptake: largest absolute error (points)", f"{len(diffs)} patients", (worst, float("nan"), float("nan")), "≤ 0.5", bool(diffs) and worst <= 0.5)], rows, errs
+
+
+def mibg_trial(scinti, out, seeds, log):
+    """20 I-123 MIBG patients (`scinti simulate mibg`, ICRP-110 adult male/female alternating, late phase 4 h, MEGP,
+    anterior chest, organ activities varied per patient seed). Truth: truth.json heartToMediastinum (expected image,
+    projected heart outline ÷ upper-mediastinal square). Figure: |measured/true − 1| ≤ 5 % in every patient, with the
+    analysis' automatic heart and mediastinum regions."""
+    errs, rows, rel = [], [], []
+    for i, s in enumerate(seeds):
+        d = os.path.join(out, f"mibg-{s}")
+        if not os.path.exists(os.path.join(d, "truth.json")):
+            p = run([scinti, "simulate", "mibg", "--phantom", "icrp-am" if s % 2 else "icrp-af", "--tracer", "i123-mibg", "--isotope", "I-123",
+                     "--collimator", "MEGP", "--patient-seed", str(s), "--seed", str(s), "--no-ct", "--out", d], log)
+            if p.returncode != 0:
+                errs.append(f"seed {s}: simulate: {p.stderr.strip()[-200:]}"); continue
+        truth = json.load(open(os.path.join(d, "truth.json")))["heartToMediastinum"]["heartToMediastinum"]
+        p = run([scinti, "analyze", "mibg", nm_file(d), "--json"], log)
+        if p.returncode != 0:
+            errs.append(f"seed {s}: analyze: {p.stderr.strip()[-200:]}"); continue
+        m = json.loads(p.stdout)["heartToMediastinum"]
+        rel.append(abs(m / truth - 1))
+        rows.append((s, round(truth, 3), round(m, 3), f"{100 * (m / truth - 1):+.1f} %"))
+    within = sum(r <= 0.05 for r in rel)
+    mre = mean_ci([100 * r for r in rel])
+    return [("MIBG: H/M within 5 % of the truth", f"{within}/{len(rel)} of {len(seeds)}", wilson(within, len(rel)), "all", bool(rel) and within == len(seeds)),
+            ("MIBG: mean absolute H/M error (%)", f"{len(rel)} patients", mre, "≤ 5 (each)", bool(rel) and max(rel) <= 0.05)], rows, errs
+
+
 def fmt_ci(ci, pct=False):
     m, lo, hi = ci
     if pct:
@@ -495,6 +554,9 @@ def main():
         f, rows, e = sentinel_trial(scinti, out, seeds["sentinel"], log)
         figures += f; errors += e
         details.append(("Sentinel node (seed, sentinel found, false nodes, injection site as node)", rows))
+    for kind, fn, title in (("thyroid", thyroid_trial, "Thyroid uptake (seed, nuclide, true %, measured %)"), ("mibg", mibg_trial, "MIBG (seed, true H/M, measured H/M, error)")):
+        if only is None or kind in only:
+            f, rows, e = fn(scinti, out, seeds[kind], log); figures += f; errors += e; details.append((title, rows))
     lines = ["| Figure | Cases | Measured | Threshold | Met |", "|---|---|---|---|---|"]
     for name, cases, ci, thr, ok in figures:
         pct = "sensitivity" in name or "analysed as" in name or "found within" in name or name.startswith("Parathyroid") or name.startswith("Sentinel: sentinel")
