@@ -318,6 +318,24 @@ def lvef_trial(scinti, out, seeds, log):
 
 # ---------------------------------------------------------------- parathyroid
 
+def ectopic_contrast(scinti, out, seed, site, dia, con, log):
+    """The simulator states a parathyroid adenoma's contrast against the thyroid when it lies by a lobe, but against
+    its host tissue (thymus / mediastinal soft tissue, ~6× less sestamibi) when it is ectopic: the same adenoma would be
+    six times fainter in the mediastinum. An adenoma's avidity does not depend on where it lies, so the trial states
+    every adenoma's contrast against the thyroid: a probe simulation of the early phase gives the thyroid and host
+    concentrations, and the ectopic contrast passed on is con × thyroid / host (recorded in the trial's details)."""
+    d = os.path.join(out, f"pth-{seed}-probe")
+    if not os.path.exists(os.path.join(d, "truth.json")):
+        run([scinti, "simulate", "planar", "--phantom", "icrp-am" if seed % 2 else "icrp-af", "--tracer", "tc99m-sestamibi", "--phase", "early",
+             "--patient-seed", str(seed), "--seed", str(seed), "--views", "anterior", "--no-ct", "--no-noise", "--matrix", "48",
+             "--lesion", f"{site}:{dia:.0f}:{con:.2f}", "--out", d], log)
+    t = json.load(open(os.path.join(d, "truth.json")))["patient"]
+    les = t["lesions"][0]
+    host = les["concentrationBqPerML"] / les["contrastAtAcquisition"]
+    thy = next(o for o in t["organs"] if o["name"] == "thyroid")
+    return con * (thy["activityMBq"] * 1e6 / thy["volumeML"]) / host
+
+
 def parathyroid_trial(scinti, out, seeds, log):
     """20 sestamibi patients: adenoma in 80 % (4 ectopic in the mediastinum), myocardium in the field of view in 10
     (full 128 × 128 field, 614 mm) and out of it in 10 (48 × 48 field, 230 mm, centred on the thyroid as for the
@@ -332,7 +350,10 @@ def parathyroid_trial(scinti, out, seeds, log):
         ectopic = has and k % 5 == 0 and k < 20  # 4 ectopic (mediastinum)
         small_field = k % 2 == 1                # myocardium out of the field of view in 10 of 20
         site = "mediastinum" if ectopic else rng.choice(["parathyroid-left", "parathyroid-right"])
-        lesion = [f"{site}:{rng.uniform(8, 15):.0f}:{rng.uniform(2, 4):.2f}"] if has else []
+        dia, con = rng.uniform(8, 15), rng.uniform(2, 4)
+        lesion = [f"{site}:{dia:.0f}:{con:.2f}"] if has else []
+        if ectopic:
+            lesion = [f"{site}:{dia:.0f}:{ectopic_contrast(scinti, out, s, site, dia, con, log):.2f}"]
         dirs = {}
         for phase in ("early", "delayed"):
             d = os.path.join(out, f"pth-{s}-{phase}")
@@ -497,7 +518,7 @@ def mibg_trial(scinti, out, seeds, log):
             if p.returncode != 0:
                 errs.append(f"seed {s}: simulate: {p.stderr.strip()[-200:]}"); continue
         truth = json.load(open(os.path.join(d, "truth.json")))["heartToMediastinum"]["heartToMediastinum"]
-        p = run([scinti, "analyze", "mibg", nm_file(d), "--json"], log)
+        p = run([scinti, "analyze", "mibg-hm", nm_file(d), "--json"], log)
         if p.returncode != 0:
             errs.append(f"seed {s}: analyze: {p.stderr.strip()[-200:]}"); continue
         m = json.loads(p.stdout)["heartToMediastinum"]
