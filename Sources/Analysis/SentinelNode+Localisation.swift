@@ -30,7 +30,8 @@ extension SentinelNodeAnalysis {
 
     /// The anterior skin position y (LPS mm) at the height of `row` of a lateral view: along the row (mean of ±1
     /// row, 1-2-1 smoothed), the tissue level is the median of the profile over the body (pixels ≥ 10 % of the
-    /// profile's maximum outside `mask`); the skin is the most anterior pixel at ≥ half the tissue level (the body's
+    /// profile's 90th percentile, outside `mask`: a node or two do not move it); the skin is the most anterior pixel at ≥ a quarter of the tissue level (where the projected thickness of a rounded
+    /// body falls towards zero; the body's
     /// faint diffuse activity and its scatter outline the patient). Nil without geometry or body.
     static func anteriorSkinY(_ v: PlanarViewImage, row: Double, mask: [Bool]) -> Double? {
         let rows = v.rows, cols = v.columns
@@ -42,12 +43,15 @@ extension SentinelNodeAnalysis {
         var sm = prof
         for c in 1..<max(1, cols - 1) { sm[c] = (prof[c - 1] + 2 * prof[c] + prof[c + 1]) / 4 }
         let usable = (0..<cols).filter { !mask[r0 * cols + $0] }
-        guard let mx = usable.map({ sm[$0] }).max(), mx > 0 else { return nil }
-        let body = usable.filter { sm[$0] >= 0.1 * mx }.map { sm[$0] }.sorted()
+        let vals = usable.map { sm[$0] }.sorted()
+        guard vals.count >= 10 else { return nil }
+        let p90 = vals[Int(0.9 * Double(vals.count - 1))]
+        guard p90 > 0 else { return nil }
+        let body = vals.filter { $0 >= 0.1 * p90 }
         guard !body.isEmpty else { return nil }
         let tissue = body[body.count / 2]
         var best: Double? = nil
-        for c in 0..<cols where sm[c] >= 0.5 * tissue && !mask[r0 * cols + c] {
+        for c in 0..<cols where sm[c] >= 0.25 * tissue && !mask[r0 * cols + c] {
             guard let p = v.patientPosition(column: Double(c), row: Double(r0)) else { return nil }
             best = min(best ?? p.y, p.y)
         }

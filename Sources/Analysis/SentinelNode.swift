@@ -155,7 +155,7 @@ public struct SentinelNodeAnalysis: Sendable {
         for k in nodes.indices { nodes[k].drainageOrder = order[k] }
         var conv = conventions
         conv["drainageOrder"] = "per view, ascending distance from the injection site (1 = first node along the lymphatic channel)"
-        conv["depth"] = "anterior and lateral node paired by drainage order and height (±20 mm); depth = node y (lateral view) − anterior skin y (lateral view, the row's most anterior pixel at ≥ half the tissue level); skin marker = (x anterior view, skin y, mean z), LPS mm"
+        conv["depth"] = "anterior and lateral node paired by drainage order and height (±20 mm); depth = node y (lateral view) − anterior skin y (lateral view, the row's most anterior pixel at ≥ a quarter of the tissue level); skin marker = (x anterior view, skin y, mean z), LPS mm"
         var r = Result(injectionSite: sites[0], injectionSites: sites, nodes: nodes, conventions: conv, options: o, notes: notes)
         if let a = views.first(where: { $0.name.lowercased().contains("anterior") && !$0.name.lowercased().contains("oblique") && $0.origin != nil }),
            let l = views.first(where: { $0.name.lowercased().contains("lateral") && $0.origin != nil }),
