@@ -439,9 +439,9 @@ def sentinel_trial(scinti, out, seeds, log):
         true_nodes = {k: v for k, v in phys.items() if k in ("sentinel-node", "second-echelon-node")}
         inj = phys.get("injection-site", {})
         f_here, fp_here, inj_here, sn_views, sn_found = 0, 0, 0, 0, 0
-        # Anterior view only: the truth's pixel positions in the lateral view are offset by a constant ~36 columns
-        # from where the camera image shows the injection site and the node (seed 5001: 86 vs 50, 96 vs 60), a
-        # simulator truth-projection issue still open; the lateral view is analysed but not scored.
+        # Anterior view only: the truth's lateral-view pixels were offset by ~36 columns (the Siemens axis position,
+        # fixed in SimulationOutput.write on branch planar3: tuning seed 5101 now matches to 0.8 px); the lateral view
+        # is analysed but not yet scored (the validation trial was not re-run with the fixed truth).
         for node in r.get("nodes", []):
             view = node["view"]
             if view != "Anterior projection":
