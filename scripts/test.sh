@@ -105,12 +105,12 @@ else
   echo "ICRP-110 phantoms not found at ../shared/phantoms/icrp110: clinical trials skipped"
 fi
 
-section "== clinical trials, reduced: parathyroid and sentinel node (full trials: scripts/validate-clinical.sh)"
-# One sestamibi and one sentinel patient, the full trials' thresholds. Gated: the sentinel figures the full trial
-# meets and the parathyroid organ figure (docs/clinical-validation.md); adenoma sensitivity is printed (62.5 %).
+section "== clinical trials, reduced: parathyroid, sentinel node, thyroid uptake, MIBG (full trials: scripts/validate-clinical.sh)"
+# One sestamibi, sentinel, thyroid-uptake and MIBG patient, the full trials' thresholds. Gated: the figures the full
+# trials meet (docs/clinical-validation.md); adenoma sensitivity, thyroid uptake and MIBG H/M are printed until met.
 if [ -d ../shared/phantoms/icrp110 ]; then
-  clin_out=$(scripts/validate-clinical.sh .build/debug/scinti --reduced --only parathyroid,sentinel 2>&1 || true)
-  echo "$clin_out" | head -9
+  clin_out=$(scripts/validate-clinical.sh .build/debug/scinti --reduced --only parathyroid,sentinel,thyroid,mibg 2>&1 || true)
+  echo "$clin_out" | head -13
   for fig in "Sentinel: sentinel node found" "Sentinel: false nodes per patient" "Sentinel: injection site reported as a node" \
              "Parathyroid: patients with myocardium or salivary gland reported"; do
     echo "$clin_out" | grep -q "^| $fig .*| yes |$" || { echo "clinical trial figure not met: $fig"; exit 1; }

@@ -77,6 +77,8 @@ public struct SentinelNodeAnalysis: Sendable {
         public var patientPositionMM: [Double]?
         /// Distance from the injection site (mm).
         public var distanceFromInjectionMM: Double
+        /// Drainage order within the view (1 = first along the lymphatic channel; ``drainageOrder(_:)``).
+        public var drainageOrder: Int? = nil
     }
 
     /// The result.
@@ -87,6 +89,9 @@ public struct SentinelNodeAnalysis: Sendable {
         public var injectionSites: [InjectionSite]
         /// Nodes, per view in view order, hottest first.
         public var nodes: [Node]
+        /// Nodes seen on both an anterior and a lateral view, in drainage order, with position, depth below the
+        /// anterior skin and the skin-marker position (``locate(_:order:anterior:lateral:lateralMask:toleranceMM:)``).
+        public var located: [LocatedNode]? = nil
         /// Conventions used.
         public var conventions: [String: String]
         /// Options used.
@@ -146,11 +151,30 @@ public struct SentinelNodeAnalysis: Sendable {
             "nodeCounts": String(format: "disk of %.0f mm minus the mean of an annulus of 1.5–2.5 radii (local background)", o.roiRadiusMM),
             "percentOfHottest": String(format: "net counts / hottest node of the same view x 100; %.0f %% rule", o.reportingPercent),
         ]
-        var r = Result(injectionSite: sites[0], injectionSites: sites, nodes: nodes, conventions: conventions, options: o, notes: notes)
-        r.findings = nodes.isEmpty ? ["No lymph node seen outside the injection site."] : nodes.enumerated().map { k, n in
-            String(format: "Node %d (%@): %.0f net counts, %.0f %% of the hottest%@, %.0f mm from the injection site.", k + 1, n.view, n.counts,
-                   n.percentOfHottest, n.meetsReportingRule ? "" : " (below the reporting rule)", n.distanceFromInjectionMM)
+        let order = Self.drainageOrder(nodes)
+        for k in nodes.indices { nodes[k].drainageOrder = order[k] }
+        var conv = conventions
+        conv["drainageOrder"] = "per view, ascending distance from the injection site (1 = first node along the lymphatic channel)"
+        conv["depth"] = "anterior and lateral node paired by drainage order and height (±20 mm); depth = node y (lateral view) − anterior skin y (lateral view, the row's most anterior pixel at ≥ a quarter of the tissue level); skin marker = (x anterior view, skin y, mean z), LPS mm"
+        var r = Result(injectionSite: sites[0], injectionSites: sites, nodes: nodes, conventions: conv, options: o, notes: notes)
+        if let a = views.first(where: { $0.name.lowercased().contains("anterior") && !$0.name.lowercased().contains("oblique") && $0.origin != nil }),
+           let l = views.first(where: { $0.name.lowercased().contains("lateral") && $0.origin != nil }),
+           let ls = sites.first(where: { $0.view == l.name }) {
+            let px = (l.rowSpacingMM + l.columnSpacingMM) / 2
+            let mask = PlanarDisk(column: ls.column, row: ls.row, radius: ls.maskRadiusMM / px).mask(rows: l.rows, columns: l.columns).inside
+            r.located = Self.locate(nodes, order: order, anterior: a, lateral: l, lateralMask: mask)
+        } else if views.count > 1 {
+            notes.append("no anterior and lateral view pair with geometry: node depth and skin marker not given")
         }
+        r.findings = nodes.isEmpty ? ["No lymph node seen outside the injection site."] : nodes.enumerated().map { k, n in
+            String(format: "Node %d (%@): drainage order %d, %.0f net counts, %.0f %% of the hottest%@, %.0f mm from the injection site.", k + 1, n.view,
+                   n.drainageOrder ?? 0, n.counts, n.percentOfHottest, n.meetsReportingRule ? "" : " (below the 10 % rule)", n.distanceFromInjectionMM)
+        }
+        for (k, ln) in (r.located ?? []).enumerated() {
+            r.findings.append(String(format: "Node %d in drainage order: depth %.0f mm below the anterior skin; skin marker at LPS (%.0f, %.0f, %.0f) mm.",
+                                     k + 1, ln.depthMM, ln.skinMarkerMM[0], ln.skinMarkerMM[1], ln.skinMarkerMM[2]))
+        }
+        r.notes = notes
         r.physiology = sites.map { s in
             PhysiologicalUptake(view: s.view, column: s.column, row: s.row, kind: "injection site",
                                 reason: String(format: "injected activity, masked to %.0f mm with its scatter halo as a lead shield would", s.maskRadiusMM))

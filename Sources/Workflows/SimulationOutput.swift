@@ -93,8 +93,11 @@ public enum SimulationOutput {
             try data.write(to: URL(fileURLWithPath: "\(out)/truth_activity_bqml.f32"))
             truth.files["activity"] = "truth_activity_bqml.f32 (float32 little endian, x fastest, grid in simulationGrid, Bq/mL)"
         }
-        truth.patient = setup.patientTruth.map { $0.withPixels(acq) }
+        // Pixels from the written detectors (whose Image Position includes the camera's axis position): project the
+        // truth positions after moving them into that same frame (lateral views of a Siemens camera were 36 columns off).
+        truth.patient = setup.patientTruth
         truth = truth.translated(by: setup.camera.axisPositionMM)
+        truth.patient = truth.patient.map { $0.withPixels(acq) }
         try truth.json().write(to: URL(fileURLWithPath: "\(out)/truth.json"))
         let dt = Date().timeIntervalSince(t0)
         var text = "Simulated \(mode): \(setup.phantom.name), \(setup.nuclide.name) (\(setup.nuclide.dataSet.rawValue)), \(setup.camera.collimator.name)\n"
