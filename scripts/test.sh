@@ -105,11 +105,12 @@ else
   echo "ICRP-110 phantoms not found at ../shared/phantoms/icrp110: clinical trials skipped"
 fi
 
-section "== clinical trials, reduced: parathyroid, sentinel node, thyroid uptake, MIBG (full trials: scripts/validate-clinical.sh)"
-# One sestamibi, sentinel, thyroid-uptake and MIBG patient, the full trials' thresholds. Gated: the figures the full
-# trials meet (docs/clinical-validation.md); adenoma sensitivity, thyroid uptake and MIBG H/M are printed until met.
+section "== clinical trials, reduced: parathyroid, sentinel node (full trials: scripts/validate-clinical.sh)"
+# One sestamibi and one sentinel patient, the full trials' thresholds. Gated: the figures the full trials meet
+# (docs/clinical-validation.md); adenoma sensitivity is printed until met. Thyroid uptake and MIBG H/M do not meet
+# their thresholds yet and run only in the full validation (a printed figure is not a test).
 if [ -d ../shared/phantoms/icrp110 ]; then
-  clin_out=$(scripts/validate-clinical.sh .build/debug/scinti --reduced --only parathyroid,sentinel,thyroid,mibg 2>&1 || true)
+  clin_out=$(scripts/validate-clinical.sh .build/debug/scinti --reduced --only parathyroid,sentinel 2>&1 || true)
   echo "$clin_out" | head -13
   for fig in "Sentinel: sentinel node found" "Sentinel: false nodes per patient" "Sentinel: injection site reported as a node" \
              "Parathyroid: patients with myocardium or salivary gland reported"; do
