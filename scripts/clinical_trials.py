@@ -244,6 +244,7 @@ def follow_up_trial(scinti, out, seeds, log):
     """Every new lesion found (status new, on the baseline grid), normalisation within 3 % of the true activity
     ratio (baseline ÷ follow-up administered activity: same patient, time and acquisition)."""
     new_total, new_found, norm_errors, rows, errs = 0, 0, [], [], []
+    false_new, old_as_new = 0, 0
     for s in seeds:
         r = follow_up_pair(scinti, out, s, log)
         if "error" in r:
@@ -259,6 +260,16 @@ def follow_up_trial(scinti, out, seeds, log):
                 if px and l.get("status") == "new" and math.hypot(px[0] - l["column"], px[1] - l["row"]) <= 4 + t["diameterMM"] / 9.6:
                     found_here += 1; break
         new_found += found_here
+        # Reported "new" lesions that are a baseline lesion (grown or not) or no lesion at all (PCWG3 counts new ones).
+        for l in res.get("lesions", []):
+            if l.get("status") != "new":
+                continue
+            near = [k for k, t in enumerate(truth_lesions) if (t.get("pixel") or {}).get(l["view"])
+                    and math.hypot(t["pixel"][l["view"]][0] - l["column"], t["pixel"][l["view"]][1] - l["row"]) <= 4 + t["diameterMM"] / 9.6]
+            if not near:
+                false_new += 1
+            elif all(k < len(base) for k in near):
+                old_as_new += 1
         f = res.get("normalisationFactor")
         err = (f * act - 1) if f else float("nan")
         norm_errors.append(abs(err))
@@ -269,6 +280,8 @@ def follow_up_trial(scinti, out, seeds, log):
     figures = [
         ("Bone follow-up: new lesions found", f"{new_found}/{new_total}", sens, "all", new_total > 0 and new_found == new_total),
         ("Bone follow-up: normalisation error, worst pair (%)", f"{len(ne)} pairs", (100 * worst, float("nan"), float("nan")), "≤ 3", bool(ne) and worst <= 0.03),
+        ("Bone follow-up: reported new lesions that are no lesion (per view) / a baseline lesion", f"{len(ne)} pairs",
+         (false_new, float("nan"), float("nan")), f"reported ({old_as_new} baseline lesions called new)", None),
     ]
     return figures, rows, errs
 
