@@ -110,3 +110,20 @@ struct BoneScanPhysiologyTests {
         #expect(throws: PlanarAnalysisError.self) { try a.analyze([v], lesions: [.init(view: v.name, roi: PlanarROI(rows: 3, columns: 3))]) }
     }
 }
+
+/// A PET slice is not a gamma-camera image: the planar analyses refuse it by its Modality instead of reading its
+/// Bq/mL values as counts (the GE Discovery 690 slice had been "analysed" as a bone scan with one focal finding).
+struct NonNMInputTests {
+    @Test("PET slices of two vendors are refused naming Modality (0008,0060)",
+          arguments: ["pet_ge_discovery690_BQML_slice_openrem.dcm", "pet_siemens_vision600_BQML_AC_slice_openrem.dcm"])
+    func petIsRefused(_ name: String) throws {
+        let path = "../shared/corpus/vendor/" + name
+        try #require(FileManager.default.fileExists(atPath: path))
+        do {
+            _ = try PlanarInputs.read(path: path)
+            Issue.record("a PET slice was read as planar NM views")
+        } catch {
+            #expect(error.message.contains(path) && error.message.contains("(0008,0060)") && error.message.contains("PT"))
+        }
+    }
+}
