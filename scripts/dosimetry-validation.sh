@@ -47,7 +47,7 @@ TMP=$(mktemp)
   echo "## Swift acceptance tests (SCINTI_VALIDATION=1)"
   echo
   echo '```'
-  SCINTI_VALIDATION=1 swift test -c release --skip-build --scratch-path "$SCRATCH" --filter 'RobustRegistrationTests|MonteCarloTests|UncertaintyTests|RecoveryTests' 2>&1 | grep -E "registration:|passed|failed|Expectation|Test run" || true
+  SCINTI_VALIDATION=1 swift test -c release --skip-build --scratch-path "$SCRATCH" --filter 'RobustRegistrationTests|MonteCarloTests|UncertaintyTests|RecoveryTests|SerialCameraStudyTests|DoseTrialTests' 2>&1 | grep -E "registration:|passed|failed|Expectation|Test run" || true
   echo '```'
 } > "$TMP"
 mv "$TMP" "$OUT"

@@ -72,6 +72,16 @@ import Workflows
         // (not registered again).
         let t0r = Date()
         let rc = try DoseJob.measureRecovery(volumesML: [6, 15, 35, 100], nuclide: lu, to: dir + "/recovery")
+        // The curve itself (moved here from RecoveryTests so that CI simulates the spheres once): RC grows with
+        // volume and stays below 1.05; the curve of the 6, 35 and 100 mL spheres, interpolated at 15 mL, corrects the
+        // 15 mL sphere's activity to within 10 % of its truth (and better than uncorrected).
+        let m = rc.measured
+        #expect(m[0].rc < m[1].rc && m[1].rc < m[2].rc && m[2].rc < m[3].rc + 0.03, "\(m.map(\.rc))")
+        #expect(m[3].rc < 1.05 && m[0].rc < 0.9, "\(m.map(\.rc))")
+        let leaveOut = try RecoveryCurve(volumesML: [6, 35, 100], coefficients: [m[0].rc, m[2].rc, m[3].rc], relativeUncertainty: [0, 0, 0], source: "test")
+        let corrected15 = m[1].measuredMBq / leaveOut.coefficient(volumeML: 15).rc
+        #expect(abs(corrected15 / m[1].trueMBq - 1) < 0.10, "15 mL sphere corrected \(corrected15) vs true \(m[1].trueMBq)")
+        #expect(abs(corrected15 / m[1].trueMBq - 1) < abs(m[1].measuredMBq / m[1].trueMBq - 1))
         let prepared = try DoseJob.prepare(options)
         let ref = prepared.visits[0].spect
         let tumour = try #require(organs.first { $0.name == "tumour" })
