@@ -96,24 +96,24 @@ def render(r, command, seconds):
     w("|---|---|---|---|")
     reg_ok = r["maxRegistrationErrorMM"] <= 2 and r["maxRotationErrorDeg"] <= 1
     w("| registration, every visit (%d) | ≤ %.2f mm, ≤ %.2f° | 2 mm, 1° | %s |" % (len(r["visits"]), r["maxRegistrationErrorMM"], r["maxRotationErrorDeg"], "yes" if reg_ok else "**no**"))
-    w("| organ TIA error, median / 95th percentile (%d organ-patients, first realisation) | %.2f %% / %.2f %% | 5 % / 10 % | %s |" % (
+    w("| organ TIA error, median / 95th percentile (%d organ-patients, first realisation) | %.2f %% / %.2f %% | 5 %% / 10 %% | %s |" % (
         len(r["organs"]), r["medianTIAErrorPercent"], r["p95TIAErrorPercent"], "yes" if r["medianTIAErrorPercent"] <= 5 and r["p95TIAErrorPercent"] <= 10 else "**no**"))
     tum = r.get("tumours", [])
     if tum:
         med = statistics.median(abs(t["doseRelativeError"]) * 100 for t in tum)
-        w("| tumour (≥ 10 mL) dose error, median / 95th percentile (%d tumours) | %.2f %% / %.2f %% | median 10 % | %s |" % (
+        w("| tumour (≥ 10 mL) dose error, median / 95th percentile (%d tumours) | %.2f %% / %.2f %% | median 10 %% | %s |" % (
             len(tum), med, pct([abs(t["doseRelativeError"]) * 100 for t in tum], 0.95), "yes" if med <= 10 else "**no**"))
     ci = r["coverageK2Interval"]
-    w("| organ TIA k = 2 coverage (Wilson 95 % CI) | %.1f %% (%.1f–%.1f %%) | 90–98 % | %s |" % (
+    w("| organ TIA k = 2 coverage (Wilson 95 %% CI) | %.1f %% (%.1f–%.1f %%) | 90–98 %% | %s |" % (
         100 * r["coverageK2"], 100 * ci[0], 100 * ci[1], "yes" if 0.90 <= r["coverageK2"] <= 0.98 else "**no**"))
     if r.get("coverageK1Interval"):
         c1 = r["coverageK1Interval"]
-        w("| organ TIA k = 1 coverage (Wilson 95 % CI) | %.1f %% (%.1f–%.1f %%) | nominal 68.3 % | — |" % (100 * r["coverageK1"], 100 * c1[0], 100 * c1[1]))
+        w("| organ TIA k = 1 coverage (Wilson 95 %% CI) | %.1f %% (%.1f–%.1f %%) | nominal 68.3 %% | — |" % (100 * r["coverageK1"], 100 * c1[0], 100 * c1[1]))
     if tum and r.get("tumourCoverageK2Interval"):
         c2, c1 = r["tumourCoverageK2Interval"], r["tumourCoverageK1Interval"]
-        w("| tumour TIA k = 2 coverage (Wilson 95 % CI) | %.1f %% (%.1f–%.1f %%) | 90–98 % | %s |" % (
+        w("| tumour TIA k = 2 coverage (Wilson 95 %% CI) | %.1f %% (%.1f–%.1f %%) | 90–98 %% | %s |" % (
             100 * r["tumourCoverageK2"], 100 * c2[0], 100 * c2[1], "yes" if 0.90 <= r["tumourCoverageK2"] <= 0.98 else "**no**"))
-        w("| tumour TIA k = 1 coverage (Wilson 95 % CI) | %.1f %% (%.1f–%.1f %%) | nominal 68.3 % | — |" % (100 * r["tumourCoverageK1"], 100 * c1[0], 100 * c1[1]))
+        w("| tumour TIA k = 1 coverage (Wilson 95 %% CI) | %.1f %% (%.1f–%.1f %%) | nominal 68.3 %% | — |" % (100 * r["tumourCoverageK1"], 100 * c1[0], 100 * c1[1]))
     imp = r.get("impossibleRegistration") or "not run"
     w("| impossible registration | %s | reported as failed | %s |" % (imp.replace("|", "/"), "yes" if imp.startswith("reported as failed") else "**no**"))
     w("")
@@ -209,8 +209,8 @@ def plot(r, path):
             p, lo, hi = wilson(sum(round(x[key] * real) for x in rows), len(rows) * real)
             xs.append(len(xs))
             ys.append(100 * p)
-            los.append(100 * (p - lo))
-            his.append(100 * (hi - p))
+            los.append(max(0.0, 100 * (p - lo)))
+            his.append(max(0.0, 100 * (hi - p)))
             lab.append("%s k=%d" % (g, ki + 1))
     ax[2].errorbar(xs, ys, yerr=[los, his], fmt="o")
     ax[2].axhspan(90, 98, color="g", alpha=0.15)
