@@ -64,6 +64,9 @@ import Testing
         #expect(r.medianTIAErrorPercent <= 5, "median TIA error \(r.medianTIAErrorPercent) %")
         #expect(r.p95TIAErrorPercent <= 10, "95th percentile TIA error \(r.p95TIAErrorPercent) %")
         #expect(r.coverageK2 >= 0.90 && r.coverageK2 <= 0.98, "k = 2 coverage \(r.coverageK2 * 100) %")
+        // Tumours ≥ 10 mL (liver spheres of 20.6 and 11.5 mL, recovery-corrected): dose error median ≤ 10 %.
+        #expect(!r.tumours.isEmpty && r.tumours.allSatisfy { $0.truthVolumeML >= 10 })
+        #expect(r.medianTumourDoseErrorPercent <= 10, "tumour dose error median \(r.medianTumourDoseErrorPercent) %")
         #expect(r.impossibleRegistration?.hasPrefix("reported as failed") == true, "\(r.impossibleRegistration ?? "not run")")
     }
 }
