@@ -2,12 +2,13 @@
 # Full-statistics validation of issue 21 (Monte Carlo dose, registration quality gate): release build, then
 #  - Monte Carlo S values of the ICRP-110 AM and AF (liver, spleen, each kidney) against OpenDose
 #    (Tests/oracle/check_dose_phantom.py --all, 3e6 decays per source),
-#  - the serial virtual-patient trial (`scinti dose trial`, seeds 21001-21010 fixed before tuning, 200 noise
-#    realisations each),
+#  - the serial virtual-patient trial (`scinti dose trial` through scripts/dose_trial_report.py, seeds 21001-21010
+#    fixed before tuning, 200 noise realisations each, organs and liver tumours; writes docs/dosimetry-trial.md/.png),
 #  - the Monte Carlo benchmark (`scinti bench dose-mc`, 2 threads),
 #  - the Swift acceptance tests with SCINTI_VALIDATION=1 (20 random registrations, more decays),
 # and writes docs/dosimetry-validation-run.md (raw output; docs/dosimetry-validation.md holds the curated tables).
-# Takes ~30-60 min on 2 cores. Usage: scripts/dosimetry-validation.sh
+# Takes ~30-60 min on 2 cores. Usage: scripts/dosimetry-validation.sh  (SEEDS=…, REALISATIONS=…, DECAYS=…,
+# SCRATCH=/tmp/x-release to build elsewhere)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-python3}
@@ -17,6 +18,7 @@ swift build -c release --product scinti --scratch-path "$SCRATCH"
 swift build -c release --build-tests --scratch-path "$SCRATCH"
 BIN="$SCRATCH/release/scinti"
 SEEDS=${SEEDS:-21001,21002,21003,21004,21005,21006,21007,21008,21009,21010}
+REALISATIONS=${REALISATIONS:-200}
 OUT=docs/dosimetry-validation-run.md
 TMP=$(mktemp)
 {
@@ -30,10 +32,10 @@ TMP=$(mktemp)
   "$PY" Tests/oracle/check_dose_phantom.py "$BIN" "$DECAYS" --all || true
   echo '```'
   echo
-  echo "## Serial virtual-patient trial (seeds $SEEDS, 200 realisations)"
+  echo "## Serial virtual-patient trial (seeds $SEEDS, $REALISATIONS realisations; tables and figure: docs/dosimetry-trial.md)"
   echo
   echo '```'
-  "$BIN" dose trial --seeds "$SEEDS" --realisations 200 || true
+  "$PY" scripts/dose_trial_report.py "$BIN" --seeds "$SEEDS" --realisations "$REALISATIONS" --json "${TMPDIR:-/tmp}/dosimetry-trial.json" --out docs/dosimetry-trial.md || true
   echo '```'
   echo
   echo "## Benchmark (scinti bench dose-mc, 2 threads)"
@@ -45,7 +47,7 @@ TMP=$(mktemp)
   echo "## Swift acceptance tests (SCINTI_VALIDATION=1)"
   echo
   echo '```'
-  SCINTI_VALIDATION=1 swift test -c release --skip-build --scratch-path "$SCRATCH" --filter 'RobustRegistrationTests|MonteCarloTests|UncertaintyTests|RecoveryTests' 2>&1 | grep -E "registration:|passed|failed|Expectation|Test run" || true
+  SCINTI_VALIDATION=1 swift test -c release --skip-build --scratch-path "$SCRATCH" --filter 'RobustRegistrationTests|MonteCarloTests|UncertaintyTests|RecoveryTests|SerialCameraStudyTests|DoseTrialTests' 2>&1 | grep -E "registration:|passed|failed|Expectation|Test run" || true
   echo '```'
 } > "$TMP"
 mv "$TMP" "$OUT"

@@ -120,6 +120,14 @@ else
   echo "ICRP-110 phantoms not found at ../shared/phantoms/icrp110: clinical trials skipped"
 fi
 
+if [ "${DOSE_TRIAL_CI:-0}" = 1 ] && { [ -d ../shared/phantoms/icrp110 ] || [ -n "${SCINTI_ICRP110:-}" ]; }; then
+  # Opt-in (DOSE_TRIAL_CI=1): ~55 s of CPU in the debug build, over the section budget. Issue 21's serial trial at
+  # reduced size (seed 21001, 9.6 mm voxels, 3 realisations) with the full run's thresholds; coverage passes when its
+  # Wilson 95 % interval overlaps 90-98 %.
+  section "== oracle: scinti dose trial, reduced (1 patient, 3 realisations, 9.6 mm)"
+  "$PY" scripts/dose_trial_report.py .build/debug/scinti --seeds 21001 --realisations 3 --extra "--voxel-mm 9.6 --subsamples 1" --out - --ci --check
+fi
+
 section "== fuzz: DICOM parser"
 scripts/fuzz.sh "${FUZZ_SECONDS:-60}"
 section "== fuzz: PDU decoder"

@@ -21,8 +21,13 @@ public struct DoseVOI: Sendable {
     public var name: String
     /// Membership per voxel of the reference (first) SPECT grid.
     public var mask: [Bool]
+    /// Whether ``SerialDosimetryOptions/recovery`` applies to this VOI (true: its activities are divided by
+    /// RC(VOI volume)); false for VOIs drawn with a margin that already holds the spill-out.
+    public var partialVolumeCorrection: Bool
     /// Creates a VOI.
-    public init(name: String, mask: [Bool]) { self.name = name; self.mask = mask }
+    public init(name: String, mask: [Bool], partialVolumeCorrection: Bool = true) {
+        self.name = name; self.mask = mask; self.partialVolumeCorrection = partialVolumeCorrection
+    }
 }
 
 /// How absorbed dose is computed.
@@ -249,7 +254,7 @@ public enum SerialDosimetry {
             }
             let n = voi.mask.reduce(0) { $0 + ($1 ? 1 : 0) }
             guard n > 0 else { throw .invalidArgument("VOI \(voi.name) is empty on the SPECT grid") }
-            if let rc = o.recovery?.coefficient(volumeML: Double(n) * voxelML) {
+            if voi.partialVolumeCorrection, let rc = o.recovery?.coefficient(volumeML: Double(n) * voxelML) {
                 for k in tac.indices { tac[k].activityMBq /= rc.rc; tac[k].sigmaMBq = tac[k].sigmaMBq.map { $0 / rc.rc } }
                 recoveryUsed.append(rc)
             } else { recoveryUsed.append(nil) }
@@ -378,7 +383,7 @@ public enum SerialDosimetry {
             "registration": o.register ? "rigid CT-to-CT to the first visit (normalised mutual information, body-outline initialisation, several starts, 12/6/3 mm levels), SPECT moved with its CT; quality gate NMI ≥ \(o.registrationGate.minimumNormalizedMI), body-outline Dice ≥ \(o.registrationGate.minimumOutlineDice), overlap ≥ \(o.registrationGate.minimumOverlap): below it the run stops and asks for review; transforms accepted in review are used as given" : "none",
             "voxelTIA": "per-voxel trapezoids with physical tail, rescaled in each VOI to the VOI fit's TIA",
             "bed": "kidneys: LQ, α/β 2.6 Gy, T_rep 2.8 h, G = T_rep/(T_rep + T_eff)",
-            "partialVolume": o.recovery.map { "activities divided by the recovery coefficient at the VOI volume (\($0.source))" } ?? "no partial-volume correction",
+            "partialVolume": o.recovery.map { "activities divided by the recovery coefficient at the VOI volume (\($0.source))" + (vois.contains { !$0.partialVolumeCorrection } ? "; not applied to \(vois.filter { !$0.partialVolumeCorrection }.map(\.name).joined(separator: ", ")) (VOIs with a margin holding the spill-out)" : "") } ?? "no partial-volume correction",
             "airVoxels": "voxel methods: VOI voxels with CT density < \(o.airDensityLimit) g/cm³ (HU < −900) are air, left out of the mean dose and DVH (count per VOI in airVoxelsExcluded)",
             "doseToMedium": o.method == .monteCarlo ? "Monte Carlo dose to medium (CT tissue classes with their compositions and CT densities)" : o.method == .voxel ? "water kernel dose divided by the CT density (first-order dose to medium; lung and bone by density only)" : (o.method == .ldm ? "local deposition per CT mass (dose to medium)" : "VOI mass from CT density"),
             "uncertainty": "EANM (Gear et al., EJNMMI 2018;45:2456): Poisson counts through the fit (when counts per MBq are known) or the fit covariance, calibration, recovery coefficient, volume (±½ voxel boundary); k = 1 and k = 2 intervals per VOI",

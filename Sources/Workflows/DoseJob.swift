@@ -42,6 +42,9 @@ public enum DoseJob {
         public var registrationGate = RegistrationGate()
         /// Partial-volume correction by VOI volume (nil: none, stated).
         public var recovery: RecoveryCurve? = nil
+        /// Names of the VOIs `recovery` applies to (e.g. the tumours drawn at their true size); nil: every VOI. VOIs
+        /// drawn with a margin that holds the spill-out (organs) are left out of it (stated in the conventions).
+        public var recoveryVOIs: [String]? = nil
         /// EANM uncertainty inputs.
         public var uncertainty = UncertaintyInputs()
         /// Decays of the Monte Carlo method.
@@ -86,6 +89,8 @@ public enum DoseJob {
             public var airVoxelsExcluded: Int? = nil
             /// EANM uncertainty budget with k = 1 and k = 2 intervals.
             public var uncertainty: UncertaintyBudget? = nil
+            /// Recovery coefficient the VOI's activities were divided by (partial-volume correction); nil: none.
+            public var recoveryCoefficient: Double? = nil
         }
         public struct Visit: Codable, Sendable {
             public var folder: String
@@ -285,6 +290,12 @@ public enum DoseJob {
             }
             throw WorkflowError(statement)
         }
+        var vois = vois
+        if let names = o.recoveryVOIs, o.recovery != nil {
+            let unknown = names.filter { n in !vois.contains { $0.name == n } }
+            guard unknown.isEmpty else { throw WorkflowError("--recovery-vois: no VOI named \(unknown.joined(separator: ", ")) (VOIs: \(vois.map(\.name).joined(separator: ", ")))") }
+            for i in vois.indices { vois[i].partialVolumeCorrection = names.contains(vois[i].name) }
+        }
         do {
             result = try SerialDosimetry.run(visits, vois: vois, options: options, registrations: registrations)
         } catch { throw WorkflowError("dosimetry: \(error)") }
@@ -302,7 +313,8 @@ public enum DoseJob {
                            volumeML: v.volumeML, massG: v.massG, doseMethod: v.doseMethod, sValueMGyPerMBqS: v.sValueMGyPerMBqS,
                            bedGy: v.bedGy, rbeWeightedDoseGy: v.rbeWeightedDoseGy, d98Gy: v.dvh?.d98Gy, d50Gy: v.dvh?.d50Gy,
                            d2Gy: v.dvh?.d2Gy, maxGy: v.dvh?.maxGy, timesHours: v.tac.map(\.timeHours),
-                           activitiesMBq: v.tac.map(\.activityMBq), airVoxelsExcluded: v.airVoxelsExcluded, uncertainty: v.uncertainty)
+                           activitiesMBq: v.tac.map(\.activityMBq), airVoxelsExcluded: v.airVoxelsExcluded, uncertainty: v.uncertainty,
+                           recoveryCoefficient: v.recoveryCoefficient)
             },
             outputs: [], warnings: warnings)
         report.quality = quality(registrations: registrations, vois: result.vois)

@@ -39,6 +39,7 @@ struct DoseCommand: ParsableCommand {
     @Option(help: "Registrations accepted in review: JSON array [{\"visit\": i, \"rotationDeg\": [x,y,z], \"translationMM\": [x,y,z], \"acceptedBy\": \"…\", \"acceptedAt\": \"ISO\"}] (visit 0-based in time order).")
     var acceptedTransforms: String?
     @Option(help: "Recovery curve JSON (scinti dose recovery) for partial-volume correction by VOI volume.") var recovery: String?
+    @Option(help: "VOIs (comma-separated SEG labels) the recovery curve applies to, e.g. tumours drawn at their true size; default: every VOI.") var recoveryVois: String?
     @Option(help: "Relative standard uncertainty of the calibration factor (default 0.05, stated as assumed).") var calibrationUncertainty: Double?
     @Option(help: "Counts recorded per MBq in one acquisition (Poisson component of the uncertainty).") var countsPerMbq: Double?
     @Option(help: "Decays for --method monte-carlo and for `scinti dose phantom`.") var decays: Int = 2_000_000
@@ -86,6 +87,10 @@ struct DoseCommand: ParsableCommand {
             if let path = recovery {
                 guard let data = FileManager.default.contents(atPath: path) else { throw fail("--recovery \(path): not readable") }
                 do { options.recovery = try JSONDecoder().decode(RecoveryCurve.self, from: data) } catch { throw fail("--recovery \(path): not a recovery curve (\(error))") }
+            }
+            if let names = recoveryVois {
+                guard options.recovery != nil else { throw fail("--recovery-vois goes with --recovery FILE") }
+                options.recoveryVOIs = names.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             }
             guard decays > 0, decays <= 10_000_000_000 else { throw fail("--decays must be 1…1e10 (got \(decays))") }
             options.monteCarloDecays = decays

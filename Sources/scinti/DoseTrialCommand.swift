@@ -14,6 +14,9 @@ struct DoseTrialCommand: ParsableCommand {
     @Option(help: "Largest rotation per axis (°) and translation per axis (mm) between visits.") var motion = "3:15"
     @Option(help: "CT axial fields drawn in MIN:MAX mm.") var ctField = "150:400"
     @Option(help: "ICRP-110 phantom folder (default $SCINTI_ICRP110 or ../shared/phantoms/icrp110).") var folder: String?
+    @Option(help: "Tumours REGION:DIAMETER_MM:CONTRAST, comma-separated (contrast vs the liver; liver only), or none.") var tumours = "liver:34:8,liver:28:8"
+    @Option(help: "Simulation and SPECT voxel (mm).") var voxelMm = 4.8
+    @Option(help: "Sub-samples per voxel edge of the phantom voxelisation (1–3; 1 for quick runs).") var subsamples = 2
     /// `--json` is the `scinti dose` option (ArgumentParser shares a parent's options).
     @ParentCommand var dose: DoseCommand
 
@@ -27,6 +30,14 @@ struct DoseTrialCommand: ParsableCommand {
         var o = DoseTrial.Options(seeds: s)
         o.realisations = realisations; o.maxDeg = m[0]; o.maxMM = m[1]; o.ctFieldMM = f[0]...f[1]
         if let folder { o.folder = folder }
+        guard voxelMm >= 2, voxelMm <= 12 else { throw fail("--voxel-mm \(voxelMm): allowed 2–12 mm") }
+        o.voxelMM = voxelMm
+        guard (1...3).contains(subsamples) else { throw fail("--subsamples \(subsamples): allowed 1–3") }
+        o.subsamples = subsamples
+        if tumours.lowercased() == "none" { o.tumours = [] } else {
+            do { o.tumours = try tumours.split(separator: ",").map { try LesionSpec.parse(String($0)) } } catch { throw fail("--tumours \(tumours): \(error)") }
+            guard o.tumours.allSatisfy({ $0.region == "liver" }) else { throw fail("--tumours \(tumours): only liver tumours have a kinetics truth in this trial (allowed region: liver)") }
+        }
         let json = dose.json
         do {
             let r = try DoseTrial.run(o) { line in if !json { emit(line + "\n") } }
@@ -38,6 +49,16 @@ struct DoseTrialCommand: ParsableCommand {
                 emit(String(format: "%d patients, %d realisations: registration ≤ %.2f mm, ≤ %.2f°; organ TIA error median %.2f %%, 95th percentile %.2f %%; k = 2 coverage %.1f %% (95 %% CI %.1f–%.1f %%); %.0f s\n",
                             r.patients, r.realisations, r.maxRegistrationErrorMM, r.maxRotationErrorDeg, r.medianTIAErrorPercent, r.p95TIAErrorPercent,
                             100 * r.coverageK2, 100 * r.coverageK2Interval[0], 100 * r.coverageK2Interval[1], r.seconds))
+                if !r.coverageK1Interval.isEmpty {
+                    emit(String(format: "organs: k = 1 coverage %.1f %% (95 %% CI %.1f–%.1f %%; nominal 68.3 %%)\n", 100 * r.coverageK1, 100 * r.coverageK1Interval[0], 100 * r.coverageK1Interval[1]))
+                }
+                if !r.tumours.isEmpty, r.tumourCoverageK2Interval.count == 2, r.tumourCoverageK1Interval.count == 2 {
+                    emit(String(format: "tumours (%d, %.1f–%.1f mL): dose error median %.2f %%, 95th percentile %.2f %%; TIA error median %.2f %%; k = 1 coverage %.1f %% (CI %.1f–%.1f %%), k = 2 coverage %.1f %% (CI %.1f–%.1f %%)\n",
+                                r.tumours.count, r.tumours.map(\.truthVolumeML).min() ?? 0, r.tumours.map(\.truthVolumeML).max() ?? 0,
+                                r.medianTumourDoseErrorPercent, r.p95TumourDoseErrorPercent, r.medianTumourTIAErrorPercent,
+                                100 * r.tumourCoverageK1, 100 * r.tumourCoverageK1Interval[0], 100 * r.tumourCoverageK1Interval[1],
+                                100 * r.tumourCoverageK2, 100 * r.tumourCoverageK2Interval[0], 100 * r.tumourCoverageK2Interval[1]))
+                }
                 emit("impossible registration: \(r.impossibleRegistration ?? "not run")\n")
             }
         } catch { throw fail("\(error)") }
