@@ -286,21 +286,31 @@ public struct GatedBloodPoolLVEF: Sendable {
             guard variable[es].count > 0 else { throw PlanarAnalysisError("the LV region is empty on the end-systolic frame \(es)") }
             guard let c = variable[ed].centroid else { throw PlanarAnalysisError("the LV region is empty on the end-diastolic frame \(ed)") }
             // Background crescent outside the end-diastolic LV region (so that it holds no LV at any phase),
-            // inferolateral, off the other chambers, the LV's search region and hot pixels (spleen).
+            // inferolateral, off the other chambers and hot pixels (spleen).
             let inner = variable[ed].dilated(options.backgroundGapPixels), outer = variable[ed].dilated(options.backgroundGapPixels + options.backgroundWidthPixels)
-            var crescent = PlanarROI(rows: rows, columns: cols)
-            for i in 0..<np where outer.inside[i] && !inner.inside[i] && !keepOut.inside[i] && amp[i] < 0.3 * maxAmp {
-                let dc = Double(i % cols) - c.column, dr = Double(i / cols) - c.row
-                let ang = atan2(dr, dc) * 180 / .pi   // 0 = 3 o'clock (lateral), 90 = 6 o'clock (inferior)
-                if ang >= 0 && ang <= 90 { crescent.inside[i] = true }
+            // Candidates: the ring, off the other chambers; inferolateral (3–6 o'clock) first, the whole ring when
+            // the image edge or the other chambers leave no room there (warned).
+            func ring(from a0: Double, to a1: Double, hotRule: Bool) -> PlanarROI {
+                var m = PlanarROI(rows: rows, columns: cols)
+                for i in 0..<np where outer.inside[i] && !inner.inside[i] && !keepOut.inside[i] {
+                    let dc = Double(i % cols) - c.column, dr = Double(i / cols) - c.row
+                    let ang = atan2(dr, dc) * 180 / .pi   // 0 = 3 o'clock (lateral), 90 = 6 o'clock (inferior)
+                    if ang >= a0 && ang <= a1 { m.inside[i] = true }
+                }
+                let vals = m.indices.map { Double(summedSmooth.counts[$0]) }.sorted()
+                if hotRule, !vals.isEmpty {
+                    let ref = vals[vals.count / 4]
+                    for i in m.indices where Double(summedSmooth.counts[i]) > options.backgroundHotFactor * ref { m.inside[i] = false }
+                }
+                return m
             }
-            let vals = crescent.indices.map { Double(summedSmooth.counts[$0]) }.sorted()
-            if !vals.isEmpty {
-                let ref = vals[vals.count / 4]
-                for i in crescent.indices where Double(summedSmooth.counts[i]) > options.backgroundHotFactor * ref { crescent.inside[i] = false }
+            var crescent = ring(from: 0, to: 90, hotRule: true)
+            if crescent.count < 4 {
+                crescent = ring(from: -180, to: 180, hotRule: true)
+                if pass == 1 { warnings.append("no room for the inferolateral background region: the background is taken all round the LV") }
             }
             guard crescent.count >= 4 else {
-                throw PlanarAnalysisError("no room for the inferolateral background region (LV at the edge of the image?)")
+                throw PlanarAnalysisError("no room for a background region around the LV (LV at the edge of the image?)")
             }
             bgROI = crescent
             bgPerPixel = options.backgroundFromEndSystole ? crescent.mean(frames[es]) : frames.reduce(0.0) { $0 + crescent.mean($1) } / Double(n)

@@ -63,7 +63,7 @@ struct LVEFPhaseTests {
         let f = try Self.frames(lvef: ef, rvef: 0.45)
         let a = try GatedBloodPoolLVEF().analyze(frames: f, frameDurationMs: 50)
         let r = a.result
-        #expect(abs(r.lvef - 100 * ef) <= 3, "LVEF \(r.lvef) vs \(100 * ef)")
+        #expect(abs(r.lvef - 100 * ef) <= 3, "LVEF \(r.lvef) vs \(100 * ef); pixels \(r.lvPixels), background \(r.backgroundCountsPerPixel) × \(r.backgroundPixels), curve \(r.curve.map { Int($0) }), \(r.warnings)")
         #expect(r.edFrame == 0 && r.esFrame == 6, "ED \(r.edFrame) ES \(r.esFrame)")
         #expect(r.septumSeen == true, "valley \(r.septalValleyRatio ?? -1)")
         #expect(!r.warnings.contains { $0.contains("septum not seen") })
