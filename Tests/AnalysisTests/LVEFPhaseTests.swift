@@ -19,7 +19,7 @@ struct LVEFPhaseTests {
 
     static func sphere(_ c: inout [Double], column: Double, row: Double, radius: Double, concentration: Double) {
         for r in 0..<size { for col in 0..<size {
-            let d2 = (Double(col) - column) * (Double(col) - column) + (Double(row) - row) * (Double(row) - row)
+            let d2 = (Double(col) - column) * (Double(col) - column) + (Double(r) - row) * (Double(r) - row)
             if d2 < radius * radius { c[r * size + col] += concentration * 2 * (radius * radius - d2).squareRoot() }
         } }
     }
