@@ -97,6 +97,8 @@ if [ -d ../shared/phantoms/icrp110 ]; then
   echo "$trial_out" | grep -q "^| Bone scan: false positives per patient .*| yes |$" || { echo "bone-scan false positives above 0.3 per patient"; exit 1; }
   echo "$trial_out" | grep -q "^| Bone scan: early-phase scans analysed as metastatic .*| yes |$" || { echo "an early-phase scan was analysed as metastatic"; exit 1; }
   echo "$trial_out" | grep -q "^| Bone scan: physiological site reported as a lesion .*| yes |$" || { echo "a physiological site was reported as a bone lesion"; exit 1; }
+  # LVEF (reduced: patient 3001): mean and largest error against the volume truth within 3 / 5 points.
+  echo "$trial_out" | grep -q "^| LVEF: largest absolute error (points) .*| yes |$" || { echo "LVEF more than 5 points from the truth"; exit 1; }
   # Bone follow-up, one pair of the fixed follow-up seeds (9001): every new lesion found, normalisation within 3 %.
   fu_out=$(scripts/validate-clinical.sh .build/debug/scinti --reduced --only followup 2>&1 || true)
   echo "$fu_out" | head -4

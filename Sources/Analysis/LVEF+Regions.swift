@@ -100,6 +100,25 @@ extension GatedBloodPoolLVEF {
         if let per { r.findings.append(String(format: "Peak ejection rate %.2f EDV/s, peak filling rate %.2f EDV/s.", per, pfr ?? 0)) }
         r.quality = warnings + [String(format: "%.3g counts in the summed frames", summed.totalCounts)]
         if summed.totalCounts < 2.0e6 { r.quality.append("fewer than 2 million counts summed: noisy LV curve") }
+        // Phase and amplitude images (first harmonic of the frames as given), the LV's phase and regional wall motion.
+        let h = Self.firstHarmonic(frames)
+        r.amplitudeImage = h.amplitude.map { Float($0) }
+        r.phaseImageDeg = h.phaseDeg.map { Float($0) }
+        r.units["amplitudeImage"] = "counts per frame (first Fourier harmonic), row-major"
+        r.units["phaseImageDeg"] = "degrees 0–360: time of the first harmonic's maximum × 360° / R-R interval, row-major"
+        if let p = Self.meanPhase(h, over: rois[ed].indices) {
+            r.lvPhaseDeg = p.mean; r.lvPhaseSDDeg = p.sd
+            r.units["lvPhaseDeg"] = "degrees"; r.units["lvPhaseSDDeg"] = "degrees (amplitude-weighted circular SD over the ED region)"
+            r.regionalWallMotion = Self.wallMotion(frames: frames, ed: ed, es: es, edROI: rois[ed], esROI: rois[es], backgroundPerPixel: backgroundPerPixel,
+                                                   harmonic: h, lvef: lvef, lvPhase: p.mean)
+            r.units["regionalWallMotion"] = "regional EF percent, phase degrees, amplitude relative to the LV mean; segments of the LAO view"
+            let abnormal = r.regionalWallMotion.filter { $0.motion != "normal" }
+            if !abnormal.isEmpty {
+                r.findings.append("Regional wall motion: " + abnormal.map { String(format: "%@ %@ (regional EF %.0f %%)", $0.segment, $0.motion, $0.ejectionFractionPercent) }.joined(separator: ", ") + ".")
+            } else if !r.regionalWallMotion.isEmpty {
+                r.findings.append("Regional wall motion: no hypokinetic, akinetic or dyskinetic segment.")
+            }
+        }
         return Analysis(result: r, lvROIs: rois, backgroundROI: backgroundROI, summed: summed)
     }
 }

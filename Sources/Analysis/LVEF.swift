@@ -35,6 +35,15 @@ public struct GatedBloodPoolLVEF: Sendable {
         case fixed
     }
 
+    /// How the LV edge is found on each frame.
+    public enum EdgeMethod: String, Sendable, Codable, CaseIterable {
+        /// Where the Laplacian (second derivative) of the smoothed frame changes sign: the edge of a blurred
+        /// uniform chamber, whatever its counts and the background.
+        case secondDerivative = "second-derivative"
+        /// At background + ``Options/edgeFraction`` × (maximum − background).
+        case threshold
+    }
+
     /// Settings.
     public struct Options: Sendable {
         /// LV region method.
@@ -47,11 +56,20 @@ public struct GatedBloodPoolLVEF: Sendable {
         public var backgroundWidthPixels: Int
         /// Take the background from the end-systolic frame only (instead of the mean over all frames).
         public var backgroundFromEndSystole: Bool
+        /// Edge method (second derivative by default; the threshold uses ``edgeFraction``).
+        public var edgeMethod: EdgeMethod = .secondDerivative
+        /// Margin (pixels) around the LV's beating region (amplitude image) in which its edge is searched.
+        public var searchMarginPixels: Int = 3
+        /// The septum is "seen" when the count minimum between the ventricles is at most this fraction of the
+        /// lower ventricular peak beside it.
+        public var septumValleyRatio: Double = 0.9
+        /// Background pixels hotter than this × the crescent's lower quartile are left out (spleen).
+        public var backgroundHotFactor: Double = 1.3
         /// Creates settings.
-        public init(roiMethod: ROIMethod = .variable, edgeFraction: Double = 0.2, backgroundGapPixels: Int = 1,
-                    backgroundWidthPixels: Int = 3, backgroundFromEndSystole: Bool = true) {
+        public init(roiMethod: ROIMethod = .variable, edgeFraction: Double = 0.2, backgroundGapPixels: Int = 2,
+                    backgroundWidthPixels: Int = 3, backgroundFromEndSystole: Bool = true, edgeMethod: EdgeMethod = .secondDerivative) {
             self.roiMethod = roiMethod; self.edgeFraction = edgeFraction; self.backgroundFromEndSystole = backgroundFromEndSystole
-            self.backgroundGapPixels = backgroundGapPixels; self.backgroundWidthPixels = backgroundWidthPixels
+            self.backgroundGapPixels = backgroundGapPixels; self.backgroundWidthPixels = backgroundWidthPixels; self.edgeMethod = edgeMethod
         }
     }
 
@@ -100,6 +118,22 @@ public struct GatedBloodPoolLVEF: Sendable {
         public var physiology: [PhysiologicalUptake] = []
         /// What limits the result (counts, view, phase, assumptions).
         public var quality: [String] = []
+        /// Right-ventricular ejection fraction (percent, equilibrium), when the view separates the RV.
+        public var rvef: Double? = nil
+        /// Whether the septum between the ventricles is seen (best-septal LAO view); nil with edited regions.
+        public var septumSeen: Bool? = nil
+        /// Count minimum between the ventricles ÷ the lower ventricular peak (summed frames); nil without an RV.
+        public var septalValleyRatio: Double? = nil
+        /// Mean phase of the LV (degrees, amplitude-weighted over the ED region; ``Harmonic``).
+        public var lvPhaseDeg: Double? = nil
+        /// Amplitude-weighted circular standard deviation of the phase over the LV (degrees): dyssynchrony.
+        public var lvPhaseSDDeg: Double? = nil
+        /// Regional wall motion in eight sectors of the ED region.
+        public var regionalWallMotion: [RegionalWallMotion] = []
+        /// First-harmonic amplitude image (counts per frame, row-major, rows × columns of the frames).
+        public var amplitudeImage: [Float] = []
+        /// First-harmonic phase image (degrees 0–360, row-major).
+        public var phaseImageDeg: [Float] = []
     }
 
     /// The result and the regions, for figures.
@@ -155,27 +189,14 @@ public struct GatedBloodPoolLVEF: Sendable {
         let summed = PlanarViewImage(uncheckedRows: rows, columns: cols, counts: sumCounts, pixelSpacingMM: frames[0].pixelSpacingMM)
         let summedSmooth = summed.smoothed(passes: 2)
 
-        // First harmonic.
-        var amp = [Double](repeating: 0, count: np), phase = [Double](repeating: 0, count: np)
-        for i in 0..<np {
-            var a = 0.0, b = 0.0
-            for t in 0..<n {
-                let w = 2 * Double.pi * Double(t) / Double(n)
-                let v = Double(smooth[t].counts[i])
-                a += v * cos(w); b += v * sin(w)
-            }
-            amp[i] = (a * a + b * b).squareRoot(); phase[i] = atan2(b, a)
-        }
+        // First harmonic of the smoothed frames: where the ventricles beat.
+        let h = Self.firstHarmonic(smooth)
+        let amp = h.amplitude
         let maxAmp = amp.max() ?? 0
-        guard maxAmp > 1e-4 * Double(summedSmooth.counts.max() ?? 0) else { throw PlanarAnalysisError("no pixel changes over the cycle: no beating ventricle in the frames") }
+        guard maxAmp > 1e-5 * (h.mean.max() ?? 0) else { throw PlanarAnalysisError("no pixel changes over the cycle: no beating ventricle in the frames") }
         let peak = amp.indices.max { amp[$0] < amp[$1] }!
-        let ventricularPhase = phase[peak]
-        func phaseDiff(_ a: Double, _ b: Double) -> Double {
-            var d = abs(a - b).truncatingRemainder(dividingBy: 2 * .pi)
-            if d > .pi { d = 2 * .pi - d }
-            return d
-        }
-        let ventricular = (0..<np).map { amp[$0] >= 0.3 * maxAmp && phaseDiff(phase[$0], ventricularPhase) < Double.pi / 3 }
+        let ventricularPhase = h.phaseDeg[peak]
+        let ventricular = (0..<np).map { amp[$0] >= 0.3 * maxAmp && Self.phaseDistance(h.phaseDeg[$0], ventricularPhase) < 60 }
         // Components of the ventricular mask, largest first.
         var seen = [Bool](repeating: false, count: np)
         var comps: [PlanarROI] = []
@@ -195,90 +216,129 @@ public struct GatedBloodPoolLVEF: Sendable {
             lvRegion = lvFirst ? a : b
             excluded = lvFirst ? b : a
         } else {
-            // One merged region: split at the septum, the column of lowest mean summed counts in its middle half.
+            // One merged region: split at the column of lowest mean summed counts in its middle half.
             let region = comps[0]
             let colsIn = region.indices.map { $0 % cols }.sorted()
             let lo = colsIn[colsIn.count / 4], hi = colsIn[(colsIn.count * 3) / 4]
-            var septum = (lo + hi) / 2, best = Double.infinity
+            var split = (lo + hi) / 2, best = Double.infinity
             if hi > lo + 1 {
                 for c in (lo + 1)..<hi {
                     var s = 0.0, k = 0.0
                     for r in 0..<rows where region.inside[r * cols + c] { s += Double(summedSmooth.counts[r * cols + c]); k += 1 }
-                    if k > 0, s / k < best { best = s / k; septum = c }
+                    if k > 0, s / k < best { best = s / k; split = c }
                 }
             }
             lvRegion = region; excluded = region
-            for i in region.indices { if i % cols > septum { excluded.inside[i] = false } else { lvRegion.inside[i] = false } }
+            for i in region.indices { if i % cols > split { excluded.inside[i] = false } else { lvRegion.inside[i] = false } }
             if lvRegion.count < 4 { lvRegion = region; excluded = PlanarROI(rows: rows, columns: cols) }
-            warnings.append("the ventricles merge in the amplitude image: septum placed at column \(septum), the lowest-count column between them")
+            warnings.append("the ventricles merge in the amplitude image: split at column \(split), the lowest-count column between them")
         }
-        // Search region: LV dilated by 3 pixels, not into the other ventricle (dilated by 1).
-        // The atria beat in counter-phase: pixels with a phase more than 90° from the ventricles' and a real
-        // amplitude are kept out of the LV search (they lie just above the base).
-        var search = lvRegion.dilated(3)
-        var other = excluded.dilated(1)
-        for i in 0..<np where amp[i] >= 0.15 * maxAmp && phaseDiff(phase[i], ventricularPhase) > Double.pi / 2 { other.inside[i] = true }
-        other = other.dilated(1)
-        for i in 0..<np where other.inside[i] && !lvRegion.inside[i] { search.inside[i] = false }
+        // The atria fill while the ventricles empty: pixels beating more than 90° from the ventricles.
+        var atria = PlanarROI(rows: rows, columns: cols)
+        for i in 0..<np where amp[i] >= 0.15 * maxAmp && Self.phaseDistance(h.phaseDeg[i], ventricularPhase) > 90 { atria.inside[i] = true }
+        // LV centre: amplitude-weighted centroid of the LV's beating region.
+        var wc = 0.0, wr = 0.0, ws = 0.0
+        for i in lvRegion.indices { wc += amp[i] * Double(i % cols); wr += amp[i] * Double(i / cols); ws += amp[i] }
+        let lvCentre = (column: wc / ws, row: wr / ws)
+        let sep = Self.septum(summedSmooth, lv: lvRegion, rv: excluded, lvCentre: lvCentre)
+        let septumSeen = sep.valleyRatio.map { $0 <= options.septumValleyRatio } ?? false
+        if let v = sep.valleyRatio, !septumSeen {
+            warnings.append(String(format: "septum not seen: the count minimum between the ventricles is %.0f %% of the lower ventricular peak (a septum is seen below %.0f %%); not the best-septal LAO view? The LV region may include RV counts", 100 * v, 100 * options.septumValleyRatio))
+        } else if sep.valleyRatio == nil {
+            warnings.append("septum not seen: no right ventricle beside the LV in the amplitude image (not the best-septal LAO view?); the LV region is bounded by the amplitude image only")
+        }
+        // The region the LV may occupy: its beating region + a margin, right of the septum, off the RV and the atria.
+        let keepOut: PlanarROI = {
+            var k = excluded.dilated(1)
+            for i in atria.dilated(1).indices { k.inside[i] = true }
+            return k
+        }()
+        var bound = lvRegion.dilated(options.searchMarginPixels)
+        for i in bound.indices {
+            let r = i / cols, c = i % cols
+            if keepOut.inside[i] && !lvRegion.inside[i] { bound.inside[i] = false }
+            if let s = sep.columns[r], c <= s { bound.inside[i] = false }
+        }
+        var seedSet = bound
+        for i in seedSet.indices where !lvRegion.inside[i] { seedSet.inside[i] = false }
+        if seedSet.count == 0 { seedSet = bound }
+        guard bound.count >= 4 else { throw PlanarAnalysisError("no room for the LV right of the septum (LV region of \(bound.count) pixels)") }
 
-        // Background estimate for the edge threshold: the lowest 10 % of the search region in the summed image.
-        func roi(for img: PlanarViewImage, background bgPerPixel: Double, within: PlanarROI? = nil) -> PlanarROI {
-            let idx = (within ?? search).indices
-            guard let top = idx.max(by: { img.counts[$0] < img.counts[$1] }) else { return PlanarROI(rows: rows, columns: cols) }
-            let m = Double(img.counts[top])
-            let thr = bgPerPixel + options.edgeFraction * (m - bgPerPixel)
-            var allowed = [Bool](repeating: false, count: np)
-            for i in idx where Double(img.counts[i]) >= thr { allowed[i] = true }
-            return PlanarROI.component(of: allowed, rows: rows, columns: cols, seed: top)
-        }
-        let perFrameBackground0: Double = {
-            let v = search.indices.map { Double(summedSmooth.counts[$0]) }.sorted()
+        // Pass 1: regions with a rough background, ED/ES, then the crescent; pass 2 with the crescent's background.
+        var bgPerPixel: Double = {
+            let v = bound.indices.map { Double(summedSmooth.counts[$0]) }.sorted()
             return v.isEmpty ? 0 : v[v.count / 10] / Double(n)
         }()
-        // Pass 1: regions with the rough background, ED/ES, then the crescent; pass 2 with the crescent's background.
-        var bgPerPixel = perFrameBackground0
         var rois: [PlanarROI] = []
         var bgROI = PlanarROI(rows: rows, columns: cols)
         var raw: [Double] = []
-        var ed = 0, es = 0
         for pass in 0..<2 {
-            // ED region first (largest LV counts in the search region), then every frame's region inside it.
-            let first = smooth.map { roi(for: $0, background: bgPerPixel) }
+            // ED region first (largest LV counts in the bound), then every frame's region inside it.
+            let first = smooth.map { edge($0, within: bound, seeds: seedSet, background: bgPerPixel) }
             let rawFirst = zip(frames, first).map { $1.sum($0) - bgPerPixel * Double($1.count) }
             let edGuess = rawFirst.indices.max { rawFirst[$0] < rawFirst[$1] }!
             let edROI = first[edGuess]
-            let variable = smooth.map { roi(for: $0, background: bgPerPixel, within: edROI) }
-            // ED/ES from the variable regions (the fixed region is the ED one).
+            let variable = smooth.map { edge($0, within: edROI, seeds: seedSet, background: bgPerPixel) }
             let rawVar = zip(frames, variable).map { $1.sum($0) - bgPerPixel * Double($1.count) }
-            ed = rawVar.indices.max { rawVar[$0] < rawVar[$1] }!
-            es = rawVar.indices.min { rawVar[$0] < rawVar[$1] }!
+            let ed = rawVar.indices.max { rawVar[$0] < rawVar[$1] }!
+            let es = rawVar.indices.min { rawVar[$0] < rawVar[$1] }!
             rois = options.roiMethod == .variable ? variable : Array(repeating: variable[ed], count: n)
-            // Background crescent around the ES region.
-            // Background crescent outside the end-diastolic LV region (so that it holds no LV at any phase).
-            let edROIb = variable[ed]
             guard variable[es].count > 0 else { throw PlanarAnalysisError("the LV region is empty on the end-systolic frame \(es)") }
-            guard let c = edROIb.centroid else { throw PlanarAnalysisError("the LV region is empty on the end-diastolic frame \(ed)") }
-            let inner = edROIb.dilated(options.backgroundGapPixels), outer = edROIb.dilated(options.backgroundGapPixels + options.backgroundWidthPixels)
-            var crescent = PlanarROI(rows: rows, columns: cols)
-            for i in 0..<np where outer.inside[i] && !inner.inside[i] && !other.inside[i] {
-                let dc = Double(i % cols) - c.column, dr = Double(i / cols) - c.row
-                let ang = atan2(dr, dc) * 180 / .pi   // 0 = 3 o'clock (lateral), 90 = 6 o'clock (inferior)
-                if ang >= 0 && ang <= 90 { crescent.inside[i] = true }
+            guard let c = variable[ed].centroid else { throw PlanarAnalysisError("the LV region is empty on the end-diastolic frame \(ed)") }
+            // Background crescent outside the end-diastolic LV region (so that it holds no LV at any phase),
+            // inferolateral, off the other chambers and hot pixels (spleen).
+            let inner = variable[ed].dilated(options.backgroundGapPixels), outer = variable[ed].dilated(options.backgroundGapPixels + options.backgroundWidthPixels)
+            // Candidates: the ring, off the other chambers; inferolateral (3–6 o'clock) first, the whole ring when
+            // the image edge or the other chambers leave no room there (warned).
+            func ring(from a0: Double, to a1: Double, hotRule: Bool) -> PlanarROI {
+                var m = PlanarROI(rows: rows, columns: cols)
+                for i in 0..<np where outer.inside[i] && !inner.inside[i] && !keepOut.inside[i] {
+                    let dc = Double(i % cols) - c.column, dr = Double(i / cols) - c.row
+                    let ang = atan2(dr, dc) * 180 / .pi   // 0 = 3 o'clock (lateral), 90 = 6 o'clock (inferior)
+                    if ang >= a0 && ang <= a1 { m.inside[i] = true }
+                }
+                let vals = m.indices.map { Double(summedSmooth.counts[$0]) }.sorted()
+                if hotRule, !vals.isEmpty {
+                    let ref = vals[vals.count / 4]
+                    for i in m.indices where Double(summedSmooth.counts[i]) > options.backgroundHotFactor * ref { m.inside[i] = false }
+                }
+                return m
             }
-            let vals = crescent.indices.map { Double(summedSmooth.counts[$0]) }.sorted()
-            if !vals.isEmpty {
-                let med = vals[vals.count / 2]
-                for i in crescent.indices where Double(summedSmooth.counts[i]) > 1.5 * med { crescent.inside[i] = false }
+            var crescent = ring(from: 0, to: 90, hotRule: true)
+            if crescent.count < 4 {
+                crescent = ring(from: -180, to: 180, hotRule: true)
+                if pass == 1 { warnings.append("no room for the inferolateral background region: the background is taken all round the LV") }
             }
             guard crescent.count >= 4 else {
-                throw PlanarAnalysisError("no room for the inferolateral background region (LV at the edge of the image?)")
+                throw PlanarAnalysisError("no room for a background region around the LV (LV at the edge of the image?)")
             }
             bgROI = crescent
-            bgPerPixel = options.backgroundFromEndSystole ? crescent.mean(frames[es])
-                : frames.reduce(0.0) { $0 + crescent.mean($1) } / Double(n)
-            if pass == 1 {
-                raw = zip(frames, rois).map { $1.sum($0) }
+            bgPerPixel = options.backgroundFromEndSystole ? crescent.mean(frames[es]) : frames.reduce(0.0) { $0 + crescent.mean($1) } / Double(n)
+            if pass == 1 { raw = zip(frames, rois).map { $1.sum($0) } }
+        }
+        // RVEF where the view allows it: an RV beside the LV with a septum between them.
+        var rvef: Double? = nil
+        var rvNote: String
+        if septumSeen, excluded.count >= 4 {
+            var rvBound = excluded.dilated(2)
+            for i in rvBound.indices {
+                let r = i / cols, c = i % cols
+                if (atria.dilated(1).inside[i] && !excluded.inside[i]) || lvRegion.inside[i] { rvBound.inside[i] = false }
+                if let s = sep.columns[r], c >= s { rvBound.inside[i] = false }
             }
+            var rvSeeds = rvBound
+            for i in rvSeeds.indices where !excluded.inside[i] { rvSeeds.inside[i] = false }
+            if rvBound.count >= 4, rvSeeds.count > 0 {
+                let first = smooth.map { edge($0, within: rvBound, seeds: rvSeeds, background: bgPerPixel) }
+                let c1 = zip(frames, first).map { $1.sum($0) - bgPerPixel * Double($1.count) }
+                let edROI = first[c1.indices.max { c1[$0] < c1[$1] }!]
+                let rvROIs = smooth.map { edge($0, within: edROI, seeds: rvSeeds, background: bgPerPixel) }
+                let curve = zip(frames, rvROIs).map { $1.sum($0) - bgPerPixel * Double($1.count) }
+                if let mx = curve.max(), let mn = curve.min(), mx > 0 { rvef = 100 * (mx - mn) / mx }
+            }
+            rvNote = "RVEF from the RV region left of the septum with the LV's background; in the LAO view the right atrium overlaps the RV, so equilibrium RVEF reads lower than first-pass RVEF (the reference method)"
+        } else {
+            rvNote = "RVEF not given: the view does not separate the RV from the LV (no septum seen or no RV beating beside the LV)"
         }
         if lvRegions != nil || backgroundRegion != nil {
             if let given = lvRegions {
@@ -301,8 +361,81 @@ public struct GatedBloodPoolLVEF: Sendable {
             raw = zip(frames, rois).map { $1.sum($0) }
             warnings.append("regions given from outside (edited): \(lvRegions == nil ? "" : "LV")\(lvRegions != nil && backgroundRegion != nil ? " and " : "")\(backgroundRegion == nil ? "" : "background")")
         }
-        let method = (lvRegions != nil || backgroundRegion != nil ? "edited regions replace the automatic ones where given; " : "") + "\(options.roiMethod == .variable ? "variable LV ROI (found on every frame)" : "fixed LV ROI (end-diastolic region on every frame)"): amplitude/phase-located LV, edge at background + \(Int(options.edgeFraction * 100)) % of (max − background) on 2×-smoothed frames; background: inferolateral crescent (3–6 o'clock) \(options.backgroundGapPixels) px outside the ED region, \(options.backgroundWidthPixels) px wide, hot pixels (> 1.5 × median) excluded, counts per pixel \(options.backgroundFromEndSystole ? "on the ES frame" : "mean over all frames"); LVEF = (ED − ES)/ED of background-corrected counts; rates from a 3-harmonic Fourier fit"
-        return try finish(frames: frames, frameDurationMs: frameDurationMs, rois: rois, backgroundROI: bgROI, backgroundPerPixel: bgPerPixel,
-                          raw: raw, summed: summed, method: method, warnings: warnings)
+        let edgeText = options.edgeMethod == .secondDerivative ? "edge where the Laplacian of the 2×-smoothed frame changes sign (second-derivative edge)"
+            : "edge at background + \(Int(options.edgeFraction * 100)) % of (max − background) on 2×-smoothed frames"
+        let method = (lvRegions != nil || backgroundRegion != nil ? "edited regions replace the automatic ones where given; " : "") + "\(options.roiMethod == .variable ? "variable LV ROI (found on every frame)" : "fixed LV ROI (end-diastolic region on every frame)"): LV located on the first-harmonic amplitude/phase images, bounded by the septum (the count minimum between LV and RV) and kept off the counter-phase atria, \(edgeText); background: inferolateral crescent (3–6 o'clock) \(options.backgroundGapPixels) px outside the ED region, \(options.backgroundWidthPixels) px wide, beating and hot pixels (> \(options.backgroundHotFactor) × its lower quartile: spleen) excluded, counts per pixel \(options.backgroundFromEndSystole ? "on the ES frame" : "mean over all frames"); ED/ES = max/min of the background-corrected LV counts (the volume curve); LVEF = (ED − ES)/ED; rates from a 3-harmonic Fourier fit"
+        var a = try finish(frames: frames, frameDurationMs: frameDurationMs, rois: rois, backgroundROI: bgROI, backgroundPerPixel: bgPerPixel,
+                           raw: raw, summed: summed, method: method, warnings: warnings)
+        a.result.septumSeen = septumSeen
+        a.result.septalValleyRatio = sep.valleyRatio
+        if lvRegions == nil {
+            a.result.rvef = rvef
+            a.result.quality.append(rvNote)
+            if let rvef { a.result.findings.append(String(format: "RVEF %.0f %% (equilibrium, LAO view).", rvef)) }
+            a.result.units["rvef"] = "percent"
+        }
+        a.result.units["septalValleyRatio"] = "count minimum between the ventricles ÷ the lower ventricular peak (summed frames)"
+        return a
+    }
+
+    /// The LV (or RV) region on one smoothed frame: the 8-connected region around the hottest pixel of `seeds`
+    /// (within `within`) inside the edge (``EdgeMethod``).
+    func edge(_ img: PlanarViewImage, within: PlanarROI, seeds: PlanarROI, background bg: Double) -> PlanarROI {
+        let rows = img.rows, cols = img.columns
+        let idx = within.indices
+        let seedIdx = seeds.indices.filter { within.inside[$0] }
+        guard let top = (seedIdx.isEmpty ? idx : seedIdx).max(by: { img.counts[$0] < img.counts[$1] }) else { return PlanarROI(rows: rows, columns: cols) }
+        var allowed = [Bool](repeating: false, count: rows * cols)
+        switch options.edgeMethod {
+        case .secondDerivative:
+            let v = img.counts
+            for i in idx {
+                let r = i / cols, c = i % cols
+                guard r > 0, c > 0, r < rows - 1, c < cols - 1 else { continue }
+                let lap = v[i - 1] + v[i + 1] + v[i - cols] + v[i + cols] - 4 * v[i]
+                if lap < 0 { allowed[i] = true }
+            }
+            allowed[top] = true
+        case .threshold:
+            let m = Double(img.counts[top])
+            let thr = bg + options.edgeFraction * (m - bg)
+            for i in idx where Double(img.counts[i]) >= thr { allowed[i] = true }
+        }
+        return PlanarROI.component(of: allowed, rows: rows, columns: cols, seed: top)
+    }
+
+    /// The septum: per row, the column of lowest counts of `image` between the RV's hottest pixel of that row
+    /// and the LV centre (rows without an interior minimum take the nearest row's column), and the valley ratio
+    /// (median over the rows within 3 of the LV centre of the minimum ÷ the lower of the two peaks beside it).
+    /// Nil ratio and no columns when there is no RV beside the LV.
+    static func septum(_ image: PlanarViewImage, lv: PlanarROI, rv: PlanarROI, lvCentre: (column: Double, row: Double)) -> (columns: [Int?], valleyRatio: Double?) {
+        let rows = image.rows, cols = image.columns
+        var columns = [Int?](repeating: nil, count: rows)
+        guard rv.count > 0, let rvC = rv.centroid else { return (columns, nil) }
+        let lvRows = lv.indices.map { $0 / cols }
+        guard let lo = lvRows.min(), let hi = lvRows.max() else { return (columns, nil) }
+        let r0 = max(0, lo - 3), r1 = min(rows - 1, hi + 3)
+        let lvCol = Int(lvCentre.column.rounded())
+        var ratios: [Double] = []
+        for r in r0...r1 {
+            var rvCol = Int(rvC.column.rounded()), best = -1.0
+            for c in 0..<cols where rv.inside[r * cols + c] && Double(image.counts[r * cols + c]) > best { best = Double(image.counts[r * cols + c]); rvCol = c }
+            guard lvCol - rvCol >= 2 else { continue }
+            var mc = rvCol, mv = Double.infinity
+            for c in rvCol...lvCol { let v = Double(image.counts[r * cols + c]); if v < mv { mv = v; mc = c } }
+            guard mc > rvCol, mc < lvCol else { continue }
+            columns[r] = mc
+            let rvPeak = (rvCol...mc).map { Double(image.counts[r * cols + $0]) }.max()!
+            let lvPeak = (mc...lvCol).map { Double(image.counts[r * cols + $0]) }.max()!
+            if abs(Double(r) - lvCentre.row) <= 3, min(rvPeak, lvPeak) > 0 { ratios.append(mv / min(rvPeak, lvPeak)) }
+        }
+        let found = (r0...r1).filter { columns[$0] != nil }
+        guard !found.isEmpty else { return (columns, 1) }
+        for r in r0...r1 where columns[r] == nil {
+            let near = found.min { abs($0 - r) < abs($1 - r) }!
+            columns[r] = columns[near]
+        }
+        ratios.sort()
+        return (columns, ratios.isEmpty ? 1 : ratios[ratios.count / 2])
     }
 }

@@ -64,7 +64,7 @@ public enum BodyExtent: String, Sendable, Codable {
 /// The beating left ventricle (and the chambers around it) of the torso phantom.
 ///
 /// The LV cavity is an ellipsoid (long axis from base towards the apex, anterior–inferior–left) whose volume is
-/// `volumeML`; the myocardium is a shell of constant tissue volume around it (thicker in systole). The right
+/// `volumeML`; the myocardium fills the end-diastolic epicardial contour around it (thicker in systole). The right
 /// ventricle follows the LV volume (same stroke), the atria fill while the ventricles empty.
 public struct HeartState: Sendable, Codable, Equatable {
     /// LV cavity volume now (mL).
@@ -107,13 +107,13 @@ public struct HeartState: Sendable, Codable, Equatable {
         let axis = Self.longAxis
         let cav = Self.cavityAxes(volumeML)
         let ed = Self.cavityAxes(edvML)
-        // Myocardium: 10 mm thick at end diastole; its tissue volume is kept constant.
+        // Myocardium: 10 mm thick at end diastole; its outer (epicardial) contour stays at its end-diastolic size
+        // and the wall thickens inwards as the cavity empties. (A contour shrinking with constant tissue volume
+        // left a shell of up to the stroke volume at end systole to whatever lay beneath — in the ICRP-110 heart
+        // the undivided heart contents, i.e. blood — so that blood filled in around the LV as it emptied.)
         let wallED = 10.0
         let outerED = Vector3(ed.x + wallED, ed.y + wallED, ed.z + wallED)
-        let myoVolume = 4.0 / 3.0 * .pi * (outerED.x * outerED.y * outerED.z - ed.x * ed.y * ed.z)
-        let outerNow = 4.0 / 3.0 * .pi * cav.x * cav.y * cav.z + myoVolume
-        let s = pow(outerNow / (4.0 / 3.0 * .pi * outerED.x * outerED.y * outerED.z), 1.0 / 3.0)
-        let outer = outerED * s
+        let outer = outerED
         // RV: to the patient's right and anterior of the LV, same stroke volume as the LV.
         let rvVolume = rvVolumeML
         let rvA = pow(rvVolume * 1000 / (4.0 / 3.0 * .pi * 0.6 * 1.6), 1.0 / 3.0)
