@@ -59,7 +59,10 @@ extension Archive {
         var outcomes: [Result<StoreResult, any Error>] = batch.map { t in t.decided.map { .success($0) } ?? .failure(ArchiveError("not committed")) }
         let pending = batch.indices.filter { batch[$0].row != nil }
         if !pending.isEmpty {
-            for folder in Set(pending.compactMap { batch[$0].folder }) { fsyncDirectory(folder) }
+            // The folders (one of 256 per instance) are fsynced concurrently: each fsync waits on the disk, not the CPU;
+            // all of them have returned before the index insert.
+            let folders = Array(Set(pending.compactMap { batch[$0].folder }))
+            DispatchQueue.concurrentPerform(iterations: folders.count) { fsyncDirectory(folders[$0]) }
             do {
                 let rows = pending.map { batch[$0].row! }
                 let existing = try index.insert(rows)

@@ -73,36 +73,37 @@ extension Archive {
 
     /// Records a written document.
     public func insertResultDocument(_ d: ResultDocument) throws {
-        try db.write { db in
-            try db.execute(sql: """
+        try records.write { db in
+            try db.execute("""
                 INSERT INTO result_document (sop_instance_uid, sop_class_uid, kind, result_id, study_uid, source_series, title, created,
                                              predecessor, signed_by, signed_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)
-                """, arguments: [d.sopInstanceUID, d.sopClassUID, d.kind, d.resultID, d.studyUID, d.sourceSeries, d.title, d.created,
+                """, [d.sopInstanceUID, d.sopClassUID, d.kind, d.resultID, d.studyUID, d.sourceSeries, d.title, d.created,
                                  d.predecessor, d.signedBy, d.signedAt])
         }
     }
 
     /// Documents of one result (job id), oldest first.
     public func resultDocuments(resultID: String) throws -> [ResultDocument] {
-        try db.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM result_document WHERE result_id = ? ORDER BY created, sop_instance_uid", arguments: [resultID]).map(Self.document)
+        try records.read { db in
+            try db.rows("SELECT * FROM result_document WHERE result_id = ? ORDER BY created, sop_instance_uid", [resultID]).map(Self.document)
         }
     }
 
     /// The latest document of a kind for the same study, source series and title (what an amendment replaces).
     public func latestResultDocument(kind: String, studyUID: String, sourceSeries: String?, title: String) throws -> ResultDocument? {
-        try db.read { db in
-            try Row.fetchOne(db, sql: """
-                SELECT * FROM result_document WHERE kind = ? AND study_uid = ? AND title = ? AND (source_series = ? OR (source_series IS NULL AND ? IS NULL))
+        try records.read { db in
+            try db.rows("""
+                SELECT * FROM result_document WHERE kind = ? AND study_uid = ? AND title = ? AND source_series IS NOT DISTINCT FROM ?
                 ORDER BY created DESC, sop_instance_uid DESC LIMIT 1
-                """, arguments: [kind, studyUID, title, sourceSeries, sourceSeries]).map(Self.document)
+                """, [kind, studyUID, title, sourceSeries]).first.map(Self.document)
         }
     }
 
-    static func document(_ r: Row) -> ResultDocument {
-        ResultDocument(sopInstanceUID: r["sop_instance_uid"], sopClassUID: r["sop_class_uid"], kind: r["kind"], resultID: r["result_id"],
-                       studyUID: r["study_uid"], sourceSeries: r["source_series"], title: r["title"], created: r["created"],
-                       predecessor: r["predecessor"], signedBy: r["signed_by"], signedAt: r["signed_at"])
+    static func document(_ r: RecordRow) -> ResultDocument {
+        ResultDocument(sopInstanceUID: r.text("sop_instance_uid") ?? "", sopClassUID: r.text("sop_class_uid") ?? "", kind: r.text("kind") ?? "",
+                       resultID: r.text("result_id") ?? "", studyUID: r.text("study_uid") ?? "", sourceSeries: r.text("source_series"),
+                       title: r.text("title") ?? "", created: r.text("created") ?? "", predecessor: r.text("predecessor"),
+                       signedBy: r.text("signed_by"), signedAt: r.text("signed_at"))
     }
 
     /// An approval of a QC or dosimetry result.
@@ -113,18 +114,19 @@ extension Archive {
     /// Records an approval (append-only).
     public func insertApproval(resultID: String, kind: String, by user: String, comment: String) throws -> ResultApproval {
         let a = ResultApproval(resultID: resultID, kind: kind, approvedBy: user, approvedAt: Archive.timestamp(Date()), comment: comment)
-        try db.write { db in
-            try db.execute(sql: "INSERT INTO result_approval (result_id, kind, approved_by, approved_at, comment) VALUES (?,?,?,?,?)",
-                           arguments: [a.resultID, a.kind, a.approvedBy, a.approvedAt, a.comment])
+        try records.write { db in
+            try db.execute("INSERT INTO result_approval (result_id, kind, approved_by, approved_at, comment) VALUES (?,?,?,?,?)",
+                           [a.resultID, a.kind, a.approvedBy, a.approvedAt, a.comment])
         }
         return a
     }
 
     /// Approvals of a result, oldest first.
     public func approvals(resultID: String) throws -> [ResultApproval] {
-        try db.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM result_approval WHERE result_id = ? ORDER BY approved_at", arguments: [resultID]).map {
-                ResultApproval(resultID: $0["result_id"], kind: $0["kind"], approvedBy: $0["approved_by"], approvedAt: $0["approved_at"], comment: $0["comment"])
+        try records.read { db in
+            try db.rows("SELECT * FROM result_approval WHERE result_id = ? ORDER BY approved_at", [resultID]).map {
+                ResultApproval(resultID: $0.text("result_id") ?? "", kind: $0.text("kind") ?? "", approvedBy: $0.text("approved_by") ?? "",
+                               approvedAt: $0.text("approved_at") ?? "", comment: $0.text("comment") ?? "")
             }
         }
     }

@@ -74,6 +74,13 @@ public protocol ArchiveIndex: Sendable {
     func files() throws -> [(sopInstanceUID: String, path: String, size: Int)]
     /// Drops the row of a file that no longer exists.
     func remove(path: String) throws
+    /// The database that also holds the archive's record tables (accounts, sessions, QC results, report documents,
+    /// outbox) when the index is shared (PostgreSQL); nil: they stay in the archive folder's `index.sqlite`.
+    var records: (any RecordDatabase)? { get }
+}
+
+extension ArchiveIndex {
+    public var records: (any RecordDatabase)? { nil }
 }
 
 /// The archive index in SQLite (GRDB), in the archive's `index.sqlite` beside the accounts and the audit trail.

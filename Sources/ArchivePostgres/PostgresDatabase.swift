@@ -78,6 +78,94 @@ public final class PostgresArchiveDatabase: Sendable {
             "CREATE TRIGGER audit_no_change BEFORE UPDATE OR DELETE ON audit FOR EACH ROW EXECUTE FUNCTION audit_append_only()",
             "CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only()",
         ]),
+        // The record tables the archive folder's index.sqlite holds for one node (Archive+Users, +QC,
+        // +ResultDocuments, +Outbox), here shared by every node (PostgresRecords.swift). Same columns and names.
+        ("v4-records", [
+            """
+            CREATE TABLE app_user (
+              name TEXT PRIMARY KEY NOT NULL,
+              role TEXT NOT NULL,
+              password_hash TEXT NOT NULL,
+              disabled INTEGER NOT NULL DEFAULT 0,
+              failed_logins INTEGER NOT NULL DEFAULT 0,
+              locked_until TEXT,
+              created TEXT NOT NULL,
+              password_changed TEXT NOT NULL)
+            """,
+            """
+            CREATE TABLE login_session (
+              id TEXT PRIMARY KEY NOT NULL,
+              secret_hash TEXT NOT NULL,
+              "user" TEXT NOT NULL REFERENCES app_user(name),
+              created TEXT NOT NULL,
+              last_seen TEXT NOT NULL,
+              expires TEXT NOT NULL,
+              address TEXT)
+            """,
+            "CREATE INDEX login_session_user ON login_session(\"user\")",
+            """
+            CREATE TABLE qc_result (
+              id BIGSERIAL PRIMARY KEY,
+              sop_instance_uid TEXT,
+              series_uid TEXT,
+              camera TEXT NOT NULL,
+              head BIGINT,
+              collimator TEXT,
+              radionuclide TEXT,
+              test TEXT NOT NULL,
+              acquired_at TEXT,
+              analysed_at TEXT NOT NULL,
+              status TEXT NOT NULL,
+              metrics TEXT NOT NULL,
+              result TEXT NOT NULL,
+              summary TEXT NOT NULL)
+            """,
+            "CREATE INDEX qc_result_camera_test ON qc_result(camera, test, acquired_at)",
+            "CREATE TABLE qc_processed (sop_instance_uid TEXT PRIMARY KEY NOT NULL, outcome TEXT NOT NULL, processed_at TEXT NOT NULL)",
+            """
+            CREATE TABLE result_document (
+              sop_instance_uid TEXT PRIMARY KEY NOT NULL,
+              sop_class_uid TEXT NOT NULL,
+              kind TEXT NOT NULL,
+              result_id TEXT NOT NULL,
+              study_uid TEXT NOT NULL,
+              source_series TEXT,
+              title TEXT NOT NULL,
+              created TEXT NOT NULL,
+              predecessor TEXT,
+              signed_by TEXT,
+              signed_at TEXT)
+            """,
+            "CREATE INDEX result_document_result ON result_document(result_id, kind, created)",
+            """
+            CREATE TABLE result_approval (
+              result_id TEXT NOT NULL,
+              kind TEXT NOT NULL,
+              approved_by TEXT NOT NULL,
+              approved_at TEXT NOT NULL,
+              comment TEXT NOT NULL,
+              PRIMARY KEY (result_id, approved_at))
+            """,
+            """
+            CREATE TABLE outbox (
+              sop_instance_uid TEXT NOT NULL,
+              destination TEXT NOT NULL,
+              path TEXT NOT NULL,
+              sop_class_uid TEXT NOT NULL,
+              state TEXT NOT NULL,
+              attempts BIGINT NOT NULL,
+              next_attempt TEXT NOT NULL,
+              last_error TEXT,
+              transaction_uid TEXT,
+              updated TEXT NOT NULL,
+              created TEXT,
+              stored_at TEXT,
+              committed_at TEXT,
+              PRIMARY KEY (sop_instance_uid, destination))
+            """,
+            "CREATE INDEX outbox_due ON outbox(state, next_attempt)",
+            "CREATE INDEX outbox_transaction ON outbox(transaction_uid)",
+        ]),
     ]
 
     /// The schema version this build knows (the number of migrations).
