@@ -40,6 +40,9 @@ public final class Archive: Sendable {
     let records: any RecordDatabase
     /// Whether ``records`` also holds the instance table (a join between the two is possible).
     let recordsHoldIndex: Bool
+    /// Whether ``records`` holds the instance table and the audit trail: the group commit then writes a batch's index
+    /// rows and audit records in one transaction (one fsync or WAL flush instead of two).
+    let recordsHoldIndexAndAudit: Bool
     /// The audit trail shared by every node (PostgreSQL), or nil: this folder's `index.sqlite`.
     let sharedAudit: (any AuditStore)?
     /// Login and lock-out policy (Archive+Users.swift).
@@ -78,6 +81,8 @@ public final class Archive: Sendable {
         self.index = index ?? SQLiteIndex(db: db, path: directory + "/index.sqlite")
         records = index?.records ?? SQLiteRecords(db: db, path: directory + "/index.sqlite")
         recordsHoldIndex = index == nil || index?.records != nil
+        recordsHoldIndexAndAudit = (index == nil && audit == nil)
+            || (index?.records != nil && audit?.auditDatabase != nil && index?.records?.location == audit?.auditDatabase?.location)
         try recover()
     }
 

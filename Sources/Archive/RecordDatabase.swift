@@ -3,7 +3,7 @@ import GRDB
 
 /// A value of a record table's column, or bound to a statement's `?` parameter.
 public enum RecordValue: Sendable, Equatable {
-    case null, int(Int64), double(Double), text(String)
+    case null, int(Int64), double(Double), text(String), blob(Data)
 }
 
 /// A Swift value bound to a `?` of a record statement.
@@ -17,6 +17,7 @@ extension Int: RecordArgument { public var recordValue: RecordValue { .int(Int64
 extension Int64: RecordArgument { public var recordValue: RecordValue { .int(self) } }
 extension Double: RecordArgument { public var recordValue: RecordValue { .double(self) } }
 extension Bool: RecordArgument { public var recordValue: RecordValue { .int(self ? 1 : 0) } }
+extension Data: RecordArgument { public var recordValue: RecordValue { .blob(self) } }
 extension Optional: RecordArgument where Wrapped: RecordArgument {
     public var recordValue: RecordValue { self?.recordValue ?? .null }
 }
@@ -99,6 +100,7 @@ public struct SQLiteRecords: RecordDatabase {
                 case .int(let i): return i
                 case .double(let d): return d
                 case .text(let s): return s
+                case .blob(let b): return b
                 }
             })
         }

@@ -27,6 +27,7 @@ extension PostgresArchiveDatabase: RecordDatabase {
                 case .int(let i): bindings.append(i)
                 case .double(let d): bindings.append(d)
                 case .text(let s): bindings.append(s)
+                case .blob(let b): bindings.append(ByteBuffer(bytes: b))
                 }
             }
             return try database.wait(connection.query(PostgresQuery(unsafeSQL: PostgresArchiveDatabase.numbered(sql), binds: bindings),
