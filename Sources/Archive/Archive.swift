@@ -70,6 +70,9 @@ public final class Archive: Sendable {
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         db = try DatabasePool(path: directory + "/index.sqlite", configuration: config)
+        // GRDB puts a pool's writer into WAL mode with `synchronous = NORMAL` after `prepareDatabase` (a commit is then
+        // synced only at checkpoints): back to FULL, so every commit is durable before its store is acknowledged.
+        try db.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in try db.execute(sql: SQLiteIndex.schema) }
         Archive.registerAccountMigrations(&migrator)

@@ -117,6 +117,8 @@ public struct SQLiteIndex: ArchiveIndex {
         config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         do {
             db = try DatabasePool(path: path, configuration: config)
+            // As in Archive.init: GRDB's WAL set-up lowers the writer to NORMAL; every commit must be durable.
+            try db.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
             var migrator = DatabaseMigrator()
             migrator.registerMigration("v1") { db in try db.execute(sql: SQLiteIndex.schema) }
             try migrator.migrate(db)
