@@ -10,16 +10,17 @@ import GRDB
 /// rows whose commitment never came go back to `failed` after the commitment timeout. Plain SQL that PostgreSQL also
 /// accepts.
 extension Archive {
+    /// The SQL of the migration "reports-outbox-v2" (SQLite; PostgreSQL runs the same through ``postgresRecordStatements``).
+    static let outboxSchemaV2 = """
+        ALTER TABLE outbox ADD COLUMN created TEXT;
+        ALTER TABLE outbox ADD COLUMN stored_at TEXT;
+        ALTER TABLE outbox ADD COLUMN committed_at TEXT;
+        CREATE INDEX outbox_due ON outbox(state, next_attempt);
+        CREATE INDEX outbox_transaction ON outbox(transaction_uid);
+        """
+
     static func registerOutboxMigration(_ migrator: inout DatabaseMigrator) {
-        migrator.registerMigration("reports-outbox-v2") { db in
-            try db.execute(sql: """
-                ALTER TABLE outbox ADD COLUMN created TEXT;
-                ALTER TABLE outbox ADD COLUMN stored_at TEXT;
-                ALTER TABLE outbox ADD COLUMN committed_at TEXT;
-                CREATE INDEX outbox_due ON outbox(state, next_attempt);
-                CREATE INDEX outbox_transaction ON outbox(transaction_uid);
-                """)
-        }
+        migrator.registerMigration("reports-outbox-v2") { db in try db.execute(sql: Archive.outboxSchemaV2) }
     }
 
     /// One document × destination of the outbox.

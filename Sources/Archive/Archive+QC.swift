@@ -9,31 +9,32 @@ extension Archive {
     /// NM Image Storage: the only SOP class the automatic QC looks at.
     public static let nmImageStorageUID = "1.2.840.10008.5.1.4.1.1.20"
 
+    /// The SQL of the migration "qc-v1" (SQLite; PostgreSQL runs the same through ``postgresRecordStatements``).
+    static let qcSchema = """
+        CREATE TABLE qc_result (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          sop_instance_uid TEXT,
+          series_uid TEXT,
+          camera TEXT NOT NULL,
+          head INTEGER,
+          collimator TEXT,
+          radionuclide TEXT,
+          test TEXT NOT NULL,
+          acquired_at TEXT,
+          analysed_at TEXT NOT NULL,
+          status TEXT NOT NULL,
+          metrics TEXT NOT NULL,
+          result TEXT NOT NULL,
+          summary TEXT NOT NULL);
+        CREATE INDEX qc_result_camera_test ON qc_result(camera, test, acquired_at);
+        CREATE TABLE qc_processed (
+          sop_instance_uid TEXT PRIMARY KEY NOT NULL,
+          outcome TEXT NOT NULL,
+          processed_at TEXT NOT NULL);
+        """
+
     static func registerQCMigration(_ migrator: inout DatabaseMigrator) {
-        migrator.registerMigration("qc-v1") { db in
-            try db.execute(sql: """
-                CREATE TABLE qc_result (
-                  id INTEGER PRIMARY KEY AUTOINCREMENT,
-                  sop_instance_uid TEXT,
-                  series_uid TEXT,
-                  camera TEXT NOT NULL,
-                  head INTEGER,
-                  collimator TEXT,
-                  radionuclide TEXT,
-                  test TEXT NOT NULL,
-                  acquired_at TEXT,
-                  analysed_at TEXT NOT NULL,
-                  status TEXT NOT NULL,
-                  metrics TEXT NOT NULL,
-                  result TEXT NOT NULL,
-                  summary TEXT NOT NULL);
-                CREATE INDEX qc_result_camera_test ON qc_result(camera, test, acquired_at);
-                CREATE TABLE qc_processed (
-                  sop_instance_uid TEXT PRIMARY KEY NOT NULL,
-                  outcome TEXT NOT NULL,
-                  processed_at TEXT NOT NULL);
-                """)
-        }
+        migrator.registerMigration("qc-v1") { db in try db.execute(sql: Archive.qcSchema) }
     }
 
     /// One stored QC result.

@@ -6,43 +6,44 @@ import GRDB
 /// (amendments) and the sign-off; approvals of QC and dosimetry results; and the outbox of objects to deliver to a
 /// PACS with their delivery and storage-commitment state. Plain SQL that PostgreSQL also accepts.
 extension Archive {
+    /// The SQL of the migration "reports-v1" (SQLite; PostgreSQL runs the same through ``postgresRecordStatements``).
+    static let reportsSchema = """
+        CREATE TABLE result_document (
+          sop_instance_uid TEXT PRIMARY KEY NOT NULL,
+          sop_class_uid TEXT NOT NULL,
+          kind TEXT NOT NULL,
+          result_id TEXT NOT NULL,
+          study_uid TEXT NOT NULL,
+          source_series TEXT,
+          title TEXT NOT NULL,
+          created TEXT NOT NULL,
+          predecessor TEXT,
+          signed_by TEXT,
+          signed_at TEXT);
+        CREATE INDEX result_document_result ON result_document(result_id, kind, created);
+        CREATE TABLE result_approval (
+          result_id TEXT NOT NULL,
+          kind TEXT NOT NULL,
+          approved_by TEXT NOT NULL,
+          approved_at TEXT NOT NULL,
+          comment TEXT NOT NULL,
+          PRIMARY KEY (result_id, approved_at));
+        CREATE TABLE outbox (
+          sop_instance_uid TEXT NOT NULL,
+          destination TEXT NOT NULL,
+          path TEXT NOT NULL,
+          sop_class_uid TEXT NOT NULL,
+          state TEXT NOT NULL,
+          attempts INTEGER NOT NULL,
+          next_attempt TEXT NOT NULL,
+          last_error TEXT,
+          transaction_uid TEXT,
+          updated TEXT NOT NULL,
+          PRIMARY KEY (sop_instance_uid, destination));
+        """
+
     static func registerResultDocumentMigrations(_ migrator: inout DatabaseMigrator) {
-        migrator.registerMigration("reports-v1") { db in
-            try db.execute(sql: """
-                CREATE TABLE result_document (
-                  sop_instance_uid TEXT PRIMARY KEY NOT NULL,
-                  sop_class_uid TEXT NOT NULL,
-                  kind TEXT NOT NULL,
-                  result_id TEXT NOT NULL,
-                  study_uid TEXT NOT NULL,
-                  source_series TEXT,
-                  title TEXT NOT NULL,
-                  created TEXT NOT NULL,
-                  predecessor TEXT,
-                  signed_by TEXT,
-                  signed_at TEXT);
-                CREATE INDEX result_document_result ON result_document(result_id, kind, created);
-                CREATE TABLE result_approval (
-                  result_id TEXT NOT NULL,
-                  kind TEXT NOT NULL,
-                  approved_by TEXT NOT NULL,
-                  approved_at TEXT NOT NULL,
-                  comment TEXT NOT NULL,
-                  PRIMARY KEY (result_id, approved_at));
-                CREATE TABLE outbox (
-                  sop_instance_uid TEXT NOT NULL,
-                  destination TEXT NOT NULL,
-                  path TEXT NOT NULL,
-                  sop_class_uid TEXT NOT NULL,
-                  state TEXT NOT NULL,
-                  attempts INTEGER NOT NULL,
-                  next_attempt TEXT NOT NULL,
-                  last_error TEXT,
-                  transaction_uid TEXT,
-                  updated TEXT NOT NULL,
-                  PRIMARY KEY (sop_instance_uid, destination));
-                """)
-        }
+        migrator.registerMigration("reports-v1") { db in try db.execute(sql: Archive.reportsSchema) }
     }
 
     /// One report document written into a study.

@@ -159,29 +159,30 @@ public protocol AccountStore: Sendable {
 }
 
 extension Archive: AccountStore {
+    /// The SQL of the migration "accounts-v1" (SQLite; PostgreSQL runs the same through ``postgresRecordStatements``).
+    static let accountsSchema = """
+        CREATE TABLE app_user (
+          name TEXT PRIMARY KEY NOT NULL,
+          role TEXT NOT NULL,
+          password_hash TEXT NOT NULL,
+          disabled INTEGER NOT NULL DEFAULT 0,
+          failed_logins INTEGER NOT NULL DEFAULT 0,
+          locked_until TEXT,
+          created TEXT NOT NULL,
+          password_changed TEXT NOT NULL);
+        CREATE TABLE login_session (
+          id TEXT PRIMARY KEY NOT NULL,
+          secret_hash TEXT NOT NULL,
+          user TEXT NOT NULL REFERENCES app_user(name),
+          created TEXT NOT NULL,
+          last_seen TEXT NOT NULL,
+          expires TEXT NOT NULL,
+          address TEXT);
+        CREATE INDEX login_session_user ON login_session(user);
+        """
+
     static func registerAccountMigrations(_ migrator: inout DatabaseMigrator) {
-        migrator.registerMigration("accounts-v1") { db in
-            try db.execute(sql: """
-                CREATE TABLE app_user (
-                  name TEXT PRIMARY KEY NOT NULL,
-                  role TEXT NOT NULL,
-                  password_hash TEXT NOT NULL,
-                  disabled INTEGER NOT NULL DEFAULT 0,
-                  failed_logins INTEGER NOT NULL DEFAULT 0,
-                  locked_until TEXT,
-                  created TEXT NOT NULL,
-                  password_changed TEXT NOT NULL);
-                CREATE TABLE login_session (
-                  id TEXT PRIMARY KEY NOT NULL,
-                  secret_hash TEXT NOT NULL,
-                  user TEXT NOT NULL REFERENCES app_user(name),
-                  created TEXT NOT NULL,
-                  last_seen TEXT NOT NULL,
-                  expires TEXT NOT NULL,
-                  address TEXT);
-                CREATE INDEX login_session_user ON login_session(user);
-                """)
-        }
+        migrator.registerMigration("accounts-v1") { db in try db.execute(sql: Archive.accountsSchema) }
     }
 
     /// The account policy (bcrypt cost, lock-out, session timeouts) of this archive object.

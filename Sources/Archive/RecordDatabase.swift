@@ -143,3 +143,18 @@ public struct SQLiteRecords: RecordDatabase {
         }
     }
 }
+
+extension Archive {
+    /// The record tables' migrations ("accounts-v1", "qc-v1", "reports-v1", "reports-outbox-v2") as single statements
+    /// for PostgreSQL (its migration `v4-records`): the same SQL, with `BIGSERIAL` for SQLite's autoincrement key and
+    /// the column `user` quoted (a reserved word there).
+    public static var postgresRecordStatements: [String] {
+        [accountsSchema, qcSchema, reportsSchema, outboxSchemaV2].flatMap { $0.split(separator: ";") }
+            .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
+            .map {
+                $0.replacingOccurrences(of: "INTEGER PRIMARY KEY AUTOINCREMENT", with: "BIGSERIAL PRIMARY KEY")
+                    .replacingOccurrences(of: "\n  user TEXT", with: "\n  \"user\" TEXT")
+                    .replacingOccurrences(of: "login_session(user)", with: "login_session(\"user\")")
+            }
+    }
+}
