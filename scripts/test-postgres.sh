@@ -12,6 +12,10 @@
 #   - the audit trail of both servers is one append-only PostgreSQL table (UPDATE/DELETE/TRUNCATE refused)
 #   - TLS to PostgreSQL (loopback TCP that accepts only TLS, a self-signed certificate): sslmode=require and
 #     verify-full with sslrootcert ingest; sslmode=disable is refused by the server; a wrong root certificate fails
+#   - accounts, sessions, QC results and the report outbox live in PostgreSQL too: a user added with `scinti users add
+#     --database` logs in on A and the cookie works on B (logout on B ends it on A); a QC flood stored and scanned on
+#     A is listed on B and not analysed again by B; 40 report documents queued while both servers run their delivery
+#     workers reach the PACS (`scinti pacs listen`, Storage Commitment SCP) exactly once each and are all committed
 #   - a database of schema version 1 is migrated; a newer schema is refused with a clear error
 #
 # Usage: scripts/test-postgres.sh   (SCINTI_BIN=a scinti built with `--traits TLS,PostgreSQL`)
@@ -41,7 +45,8 @@ DB="postgres:///scinti?host=$WORK/pgsock&user=scinti&port=$PGPORT"
 TOKEN=$("$PY" -c 'import secrets; print(secrets.token_hex(16))')
 AUTH=(-H "Authorization: Bearer $TOKEN")
 BASE=$((20000 + RANDOM % 2000))
-WA=$BASE; WB=$((BASE + 1)); DA=$((BASE + 2)); DB_PORT=$((BASE + 3))
+WA=$BASE; WB=$((BASE + 1)); DA=$((BASE + 2)); DB_PORT=$((BASE + 3)); PP=$((BASE + 4))
+CORPUS="${CORPUS:-../shared/corpus}"
 PIDS=()
 cleanup_pg() { for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done; pg stop -m immediate >/dev/null 2>&1; cleanup; }
 trap cleanup_pg EXIT
@@ -55,7 +60,8 @@ check "PostgreSQL starts (initdb in a temporary folder, socket only)" pg start -
 "$PGBIN/createdb" -h "$WORK/pgsock" -U scinti scinti
 
 start_serve() { # NAME WEBPORT DIMSEPORT
-  "$BIN" serve --port "$2" --dimse-port "$3" --archive "$WORK/archive" --token "$TOKEN" --database "$DB" >>"$WORK/$1.log" 2>&1 &
+  "$BIN" serve --port "$2" --dimse-port "$3" --archive "$WORK/archive" --token "$TOKEN" --database "$DB" \
+    --pacs "PACS@127.0.0.1:$PP" --pacs-poll-seconds 0.3 --pacs-retry-seconds 1 --pacs-retry-max-seconds 2 >>"$WORK/$1.log" 2>&1 &
   PIDS+=($!); eval "PID_$1=$!"
   for _ in $(seq 1 150); do curl -sf "http://127.0.0.1:$2/health" >/dev/null 2>&1 && return 0; sleep 0.2; done
   cat "$WORK/$1.log"; return 1
@@ -65,7 +71,7 @@ start_worker() { # NAME
   PIDS+=($!); eval "PID_$1=$!"
 }
 check "server A starts on PostgreSQL (schema created)" start_serve A "$WA" "$DA"
-check "schema at version 3" test "$(psqlc 'SELECT MAX(version) FROM scinti_schema')" = 3
+check "schema at version 4" test "$(psqlc 'SELECT MAX(version) FROM scinti_schema')" = 4
 check "server B starts on the same database and archive folder" start_serve B "$WB" "$DB_PORT"
 
 # --- concurrent ingest: 4 × 250, STOW and C-STORE to both, duplicates across nodes, QIDO meanwhile ---------------
@@ -124,6 +130,49 @@ refused() { psqlc "$1" >"$WORK/refused.log" 2>&1 && return 1; grep -q 'append-on
 check "UPDATE of an audit record is refused by the database" refused "UPDATE audit SET actor = 'x'"
 check "DELETE of an audit record is refused" refused "DELETE FROM audit"
 check "TRUNCATE of the audit table is refused" refused "TRUNCATE audit"
+
+# --- accounts and sessions shared: a login on A is valid on B ------------------------------------------------------
+check "scinti users add --database puts the account in PostgreSQL" \
+  "$BIN" users add nora --role physicist --password 'nora-password-1' --archive "$WORK/archive" --database "$DB"
+check "… not in the archive folder's index.sqlite" \
+  test "$(psqlc "SELECT role FROM app_user WHERE name = 'nora'") $("$PY" -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT COUNT(*) FROM app_user").fetchone()[0])' "$WORK/archive/index.sqlite")" = "physicist 0"
+me() { curl -s -o /dev/null -w '%{http_code}' -b "$WORK/nora.jar" "http://127.0.0.1:$1/api/me"; }
+curl -s -c "$WORK/nora.jar" -H 'Content-Type: application/json' -d '{"user":"nora","password":"nora-password-1"}' "http://127.0.0.1:$WA/api/login" >"$WORK/login.json"
+check "login on A" grep -q '"user":"nora"' "$WORK/login.json"
+check "the session cookie of A is valid on B (and on A)" test "$(me "$WB") $(me "$WA")" = "200 200"
+curl -s -o /dev/null -b "$WORK/nora.jar" -X POST "http://127.0.0.1:$WB/api/logout"
+check "logout on B ends the session on A" test "$(me "$WA")" = 401
+
+# --- QC results shared: stored on A, listed on B, analysed once -------------------------------------------------------
+# Both servers' automatic QC passes (every 5 s) and a POST /api/qc/scan on each race for the flood: it is claimed in
+# PostgreSQL, so it is analysed once (one result row per head and test).
+FLOOD="$CORPUS/vendor/mediso_nucline_STATIC_flood_intrinsic_nmqc.dcm"
+storescu -aet CI -aec SCINTI 127.0.0.1 "$DA" "$FLOOD" >"$WORK/scu-flood.log" 2>&1
+curl -s "${AUTH[@]}" -X POST "http://127.0.0.1:$WA/api/qc/scan" >"$WORK/qcscan-a.json" & curl -s "${AUTH[@]}" -X POST "http://127.0.0.1:$WB/api/qc/scan" >"$WORK/qcscan-b.json"; wait $!
+qc_done() { for _ in $(seq 1 100); do [ "$(psqlc "SELECT COUNT(*) FROM qc_processed WHERE outcome = 'analysed'")" = 1 ] && return 0; sleep 0.2; done; return 1; }
+qc_listed() { curl -sf "${AUTH[@]}" "http://127.0.0.1:$1/api/qc/results" | "$PY" -c 'import json,sys; d=json.load(sys.stdin); print(len(d))'; }
+check "the flood is analysed (outcome in PostgreSQL)" qc_done
+check "… once: one result row per head and test ($(psqlc 'SELECT COUNT(*) FROM qc_result') rows)" \
+  test "$(psqlc "SELECT COUNT(*) > 0 AND COUNT(*) = COUNT(DISTINCT sop_instance_uid || '/' || test || '/' || COALESCE(head, -1)) FROM qc_result")" = t
+check "its QC results are listed on A and on B alike" test "$(qc_listed "$WA") $(qc_listed "$WB")" = "$(psqlc 'SELECT COUNT(*) FROM qc_result') $(psqlc 'SELECT COUNT(*) FROM qc_result')"
+
+# --- one outbox for both servers: every report document delivered exactly once ---------------------------------------
+# 40 archived instances are registered as report documents (4 transactions, while both servers poll the outbox every
+# 0.3 s); each server's delivery worker claims due rows FOR UPDATE SKIP LOCKED, C-STOREs them to the PACS and asks
+# for Storage Commitment. The PACS's audit trail counts every C-STORE it received.
+"$BIN" pacs listen --storage "$WORK/pacs" --port "$PP" --aet PACS >"$WORK/pacs.log" 2>&1 &
+PIDS+=($!)
+for k in 0 1 2 3; do
+  psqlc "INSERT INTO result_document (sop_instance_uid, sop_class_uid, kind, result_id, study_uid, title, created)
+         SELECT sop_instance_uid, sop_class_uid, 'sc', 'outbox-test', study_uid, 'test', '2026-12-06T00:00:0$k.000Z' FROM instance
+         WHERE study_uid = '$STUDY' ORDER BY sop_instance_uid OFFSET $((k * 10)) LIMIT 10" >/dev/null
+  sleep 0.15
+done
+outbox_committed() { for _ in $(seq 1 150); do [ "$(psqlc "SELECT COUNT(*) FROM outbox WHERE state = 'committed'")" = 40 ] && return 0; sleep 0.2; done; return 1; }
+check "all 40 documents committed by the PACS (one outbox row each)" outbox_committed
+pacs_stores() { "$PY" -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print(*c.execute("SELECT COUNT(*), COUNT(DISTINCT instance_uid), SUM(detail LIKE \"C-STORE duplicate%\") FROM audit WHERE detail LIKE \"C-STORE%\"").fetchone())' "$WORK/pacs/index.sqlite"; }
+check "the PACS received 40 C-STOREs of 40 documents, no duplicate ($(pacs_stores))" test "$(pacs_stores)" = "40 40 0"
+check "both servers' outbox listings agree" test "$(curl -s "${AUTH[@]}" "http://127.0.0.1:$WA/api/outbox?state=committed" | md5sum)" = "$(curl -s "${AUTH[@]}" "http://127.0.0.1:$WB/api/outbox?state=committed" | md5sum)"
 
 # --- a reconstruction job: submitted on A, run by the worker, read on B ----------------------------------------------
 "$BIN" simulate spect --phantom iec --matrix 64 --pixel 9.5904 --views 60 --out "$WORK/sim" >"$WORK/sim.log" 2>&1
@@ -194,15 +243,15 @@ check "verify-full against another certificate fails: exit 1, naming the databas
 
 # --- schema versions ------------------------------------------------------------------------------------------------
 for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait "${PIDS[@]}" 2>/dev/null; PIDS=()
-psqlc "DROP TABLE job; DROP TABLE audit; DROP FUNCTION audit_append_only(); DELETE FROM scinti_schema WHERE version >= 2" >/dev/null
+psqlc "DROP TABLE job; DROP TABLE audit; DROP FUNCTION audit_append_only(); DROP TABLE login_session, app_user, qc_result, qc_processed, result_document, result_approval, outbox; DELETE FROM scinti_schema WHERE version >= 2" >/dev/null
 check "server on a version-1 database migrates it" start_serve A2 "$WA" "$DA"
-check "… saying so" bash -c "grep -q 'schema migrated to version 2 (v2-job-queue)' '$WORK/A2.log' && grep -q 'schema migrated to version 3 (v3-audit)' '$WORK/A2.log'"
+check "… saying so" bash -c "grep -q 'schema migrated to version 2 (v2-job-queue)' '$WORK/A2.log' && grep -q 'schema migrated to version 3 (v3-audit)' '$WORK/A2.log' && grep -q 'schema migrated to version 4 (v4-records)' '$WORK/A2.log'"
 check "… and the job and audit tables are back" test "$(psqlc 'SELECT COUNT(*) FROM job')" = 0
 kill "$PID_A2"; wait "$PID_A2" 2>/dev/null; PIDS=()
 psqlc "INSERT INTO scinti_schema (version, name) VALUES (99, 'future')" >/dev/null
 "$BIN" worker --archive "$WORK/archive" --database "$DB" >"$WORK/newer.log" 2>&1
 check "a newer schema is refused (exit 1)" test $? = 1
-check "… with a clear error" grep -q "schema is version 99, newer than this scinti's 3" "$WORK/newer.log"
+check "… with a clear error" grep -q "schema is version 99, newer than this scinti's 4" "$WORK/newer.log"
 
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" = 0 ]

@@ -116,6 +116,13 @@ public protocol AuditStore: Sendable {
     @discardableResult func appendAudits(_ records: [AuditRecord]) throws -> [AuditRecord]
     /// Matching records, newest first.
     func auditRecords(_ query: AuditQuery) throws -> [AuditRecord]
+    /// The database of the trail when it is a ``RecordDatabase`` (PostgreSQL): the group commit then writes index rows
+    /// and audit records in one transaction of it.
+    var auditDatabase: (any RecordDatabase)? { get }
+}
+
+extension AuditStore {
+    public var auditDatabase: (any RecordDatabase)? { nil }
 }
 
 extension Archive: AuditStore {
@@ -153,17 +160,7 @@ extension Archive: AuditStore {
     /// with (PostgreSQL: one trail for every node).
     @discardableResult
     public func appendAudits(_ records: [AuditRecord]) throws -> [AuditRecord] {
-        let now = Archive.timestamp(Date())
-        // Bounded fields: a client cannot grow the trail by megabytes per request.
-        func cut(_ s: String?, _ n: Int) -> String? { s.map { String($0.prefix(n)) } }
-        let bounded = records.map { record -> AuditRecord in
-            var r = record
-            if r.time == nil { r.time = now }
-            r.actor = String(r.actor.prefix(128)); r.source = cut(r.source, 128); r.detail = cut(r.detail, 2000)
-            r.studyUID = cut(r.studyUID, 64); r.seriesUID = cut(r.seriesUID, 64); r.instanceUID = cut(r.instanceUID, 64)
-            r.patientID = cut(r.patientID, 64); r.role = cut(r.role, 32); r.outcome = String(r.outcome.prefix(16))
-            return r
-        }
+        let bounded = Archive.bounded(records)
         let stored = try sharedAudit?.appendAudits(bounded) ?? db.write { db in
             try bounded.map { rec -> AuditRecord in
                 try db.execute(sql: """
@@ -176,9 +173,28 @@ extension Archive: AuditStore {
                 return r
             }
         }
+        notifyAuditObservers(stored)
+        return stored
+    }
+
+    /// The records with their time set and every field bounded (a client cannot grow the trail by megabytes per request).
+    static func bounded(_ records: [AuditRecord]) -> [AuditRecord] {
+        let now = Archive.timestamp(Date())
+        func cut(_ s: String?, _ n: Int) -> String? { s.map { String($0.prefix(n)) } }
+        return records.map { record -> AuditRecord in
+            var r = record
+            if r.time == nil { r.time = now }
+            r.actor = String(r.actor.prefix(128)); r.source = cut(r.source, 128); r.detail = cut(r.detail, 2000)
+            r.studyUID = cut(r.studyUID, 64); r.seriesUID = cut(r.seriesUID, 64); r.instanceUID = cut(r.instanceUID, 64)
+            r.patientID = cut(r.patientID, 64); r.role = cut(r.role, 32); r.outcome = String(r.outcome.prefix(16))
+            return r
+        }
+    }
+
+    /// Hands stored records to the observers.
+    func notifyAuditObservers(_ stored: [AuditRecord]) {
         let observers = auditObservers.withLock { $0 }
         for record in stored { for f in observers { f(record) } }
-        return stored
     }
 
     /// Calls `observer` with every record appended from now on (after it is stored), e.g. to forward it to an

@@ -159,29 +159,30 @@ public protocol AccountStore: Sendable {
 }
 
 extension Archive: AccountStore {
+    /// The SQL of the migration "accounts-v1" (SQLite; PostgreSQL runs the same through ``postgresRecordStatements``).
+    static let accountsSchema = """
+        CREATE TABLE app_user (
+          name TEXT PRIMARY KEY NOT NULL,
+          role TEXT NOT NULL,
+          password_hash TEXT NOT NULL,
+          disabled INTEGER NOT NULL DEFAULT 0,
+          failed_logins INTEGER NOT NULL DEFAULT 0,
+          locked_until TEXT,
+          created TEXT NOT NULL,
+          password_changed TEXT NOT NULL);
+        CREATE TABLE login_session (
+          id TEXT PRIMARY KEY NOT NULL,
+          secret_hash TEXT NOT NULL,
+          user TEXT NOT NULL REFERENCES app_user(name),
+          created TEXT NOT NULL,
+          last_seen TEXT NOT NULL,
+          expires TEXT NOT NULL,
+          address TEXT);
+        CREATE INDEX login_session_user ON login_session(user);
+        """
+
     static func registerAccountMigrations(_ migrator: inout DatabaseMigrator) {
-        migrator.registerMigration("accounts-v1") { db in
-            try db.execute(sql: """
-                CREATE TABLE app_user (
-                  name TEXT PRIMARY KEY NOT NULL,
-                  role TEXT NOT NULL,
-                  password_hash TEXT NOT NULL,
-                  disabled INTEGER NOT NULL DEFAULT 0,
-                  failed_logins INTEGER NOT NULL DEFAULT 0,
-                  locked_until TEXT,
-                  created TEXT NOT NULL,
-                  password_changed TEXT NOT NULL);
-                CREATE TABLE login_session (
-                  id TEXT PRIMARY KEY NOT NULL,
-                  secret_hash TEXT NOT NULL,
-                  user TEXT NOT NULL REFERENCES app_user(name),
-                  created TEXT NOT NULL,
-                  last_seen TEXT NOT NULL,
-                  expires TEXT NOT NULL,
-                  address TEXT);
-                CREATE INDEX login_session_user ON login_session(user);
-                """)
-        }
+        migrator.registerMigration("accounts-v1") { db in try db.execute(sql: Archive.accountsSchema) }
     }
 
     /// The account policy (bcrypt cost, lock-out, session timeouts) of this archive object.
@@ -211,39 +212,37 @@ extension Archive: AccountStore {
         try validatePassword(password)
         let hash = Bcrypt.hash(password, cost: accountPolicy.bcryptCost)
         let now = Archive.timestamp(Date())
-        try db.write { db in
-            if try Bool.fetchOne(db, sql: "SELECT 1 FROM app_user WHERE name = ?", arguments: [name]) == true {
-                throw ArchiveError("user \(name) exists")
-            }
-            try db.execute(sql: "INSERT INTO app_user (name, role, password_hash, created, password_changed) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [name, role.rawValue, hash, now, now])
+        let added = try records.write { db in
+            try db.execute("INSERT INTO app_user (name, role, password_hash, created, password_changed) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                           [name, role.rawValue, hash, now, now])
         }
+        guard added == 1 else { throw ArchiveError("user \(name) exists") }
     }
 
     public func setPassword(user: String, password: String) throws {
         try validatePassword(password)
         let hash = Bcrypt.hash(password, cost: accountPolicy.bcryptCost)
-        try db.write { db in
-            try db.execute(sql: "UPDATE app_user SET password_hash = ?, password_changed = ?, failed_logins = 0, locked_until = NULL WHERE name = ?",
-                           arguments: [hash, Archive.timestamp(Date()), user])
-            guard db.changesCount == 1 else { throw ArchiveError("no user \(user.prefix(64))") }
-            try db.execute(sql: "DELETE FROM login_session WHERE user = ?", arguments: [user])
+        try records.write { db in
+            let n = try db.execute("UPDATE app_user SET password_hash = ?, password_changed = ?, failed_logins = 0, locked_until = NULL WHERE name = ?",
+                                   [hash, Archive.timestamp(Date()), user])
+            guard n == 1 else { throw ArchiveError("no user \(user.prefix(64))") }
+            try db.execute("DELETE FROM login_session WHERE \"user\" = ?", [user])
         }
     }
 
     public func setDisabled(user: String, _ disabled: Bool) throws {
-        try db.write { db in
-            try db.execute(sql: "UPDATE app_user SET disabled = ? WHERE name = ?", arguments: [disabled, user])
-            guard db.changesCount == 1 else { throw ArchiveError("no user \(user.prefix(64))") }
-            if disabled { try db.execute(sql: "DELETE FROM login_session WHERE user = ?", arguments: [user]) }
+        try records.write { db in
+            let n = try db.execute("UPDATE app_user SET disabled = ? WHERE name = ?", [disabled, user])
+            guard n == 1 else { throw ArchiveError("no user \(user.prefix(64))") }
+            if disabled { try db.execute("DELETE FROM login_session WHERE \"user\" = ?", [user]) }
         }
     }
 
     public func users() throws -> [UserAccount] {
-        try db.read { db in
-            try Row.fetchAll(db, sql: "SELECT name, role, disabled, failed_logins, locked_until, created FROM app_user ORDER BY name").map {
-                UserAccount(name: $0["name"], role: Role(rawValue: $0["role"]) ?? .reader, disabled: $0["disabled"],
-                            failedLogins: $0["failed_logins"], lockedUntil: $0["locked_until"], created: $0["created"])
+        try records.read { db in
+            try db.rows("SELECT name, role, disabled, failed_logins, locked_until, created FROM app_user ORDER BY name", []).map {
+                UserAccount(name: $0.text("name") ?? "", role: Role(rawValue: $0.text("role") ?? "") ?? .reader, disabled: $0.bool("disabled"),
+                            failedLogins: $0.int("failed_logins") ?? 0, lockedUntil: $0.text("locked_until"), created: $0.text("created") ?? "")
             }
         }
     }
@@ -253,37 +252,35 @@ extension Archive: AccountStore {
 
     public func authenticate(user: String, password: String, now: Date) throws -> Result<UserAccount, LoginFailure> {
         let policy = accountPolicy
-        let row = try db.read { db in
-            try Row.fetchOne(db, sql: "SELECT name, role, password_hash, disabled, failed_logins, locked_until, created FROM app_user WHERE name = ?",
-                             arguments: [user])
+        let row = try records.read { db in
+            try db.rows("SELECT name, role, password_hash, disabled, failed_logins, locked_until, created FROM app_user WHERE name = ?", [user]).first
         }
         guard let row else {
             _ = Bcrypt.verify(password, hash: Archive.dummyHash)
             return .failure(.badCredentials)
         }
         let nowS = Archive.timestamp(now)
-        if let until: String = row["locked_until"], until > nowS { return .failure(.locked(until: until)) }
-        if row["disabled"] as Bool { return .failure(.disabled) }
-        let hash: String = row["password_hash"]
+        if let until = row.text("locked_until"), until > nowS { return .failure(.locked(until: until)) }
+        if row.bool("disabled") { return .failure(.disabled) }
+        let hash = row.text("password_hash") ?? ""
         guard password.utf8.count <= 72, Bcrypt.verify(password, hash: hash) else {
-            let previous: Int = row["failed_logins"]
-            let failures = previous + 1
-            var lock: String? = nil
-            if failures % policy.lockAfterFailures == 0 {
+            // Counted in the database (another server may count failures of the same user at the same time).
+            let lock: String? = try records.write { db in
+                let failures = try db.rows("UPDATE app_user SET failed_logins = failed_logins + 1 WHERE name = ? RETURNING failed_logins", [user])
+                    .first?.int("failed_logins") ?? 1
+                guard failures % policy.lockAfterFailures == 0 else { return nil }
                 let runs = failures / policy.lockAfterFailures
                 let seconds = min(policy.maxLock, policy.lockDuration * pow(2, Double(runs - 1)))
-                lock = Archive.timestamp(now.addingTimeInterval(seconds))
-            }
-            try db.write { db in
-                try db.execute(sql: "UPDATE app_user SET failed_logins = ?, locked_until = COALESCE(?, locked_until) WHERE name = ?",
-                               arguments: [failures, lock, user])
+                let until = Archive.timestamp(now.addingTimeInterval(seconds))
+                try db.execute("UPDATE app_user SET locked_until = ? WHERE name = ?", [until, user])
+                return until
             }
             if let lock { return .failure(.locked(until: lock)) }
             return .failure(.badCredentials)
         }
-        try db.write { db in try db.execute(sql: "UPDATE app_user SET failed_logins = 0, locked_until = NULL WHERE name = ?", arguments: [user]) }
-        return .success(UserAccount(name: row["name"], role: Role(rawValue: row["role"]) ?? .reader, disabled: false, failedLogins: 0,
-                                    lockedUntil: nil, created: row["created"]))
+        try records.write { db in try db.execute("UPDATE app_user SET failed_logins = 0, locked_until = NULL WHERE name = ?", [user]) }
+        return .success(UserAccount(name: row.text("name") ?? user, role: Role(rawValue: row.text("role") ?? "") ?? .reader, disabled: false,
+                                    failedLogins: 0, lockedUntil: nil, created: row.text("created") ?? ""))
     }
 
     static func randomHex(_ bytes: Int) -> String {
@@ -297,10 +294,10 @@ extension Archive: AccountStore {
         let hash = Bcrypt.hash(secret, cost: 4)
         let expires = Archive.timestamp(now.addingTimeInterval(accountPolicy.sessionAbsolute))
         let nowS = Archive.timestamp(now)
-        try db.write { db in
-            try db.execute(sql: "DELETE FROM login_session WHERE expires <= ?", arguments: [nowS])
-            try db.execute(sql: "INSERT INTO login_session (id, secret_hash, user, created, last_seen, expires, address) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                           arguments: [id, hash, user, nowS, nowS, expires, address])
+        try records.write { db in
+            try db.execute("DELETE FROM login_session WHERE expires <= ?", [nowS])
+            try db.execute("INSERT INTO login_session (id, secret_hash, \"user\", created, last_seen, expires, address) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                           [id, hash, user, nowS, nowS, expires, address])
         }
         return LoginSession(id: id, user: user, role: role, expires: expires, cookie: id + "." + secret)
     }
@@ -313,30 +310,30 @@ extension Archive: AccountStore {
 
     public func session(cookie: String, now: Date) throws -> LoginSession? {
         guard let (id, secret) = Archive.splitCookie(cookie) else { return nil }
-        let row = try db.read { db in
-            try Row.fetchOne(db, sql: """
-                SELECT s.secret_hash, s.user, s.last_seen, s.expires, u.role, u.disabled FROM login_session s
-                JOIN app_user u ON u.name = s.user WHERE s.id = ?
-                """, arguments: [id])
+        let row = try records.read { db in
+            try db.rows("""
+                SELECT s.secret_hash, s."user" AS "user", s.last_seen, s.expires, u.role, u.disabled FROM login_session s
+                JOIN app_user u ON u.name = s."user" WHERE s.id = ?
+                """, [id]).first
         }
-        guard let row, Bcrypt.verify(secret, hash: row["secret_hash"]) else { return nil }
+        guard let row, Bcrypt.verify(secret, hash: row.text("secret_hash") ?? "") else { return nil }
         let nowS = Archive.timestamp(now)
-        let lastSeen: String = row["last_seen"], expires: String = row["expires"]
+        let lastSeen = row.text("last_seen") ?? "", expires = row.text("expires") ?? ""
         let idleLimit = Archive.timestamp(now.addingTimeInterval(-accountPolicy.sessionIdle))
-        if row["disabled"] as Bool || expires <= nowS || lastSeen < idleLimit {
-            try db.write { db in try db.execute(sql: "DELETE FROM login_session WHERE id = ?", arguments: [id]) }
+        if row.bool("disabled") || expires <= nowS || lastSeen < idleLimit {
+            try records.write { db in try db.execute("DELETE FROM login_session WHERE id = ?", [id]) }
             return nil
         }
         // Refresh the idle clock at most every 15 s (one write per burst of viewer requests).
         if lastSeen < Archive.timestamp(now.addingTimeInterval(-15)) {
-            try db.write { db in try db.execute(sql: "UPDATE login_session SET last_seen = ? WHERE id = ?", arguments: [nowS, id]) }
+            try records.write { db in try db.execute("UPDATE login_session SET last_seen = ? WHERE id = ?", [nowS, id]) }
         }
-        return LoginSession(id: id, user: row["user"], role: Role(rawValue: row["role"]) ?? .reader, expires: expires, cookie: nil)
+        return LoginSession(id: id, user: row.text("user") ?? "", role: Role(rawValue: row.text("role") ?? "") ?? .reader, expires: expires, cookie: nil)
     }
 
     public func endSession(cookie: String) throws {
         guard let (id, _) = Archive.splitCookie(cookie) else { return }
-        try db.write { db in try db.execute(sql: "DELETE FROM login_session WHERE id = ?", arguments: [id]) }
+        try records.write { db in try db.execute("DELETE FROM login_session WHERE id = ?", [id]) }
     }
 
     /// ISO 8601 UTC with milliseconds (`2026-12-06T10:50:31.123Z`): sorts as text in time order.

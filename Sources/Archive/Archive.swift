@@ -35,6 +35,14 @@ public final class Archive: Sendable {
     public let index: any ArchiveIndex
     /// Batches the folder fsyncs, index inserts and audit records of concurrent stores (Archive+GroupCommit.swift).
     let committer = GroupCommitter()
+    /// Accounts, sessions, QC results, report documents and the outbox: the index's database when it has one
+    /// (PostgreSQL, shared by every node), else this folder's `index.sqlite` (RecordDatabase.swift).
+    let records: any RecordDatabase
+    /// Whether ``records`` also holds the instance table (a join between the two is possible).
+    let recordsHoldIndex: Bool
+    /// Whether ``records`` holds the instance table and the audit trail: the group commit then writes a batch's index
+    /// rows and audit records in one transaction (one fsync or WAL flush instead of two).
+    let recordsHoldIndexAndAudit: Bool
     /// The audit trail shared by every node (PostgreSQL), or nil: this folder's `index.sqlite`.
     let sharedAudit: (any AuditStore)?
     /// Login and lock-out policy (Archive+Users.swift).
@@ -46,8 +54,9 @@ public final class Archive: Sendable {
     /// removed, objects renamed but not yet indexed are indexed, index rows without a file are dropped.
     ///
     /// `index` replaces the SQLite instance index with another backend (PostgreSQL, shared by several nodes whose
-    /// archive folders are one shared file system path), `audit` the audit trail; accounts, sessions and QC results
-    /// stay in this folder's `index.sqlite`. With a shared index, recovery removes only temporary files over an hour old
+    /// archive folders are one shared file system path), `audit` the audit trail; accounts, sessions, QC results,
+    /// report documents and the outbox go to the index's ``ArchiveIndex/records`` database when it has one (PostgreSQL),
+    /// else they stay in this folder's `index.sqlite`. With a shared index, recovery removes only temporary files over an hour old
     /// (another node may be writing the younger ones).
     public init(directory: String, index: (any ArchiveIndex)? = nil, audit: (any AuditStore)? = nil) throws {
         self.directory = directory
@@ -61,6 +70,9 @@ public final class Archive: Sendable {
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         db = try DatabasePool(path: directory + "/index.sqlite", configuration: config)
+        // GRDB puts a pool's writer into WAL mode with `synchronous = NORMAL` after `prepareDatabase` (a commit is then
+        // synced only at checkpoints): back to FULL, so every commit is durable before its store is acknowledged.
+        try db.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in try db.execute(sql: SQLiteIndex.schema) }
         Archive.registerAccountMigrations(&migrator)
@@ -70,6 +82,10 @@ public final class Archive: Sendable {
         Archive.registerOutboxMigration(&migrator)
         try migrator.migrate(db)
         self.index = index ?? SQLiteIndex(db: db, path: directory + "/index.sqlite")
+        records = index?.records ?? SQLiteRecords(db: db, path: directory + "/index.sqlite")
+        recordsHoldIndex = index == nil || index?.records != nil
+        recordsHoldIndexAndAudit = (index == nil && audit == nil)
+            || (index?.records != nil && audit?.auditDatabase != nil && index?.records?.location == audit?.auditDatabase?.location)
         try recover()
     }
 

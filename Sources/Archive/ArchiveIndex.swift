@@ -74,6 +74,13 @@ public protocol ArchiveIndex: Sendable {
     func files() throws -> [(sopInstanceUID: String, path: String, size: Int)]
     /// Drops the row of a file that no longer exists.
     func remove(path: String) throws
+    /// The database that also holds the archive's record tables (accounts, sessions, QC results, report documents,
+    /// outbox) when the index is shared (PostgreSQL); nil: they stay in the archive folder's `index.sqlite`.
+    var records: (any RecordDatabase)? { get }
+}
+
+extension ArchiveIndex {
+    public var records: (any RecordDatabase)? { nil }
 }
 
 /// The archive index in SQLite (GRDB), in the archive's `index.sqlite` beside the accounts and the audit trail.
@@ -110,6 +117,8 @@ public struct SQLiteIndex: ArchiveIndex {
         config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         do {
             db = try DatabasePool(path: path, configuration: config)
+            // As in Archive.init: GRDB's WAL set-up lowers the writer to NORMAL; every commit must be durable.
+            try db.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
             var migrator = DatabaseMigrator()
             migrator.registerMigration("v1") { db in try db.execute(sql: SQLiteIndex.schema) }
             try migrator.migrate(db)

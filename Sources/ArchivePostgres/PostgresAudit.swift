@@ -12,6 +12,8 @@ public struct PostgresAuditStore: AuditStore {
     /// The trail in `database`.
     public init(database: PostgresArchiveDatabase) { self.database = database }
 
+    public var auditDatabase: (any RecordDatabase)? { database }
+
     static let columns = "time, actor, actor_kind, role, source, action, outcome, patient_id, study_uid, series_uid, instance_uid, detail"
 
     public func appendAudit(_ record: AuditRecord) throws -> AuditRecord { try appendAudits([record])[0] }

@@ -78,6 +78,9 @@ public final class PostgresArchiveDatabase: Sendable {
             "CREATE TRIGGER audit_no_change BEFORE UPDATE OR DELETE ON audit FOR EACH ROW EXECUTE FUNCTION audit_append_only()",
             "CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only()",
         ]),
+        // The record tables the archive folder's index.sqlite holds for one node (Archive+Users, +QC,
+        // +ResultDocuments, +Outbox), here shared by every node (PostgresRecords.swift). Same columns and names.
+        ("v4-records", Archive.postgresRecordStatements),
     ]
 
     /// The schema version this build knows (the number of migrations).

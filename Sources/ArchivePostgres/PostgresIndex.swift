@@ -15,6 +15,7 @@ public struct PostgresIndex: ArchiveIndex {
 
     public var location: String { database.location }
     public var isShared: Bool { true }
+    public var records: (any RecordDatabase)? { database }
 
     static let columns = "sop_instance_uid, sop_class_uid, series_uid, study_uid, patient_id, path, transfer_syntax, size, received_at, source_ae, header"
 

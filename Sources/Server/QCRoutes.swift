@@ -20,6 +20,8 @@ public enum QCMonitor {
     static func pass(_ archive: Archive, limit: Int) throws -> (analysed: Int, skipped: Int) {
         var analysed = 0, skipped = 0
         for inst in try archive.unprocessedNMInstances(limit: limit) {
+            // Another server on the same PostgreSQL database may be looking at it.
+            guard try archive.claimQCInstance(inst.sopInstanceUID) else { continue }
             let outcome = analyse(archive, path: inst.path, sop: inst.sopInstanceUID)
             if outcome == "analysed" { analysed += 1 } else { skipped += 1 }
             try archive.markQCProcessed(inst.sopInstanceUID, outcome: outcome)

@@ -63,6 +63,9 @@ public final class ReportDelivery: StorageCommitmentService, Sendable {
         public var sameAssociationWait: Double = 1
         /// Seconds between outbox scans (new documents are picked up within this time).
         public var pollInterval: Double = 2
+        /// Seconds a claimed row (state `sending`) stays this server's before it is due again for any server (this
+        /// one died between claiming and recording the C-STORE's outcome).
+        public var claimLease: Double = 600
         /// Creates settings.
         public init(destinations: [PACSDestination], callingAE: String) { self.destinations = destinations; self.callingAE = callingAE }
     }
@@ -105,7 +108,8 @@ public final class ReportDelivery: StorageCommitmentService, Sendable {
                                                  nextAttempt: retryDate(attempts: e.attempts), countAttempt: false)
                 }
                 while true {
-                    let due = try archive.dueOutboxEntries(destination: d.name, limit: 100)
+                    // Claimed, not just read: another server delivering the same outbox skips these rows.
+                    let due = try archive.claimDueOutboxEntries(destination: d.name, limit: 100, lease: configuration.claimLease)
                     if due.isEmpty { break }
                     await deliver(due, to: d)
                     if due.count < 100 { break }

@@ -21,7 +21,7 @@ struct ReportDeliveryRoutes {
         router.get("/api/outbox") { req, ctx in
             try ctx.require(.view)
             let state = req.uri.queryParameters.get("state")
-            let allowed = ["pending", "sent", "committed", "failed"]
+            let allowed = ["pending", "sending", "sent", "committed", "failed"]
             if let state, !allowed.contains(state) {
                 throw HTTPError(.badRequest, message: "state '\(state.prefix(40))' unknown: one of \(allowed.joined(separator: ", "))")
             }

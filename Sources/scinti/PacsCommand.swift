@@ -288,7 +288,9 @@ struct PacsListen: AsyncParsableCommand {
             if !report.isConsistent { throw ExitCode(1) }
             return
         }
-        let server = DICOMServer(configuration: c, storage: ArchiveStorage(archive: archive), queryRetrieve: ArchiveQueryRetrieve(archive: archive))
+        // Storage Commitment Push Model SCP too: a sender (e.g. `scinti serve --pacs`) learns what this archive holds.
+        let server = DICOMServer(configuration: c, storage: ArchiveStorage(archive: archive), queryRetrieve: ArchiveQueryRetrieve(archive: archive),
+                                 storageCommitment: ArchiveStorageCommitment(archive: archive))
         // SIGTERM/SIGINT set a flag (async-signal-safe); a task notices it and stops accepting associations.
         signal(SIGTERM) { _ in pacsStopRequested.store(true, ordering: .relaxed) }
         signal(SIGINT) { _ in pacsStopRequested.store(true, ordering: .relaxed) }

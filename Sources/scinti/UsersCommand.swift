@@ -11,10 +11,14 @@ struct UsersCommand: ParsableCommand {
 
     struct ArchiveOption: ParsableArguments {
         @Option(help: "Archive folder (the one `scinti serve --archive` serves).") var archive = "scinti-archive"
+        @Option(help: "The database `scinti serve --database` uses: with postgres://… the accounts are those every server on that database shares (docs/scale.md).") var database: String?
 
         func open() throws -> Archive {
             guard FileManager.default.fileExists(atPath: archive) else { throw fail("no archive folder \(archive) (create it with `scinti serve --archive \(archive)` or `scinti pacs listen`)") }
-            do { return try Archive(directory: archive) } catch { throw fail("cannot open the archive \(archive): \(error)") }
+            do {
+                let choice = try DatabaseChoice.open(database)
+                return try Archive(directory: archive, index: choice.index, audit: choice.audit)
+            } catch { throw fail("cannot open the archive \(archive): \(error)") }
         }
     }
 

@@ -39,6 +39,27 @@ import Testing
         return (archive, uid)
     }
 
+    /// Two delivery workers on one outbox: a row claimed by one (state `sending`) is not handed to the other until
+    /// the claim runs out (the first died), then exactly one of them gets it again.
+    @Test func aClaimedRowGoesToOneWorkerUntilItsClaimRunsOut() throws {
+        let (archive, uid) = try ours()
+        let dest = "PACS@127.0.0.1:104"
+        #expect(try archive.enqueueResultDocuments(destination: dest) == 1)
+        #expect(try archive.enqueueResultDocuments(destination: dest) == 0)
+        let now = Date()
+        let first = try archive.claimDueOutboxEntries(destination: dest, now: now, limit: 10, lease: 60)
+        #expect(first.map(\.sopInstanceUID) == [uid])
+        #expect(try archive.claimDueOutboxEntries(destination: dest, now: now.addingTimeInterval(1), limit: 10, lease: 60).isEmpty)
+        #expect(try archive.outboxSummary() == ["sending": 1])
+        // The claim ran out: due again, for one claimer.
+        let later = now.addingTimeInterval(61)
+        #expect(try archive.claimDueOutboxEntries(destination: dest, now: later, limit: 10, lease: 60).map(\.sopInstanceUID) == [uid])
+        #expect(try archive.claimDueOutboxEntries(destination: dest, now: later, limit: 10, lease: 60).isEmpty)
+        // The outcome is recorded as before.
+        try archive.markOutboxSent([uid], destination: dest, transactionUID: "1.2.3")
+        #expect(try archive.outboxSummary() == ["sent": 1])
+    }
+
     @Test func committedOnlyAfterTheReportAndRetriedWithBackOffAcrossARestart() async throws {
         let (archive, uid) = try ours()
         // A free port: bind a PACS, note its port, stop it.
