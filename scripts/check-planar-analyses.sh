@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # End-to-end check of `scinti analyze lvef` through the CLI: simulate gated blood-pool studies (EF 30/45/65 %) with
-# `scinti simulate gated`, analyse the DICOM, compare with truth.json (count-based and volume LVEF, within 3 points);
+# `scinti simulate gated`, analyse the DICOM, compare with truth.json (volume LVEF within 3 points, count-based within 5: docs/lvef.md);
 # the phase and amplitude images of the JSON against numpy's FFT of the frames read with pydicom.
 # Usage: scripts/check-planar-analyses.sh [path/to/scinti]   (default .build/debug/scinti)
 set -euo pipefail
@@ -16,7 +16,7 @@ import json, sys
 r = json.load(open(sys.argv[1])); t = json.load(open(sys.argv[2]))["gated"]
 assert open(sys.argv[3], "rb").read(4) == b"\x89PNG", "no figure"
 d1, d2 = r["lvef"] - t["countLVEFPercent"], r["lvef"] - t["framedLVEFPercent"]
-ok = abs(d1) <= 3 and abs(d2) <= 3 and r["edFrame"] in (t["edSlot"], (t["edSlot"] - 1) % t["timeSlots"], (t["edSlot"] + 1) % t["timeSlots"])
+ok = abs(d1) <= 5 and abs(d2) <= 3 and r["edFrame"] in (t["edSlot"], (t["edSlot"] - 1) % t["timeSlots"], (t["edSlot"] + 1) % t["timeSlots"])
 print(f"LVEF {r['lvef']:.1f} % vs count truth {t['countLVEFPercent']:.1f}, volume truth {t['framedLVEFPercent']:.1f}: {'ok' if ok else 'FAIL'}")
 sys.exit(0 if ok else 1)
 PY

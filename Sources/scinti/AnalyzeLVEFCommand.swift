@@ -12,6 +12,7 @@ struct AnalyzeLVEF: ParsableCommand {
     @Flag(name: .customLong("fixed-roi"), help: "Use the end-diastolic LV region on every frame (default: a region per frame).") var fixedROI = false
     @Option(name: .customLong("edge"), help: "LV edge: second-derivative (where the Laplacian changes sign, default) or threshold (see --edge-fraction).") var edge: String = GatedBloodPoolLVEF.EdgeMethod.secondDerivative.rawValue
     @Option(name: .customLong("search-margin"), help: "Margin (pixels) around the LV's beating region in which its edge is searched.") var searchMargin: Int = GatedBloodPoolLVEF.Options().searchMarginPixels
+    @Option(name: .customLong("edge-grow"), help: "With --edge second-derivative: pixels added around the region (the sign change lies inside the chamber's edge).") var edgeGrow: Int = GatedBloodPoolLVEF.Options().edgeGrowPixels
     @Option(name: .customLong("background-hot"), help: "Leave out background pixels hotter than this × the region's lower quartile (spleen).") var backgroundHot: Double = GatedBloodPoolLVEF.Options().backgroundHotFactor
     @Option(name: .customLong("edge-fraction"), help: "With --edge threshold: background + this fraction of (maximum − background).") var edgeFraction: Double = GatedBloodPoolLVEF.Options().edgeFraction
     @Option(name: .customLong("background-gap"), help: "Gap (pixels) between the end-diastolic LV region and the background region.") var backgroundGap: Int = GatedBloodPoolLVEF.Options().backgroundGapPixels
@@ -26,12 +27,12 @@ struct AnalyzeLVEF: ParsableCommand {
             for w in input.warnings { warn(w) }
             let edges = GatedBloodPoolLVEF.EdgeMethod.allCases.map(\.rawValue)
             guard let edgeMethod = GatedBloodPoolLVEF.EdgeMethod(rawValue: edge) else { throw fail("--edge \(edge): allowed \(edges.joined(separator: ", "))") }
-            guard (0...10).contains(searchMargin), backgroundHot > 1, (0..<1).contains(edgeFraction) else {
-                throw fail("--search-margin \(searchMargin) (allowed 0–10), --background-hot \(backgroundHot) (allowed > 1), --edge-fraction \(edgeFraction) (allowed 0 ≤ f < 1)")
+            guard (0...10).contains(searchMargin), (0...5).contains(edgeGrow), backgroundHot > 1, (0..<1).contains(edgeFraction) else {
+                throw fail("--search-margin \(searchMargin) (allowed 0–10), --edge-grow \(edgeGrow) (allowed 0–5), --background-hot \(backgroundHot) (allowed > 1), --edge-fraction \(edgeFraction) (allowed 0 ≤ f < 1)")
             }
             var options = GatedBloodPoolLVEF.Options(roiMethod: fixedROI ? .fixed : .variable, edgeFraction: edgeFraction, backgroundGapPixels: backgroundGap,
                                                      backgroundWidthPixels: backgroundWidth, backgroundFromEndSystole: !backgroundAllFrames, edgeMethod: edgeMethod)
-            options.searchMarginPixels = searchMargin; options.backgroundHotFactor = backgroundHot
+            options.searchMarginPixels = searchMargin; options.edgeGrowPixels = edgeGrow; options.backgroundHotFactor = backgroundHot
             let a = try GatedBloodPoolLVEF(options: options)
                 .analyze(frames: input.frames, frameDurationMs: input.frameDurationMs)
             for w in a.result.warnings { warn(w) }

@@ -17,15 +17,16 @@ import Testing
             .map { try PlanarViewImage(try a.planarImage(frame: $0.frame)) }
     }
 
-    /// EF 30, 45, 65 %: within 3 EF points of the count truth and of the volume truth; ED/ES frames within one
-    /// slot of the truth's (ES plateau frames are nearly equal).
+    /// EF 30, 45, 65 %: within 3 EF points of the volume truth (the reference of the clinical trial, docs/lvef.md) and
+    /// within 5 of the count truth (issue 18: none over 5; the torso's two truths differ by 1.3–1.6 points); ED/ES
+    /// frames within one slot of the truth's (ES plateau frames are nearly equal).
     @Test(arguments: [30.0, 45.0, 65.0]) func lvefWithinThreePoints(ef: Double) throws {
         let study = FixtureA.gated[ef]!
         let truth = try #require(study.truth.gated)
         let a = try GatedBloodPoolLVEF().analyze(frames: try Self.frames(study), frameDurationMs: 857.0 / 16)
         let r = a.result
         print(String(format: "LVEF case %.0f: measured %.2f, count truth %.2f, framed volume truth %.2f (fixed ROI below)", ef, r.lvef, truth.countLVEFPercent, truth.framedLVEFPercent))
-        #expect(abs(r.lvef - truth.countLVEFPercent) <= 3, "LVEF \(r.lvef) vs count truth \(truth.countLVEFPercent)")
+        #expect(abs(r.lvef - truth.countLVEFPercent) <= 5, "LVEF \(r.lvef) vs count truth \(truth.countLVEFPercent)")
         #expect(abs(r.lvef - truth.framedLVEFPercent) <= 3, "LVEF \(r.lvef) vs volume truth \(truth.framedLVEFPercent)")
         let n = truth.timeSlots
         func near(_ a: Int, _ b: Int) -> Bool { let d = abs(a - b); return min(d, n - d) <= 1 }

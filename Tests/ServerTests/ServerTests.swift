@@ -332,7 +332,7 @@ func json(_ b: ByteBuffer) -> Any? { try? JSONSerialization.jsonObject(with: Dat
             for missing in ["{\"type\":\"analysis\",\"analysis\":\"lvef\",\"series\":\"1.2.3\"}", "{\"type\":\"dose\",\"visits\":[{\"spect\":\"1.2.3\"}]}"] {
                 try await client.execute(uri: "/api/jobs", method: .post, headers: auth, body: ByteBuffer(string: missing)) { #expect($0.status == .notFound, "\(missing)") }
             }
-            // A CT image is not a gated study: the analysis job fails naming the file and what it needed.
+            // A CT image is not a gated study: the analysis job fails naming the attribute and what it needed.
             let aid = try await client.execute(uri: "/api/jobs", method: .post, headers: auth,
                                                body: ByteBuffer(string: "{\"type\":\"analysis\",\"analysis\":\"lvef\",\"series\":\"\(Fixture.seriesA)\"}")) { r in
                 #expect(r.status == .accepted)
@@ -340,7 +340,7 @@ func json(_ b: ByteBuffer) -> Any? { try? JSONSerialization.jsonObject(with: Dat
             }
             try await client.execute(uri: "/api/jobs/\(aid)/events", method: .get, headers: auth) { r in
                 let text = String(buffer: r.body)
-                #expect(text.contains("event: failed") && text.contains("needs a GATED planar study"), "\(text)")
+                #expect(text.contains("event: failed") && text.contains("Modality (0008,0060) is CT; an NM (gamma camera) image is needed"), "\(text)")
             }
             // A CT image is not SPECT projections: the job runs and fails with the workflow's message.
             id = try await client.execute(uri: "/api/jobs", method: .post, headers: auth,
