@@ -77,11 +77,13 @@ public enum NMReader {
         var warnings: [String] = []
         // A PET, CT or other image is not a gamma-camera acquisition: refuse it by name instead of reading its
         // values as counts (a PET slice analysed as a bone scan). An absent Modality is read as NM with a warning.
-        if let modality = ds.string(.modality)?.uppercased(), modality != "NM" {
+        switch ds.string(.modality)?.uppercased() {
+        case nil: warnings.append("Modality (0008,0060) missing; read as NM")
+        case "NM": break
+        case let modality?:
             throw DICOMError(.unsupported, file: source, tag: .modality,
                              "Modality (0008,0060) is \(modality); an NM (gamma camera) image is needed")
         }
-        if ds.string(.modality) == nil { warnings.append("Modality (0008,0060) missing; read as NM") }
         let nFrames = max(1, ds.int(.numberOfFrames) ?? 1)
         let fip = ds.tagValues(.frameIncrementPointer)
 
