@@ -8,10 +8,10 @@ import Imaging
 /// 1. Every frame is smoothed (9-point binomial kernel, two passes; and 1-2-1 over neighbouring time slots,
 ///    cyclic) for region finding; counts are always summed on the unsmoothed frames.
 /// 2. Ventricles: the first Fourier harmonic of each pixel's time–activity curve gives an amplitude and a phase
-///    image; ventricular pixels have an amplitude ≥ 30 % of the maximum and a phase within 60° of the
-///    ventricular phase (the atria beat in counter-phase). In the LAO view the left ventricle is the ventricular
-///    region lying furthest to the image right (towards the patient's left); where both ventricles merge, the
-///    septum is taken at the column of lowest summed counts between them.
+///    image; the beating heart is the pixels with an amplitude ≥ 10 % of the maximum and a phase within 60° of the
+///    ventricular phase (the atria beat in counter-phase), split by the septum, the count valley between the two
+///    ventricles; in the LAO view the left ventricle is the part right of it (towards the patient's left). Without
+///    a septum the LV cannot be told from the RV and no LVEF is given (``ventricles(amplitude:phaseDeg:summed:lowFraction:valleyRatio:minimumRows:)``).
 /// 3. LV region per frame ("variable ROI"): the 8-connected region containing the frame's maximum whose smoothed
 ///    counts exceed background + `edgeFraction` × (maximum − background), found first in a search region around
 ///    the LV (kept off the other ventricle and the counter-phase atria) for end diastole, then on every frame
@@ -82,8 +82,9 @@ public struct GatedBloodPoolLVEF: Sendable {
     /// The result, with its units and conventions (JSON keys are a contract: `lvef`, `edFrame`, `esFrame`,
     /// `method`, `curve`).
     public struct Result: Sendable, Codable, Equatable {
-        /// Left-ventricular ejection fraction (percent).
-        public var lvef: Double
+        /// Left-ventricular ejection fraction (percent); absent (nil) when it is not given because the LV cannot be
+        /// told from the RV (no septum seen; the reason is the first `quality` entry, the regions are still drawn).
+        public var lvef: Double?
         /// End-diastolic frame (0-based).
         public var edFrame: Int
         /// End-systolic frame (0-based).
@@ -202,43 +203,16 @@ public struct GatedBloodPoolLVEF: Sendable {
         guard maxAmp > 1e-5 * (h.mean.max() ?? 0) else { throw PlanarAnalysisError("no pixel changes over the cycle: no beating ventricle in the frames") }
         let peak = amp.indices.max { amp[$0] < amp[$1] }!
         let ventricularPhase = h.phaseDeg[peak]
-        let ventricular = (0..<np).map { amp[$0] >= 0.3 * maxAmp && Self.phaseDistance(h.phaseDeg[$0], ventricularPhase) < 60 }
-        // Components of the ventricular mask, largest first.
-        var seen = [Bool](repeating: false, count: np)
-        var comps: [PlanarROI] = []
-        for i in 0..<np where ventricular[i] && !seen[i] {
-            let c = PlanarROI.component(of: ventricular, rows: rows, columns: cols, seed: i)
-            for j in c.indices { seen[j] = true }
-            if c.count >= 4 { comps.append(c) }
+        // The ventricles: beating in phase on the first-harmonic images, told apart by the septum's count valley
+        // (``ventricles(amplitude:phaseDeg:summed:lowFraction:valleyRatio:minimumRows:)``); LV right of it.
+        guard let vent = Self.ventricles(amplitude: amp, phaseDeg: h.phaseDeg, summed: summedSmooth, valleyRatio: options.septumValleyRatio) else {
+            throw PlanarAnalysisError("no ventricular region found (amplitude image has no coherent beating region)")
         }
-        guard !comps.isEmpty else { throw PlanarAnalysisError("no ventricular region found (amplitude image has no coherent beating region)") }
-        comps.sort { $0.count > $1.count }
-        // The two largest components: LV is the one further right (LAO: image right is the patient's left).
-        var lvRegion: PlanarROI
-        var excluded = PlanarROI(rows: rows, columns: cols)
-        if comps.count >= 2 && comps[1].count >= comps[0].count / 4 {
-            let (a, b) = (comps[0], comps[1])
-            let lvFirst = a.centroid!.column > b.centroid!.column
-            lvRegion = lvFirst ? a : b
-            excluded = lvFirst ? b : a
-        } else {
-            // One merged region: split at the column of lowest mean summed counts in its middle half.
-            let region = comps[0]
-            let colsIn = region.indices.map { $0 % cols }.sorted()
-            let lo = colsIn[colsIn.count / 4], hi = colsIn[(colsIn.count * 3) / 4]
-            var split = (lo + hi) / 2, best = Double.infinity
-            if hi > lo + 1 {
-                for c in (lo + 1)..<hi {
-                    var s = 0.0, k = 0.0
-                    for r in 0..<rows where region.inside[r * cols + c] { s += Double(summedSmooth.counts[r * cols + c]); k += 1 }
-                    if k > 0, s / k < best { best = s / k; split = c }
-                }
-            }
-            lvRegion = region; excluded = region
-            for i in region.indices { if i % cols > split { excluded.inside[i] = false } else { lvRegion.inside[i] = false } }
-            if lvRegion.count < 4 { lvRegion = region; excluded = PlanarROI(rows: rows, columns: cols) }
-            warnings.append("the ventricles merge in the amplitude image: split at column \(split), the lowest-count column between them")
-        }
+        let lvRegion = vent.lv, excluded = vent.rv
+        // Without a septum the LV cannot be told from the RV: the regions are still drawn (for a reader to correct
+        // them) but no LVEF is given.
+        let withheld: String? = vent.separated ? nil
+            : "LVEF not given: no septum (count valley between two ventricles) seen on the beating heart (\(vent.valleyRows) rows with a valley, at least 3 needed), so the LV cannot be told from the RV; acquire the best-septal LAO view or draw the LV region (edited regions)"
         // The atria fill while the ventricles empty: pixels beating more than 90° from the ventricles.
         var atria = PlanarROI(rows: rows, columns: cols)
         for i in 0..<np where amp[i] >= 0.15 * maxAmp && Self.phaseDistance(h.phaseDeg[i], ventricularPhase) > 90 { atria.inside[i] = true }
@@ -369,11 +343,19 @@ public struct GatedBloodPoolLVEF: Sendable {
         }
         let edgeText = options.edgeMethod == .secondDerivative ? "edge where the Laplacian of the 2×-smoothed frame changes sign (second-derivative edge), grown by \(options.edgeGrowPixels) px"
             : "edge at background + \(Int(options.edgeFraction * 100)) % of (max − background) on 2×-smoothed frames"
-        let method = (lvRegions != nil || backgroundRegion != nil ? "edited regions replace the automatic ones where given; " : "") + "\(options.roiMethod == .variable ? "variable LV ROI (found on every frame)" : "fixed LV ROI (end-diastolic region on every frame)"): LV located on the first-harmonic amplitude/phase images, bounded by the septum (the count minimum between LV and RV) and kept off the counter-phase atria, \(edgeText); background: inferolateral crescent (3–6 o'clock) \(options.backgroundGapPixels) px outside the ED region, \(options.backgroundWidthPixels) px wide, beating and hot pixels (> \(options.backgroundHotFactor) × its lower quartile: spleen) excluded, counts per pixel \(options.backgroundFromEndSystole ? "on the ES frame" : "mean over all frames"); ED/ES = max/min of the background-corrected LV counts (the volume curve); LVEF = (ED − ES)/ED; rates from a 3-harmonic Fourier fit"
+        let method = (lvRegions != nil || backgroundRegion != nil ? "edited regions replace the automatic ones where given; " : "") + "\(options.roiMethod == .variable ? "variable LV ROI (found on every frame)" : "fixed LV ROI (end-diastolic region on every frame)"): ventricles = the heart beating in phase on the first-harmonic amplitude/phase images (≥ 10 % of the strongest pixel), split by the septum (the count valley between them), LV right of it (LAO) and kept off the counter-phase atria, \(edgeText); background: inferolateral crescent (3–6 o'clock) \(options.backgroundGapPixels) px outside the ED region, \(options.backgroundWidthPixels) px wide, beating and hot pixels (> \(options.backgroundHotFactor) × its lower quartile: spleen) excluded, counts per pixel \(options.backgroundFromEndSystole ? "on the ES frame" : "mean over all frames"); ED/ES = max/min of the background-corrected LV counts (the volume curve); LVEF = (ED − ES)/ED; rates from a 3-harmonic Fourier fit"
         var a = try finish(frames: frames, frameDurationMs: frameDurationMs, rois: rois, backgroundROI: bgROI, backgroundPerPixel: bgPerPixel,
                            raw: raw, summed: summed, method: method, warnings: warnings)
         a.result.septumSeen = septumSeen
         a.result.septalValleyRatio = sep.valleyRatio
+        if let withheld, lvRegions == nil {
+            a.result.lvef = nil
+            a.result.findings = [withheld + "."]
+            a.result.quality.insert(withheld, at: 0)
+            a.result.warnings.append(withheld)
+            a.result.regionalWallMotion = []
+            rvef = nil
+        }
         if lvRegions == nil {
             a.result.rvef = rvef
             a.result.quality.append(rvNote)

@@ -106,7 +106,7 @@ public enum AnalysisJob {
             let x = times ?? r.curve.indices.map { Double($0 + 1) }
             let xLabel = times == nil ? "time slot" : "time after the R wave (ms, slot start)"
             let ed = r.curve.indices.contains(r.edFrame) ? r.curve[r.edFrame] : 0
-            var summary: [[String]] = [["LVEF", "\(fmt(r.lvef)) %"], ["ROI method", r.roiMethod],
+            var summary: [[String]] = [["LVEF", r.lvef.map { "\(fmt($0)) %" } ?? "not given (see quality)"], ["ROI method", r.roiMethod],
                                        ["ED / ES slot", "\(r.edFrame + 1) / \(r.esFrame + 1) of \(r.curve.count)"],
                                        ["background", "\(fmt(r.backgroundCountsPerPixel, 2)) counts/pixel/frame over \(r.backgroundPixels) pixels"]]
             if let p = r.peakEjectionRateEDVPerS { summary.append(["peak ejection rate", "\(fmt(p, 2)) EDV/s"]) }

@@ -39,7 +39,8 @@ struct AnalyzeLVEF: ParsableCommand {
             if let png { try AnalysisFigures.lvef(a, frames: input.frames, to: png) }
             if json { emit(try analysisJSON(a.result)); return }
             let r = a.result
-            var t = String(format: "LVEF %.1f %% (%@ ROI)\n", r.lvef, r.roiMethod)
+            var t = r.lvef.map { String(format: "LVEF %.1f %% (%@ ROI)\n", $0, r.roiMethod) }
+                ?? "\(r.quality.first ?? "LVEF not given")\n"
             t += "  ED frame \(r.edFrame), ES frame \(r.esFrame) (0-based) of \(r.curve.count); \(input.view ?? "view not written")\n"
             t += String(format: "  background %.2f counts/pixel/frame over %d pixels\n", r.backgroundCountsPerPixel, r.backgroundPixels)
             if let p = r.peakEjectionRateEDVPerS, let f = r.peakFillingRateEDVPerS {

@@ -63,7 +63,8 @@ struct LVEFPhaseTests {
         let f = try Self.frames(lvef: ef, rvef: 0.45)
         let a = try GatedBloodPoolLVEF().analyze(frames: f, frameDurationMs: 50)
         let r = a.result
-        #expect(abs(r.lvef - 100 * ef) <= 3, "LVEF \(r.lvef) vs \(100 * ef); pixels \(r.lvPixels), background \(r.backgroundCountsPerPixel) × \(r.backgroundPixels), curve \(r.curve.map { Int($0) }), \(r.warnings)")
+        let lvef = try #require(r.lvef, "LVEF not given: \(r.quality)")
+        #expect(abs(lvef - 100 * ef) <= 3, "LVEF \(lvef) vs \(100 * ef); pixels \(r.lvPixels), background \(r.backgroundCountsPerPixel) × \(r.backgroundPixels), curve \(r.curve.map { Int($0) }), \(r.warnings)")
         #expect(r.edFrame == 0 && r.esFrame == 6, "ED \(r.edFrame) ES \(r.esFrame)")
         #expect(r.septumSeen == true, "valley \(r.septalValleyRatio ?? -1)")
         #expect(!r.warnings.contains { $0.contains("septum not seen") })
@@ -81,11 +82,42 @@ struct LVEFPhaseTests {
         #expect(r.regionalWallMotion.count == 8 && r.regionalWallMotion.allSatisfy { $0.motion == "normal" }, "\(r.regionalWallMotion)")
     }
 
-    /// RV against the LV with no count valley between them: "septum not seen" is said, no RVEF.
+    /// RV against the LV, a count valley only on a few rows at the ventricles' ends (column 27): "septum not seen" is
+    /// said (valley ratio at the LV's centre rows above 0.9) and no RVEF given; the LV is still the part right of the
+    /// valley found, so the LVEF is the set one within 3 points, flagged by the warning.
     @Test func septumNotSeenIsSaid() throws {
         let a = try GatedBloodPoolLVEF().analyze(frames: try Self.frames(lvef: 0.5, rvef: 0.5, rvColumn: 27), frameDurationMs: 50)
         #expect(a.result.septumSeen == false)
         #expect(a.result.warnings.contains { $0.contains("septum not seen") })
         #expect(a.result.rvef == nil)
+        let lvef = try #require(a.result.lvef)
+        #expect(abs(lvef - 50) <= 3, "LVEF \(lvef)")
+    }
+
+    /// RV overlapping the LV (column 29): no count valley on any row, so the LV cannot be told from the RV; neither an
+    /// LVEF (the reason is the first `quality` entry and the finding) nor an RVEF is given, and the regions are still
+    /// drawn for a reader to correct.
+    @Test func noSeptumNoLVEF() throws {
+        let a = try GatedBloodPoolLVEF().analyze(frames: try Self.frames(lvef: 0.5, rvef: 0.5, rvColumn: 29), frameDurationMs: 50)
+        #expect(a.result.septumSeen == false)
+        #expect(a.result.lvef == nil && a.result.rvef == nil)
+        #expect(a.result.quality.first?.hasPrefix("LVEF not given") == true, "\(a.result.quality)")
+        #expect(a.result.findings.allSatisfy { !$0.contains("%") }, "\(a.result.findings)")
+        #expect(a.lvROIs.allSatisfy { $0.count > 0 })
+    }
+
+    /// A weakly beating LV (EF 20 %) beside a strongly beating RV (EF 65 %): the RV's amplitude is several times the
+    /// LV's, so the LV falls below a threshold relative to the strongest pixel (tuning patient 3102's failure: the RV
+    /// taken for the LV, 41 % for 23 %). The septum's count valley still separates them: the LVEF is the LV's, within 3
+    /// points of the set 20 %, and no LV pixel lies on the RV.
+    @Test func weakLVBesideStrongRVIsTheLV() throws {
+        let a = try GatedBloodPoolLVEF().analyze(frames: try Self.frames(lvef: 0.20, rvef: 0.65), frameDurationMs: 50)
+        let r = a.result
+        let lvef = try #require(r.lvef, "LVEF not given: \(r.quality)")
+        #expect(abs(lvef - 20) <= 3, "LVEF \(lvef) vs 20; \(r.warnings)")
+        #expect(r.septumSeen == true)
+        for roi in a.lvROIs { for i in roi.indices { #expect(i % Self.size > 25, "LV pixel at column \(i % Self.size)") } }
+        let rvef = try #require(r.rvef)
+        #expect(abs(rvef - 65) <= 10, "RVEF \(rvef)")
     }
 }
