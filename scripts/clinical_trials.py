@@ -7,7 +7,7 @@ The VALIDATION SEEDS below are fixed and must not be used for tuning (tune on se
 Usage: clinical_trials.py SCINTI OUTDIR [--reduced] [--only bone,early,followup,lvef,parathyroid,sentinel,thyroid,mibg] [--markdown FILE]
 Exit status 1 when a threshold is not met (the figures are printed either way).
 """
-import json, math, os, random, subprocess, sys, glob
+import concurrent.futures, json, math, os, random, subprocess, sys, glob
 
 # ---- fixed validation seeds (issue 18: "fix the trial seeds before tuning; tune on other seeds") ----
 SEEDS = {
@@ -298,8 +298,9 @@ def lvef_trial(scinti, out, seeds, log):
     atria or background) is what a perfect planar analysis measures; its difference from the volume truth (LV
     counts not proportional to volume: depth, attenuation, voxelisation) is reported for information."""
     errs, diffs, cdiffs, rows, tdiffs, rvd, noseptum, withheld = [], [], [], [], [], [], 0, []
+    dirs = [os.path.join(out, "lvef", f"patient-{i + 1:03d}") for i in range(len(seeds))]
     for i, s in enumerate(seeds):
-        d = os.path.join(out, "lvef", f"patient-{i + 1:03d}")
+        d = dirs[i]
         if not os.path.exists(os.path.join(d, "truth.json")):
             tmp = os.path.join(out, "lvef", f"tmp-{s}")
             p = run([scinti, "simulate", "trial", "--phantom", "icrp-am" if i % 2 == 0 else "icrp-af", "--tracer", "tc99m-rbc",
@@ -309,9 +310,18 @@ def lvef_trial(scinti, out, seeds, log):
                 continue
             os.makedirs(os.path.dirname(d), exist_ok=True)
             os.rename(os.path.join(tmp, "patient-001"), d)
+    # The analyses are independent: run them side by side (LVEF_JOBS, default the CPU count), report in seed order.
+    def analyse(d):
+        if not os.path.exists(os.path.join(d, "truth.json")):
+            return None
+        return run([scinti, "analyze", "lvef", nm_file(d) or os.path.join(d, "NM_GATED.dcm"), "--json"], log)
+    with concurrent.futures.ThreadPoolExecutor(int(os.environ.get("LVEF_JOBS", os.cpu_count() or 1))) as ex:
+        done = list(ex.map(analyse, dirs))
+    for s, d, p in zip(seeds, dirs, done):
+        if p is None:
+            continue
         truth = json.load(open(os.path.join(d, "truth.json")))
         t = truth.get("gated", {}).get("lvefPercent") or truth["patient"]["lvefPercent"]
-        p = run([scinti, "analyze", "lvef", nm_file(d) or os.path.join(d, "NM_GATED.dcm"), "--json"], log)
         if p.returncode != 0:
             errs.append(f"seed {s}: {p.stderr.strip()[-200:]}")
             continue
