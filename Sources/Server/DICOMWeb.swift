@@ -138,12 +138,12 @@ struct DICOMWeb {
     func search(_ req: Request, level: QueryLevel, study: String?, series: String?) throws -> Response {
         let (id, limit, offset) = try identifier(req, level: level, study: study, series: series)
         var results: [Dataset]
-        do { results = try archive.find(identifier: id, studyRoot: true) } catch let e as QueryFailure {
+        let cap = min(limit ?? Self.maxResults, Self.maxResults)
+        // Offset and limit (one more than returned, to know whether there are more) go to the archive's SQL.
+        do { results = try archive.find(identifier: id, studyRoot: true, offset: offset, limit: cap + 1) } catch let e as QueryFailure {
             throw HTTPError(.badRequest, message: e.message)
         }
-        results = Array(results.dropFirst(offset))
         var truncated = false
-        let cap = min(limit ?? Self.maxResults, Self.maxResults)
         if results.count > cap { truncated = limit == nil || limit! > Self.maxResults; results = Array(results.prefix(cap)) }
         let base = baseURL(req)
         let body = "[" + results.map { r -> String in
