@@ -50,6 +50,21 @@ final class GroupCommitter: @unchecked Sendable {
         return try box.get()
     }
 
+    /// Queues all the tickets at once (they share batches) and waits (blocking this thread) until every one is durable;
+    /// each ticket's outcome in order.
+    func commitAll(_ tickets: [Ticket], in archive: Archive) -> [Result<StoreResult, any Error>] {
+        let group = DispatchGroup()
+        let boxes = tickets.map { _ in OutcomeBox() }
+        for (t, box) in zip(tickets, boxes) {
+            if t.isImmediate, let d = t.decided { box.set(.success(d)); continue }
+            group.enter()
+            t.completion = { box.set($0); group.leave() }
+            enqueue(t, archive)
+        }
+        group.wait()
+        return boxes.map { b in Result { try b.get() } }
+    }
+
     /// Queues the ticket and suspends (holding no thread) until its batch is durable.
     func commit(_ ticket: Ticket, in archive: Archive) async throws -> StoreResult {
         if ticket.isImmediate, let d = ticket.decided { return d }

@@ -137,6 +137,21 @@ public final class Archive: Sendable {
     /// concurrent stores by the ``GroupCommitter`` — one flush of the batch's files, index insert and audit record.
     func commit(_ f: IncomingFile) throws -> StoreResult { try committer.commit(try ticket(for: f), in: self) }
 
+    /// Commits several received files together (one STOW request): they share flushes and index transactions. Each
+    /// file's outcome in order, every one durable (or failed) when this returns.
+    public func commit(_ files: [IncomingFile]) -> [Result<StoreResult, any Error>] {
+        var tickets: [GroupCommitter.Ticket?] = []
+        var outcomes: [Result<StoreResult, any Error>?] = []
+        for f in files {
+            do { try f.startCommit(); tickets.append(try ticket(for: f)); outcomes.append(nil) } catch {
+                f.discard(); tickets.append(nil); outcomes.append(.failure(error))
+            }
+        }
+        let queued = tickets.compactMap { $0 }
+        var done = committer.commitAll(queued, in: self).makeIterator()
+        return outcomes.map { $0 ?? done.next()! }
+    }
+
     /// As ``commit(_:)``, holding no thread while the batch is made durable (parsing and linking run on a global queue).
     func commit(_ f: IncomingFile) async throws -> StoreResult {
         let ticket = try await withCheckedThrowingContinuation { (c: CheckedContinuation<GroupCommitter.Ticket, any Error>) in
@@ -378,21 +393,30 @@ public final class IncomingFile: @unchecked Sendable {
     /// Links into the archive, then flushes (with the batch of concurrent stores) and indexes. Returns only when the
     /// object is durable: its data, its name in `data/`, its index row and its audit record.
     public func commit() throws -> StoreResult {
-        try finishWriting()
+        try startCommit()
         return try archive.commit(self)
     }
 
     /// As ``commit()``, suspending instead of blocking a thread while the batch is made durable (the DICOM receivers).
     public func commitDurably() async throws -> StoreResult {
-        try finishWriting()
+        try startCommit()
         return try await archive.commit(self)
     }
 
-    private func finishWriting() throws {
-        guard fd >= 0 else { throw ArchiveError("\(sopInstanceUID): commit twice") }
+    /// Closes the file once every byte is written (a request holding many objects closes each before committing them
+    /// together); commit closes it otherwise.
+    public func endWriting() throws {
+        guard fd >= 0 else { return }
         let ok = Foundation.close(fd) == 0
         fd = -1
         guard ok else { unlink(tempPath); throw ArchiveError("\(tempPath): write failed at close: \(String(cString: strerror(errno)))") }
+    }
+
+    private var committing = false
+    func startCommit() throws {
+        guard !committing else { throw ArchiveError("\(sopInstanceUID): commit twice") }
+        committing = true
+        try endWriting()
     }
 
     /// Removes the temporary file.

@@ -36,8 +36,8 @@ struct BenchIngest: AsyncParsableCommand {
             do { choice = database == "sqlite" ? DatabaseChoice() : try DatabaseChoice.open(database) } catch { throw fail("\(error)") }
             // New UIDs per run: a shared PostgreSQL index keeps earlier runs' rows.
             var paths: [String] = []
+            let study = UIDGenerator.newUID(), series = UIDGenerator.newUID()
             do {
-                let study = UIDGenerator.newUID(), series = UIDGenerator.newUID()
                 for i in 0..<instances {
                     var ds = Dataset()
                     ds.set(.sopClassUID, .UI, "1.2.840.10008.5.1.4.1.1.7")
@@ -60,7 +60,6 @@ struct BenchIngest: AsyncParsableCommand {
             let archive: Archive
             do { archive = try Archive(directory: dir, index: choice.index, audit: choice.audit) } catch { throw fail("\(dir): \(error)") }
             archive.fileSync = fileSync
-            let before = try archive.count()
             var c = ServerConfiguration(aeTitle: "BENCHSCP", port: 0, storage: dir)
             c.bindAddress = "127.0.0.1"
             let server = DICOMServer(configuration: c, storage: ArchiveStorage(archive: archive), queryRetrieve: nil)
@@ -91,7 +90,8 @@ struct BenchIngest: AsyncParsableCommand {
             }
             let dt = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
             server.shutdown(); _ = try? await task.value
-            let indexed = try archive.count() - before
+            // This run's own study (other benches or nodes may write the same shared index meanwhile).
+            let indexed = try archive.index.rows(IndexFilter(studyUIDs: [study])).count
             guard ok == instances, indexed == instances else { throw fail("only \(ok) of \(instances) acknowledged (\(indexed) indexed)") }
             emit(String(format: "%7d | %7.2f | %8.0f\n", s, dt, Double(instances) / dt))
         }
