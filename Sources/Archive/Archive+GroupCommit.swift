@@ -1,70 +1,125 @@
 import Foundation
 
-/// Group commit of concurrent stores: each receiving thread fsyncs its own file and links it into `data/` (the
-/// kernel's journal already merges concurrent fsyncs), then hands its index row and audit record to the committer
-/// and waits. One of the waiting threads — the leader — takes every row queued so far, fsyncs their folders once
-/// each (concurrently), inserts the rows and appends their audit records in one transaction of the database that
-/// holds both (two transactions when the index and the audit trail are in different databases), then wakes
-/// the others with their outcomes. While it works, new rows queue for the next leader. So with N concurrent senders
-/// an instance costs its own file fsync plus about one folder fsync (instances spread over 256 folders) and 1/N of a
-/// commit, and every
-/// store is still acknowledged only after its file, its folder entry, its index row and its audit record are durable.
+/// Group commit of concurrent stores. Each receiving thread writes its file, parses it and links it into `data/`
+/// (nothing flushed yet), then queues a ticket — the file, its folder, its index row and audit record — and waits
+/// (a thread, or an `async` caller without a thread). A leader on the committer's own queue takes every ticket queued
+/// so far and makes the batch durable in three steps: ONE flush of the files' data and names (``FileSync``: one
+/// `syncfs(2)` of the archive's file system by default), then the batch's index rows and audit records in one
+/// transaction of the database that holds both (two transactions when the index and the audit trail are in different
+/// databases), then it completes every ticket. While it works, new tickets queue for the next batch. So N concurrent
+/// stores share one flush and one commit, and every store is still acknowledged only after its file data, its
+/// name in `data/`, its index row and its audit record are durable.
 final class GroupCommitter: @unchecked Sendable {
     /// One store waiting for its batch.
-    final class Ticket {
+    final class Ticket: @unchecked Sendable {
         /// The row to insert (nil: the outcome was decided before the batch, only the audit record is pending).
         let row: IndexRow?
-        /// The folder whose entry must be fsynced before the row is indexed.
+        /// The file linked into `data/` whose data and name must be durable before the row is indexed.
+        let file: String?
+        /// Its folder (whose entry must be durable).
         let folder: String?
         /// Outcome decided before the batch (a duplicate found by `link(2)`, a rejected data set).
         let decided: StoreResult?
         /// The audit record to append (its detail and keys are filled in from the outcome).
         let audit: AuditRecord?
-        /// Set by the leader (guarded by the committer's condition).
-        var outcome: Result<StoreResult, any Error>?
+        /// Called once with the outcome, after the batch is durable (set by ``GroupCommitter/commit(_:in:)``).
+        var completion: @Sendable (Result<StoreResult, any Error>) -> Void = { _ in }
 
-        init(row: IndexRow?, folder: String?, decided: StoreResult?, audit: AuditRecord?) {
-            self.row = row; self.folder = folder; self.decided = decided; self.audit = audit
+        init(row: IndexRow?, file: String?, folder: String?, decided: StoreResult?, audit: AuditRecord?) {
+            self.row = row; self.file = file; self.folder = folder; self.decided = decided; self.audit = audit
+        }
+        /// Nothing to make durable: the decided outcome is the answer.
+        var isImmediate: Bool { row == nil && audit == nil }
+    }
+
+    private let lock = NSLock()
+    private var queue: [Ticket] = []
+    private var leading = false
+    private let leader = DispatchQueue(label: "scinti.archive.group-commit")
+    /// At most this many rows per index transaction (PostgreSQL allows 65 535 parameters per statement).
+    static let maximumBatch = 300
+
+    /// Queues the ticket and waits (blocking this thread) until its batch is durable.
+    func commit(_ ticket: Ticket, in archive: Archive) throws -> StoreResult {
+        if ticket.isImmediate, let d = ticket.decided { return d }
+        let done = DispatchSemaphore(value: 0)
+        let box = OutcomeBox()
+        ticket.completion = { box.set($0); done.signal() }
+        enqueue(ticket, archive)
+        done.wait()
+        return try box.get()
+    }
+
+    /// Queues all the tickets at once (they share batches) and waits (blocking this thread) until every one is durable;
+    /// each ticket's outcome in order.
+    func commitAll(_ tickets: [Ticket], in archive: Archive) -> [Result<StoreResult, any Error>] {
+        let group = DispatchGroup()
+        let boxes = tickets.map { _ in OutcomeBox() }
+        for (t, box) in zip(tickets, boxes) {
+            if t.isImmediate, let d = t.decided { box.set(.success(d)); continue }
+            group.enter()
+            t.completion = { box.set($0); group.leave() }
+            enqueue(t, archive)
+        }
+        group.wait()
+        return boxes.map { b in Result { try b.get() } }
+    }
+
+    /// Queues the ticket and suspends (holding no thread) until its batch is durable.
+    func commit(_ ticket: Ticket, in archive: Archive) async throws -> StoreResult {
+        if ticket.isImmediate, let d = ticket.decided { return d }
+        return try await withCheckedThrowingContinuation { (c: CheckedContinuation<StoreResult, any Error>) in
+            ticket.completion = { c.resume(with: $0) }
+            enqueue(ticket, archive)
         }
     }
 
-    private let condition = NSCondition()
-    private var queue: [Ticket] = []
-    private var leading = false
-    /// At most this many rows per index transaction (PostgreSQL allows 65 535 parameters per statement).
-    static let maximumBatch = 500
-
-    /// Queues the ticket and returns its outcome once its batch is durable (this thread may do the batch's work).
-    func commit(_ ticket: Ticket, in archive: Archive) throws -> StoreResult {
-        condition.lock()
+    private func enqueue(_ ticket: Ticket, _ archive: Archive) {
+        lock.lock()
         queue.append(ticket)
-        while ticket.outcome == nil {
-            if leading { condition.wait(); continue }
-            leading = true
+        let start = !leading
+        leading = true
+        lock.unlock()
+        if start { leader.async { self.lead(archive) } }
+    }
+
+    /// Commits batches until the queue is empty.
+    private func lead(_ archive: Archive) {
+        while true {
+            lock.lock()
+            if queue.isEmpty { leading = false; lock.unlock(); return }
             let batch = Array(queue.prefix(Self.maximumBatch))
             queue.removeFirst(batch.count)
-            condition.unlock()
+            lock.unlock()
             let outcomes = archive.commitBatch(batch)
-            condition.lock()
-            for (t, o) in zip(batch, outcomes) { t.outcome = o }
-            leading = false
-            condition.broadcast()
+            for (t, o) in zip(batch, outcomes) { t.completion(o) }
         }
-        condition.unlock()
-        return try ticket.outcome!.get()
+    }
+
+    private final class OutcomeBox: @unchecked Sendable {
+        private var outcome: Result<StoreResult, any Error>?
+        private let lock = NSLock()
+        func set(_ o: Result<StoreResult, any Error>) { lock.lock(); outcome = o; lock.unlock() }
+        func get() throws -> StoreResult { lock.lock(); defer { lock.unlock() }; return try outcome!.get() }
     }
 }
 
 extension Archive {
-    /// The leader's work for one batch: folder fsyncs, then the index rows and audit records — in one transaction when
-    /// one database holds both (the folder's `index.sqlite`, or one PostgreSQL database), else one transaction each.
+    /// The leader's work for one batch: one flush of the batch's files and folders (``fileSync``), then the index rows
+    /// and audit records — in one transaction when one database holds both (the folder's `index.sqlite`, or one
+    /// PostgreSQL database), else one transaction each. A failed flush fails the batch's stores (not acknowledged).
     func commitBatch(_ batch: [GroupCommitter.Ticket]) -> [Result<StoreResult, any Error>] {
         var outcomes: [Result<StoreResult, any Error>] = batch.map { t in t.decided.map { .success($0) } ?? .failure(ArchiveError("not committed")) }
-        let pending = batch.indices.filter { batch[$0].row != nil }
-        // The folders (one of 256 per instance) are fsynced concurrently: each fsync waits on the disk, not the CPU;
-        // all of them have returned before the index insert.
-        let folders = Array(Set(pending.compactMap { batch[$0].folder }))
-        DispatchQueue.concurrentPerform(iterations: folders.count) { fsyncDirectory(folders[$0]) }
+        var pending = batch.indices.filter { batch[$0].row != nil }
+        if !pending.isEmpty {
+            let flush = FileSync.Batch(directory: directory, files: pending.compactMap { batch[$0].file },
+                                       folders: Array(Set(pending.compactMap { batch[$0].folder })).sorted())
+            do { try fileSync.flush(flush) } catch {
+                // Not durable: not indexed, not acknowledged; the linked files are indexed by a retry or by recovery.
+                for i in pending { outcomes[i] = .failure(error) }
+                pending = []
+            }
+        }
         if recordsHoldIndexAndAudit { return commitInOneTransaction(batch, pending: pending, outcomes: outcomes) }
         if !pending.isEmpty {
             do {
@@ -131,11 +186,13 @@ extension Archive {
                     for r in rows {
                         args += [r.sopInstanceUID, r.sopClassUID, r.seriesUID, r.studyUID, r.patientID, r.path, r.transferSyntax, r.size,
                                  r.receivedAt, r.sourceAE, r.header] as [any RecordArgument]
+                        args += QueryColumns.values(r) as [any RecordArgument]
                     }
-                    let tuples = Array(repeating: "(?,?,?,?,?,?,?,?,?,?,?)", count: rows.count).joined(separator: ",")
+                    let tuple = "(" + Array(repeating: "?", count: 11 + QueryColumns.names.count).joined(separator: ",") + ")"
+                    let tuples = Array(repeating: tuple, count: rows.count).joined(separator: ",")
                     let inserted = Set(try db.rows("""
                         INSERT INTO instance (sop_instance_uid, sop_class_uid, series_uid, study_uid, patient_id, path, transfer_syntax, size,
-                                              received_at, source_ae, header) VALUES \(tuples)
+                                              received_at, source_ae, header, \(QueryColumns.names.joined(separator: ", "))) VALUES \(tuples)
                         ON CONFLICT (sop_instance_uid) DO NOTHING RETURNING sop_instance_uid
                         """, args).compactMap { $0.text("sop_instance_uid") })
                     let others = rows.map(\.sopInstanceUID).filter { !inserted.contains($0) }

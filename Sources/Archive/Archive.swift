@@ -24,8 +24,8 @@ public struct ArchiveError: Error, Sendable, CustomStringConvertible {
 }
 
 /// A durable local DICOM archive: files under `data/`, an SQLite index (`index.sqlite`) of patients, studies, series
-/// and instances. Objects are written to `incoming/`, fsynced, renamed into `data/`, the directory fsynced and the
-/// index transaction committed — only then does ``IncomingFile/commit()`` return, so an acknowledged object survives
+/// and instances. Objects are written to `incoming/`, linked into `data/`, made durable with the batch of concurrent
+/// stores (their data and names: one flush, ``FileSync``) and the index transaction committed — only then does ``IncomingFile/commit()`` return, so an acknowledged object survives
 /// a crash and a crashed transfer never appears.
 public final class Archive: Sendable {
     /// The archive folder.
@@ -33,8 +33,14 @@ public final class Archive: Sendable {
     let db: DatabasePool
     /// The instance index: SQLite in `index.sqlite` by default, or a shared one (PostgreSQL) given to ``init(directory:index:)``.
     public let index: any ArchiveIndex
-    /// Batches the folder fsyncs, index inserts and audit records of concurrent stores (Archive+GroupCommit.swift).
+    /// Batches the flushes, index inserts and audit records of concurrent stores (Archive+GroupCommit.swift).
     let committer = GroupCommitter()
+    let fileSyncBox = Mutex(FileSync.fileSystem)
+    /// How each batch of received files is made durable before it is indexed (default: one `syncfs(2)`; FileSync.swift).
+    public var fileSync: FileSync {
+        get { fileSyncBox.withLock { $0 } }
+        set { fileSyncBox.withLock { $0 = newValue } }
+    }
     /// Accounts, sessions, QC results, report documents and the outbox: the index's database when it has one
     /// (PostgreSQL, shared by every node), else this folder's `index.sqlite` (RecordDatabase.swift).
     let records: any RecordDatabase
@@ -80,6 +86,7 @@ public final class Archive: Sendable {
         Archive.registerQCMigration(&migrator)
         Archive.registerResultDocumentMigrations(&migrator)
         Archive.registerOutboxMigration(&migrator)
+        Archive.registerQueryColumnMigration(&migrator)
         try migrator.migrate(db)
         self.index = index ?? SQLiteIndex(db: db, path: directory + "/index.sqlite")
         records = index?.records ?? SQLiteRecords(db: db, path: directory + "/index.sqlite")
@@ -87,6 +94,7 @@ public final class Archive: Sendable {
         recordsHoldIndexAndAudit = (index == nil && audit == nil)
             || (index?.records != nil && audit?.auditDatabase != nil && index?.records?.location == audit?.auditDatabase?.location)
         try recover()
+        try fillQueryColumns()
     }
 
     // MARK: Storing
@@ -125,40 +133,66 @@ public final class Archive: Sendable {
         return (directory + "/data/" + sub, directory + "/data/" + sub + "/" + safe + ".dcm")
     }
 
-    /// Commits a complete temporary file (fsynced by the caller): parse, link into `data/`, then — batched with
-    /// concurrent stores by the ``GroupCommitter`` — fsync of the folder, index insert and audit record.
-    func commit(_ f: IncomingFile) throws -> StoreResult {
+    /// Commits a complete temporary file (closed, not yet flushed): parse, link into `data/`, then — batched with
+    /// concurrent stores by the ``GroupCommitter`` — one flush of the batch's files, index insert and audit record.
+    func commit(_ f: IncomingFile) throws -> StoreResult { try committer.commit(try ticket(for: f), in: self) }
+
+    /// Commits several received files together (one STOW request): they share flushes and index transactions. Each
+    /// file's outcome in order, every one durable (or failed) when this returns.
+    public func commit(_ files: [IncomingFile]) -> [Result<StoreResult, any Error>] {
+        var tickets: [GroupCommitter.Ticket?] = []
+        var outcomes: [Result<StoreResult, any Error>?] = []
+        for f in files {
+            do { try f.startCommit(); tickets.append(try ticket(for: f)); outcomes.append(nil) } catch {
+                f.discard(); tickets.append(nil); outcomes.append(.failure(error))
+            }
+        }
+        let queued = tickets.compactMap { $0 }
+        var done = committer.commitAll(queued, in: self).makeIterator()
+        return outcomes.map { $0 ?? done.next()! }
+    }
+
+    /// As ``commit(_:)``, holding no thread while the batch is made durable (parsing and linking run on a global queue).
+    func commit(_ f: IncomingFile) async throws -> StoreResult {
+        let ticket = try await withCheckedThrowingContinuation { (c: CheckedContinuation<GroupCommitter.Ticket, any Error>) in
+            DispatchQueue.global().async { c.resume(with: Result { try self.ticket(for: f) }) }
+        }
+        return try await committer.commit(ticket, in: self)
+    }
+
+    /// Parses and links the received file; the ticket that the batch makes durable (or an outcome decided already).
+    func ticket(for f: IncomingFile) throws -> GroupCommitter.Ticket {
         let parsed: DICOMFile
         do { parsed = try DICOMFile.read(path: f.tempPath) } catch {
             unlink(f.tempPath)
-            return try decided(.rejected("cannot parse the received data set: \(error)"), f)
+            return decided(.rejected("cannot parse the received data set: \(error)"), f)
         }
         let ds = parsed.dataset
         guard let sopInstance = ds.string(.sopInstanceUID), sopInstance == f.sopInstanceUID else {
             unlink(f.tempPath)
-            return try decided(.rejected("SOP Instance UID in the data set (\(ds.string(.sopInstanceUID) ?? "none")) differs from the command's \(f.sopInstanceUID)"), f)
+            return decided(.rejected("SOP Instance UID in the data set (\(ds.string(.sopInstanceUID) ?? "none")) differs from the command's \(f.sopInstanceUID)"), f)
         }
         let header = try Archive.headerBlob(parsed)
         let size = (try? FileManager.default.attributesOfItem(atPath: f.tempPath)[.size] as? Int) ?? 0
         let (dir, path) = finalPath(for: sopInstance)
-        let row = IndexRow(sopInstanceUID: sopInstance, sopClassUID: ds.string(.sopClassUID) ?? f.sopClassUID, seriesUID: ds.string(.seriesInstanceUID) ?? "",
+        var row = IndexRow(sopInstanceUID: sopInstance, sopClassUID: ds.string(.sopClassUID) ?? f.sopClassUID, seriesUID: ds.string(.seriesInstanceUID) ?? "",
                            studyUID: ds.string(.studyInstanceUID) ?? "", patientID: ds.string(.patientID) ?? "", path: path,
                            transferSyntax: f.transferSyntaxUID, size: size, receivedAt: Archive.timestamp(Date()),
                            sourceAE: f.sourceAE, header: header)
-        if let result = try linkIntoData(f, row) { return try decided(result, f, row: row) }
-        return try committer.commit(.init(row: row, folder: dir, decided: nil, audit: f.audit), in: self)
+        row.queryValues = QueryColumns.values(ds)
+        if let result = try linkIntoData(f, row) { return decided(result, f, row: row) }
+        return GroupCommitter.Ticket(row: row, file: path, folder: dir, decided: nil, audit: f.audit)
     }
 
     /// An outcome known before indexing; its audit record (if any) still goes through the batch.
-    private func decided(_ result: StoreResult, _ f: IncomingFile, row: IndexRow? = nil) throws -> StoreResult {
-        guard f.audit != nil else { return result }
+    private func decided(_ result: StoreResult, _ f: IncomingFile, row: IndexRow? = nil) -> GroupCommitter.Ticket {
         var keyed = f.audit
         if let row { keyed?.studyUID = row.studyUID; keyed?.seriesUID = row.seriesUID; keyed?.patientID = row.patientID }
-        return try committer.commit(.init(row: nil, folder: nil, decided: result, audit: keyed), in: self)
+        return GroupCommitter.Ticket(row: nil, file: nil, folder: nil, decided: result, audit: keyed)
     }
 
-    /// Links the fsynced temporary file into `data/` (creating its folder). Returns nil when linked (the folder fsync
-    /// and the index row follow in the batch), or the outcome when the instance is there already.
+    /// Links the temporary file into `data/` (creating its folder). Returns nil when linked (the batch's flush and the
+    /// index row follow), or the outcome when the instance is there already.
     private func linkIntoData(_ f: IncomingFile, _ row: IndexRow) throws -> StoreResult? {
         let sopInstance = row.sopInstanceUID
         let (dir, path) = finalPath(for: sopInstance)
@@ -180,7 +214,7 @@ public final class Archive: Sendable {
                     var r = row
                     r.header = try Archive.headerBlob(there)
                     r.size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-                    fsyncDirectory(dir)
+                    try fileSync.flush(FileSync.Batch(directory: directory, files: [path], folders: [dir]))
                     _ = try index.insert(r)
                     return .duplicate(path: path)
                 }
@@ -356,13 +390,33 @@ public final class IncomingFile: @unchecked Sendable {
         if count { received += bytes.count }
     }
 
-    /// fsyncs, renames into the archive and indexes. Returns only when the object is durable.
+    /// Links into the archive, then flushes (with the batch of concurrent stores) and indexes. Returns only when the
+    /// object is durable: its data, its name in `data/`, its index row and its audit record.
     public func commit() throws -> StoreResult {
-        guard fd >= 0 else { throw ArchiveError("\(sopInstanceUID): commit twice") }
-        let ok = fsync(fd) == 0
-        close(fd); fd = -1
-        guard ok else { unlink(tempPath); throw ArchiveError("\(tempPath): fsync failed: \(String(cString: strerror(errno)))") }
+        try startCommit()
         return try archive.commit(self)
+    }
+
+    /// As ``commit()``, suspending instead of blocking a thread while the batch is made durable (the DICOM receivers).
+    public func commitDurably() async throws -> StoreResult {
+        try startCommit()
+        return try await archive.commit(self)
+    }
+
+    /// Closes the file once every byte is written (a request holding many objects closes each before committing them
+    /// together); commit closes it otherwise.
+    public func endWriting() throws {
+        guard fd >= 0 else { return }
+        let ok = Foundation.close(fd) == 0
+        fd = -1
+        guard ok else { unlink(tempPath); throw ArchiveError("\(tempPath): write failed at close: \(String(cString: strerror(errno)))") }
+    }
+
+    private var committing = false
+    func startCommit() throws {
+        guard !committing else { throw ArchiveError("\(sopInstanceUID): commit twice") }
+        committing = true
+        try endWriting()
     }
 
     /// Removes the temporary file.

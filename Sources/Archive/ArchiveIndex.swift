@@ -21,6 +21,9 @@ public struct IndexRow: Sendable {
     public var sourceAE: String?
     /// The indexed attributes (Explicit VR Little Endian data set without pixel data; ``Archive/headerBlob(_:)``).
     public var header: Data
+    /// The values of the query columns (Archive+QueryColumns.swift) when the receiver computed them from the data set;
+    /// nil: computed from ``header`` at insert.
+    public var queryValues: [RecordValue]?
 
     /// Creates a row.
     public init(sopInstanceUID: String, sopClassUID: String, seriesUID: String, studyUID: String, patientID: String, path: String,
@@ -121,6 +124,7 @@ public struct SQLiteIndex: ArchiveIndex {
             try db.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
             var migrator = DatabaseMigrator()
             migrator.registerMigration("v1") { db in try db.execute(sql: SQLiteIndex.schema) }
+            Archive.registerQueryColumnMigration(&migrator)
             try migrator.migrate(db)
         } catch { throw ArchiveError("sqlite:\(path): \(error)") }
         file = path
@@ -141,11 +145,14 @@ public struct SQLiteIndex: ArchiveIndex {
                 if let existing = try String.fetchOne(db, sql: "SELECT path FROM instance WHERE sop_instance_uid = ?", arguments: [r.sopInstanceUID]) {
                     return existing
                 }
+                let q = QueryColumns.values(r)
                 try db.execute(sql: """
                     INSERT INTO instance (sop_instance_uid, sop_class_uid, series_uid, study_uid, patient_id, path, transfer_syntax,
-                                          size, received_at, source_ae, header) VALUES (?,?,?,?,?,?,?,?,?,?,?)
-                    """, arguments: [r.sopInstanceUID, r.sopClassUID, r.seriesUID, r.studyUID, r.patientID, r.path, r.transferSyntax,
-                                     r.size, r.receivedAt, r.sourceAE, r.header])
+                                          size, received_at, source_ae, header, \(QueryColumns.names.joined(separator: ", ")))
+                    VALUES (?,?,?,?,?,?,?,?,?,?,?\(String(repeating: ",?", count: q.count)))
+                    """, arguments: StatementArguments([r.sopInstanceUID, r.sopClassUID, r.seriesUID, r.studyUID, r.patientID, r.path, r.transferSyntax,
+                                                        r.size, r.receivedAt, r.sourceAE, r.header] as [(any DatabaseValueConvertible)?]
+                                                       + q.map(\.databaseValue)))
                 return nil
             }
         }

@@ -27,15 +27,24 @@ public final class ArchiveIncoming: IncomingObject, @unchecked Sendable {
     public init(_ f: IncomingFile, peer: DIMSEPeer? = nil) { file = f; self.peer = peer }
     /// Appends data-set bytes.
     public func append(_ bytes: UnsafeRawBufferPointer) throws { try file.append(bytes) }
-    /// Commits (fsync, parse, rename, index) and maps the outcome to a C-STORE status.
+    /// Commits (link, flush with the batch, index) and maps the outcome to a C-STORE status.
     public func commit() throws -> StoreOutcome {
-        if let peer {
-            var r = AuditRecord(dimse: peer, action: .store, outcome: "success", identifier: nil, detail: nil)
-            r.instanceUID = file.sopInstanceUID
-            file.audit = r
-        }
-        // The audit record is appended in the same batch as the index row (Archive+GroupCommit.swift).
-        let result = try file.commit()
+        audit()
+        return outcome(try file.commit())
+    }
+    /// As ``commit()``, holding no thread while its batch is made durable.
+    public func commitAsync() async throws -> StoreOutcome {
+        audit()
+        return outcome(try await file.commitDurably())
+    }
+    /// The audit record is appended in the same batch as the index row (Archive+GroupCommit.swift).
+    private func audit() {
+        guard let peer else { return }
+        var r = AuditRecord(dimse: peer, action: .store, outcome: "success", identifier: nil, detail: nil)
+        r.instanceUID = file.sopInstanceUID
+        file.audit = r
+    }
+    private func outcome(_ result: StoreResult) -> StoreOutcome {
         switch result {
         case .stored: return StoreOutcome(status: Status.success)
         case .duplicate(let path):

@@ -177,9 +177,14 @@ public enum QueryMatcher {
 extension Archive {
     /// Answers a C-FIND identifier (`studyRoot` false: Patient Root). Returns one identifier per matching entity with
     /// the requested keys filled in (empty when the archive has no value), plus the computed counts and
-    /// Modalities/SOP Classes in Study when asked for.
-    public func find(identifier: Dataset, studyRoot: Bool, combinedDateTime: Bool = false) throws -> [Dataset] {
-        let (level, groups) = try entities(identifier: identifier, studyRoot: studyRoot)
+    /// Modalities/SOP Classes in Study when asked for; the first `offset` matches skipped, at most `limit` returned.
+    ///
+    /// The keys are matched in SQL where the index is the archive's database (Query+SQL.swift), then by
+    /// ``QueryMatcher`` on what SQL returned; `matchInSQL` false matches in memory only (exact keys in SQL).
+    public func find(identifier: Dataset, studyRoot: Bool, combinedDateTime: Bool = false, offset: Int = 0, limit: Int? = nil,
+                     matchInSQL: Bool = true) throws -> [Dataset] {
+        let (level, groups, paged) = try entities(identifier: identifier, studyRoot: studyRoot, combinedDateTime: combinedDateTime,
+                                                  offset: offset, limit: limit, matchInSQL: matchInSQL)
         var results: [Dataset] = []
         for g in groups {
             var candidate = g.first!.header
@@ -204,12 +209,12 @@ extension Archive {
             }
             results.append(r)
         }
-        return results
+        return paged ? results : Array(results.dropFirst(offset).prefix(limit ?? Int.max))
     }
 
     /// The files a C-MOVE/C-GET identifier selects (all instances below the matching entities).
     public func locate(identifier: Dataset, studyRoot: Bool) throws -> [String] {
-        let (level, groups) = try entities(identifier: identifier, studyRoot: studyRoot)
+        let (level, groups, _) = try entities(identifier: identifier, studyRoot: studyRoot, matchInSQL: false)
         // Retrieval keys: the unique keys at and above the level (PS3.4 C.4.2.2.1); other keys are ignored.
         var keys = Dataset()
         for t in [Tag.patientID, .studyInstanceUID, .seriesInstanceUID, .sopInstanceUID] {
@@ -223,7 +228,8 @@ extension Archive {
         return groups.filter { QueryMatcher.matches(keys, $0.first!.header) }.flatMap { $0.map(\.path) }
     }
 
-    private func entities(identifier: Dataset, studyRoot: Bool) throws -> (QueryLevel, [[Instance]]) {
+    private func entities(identifier: Dataset, studyRoot: Bool, combinedDateTime: Bool = false, offset: Int = 0, limit: Int? = nil,
+                          matchInSQL: Bool) throws -> (QueryLevel, [[Instance]], paged: Bool) {
         guard let raw = identifier.string(Tag(0x0008, 0x0052)), let level = QueryLevel(rawValue: raw.uppercased()) else {
             throw QueryFailure("Query/Retrieve Level (0008,0052) missing or invalid")
         }
@@ -233,9 +239,28 @@ extension Archive {
             guard !v.isEmpty, !v.contains(where: { $0.contains("*") || $0.contains("?") }) else { return nil }
             return v
         }
+        if matchInSQL, let (keys, paged) = try entitiesMatchedInSQL(identifier: identifier, level: level, combinedDateTime: combinedDateTime,
+                                                                   offset: offset, limit: limit) {
+            // The instances of the matching entities, fetched by their keys (in chunks: bounded statement sizes), with
+            // the exact-key restrictions of the in-memory path (they decide which instance a group starts with).
+            var all: [Instance] = []
+            for start in stride(from: 0, to: keys.count, by: 2000) {
+                let chunk = Array(keys[start..<min(start + 2000, keys.count)])
+                all += try instances(patientIDs: level == .patient ? chunk : exact(.patientID),
+                                     studyUIDs: level == .study ? chunk : exact(.studyInstanceUID),
+                                     seriesUIDs: level == .series ? chunk : level == .image ? exact(.seriesInstanceUID) : nil,
+                                     sopUIDs: level == .image ? chunk : nil)
+            }
+            return (level, Self.group(all, level: level), paged)
+        }
         let all = try instances(patientIDs: exact(.patientID), studyUIDs: exact(.studyInstanceUID),
                                 seriesUIDs: level == .patient || level == .study ? nil : exact(.seriesInstanceUID),
                                 sopUIDs: level == .image ? exact(.sopInstanceUID) : nil)
+        return (level, Self.group(all, level: level), false)
+    }
+
+    /// Instances grouped by the level's entity, in the order each entity's first instance was indexed.
+    private static func group(_ all: [Instance], level: QueryLevel) -> [[Instance]] {
         var order: [String] = []
         var groups: [String: [Instance]] = [:]
         for i in all {
@@ -249,7 +274,7 @@ extension Archive {
             if groups[key] == nil { order.append(key); groups[key] = [] }
             groups[key]!.append(i)
         }
-        return (level, order.map { groups[$0]! })
+        return order.map { groups[$0]! }
     }
 
     private func addComputed(_ d: inout Dataset, level: QueryLevel, group: [Instance]) {

@@ -18,6 +18,19 @@ extension Int64: RecordArgument { public var recordValue: RecordValue { .int(sel
 extension Double: RecordArgument { public var recordValue: RecordValue { .double(self) } }
 extension Bool: RecordArgument { public var recordValue: RecordValue { .int(self ? 1 : 0) } }
 extension Data: RecordArgument { public var recordValue: RecordValue { .blob(self) } }
+extension RecordValue: RecordArgument {
+    public var recordValue: RecordValue { self }
+    /// The GRDB value.
+    var databaseValue: DatabaseValue {
+        switch self {
+        case .null: .null
+        case .int(let i): i.databaseValue
+        case .double(let d): d.databaseValue
+        case .text(let s): s.databaseValue
+        case .blob(let b): b.databaseValue
+        }
+    }
+}
 extension Optional: RecordArgument where Wrapped: RecordArgument {
     public var recordValue: RecordValue { self?.recordValue ?? .null }
 }

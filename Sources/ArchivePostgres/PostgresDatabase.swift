@@ -81,6 +81,8 @@ public final class PostgresArchiveDatabase: Sendable {
         // The record tables the archive folder's index.sqlite holds for one node (Archive+Users, +QC,
         // +ResultDocuments, +Outbox), here shared by every node (PostgresRecords.swift). Same columns and names.
         ("v4-records", Archive.postgresRecordStatements),
+        // The attributes QIDO and C-FIND match in SQL (Archive+QueryColumns.swift).
+        ("v5-query-columns", Archive.postgresQueryColumnStatements),
     ]
 
     /// The schema version this build knows (the number of migrations).

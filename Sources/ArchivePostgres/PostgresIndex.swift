@@ -36,10 +36,14 @@ public struct PostgresIndex: ArchiveIndex {
             let first = values.count
             values += [.text(r.sopInstanceUID), .text(r.sopClassUID), .text(r.seriesUID), .text(r.studyUID), .text(r.patientID), .text(r.path),
                        .text(r.transferSyntax), .int(r.size), .text(r.receivedAt), .text(r.sourceAE), .bytes(r.header)]
-            tuples.append("(" + (1...11).map { "$\(first + $0)" }.joined(separator: ",") + ")")
+            let q = Archive.queryColumnValues(r)
+            values += q.values.map { v -> SQLValue in
+                switch v { case .int(let i): .int(Int(i)); case .double(let d): .double(d); case .text(let t): .text(t); case .blob(let b): .bytes(b); case .null: .text(nil) }
+            }
+            tuples.append("(" + (1...(11 + q.values.count)).map { "$\(first + $0)" }.joined(separator: ",") + ")")
         }
         let inserted = Set(try database.query("""
-            INSERT INTO instance (\(Self.columns)) VALUES \(tuples.joined(separator: ","))
+            INSERT INTO instance (\(Self.columns), \(Archive.queryColumnValues(rows[0]).names.joined(separator: ", "))) VALUES \(tuples.joined(separator: ","))
             ON CONFLICT (sop_instance_uid) DO NOTHING RETURNING sop_instance_uid
             """, values).map { try $0[0].decode(String.self) })
         let others = rows.filter { !inserted.contains($0.sopInstanceUID) }

@@ -385,7 +385,7 @@ public final class Association {
                 if c.field == .cStoreRQ {
                     var outcome = StoreOutcome(status: Status.processingFailure, comment: "no data set")
                     if case .streamed(let obj) = data {
-                        do { outcome = try await NIOThreadPool.singleton.runIfActive { try obj.commit() } } catch {
+                        do { outcome = try await obj.commitAsync() } catch {
                             outcome = StoreOutcome(status: Status.outOfResources, comment: "\(error)")
                         }
                     }

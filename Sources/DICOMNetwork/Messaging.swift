@@ -10,8 +10,15 @@ public protocol IncomingObject: AnyObject, Sendable {
     func append(_ bytes: UnsafeRawBufferPointer) throws
     /// Makes the object durable and returns the C-STORE status to acknowledge.
     func commit() throws -> StoreOutcome
+    /// As ``commit()``, for receivers that can wait without holding a thread (the archive's group commit); by default
+    /// ``commit()`` on the blocking thread pool.
+    func commitAsync() async throws -> StoreOutcome
     /// Throws away what was received (association aborted, error).
     func discard()
+}
+
+extension IncomingObject {
+    public func commitAsync() async throws -> StoreOutcome { try await NIOThreadPool.singleton.runIfActive { try self.commit() } }
 }
 
 /// What a C-STORE acknowledges.

@@ -402,7 +402,7 @@ public final class DICOMServer: Sendable {
         case .cStoreRQ:
             var outcome = StoreOutcome(status: Status.sopClassNotSupported, comment: "storage is not enabled")
             if case .streamed(let obj) = data {
-                do { outcome = try await NIOThreadPool.singleton.runIfActive { try obj.commit() } } catch {
+                do { outcome = try await obj.commitAsync() } catch {
                     outcome = StoreOutcome(status: Status.outOfResources, comment: "\(error)")
                 }
             } else if storage != nil {

@@ -138,12 +138,12 @@ struct DICOMWeb {
     func search(_ req: Request, level: QueryLevel, study: String?, series: String?) throws -> Response {
         let (id, limit, offset) = try identifier(req, level: level, study: study, series: series)
         var results: [Dataset]
-        do { results = try archive.find(identifier: id, studyRoot: true) } catch let e as QueryFailure {
+        let cap = min(limit ?? Self.maxResults, Self.maxResults)
+        // Offset and limit (one more than returned, to know whether there are more) go to the archive's SQL.
+        do { results = try archive.find(identifier: id, studyRoot: true, offset: offset, limit: cap + 1) } catch let e as QueryFailure {
             throw HTTPError(.badRequest, message: e.message)
         }
-        results = Array(results.dropFirst(offset))
         var truncated = false
-        let cap = min(limit ?? Self.maxResults, Self.maxResults)
         if results.count > cap { truncated = limit == nil || limit! > Self.maxResults; results = Array(results.prefix(cap)) }
         let base = baseURL(req)
         let body = "[" + results.map { r -> String in
@@ -404,13 +404,14 @@ struct DICOMWeb {
         }
         let (referenced, failed) = storeAll(uploads, base: base)
         if let context {
+            // One transaction for the request's audit records.
             let stored = Set(referenced.compactMap { $0.string(Tag(0x0008, 0x1155)) })
-            for u in uploads {
-                try archive.appendAudit(context.audit(.store, outcome: stored.contains(u.sopInstance) ? "success" : "failure",
-                                                      patientID: u.file.dataset.string(.patientID), studyUID: u.study,
-                                                      seriesUID: u.file.dataset.string(.seriesInstanceUID), instanceUID: u.sopInstance,
-                                                      detail: "STOW-RS" + (u.failure.map { ": \($0)" } ?? "")))
-            }
+            try archive.appendAudits(uploads.map { u in
+                context.audit(.store, outcome: stored.contains(u.sopInstance) ? "success" : "failure",
+                              patientID: u.file.dataset.string(.patientID), studyUID: u.study,
+                              seriesUID: u.file.dataset.string(.seriesInstanceUID), instanceUID: u.sopInstance,
+                              detail: "STOW-RS" + (u.failure.map { ": \($0)" } ?? ""))
+            })
         }
         var response = Dataset()
         if let study { response.set(Tag(0x0008, 0x1190), .UR, "\(base)/dicom-web/studies/\(study)") }
@@ -420,10 +421,16 @@ struct DICOMWeb {
         return textResponse(DICOMJSON.encode(response), status: status, contentType: "application/dicom+json")
     }
 
-    /// Stores checked uploads one by one; returns the Referenced and Failed SOP Sequence items.
+    /// Stores checked uploads — written one by one, then made durable together (they share the archive's group
+    /// commit: one flush and one index transaction for the request's instances); returns the Referenced and Failed SOP
+    /// Sequence items.
     func storeAll(_ uploads: [Upload], base: String) -> ([Dataset], [Dataset]) {
         var referenced: [Dataset] = [], failed: [Dataset] = []
-        for u in uploads {
+        var written: [Int: Result<IncomingFile, any Error>] = [:]
+        for (k, u) in uploads.enumerated() where u.failure == nil { written[k] = Result { try writeIncoming(u) } }
+        let files = uploads.indices.compactMap { k -> IncomingFile? in if case .success(let f)? = written[k] { return f }; return nil }
+        var committed = archive.commit(files).makeIterator()
+        for (k, u) in uploads.enumerated() {
             var item = Dataset()
             item.set(Tag(0x0008, 0x1150), .UI, u.sopClass)
             item.set(Tag(0x0008, 0x1155), .UI, u.sopInstance)
@@ -433,7 +440,11 @@ struct DICOMWeb {
                 continue
             }
             do {
-                let result = try storeDurably(u)
+                let result: StoreResult
+                switch written[k]! {
+                case .success: result = try committed.next()!.get()
+                case .failure(let e): throw e
+                }
                 switch result {
                 case .stored, .duplicate:
                     item.set(Tag(0x0008, 0x1190), .UR, "\(base)/dicom-web/studies/\(u.study)/series/\(u.file.dataset.string(.seriesInstanceUID) ?? "")/instances/\(u.sopInstance)")
@@ -449,8 +460,8 @@ struct DICOMWeb {
         return (referenced, failed)
     }
 
-    /// Through the archive's incoming file: write, fsync, parse, rename, index (what C-STORE does).
-    func storeDurably(_ u: Upload) throws -> StoreResult {
+    /// The upload written to the archive's incoming file and closed (committed with the request's others).
+    func writeIncoming(_ u: Upload) throws -> IncomingFile {
         var bytes = u.bytes
         var offset = Part10Header.dataSetOffset(Array(bytes.prefix(144)), size: bytes.count)
         if offset == nil {
@@ -462,7 +473,8 @@ struct DICOMWeb {
         let inc = try archive.beginStore(sopClassUID: u.sopClass, sopInstanceUID: u.sopInstance, transferSyntaxUID: u.file.transferSyntax.uid, sourceAE: "STOW-RS")
         do {
             try bytes.withUnsafeBytes { try inc.append(UnsafeRawBufferPointer(rebasing: $0[off...])) }
-            return try inc.commit()
+            try inc.endWriting()
+            return inc
         } catch { inc.discard(); throw error }
     }
 

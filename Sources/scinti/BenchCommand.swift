@@ -3,7 +3,7 @@ import DICOM
 import Foundation
 
 struct BenchCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "bench", abstract: "Benchmarks (print figures; record them in docs/benchmarks.md).", subcommands: [BenchDICOM.self, BenchRecon.self, BenchPacs.self, BenchDose.self, BenchDoseMonteCarlo.self, BenchPatients.self, BenchIngest.self])
+    static let configuration = CommandConfiguration(commandName: "bench", abstract: "Benchmarks (print figures; record them in docs/benchmarks.md).", subcommands: [BenchDICOM.self, BenchRecon.self, BenchPacs.self, BenchDose.self, BenchDoseMonteCarlo.self, BenchPatients.self, BenchIngest.self, BenchQuery.self])
 }
 
 /// Parse + decode the GE NM file and the GE CT series, next to DCMTK's dcmdump and pydicom on the same machine.

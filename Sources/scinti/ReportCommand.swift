@@ -27,6 +27,7 @@ struct ReportCommand: ParsableCommand {
     @Option(name: .customLong("dicom-pdf"), help: "Write the PDF as an Encapsulated PDF object here.") var dicomPDF: String?
     @Option(name: .customLong("dose-sr"), help: "Write the Radiopharmaceutical Radiation Dose SR (TID 10021) here (dose results).") var doseSR: String?
     @Option(help: "Archive folder (for a job id).") var archive: String?
+    @Option(help: "The shared index and job queue the job was submitted to (postgres://…; a build with the PostgreSQL trait); default: the archive folder's jobs.sqlite.") var database: String?
     @Option(parsing: .upToNextOption, help: "The analysed DICOM images (for a JSON file): patient, study and references.") var source: [String] = []
     @Option(help: "RT Dose file drawn on the result screen (dose results given as a file).") var rtdose: String?
     @Option(help: "The SR this report amends.") var amend: String?
@@ -42,8 +43,12 @@ struct ReportCommand: ParsableCommand {
             let isJobID = input.count == 36 && input.allSatisfy { $0.isHexDigit || $0 == "-" } && !FileManager.default.fileExists(atPath: input)
             if isJobID {
                 guard let dir = archive else { throw WorkflowError("report: \(input) looks like a job id: give --archive DIR (or a result JSON file)") }
-                guard let rec = try ResultReports.job(id: input, archiveDirectory: dir) else { throw WorkflowError("report: no job \(input) in \(dir)/jobs.sqlite") }
-                let inputs = try ResultReports.inputs(job: rec, archive: try Archive(directory: dir))
+                let choice = try DatabaseChoice.open(database)
+                let found = try choice.jobs.map { try $0.get(input.lowercased()) } ?? ResultReports.job(id: input, archiveDirectory: dir)
+                guard let rec = found else {
+                    throw WorkflowError("report: no job \(input) in \(choice.jobs != nil ? "the job queue of " + (choice.index?.location ?? "the database") : dir + "/jobs.sqlite")")
+                }
+                let inputs = try ResultReports.inputs(job: rec, archive: try Archive(directory: dir, index: choice.index, audit: choice.audit))
                 (json, files, nm, dose, segments) = (inputs.json, inputs.sourceFiles, inputs.nmPath, inputs.rtDosePath, inputs.segments)
             } else {
                 guard let d = FileManager.default.contents(atPath: input) else { throw WorkflowError("report: cannot read \(input) (no such file; a job id needs --archive)") }
