@@ -76,13 +76,15 @@ def views_of(lesion_pixel):
 
 # ---------------------------------------------------------------- bone scan
 
-def bone_patient(scinti, out, seed, phase, log):
+def bone_lesions(seed):
+    """The delayed-phase trial's metastases of a patient seed: (region, diameter mm, contrast to the host bone)."""
     rng = random.Random(seed)
+    return [(rng.choice(BONE_REGIONS), rng.uniform(10, 30), rng.uniform(1.5, 4.0)) for _ in range(rng.randint(0, 8))]
+
+
+def bone_patient(scinti, out, seed, phase, log):
     sex = "icrp-am" if seed % 2 else "icrp-af"
-    lesions = []
-    if phase == "delayed":
-        for _ in range(rng.randint(0, 8)):
-            lesions.append((rng.choice(BONE_REGIONS), rng.uniform(10, 30), rng.uniform(1.5, 4.0)))
+    lesions = bone_lesions(seed) if phase == "delayed" else []
     d = os.path.join(out, f"{phase}-{seed}")
     if not os.path.exists(os.path.join(d, "truth.json")):
         cmd = [scinti, "simulate", "whole-body", "--phantom", sex, "--tracer", "tc99m-mdp", "--phase", phase,
@@ -233,7 +235,8 @@ def follow_up_pair(scinti, out, seed, log):
         p = run(cmd, log)
         if p.returncode != 0:
             return {"seed": seed, "error": "simulate: " + p.stderr.strip()[-300:]}
-    p = run([scinti, "analyze", "bone-scan", nm_file(folders["baseline"]), "--follow-up", nm_file(folders["followup"]), "--json"], log)
+    p = run([scinti, "analyze", "bone-scan", nm_file(folders["baseline"]), "--follow-up", nm_file(folders["followup"]), "--json"]
+            + os.environ.get("BONE_ANALYZE_ARGS", "").split(), log)
     if p.returncode != 0:
         return {"seed": seed, "error": "analyze: " + p.stderr.strip()[-300:]}
     truth = json.load(open(os.path.join(folders["followup"], "truth.json")))

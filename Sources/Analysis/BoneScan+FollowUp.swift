@@ -105,7 +105,14 @@ extension BoneScanAnalysis {
     /// the largest M within ±2 px of the mirrored place (the other side's bone). z = (M − B) ÷ √(B ÷ disc pixels).
     /// Used on the baseline at a follow-up's new focus: a new lesion sits on normal bone (z −13…4.6 in one view on the
     /// tuning pairs 9101–9104), a lesion that was there and grew stands out (6–98).
-    func focalSignificance(_ v: PlanarViewImage, discMean m: [Float], midlineColumn mid: Double, column: Double, row: Double) -> Double {
+    ///
+    /// With `followUpMean` (the registered follow-up's disc means × the normalisation factor) it also returns the
+    /// share of the follow-up's excess over the same level B that the baseline already had, (M − B) ÷ (M_f − B) at
+    /// the most significant pixel: about 0 for a new lesion (the baseline's excess is the error of B), 0.3–0.5 for a
+    /// lesion that doubled. On the midline (spine, sternum, vertex) B errs by more than the Poisson noise (no mirrored
+    /// side; the vertebrae vary along the column), so z alone calls new lesions there "grown".
+    func focalSignificance(_ v: PlanarViewImage, discMean m: [Float], midlineColumn mid: Double, column: Double, row: Double,
+                           followUpMean mf: [Float]? = nil) -> (z: Double, share: Double) {
         let rows = v.rows, cols = v.columns
         let px = (v.rowSpacingMM + v.columnSpacingMM) / 2
         let radius = max(1, options.newLesionDiscMM / 2 / px)
@@ -114,7 +121,7 @@ extension BoneScanAnalysis {
         for dr in -h...h { for dc in -h...h where Double(dr * dr + dc * dc) <= radius * radius + 1e-9 { inDisc += 1 } }
         let nDisc = Double(inDisc)
         func at(_ r: Int, _ c: Int) -> Float? { r >= 0 && r < rows && c >= 0 && c < cols ? m[r * cols + c] : nil }
-        var best = -Double.infinity
+        var best = -Double.infinity, share = 0.0
         let r0 = Int(row.rounded()), c0 = Int(column.rounded())
         for r in (r0 - 1)...(r0 + 1) {
             for c in (c0 - 1)...(c0 + 1) {
@@ -130,9 +137,13 @@ extension BoneScanAnalysis {
                     for rr in (r - 2)...(r + 2) { for cc in (mc - 2)...(mc + 2) { if let x = at(rr, cc) { level = max(level, x) } } }
                 }
                 let b = Double(max(level, 0.5))
-                best = max(best, (Double(here) - b) / (b / nDisc).squareRoot())
+                let z = (Double(here) - b) / (b / nDisc).squareRoot()
+                if z > best {
+                    best = z
+                    if let mf { let excess = Double(mf[r * cols + c]) - b; share = excess > 0 ? (Double(here) - b) / excess : 1 }
+                }
             }
         }
-        return best.isFinite ? best : 0
+        return (best.isFinite ? best : 0, share)
     }
 }

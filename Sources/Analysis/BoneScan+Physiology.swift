@@ -118,6 +118,21 @@ extension BoneScanAnalysis {
             physiology.append(Physiology(view: e.view, column: e.column, row: e.row, kind: kind, reason: reason))
         }
         let bladders = physiology.filter { $0.kind == "urinary bladder" }
+        // Injection site: one per patient — the hottest focus (ratio to the local level) in an arm, away from the trunk,
+        // and that place on the other view (mirrored column) or within 30 mm on the same view. Other hot foci in
+        // the arms stay lesion candidates (a humeral metastasis is as hot against the thin arm's level).
+        let armHot: [Lesion] = r.lesions.filter { l in
+            guard let (_, g) = byView[l.view] else { return false }
+            let f = g.fraction(row: l.row), d = g.lateralMM(column: l.column)
+            return d > 150 * max(0.6, g.heightMM / 1700) && f > 0.25 && f < 0.62 && l.uptakeRatio > 6
+        }
+        let injection = armHot.max { $0.uptakeRatio < $1.uptakeRatio }
+        func atInjection(_ l: Lesion) -> Bool {
+            guard let i = injection, let (v, _) = byView[l.view] else { return false }
+            let px = (v.rowSpacingMM + v.columnSpacingMM) / 2
+            let c = i.view == l.view ? i.column : Double(v.columns - 1) - i.column
+            return hypot(c - l.column, i.row - l.row) * px <= 30
+        }
         for l in r.lesions {
             guard let (v, g) = byView[l.view] else { kept.append(l); continue }
             let f = g.fraction(row: l.row), d = g.lateralMM(column: l.column)
@@ -136,7 +151,7 @@ extension BoneScanAnalysis {
                 continue
             }
             // Injection site / extravasation: a very hot focus in an arm, away from the trunk.
-            if d > 150 * max(0.6, g.heightMM / 1700) && f > 0.25 && f < 0.62 && l.uptakeRatio > 6 {
+            if d > 150 * max(0.6, g.heightMM / 1700) && f > 0.25 && f < 0.62 && l.uptakeRatio > 6 && atInjection(l) {
                 physiology.append(Physiology(view: l.view, column: l.column, row: l.row, kind: "injection site / extravasation",
                                              reason: String(format: "focus %.1f× the local level in the arm, %.0f mm from the midline: tracer at the injection site", l.uptakeRatio, d)))
                 continue

@@ -17,12 +17,16 @@ struct BoneScanCommand: ParsableCommand {
     @Option(name: .customLong("threshold-factor"), help: "Hot-spot threshold as a multiple of the body's 95th-percentile top-hat.") var thresholdFactor: Double = BoneScanAnalysis.Options().thresholdFactor
     @Option(name: .customLong("min-significance"), help: "Minimum net counts in Poisson standard deviations.") var minSignificance: Double = BoneScanAnalysis.Options().minimumSignificance
     @Option(name: .customLong("spine-ratio"), help: "A focus on the spine must exceed the spine's level above and below by this factor.") var spineRatio: Double = BoneScanAnalysis.Options().spineRatio
+    @Option(name: .customLong("two-view-threshold"), help: "Lower hot-spot threshold (× the 95th-percentile top-hat) for foci the opposite view confirms; ≥ --threshold-factor turns it off.") var twoViewThreshold: Double = BoneScanAnalysis.Options().twoViewThresholdFactor
+    @Option(name: .customLong("two-view-confirm"), help: "Focal excess needed at the conjugate place of the opposite view (× its 95th-percentile top-hat).") var twoViewConfirm: Double = BoneScanAnalysis.Options().twoViewConfirmFactor
+    @Option(name: .customLong("baseline-excess-share"), help: "Follow-up: a focus is not new only if the baseline holds at least this share of its excess.") var baselineExcessShare: Double = BoneScanAnalysis.Options().baselineExcessShare
     @Option(help: "Write a PNG figure with the lesions (baseline, then the registered follow-up).") var png: String?
     @Flag(help: "Print JSON (keys: lesions[] with view, column, row, counts, region, side, uptakeRatioToRegion, status; normalisationFactor; tumourBurdenIndexPercent; boneScanIndexPercent; pcwg3).") var json = false
 
     var options: BoneScanAnalysis.Options {
         var o = BoneScanAnalysis.Options()
         o.thresholdFactor = thresholdFactor; o.minimumSignificance = minSignificance; o.spineRatio = spineRatio
+        o.twoViewThresholdFactor = twoViewThreshold; o.twoViewConfirmFactor = twoViewConfirm; o.baselineExcessShare = baselineExcessShare
         return o
     }
 
