@@ -8,8 +8,9 @@ target, S in mGy/(MBq s), uncertainty, mass g). The values used are copied below
 ("Left kidney C+M+P" etc.); a kidney source is cortex + medulla + pelvis of one side (IDs 89-91 left, 92-94 right),
 activity uniform per mass.
 
-Usage: check_dose_phantom.py SCINTI [DECAYS] [--all]. Default (CI): AM liver and spleen sources. --all: also the AM
-kidney sources and the AF liver, spleen and left-kidney sources. Self S values within 2 % (+ 2 sigma of our
+Usage: check_dose_phantom.py SCINTI [DECAYS] [--all | --sources=PHANTOM:SOURCE,...]. Default (CI): AM liver and spleen
+sources. --all: also the AM kidney sources and the AF liver, spleen and left-kidney sources; --sources: those only
+(e.g. icrp-am:liver,icrp-am:kidney-right for the liver/right-kidney cross S values and their reciprocity). Self S values within 2 % (+ 2 sigma of our
 statistics); with DECAYS >= 1e6 also the cross S values within 5 % (+ 2 sigma) and reciprocity within 3 % (+ 2 sigma).
 Reciprocity is that of the specific absorbed fractions, Phi(A<-B) = Phi(B<-A) (Loevinger & Berman, MIRD Pamphlet 1
 revised), i.e. S(A<-B) = S(B<-A) for one nuclide; the issue's form "S(A<-B) m_A vs S(B<-A) m_B" compares absorbed
@@ -77,6 +78,9 @@ def main():
     full = decays >= 1_000_000
     ok = True
     sources = sorted({(p, s) for (p, s, _) in OPENDOSE}) if every else CI_SOURCES
+    chosen = [a.split("=", 1)[1] for a in sys.argv[1:] if a.startswith("--sources=")]
+    if chosen:
+        sources = [tuple(x.split(":")) for x in chosen[0].split(",")]
     reports = {key: run(scinti, key[0], key[1], decays) for key in sources}
     for (ph, src), r in reports.items():
         print("%s %s source: %d decays in %.1f s (%.0f decays/s per thread, %d threads)" % (ph, src, r["decays"], r["seconds"], r["decaysPerSecondPerThread"], r["threads"]))
