@@ -369,31 +369,13 @@ def lvef_trial(scinti, out, seeds, log):
 
 # ---------------------------------------------------------------- parathyroid
 
-def ectopic_contrast(scinti, out, seed, site, dia, con, log):
-    """The simulator states a parathyroid adenoma's contrast against the thyroid when it lies by a lobe, but against
-    its host tissue (thymus / mediastinal soft tissue, ~6× less sestamibi) when it is ectopic: the same adenoma would be
-    six times fainter in the mediastinum. An adenoma's avidity does not depend on where it lies, so the trial states
-    every adenoma's contrast against the thyroid: a probe simulation of the early phase gives the thyroid and host
-    concentrations, and the ectopic contrast passed on is con × thyroid / host (recorded in the trial's details)."""
-    d = os.path.join(out, f"pth-{seed}-probe")
-    if not os.path.exists(os.path.join(d, "truth.json")):
-        run([scinti, "simulate", "planar", "--phantom", "icrp-am" if seed % 2 else "icrp-af", "--tracer", "tc99m-sestamibi", "--phase", "early",
-             "--patient-seed", str(seed), "--seed", str(seed), "--views", "anterior", "--no-ct", "--no-noise", "--matrix", "48",
-             "--lesion", f"{site}:{dia:.0f}:{con:.2f}", "--out", d], log)
-    t = json.load(open(os.path.join(d, "truth.json")))["patient"]
-    les = t["lesions"][0]
-    host = les["concentrationBqPerML"] / les["contrastAtAcquisition"]
-    thy = next(o for o in t["organs"] if o["name"] == "thyroid")
-    return con * (thy["activityMBq"] * 1e6 / thy["volumeML"]) / host
-
-
 def parathyroid_trial(scinti, out, seeds, log):
     """20 sestamibi patients: adenoma in 80 % (4 ectopic in the mediastinum), myocardium in the field of view in 10
     (full 128 × 128 field, 614 mm) and out of it in 10 (48 × 48 field, 230 mm, centred on the thyroid as for the
     others). Figures: adenoma (first candidate) within 5 mm; no candidate within 30 mm of the myocardium or within
     20 mm of a salivary gland (truth positions from truth.json physiology[])."""
     errs, rows = [], []
-    found, with_adenoma, organ_reported, heart_in_view = 0, 0, 0, 0
+    found, with_adenoma, organ_reported, heart_in_view, registered = 0, 0, 0, 0, 0
     for s in seeds:
         rng = random.Random(s)
         k = s - seeds[0]
@@ -402,9 +384,9 @@ def parathyroid_trial(scinti, out, seeds, log):
         small_field = k % 2 == 1                # myocardium out of the field of view in 10 of 20
         site = "mediastinum" if ectopic else rng.choice(["parathyroid-left", "parathyroid-right"])
         dia, con = rng.uniform(8, 15), rng.uniform(2, 4)
+        # Every adenoma, eutopic or ectopic (`mediastinum`), states its contrast against the thyroid (the simulator's
+        # convention since branch parathyroid4; before, the trial scaled a mediastinal adenoma's host-relative contrast).
         lesion = [f"{site}:{dia:.0f}:{con:.2f}"] if has else []
-        if ectopic:
-            lesion = [f"{site}:{dia:.0f}:{ectopic_contrast(scinti, out, s, site, dia, con, log):.2f}"]
         dirs = {}
         for phase in ("early", "delayed"):
             d = os.path.join(out, f"pth-{s}-{phase}")
@@ -451,13 +433,19 @@ def parathyroid_trial(scinti, out, seeds, log):
                 found += ok
             else:
                 ok = False
-        rows.append((s, site if has else "none", "heart in view" if in_view else "heart out of view", ok, len(cands), ",".join(wrong) or "-"))
+        reg = r.get("delayedRegistration") or {}
+        reg_txt = (f"delayed registered ({reg['shiftPixels'][0]:+.2f}, {reg['shiftPixels'][1]:+.2f}) px, r {reg['correlation']:.3f}"
+                   + ("" if reg.get("used") else " not applied: " + reg.get("note", "")[:40])) if reg else "no registration"
+        registered += bool(reg.get("used"))
+        rows.append((s, site if has else "none", "heart in view" if in_view else "heart out of view", ok, len(cands), ",".join(wrong) or "-", reg_txt))
     sens = wilson(found, with_adenoma)
     n = len(rows)
     return [("Parathyroid: adenoma found within 5 mm", f"{found}/{with_adenoma} ({heart_in_view} of {n} with the myocardium in view)", sens, "≥ 0.90",
              with_adenoma > 0 and sens[0] >= 0.9),
             ("Parathyroid: patients with myocardium or salivary gland reported", f"{organ_reported}/{n}", wilson(organ_reported, n), "0",
-             n > 0 and organ_reported == 0)], rows, errs
+             n > 0 and organ_reported == 0),
+            ("Parathyroid: delayed image registered onto the early one (information; the virtual patients do not move)", f"{registered}/{n}",
+             wilson(registered, n), "—", None)], rows, errs
 
 
 # ---------------------------------------------------------------- sentinel node
@@ -470,6 +458,7 @@ def sentinel_trial(scinti, out, seeds, log):
     injection site reported as a node."""
     errs, rows = [], []
     sentinels, found, false_nodes, injection_nodes, n = 0, 0, 0, 0, 0
+    first_in_order, lat_false, lat_found, lat_views = 0, 0, 0, 0
     spacing = 4.7952
     for s in seeds:
         d = os.path.join(out, f"sn-{s}")
@@ -493,16 +482,31 @@ def sentinel_trial(scinti, out, seeds, log):
         # Anterior view only: the truth's lateral-view pixels were offset by ~36 columns (the Siemens axis position,
         # fixed in SimulationOutput.write on branch planar3: tuning seed 5101 now matches to 0.8 px); the lateral view
         # is analysed but not yet scored (the validation trial was not re-run with the fixed truth).
+        lat_fp_here = 0
         for node in r.get("nodes", []):
             view = node["view"]
-            if view != "Anterior projection":
-                continue
             def near(px, lim):
                 return px is not None and math.hypot(node["column"] - px[0], node["row"] - px[1]) * spacing <= lim
+            if view != "Anterior projection":
+                # Lateral view (truth in the camera frame since planar3): scored separately, as information.
+                if not near(inj.get(view), 20) and not any(near(v.get(view), 12) for v in true_nodes.values()):
+                    lat_fp_here += 1
+                continue
             if near(inj.get(view), 20):
                 inj_here += 1
             elif not any(near(v.get(view), 12) for v in true_nodes.values()):
                 fp_here += 1
+        lat_false += lat_fp_here
+        sn_lat = true_nodes.get("sentinel-node", {}).get("Left lateral projection")
+        if sn_lat is not None:
+            lat_views += 1
+            lat_found += any(nd["view"] == "Left lateral projection" and math.hypot(nd["column"] - sn_lat[0], nd["row"] - sn_lat[1]) * spacing <= 12
+                             for nd in r.get("nodes", []))
+        # Drainage order (issue 18: along the traced channel): the node matching the sentinel is order 1 on the anterior view.
+        sn_ant = true_nodes.get("sentinel-node", {}).get("Anterior projection")
+        if sn_ant is not None:
+            first_in_order += any(nd["view"] == "Anterior projection" and nd.get("drainageOrder") == 1
+                                  and math.hypot(nd["column"] - sn_ant[0], nd["row"] - sn_ant[1]) * spacing <= 12 for nd in r.get("nodes", []))
         sn = true_nodes.get("sentinel-node", {})
         for view, px in sn.items():
             if view != "Anterior projection":
@@ -515,10 +519,13 @@ def sentinel_trial(scinti, out, seeds, log):
         found += ok
         false_nodes += fp_here
         injection_nodes += inj_here
-        rows.append((s, f"sentinel found in {sn_found}/{sn_views} views", f"{fp_here} false", f"{inj_here} at the injection site"))
+        rows.append((s, f"sentinel found in {sn_found}/{sn_views} views", f"{fp_here} false", f"{inj_here} at the injection site",
+                     "orders " + ",".join(f"{nd['drainageOrder']}@{nd['column']:.0f},{nd['row']:.0f}" for nd in r.get("nodes", []) if nd["view"] == "Anterior projection")))
     sens = wilson(found, sentinels)
     fpr = poisson_rate_ci(false_nodes, n)
     return [("Sentinel: sentinel node found (anterior view)", f"{found}/{sentinels}", sens, "all (1.0)", sentinels > 0 and found == sentinels),
+            ("Sentinel: sentinel node first in drainage order (anterior view, traced channel)", f"{first_in_order}/{sentinels}",
+             wilson(first_in_order, sentinels), "all (1.0)", sentinels > 0 and first_in_order == sentinels),
             ("Sentinel: false nodes per patient", f"{false_nodes} in {n} patients", fpr, "≤ 0.2", n > 0 and fpr[0] <= 0.2),
             ("Sentinel: injection site reported as a node", f"{injection_nodes} in {n} patients", (injection_nodes, float("nan"), float("nan")), "0",
              n > 0 and injection_nodes == 0)], rows, errs

@@ -18,7 +18,9 @@ import Physics
 ///   background-corrected early to thyroid counts over the thyroid core (thyroid image ≥ 50 % of its maximum),
 ///   registration a translation by normalised cross-correlation over the neck region; without one (washout
 ///   subtraction), delayed − k · early of the white top-hat-filtered images (soft tissue, heart and liver removed),
-///   k = Σ delayed / Σ early over the thyroid core (the thyroid's retention).
+///   k = the lower quartile of the per-pixel delayed/early ratio over the gland region where the early top-hat is
+///   ≥ 25 % of its bed maximum (the thyroid's retention; Σ delayed / Σ early over a thyroid core given from outside).
+///   The delayed image is first registered onto the early one (``Registration``, ``Result/delayedRegistration``).
 /// - Search (issue 18): only the thyroid bed and the neck-to-mediastinum corridor found from the body outline
 ///   (``Parathyroid/SearchRegion``); salivary glands, myocardium and liver are listed as physiology, never as
 ///   candidates.
@@ -74,6 +76,9 @@ public struct Parathyroid: Sendable {
         public var subtraction: String
         /// Thyroid-image registration (dx, dy pixels applied to the thyroid image) and correlation, when used.
         public var registrationShiftPixels: [Double]?
+        /// Registration of the delayed image onto the early one (motion between the phases; issue 18): the
+        /// transform, its quality and whether it was applied (``Parathyroid/Registration``).
+        public var delayedRegistration: Registration? = nil
         public var registrationCorrelation: Double?
         /// Normalisation factor k of the subtraction.
         public var normalisationFactor: Double
@@ -90,6 +95,50 @@ public struct Parathyroid: Sendable {
         public var physiology: [PhysiologicalUptake] = []
         /// What limits the result (counts, view, phase, assumptions).
         public var quality: [String] = []
+    }
+
+    /// A translation registration of one image onto the early image, as applied (or refused).
+    public struct Registration: Sendable, Codable, Equatable {
+        /// The image moved (`delayed`).
+        public var image: String
+        /// `translation` (rigid shift in the detector plane, bilinear resampling).
+        public var transform: String
+        /// Shift (dx, dy) in pixels applied to the image (+x to higher columns, +y to higher rows).
+        public var shiftPixels: [Double]
+        /// The same shift in mm (column and row spacing).
+        public var shiftMM: [Double]
+        /// Pearson correlation with the early image over the neck and chest region, after and before the shift.
+        public var correlation: Double
+        public var correlationUnregistered: Double
+        /// Whether the shift was applied; a failed registration is reported, not used.
+        public var used: Bool
+        /// Why it was or was not used.
+        public var note: String
+    }
+
+    /// Registration quality limits: the correlation with the early image must reach this, and the shift must lie
+    /// inside the searched ±``registrationMaxShift`` pixels (a maximum at the edge of the search is no optimum).
+    /// A shift below ``registrationMinShift`` pixels is no motion: the washed-out thyroid and the retained foci make
+    /// the two phases differ, which moved the correlation maximum by up to 0.54 px on 16 unmoved tuning patients
+    /// (seeds 4102–4120), so smaller shifts are reported and not applied.
+    static let registrationMinCorrelation = 0.7, registrationMaxShift = 8, registrationMinShift = 1.0
+
+    /// Registers the smoothed delayed image onto the smoothed early one by translation (normalised cross-correlation,
+    /// ``PlanarRegistration``) over `region`; the shift is used only when the registration succeeded.
+    static func registerDelayed(early eS: PlanarViewImage, delayed dS: PlanarViewImage, region: PlanarROI) -> Registration {
+        let reg = PlanarRegistration.translation(fixed: eS, moving: dS, maxShift: registrationMaxShift, region: region)
+        let before = PlanarRegistration.translation(fixed: eS, moving: dS, maxShift: 0, region: region).correlation
+        let atEdge = max(abs(reg.dx), abs(reg.dy)) >= Double(registrationMaxShift) - 0.5
+        let ok = reg.correlation >= registrationMinCorrelation && !atEdge
+        let moved = max(abs(reg.dx), abs(reg.dy)) >= registrationMinShift
+        let used = ok && moved
+        let note = used ? String(format: "delayed image shifted by (%.2f, %.2f) px onto the early image (correlation %.3f, %.3f before)", reg.dx, reg.dy, reg.correlation, before)
+            : ok ? String(format: "no motion between the phases: registration shift (%.2f, %.2f) px (correlation %.3f, %.3f before) is below %.0f px, within what the phases' different content gives on unmoved patients; delayed image used as acquired", reg.dx, reg.dy, reg.correlation, before, registrationMinShift)
+            : atEdge ? String(format: "registration failed: best shift (%.1f, %.1f) px lies at the edge of the ±%d px search (no optimum found); delayed image used unshifted", reg.dx, reg.dy, registrationMaxShift)
+            : String(format: "registration failed: correlation %.3f < %.2f (the two phases do not show the same anatomy); delayed image used unshifted", reg.correlation, registrationMinCorrelation)
+        return Registration(image: "delayed", transform: "translation", shiftPixels: [reg.dx, reg.dy],
+                            shiftMM: [reg.dx * eS.columnSpacingMM, reg.dy * eS.rowSpacingMM], correlation: reg.correlation,
+                            correlationUnregistered: before, used: used, note: note)
     }
 
     /// Result plus images and regions for the figure.
@@ -119,7 +168,8 @@ public struct Parathyroid: Sendable {
     public func analyze(early: Phase, delayed: Phase, thyroid: Phase?,
                         pixelToPatient: (@Sendable (Double, Double) -> [Double])? = nil,
                         candidateRegions: [PlanarDisk]? = nil, thyroidRegion: PlanarROI? = nil) throws(PlanarAnalysisError) -> Analysis {
-        let e = early.image, d = delayed.image
+        let e = early.image
+        var d = delayed.image
         guard e.rows == d.rows, e.columns == d.columns else {
             throw PlanarAnalysisError("delayed image is \(d.rows)×\(d.columns), early \(e.rows)×\(e.columns): mismatched matrix sizes")
         }
@@ -149,9 +199,10 @@ public struct Parathyroid: Sendable {
         } else {
             warnings.append("acquisition times unknown: delayed counts not decay-corrected (washout overestimated)")
         }
-        let eS = e.smoothed(passes: 2), dS = d.smoothed(passes: 2)
+        let eS = e.smoothed(passes: 2)
+        var dS = d.smoothed(passes: 2)
         // Where to search (thyroid bed and neck-to-mediastinum corridor) and the physiology around it.
-        let search = Self.searchRegion(early: eS, delayed: dS)
+        var search = Self.searchRegion(early: eS, delayed: dS)
         warnings += search.notes
         let globalMax = eS.counts.max() ?? 0
         // Neck region and background ring: the gland is the hottest structure of the thyroid bed, not of the image
@@ -164,11 +215,32 @@ public struct Parathyroid: Sendable {
         // Tissue level: the median of the body (most of it is soft tissue); the gland stands out above it.
         let tissue = Float(Self.median(body.indices.map { Double(eS.counts[$0]) }))
         // Gland region: the compact structures of the thyroid bed (top-hat ≥ 40 % of its maximum there).
-        let topE = Self.topHat(eS), topD = Self.topHat(dS)
+        let topE = Self.topHat(eS)
         let bedTop = search.bed.indices.map { topE[$0] }.max() ?? 0
         for i in search.bed.indices where bedTop > 0 && topE[i] >= 0.4 * bedTop { neck.inside[i] = true }
         if neck.count == 0 { for i in search.region.indices where eS.counts[i] - tissue >= 0.4 * (eMax - tissue) { neck.inside[i] = true } }
         neck = neck.dilated(1)
+        // Motion between the phases (issue 18: registration, not alignment by assumption): the delayed image is
+        // registered onto the early one over the body of the searched rows (3 rows either side, the full width with
+        // the body's outline), leaving out the gland region and 2 px around it: the thyroid washes out and an
+        // adenoma is retained, so the glands do not look alike in the two phases and would pull the registration
+        // (on unmoved tuning patients they gave apparent shifts of 0.3–0.7 px).
+        let glands = neck.dilated(2)
+        let searchedRows = Set(search.region.indices.map { $0 / cols })
+        var regRegion = PlanarROI(rows: rows, columns: cols)
+        for i in 0..<np where !glands.inside[i] && (-3...3).contains(where: { searchedRows.contains(i / cols + $0) })
+            && eS.counts[i] >= 0.05 * globalMax { regRegion.inside[i] = true }
+        regRegion = regRegion.dilated(2)
+        for i in glands.indices { regRegion.inside[i] = false }
+        let delayedReg = Self.registerDelayed(early: eS, delayed: dS, region: regRegion)
+        if delayedReg.used {
+            d = d.shifted(dx: delayedReg.shiftPixels[0], dy: delayedReg.shiftPixels[1])
+            dS = d.smoothed(passes: 2)
+            search.physiology = Self.searchRegion(early: eS, delayed: dS).physiology
+        } else {
+            warnings.append(delayedReg.note)
+        }
+        let topD = Self.topHat(dS)
         let outer = neck.dilated(5), inner = neck.dilated(2)
         var ring = PlanarROI(rows: rows, columns: cols)
         for i in 0..<np where outer.inside[i] && !inner.inside[i] && body.inside[i] { ring.inside[i] = true }
@@ -226,6 +298,15 @@ public struct Parathyroid: Sendable {
             if let g = thyroidRegion { core = g }
             let se = core.indices.reduce(0.0) { $0 + topE[$1] } * eScale, sd = core.indices.reduce(0.0) { $0 + topD[$1] } * dScale
             k = se > 0 ? sd / se : 0
+            // The thyroid's retention, not the adenoma's: a bright adenoma can fill most of the core and pull the sum
+            // ratio up to its own retention (tuning seed 4108: k 0.79 against the thyroid's 0.28, the adenoma then
+            // subtracted away). The thyroid washes out and a retaining focus has the highest delayed/early ratios, so
+            // k is the lower quartile of the per-pixel ratio over the gland region where the early top-hat is ≥ 25 %
+            // of its bed maximum (chosen on tuning seeds 4101–4120: 15/16 found, 14/16 with the sum ratio).
+            if thyroidRegion == nil {
+                let ratios = neck.indices.filter { topE[$0] >= 0.25 * bedTop && topE[$0] > 0 }.map { topD[$0] * dScale / (topE[$0] * eScale) }.sorted()
+                if !ratios.isEmpty { k = ratios[Int(0.25 * Double(ratios.count - 1))] }
+            }
             if k <= 0 { warnings.append("the thyroid core has no retained counts on the delayed image: washout normalisation k = 0") }
             k = max(0, k)
             for i in 0..<np { sub[i] = (topD[i] * dScale - k * topE[i] * eScale) / eScale }
@@ -254,12 +335,13 @@ public struct Parathyroid: Sendable {
         let result = Result(
             candidates: candidates, regions: regions, subtraction: mode, registrationShiftPixels: shift, registrationCorrelation: corr,
             normalisationFactor: k, delayedDecayCorrection: decay, hoursBetweenPhases: hours, radionuclide: nuclide.name,
-            method: "background: median of a ring 2–5 px outside the gland region (early counts above the body's median by ≥ 40 % of the maximum's excess), inside the body (≥ 10 % of max), per image; delayed decay-corrected to the early time (\(nuclide.name), \(nuclide.dataSet.rawValue)), per second; retention index = 100 × delayed/early of background-corrected counts, washout = 100 − RI; \(mode == "dual-tracer subtraction" ? "subtraction early − k × thyroid image registered by translation (normalised cross-correlation), k = median early/thyroid ratio over the thyroid core (≥ 50 % of thyroid max)" : "subtraction of the top-hat-filtered images (7-pixel square opening removed) delayed − k × early, k = Σ delayed / Σ early over the thyroid core (top-hat ≥ 50 % of its thyroid-bed maximum)"); candidates: local maxima of the 2×-smoothed subtraction image in the thyroid bed (±45 mm of the midline, 25–110 mm below the neck) and the neck-to-mediastinum corridor (±30 mm, to 130 mm below the neck) above max(median + 5σ (MAD over the body), 40 % of max), ≥ 3 px apart",
+            method: "background: median of a ring 2–5 px outside the gland region (early counts above the body's median by ≥ 40 % of the maximum's excess), inside the body (≥ 10 % of max), per image; delayed decay-corrected to the early time (\(nuclide.name), \(nuclide.dataSet.rawValue)), per second; retention index = 100 × delayed/early of background-corrected counts, washout = 100 − RI; \(mode == "dual-tracer subtraction" ? "subtraction early − k × thyroid image registered by translation (normalised cross-correlation), k = median early/thyroid ratio over the thyroid core (≥ 50 % of thyroid max)" : "subtraction of the top-hat-filtered images (7-pixel square opening removed) delayed − k × early, k = lower quartile of the per-pixel delayed/early top-hat ratio over the gland region where the early top-hat is ≥ 25 % of its thyroid-bed maximum (Σ delayed / Σ early over the thyroid core when the core is given)"); delayed image registered onto the early one by translation (normalised cross-correlation over the body of the searched rows ±3, without the gland region + 2 px; applied when the correlation is ≥ 0.7, the shift inside the ±8 px search and ≥ 1 px, else reported and not applied); candidates: local maxima of the 2×-smoothed subtraction image in the thyroid bed (±45 mm of the midline, 25–110 mm below the neck) and the neck-to-mediastinum corridor (±30 mm, to 130 mm below the neck) above max(median + 5σ (MAD over the body), 40 % of max), ≥ 3 px apart",
             units: ["column": "0-based pixel (early image grid)", "row": "0-based pixel (early image grid)", "patientMM": "LPS mm",
                     "retentionIndexPercent": "percent", "washoutPercent": "percent", "*CPS": "background-corrected counts per second (delayed decay-corrected)",
                     "significance": "subtraction maximum / noise sigma", "registrationShiftPixels": "pixels (dx, dy) applied to the thyroid image"],
             warnings: warnings)
         var r = result
+        r.delayedRegistration = delayedReg
         r.findings = candidates.isEmpty ? ["No focus of retained tracer outside the thyroid: no candidate adenoma."] : candidates.prefix(3).enumerated().map { k, c in
             String(format: "Candidate %d at column %.1f, row %.1f: retention index %.0f %% (washout %.0f %%), %.1f σ on the %@ image.", k + 1, c.column, c.row,
                    c.retentionIndexPercent, c.washoutPercent, c.significance, mode)

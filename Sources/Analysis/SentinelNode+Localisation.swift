@@ -17,17 +17,6 @@ extension SentinelNodeAnalysis {
         public var skinMarkerMM: [Double]
     }
 
-    /// Drainage order of each view's nodes: ascending distance from the injection site (the lymphatic channel runs
-    /// from the injection site to the first node; later echelons lie further along it). 1-based, per view.
-    static func drainageOrder(_ nodes: [Node]) -> [Int] {
-        var order = [Int](repeating: 0, count: nodes.count)
-        for view in Set(nodes.map(\.view)) {
-            let idx = nodes.indices.filter { nodes[$0].view == view }.sorted { nodes[$0].distanceFromInjectionMM < nodes[$1].distanceFromInjectionMM }
-            for (k, i) in idx.enumerated() { order[i] = k + 1 }
-        }
-        return order
-    }
-
     /// The anterior skin position y (LPS mm) at the height of `row` of a lateral view: along the row (mean of ±1
     /// row, 1-2-1 smoothed), the tissue level is the median of the profile over the body (pixels ≥ 10 % of the
     /// profile's 90th percentile, outside `mask`: a node or two do not move it); the skin is the most anterior pixel at ≥ a quarter of the tissue level (where the projected thickness of a rounded

@@ -77,8 +77,10 @@ public struct SentinelNodeAnalysis: Sendable {
         public var patientPositionMM: [Double]?
         /// Distance from the injection site (mm).
         public var distanceFromInjectionMM: Double
-        /// Drainage order within the view (1 = first along the lymphatic channel; ``drainageOrder(_:)``).
+        /// Drainage order within the view (1 = first along the lymphatic channel; ``drainageOrder(_:channels:)``).
         public var drainageOrder: Int? = nil
+        /// The lymphatic channel traced from the injection site to this node (``Channel``).
+        public var channel: Channel? = nil
     }
 
     /// The result.
@@ -139,7 +141,13 @@ public struct SentinelNodeAnalysis: Sendable {
                 }
             }
             let (site, found) = analyzeView(v, given: g)
-            sites.append(site); nodes += found
+            let base = nodes.count
+            sites.append(site)
+            nodes += found.map { n in
+                var n = n
+                if let up = n.channel?.upstreamNode { n.channel?.upstreamNode = up + base }
+                return n
+            }
             if g != nil { notes.append("view \(v.name): regions given from outside (edited)\(g?.injectionSite == nil ? "" : ": injection site")\(g?.nodes == nil ? "" : (g?.injectionSite == nil ? ": " : ", ") + "\(g!.nodes!.count) node(s)")") }
             if v.origin == nil { notes.append("view \(v.name): no detector geometry, patient positions not given") }
         }
@@ -151,10 +159,11 @@ public struct SentinelNodeAnalysis: Sendable {
             "nodeCounts": String(format: "disk of %.0f mm minus the mean of an annulus of 1.5–2.5 radii (local background)", o.roiRadiusMM),
             "percentOfHottest": String(format: "net counts / hottest node of the same view x 100; %.0f %% rule", o.reportingPercent),
         ]
-        let order = Self.drainageOrder(nodes)
+        let order = Self.drainageOrder(nodes, channels: nodes.map(\.channel))
         for k in nodes.indices { nodes[k].drainageOrder = order[k] }
         var conv = conventions
-        conv["drainageOrder"] = "per view, ascending distance from the injection site (1 = first node along the lymphatic channel)"
+        conv["drainageOrder"] = "per view, ascending cost of the lymphatic channel traced from the injection site (1 = first node along the channel; a node reached through another comes after it)"
+        conv["channel"] = "minimal-cost 8-connected path on the smoothed view from the injection site's centre to the node; step cost = length × tissue / max(counts, 0.05 × tissue), tissue = median of the body outside the injection mask; costMM in tissue-equivalent mm, lengthMM outside the mask, contrast = mean counts along the path (outside mask and node discs) / tissue, upstreamNode = the node passed through last"
         conv["depth"] = "anterior and lateral node paired by drainage order and height (±20 mm); depth = node y (lateral view) − anterior skin y (lateral view, the row's most anterior pixel at ≥ a quarter of the tissue level); skin marker = (x anterior view, skin y, mean z), LPS mm"
         var r = Result(injectionSite: sites[0], injectionSites: sites, nodes: nodes, conventions: conv, options: o, notes: notes)
         if let a = views.first(where: { $0.name.lowercased().contains("anterior") && !$0.name.lowercased().contains("oblique") && $0.origin != nil }),
@@ -167,8 +176,9 @@ public struct SentinelNodeAnalysis: Sendable {
             notes.append("no anterior and lateral view pair with geometry: node depth and skin marker not given")
         }
         r.findings = nodes.isEmpty ? ["No lymph node seen outside the injection site."] : nodes.enumerated().map { k, n in
-            String(format: "Node %d (%@): drainage order %d, %.0f net counts, %.0f %% of the hottest%@, %.0f mm from the injection site.", k + 1, n.view,
-                   n.drainageOrder ?? 0, n.counts, n.percentOfHottest, n.meetsReportingRule ? "" : " (below the 10 % rule)", n.distanceFromInjectionMM)
+            String(format: "Node %d (%@): drainage order %d, %.0f net counts, %.0f %% of the hottest%@, %.0f mm from the injection site%@.", k + 1, n.view,
+                   n.drainageOrder ?? 0, n.counts, n.percentOfHottest, n.meetsReportingRule ? "" : " (below the 10 % rule)", n.distanceFromInjectionMM,
+                   n.channel.map { c in c.upstreamNode.map { String(format: ", reached through node %d", $0 + 1) } ?? (c.contrast > 1.2 ? ", channel seen from the injection site" : "") } ?? "")
         }
         for (k, ln) in (r.located ?? []).enumerated() {
             r.findings.append(String(format: "Node %d in drainage order: depth %.0f mm below the anterior skin; skin marker at LPS (%.0f, %.0f, %.0f) mm.",
@@ -223,7 +233,7 @@ public struct SentinelNodeAnalysis: Sendable {
                 let m = measure(v, column: d.column, row: d.row, radius: d.radius, mask: mask)
                 return Measured(c: d.column, r: d.row, net: m.net, sig: m.sig)
             }
-            return (site, finish(v, site: site, kept: measured))
+            return (site, withChannels(finish(v, site: site, kept: measured), smoothed: s, view: v, mask: mask, site: site, radius: roiR))
         }
         let candidates = RegionTools.localMaxima(s, rows: rows, columns: cols, radius: 2, threshold: 0, excluded: mask)
         var kept: [Measured] = []
@@ -241,7 +251,15 @@ public struct SentinelNodeAnalysis: Sendable {
             if kept.contains(where: { ($0.c - pos.column) * ($0.c - pos.column) + ($0.r - pos.row) * ($0.r - pos.row) < sep * sep }) { continue }
             kept.append(Measured(c: pos.column, r: pos.row, net: m.net, sig: m.sig))
         }
-        return (site, finish(v, site: site, kept: kept))
+        return (site, withChannels(finish(v, site: site, kept: kept), smoothed: s, view: v, mask: mask, site: site, radius: roiR))
+    }
+
+    /// The nodes of one view with their traced channels (``traceChannels(smoothed:rows:columns:mask:site:nodes:nodeRadius:pixelMM:)``;
+    /// upstream indices within the view).
+    func withChannels(_ nodes: [Node], smoothed s: [Float], view v: PlanarViewImage, mask: [Bool], site: InjectionSite, radius: Double) -> [Node] {
+        let ch = Self.traceChannels(smoothed: s, rows: v.rows, columns: v.columns, mask: mask, site: (site.column, site.row),
+                                    nodes: nodes.map { ($0.column, $0.row) }, nodeRadius: radius, pixelMM: (v.rowSpacingMM + v.columnSpacingMM) / 2)
+        return nodes.enumerated().map { k, n in var n = n; n.channel = ch[k]; return n }
     }
 
     /// A node position with its net counts and significance.

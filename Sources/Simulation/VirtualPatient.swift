@@ -450,8 +450,10 @@ public struct VirtualPatient: Sendable {
         let restConc = concOfID[restIDs.first ?? 0]
         for (k, l) in lesions.enumerated() {
             let host = label(atPhantom: lesionC[k])
-            // Parathyroid adenomas are given against the thyroid (the organ they are read against); others against the host.
-            let hostID = l.region.hasPrefix("parathyroid") ? 132 : (concOfID[host] > 0 ? host : (restIDs.first ?? 0))
+            // Parathyroid adenomas, eutopic (`parathyroid-left/right`) and ectopic (`mediastinum`), are given against the
+            // thyroid (the organ they are read against; an adenoma's avidity does not depend on where it lies); others
+            // against the host.
+            let hostID = l.region.hasPrefix("parathyroid") || l.region == "mediastinum" ? 132 : (concOfID[host] > 0 ? host : (restIDs.first ?? 0))
             let hc = concOfID[hostID]
             // Lesion kinetics (tumour retention against the host's washout); the host's fraction from its compartment.
             let o = owner[hostID]

@@ -57,6 +57,9 @@ extension AnalysisJob {
         for g in r.regions.prefix(2) {
             summary.append([g.name, "retention index \(fmt(g.retentionIndexPercent, 0)) %, washout \(fmt(g.washoutPercent, 0)) % (\(g.pixels) px)"])
         }
+        if let g = r.delayedRegistration {
+            summary.append(["delayed → early registration", g.used ? "\(g.transform) (\(fmt(g.shiftPixels[0], 2)), \(fmt(g.shiftPixels[1], 2))) px, correlation \(fmt(g.correlation, 3))" : g.note])
+        }
         if let h = r.hoursBetweenPhases { summary.append(["early → delayed", "\(fmt(h, 2)) h, delayed counts × \(fmt(r.delayedDecayCorrection, 3)) for decay"]) }
         var conv = r.units
         conv["method"] = r.method

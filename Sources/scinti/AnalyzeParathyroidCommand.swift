@@ -50,6 +50,7 @@ struct AnalyzeParathyroid: ParsableCommand {
                 text += String(format: "  %@: retention index %.0f %%, washout %.0f %% (%d px)\n", r.name, r.retentionIndexPercent, r.washoutPercent, r.pixels)
             }
             if let s = x.registrationShiftPixels { text += String(format: "  thyroid image shifted by (%.1f, %.1f) px, correlation %.3f, normalisation %.3f\n", s[0], s[1], x.registrationCorrelation ?? 0, x.normalisationFactor) }
+            if let g = x.delayedRegistration { text += "  \(g.note)\n" }
             text += "  method: \(x.method)\n"
             if let png { text += "figure → \(png)\n" }
             emit(text)
