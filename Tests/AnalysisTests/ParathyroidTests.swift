@@ -86,8 +86,8 @@ import Testing
     }
 
     /// Regions from outside: a candidate disc given at the simulator's adenoma position measures the set-up's
-    /// retention (within 10 points, as the automatic one); the thyroid region given as the automatic core gives the
-    /// automatic thyroid numbers (one finishing step); a disc off the image is refused.
+    /// retention (within 10 points, as the automatic one); the thyroid region given as the automatic core gives a
+    /// washout normalisation near the set-up's thyroid retention, as the automatic one; a disc off the image is refused.
     @Test func givenRegions() throws {
         let auto = try Self.analyse(thyroid: false)
         let c = Self.study
@@ -97,7 +97,14 @@ import Testing
         let first = try #require(a.result.candidates.first)
         #expect(a.result.candidates.count == 1 && first.column == truth.column && first.row == truth.row)
         #expect(abs(first.retentionIndexPercent - 100 * c.retention.adenoma) < 10, "adenoma RI \(first.retentionIndexPercent)")
-        #expect(abs(a.result.normalisationFactor - auto.result.normalisationFactor) < 1e-9)
+        // k is the thyroid's retention either way: Σ delayed / Σ early over a core given from outside, the lower
+        // quartile of the per-pixel ratio over the gland automatically (Parathyroid.swift) — both near the set-up's.
+        print(String(format: "parathyroid k: given core %.3f, automatic %.3f, set-up thyroid retention %.2f", a.result.normalisationFactor, auto.result.normalisationFactor, c.retention.thyroid))
+        // The given core's sum ratio estimates the thyroid's retention; the automatic lower quartile lies below it by
+        // construction (0.34 for 0.45 here: a known low bias of the rule chosen on tuning seeds, docs/parathyroid.md),
+        // but above half of it.
+        #expect(abs(a.result.normalisationFactor - c.retention.thyroid) < 0.1)
+        #expect(auto.result.normalisationFactor < c.retention.thyroid && auto.result.normalisationFactor > 0.5 * c.retention.thyroid)
         #expect(a.result.warnings.contains { $0.contains("candidate regions given from outside") })
         #expect { _ = try Self.analyse(thyroid: false, candidateRegions: [PlanarDisk(column: -3, row: 2, radius: 2)]) } throws: { "\($0)".contains("lies outside") }
     }
