@@ -39,13 +39,16 @@ import Testing
         return (k, r.nodes[k])
     }
 
-    @Test(.disabled("partly fails on branch parathyroid4 (2026-12-07 01:32): the drainage order A = 1, B = 2 holds, but B's upstreamNode is not A; to be investigated"))
+    @Test
     func drainageOrderFollowsTheChannel() throws {
         let r = try SentinelNodeAnalysis().analyze([Self.view(channel: true)])
         #expect(r.nodes.count == 2, "\(r.nodes.map { ($0.column, $0.row, $0.significance) })")
         let (ia, a) = try Self.node(r, near: (25, 20)), (_, b) = try Self.node(r, near: (60, 60))
         #expect(a.drainageOrder == 1 && b.drainageOrder == 2)
-        #expect(a.channel?.upstreamNode == nil && b.channel?.upstreamNode == ia)
+        #expect(a.channel?.upstreamNode == nil)
+        withKnownIssue("open (issue 18): the traced path to B does not report A as its upstream node") {
+            #expect(b.channel?.upstreamNode == ia)
+        }
         // The channel is seen (counts 8 on tissue 2) and its traced length follows the drawn one: 80.2 px to A.
         let ca = try #require(a.channel)
         #expect(ca.contrast > 2, "channel contrast \(ca.contrast)")
@@ -54,12 +57,14 @@ import Testing
         #expect(b.distanceFromInjectionMM < a.distanceFromInjectionMM)
     }
 
-    @Test(.disabled("partly fails on branch parathyroid4 (2026-12-07 01:32): channel contrast 1.6 without a drawn channel (the path runs through the injection halo); to be investigated"))
+    @Test
     func withoutAChannelTheOrderIsTheDistanceThroughTissue() throws {
         let r = try SentinelNodeAnalysis().analyze([Self.view(channel: false)])
         let (_, a) = try Self.node(r, near: (25, 20)), (_, b) = try Self.node(r, near: (60, 60))
         #expect(b.drainageOrder == 1 && a.drainageOrder == 2)
         #expect(a.channel?.upstreamNode == nil && b.channel?.upstreamNode == nil)
-        #expect(abs((a.channel?.contrast ?? 0) - 1) < 0.2, "no channel drawn: contrast \(a.channel?.contrast ?? 0)")
+        withKnownIssue("open (issue 18): without a drawn channel the path crosses the injection halo, contrast ≈ 1.6") {
+            #expect(abs((a.channel?.contrast ?? 0) - 1) < 0.2, "no channel drawn: contrast \(a.channel?.contrast ?? 0)")
+        }
     }
 }
