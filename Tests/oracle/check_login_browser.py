@@ -13,6 +13,7 @@ import sys
 import tempfile
 
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
@@ -27,7 +28,22 @@ def main() -> int:
         opts.add_argument(a)
     opts.binary_location = "/usr/bin/chromium"
     driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
-    wait = WebDriverWait(driver, 20)
+    # 40 s: a 2-core CI machine compiles nothing here, but Chromium's first start and the server's first
+    # rendering share the cores. Stale elements are retried: the study list is rebuilt when it reloads.
+    wait = WebDriverWait(driver, 40, ignored_exceptions=(StaleElementReferenceException,))
+    step = ["starting"]
+
+    def at(what: str) -> None:
+        step[0] = what
+
+    def click_first(css: str) -> None:
+        for _ in range(10):
+            try:
+                driver.find_elements(By.CSS_SELECTOR, css)[0].click()
+                return
+            except StaleElementReferenceException:
+                pass
+        raise StaleElementReferenceException(f"{css} kept being replaced")
 
     def ok(cond: bool, what: str) -> None:
         print(("ok: " if cond else "FAILED: ") + what)
@@ -36,9 +52,11 @@ def main() -> int:
             sys.exit(1)
 
     try:
+        at("opening / (expecting the login page)")
         driver.get(url + "/")
         wait.until(EC.presence_of_element_located((By.ID, "login")))
         ok(driver.current_url.endswith("/login"), f"unauthenticated / redirects to the login page ({driver.current_url})")
+        at("a wrong password")
         driver.find_element(By.ID, "user").send_keys(user)
         driver.find_element(By.ID, "password").send_keys(password + "-wrong")
         driver.find_element(By.ID, "submit").click()
@@ -48,12 +66,14 @@ def main() -> int:
         ok(not any(c["name"] == "scinti_session" for c in driver.get_cookies()), "no session cookie after a failed login")
         ok(driver.find_element(By.ID, "password").get_attribute("value") == "", "the password field is cleared after a failure")
 
+        at("the right password (expecting the viewer with the user named)")
         driver.find_element(By.ID, "password").send_keys(password)
         driver.find_element(By.ID, "submit").click()
         wait.until(EC.text_to_be_present_in_element((By.ID, "who"), user))
         ok(driver.current_url.rstrip("/") == url.rstrip("/"), f"the viewer opens after login ({driver.current_url})")
         who = driver.find_element(By.ID, "who").text
         ok(who == f"{user} ({role})", f"the viewer names the user and role: {who!r}")
+        at("the study list")
         wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "tr.study") or "stud" in d.find_element(By.ID, "status").text)
         ok(len(driver.find_elements(By.CSS_SELECTOR, "tr.study")) >= 1, "the study list loads with the session cookie")
         cookies = {c["name"]: c for c in driver.get_cookies()}
@@ -69,17 +89,23 @@ def main() -> int:
             "return fetch('/api/me', {credentials: 'same-origin'}).then(r => r.text())") or "{}").get("rights", [])
         ok(rights and "runJobs" not in rights if role == "reader" else bool(rights), f"the browser's identity has the role's rights: {rights}")
 
-        driver.find_elements(By.CSS_SELECTOR, "tr.study")[0].click()
-        WebDriverWait(driver, 20).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".jobform"))
+        at("opening a study (expecting the job forms)")
+        click_first("tr.study")
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".jobform"))
         forms = driver.find_elements(By.CSS_SELECTOR, ".jobform")
         shown = any(f.is_displayed() for f in forms)
         ok(shown == ("runJobs" in rights), f"job buttons {'shown' if shown else 'hidden'} for a {role} (rights: runJobs {'runJobs' in rights})")
 
+        at("logging out")
         driver.find_element(By.ID, "logout").click()
         wait.until(EC.presence_of_element_located((By.ID, "login")))
         ok(driver.current_url.endswith("/login"), "logout returns to the login page")
         status = driver.execute_script("return fetch('/api/me', {credentials: 'same-origin'}).then(r => r.status)")
         ok(status == 401, f"after logout the API answers 401 ({status})")
+    except WebDriverException as e:
+        # One line naming the step (the check prints the log's last lines; chromedriver's stack says nothing).
+        print(f"FAILED at step '{step[0]}': {type(e).__name__}: {(e.msg or '').splitlines()[0] if e.msg else ''}")
+        return 1
     finally:
         driver.quit()
     return 0
