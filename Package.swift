@@ -1,7 +1,10 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-/// Optimisation for the compute-heavy modules even in debug builds (see their targets).
+/// Optimisation for the compute-heavy modules even in debug builds: the domain modules whose loops run over voxels and
+/// pixels (Imaging, Physics, Simulation, Reconstruction, Analysis, QC, Dosimetry). Unoptimised, their kernels run
+/// ~10× slower, and the debug-build tests and CI sections (whole simulated studies reconstructed, registered and
+/// analysed) spent most of CI's time in them.
 let optimisedAlways: [SwiftSetting] = [.unsafeFlags(["-O"])]
 
 // Scinti: open nuclear-medicine imaging in Swift. One package, library modules with one job each.
@@ -78,29 +81,27 @@ let package = Package(
         // encrypted pseudonym map through OpenSSL's libcrypto (HMAC-SHA-256, PBKDF2, AES-256-GCM).
         .target(name: "Deidentification", dependencies: ["DICOM", "CLibCrypto", "CZlib"]),
         // Domain image types with patient geometry (LPS). Never imports DICOM.
-        .target(name: "Imaging"),
+        .target(name: "Imaging", swiftSettings: optimisedAlways),
         // The edge adapter: IOD readers and writers between DICOM data sets and Imaging domain types.
         .target(name: "DICOMImaging", dependencies: ["DICOM", "Imaging"]),
         // Colour maps, PNG, slices, MIP, fusion, SVG plots, PDF reports (Flate through zlib). No DICOM.
         .target(name: "Rendering", dependencies: ["Imaging", "CPNG", "CZlib"]),
         // Radionuclide decay data, attenuation, CT HU → μ, collimators, energy windows. No DICOM.
-        .target(name: "Physics"),
+        .target(name: "Physics", swiftSettings: optimisedAlways),
         // Phantoms and camera/CT acquisition simulation with known truth. No DICOM (written by DICOMImaging).
-        // Simulation and Reconstruction are compiled optimised in every configuration: their SIMD projector kernels
-        // are ~10× slower unoptimised, which made the debug-build acceptance tests (whole simulated studies
-        // reconstructed) the longest part of CI.
+        // Compiled optimised in every configuration, as are the other domain modules with voxel loops (optimisedAlways).
         .target(name: "Simulation", dependencies: ["Physics", "Imaging", "CZlib"], swiftSettings: optimisedAlways),
         // SPECT system model (projector, attenuation, collimator-detector response, scatter) and algorithms.
         .target(name: "Reconstruction", dependencies: ["Physics", "Imaging"], swiftSettings: optimisedAlways),
         // Clinical analyses (LVEF, thyroid uptake, parathyroid, sentinel node, bone scan, Krenning/MIBG, PET SUV):
         // one small type per analysis with its inputs, conventions and result. No DICOM.
-        .target(name: "Analysis", dependencies: ["Physics", "Imaging"]),
+        .target(name: "Analysis", dependencies: ["Physics", "Imaging"], swiftSettings: optimisedAlways),
         // Gamma-camera and SPECT quality control (NEMA NU 1 / IAEA NMQC): uniformity, COR, resolution, sensitivity,
         // MWSR, tomographic phantom, whole-body; action limits. One small type per test. No DICOM.
         .target(name: "QC", dependencies: ["Physics", "Imaging"], swiftSettings: optimisedAlways),
         // Radionuclide-therapy dosimetry: TAC fits, time-integrated activity, S-values, voxel dose, registration.
         // No DICOM.
-        .target(name: "Dosimetry", dependencies: ["Physics", "Imaging", "CFFTW"]),
+        .target(name: "Dosimetry", dependencies: ["Physics", "Imaging", "CFFTW"], swiftSettings: optimisedAlways),
         // End-to-end jobs the CLI and the server run (reconstruct a study from DICOM, the demo): glue over the
         // domain modules and the DICOM adapters.
         .target(name: "Workflows", dependencies: ["DICOM", "DICOMImaging", "Imaging", "Physics", "Simulation", "Reconstruction", "Rendering", "Analysis", "Dosimetry", "QC"]),

@@ -10,8 +10,10 @@ section() { echo "$1 [t=${SECONDS}s]"; }
 
 section "== swift build"
 # With the PostgreSQL trait (postgres-nio, for scripts/test-postgres.sh): one build serves every section; a second
-# build with other traits would recompile every module of the package (docs/scale.md).
-swift build --build-tests --traits TLS,PostgreSQL
+# build with other traits would recompile every module of the package (docs/scale.md). No debug information: CI
+# reads no debugger output, and writing and linking DWARF for ~150 MB binaries is part of the build's cost (the
+# same flag on every later `swift build` here, or it rebuilds everything).
+swift build --build-tests --traits TLS,PostgreSQL -debug-info-format none
 section "== swift test"
 # Serially: the network tests run servers on the cooperative thread pool, which CPU-heavy reconstruction tests
 # would otherwise occupy on a 2-core machine.
@@ -85,7 +87,7 @@ section "== reports: SR/SC/PDF/dose SR (dciodvfy, dsrdump, highdicom, pdftotext,
 SCINTI_BIN="$PWD/.build/debug/scinti" CORPUS="$CORPUS" bash scripts/test-reports.sh
 section "== shared archive on PostgreSQL: two servers and workers, concurrent STOW/C-STORE, SIGKILLed worker, lost database, schema versions"
 # Built with the PostgreSQL trait by "== swift build" above (a no-op here).
-swift build --product scinti --traits TLS,PostgreSQL
+swift build --product scinti --traits TLS,PostgreSQL -debug-info-format none
 SCINTI_BIN="$PWD/.build/debug/scinti" bash scripts/test-postgres.sh
 
 section "== clinical trials, reduced: scripts/validate-clinical.sh --reduced (same thresholds as the full trials)"
@@ -130,8 +132,13 @@ if [ "${DOSE_TRIAL_CI:-0}" = 1 ] && { [ -d ../shared/phantoms/icrp110 ] || [ -n 
   "$PY" scripts/dose_trial_report.py .build/debug/scinti --seeds 21001 --realisations 3 --extra "--voxel-mm 9.6 --subsamples 1" --out - --ci --check
 fi
 
-section "== fuzz: DICOM parser"
-scripts/fuzz.sh "${FUZZ_SECONDS:-60}"
-section "== fuzz: PDU decoder"
-scripts/fuzz-pdu.sh "${FUZZ_SECONDS:-60}"
+section "== fuzz: DICOM parser and PDU decoder (libFuzzer + ASan), the two at once, one core each"
+scripts/fuzz.sh 0 && scripts/fuzz-pdu.sh 0   # build both (one scratch path, shared modules)
+FUZZ_SKIP_BUILD=1 scripts/fuzz.sh "${FUZZ_SECONDS:-60}" >.build/fuzz-dicom.log 2>&1 & fuzz_dicom=$!
+FUZZ_SKIP_BUILD=1 scripts/fuzz-pdu.sh "${FUZZ_SECONDS:-60}" >.build/fuzz-pdu.log 2>&1 & fuzz_pdu=$!
+fuzz_rc=0
+wait $fuzz_dicom || fuzz_rc=1
+wait $fuzz_pdu || fuzz_rc=1
+grep -E "^(fuzzing|fuzz:|fuzz-pdu:|stat::number_of_executed_units|==[0-9]+==ERROR|SUMMARY)" .build/fuzz-dicom.log .build/fuzz-pdu.log
+[ $fuzz_rc = 0 ] || { tail -n 30 .build/fuzz-dicom.log .build/fuzz-pdu.log; exit 1; }
 section "== all tests passed"
