@@ -51,9 +51,9 @@ final class GroupCommitter: @unchecked Sendable {
     private var queue: [Ticket] = []
     /// Leaders at work (each commits one batch at a time).
     private var leading = 0
-    /// At most this many batches in flight at once: while one batch is in its index transaction the next one can
-    /// already be flushing (1: strictly one batch after another).
-    private var maximumLeaders = 2
+    /// At most this many batches in flight at once (1, the default: one batch after another; 2: the next batch can
+    /// flush while the previous one is in its index transaction — no gain measured, docs/benchmarks.md).
+    private var maximumLeaders = 1
     private let leaders = DispatchQueue(label: "scinti.archive.group-commit", attributes: .concurrent)
     /// Counts and times of the batches committed so far.
     let statistics = Mutex(GroupCommitStatistics())
@@ -135,8 +135,8 @@ extension Archive {
     /// Batches, stores and the committer's flush and index time so far (for benchmarks).
     public var groupCommitStatistics: GroupCommitStatistics { committer.statistics.withLock { $0 } }
 
-    /// How many batches of concurrent stores may be made durable at once (default 2: the next batch flushes its files
-    /// while the previous one is in its index transaction; 1: one after another). Each batch keeps the order flush,
+    /// How many batches of concurrent stores may be made durable at once (default 1: one after another; 2: the next
+    /// batch flushes its files while the previous one is in its index transaction). Each batch keeps the order flush,
     /// commit, acknowledge.
     public var concurrentBatches: Int {
         get { committer.concurrentBatches }

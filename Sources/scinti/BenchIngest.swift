@@ -15,7 +15,7 @@ struct BenchIngest: AsyncParsableCommand {
     @Option(help: "Folder for the archives (on the disk under test; not a tmpfs).") var work = "scinti-bench-ingest"
     @Option(help: "How each batch of received files is made durable: syncfs (one syncfs(2) per batch) or fsync (every file and folder).") var flush = "syncfs"
     @Option(help: "C-STORE requests outstanding per association (asynchronous operations window; 1: one at a time, as most senders).") var window = 1
-    @Option(help: "Batches of concurrent stores made durable at once (1: one after another; 2: the next flushes while the previous commits).") var batches = 2
+    @Option(help: "Batches of concurrent stores made durable at once (1: one after another, the default of the archive; 2: the next flushes while the previous commits).") var batches = 1
 
     func run() async throws {
         let counts = senders.split(separator: ",").compactMap { Int($0) }
