@@ -19,6 +19,7 @@
 #   - a database of schema version 1 is migrated; a newer schema is refused with a clear error
 #   - QIDO/C-FIND matching in SQL on PostgreSQL equals the in-memory matcher's on a randomized index (`scinti bench
 #     query`: wildcards, ranges, lists, case-insensitive names, ModalitiesInStudy, limit/offset)
+#   - `scinti report JOB --database`: the SR of an analysis job (Krenning, run by the worker) from the queue
 # Independent parts run at once (the simulation during start-up, the first job during the audit/account/QC/outbox
 # checks, the query cross-check during the second job) to keep the section short on 2 cores.
 #
@@ -62,6 +63,7 @@ check "database down: one clear error line naming the database" grep -q "cannot 
 
 # The SPECT for the reconstruction jobs (small: 32² × 30 views) and the instances to ingest, made meanwhile.
 "$BIN" simulate spect --phantom iec --matrix 32 --pixel 19.1808 --views 30 --out "$WORK/sim" >"$WORK/sim.log" 2>&1 & SIM=$!
+"$BIN" simulate planar --matrix 32 --pixel 19.1808 --no-ct --out "$WORK/planar" >"$WORK/planar.log" 2>&1 & PLANAR=$!
 "$PY" Tests/oracle/make_instances.py "$WORK/in" 4 250 >"$WORK/study_uid" & MAKE=$!
 check "PostgreSQL starts (initdb in a temporary folder, socket only)" pg start -o "$PGOPTS"
 "$PGBIN/createdb" -h "$WORK/pgsock" -U scinti scinti
@@ -143,9 +145,9 @@ check "DELETE of an audit record is refused" refused "DELETE FROM audit"
 check "TRUNCATE of the audit table is refused" refused "TRUNCATE audit"
 
 # --- a reconstruction job submitted on A now; the worker runs it during the next checks -----------------------------
-wait $SIM
-storescu -aet CI -aec SCINTI 127.0.0.1 "$DA" "$WORK/sim/NM_SPECT.dcm" >>"$WORK/scu-sim.log" 2>&1
-SERIES=$("$PY" -c 'import pydicom,sys; print(pydicom.dcmread(sys.argv[1], stop_before_pixels=True).SeriesInstanceUID)' "$WORK/sim/NM_SPECT.dcm")
+wait $SIM $PLANAR
+storescu -aet CI -aec SCINTI 127.0.0.1 "$DA" "$WORK/sim/NM_SPECT.dcm" "$WORK/planar/NM_PLANAR.dcm" >>"$WORK/scu-sim.log" 2>&1
+read -r SERIES PLANAR_SERIES < <("$PY" -c 'import pydicom,sys; print(*(pydicom.dcmread(f, stop_before_pixels=True).SeriesInstanceUID for f in sys.argv[1:]))' "$WORK/sim/NM_SPECT.dcm" "$WORK/planar/NM_PLANAR.dcm")
 submit() { # ITERATIONS → job id
   curl -s "${AUTH[@]}" -H 'Content-Type: application/json' -d "{\"type\":\"recon\",\"series\":\"$SERIES\",\"iterations\":$1,\"subsets\":6}" \
     "http://127.0.0.1:$WA/api/jobs" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["id"])'
@@ -153,8 +155,8 @@ submit() { # ITERATIONS → job id
 job_field() { # ID FIELD PORT
   curl -s "${AUTH[@]}" "http://127.0.0.1:$3/api/jobs/$1" | "$PY" -c "import json,sys; print(json.load(sys.stdin).get('$2'))"
 }
-wait_state() { # ID STATE PORT SECONDS
-  for _ in $(seq 1 $(($4 * 10))); do [ "$(job_field "$1" state "$3")" = "$2" ] && return 0; sleep 0.1; done; return 1
+wait_state() { # ID STATE PORT SECONDS (polled with curl and grep: a Python per poll would load the 2 cores)
+  for _ in $(seq 1 $(($4 * 10))); do curl -s "${AUTH[@]}" "http://127.0.0.1:$3/api/jobs/$1" | grep -q "\"state\":\"$2\"" && return 0; sleep 0.1; done; return 1
 }
 start_worker W1
 J1=$(submit 2)
@@ -203,14 +205,12 @@ check "the PACS received 40 C-STOREs of 40 documents, no duplicate ($(pacs_store
 check "both servers' outbox listings agree" test "$(curl -s "${AUTH[@]}" "http://127.0.0.1:$WA/api/outbox?state=committed" | md5sum)" = "$(curl -s "${AUTH[@]}" "http://127.0.0.1:$WB/api/outbox?state=committed" | md5sum)"
 
 # --- the first reconstruction job (submitted above): run by the worker, read on B -------------------------------------
-check "job submitted on A is done by the worker, seen on B" wait_state "$J1" done "$WB" 120
+check "job submitted on A is done by the worker, seen on B" wait_state "$J1" done "$WB" 360
 check "its result on B names the stored reconstruction" bash -c "curl -s ${AUTH[*]@Q} http://127.0.0.1:$WB/api/jobs/$J1 | grep -q seriesUID"
-"$BIN" report "$J1" --archive "$WORK/archive" --database "$DB" --pdf "$WORK/j1.pdf" >"$WORK/report.log" 2>&1
-check "scinti report JOB --database finds the job in the PostgreSQL queue (a recon job: no report, said so)" grep -q "is a recon job" "$WORK/report.log"
 
 # --- the worker dies during a job; a second worker completes it exactly once ----------------------------------------
 J2=$(submit 50)
-check "second job running on worker 1" wait_state "$J2" running "$WB" 60
+check "second job running on worker 1" wait_state "$J2" running "$WB" 180
 kill -9 "$PID_W1"
 check "after SIGKILL the job is still running (lease not yet expired)" test "$(job_field "$J2" state "$WA")" = running
 start_worker W2
@@ -218,7 +218,7 @@ start_worker W2
 "$PGBIN/createdb" -h "$WORK/pgsock" -U scinti scinti_q
 "$BIN" bench query --database "postgres:///scinti_q?host=$WORK/pgsock&user=scinti&port=$PGPORT" --instances 150 --queries 120 \
   --work "$WORK/bench" >"$WORK/query.log" 2>&1 & QCHECK=$!
-check "a second worker completes it" wait_state "$J2" done "$WA" 180
+check "a second worker completes it" wait_state "$J2" done "$WA" 540
 check "it was claimed twice (attempts 2) and finished by worker 2" test "$(job_field "$J2" attempts "$WA") $(job_field "$J2" worker "$WA" | cut -d: -f2)" = "2 $PID_W2"
 OUT=$(curl -s "${AUTH[@]}" "http://127.0.0.1:$WB/api/jobs/$J2" | "$PY" -c 'import json,sys; print(json.loads(json.load(sys.stdin)["result"])["seriesUID"])')
 check "its output series holds exactly one instance" test "$(psqlc "SELECT COUNT(*) FROM instance WHERE series_uid = '$OUT'")" = 1
@@ -248,9 +248,17 @@ check "after restart: STOW to A stored (server reconnected)" test "$(stow_set_di
 check "… the retry indexed them: rows = files, nothing left in incoming/" \
   test "$(psqlc 'SELECT COUNT(*) FROM instance') $(ls "$WORK/archive/incoming" | wc -l)" = "$(find "$WORK/archive/data" -name '*.dcm' | wc -l) 0"
 check "after restart: QIDO on B answers" test "$(qido_count "$WB")" = "1000 1000"
-J3=$(submit 1)
-check "after restart: the worker reconnects and runs a job" wait_state "$J3" done "$WB" 120
+# An analysis job this time (Krenning score on the planar study stored with the SPECT; its regions given), whose
+# report `scinti report JOB --database` then writes from the PostgreSQL queue.
+circle() { printf '{"label":"%s","colour":"#e62828","frames":[],"shape":"circle","column":%s,"row":%s,"radius":%s}' "$@"; }
+J3=$(curl -s "${AUTH[@]}" -H 'Content-Type: application/json' \
+  -d "{\"type\":\"analysis\",\"analysis\":\"krenning\",\"series\":\"$PLANAR_SERIES\",\"regions\":[$(circle liver 12 14 3),$(circle spleen 20 14 3),$(circle 'lesion 1' 16 18 2)]}" \
+  "http://127.0.0.1:$WA/api/jobs" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+check "after restart: the worker reconnects and runs a job" wait_state "$J3" done "$WB" 360
 check "the worker said the database is back" grep -q "database reachable again" "$WORK/W2.log"
+# `scinti report JOB --database` (checked after the TLS part, which it runs beside): the job record from PostgreSQL,
+# its source image from the shared index.
+"$BIN" report "$J3" --archive "$WORK/archive" --database "$DB" --sr "$WORK/j3-sr.dcm" >"$WORK/report.log" 2>&1 & REPORT=$!
 
 # --- TLS to PostgreSQL ----------------------------------------------------------------------------------------------
 # The four connections at once (independent benches, each with its own archive folder).
@@ -267,6 +275,29 @@ check "without TLS the server refuses the connection (pg_hba: hostssl only): exi
   bash -c "test $R3 = 1 && grep -q 'scinti: error: .*postgres://scinti@127.0.0.1:$PGPORT/scinti' '$WORK/notls.log'"
 check "verify-full against another certificate fails: exit 1, naming the database" \
   bash -c "test $R4 = 1 && grep -q 'scinti: error: .*127.0.0.1:$PGPORT' '$WORK/badca.log'"
+
+# The report's SR must carry the job's own finding (read back from the API) and name the planar study and series.
+wait $REPORT
+curl -s "${AUTH[@]}" "http://127.0.0.1:$WB/api/jobs/$J3" >"$WORK/j3.json"
+check "scinti report JOB --database writes the SR of an analysis job from the PostgreSQL queue: its finding, its study and series" \
+  "$PY" - "$WORK/j3.json" "$WORK/j3-sr.dcm" "$WORK/planar/NM_PLANAR.dcm" <<'PY'
+import json, sys, pydicom
+job, sr, src = json.load(open(sys.argv[1])), pydicom.dcmread(sys.argv[2]), pydicom.dcmread(sys.argv[3], stop_before_pixels=True)
+finding = json.loads(job["result"])["result"]["findings"][0]
+texts = []
+def walk(items):
+    for it in items:
+        if "TextValue" in it: texts.append(str(it.TextValue))
+        walk(it.get("ContentSequence", []))
+walk(sr.ContentSequence)
+series = {s.SeriesInstanceUID for e in sr.CurrentRequestedProcedureEvidenceSequence for s in e.ReferencedSeriesSequence}
+# Compared up to the first non-ASCII character (the finding's "×"), whatever character set decodes the rest.
+head = finding.split("×")[0]
+ok = sr.StudyInstanceUID == src.StudyInstanceUID and src.SeriesInstanceUID in series and len(head) > 20 and any(t.startswith(head) for t in texts)
+print(f"finding {finding!r}; SR character set {sr.get('SpecificCharacterSet')}; texts {[t for t in texts if t.startswith('Lesion')]}", file=sys.stderr)
+sys.exit(0 if ok else 1)
+PY
+grep '^finding ' "$WORK/checks.log" | tail -n 1 || cat "$WORK/report.log"
 
 # --- schema versions ------------------------------------------------------------------------------------------------
 for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait "${PIDS[@]}" 2>/dev/null; PIDS=()

@@ -1,4 +1,19 @@
 import Foundation
+import Synchronization
+
+/// What the group commit of an archive has done so far (`scinti bench ingest` prints it): the batches, the stores they
+/// carried, and the committer's time in the flushes of file data and in the index transactions.
+public struct GroupCommitStatistics: Sendable, Equatable {
+    /// Batches with at least one row to index.
+    public var batches = 0
+    /// Stores (tickets) in those batches.
+    public var stores = 0
+    /// Seconds spent making the batches' files durable (``FileSync``).
+    public var flushSeconds = 0.0
+    /// Seconds spent in the index and audit transactions.
+    public var indexSeconds = 0.0
+    public init() {}
+}
 
 /// Group commit of concurrent stores. Each receiving thread writes its file, parses it and links it into `data/`
 /// (nothing flushed yet), then queues a ticket — the file, its folder, its index row and audit record — and waits
@@ -34,10 +49,22 @@ final class GroupCommitter: @unchecked Sendable {
 
     private let lock = NSLock()
     private var queue: [Ticket] = []
-    private var leading = false
-    private let leader = DispatchQueue(label: "scinti.archive.group-commit")
+    /// Leaders at work (each commits one batch at a time).
+    private var leading = 0
+    /// At most this many batches in flight at once (1, the default: one batch after another; 2: the next batch can
+    /// flush while the previous one is in its index transaction — no gain measured, docs/benchmarks.md).
+    private var maximumLeaders = 1
+    private let leaders = DispatchQueue(label: "scinti.archive.group-commit", attributes: .concurrent)
+    /// Counts and times of the batches committed so far.
+    let statistics = Mutex(GroupCommitStatistics())
     /// At most this many rows per index transaction (PostgreSQL allows 65 535 parameters per statement).
     static let maximumBatch = 300
+
+    /// How many batches may be committed at once (at least 1).
+    var concurrentBatches: Int {
+        get { lock.lock(); defer { lock.unlock() }; return maximumLeaders }
+        set { lock.lock(); maximumLeaders = max(1, newValue); lock.unlock() }
+    }
 
     /// Queues the ticket and waits (blocking this thread) until its batch is durable.
     func commit(_ ticket: Ticket, in archive: Archive) throws -> StoreResult {
@@ -77,17 +104,17 @@ final class GroupCommitter: @unchecked Sendable {
     private func enqueue(_ ticket: Ticket, _ archive: Archive) {
         lock.lock()
         queue.append(ticket)
-        let start = !leading
-        leading = true
+        let start = leading < maximumLeaders
+        if start { leading += 1 }
         lock.unlock()
-        if start { leader.async { self.lead(archive) } }
+        if start { leaders.async { self.lead(archive) } }
     }
 
     /// Commits batches until the queue is empty.
     private func lead(_ archive: Archive) {
         while true {
             lock.lock()
-            if queue.isEmpty { leading = false; lock.unlock(); return }
+            if queue.isEmpty { leading -= 1; lock.unlock(); return }
             let batch = Array(queue.prefix(Self.maximumBatch))
             queue.removeFirst(batch.count)
             lock.unlock()
@@ -105,13 +132,36 @@ final class GroupCommitter: @unchecked Sendable {
 }
 
 extension Archive {
+    /// Batches, stores and the committer's flush and index time so far (for benchmarks).
+    public var groupCommitStatistics: GroupCommitStatistics { committer.statistics.withLock { $0 } }
+
+    /// How many batches of concurrent stores may be made durable at once (default 1: one after another; 2: the next
+    /// batch flushes its files while the previous one is in its index transaction). Each batch keeps the order flush,
+    /// commit, acknowledge.
+    public var concurrentBatches: Int {
+        get { committer.concurrentBatches }
+        set { committer.concurrentBatches = newValue }
+    }
+
     /// The leader's work for one batch: one flush of the batch's files and folders (``fileSync``), then the index rows
     /// and audit records — in one transaction when one database holds both (the folder's `index.sqlite`, or one
     /// PostgreSQL database), else one transaction each. A failed flush fails the batch's stores (not acknowledged).
     func commitBatch(_ batch: [GroupCommitter.Ticket]) -> [Result<StoreResult, any Error>] {
         var outcomes: [Result<StoreResult, any Error>] = batch.map { t in t.decided.map { .success($0) } ?? .failure(ArchiveError("not committed")) }
         var pending = batch.indices.filter { batch[$0].row != nil }
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        var t1 = t0
+        defer {
+            let t2 = DispatchTime.now().uptimeNanoseconds
+            if t1 > t0 {
+                committer.statistics.withLock { s in
+                    s.batches += 1; s.stores += batch.count
+                    s.flushSeconds += Double(t1 - t0) / 1e9; s.indexSeconds += Double(t2 - t1) / 1e9
+                }
+            }
+        }
         if !pending.isEmpty {
+            defer { t1 = DispatchTime.now().uptimeNanoseconds }
             let flush = FileSync.Batch(directory: directory, files: pending.compactMap { batch[$0].file },
                                        folders: Array(Set(pending.compactMap { batch[$0].folder })).sorted())
             do { try fileSync.flush(flush) } catch {

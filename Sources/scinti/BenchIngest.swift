@@ -15,6 +15,7 @@ struct BenchIngest: AsyncParsableCommand {
     @Option(help: "Folder for the archives (on the disk under test; not a tmpfs).") var work = "scinti-bench-ingest"
     @Option(help: "How each batch of received files is made durable: syncfs (one syncfs(2) per batch) or fsync (every file and folder).") var flush = "syncfs"
     @Option(help: "C-STORE requests outstanding per association (asynchronous operations window; 1: one at a time, as most senders).") var window = 1
+    @Option(help: "Batches of concurrent stores made durable at once (1: one after another, the default of the archive; 2: the next flushes while the previous commits).") var batches = 1
 
     func run() async throws {
         let counts = senders.split(separator: ",").compactMap { Int($0) }
@@ -23,12 +24,14 @@ struct BenchIngest: AsyncParsableCommand {
         }
         guard let fileSync = FileSync.named(flush) else { throw fail("--flush takes syncfs or fsync, got '\(flush)'") }
         guard (1...64).contains(window) else { throw fail("--window takes 1…64, got \(window)") }
+        guard (1...8).contains(batches) else { throw fail("--batches takes 1…8, got \(batches)") }
         let src = work + "/source-\(getpid())"
         try? FileManager.default.createDirectory(atPath: src, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: src) }
         Log.setLevel(0)
-        emit("scinti bench ingest — \(instances) instances per run, \(ProcessInfo.processInfo.activeProcessorCount) cores, loopback, index \(database == "sqlite" ? "SQLite (per-run archive)" : database.replacingOccurrences(of: #":[^:@/]*@"#, with: "@", options: .regularExpression)), flush \(fileSync.name) per batch, window \(window)\n")
-        emit("senders | seconds | instances/s\n--------|---------|------------\n")
+        emit("scinti bench ingest — \(instances) instances per run, \(ProcessInfo.processInfo.activeProcessorCount) cores, loopback, index \(database == "sqlite" ? "SQLite (per-run archive)" : database.replacingOccurrences(of: #":[^:@/]*@"#, with: "@", options: .regularExpression)), flush \(fileSync.name) per batch, \(batches) batch(es) at once, window \(window)\n")
+        emit("senders | seconds | instances/s | load  | CPU ms/instance | stores/batch | flush ms/batch | index ms/batch\n")
+        emit("--------|---------|-------------|-------|-----------------|--------------|----------------|---------------\n")
         for s in counts {
             let dir = work + "/archive-\(getpid())-\(s)"
             defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -60,6 +63,7 @@ struct BenchIngest: AsyncParsableCommand {
             let archive: Archive
             do { archive = try Archive(directory: dir, index: choice.index, audit: choice.audit) } catch { throw fail("\(dir): \(error)") }
             archive.fileSync = fileSync
+            archive.concurrentBatches = batches
             var c = ServerConfiguration(aeTitle: "BENCHSCP", port: 0, storage: dir)
             c.bindAddress = "127.0.0.1"
             let server = DICOMServer(configuration: c, storage: ArchiveStorage(archive: archive), queryRetrieve: nil)
@@ -68,6 +72,8 @@ struct BenchIngest: AsyncParsableCommand {
             var it = stream.makeAsyncIterator()
             guard let bound = await it.next() else { throw fail("server did not start") }
             let files = try paths.map { try PreparedFile.inspect($0) }
+            let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first.map(String.init) ?? "?"
+            let cpu0 = cpuSeconds()
             let t0 = DispatchTime.now().uptimeNanoseconds
             let ok = try await withThrowingTaskGroup(of: Int.self) { g in
                 for k in 0..<s {
@@ -89,12 +95,17 @@ struct BenchIngest: AsyncParsableCommand {
                 return try await g.reduce(0, +)
             }
             let dt = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+            let cpu = cpuSeconds() - cpu0, st = archive.groupCommitStatistics
             server.shutdown(); _ = try? await task.value
             // This run's own study (other benches or nodes may write the same shared index meanwhile).
             let indexed = try archive.index.rows(IndexFilter(studyUIDs: [study])).count
             guard ok == instances, indexed == instances else { throw fail("only \(ok) of \(instances) acknowledged (\(indexed) indexed)") }
-            emit(String(format: "%7d | %7.2f | %8.0f\n", s, dt, Double(instances) / dt))
+            let b = Double(max(st.batches, 1))
+            emit(String(format: "%7d | %7.2f | %11.0f | ", s, dt, Double(instances) / dt) + load.padding(toLength: 5, withPad: " ", startingAt: 0)
+                 + String(format: " | %15.2f | %12.1f | %14.2f | %14.2f\n", cpu * 1000 / Double(instances), Double(st.stores) / b,
+                          st.flushSeconds * 1000 / b, st.indexSeconds * 1000 / b))
         }
-        emit("\nOrthanc's published figure: ~250 instances/s with PostgreSQL and 5 parallel clients (docs/benchmarks.md).\n")
+        emit("\nCPU: this process (senders, receiver, parsing, index client; a database server's own CPU is not included). Batches: the group commit's flush and index transaction per batch.\n")
+        emit("Orthanc's published figure: ~250 instances/s with PostgreSQL and 5 parallel clients (docs/benchmarks.md).\n")
     }
 }
