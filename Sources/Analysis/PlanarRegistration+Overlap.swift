@@ -10,8 +10,8 @@ extension PlanarRegistration {
     ///   so where the body runs off the edge of the field of view (the neck above a parathyroid image) a shift that
     ///   brings the edge into the region looks like missing anatomy and is penalised: on an analytic neck moved
     ///   (+2.6, −1.8) px that pulled the answer to dy = 0 (`ParathyroidRegistrationTests`).
-    /// - Search: exhaustive over whole pixels in ±`maxShift`, then over ±0.5 px around the best in steps of 0.1 px and
-    ///   ±0.1 px around that in steps of 0.02 px, each with bilinear resampling of `moving` (the same interpolation
+    /// - Search: exhaustive over whole pixels in ±`maxShift`, then over ±0.5 px around the best in steps of 0.25 px and
+    ///   ±0.15 px around that in steps of 0.05 px, each with bilinear resampling of `moving` (the same interpolation
     ///   as ``PlanarViewImage/shifted(dx:dy:)``). A parabola through three whole-pixel values is biased where the
     ///   correlation peak is not a parabola (sharp outlines give a cone); the resampled search is not.
     /// - Returns the shift and its correlation; correlation −1 when fewer than 8 pixels overlap or an image is flat there.
@@ -26,7 +26,8 @@ extension PlanarRegistration {
                 guard x >= 0, y >= 0, x <= Double(mc - 1), y <= Double(mr - 1) else { continue }
                 let x0 = min(mc - 2, Int(x)), y0 = min(mr - 2, Int(y))
                 let fx = x - Double(x0), fy = y - Double(y0)
-                let b = (1 - fx) * (1 - fy) * Double(moving.at(x0, y0)) + fx * (1 - fy) * Double(moving.at(x0 + 1, y0))
+                let b = fx == 0 && fy == 0 ? Double(moving.at(x0, y0))
+                    : (1 - fx) * (1 - fy) * Double(moving.at(x0, y0)) + fx * (1 - fy) * Double(moving.at(x0 + 1, y0))
                     + (1 - fx) * fy * Double(moving.at(x0, y0 + 1)) + fx * fy * Double(moving.at(x0 + 1, y0 + 1))
                 let a = Double(fixed.counts[i])
                 sa += a; sb += b; saa += a * a; sbb += b * b; sab += a * b; n += 1
@@ -45,8 +46,8 @@ extension PlanarRegistration {
             } }
         }
         search(around: (0, 0), half: max(0, maxShift), step: 1)
-        search(around: (best.dx, best.dy), half: 5, step: 0.1)
-        search(around: (best.dx, best.dy), half: 5, step: 0.02)
+        search(around: (best.dx, best.dy), half: 2, step: 0.25)
+        search(around: (best.dx, best.dy), half: 3, step: 0.05)
         return best
     }
 }
