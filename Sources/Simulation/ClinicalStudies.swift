@@ -179,17 +179,21 @@ public enum ClinicalStudies {
         public var retention: (adenoma: Double, thyroid: Double, background: Double)
         /// Patient displacement in the thyroid image (mm).
         public var thyroidShiftMM: Vector3
+        /// Patient displacement in the delayed sestamibi image (mm): motion between the phases (zero: none).
+        public var delayedShiftMM: Vector3 = .zero
     }
 
     /// Simulates dual-phase sestamibi (early at 10 min, delayed at `delayedHours`) and a pertechnetate thyroid
     /// image of a neck with an adenoma of `adenomaDiameterMM` at `adenomaCentre` (default below the right lobe).
     /// `earlyViews`: the views of the early acquisition (e.g. posterior and anterior in one file, as dual-head
-    /// cameras store them).
+    /// cameras store them). `delayedShiftMM`: the patient moved by this (LPS mm) between the early and the delayed
+    /// acquisition (the whole neck, thyroid and adenoma; the delayed truth is then this shift, on the anterior view
+    /// x/Δ columns and −z/Δ rows).
     public static func parathyroid(camera: Camera, adenomaCentre: Vector3 = Vector3(-22, -26, 222), adenomaDiameterMM: Double = 12,
                                    delayedHours: Double = 2, thyroidShiftMM: Vector3 = Vector3(6, 0, -5),
                                    retention: (adenoma: Double, thyroid: Double, background: Double) = (0.9, 0.45, 0.6),
                                    seconds: Double = 600, voxelMM: Double = 3, subsamples: Int = 2, seed: UInt64 = 7,
-                                   earlyViews: [PlanarView] = [.anterior]) -> ParathyroidCase {
+                                   earlyViews: [PlanarView] = [.anterior], delayedShiftMM: Vector3 = .zero) -> ParathyroidCase {
         let tc = Radionuclide.named("Tc-99m")!
         // Sestamibi early concentrations (Bq/mL): tissue 4 kBq/mL, thyroid 6×, adenoma 10× (plausible ratios).
         let bg = 4_000.0, thy = 24_000.0, ad = 40_000.0
@@ -213,7 +217,7 @@ public enum ClinicalStudies {
                                      views: earlyViews, seconds: seconds, axialCentreMM: centre)
         let dt = delayedHours * 3600 - 600
         let dec = exp(-tc.decayConstant * dt)
-        let delayed = Simulator.planar(setup(phantom(.zero, tissue: bg * retention.background * dec, thyroid: thy * retention.thyroid * dec,
+        let delayed = Simulator.planar(setup(phantom(delayedShiftMM, tissue: bg * retention.background * dec, thyroid: thy * retention.thyroid * dec,
                                                      adenoma: ad * retention.adenoma * dec),
                                              start: early0.addingTimeInterval(dt), lead: delayedHours * 3600, seed: seed &+ 1, pharma: "Tc-99m sestamibi"),
                                        views: [.anterior], seconds: seconds, axialCentreMM: centre)
@@ -225,7 +229,7 @@ public enum ClinicalStudies {
         let col = adenomaCentre.x / px + Double(camera.columns - 1) / 2
         let row = (centre + Double(camera.rows - 1) / 2 * px - adenomaCentre.z) / px
         return ParathyroidCase(early: early, delayed: delayed, thyroid: thyroidImage, adenomaCentre: adenomaCentre,
-                               adenomaPixel: (col, row), retention: retention, thyroidShiftMM: thyroidShiftMM)
+                               adenomaPixel: (col, row), retention: retention, thyroidShiftMM: thyroidShiftMM, delayedShiftMM: delayedShiftMM)
     }
 }
 

@@ -46,9 +46,8 @@ import Testing
         let (ia, a) = try Self.node(r, near: (25, 20)), (_, b) = try Self.node(r, near: (60, 60))
         #expect(a.drainageOrder == 1 && b.drainageOrder == 2)
         #expect(a.channel?.upstreamNode == nil)
-        withKnownIssue("open (issue 18): the traced path to B does not report A as its upstream node") {
-            #expect(b.channel?.upstreamNode == ia)
-        }
+        // B drains through A: its traced path passes A (a visible channel costs the square of tissue ÷ counts).
+        #expect(b.channel?.upstreamNode == ia)
         // The channel is seen (counts 8 on tissue 2) and its traced length follows the drawn one: 80.2 px to A.
         let ca = try #require(a.channel)
         #expect(ca.contrast > 2, "channel contrast \(ca.contrast)")
