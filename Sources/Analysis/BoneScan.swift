@@ -53,7 +53,7 @@ public struct BoneScanAnalysis: Sendable {
         public var symmetricExcessFraction: Double = 0.6
         /// Same-structure pass (BoneScan+SameStructure.swift): candidates whose top-hat lies between this multiple of
         /// the body's 95th-percentile top-hat and ``thresholdFactor`` are kept when they stand out from the normal bone
-        /// of their own structure; ≥ ``thresholdFactor`` turns the pass off. Tuned on the delayed seeds 1101–1140
+        /// of their own structure; ≥ ``thresholdFactor`` turns the pass off. Tuned on the delayed seeds 1101–1108
         /// (docs/bone-scan.md).
         public var structureThresholdFactor: Double = 1.2
         /// Candidates within this distance of the body midline (mm) are read against the level along the structure
