@@ -78,11 +78,17 @@ extension BoneScanAnalysis {
 }
 
 extension BoneScanAnalysis {
-    /// Mean counts per pixel over a disc of `radius` pixels around every pixel (pixels outside the image count as 0).
-    static func discMean(_ img: [Float], rows: Int, columns: Int, radius: Double) -> [Float] {
+    /// Offsets (rows, columns) of the pixels of a disc of `radius` pixels.
+    static func discOffsets(radius: Double) -> [(Int, Int)] {
         let h = Int(radius.rounded(.down))
         var offsets: [(Int, Int)] = []
         for dr in -h...h { for dc in -h...h where Double(dr * dr + dc * dc) <= radius * radius + 1e-9 { offsets.append((dr, dc)) } }
+        return offsets
+    }
+
+    /// Mean counts per pixel over a disc of `radius` pixels around every pixel (pixels outside the image count as 0).
+    static func discMean(_ img: [Float], rows: Int, columns: Int, radius: Double) -> [Float] {
+        let offsets = discOffsets(radius: radius)
         let n = Float(offsets.count)
         var out = [Float](repeating: 0, count: img.count)
         for r in 0..<rows {

@@ -51,6 +51,28 @@ public struct BoneScanAnalysis: Sendable {
         /// A lateral focus whose mirrored position (about the midline) holds at least this fraction of its focal excess
         /// is symmetric (joint) uptake, not a lesion.
         public var symmetricExcessFraction: Double = 0.6
+        /// Same-structure pass (BoneScan+SameStructure.swift): candidates whose top-hat lies between this multiple of
+        /// the body's 95th-percentile top-hat and ``thresholdFactor`` are kept when they stand out from the normal bone
+        /// of their own structure; ≥ ``thresholdFactor`` turns the pass off. Tuned on the delayed seeds 1101–1108
+        /// (docs/bone-scan.md).
+        public var structureThresholdFactor: Double = 1.2
+        /// Candidates within this distance of the body midline (mm) are read against the level along the structure
+        /// (spine, sternum, sacrum, skull); farther ones against the mirrored bone of the other side.
+        public var structureMidlineMM: Double = 20
+        /// Midline: disc mean ÷ level along the structure, at least.
+        public var structureMidlineRatio: Double = 1.4
+        /// Off the midline: disc mean ÷ mirrored bone, at least.
+        public var structureMirrorRatio: Double = 1.4
+        /// Off the midline: disc mean ÷ level along the structure, at least (a focus, not a brighter bone).
+        public var structureAlongRatio: Double = 1.1
+        /// Off the midline: the top-hat near the mirrored place ÷ the candidate's, below this (joint uptake is on
+        /// both sides).
+        public var structureSymmetricShare: Double = 1
+        /// Disc mean above the normal level of the structure, at least this many Poisson standard deviations.
+        public var structureSignificance: Double = 4
+        /// No same-structure candidates above this fraction of the body height (the skull vertex, whose curvature
+        /// makes a top-hat peak).
+        public var structureTopFraction: Double = 0.04
         /// Largest registration shift searched (mm).
         public var maximumShiftMM: Double = 100
         /// Follow-up: a new lesion is a maximum of the normalised difference image (follow-up × factor − baseline,
@@ -217,8 +239,22 @@ public struct BoneScanAnalysis: Sendable {
         let pixelCM2 = v.rowSpacingMM * v.columnSpacingMM / 100
         var lesions: [Lesion] = [], excluded: [ExcludedRegion] = []
         var lesionMask = [Bool](repeating: false, count: s.count)
-        for cand in RegionTools.localMaxima(th, rows: rows, columns: cols, radius: 2, threshold: threshold) {
+        // Below the global threshold, a candidate is kept only when it stands out from the normal bone of its own
+        // structure (BoneScan+SameStructure.swift); the global threshold is set by the brightest normal bone.
+        let structureThreshold = Float(min(o.structureThresholdFactor, o.thresholdFactor)) * max(t95, 1e-6)
+        let structure = geometry != nil && o.structureThresholdFactor < o.thresholdFactor
+        let discRadius = max(1, o.newLesionDiscMM / 2 / px)
+        let discM = structure ? Self.discMean(v.counts, rows: rows, columns: cols, radius: discRadius) : []
+        let discPixels = Double(Self.discOffsets(radius: discRadius).count)
+        for cand in RegionTools.localMaxima(th, rows: rows, columns: cols, radius: 2, threshold: structure ? structureThreshold : threshold) {
             let i = cand.row * cols + cand.column
+            if th[i] <= threshold {
+                guard let g = geometry, g.fraction(row: Double(cand.row)) >= o.structureTopFraction else { continue }
+                let cmp = compareWithStructure(discMean: discM, topHat: th, rows: rows, columns: cols, discPixels: discPixels,
+                                               midline: g.midlineColumn, onMidline: g.lateralMM(column: Double(cand.column)) <= o.structureMidlineMM,
+                                               column: cand.column, row: cand.row)
+                guard standsOutFromStructure(cmp) else { continue }
+            }
             let ring = RegionTools.annulus(s, rows: rows, columns: cols, column: Double(cand.column), row: Double(cand.row),
                                          inner: 40 / px, outer: 55 / px)
             let level = Float((Double(s[i]) + ring.mean) / 2)
@@ -283,6 +319,7 @@ public struct BoneScanAnalysis: Sendable {
             "units": "counts (raw detector counts, photopeak window); positions 0-based pixel centres of the baseline scan; patient positions LPS mm on the detector plane",
             "normalUptake": String(format: "grey-scale opening (square %.0f mm) of the Gaussian-smoothed view (σ %.2g px)", o.openingMM, o.smoothingSigmaPixels),
             "hotSpot": String(format: "top-hat local maximum > %.3g × the body's 95th-percentile top-hat, net counts ≥ %.3g σ, half-maximum area ≤ %.3g cm² (larger: excluded organ)", o.thresholdFactor, o.minimumSignificance, o.maximumLesionAreaCM2),
+            "sameStructure": String(format: "foci with top-hat between %.3g and %.3g × the 95th percentile kept when the %.0f mm disc mean stands out from normal bone of the same structure by ≥ %.3g Poisson σ: within %.0f mm of the midline ≥ %.3g × the level along the structure (largest of the medians at 3–8 px along four directions); elsewhere ≥ %.3g × the mirrored bone (±2 rows, ±3 columns about the midline), ≥ %.3g × the level along the structure, and the mirrored top-hat < %.3g of its own; none above %.0f %% of the body height", o.structureThresholdFactor, o.thresholdFactor, o.newLesionDiscMM, o.structureSignificance, o.structureMidlineMM, o.structureMidlineRatio, o.structureMirrorRatio, o.structureAlongRatio, o.structureSymmetricShare, 100 * o.structureTopFraction),
             "lesionCounts": String(format: "disk of %.0f mm minus the mean of an annulus of 1.5–2.5 radii", o.roiRadiusMM),
             "tumourBurdenIndex": "lesion half-maximum pixels / skeleton pixels (pixels above the 70th percentile of the body outline + lesion pixels) x 100, all views",
             "followUp": String(format: "integer translation by normalised cross-correlation (anterior; posterior mirrored); normalisationFactor = baseline / follow-up counts over the reference bone region (body pixels between the 60th and 95th percentiles of the baseline, lesions and excluded organs masked); status new (found on the follow-up only) / progressing (ratio ≥ %.2f) / regressing (≤ %.2f) / stable; physiology separated on both scans; new lesions also from the normalised difference image (follow-up × factor − baseline over a %.0f mm disc ≥ %.3g Poisson σ), not new where the baseline shows a focus ≥ %.3g σ over the normal bone of the same structure holding ≥ %.2g of the follow-up's excess there; PCWG3 2+2 for new lesions", 1 + o.changeFraction, 1 - o.changeFraction, o.newLesionDiscMM, o.newLesionSignificance, o.baselineFocusSignificance, o.baselineExcessShare),
@@ -373,8 +410,13 @@ public struct BoneScanAnalysis: Sendable {
         }
         let gb = baseline.map { BodyGeometry($0, smoothingSigma: o.smoothingSigmaPixels) }
         let ga = aligned.map { BodyGeometry($0, smoothingSigma: o.smoothingSigmaPixels) }
-        let db = detectViews(baseline, geometry: gb)
-        let df = detectViews(aligned, geometry: ga)
+        // The comparison reads each place against the same patient's other scan (the difference image below), so the
+        // single-scan same-structure pass is not used here: its bladder-level and structure-end foci would hide new
+        // lesions behind the physiology of a visit.
+        var single = self
+        single.options.structureThresholdFactor = max(o.structureThresholdFactor, o.thresholdFactor)
+        let db = single.detectViews(baseline, geometry: gb)
+        let df = single.detectViews(aligned, geometry: ga)
         // Normalisation on the reference bone region.
         let roiR = max(1.5, o.roiRadiusMM / px)
         var sumB = 0.0, sumF = 0.0

@@ -20,6 +20,9 @@ struct BoneScanCommand: ParsableCommand {
     @Option(name: .customLong("two-view-threshold"), help: "Lower hot-spot threshold (× the 95th-percentile top-hat) for foci the opposite view confirms; ≥ --threshold-factor turns it off.") var twoViewThreshold: Double = BoneScanAnalysis.Options().twoViewThresholdFactor
     @Option(name: .customLong("two-view-confirm"), help: "Focal excess needed at the conjugate place of the opposite view (× its 95th-percentile top-hat).") var twoViewConfirm: Double = BoneScanAnalysis.Options().twoViewConfirmFactor
     @Option(name: .customLong("baseline-excess-share"), help: "Follow-up: a focus is not new only if the baseline holds at least this share of its excess.") var baselineExcessShare: Double = BoneScanAnalysis.Options().baselineExcessShare
+    @Option(name: .customLong("structure-threshold"), help: "Same-structure pass: candidates above this multiple of the 95th-percentile top-hat (below --threshold-factor) are kept when they stand out from normal bone of their own structure; ≥ --threshold-factor turns it off.") var structureThreshold: Double = BoneScanAnalysis.Options().structureThresholdFactor
+    @Option(name: .customLong("structure-ratios"), help: "Same-structure pass: MIDLINE,MIRROR,ALONG ratios of the disc mean to the level along the structure (midline), to the mirrored bone and to the level along the structure (off the midline).") var structureRatios: String?
+    @Option(name: .customLong("structure-significance"), help: "Same-structure pass: Poisson standard deviations above the structure's normal level.") var structureSignificance: Double = BoneScanAnalysis.Options().structureSignificance
     @Option(help: "Write a PNG figure with the lesions (baseline, then the registered follow-up).") var png: String?
     @Flag(help: "Print JSON (keys: lesions[] with view, column, row, counts, region, side, uptakeRatioToRegion, status; normalisationFactor; tumourBurdenIndexPercent; boneScanIndexPercent; pcwg3).") var json = false
 
@@ -27,7 +30,17 @@ struct BoneScanCommand: ParsableCommand {
         var o = BoneScanAnalysis.Options()
         o.thresholdFactor = thresholdFactor; o.minimumSignificance = minSignificance; o.spineRatio = spineRatio
         o.twoViewThresholdFactor = twoViewThreshold; o.twoViewConfirmFactor = twoViewConfirm; o.baselineExcessShare = baselineExcessShare
+        o.structureThresholdFactor = structureThreshold; o.structureSignificance = structureSignificance
+        if let r = structureRatios?.split(separator: ",").compactMap({ Double($0) }), r.count == 3 {
+            o.structureMidlineRatio = r[0]; o.structureMirrorRatio = r[1]; o.structureAlongRatio = r[2]
+        }
         return o
+    }
+
+    func validate() throws {
+        if let r = structureRatios, r.split(separator: ",").compactMap({ Double($0) }).count != 3 {
+            throw ValidationError("--structure-ratios: '\(r)' is not three numbers MIDLINE,MIRROR,ALONG (e.g. 1.25,1.25,1.3)")
+        }
     }
 
     func run() throws {
