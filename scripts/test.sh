@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, builds, runs the Swift tests, the oracle comparisons against
-# pydicom/DCMTK/GDCM/dciodvfy on ../shared/corpus, and fuzzes the parser (FUZZ_SECONDS, default 60 per target).
+# pydicom/DCMTK/GDCM/dciodvfy on ../shared/corpus, and fuzzes the parser and the PDU decoder (FUZZ_SECONDS, default 40 per target).
 # Every section header carries the seconds since the start ([t=…s]), so CI logs show where the time goes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -134,8 +134,8 @@ fi
 
 section "== fuzz: DICOM parser and PDU decoder (libFuzzer + ASan), the two at once, one core each"
 scripts/fuzz.sh 0 && scripts/fuzz-pdu.sh 0   # build both (one scratch path, shared modules)
-FUZZ_SKIP_BUILD=1 scripts/fuzz.sh "${FUZZ_SECONDS:-60}" >.build/fuzz-dicom.log 2>&1 & fuzz_dicom=$!
-FUZZ_SKIP_BUILD=1 scripts/fuzz-pdu.sh "${FUZZ_SECONDS:-60}" >.build/fuzz-pdu.log 2>&1 & fuzz_pdu=$!
+FUZZ_SKIP_BUILD=1 scripts/fuzz.sh "${FUZZ_SECONDS:-40}" >.build/fuzz-dicom.log 2>&1 & fuzz_dicom=$!
+FUZZ_SKIP_BUILD=1 scripts/fuzz-pdu.sh "${FUZZ_SECONDS:-40}" >.build/fuzz-pdu.log 2>&1 & fuzz_pdu=$!
 fuzz_rc=0
 wait $fuzz_dicom || fuzz_rc=1
 wait $fuzz_pdu || fuzz_rc=1
