@@ -176,10 +176,11 @@ public enum MonteCarloDose {
                                 seconds: Date().timeIntervalSince(start), threads: nThreads, method: method)
     }
 
-    /// Electron step, as a fraction of the residual CSDA range.
-    static let electronStepFraction: Double = ProcessInfo.processInfo.environment["SCINTI_MC_STEP"].flatMap(Double.init) ?? 0.2
+    /// Electron step, as a fraction of the residual CSDA range (Y-90's centre voxel at 4.8 mm moves by < 1 % between
+    /// 0.2, 0.1 and 0.05: docs/dosimetry-validation.md).
+    static let electronStepFraction = 0.2
     /// Multiple-scattering deflection at a random point of each step (else at its end).
-    static let randomHinge: Bool = ProcessInfo.processInfo.environment["SCINTI_MC_HINGE"] != "0"
+    static let randomHinge = true
 
     @inline(__always) static func isotropic(_ rng: inout SeededGenerator) -> SIMD3<Double> {
         let c = 2 * rng.uniform() - 1, phi = 2 * Double.pi * rng.uniform(), s = (1 - c * c).squareRoot()
@@ -306,13 +307,16 @@ public enum MonteCarloDose {
         /// displacement over the step, where a deflection at the step's end lets the electron run straight for the
         /// whole step and overestimates its penetration).
         mutating func electronCm(_ p0: SIMD3<Double>, _ d0: SIMD3<Double>, _ t0: Double, _ rng: inout SeededGenerator) -> Double {
-            var p = p0, d = d0, t = t0
+            var p = p0, d = d0
             var q = p
-            guard var v = voxel(&q) else { return t }
+            guard var v = voxel(&q) else { return t0 }
             p = q
-            var residual = w.ranges.rangeOf(t)    // g/cm², water-equivalent
-            /// Walks `mass` (g/cm²) along `d` voxel by voxel, depositing the energy lost in each voxel; false when the
-            /// electron leaves the grid (its energy then in `t`).
+            var residual = w.ranges.rangeOf(t0)    // g/cm², water-equivalent
+            // Energy at the last deposit (entry into the current voxel): the energy lost in a voxel is deposited when
+            // the electron leaves it or stops, so a step that stays inside one voxel needs no range → energy lookup.
+            var tEntry = t0
+            /// Walks `mass` (g/cm²) along `d` voxel by voxel, depositing the energy lost in each voxel it leaves; false
+            /// when the electron leaves the grid (the energy it carries out is then `tEntry`).
             func walk(_ mass: Double) -> Bool {
                 var stepLeft = mass
                 while stepLeft > 0 {
@@ -327,11 +331,11 @@ public enum MonteCarloDose {
                     let massToBoundary = dist * rho
                     if massToBoundary >= stepLeft {
                         p += d * (stepLeft / rho)
-                        let t1 = w.ranges.energy(range: residual - stepLeft)
-                        deposit(v, t - t1); t = t1; residual -= stepLeft; stepLeft = 0
+                        residual -= stepLeft; stepLeft = 0
                     } else {
-                        let t1 = w.ranges.energy(range: residual - massToBoundary)
-                        deposit(v, t - t1); t = t1; residual -= massToBoundary; stepLeft -= massToBoundary
+                        residual -= massToBoundary; stepLeft -= massToBoundary
+                        let t1 = w.ranges.energy(range: residual)
+                        deposit(v, tEntry - t1); tEntry = t1
                         p += d * (dist + 1e-9)
                         q = p
                         guard let nv = voxel(&q) else { return false }
@@ -340,6 +344,7 @@ public enum MonteCarloDose {
                 }
                 return true
             }
+            var t = t0
             while t > 0.01 {
                 var step = max(residual * MonteCarloDose.electronStepFraction, 2e-4)
                 step = min(step, residual)
@@ -349,12 +354,12 @@ public enum MonteCarloDose {
                 let theta0 = 13.6 / (beta * pc) * x.squareRoot() * max(0.5, 1 + 0.038 * log(x))
                 let theta = min(theta0 * (-2 * log(rng.uniform())).squareRoot(), Double.pi)
                 let hinge = MonteCarloDose.randomHinge ? rng.uniform() : 1
-                guard walk(step * hinge) else { return t }
-                guard t > 0.01 else { break }
+                guard walk(step * hinge) else { return tEntry }
                 d = rotate(d, cosTheta: cos(theta), &rng)
-                if hinge < 1 { guard walk(step * (1 - hinge)) else { return t } }
+                if hinge < 1 { guard walk(step * (1 - hinge)) else { return tEntry } }
+                t = w.ranges.energy(range: residual)
             }
-            deposit(v, t)
+            deposit(v, tEntry)
             return 0
         }
 

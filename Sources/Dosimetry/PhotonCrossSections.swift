@@ -89,9 +89,6 @@ struct ElectronRangeTable: Sendable {
             let e = exp(u)
             return e / (ElectronStoppingPower.collisionWater(mev: e) + ElectronStoppingPower.radiativeWater(mev: e))
         }
-        if ProcessInfo.processInfo.environment["SCINTI_MC_KP"] == "1" {
-            range = (0..<Self.n).map { ElectronRange.cm(mev: exp(Self.logMin + Double($0) * step)) }; return
-        }
         var r = ElectronStoppingPower.csdaRangeWater(mev: 0.001)
         range = [r]
         for i in 1..<Self.n {
