@@ -102,7 +102,7 @@ public enum MonteCarloDose {
             majorant[k] *= 1.0001
         }
         let sampler = DecaySampler(spectrum)
-        let ranges = ElectronRangeTable()
+        let ranges = ElectronRangeTable.water
         let nThreads = max(1, min(threads, batches))
         let start = Date()
         let n = g.size.count
@@ -176,6 +176,12 @@ public enum MonteCarloDose {
                                 seconds: Date().timeIntervalSince(start), threads: nThreads, method: method)
     }
 
+    /// Electron step, as a fraction of the residual CSDA range (Y-90's centre voxel at 4.8 mm moves by < 1 % between
+    /// 0.2, 0.1 and 0.05: docs/dosimetry-validation.md).
+    static let electronStepFraction = 0.2
+    /// Multiple-scattering deflection at a random point of each step (else at its end).
+    static let randomHinge = true
+
     @inline(__always) static func isotropic(_ rng: inout SeededGenerator) -> SIMD3<Double> {
         let c = 2 * rng.uniform() - 1, phi = 2 * Double.pi * rng.uniform(), s = (1 - c * c).squareRoot()
         return SIMD3(s * cos(phi), s * sin(phi), c)
@@ -209,6 +215,8 @@ public enum MonteCarloDose {
         let medium: [UInt8], density: [Float]
         let tables: [[Double]], majorant: [Double]
         let ranges: ElectronRangeTable
+        /// Water-equivalent mass thickness per g/cm² of each medium for electrons ((Z/A) ratio).
+        let electronScale: [Double]
         let periodic: Bool
         init(g: MonteCarloGeometry, tables: [[Double]], majorant: [Double], ranges: ElectronRangeTable) {
             nx = g.size.x; ny = g.size.y; nz = g.size.z
@@ -216,6 +224,7 @@ public enum MonteCarloDose {
             lx = vx * Double(nx); ly = vy * Double(ny); lz = vz * Double(nz)
             medium = g.mediumIndex; density = g.density; self.tables = tables; self.majorant = majorant
             self.ranges = ranges; periodic = g.periodic
+            electronScale = g.media.map { ElectronStoppingPower.electronDensityRatio($0) }
         }
     }
 
@@ -291,19 +300,27 @@ public enum MonteCarloDose {
         }
 
         /// CSDA condensed history from `p0` (cm); returns the energy escaping the grid.
+        ///
+        /// Steps of ``electronStepFraction`` of the residual range (water-equivalent mass thickness), each with one
+        /// Highland multiple-scattering deflection applied at a uniformly random point of the step (the "random
+        /// hinge" of PENELOPE, Salvat et al., NEA 2015, §4.1: it gives the right mean longitudinal and lateral
+        /// displacement over the step, where a deflection at the step's end lets the electron run straight for the
+        /// whole step and overestimates its penetration).
         mutating func electronCm(_ p0: SIMD3<Double>, _ d0: SIMD3<Double>, _ t0: Double, _ rng: inout SeededGenerator) -> Double {
-            var p = p0, d = d0, t = t0
+            var p = p0, d = d0
             var q = p
-            guard var v = voxel(&q) else { return t }
+            guard var v = voxel(&q) else { return t0 }
             p = q
-            var residual = w.ranges.rangeOf(t)    // g/cm²
-            while t > 0.01 {
-                // Step of ≤ 1/5 of the residual range (mass thickness), walked voxel by voxel.
-                var stepLeft = max(residual * 0.2, 2e-4)
-                stepLeft = min(stepLeft, residual)
-                let stepTotal = stepLeft
+            var residual = w.ranges.rangeOf(t0)    // g/cm², water-equivalent
+            // Energy at the last deposit (entry into the current voxel): the energy lost in a voxel is deposited when
+            // the electron leaves it or stops, so a step that stays inside one voxel needs no range → energy lookup.
+            var tEntry = t0
+            /// Walks `mass` (g/cm²) along `d` voxel by voxel, depositing the energy lost in each voxel it leaves; false
+            /// when the electron leaves the grid (the energy it carries out is then `tEntry`).
+            func walk(_ mass: Double) -> Bool {
+                var stepLeft = mass
                 while stepLeft > 0 {
-                    let rho = max(Double(w.density[v]), 1e-6)
+                    let rho = max(Double(w.density[v]) * w.electronScale[Int(w.medium[v])], 1e-6)
                     // Distance to the voxel boundary along d.
                     let i = Double(v % w.nx), j = Double((v / w.nx) % w.ny), k = Double(v / (w.nx * w.ny))
                     var dist = Double.infinity
@@ -313,28 +330,36 @@ public enum MonteCarloDose {
                     dist = max(dist, 0)
                     let massToBoundary = dist * rho
                     if massToBoundary >= stepLeft {
-                        let s = stepLeft / rho
-                        p += d * s
-                        let t1 = w.ranges.energy(range: residual - stepLeft)
-                        deposit(v, t - t1); t = t1; residual -= stepLeft; stepLeft = 0
+                        p += d * (stepLeft / rho)
+                        residual -= stepLeft; stepLeft = 0
                     } else {
-                        let t1 = w.ranges.energy(range: residual - massToBoundary)
-                        deposit(v, t - t1); t = t1; residual -= massToBoundary; stepLeft -= massToBoundary
+                        residual -= massToBoundary; stepLeft -= massToBoundary
+                        let t1 = w.ranges.energy(range: residual)
+                        deposit(v, tEntry - t1); tEntry = t1
                         p += d * (dist + 1e-9)
                         q = p
-                        guard let nv = voxel(&q) else { return t }
+                        guard let nv = voxel(&q) else { return false }
                         p = q; v = nv
                     }
                 }
-                guard t > 0.01 else { break }
-                // Highland multiple-scattering deflection for the step just taken.
-                let x = stepTotal / 36.08
+                return true
+            }
+            var t = t0
+            while t > 0.01 {
+                var step = max(residual * MonteCarloDose.electronStepFraction, 2e-4)
+                step = min(step, residual)
+                // Highland deflection for the whole step, at the energy of its start.
+                let x = step / 36.08
                 let pc = (t * (t + 2 * 0.51099895)).squareRoot(), beta = pc / (t + 0.51099895)
                 let theta0 = 13.6 / (beta * pc) * x.squareRoot() * max(0.5, 1 + 0.038 * log(x))
                 let theta = min(theta0 * (-2 * log(rng.uniform())).squareRoot(), Double.pi)
+                let hinge = MonteCarloDose.randomHinge ? rng.uniform() : 1
+                guard walk(step * hinge) else { return tEntry }
                 d = rotate(d, cosTheta: cos(theta), &rng)
+                if hinge < 1 { guard walk(step * (1 - hinge)) else { return tEntry } }
+                t = w.ranges.energy(range: residual)
             }
-            deposit(v, t)
+            deposit(v, tEntry)
             return 0
         }
 

@@ -73,15 +73,29 @@ struct MediumPhotonTable: Sendable {
     }
 }
 
-/// Electron continuous-slowing-down range in water-like media (g/cm², Katz & Penfold), tabulated for fast
-/// inversion: the energy left after a path of given mass thickness.
+/// Electron CSDA range of water (g/cm², ``ElectronStoppingPower``: ICRU-37 collision + radiative stopping),
+/// tabulated for fast inversion: the energy left after a path of given (water-equivalent) mass thickness.
 struct ElectronRangeTable: Sendable {
     static let n = 512
     static let logMin = log(0.001), logMax = log(12.0)
     var range: [Double] = []   // g/cm² at each grid energy
 
+    /// The table, computed once (1/S integrated by Simpson's rule between successive grid energies).
+    static let water = ElectronRangeTable()
+
     init() {
-        range = (0..<Self.n).map { ElectronRange.cm(mev: exp(Self.logMin + Double($0) * (Self.logMax - Self.logMin) / Double(Self.n - 1))) }
+        let step = (Self.logMax - Self.logMin) / Double(Self.n - 1)
+        func g(_ u: Double) -> Double {
+            let e = exp(u)
+            return e / (ElectronStoppingPower.collisionWater(mev: e) + ElectronStoppingPower.radiativeWater(mev: e))
+        }
+        var r = ElectronStoppingPower.csdaRangeWater(mev: 0.001)
+        range = [r]
+        for i in 1..<Self.n {
+            let a = Self.logMin + Double(i - 1) * step
+            r += (g(a) + 4 * g(a + step / 2) + g(a + step)) * step / 6
+            range.append(r)
+        }
     }
 
     @inline(__always) func rangeOf(_ t: Double) -> Double {

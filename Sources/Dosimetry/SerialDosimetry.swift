@@ -328,8 +328,17 @@ public enum SerialDosimetry {
                     if !mask.contains(true) { mask = voi.mask; air = 0; warnings.append("VOI \(voi.name): every voxel is air on the CT; air not excluded") }
                 }
                 let dvh = try DoseVolumeHistogram.make(doseGy: gy, mask: mask, voxelML: voxelML)
+                // Mean absorbed dose = energy imparted / mass: the voxel doses weighted by their CT mass (the DVH is by
+                // volume). A voxel average would let low-density voxels (lung, fat at a VOI's edge) weigh as much as
+                // tissue, so their large dose per unit mass would raise the mean.
+                var meanGy = dvh.meanGy
+                if let d = density {
+                    var e = 0.0, m = 0.0
+                    for i in mask.indices where mask[i] { e += Double(gy[i]) * Double(d[i]); m += Double(d[i]) }
+                    if m > 0 { meanGy = e / m }
+                }
                 var r = VOIDose(name: voi.name, volumeML: volumes[n], massG: masses[n], tac: tacs[n], fit: fits[n],
-                                tiaMBqh: fits[n].tiaMBqh, meanDoseGy: dvh.meanGy, doseMethod: method, sValueMGyPerMBqS: nil,
+                                tiaMBqh: fits[n].tiaMBqh, meanDoseGy: meanGy, doseMethod: method, sValueMGyPerMBqS: nil,
                                 dvh: dvh, bedGy: nil, rbeWeightedDoseGy: nil)
                 r.airVoxelsExcluded = air
                 if air > 0 { warnings.append("VOI \(voi.name): \(air) air voxel(s) (CT density < \(o.airDensityLimit) g/cm³) left out of the mean dose and DVH") }
@@ -384,6 +393,7 @@ public enum SerialDosimetry {
             "voxelTIA": "per-voxel trapezoids with physical tail, rescaled in each VOI to the VOI fit's TIA",
             "bed": "kidneys: LQ, α/β 2.6 Gy, T_rep 2.8 h, G = T_rep/(T_rep + T_eff)",
             "partialVolume": o.recovery.map { "activities divided by the recovery coefficient at the VOI volume (\($0.source))" + (vois.contains { !$0.partialVolumeCorrection } ? "; not applied to \(vois.filter { !$0.partialVolumeCorrection }.map(\.name).joined(separator: ", ")) (VOIs with a margin holding the spill-out)" : "") } ?? "no partial-volume correction",
+            "meanDose": "voxel methods: mean absorbed dose of a VOI = energy imparted / mass (voxel doses weighted by their CT mass; unit density without CT); DVH, D98 and D2 by volume",
             "airVoxels": "voxel methods: VOI voxels with CT density < \(o.airDensityLimit) g/cm³ (HU < −900) are air, left out of the mean dose and DVH (count per VOI in airVoxelsExcluded)",
             "doseToMedium": o.method == .monteCarlo ? "Monte Carlo dose to medium (CT tissue classes with their compositions and CT densities)" : o.method == .voxel ? "water kernel dose divided by the CT density (first-order dose to medium; lung and bone by density only)" : (o.method == .ldm ? "local deposition per CT mass (dose to medium)" : "VOI mass from CT density"),
             "uncertainty": "EANM (Gear et al., EJNMMI 2018;45:2456): Poisson counts through the fit (when counts per MBq are known) or the fit covariance, calibration, recovery coefficient, volume (±½ voxel boundary); k = 1 and k = 2 intervals per VOI",

@@ -135,6 +135,33 @@ public enum DoseTrial {
     }
 
     /// Crops `v` to the slices k0..<k0+nz (LPS geometry shifted along the slice direction).
+    /// Paints each tumour sphere into a simulated CT with the HU of its host organ's medium (120 kVp), mixing
+    /// partial volumes from 3³ sub-samples per voxel.
+    static func paintTumours(_ ct: inout Volume, lesions: [LesionTruth], phantom ph: ICRPPhantom) {
+        let e = CTSimulator.effectiveEnergyKeV(kVp: 120), s = ct.size, g = ct.geometry
+        for l in lesions {
+            guard let id = ph.organNames.first(where: { $0.value == l.hostOrgan })?.key, let m = ph.media[id] else { continue }
+            let hu = Float(m.hounsfield(effectiveEnergyKeV: e))
+            let c = Vector3(l.centerLPS[0], l.centerLPS[1], l.centerLPS[2]), r = l.diameterMM / 2
+            let reach = r + 2 * max(g.spacing.x, g.spacing.y, g.spacing.z)
+            let o = g.patientPosition(0, 0, 0)
+            let ex: Vector3 = g.patientPosition(1, 0, 0) - o, ey: Vector3 = g.patientPosition(0, 1, 0) - o, ez: Vector3 = g.patientPosition(0, 0, 1) - o
+            for z in 0..<s.z { for y in 0..<s.y { for x in 0..<s.x {
+                let p = g.patientPosition(x, y, z)
+                guard (p - c).length <= reach else { continue }
+                var inside = 0
+                for a in 0..<3 { for b in 0..<3 { for d in 0..<3 {
+                    let fa = (Double(a) - 1) / 3, fb = (Double(b) - 1) / 3, fd = (Double(d) - 1) / 3
+                    let q: Vector3 = p + ex * fa + ey * fb + ez * fd
+                    if (q - c).length <= r { inside += 1 }
+                } } }
+                guard inside > 0 else { continue }
+                let f = Float(inside) / 27, i = x + s.x * (y + s.y * z)
+                ct.voxels[i] = (1 - f) * ct.voxels[i] + f * hu
+            } } }
+        }
+    }
+
     static func cropZ(_ v: Volume, _ k0: Int, _ nz: Int) -> Volume {
         let s = v.size, lo = max(0, k0), hi = min(s.z, k0 + nz)
         let plane = s.x * s.y
@@ -255,7 +282,11 @@ public enum DoseTrial {
                 // CT: its own axial field, drawn per visit, centred on the SPECT field ± 30 mm.
                 let field = o.ctFieldMM.lowerBound + rng.uniform() * (o.ctFieldMM.upperBound - o.ctFieldMM.lowerBound)
                 let shift = Int(((rng.uniform() - 0.5) * 60 / o.voxelMM).rounded())
-                let ctFull = patient.ct(size: vp.size, geometry: vp.geometry, noiseHU: 10, seed: seed &* 31 &+ UInt64(k))
+                var ctFull = patient.ct(size: vp.size, geometry: vp.geometry, noiseHU: 10, seed: seed &* 31 &+ UInt64(k))
+                // The simulated CT samples the phantom without the lesion spheres: a tumour reaching past its host organ
+                // (into lung, fat or air) would show those densities on the CT. A real CT shows the tumour's tissue:
+                // paint each tumour with its host organ's HU (partial volumes mixed).
+                paintTumours(&ctFull, lesions: truth.lesions, phantom: ph)
                 let nzCT = Int(field / o.voxelMM)
                 cts.append(cropZ(ctFull, k0 + window!.nz / 2 - nzCT / 2 + shift, nzCT))
                 motions.append(motion); fields.append(field)
