@@ -118,6 +118,10 @@ public struct VOIDose: Sendable, Codable, Equatable {
     public var rbeWeightedDoseGy: Double?
     /// Voxels of the VOI left out of the mean dose and DVH as air (CT density below the limit; voxel methods).
     public var airVoxelsExcluded: Int = 0
+    /// Mean absorbed dose as energy imparted / mass (voxel doses weighted by their CT mass; voxel methods), Gy. The
+    /// `meanDoseGy` beside it is the volume mean over the same voxels, the figure a reader of the RT Dose and the SEG
+    /// computes; the two differ where a VOI holds voxels of lower density (lung, fat at its edge).
+    public var meanDoseByMassGy: Double? = nil
     /// EANM uncertainty budget (k = 1 components, k = 1 and k = 2 intervals).
     public var uncertainty: UncertaintyBudget? = nil
     /// Recovery coefficient the VOI's activities were divided by (partial-volume correction), nil when none.
@@ -338,8 +342,9 @@ public enum SerialDosimetry {
                     if m > 0 { meanGy = e / m }
                 }
                 var r = VOIDose(name: voi.name, volumeML: volumes[n], massG: masses[n], tac: tacs[n], fit: fits[n],
-                                tiaMBqh: fits[n].tiaMBqh, meanDoseGy: meanGy, doseMethod: method, sValueMGyPerMBqS: nil,
+                                tiaMBqh: fits[n].tiaMBqh, meanDoseGy: dvh.meanGy, doseMethod: method, sValueMGyPerMBqS: nil,
                                 dvh: dvh, bedGy: nil, rbeWeightedDoseGy: nil)
+                r.meanDoseByMassGy = meanGy
                 r.airVoxelsExcluded = air
                 if air > 0 { warnings.append("VOI \(voi.name): \(air) air voxel(s) (CT density < \(o.airDensityLimit) g/cm³) left out of the mean dose and DVH") }
                 results.append(r)
@@ -393,7 +398,7 @@ public enum SerialDosimetry {
             "voxelTIA": "per-voxel trapezoids with physical tail, rescaled in each VOI to the VOI fit's TIA",
             "bed": "kidneys: LQ, α/β 2.6 Gy, T_rep 2.8 h, G = T_rep/(T_rep + T_eff)",
             "partialVolume": o.recovery.map { "activities divided by the recovery coefficient at the VOI volume (\($0.source))" + (vois.contains { !$0.partialVolumeCorrection } ? "; not applied to \(vois.filter { !$0.partialVolumeCorrection }.map(\.name).joined(separator: ", ")) (VOIs with a margin holding the spill-out)" : "") } ?? "no partial-volume correction",
-            "meanDose": "voxel methods: mean absorbed dose of a VOI = energy imparted / mass (voxel doses weighted by their CT mass; unit density without CT); DVH, D98 and D2 by volume",
+            "meanDose": "voxel methods: meanDoseGy is the volume mean over the VOI's non-air voxels (as the DVH, D98 and D2, and as a reader of the RT Dose and SEG computes it); meanDoseByMassGy is energy imparted / mass (voxel doses weighted by their CT mass; unit density without CT)",
             "airVoxels": "voxel methods: VOI voxels with CT density < \(o.airDensityLimit) g/cm³ (HU < −900) are air, left out of the mean dose and DVH (count per VOI in airVoxelsExcluded)",
             "doseToMedium": o.method == .monteCarlo ? "Monte Carlo dose to medium (CT tissue classes with their compositions and CT densities)" : o.method == .voxel ? "water kernel dose divided by the CT density (first-order dose to medium; lung and bone by density only)" : (o.method == .ldm ? "local deposition per CT mass (dose to medium)" : "VOI mass from CT density"),
             "uncertainty": "EANM (Gear et al., EJNMMI 2018;45:2456): Poisson counts through the fit (when counts per MBq are known) or the fit covariance, calibration, recovery coefficient, volume (±½ voxel boundary); k = 1 and k = 2 intervals per VOI",

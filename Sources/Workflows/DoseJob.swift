@@ -91,6 +91,8 @@ public enum DoseJob {
             public var uncertainty: UncertaintyBudget? = nil
             /// Recovery coefficient the VOI's activities were divided by (partial-volume correction); nil: none.
             public var recoveryCoefficient: Double? = nil
+            /// Mean absorbed dose as energy / mass (voxel methods; `meanDoseGy` is the volume mean).
+            public var meanDoseByMassGy: Double? = nil
         }
         public struct Visit: Codable, Sendable {
             public var folder: String
@@ -314,7 +316,7 @@ public enum DoseJob {
                            bedGy: v.bedGy, rbeWeightedDoseGy: v.rbeWeightedDoseGy, d98Gy: v.dvh?.d98Gy, d50Gy: v.dvh?.d50Gy,
                            d2Gy: v.dvh?.d2Gy, maxGy: v.dvh?.maxGy, timesHours: v.tac.map(\.timeHours),
                            activitiesMBq: v.tac.map(\.activityMBq), airVoxelsExcluded: v.airVoxelsExcluded, uncertainty: v.uncertainty,
-                           recoveryCoefficient: v.recoveryCoefficient)
+                           recoveryCoefficient: v.recoveryCoefficient, meanDoseByMassGy: v.meanDoseByMassGy)
             },
             outputs: [], warnings: warnings)
         report.quality = quality(registrations: registrations, vois: result.vois)

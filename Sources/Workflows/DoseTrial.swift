@@ -433,18 +433,18 @@ public enum DoseTrial {
                 let t = tumourTruth[n - o.organs.count]
                 tumourChecks.append(TumourCheck(seed: seed, phantom: kind.rawValue, name: v.name, diameterMM: t.diameter, truthVolumeML: t.ml, voiVolumeML: v.volumeML,
                                                 contrast: t.contrast, truthTIAMBqh: t.tia, tiaMBqh: v.tiaMBqh, relativeError: v.tiaMBqh / t.tia - 1,
-                                                truthDoseGy: t.dose, meanDoseGy: v.meanDoseGy, doseRelativeError: v.meanDoseGy / t.dose - 1,
+                                                truthDoseGy: t.dose, meanDoseGy: v.meanDoseByMassGy ?? v.meanDoseGy, doseRelativeError: (v.meanDoseByMassGy ?? v.meanDoseGy) / t.dose - 1,
                                                 recoveryCoefficient: v.recoveryCoefficient, tiaRelativeUncertainty: v.uncertainty?.tiaRelative ?? .nan,
                                                 coverageK1: Double(coveredK1[n]) / Double(o.realisations), coverageK2: Double(covered[n]) / Double(o.realisations)))
                 log(String(format: "seed %llu %@ %@ (%.1f mL, VOI %.1f mL, RC %.3f): TIA %.4g vs truth %.4g MBq·h (%+.2f %%), dose %.2f vs truth %.2f Gy (%+.2f %%), k=1 %.2f %%, coverage k=1 %.1f %% k=2 %.1f %%",
-                           seed, kind.rawValue, v.name, t.ml, v.volumeML, v.recoveryCoefficient ?? .nan, v.tiaMBqh, t.tia, 100 * (v.tiaMBqh / t.tia - 1), v.meanDoseGy, t.dose,
-                           100 * (v.meanDoseGy / t.dose - 1), 100 * (v.uncertainty?.tiaRelative ?? .nan), 100 * Double(coveredK1[n]) / Double(o.realisations),
+                           seed, kind.rawValue, v.name, t.ml, v.volumeML, v.recoveryCoefficient ?? .nan, v.tiaMBqh, t.tia, 100 * (v.tiaMBqh / t.tia - 1), v.meanDoseByMassGy ?? v.meanDoseGy, t.dose,
+                           100 * ((v.meanDoseByMassGy ?? v.meanDoseGy) / t.dose - 1), 100 * (v.uncertainty?.tiaRelative ?? .nan), 100 * Double(coveredK1[n]) / Double(o.realisations),
                            100 * Double(covered[n]) / Double(o.realisations)))
             }
             for (n, v) in first.enumerated() where n < o.organs.count {
                 var c = OrganCheck(seed: seed, phantom: kind.rawValue, organ: v.name, truthTIAMBqh: truthTIA[n], tiaMBqh: v.tiaMBqh,
                                    relativeError: v.tiaMBqh / truthTIA[n] - 1, tiaRelativeUncertainty: v.uncertainty?.tiaRelative ?? .nan,
-                                   coverageK2: Double(covered[n]) / Double(o.realisations), meanDoseGy: v.meanDoseGy,
+                                   coverageK2: Double(covered[n]) / Double(o.realisations), meanDoseGy: v.meanDoseByMassGy ?? v.meanDoseGy,
                                    coverageK1: Double(coveredK1[n]) / Double(o.realisations))
                 c.noiseFreeTIAMBqh = noiseFree[n].tiaMBqh
                 c.noiseFreeRelativeError = noiseFree[n].tiaMBqh / truthTIA[n] - 1
