@@ -86,8 +86,8 @@ fi
 section "== reports: SR/SC/PDF/dose SR (dciodvfy, dsrdump, highdicom, pdftotext, pdftoppm), sign-off, QC approval, Orthanc as the PACS (C-STORE, storage commitment, outbox, QIDO-RS)"
 SCINTI_BIN="$PWD/.build/debug/scinti" CORPUS="$CORPUS" bash scripts/test-reports.sh
 section "== shared archive on PostgreSQL: two servers and workers, concurrent STOW/C-STORE, SIGKILLed worker, lost database, schema versions"
-# Built with the PostgreSQL trait by "== swift build" above (a no-op here).
-swift build --product scinti --traits TLS,PostgreSQL -debug-info-format none
+# .build/debug/scinti was built with the PostgreSQL trait by "== swift build" above. (No second `swift build --product
+# scinti` here: after the --build-tests build it recompiled every module of the package, ~210 s.)
 SCINTI_BIN="$PWD/.build/debug/scinti" bash scripts/test-postgres.sh
 
 section "== clinical trials, reduced: scripts/validate-clinical.sh --reduced (same thresholds as the full trials)"
