@@ -50,15 +50,21 @@ public enum ElectronStoppingPower {
         return 5.7946e-28 * 6.02214e23 * zz * e * phi
     }
 
+    /// Total (collision + radiative) stopping power of water, MeV·cm²/g.
+    public static func totalWater(mev t: Double) -> Double { collisionWater(mev: t) + radiativeWater(mev: t) }
+
+    /// The range integrand in u = ln T: dR/du = T / S_total(T) (g/cm²).
+    static func rangeIntegrand(logMeV u: Double) -> Double { let e = exp(u); return e / totalWater(mev: e) }
+
     /// CSDA range of water, g/cm², at kinetic energy `t` (MeV), by integrating 1/S_total on a log grid.
     public static func csdaRangeWater(mev t: Double) -> Double {
-        guard t > 0.001 else { return max(t, 0) / (collisionWater(mev: 0.001) + radiativeWater(mev: 0.001)) }
-        let r = 0.001 / (collisionWater(mev: 0.001) + radiativeWater(mev: 0.001))
+        guard t > 0.001 else { return max(t, 0) / totalWater(mev: 0.001) }
+        let r = 0.001 / totalWater(mev: 0.001)
         // Simpson's rule in ln T (dT = T d ln T), 64 intervals per decade.
         let a = log(0.001), b = log(t)
         let n = max(2, Int((b - a) / log(10.0) * 64) & ~1)
         let h = (b - a) / Double(n)
-        func g(_ u: Double) -> Double { let e = exp(u); return e / (collisionWater(mev: e) + radiativeWater(mev: e)) }
+        let g = rangeIntegrand(logMeV:)
         var s = g(a) + g(b)
         for i in 1..<n { s += g(a + Double(i) * h) * (i % 2 == 1 ? 4 : 2) }
         return r + s * h / 3

@@ -85,10 +85,7 @@ struct ElectronRangeTable: Sendable {
 
     init() {
         let step = (Self.logMax - Self.logMin) / Double(Self.n - 1)
-        func g(_ u: Double) -> Double {
-            let e = exp(u)
-            return e / (ElectronStoppingPower.collisionWater(mev: e) + ElectronStoppingPower.radiativeWater(mev: e))
-        }
+        let g = ElectronStoppingPower.rangeIntegrand(logMeV:)
         var r = ElectronStoppingPower.csdaRangeWater(mev: 0.001)
         range = [r]
         for i in 1..<Self.n {

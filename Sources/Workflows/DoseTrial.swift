@@ -134,7 +134,6 @@ public enum DoseTrial {
         public var notTested: [String]
     }
 
-    /// Crops `v` to the slices k0..<k0+nz (LPS geometry shifted along the slice direction).
     /// Paints each tumour sphere into a simulated CT with the HU of its host organ's medium (120 kVp), mixing
     /// partial volumes from 3³ sub-samples per voxel.
     static func paintTumours(_ ct: inout Volume, lesions: [LesionTruth], phantom ph: ICRPPhantom) {
@@ -162,6 +161,7 @@ public enum DoseTrial {
         }
     }
 
+    /// Crops `v` to the slices k0..<k0+nz (LPS geometry shifted along the slice direction).
     static func cropZ(_ v: Volume, _ k0: Int, _ nz: Int) -> Volume {
         let s = v.size, lo = max(0, k0), hi = min(s.z, k0 + nz)
         let plane = s.x * s.y
@@ -431,14 +431,15 @@ public enum DoseTrial {
             }
             for (n, v) in first.enumerated() where n >= o.organs.count {
                 let t = tumourTruth[n - o.organs.count]
+                let dose = v.meanDoseByMassGy ?? v.meanDoseGy   // energy / mass, as the truth
                 tumourChecks.append(TumourCheck(seed: seed, phantom: kind.rawValue, name: v.name, diameterMM: t.diameter, truthVolumeML: t.ml, voiVolumeML: v.volumeML,
                                                 contrast: t.contrast, truthTIAMBqh: t.tia, tiaMBqh: v.tiaMBqh, relativeError: v.tiaMBqh / t.tia - 1,
-                                                truthDoseGy: t.dose, meanDoseGy: v.meanDoseByMassGy ?? v.meanDoseGy, doseRelativeError: (v.meanDoseByMassGy ?? v.meanDoseGy) / t.dose - 1,
+                                                truthDoseGy: t.dose, meanDoseGy: dose, doseRelativeError: dose / t.dose - 1,
                                                 recoveryCoefficient: v.recoveryCoefficient, tiaRelativeUncertainty: v.uncertainty?.tiaRelative ?? .nan,
                                                 coverageK1: Double(coveredK1[n]) / Double(o.realisations), coverageK2: Double(covered[n]) / Double(o.realisations)))
                 log(String(format: "seed %llu %@ %@ (%.1f mL, VOI %.1f mL, RC %.3f): TIA %.4g vs truth %.4g MBq·h (%+.2f %%), dose %.2f vs truth %.2f Gy (%+.2f %%), k=1 %.2f %%, coverage k=1 %.1f %% k=2 %.1f %%",
-                           seed, kind.rawValue, v.name, t.ml, v.volumeML, v.recoveryCoefficient ?? .nan, v.tiaMBqh, t.tia, 100 * (v.tiaMBqh / t.tia - 1), v.meanDoseByMassGy ?? v.meanDoseGy, t.dose,
-                           100 * ((v.meanDoseByMassGy ?? v.meanDoseGy) / t.dose - 1), 100 * (v.uncertainty?.tiaRelative ?? .nan), 100 * Double(coveredK1[n]) / Double(o.realisations),
+                           seed, kind.rawValue, v.name, t.ml, v.volumeML, v.recoveryCoefficient ?? .nan, v.tiaMBqh, t.tia, 100 * (v.tiaMBqh / t.tia - 1), dose, t.dose,
+                           100 * (dose / t.dose - 1), 100 * (v.uncertainty?.tiaRelative ?? .nan), 100 * Double(coveredK1[n]) / Double(o.realisations),
                            100 * Double(covered[n]) / Double(o.realisations)))
             }
             for (n, v) in first.enumerated() where n < o.organs.count {
