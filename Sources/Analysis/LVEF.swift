@@ -16,11 +16,14 @@ import Imaging
 ///    counts exceed background + `edgeFraction` × (maximum − background), found first in a search region around
 ///    the LV (kept off the other ventricle and the counter-phase atria) for end diastole, then on every frame
 ///    inside the end-diastolic region. With the fixed-ROI option the end-diastolic region is used on every frame.
-/// 4. Background ("usual rule"): a crescent `backgroundGapPixels` outside the end-diastolic LV region (so that
-///    it holds no ventricle at any phase), `backgroundWidthPixels` wide, inferolateral (between 3 and 6 o'clock on
-///    the LAO image), leaving out pixels hotter than 1.5 × the crescent's median (the spleen, the other
-///    ventricle). Its mean count per pixel on the end-systolic frame (or, as an option, over all frames), times
-///    the LV region's pixel count, is subtracted from each frame's LV counts.
+/// 4. Background (``BackgroundRule``): a ring `backgroundGapPixels` outside the end-diastolic LV region (so that it
+///    holds no ventricle at any phase), `backgroundWidthPixels` wide, off the RV and the atria, cut into sectors of
+///    `backgroundSectorDeg` (45°) around the LV centre; the sector with the lowest mean counts on the summed frames is
+///    the background region (hot organs — spleen, stomach, liver, great vessels — only raise a sector, so they are
+///    never chosen; on the tuning patients it is the 4:30–6 o'clock sector of the usual inferolateral rule or its
+///    septal-inferior neighbour). The former rule (inferolateral crescent, 3–6 o'clock, hot pixels left out) is
+///    ``BackgroundRule/inferolateral``. Its mean count per pixel on the end-systolic frame (or, as an option, over all
+///    frames), times the LV region's pixel count, is subtracted from each frame's LV counts.
 /// 5. ED = frame of maximum, ES = frame of minimum background-corrected LV counts;
 ///    LVEF = (ED − ES) / ED · 100 %.
 /// 6. Peak ejection and filling rates: the curve is fitted by a Fourier series with three harmonics; the most
@@ -69,8 +72,13 @@ public struct GatedBloodPoolLVEF: Sendable {
         /// The septum is "seen" when the count minimum between the ventricles is at most this fraction of the
         /// lower ventricular peak beside it.
         public var septumValleyRatio: Double = 0.9
-        /// Background pixels hotter than this × the crescent's lower quartile are left out (spleen).
+        /// Background pixels hotter than this × the crescent's lower quartile are left out (spleen; with the
+        /// ``BackgroundRule/inferolateral`` rule).
         public var backgroundHotFactor: Double = 1.3
+        /// Where the background region is placed (``BackgroundRule``; the coldest sector of a ring by default).
+        public var backgroundRule: BackgroundRule = .coldestSector
+        /// Sector width (degrees) of the ``BackgroundRule/coldestSector`` rule: 45° = eight sectors around the LV.
+        public var backgroundSectorDeg: Double = 45
         /// Creates settings.
         public init(roiMethod: ROIMethod = .variable, edgeFraction: Double = 0.2, backgroundGapPixels: Int = 2,
                     backgroundWidthPixels: Int = 3, backgroundFromEndSystole: Bool = true, edgeMethod: EdgeMethod = .secondDerivative) {
@@ -101,7 +109,7 @@ public struct GatedBloodPoolLVEF: Sendable {
         public var lvPixels: [Int]
         /// Background per pixel (counts per pixel per frame) subtracted.
         public var backgroundCountsPerPixel: Double
-        /// Background crescent size (pixels).
+        /// Background region size (pixels).
         public var backgroundPixels: Int
         /// Start time of each frame within the R-R interval (ms), when the frame time is known.
         public var frameTimesMs: [Double]?
@@ -141,6 +149,11 @@ public struct GatedBloodPoolLVEF: Sendable {
         public var amplitudeImage: [Float] = []
         /// First-harmonic phase image (degrees 0–360, row-major).
         public var phaseImageDeg: [Float] = []
+        /// How the background region was placed (``BackgroundRule`` raw value; nil with an edited background region).
+        public var backgroundRule: String? = nil
+        /// Direction of the background region from the LV centre on the LAO image (clock hours, 3 = lateral,
+        /// 6 = inferior), with the ``BackgroundRule/coldestSector`` rule.
+        public var backgroundSector: String? = nil
     }
 
     /// The result and the regions, for figures.
@@ -251,6 +264,7 @@ public struct GatedBloodPoolLVEF: Sendable {
         }()
         var rois: [PlanarROI] = []
         var bgROI = PlanarROI(rows: rows, columns: cols)
+        var sectorText: String? = nil
         var raw: [Double] = []
         for pass in 0..<2 {
             // ED region first (largest LV counts in the bound), then every frame's region inside it.
@@ -284,10 +298,25 @@ public struct GatedBloodPoolLVEF: Sendable {
                 }
                 return m
             }
-            var crescent = ring(from: 0, to: 90, hotRule: true)
-            if crescent.count < 4 {
-                crescent = ring(from: -180, to: 180, hotRule: true)
-                if pass == 1 { warnings.append("no room for the inferolateral background region: the background is taken all round the LV") }
+            var crescent: PlanarROI
+            switch options.backgroundRule {
+            case .coldestSector:
+                // The coldest sector of the ring (summed frames): hot organs and the other chambers only raise a sector.
+                let whole = ring(from: -180, to: 180, hotRule: false)
+                if let s = Self.coldestSector(of: whole, centre: c, image: summed, sectorDeg: options.backgroundSectorDeg) {
+                    crescent = s.region
+                    sectorText = Self.clockText(startDeg: s.startDeg, widthDeg: 360 / Double(max(1, Int((360 / options.backgroundSectorDeg).rounded()))))
+                } else {
+                    crescent = whole
+                    sectorText = nil
+                    if pass == 1 { warnings.append("no background sector of 4 pixels around the LV: the background is taken all round the LV") }
+                }
+            case .inferolateral:
+                crescent = ring(from: 0, to: 90, hotRule: true)
+                if crescent.count < 4 {
+                    crescent = ring(from: -180, to: 180, hotRule: true)
+                    if pass == 1 { warnings.append("no room for the inferolateral background region: the background is taken all round the LV") }
+                }
             }
             guard crescent.count >= 4 else {
                 throw PlanarAnalysisError("no room for a background region around the LV (LV at the edge of the image?)")
@@ -343,10 +372,27 @@ public struct GatedBloodPoolLVEF: Sendable {
         }
         let edgeText = options.edgeMethod == .secondDerivative ? "edge where the Laplacian of the 2×-smoothed frame changes sign (second-derivative edge), grown by \(options.edgeGrowPixels) px"
             : "edge at background + \(Int(options.edgeFraction * 100)) % of (max − background) on 2×-smoothed frames"
-        let method = (lvRegions != nil || backgroundRegion != nil ? "edited regions replace the automatic ones where given; " : "") + "\(options.roiMethod == .variable ? "variable LV ROI (found on every frame)" : "fixed LV ROI (end-diastolic region on every frame)"): ventricles = the heart beating in phase on the first-harmonic amplitude/phase images (≥ 10 % of the strongest pixel), split by the septum (the count valley between them), LV right of it (LAO) and kept off the counter-phase atria, \(edgeText); background: inferolateral crescent (3–6 o'clock) \(options.backgroundGapPixels) px outside the ED region, \(options.backgroundWidthPixels) px wide, beating and hot pixels (> \(options.backgroundHotFactor) × its lower quartile: spleen) excluded, counts per pixel \(options.backgroundFromEndSystole ? "on the ES frame" : "mean over all frames"); ED/ES = max/min of the background-corrected LV counts (the volume curve); LVEF = (ED − ES)/ED; rates from a 3-harmonic Fourier fit"
+        let backgroundText: String = {
+            switch options.backgroundRule {
+            case .coldestSector:
+                let k = max(1, Int((360 / options.backgroundSectorDeg).rounded()))
+                return "the coldest of \(k) sectors (\(Int((360 / Double(k)).rounded()))° each, lowest mean counts on the summed frames) of a ring \(options.backgroundGapPixels + 1)–\(options.backgroundGapPixels + options.backgroundWidthPixels) px outside the ED region, off the RV and the atria (here \(sectorText ?? "all round")),"
+            case .inferolateral:
+                return "inferolateral crescent (3–6 o'clock) \(options.backgroundGapPixels) px outside the ED region, \(options.backgroundWidthPixels) px wide, RV, atria and hot pixels (> \(options.backgroundHotFactor) × its lower quartile: spleen) excluded,"
+            }
+        }()
+        let method = (lvRegions != nil || backgroundRegion != nil ? "edited regions replace the automatic ones where given; " : "") + "\(options.roiMethod == .variable ? "variable LV ROI (found on every frame)" : "fixed LV ROI (end-diastolic region on every frame)"): ventricles = the heart beating in phase on the first-harmonic amplitude/phase images (≥ 10 % of the strongest pixel), split by the septum (the count valley between them), LV right of it (LAO) and kept off the counter-phase atria, \(edgeText); background: \(backgroundText) counts per pixel \(options.backgroundFromEndSystole ? "on the ES frame" : "mean over all frames"); ED/ES = max/min of the background-corrected LV counts (the volume curve); LVEF = (ED − ES)/ED; rates from a 3-harmonic Fourier fit"
         var a = try finish(frames: frames, frameDurationMs: frameDurationMs, rois: rois, backgroundROI: bgROI, backgroundPerPixel: bgPerPixel,
                            raw: raw, summed: summed, method: method, warnings: warnings)
         a.result.septumSeen = septumSeen
+        if backgroundRegion == nil {
+            a.result.backgroundRule = options.backgroundRule.rawValue
+            a.result.backgroundSector = options.backgroundRule == .coldestSector ? sectorText : "3–6 o'clock"
+            a.result.units["backgroundRule"] = options.backgroundRule == .coldestSector
+                ? "background region = the coldest \(Int(options.backgroundSectorDeg))° sector of a ring around the ED LV region (\(options.backgroundGapPixels + 1)–\(options.backgroundGapPixels + options.backgroundWidthPixels) px out, off RV and atria), lowest mean on the summed frames; counts per pixel \(options.backgroundFromEndSystole ? "on the ES frame" : "mean over all frames")"
+                : "background region = inferolateral crescent (3–6 o'clock on the LAO image) around the ED LV region, hot pixels left out"
+            a.result.units["backgroundSector"] = "clock hours on the LAO image from the LV centre (3 = lateral, 6 = inferior, 9 = septal, 12 = basal)"
+        }
         a.result.septalValleyRatio = sep.valleyRatio
         if let withheld, lvRegions == nil {
             a.result.lvef = nil

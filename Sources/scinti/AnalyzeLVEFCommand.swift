@@ -17,6 +17,8 @@ struct AnalyzeLVEF: ParsableCommand {
     @Option(name: .customLong("edge-fraction"), help: "With --edge threshold: background + this fraction of (maximum − background).") var edgeFraction: Double = GatedBloodPoolLVEF.Options().edgeFraction
     @Option(name: .customLong("background-gap"), help: "Gap (pixels) between the end-diastolic LV region and the background region.") var backgroundGap: Int = GatedBloodPoolLVEF.Options().backgroundGapPixels
     @Option(name: .customLong("background-width"), help: "Width (pixels) of the background region.") var backgroundWidth: Int = GatedBloodPoolLVEF.Options().backgroundWidthPixels
+    @Option(name: .customLong("background"), help: "Background region: coldest-sector (the coldest sector of a ring around the ED LV region, default) or inferolateral (the 3–6 o'clock crescent).") var background: String = GatedBloodPoolLVEF.Options().backgroundRule.rawValue
+    @Option(name: .customLong("background-sector"), help: "With --background coldest-sector: sector width in degrees (45 = eight sectors).") var backgroundSector: Double = GatedBloodPoolLVEF.Options().backgroundSectorDeg
     @Flag(name: .customLong("background-all-frames"), help: "Background per pixel as the mean over all frames (default: the end-systolic frame).") var backgroundAllFrames = false
     @Flag(help: "Print the result as JSON.") var json = false
     @Option(help: "Write a figure (summed image with the ED/ES LV regions and background, and the curve).") var png: String?
@@ -27,12 +29,16 @@ struct AnalyzeLVEF: ParsableCommand {
             for w in input.warnings { warn(w) }
             let edges = GatedBloodPoolLVEF.EdgeMethod.allCases.map(\.rawValue)
             guard let edgeMethod = GatedBloodPoolLVEF.EdgeMethod(rawValue: edge) else { throw fail("--edge \(edge): allowed \(edges.joined(separator: ", "))") }
+            let rules = GatedBloodPoolLVEF.BackgroundRule.allCases.map(\.rawValue)
+            guard let backgroundRule = GatedBloodPoolLVEF.BackgroundRule(rawValue: background) else { throw fail("--background \(background): allowed \(rules.joined(separator: ", "))") }
+            guard (10...180).contains(backgroundSector) else { throw fail("--background-sector \(backgroundSector): allowed 10–180 degrees") }
             guard (0...10).contains(searchMargin), (0...5).contains(edgeGrow), backgroundHot > 1, (0..<1).contains(edgeFraction) else {
                 throw fail("--search-margin \(searchMargin) (allowed 0–10), --edge-grow \(edgeGrow) (allowed 0–5), --background-hot \(backgroundHot) (allowed > 1), --edge-fraction \(edgeFraction) (allowed 0 ≤ f < 1)")
             }
             var options = GatedBloodPoolLVEF.Options(roiMethod: fixedROI ? .fixed : .variable, edgeFraction: edgeFraction, backgroundGapPixels: backgroundGap,
                                                      backgroundWidthPixels: backgroundWidth, backgroundFromEndSystole: !backgroundAllFrames, edgeMethod: edgeMethod)
             options.searchMarginPixels = searchMargin; options.edgeGrowPixels = edgeGrow; options.backgroundHotFactor = backgroundHot
+            options.backgroundRule = backgroundRule; options.backgroundSectorDeg = backgroundSector
             let a = try GatedBloodPoolLVEF(options: options)
                 .analyze(frames: input.frames, frameDurationMs: input.frameDurationMs)
             for w in a.result.warnings { warn(w) }
@@ -42,7 +48,8 @@ struct AnalyzeLVEF: ParsableCommand {
             var t = r.lvef.map { String(format: "LVEF %.1f %% (%@ ROI)\n", $0, r.roiMethod) }
                 ?? "\(r.quality.first ?? "LVEF not given")\n"
             t += "  ED frame \(r.edFrame), ES frame \(r.esFrame) (0-based) of \(r.curve.count); \(input.view ?? "view not written")\n"
-            t += String(format: "  background %.2f counts/pixel/frame over %d pixels\n", r.backgroundCountsPerPixel, r.backgroundPixels)
+            t += String(format: "  background %.2f counts/pixel/frame over %d pixels", r.backgroundCountsPerPixel, r.backgroundPixels)
+                + (r.backgroundSector.map { " (\(r.backgroundRule ?? "") \($0))" } ?? "") + "\n"
             if let p = r.peakEjectionRateEDVPerS, let f = r.peakFillingRateEDVPerS {
                 t += String(format: "  peak ejection rate %.2f EDV/s, peak filling rate %.2f EDV/s", p, f)
                 if let tt = r.timeToPeakFillingMs { t += String(format: ", time to peak filling %.0f ms", tt) }
