@@ -18,7 +18,10 @@ import Physics
 /// administered activity decayed to `t` from their calibration / administration times. This is the SNMMI
 /// procedure guideline's formula (Society of Nuclear Medicine Procedure Guideline for Thyroid Uptake
 /// Measurement 3.0, 2006: %uptake = (neck − thigh)/(standard − background) × 100 for a standard equal to the
-/// dose) generalised to a standard of any activity and to acquisitions at different times.
+/// dose) generalised to a standard of any activity and to acquisitions at different times. With the automatic discs
+/// the uptake is divided by the region-geometry factor k (the disc collects less of the extended gland's scatter
+/// tails than of the point-like capsule's; measured with the standard image, `ThyroidUptake+RegionGeometry.swift`),
+/// and every result carries its counting uncertainty (k = 1) and a warning below 10 000 net counts per measurement.
 public struct ThyroidUptake: Sendable {
     /// One measurement: an image and when and how long it was acquired.
     public struct Measurement: Sendable {
@@ -120,6 +123,23 @@ public struct ThyroidUptake: Sendable {
         public var physiology: [PhysiologicalUptake] = []
         /// What limits the result (counts, view, phase, assumptions).
         public var quality: [String] = []
+        /// Standard uncertainty (k = 1) of `uptakePercent` from the Poisson statistics of the counts in the regions
+        /// (percentage points; covariance through the shared room image neglected).
+        public var uptakeUncertaintyPoints: Double? = nil
+        /// Counts in the regions as acquired: neck, thigh and room in the neck's region, standard in its own.
+        public var neckCounts: Double? = nil
+        public var thighCounts: Double? = nil
+        public var standardCounts: Double? = nil
+        public var roomCounts: Double? = nil
+        /// Net counts: the neck's less the thigh's and room's (scaled to the neck's duration), the standard's less the room's.
+        public var neckNetCounts: Double? = nil
+        public var standardNetCounts: Double? = nil
+        /// The fraction the neck region collects of the extended gland relative to a point at its centre, measured
+        /// with the standard image (``ThyroidUptake/regionGeometryFactor(gland:core:region:standard:capsule:)``);
+        /// the uptake is divided by it. 1 with regions given from outside (not applied).
+        public var regionGeometryFactor: Double? = nil
+        /// The uptake before the region-geometry correction (percent).
+        public var uncorrectedUptakePercent: Double? = nil
     }
 
     /// Regions for the figure.
@@ -210,13 +230,51 @@ public struct ThyroidUptake: Sendable {
         let stdRef = Decay.activity(standardBq, from: standardCalibration, to: ref, halfLifeSeconds: hl)
         let sens = stdRate / stdRef
         let net = neckRate - (thighRate ?? 0)
-        let thyroidBq = net / sens
+        // Region geometry (automatic discs only): the gland's extent against the point-like capsule, measured with
+        // the standard image as the system's point response (ThyroidUptake+RegionGeometry.swift).
+        let cn = toRef(neck), ch = thigh.map { toRef($0) } ?? 0, cs = toRef(standard)
+        var geometry = 1.0
+        if !edited {
+            let roomPx = (roomRate ?? 0) / Double(max(1, neckROI.count)), roomStdPx = roomStd / Double(max(1, stdROI.count))
+            var gland = [Double](repeating: 0, count: neck.image.counts.count)
+            for i in gland.indices {
+                gland[i] = (Double(neck.image.counts[i]) / neck.durationSeconds - roomPx) * cn
+                if let t = thigh { gland[i] -= (Double(t.image.counts[i]) / t.durationSeconds - roomPx) * ch }
+            }
+            let std: [Double] = standard.image.counts.map { Double($0) / standard.durationSeconds - roomStdPx }
+            geometry = Self.regionGeometryFactor(gland: gland, core: Self.hotCore(neck.image), region: neckROI, standard: std,
+                                                 capsule: (sc.0, sc.1))
+        }
+        let thyroidBq = net / sens / geometry
         let uptake = 100 * thyroidBq / adminRef
+        // Counting statistics (Poisson, k = 1): variances of the net neck rate and of the standard's rate.
+        let nN = neckROI.sum(neck.image), nH = thigh.map { neckROI.sum($0.image) }, nS = stdROI.sum(standard.image)
+        let nR = room.map { neckROI.sum($0.image) }, nRS = room.map { stdROI.sum($0.image) }
+        let tN = neck.durationSeconds, tS = standard.durationSeconds, tH = thigh?.durationSeconds ?? 1, tR = room?.durationSeconds ?? 1
+        let varNet = cn * cn * nN / (tN * tN) + ch * ch * (nH ?? 0) / (tH * tH) + (cn - ch) * (cn - ch) * (nR ?? 0) / (tR * tR)
+        let varStd = cs * cs * (nS / (tS * tS) + (nRS ?? 0) / (tR * tR))
+        let rel = Self.ratioRelativeUncertainty(num: net, varNum: varNet, den: stdRate, varDen: varStd)
+        let sigma = net != 0 ? abs(uptake) * rel : 100 * varNet.squareRoot() / sens / geometry / adminRef
+        let neckNet = net / cn * tN, stdNet = stdRate / cs * tS
         if uptake < 0 { warnings.append("neck counts are below the thigh's: uptake negative (no measurable uptake)") }
         let hours = ref.timeIntervalSince(administration) / 3600
         if hours < 0 { throw PlanarAnalysisError("the neck was acquired before the administration (\(String(format: "%.2f", hours)) h)") }
         var mar: Marinelli? = nil
         if let m = marinelli { mar = try Marinelli(targetDoseGy: m.targetDoseGy, glandMassG: m.glandMassG, uptakePercent: uptake, effectiveHalfLifeDays: m.effectiveHalfLifeDays) }
+        var quality: [String] = []
+        quality.append(String(format: "counting uncertainty ±%.2f points (k = 1, %.2f %% relative; Poisson): %.0f net counts in the neck region (neck %.0f, thigh %@, room %@), %.0f net counts of the standard (%.0f)",
+                              sigma, 100 * sigma / max(abs(uptake), 1e-12), neckNet, nN, nH.map { String(format: "%.0f", $0) } ?? "—",
+                              nR.map { String(format: "%.0f", $0) } ?? "—", stdNet, nS))
+        for (name, c) in [("neck (net of thigh and room)", neckNet), ("standard (net of room)", stdNet)] where c < Self.minimumNetCounts {
+            let w = String(format: "%@: %.0f net counts in the region, below the %.0f per measurement of the uptake procedure (their Poisson uncertainty alone %.1f %%): acquire longer or with more activity",
+                           name, c, Self.minimumNetCounts, c > 0 ? 100 / c.squareRoot() : .infinity)
+            warnings.append(w)
+        }
+        if !edited {
+            quality.append(String(format: "region geometry: the %.0f mm disc collects %.2f %% of the extended gland's counts relative to a point at its centre (measured with the standard image as the point response); uptake divided by %.4f", roiRadiusMM, 100 * geometry, geometry))
+        } else {
+            quality.append("region geometry correction not applied: regions given from outside are measured as drawn")
+        }
         let iso = ISO8601DateFormatter()
         let result = Result(
             uptakePercent: uptake, radionuclide: nuclide.name, halfLifeSeconds: hl, decayDataSet: nuclide.dataSet.rawValue,
@@ -226,14 +284,22 @@ public struct ThyroidUptake: Sendable {
             standardAtReferenceMBq: stdRef / 1e6, thyroidMBq: thyroidBq / 1e6, sensitivityCPSPerMBq: sens * 1e6,
             roiRadiusMM: roiRadiusMM, roiRadiusPixels: rpx, neckROICentre: neckCentre, standardROICentre: stdCentre,
             activitySources: activitySources, marinelli: mar,
-            method: (edited ? "edited regions replace the automatic discs where given; " : "") + "disc regions of \(roiRadiusMM) mm radius on the neck and standard hot spots (thigh and room: the neck's disc); count rates corrected for decay during each acquisition and to the neck mid-time (\(nuclide.name) T½ \(String(format: "%.4g", hl / 3600)) h, \(nuclide.dataSet.rawValue)); room rate subtracted from every image; uptake = (neck − thigh)/(standard − room) × A_standard(t)/A_administered(t) × 100 (SNMMI thyroid uptake guideline 3.0)",
+            method: (edited ? "edited regions replace the automatic discs where given; " : "") + "disc regions of \(roiRadiusMM) mm radius on the neck and standard hot spots (thigh and room: the neck's disc); count rates corrected for decay during each acquisition and to the neck mid-time (\(nuclide.name) T½ \(String(format: "%.4g", hl / 3600)) h, \(nuclide.dataSet.rawValue)); room rate subtracted from every image; uptake = (neck − thigh)/(standard − room) × A_standard(t)/A_administered(t) × 100 (SNMMI thyroid uptake guideline 3.0)" + (edited ? "" : " ÷ k, k the fraction the neck disc collects of the extended gland relative to a point at its centre, measured by moving the disc over the standard image (the system's point response in the neck phantom)") + "; uncertainty: Poisson counting statistics, k = 1",
             units: ["uptakePercent": "percent of administered activity, decay-corrected to the reference time", "*CPS": "counts per second in the region at the reference time",
                     "*MBq": "MBq", "roiRadiusMM": "mm", "roiRadiusPixels": "pixels", "*ROICentre": "column, row (0-based pixels)",
-                    "hoursAfterAdministration": "h", "sensitivityCPSPerMBq": "cps per MBq"],
+                    "hoursAfterAdministration": "h", "sensitivityCPSPerMBq": "cps per MBq",
+                    "uptakeUncertaintyPoints": "percentage points of uptake, standard uncertainty (k = 1), counting statistics",
+                    "*Counts": "counts in the region (as acquired; *NetCounts: net of thigh and room, at the measurement's own duration)",
+                    "regionGeometryFactor": "dimensionless", "uncorrectedUptakePercent": "percent of administered activity"],
             warnings: warnings)
         var r = result
-        r.findings = [String(format: "Thyroid uptake %.1f %% of the administered activity at %.1f h (%@).", uptake, hours, nuclide.name)]
-        r.quality = warnings
+        r.findings = [String(format: "Thyroid uptake %.1f %% ± %.1f (k = 1, counting statistics) of the administered activity at %.1f h (%@).", uptake, sigma, hours, nuclide.name)]
+        r.quality = quality + warnings
+        r.uptakeUncertaintyPoints = sigma
+        r.neckCounts = nN; r.thighCounts = nH; r.standardCounts = nS; r.roomCounts = nR
+        r.neckNetCounts = neckNet; r.standardNetCounts = stdNet
+        r.regionGeometryFactor = geometry
+        r.uncorrectedUptakePercent = uptake * geometry
         return Analysis(result: r, neckROI: neckROI, standardROI: stdROI)
     }
 }

@@ -98,20 +98,31 @@ public enum ClinicalStudies {
         public var standardBq: Double
         /// Thyroid compartment activity (Bq) at the neck acquisition start.
         public var thyroidBqAtNeck: Double
+        /// Duration (s) of the standard's acquisition: the protocol's, or shorter when the capsule's hottest pixel
+        /// would pass the 16-bit pixel range (as a camera's preset-count stop would end it).
+        public var standardSeconds: Double = 0
     }
+
+    /// Expected counts above which the standard's hottest pixel is shortened (16-bit pixels; 5 σ of Poisson noise
+    /// and the room background stay below 65 535).
+    public static let standardPeakLimit = 60_000.0
 
     /// Simulates a thyroid-uptake measurement with a gamma camera (anterior, parallel-hole collimator).
     /// `uptakePercent` of `administeredMBq` is in the gland at the neck acquisition (physical decay applied);
-    /// the neck tissue holds `tissueBqPerML` (the thigh the same); the standard capsule holds `standardMBq` (default a
-    /// tenth of the administered activity, so that its pixels fit 16 bits) at the administration time; `roomCPSPerPixel` ambient background in every image. Acquisitions of `seconds` each,
-    /// neck at `hoursAfterAdministration`, then standard, thigh and room every `seconds + 60` s.
+    /// the neck tissue holds `tissueBqPerML` (the thigh the same); the standard capsule holds `standardMBq` at the
+    /// administration time — default the administered activity itself, as the SNMMI procedure guideline for thyroid
+    /// uptake measurement counts the patient's capsule or an identical one in the neck phantom (until 2026-12-07 a
+    /// tenth of it: its counting noise dominated the trial's errors, issue 18); `roomCPSPerPixel` ambient background
+    /// in every image. Acquisitions of `seconds` each (the standard's shortened when its hottest pixel would pass 16
+    /// bits, ``ThyroidUptakeCase/standardSeconds``), neck at `hoursAfterAdministration`, then standard, thigh and
+    /// room every `seconds + 60` s.
     public static func thyroidUptake(nuclide: Radionuclide, uptakePercent: Double, hoursAfterAdministration: Double,
                                      administeredMBq: Double, standardMBq: Double? = nil, tissueBqPerML: Double = 400,
                                      roomCPSPerPixel: Double = 0.002, seconds: Double = 600, camera: Camera,
                                      voxelMM: Double = 3, subsamples: Int = 2, seed: UInt64 = 1, noise: Bool = true,
                                      capsuleDepthMM: Double? = nil) -> ThyroidUptakeCase {
         let admin = administeredMBq * 1e6
-        let std = (standardMBq ?? administeredMBq / 10) * 1e6
+        let std = (standardMBq ?? administeredMBq) * 1e6
         let t0 = SimulationSetup.defaultStart.addingTimeInterval(-3600 * hoursAfterAdministration)   // administration
         let lead = 3600 * hoursAfterAdministration
         func setup(_ p: Phantom, _ k: Int, pharma: String, points: [PointSource] = []) -> SimulationSetup {
@@ -141,6 +152,12 @@ public enum ClinicalStudies {
             1, pharma: "\(pharmaName) standard capsule",
             points: [PointSource(position: capsule, activityBq: std * exp(-nuclide.decayConstant * (lead + seconds + 60)))])
         var standard = Simulator.planar(stdSetup, views: [.anterior], seconds: seconds, axialCentreMM: 255)
+        var standardSeconds = seconds
+        let peak = zip(standard.expectedPrimary, standard.expectedScatter).prefix(camera.rows * camera.columns).map { Double($0 + $1) }.max() ?? 0
+        if peak > standardPeakLimit {
+            standardSeconds = max(1, (seconds * standardPeakLimit / peak).rounded(.down))
+            standard = Simulator.planar(stdSetup, views: [.anterior], seconds: standardSeconds, axialCentreMM: 255)
+        }
         standard.acquisition.radiopharmaceuticals[0].totalDoseBq = std.rounded()
         // Thigh: same cylinder, same tissue concentration, no thyroid (tissue decays between acquisitions).
         let thighConc = tissueBqPerML * exp(-nuclide.decayConstant * 2 * (seconds + 60))
@@ -151,13 +168,13 @@ public enum ClinicalStudies {
         var room = Simulator.planar(setup(Phantom(name: "none", compartments: []), 3, pharma: pharmaName), views: [.anterior], seconds: seconds, axialCentreMM: 255)
         room.acquisition.radiopharmaceuticals[0].totalDoseBq = admin.rounded()
         addRoomBackground(&neck, cpsPerPixel: roomCPSPerPixel, seconds: seconds, seed: seed &+ 100, noise: noise)
-        addRoomBackground(&standard, cpsPerPixel: roomCPSPerPixel, seconds: seconds, seed: seed &+ 101, noise: noise)
+        addRoomBackground(&standard, cpsPerPixel: roomCPSPerPixel, seconds: standardSeconds, seed: seed &+ 101, noise: noise)
         addRoomBackground(&thigh, cpsPerPixel: roomCPSPerPixel, seconds: seconds, seed: seed &+ 102, noise: noise)
         addRoomBackground(&room, cpsPerPixel: roomCPSPerPixel, seconds: seconds, seed: seed &+ 103, noise: noise)
         let thyTruth = neck.truth.compartments.first { $0.name == "thyroid" }!.activityBq
         return ThyroidUptakeCase(neck: neck, standard: standard, thigh: thigh, room: room,
                                  uptakePercent: 100 * thyTruth / (admin * decayAtNeck), administeredBq: admin, standardBq: std,
-                                 thyroidBqAtNeck: thyTruth)
+                                 thyroidBqAtNeck: thyTruth, standardSeconds: standardSeconds)
     }
 
     // MARK: Parathyroid

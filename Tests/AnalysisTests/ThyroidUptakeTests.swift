@@ -58,7 +58,8 @@ import Testing
                                                tissueBqPerML: 1500, camera: FixtureA.camera(n, size: 48, pixel: 6), voxelMM: 4, seed: 3)
         let img = { (s: SimulatedStudy) in try PlanarViewImage(try s.acquisition.planarImage(frame: 0)) }
         func m(_ s: SimulatedStudy, _ k: Double) throws -> ThyroidUptake.Measurement {
-            ThyroidUptake.Measurement(image: try img(s), start: SimulationSetup.defaultStart.addingTimeInterval(k * 660), durationSeconds: 600)
+            ThyroidUptake.Measurement(image: try img(s), start: SimulationSetup.defaultStart.addingTimeInterval(k * 660),
+                                      durationSeconds: k == 1 ? c.standardSeconds : 600)
         }
         let admin = SimulationSetup.defaultStart.addingTimeInterval(-4 * 3600)
         let with = try ThyroidUptake(nuclide: n).analyze(neck: try m(c.neck, 0), standard: try m(c.standard, 1), thigh: try m(c.thigh, 2), room: try m(c.room, 3),
