@@ -165,7 +165,7 @@ public final class Archive: Sendable {
         let parsed: DICOMFile
         // From the bytes kept while receiving (small objects), else from the temporary file (mapped).
         let kept = f.takeKeptBytes()
-        do { parsed = try kept.map { try DICOMFile(parsing: DICOMBytes(storage: $0), source: f.tempPath) } ?? DICOMFile.read(path: f.tempPath) } catch {
+        do { parsed = try kept.map { try DICOMFile(parsing: $0, source: f.tempPath) } ?? DICOMFile.read(path: f.tempPath) } catch {
             unlink(f.tempPath)
             return decided(.rejected("cannot parse the received data set: \(error)"), f)
         }
@@ -411,9 +411,9 @@ public final class IncomingFile: @unchecked Sendable {
 
     /// The bytes kept in memory (the whole file) as a storage to parse, handed over once; nil when the object was too
     /// large to keep.
-    func takeKeptBytes() -> ByteStorage? {
+    func takeKeptBytes() -> DICOMBytes? {
         defer { kept = nil }
-        return kept.map { ByteStorage(copying: $0) }
+        return kept.map { DICOMBytes($0) }
     }
 
     /// Links into the archive, then flushes (with the batch of concurrent stores) and indexes. Returns only when the

@@ -17,7 +17,7 @@ import Testing
         ds.set(.patientID, .LO, "MEMORY")
         ds.set(.patientName, .PN, "Memory^Kept")
         ds.set(.modality, .CS, "OT")
-        ds.set(Element(tag: Tag(0x7FE0, 0x0010), vr: .OB, bytes: (0..<pixelBytes).map { UInt8(truncatingIfNeeded: $0 &* 7) }))
+        ds.set(Element(tag: Tag(0x7FE0, 0x0010), vr: .OB, bytes: [UInt8](repeating: 0x5A, count: pixelBytes)))
         let path = dir + "/src-\(sop).dcm"
         try DICOMWriter.write(DICOMFile(dataset: ds, transferSyntax: .explicitVRLittleEndian), to: path)
         return path
