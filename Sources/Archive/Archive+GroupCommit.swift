@@ -170,7 +170,10 @@ extension Archive {
                 pending = []
             }
         }
-        if recordsHoldIndexAndAudit { return commitInOneTransaction(batch, pending: pending, outcomes: outcomes) }
+        if recordsHoldIndexAndAudit {
+            return records.isPostgreSQL ? commitInOneStatement(batch, pending: pending, outcomes: outcomes)
+                                        : commitInOneTransaction(batch, pending: pending, outcomes: outcomes)
+        }
         if !pending.isEmpty {
             do {
                 let rows = pending.map { batch[$0].row! }
@@ -204,14 +207,17 @@ extension Archive {
         }
     }
 
+    /// The audit detail of a stored C-STORE, and of a duplicate.
+    static let storedDetail = "C-STORE stored", duplicateDetail = "C-STORE duplicate (first copy kept)"
+
     /// The audit record of each store that has one, its detail and keys filled in from the outcome.
     static func auditRecords(_ batch: [GroupCommitter.Ticket], _ outcomes: [Result<StoreResult, any Error>]) -> [(Int, AuditRecord)] {
         var records: [(Int, AuditRecord)] = []
         for (i, t) in batch.enumerated() {
             guard var r = t.audit, case .success(let result) = outcomes[i] else { continue }
             switch result {
-            case .stored: r.detail = "C-STORE stored"
-            case .duplicate: r.detail = "C-STORE duplicate (first copy kept)"
+            case .stored: r.detail = storedDetail
+            case .duplicate: r.detail = duplicateDetail
             case .rejected(let why): r.outcome = "failure"; r.detail = "C-STORE rejected: \(why)"
             }
             if let row = t.row {
@@ -233,18 +239,8 @@ extension Archive {
                 var outcomes = decided
                 if !rows.isEmpty {
                     var args: [any RecordArgument] = []
-                    for r in rows {
-                        args += [r.sopInstanceUID, r.sopClassUID, r.seriesUID, r.studyUID, r.patientID, r.path, r.transferSyntax, r.size,
-                                 r.receivedAt, r.sourceAE, r.header] as [any RecordArgument]
-                        args += QueryColumns.values(r) as [any RecordArgument]
-                    }
-                    let tuple = "(" + Array(repeating: "?", count: 11 + QueryColumns.names.count).joined(separator: ",") + ")"
-                    let tuples = Array(repeating: tuple, count: rows.count).joined(separator: ",")
-                    let inserted = Set(try db.rows("""
-                        INSERT INTO instance (sop_instance_uid, sop_class_uid, series_uid, study_uid, patient_id, path, transfer_syntax, size,
-                                              received_at, source_ae, header, \(QueryColumns.names.joined(separator: ", "))) VALUES \(tuples)
-                        ON CONFLICT (sop_instance_uid) DO NOTHING RETURNING sop_instance_uid
-                        """, args).compactMap { $0.text("sop_instance_uid") })
+                    let insert = Archive.instanceInsert(rows, arguments: &args)
+                    let inserted = Set(try db.rows(insert + " RETURNING sop_instance_uid", args).compactMap { $0.text("sop_instance_uid") })
                     let others = rows.map(\.sopInstanceUID).filter { !inserted.contains($0) }
                     var paths: [String: String] = [:]
                     if !others.isEmpty {
@@ -259,16 +255,11 @@ extension Archive {
                 let audits = Archive.bounded(Archive.auditRecords(batch, outcomes).map { $0.1 })
                 guard !audits.isEmpty else { return (outcomes, []) }
                 var args: [any RecordArgument] = []
-                for r in audits {
-                    args += [r.time, r.actor, r.actorKind.rawValue, r.role, r.source, r.action.rawValue, r.outcome, r.patientID, r.studyUID,
-                             r.seriesUID, r.instanceUID, r.detail] as [any RecordArgument]
-                }
+                for r in audits { args += Archive.auditArguments(r); args.append(r.detail as any RecordArgument) }
                 let tuples = Array(repeating: "(?,?,?,?,?,?,?,?,?,?,?,?)", count: audits.count).joined(separator: ",")
                 // Ids are assigned in VALUES order; RETURNING gives them back (sorted to be sure).
-                let ids = try db.rows("""
-                    INSERT INTO audit (time, actor, actor_kind, role, source, action, outcome, patient_id, study_uid, series_uid, instance_uid, detail)
-                    VALUES \(tuples) RETURNING id
-                    """, args).compactMap { $0.int("id") }.sorted()
+                let ids = try db.rows("INSERT INTO audit (\(Archive.auditColumnNames)) VALUES \(tuples) RETURNING id", args)
+                    .compactMap { $0.int("id") }.sorted()
                 return (outcomes, zip(audits, ids).map { r, id in var r = r; r.id = Int64(id); return r })
             }
             notifyAuditObservers(stored)

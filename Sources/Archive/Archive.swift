@@ -163,7 +163,9 @@ public final class Archive: Sendable {
     /// Parses and links the received file; the ticket that the batch makes durable (or an outcome decided already).
     func ticket(for f: IncomingFile) throws -> GroupCommitter.Ticket {
         let parsed: DICOMFile
-        do { parsed = try DICOMFile.read(path: f.tempPath) } catch {
+        // From the bytes kept while receiving (small objects), else from the temporary file (mapped).
+        let kept = f.takeKeptBytes()
+        do { parsed = try kept.map { try DICOMFile(parsing: $0, source: f.tempPath) } ?? DICOMFile.read(path: f.tempPath) } catch {
             unlink(f.tempPath)
             return decided(.rejected("cannot parse the received data set: \(error)"), f)
         }
@@ -173,7 +175,7 @@ public final class Archive: Sendable {
             return decided(.rejected("SOP Instance UID in the data set (\(ds.string(.sopInstanceUID) ?? "none")) differs from the command's \(f.sopInstanceUID)"), f)
         }
         let header = try Archive.headerBlob(parsed)
-        let size = (try? FileManager.default.attributesOfItem(atPath: f.tempPath)[.size] as? Int) ?? 0
+        let size = f.bytesWritten
         let (dir, path) = finalPath(for: sopInstance)
         var row = IndexRow(sopInstanceUID: sopInstance, sopClassUID: ds.string(.sopClassUID) ?? f.sopClassUID, seriesUID: ds.string(.seriesInstanceUID) ?? "",
                            studyUID: ds.string(.studyInstanceUID) ?? "", patientID: ds.string(.patientID) ?? "", path: path,
@@ -368,6 +370,14 @@ public final class IncomingFile: @unchecked Sendable {
     public var audit: AuditRecord?
     /// Bytes of the data set received so far.
     public private(set) var received = 0
+    /// Bytes written to the temporary file so far (Part 10 header and data set): the file's size.
+    private(set) var bytesWritten = 0
+    /// A copy of the bytes written, kept while they fit in ``keepLimit``, so that the commit parses the data set from
+    /// memory instead of reading the temporary file back; nil once the object outgrows the limit.
+    private var kept: [UInt8]? = []
+    /// Objects up to this size are parsed from the bytes kept while receiving (most C-STORE and STOW objects of nuclear
+    /// medicine; larger ones are mapped from the temporary file).
+    static let keepLimit = 4 << 20
 
     init(archive: Archive, fd: Int32, tempPath: String, sopClassUID: String, sopInstanceUID: String, transferSyntaxUID: String, sourceAE: String?) {
         self.archive = archive; self.fd = fd; self.tempPath = tempPath; self.sopClassUID = sopClassUID
@@ -387,7 +397,23 @@ public final class IncomingFile: @unchecked Sendable {
             if n < 0 { if errno == EINTR { continue }; throw ArchiveError("\(tempPath): write failed: \(String(cString: strerror(errno)))") }
             done += n
         }
+        keep(bytes)
+        bytesWritten += bytes.count
         if count { received += bytes.count }
+    }
+
+    /// Appends to the in-memory copy while the object fits in ``keepLimit``.
+    private func keep(_ bytes: UnsafeRawBufferPointer) {
+        guard kept != nil else { return }
+        guard bytesWritten + bytes.count <= Self.keepLimit else { kept = nil; return }
+        kept!.append(contentsOf: bytes)
+    }
+
+    /// The bytes kept in memory (the whole file) as a storage to parse, handed over once; nil when the object was too
+    /// large to keep.
+    func takeKeptBytes() -> DICOMBytes? {
+        defer { kept = nil }
+        return kept.map { DICOMBytes($0) }
     }
 
     /// Links into the archive, then flushes (with the batch of concurrent stores) and indexes. Returns only when the

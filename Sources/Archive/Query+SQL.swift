@@ -153,7 +153,7 @@ extension Archive {
     func entitiesMatchedInSQL(identifier: Dataset, level: QueryLevel, combinedDateTime: Bool, offset: Int, limit: Int?) throws
         -> (keys: [String], paged: Bool)? {
         guard recordsHoldIndex else { return nil }
-        let q = QuerySQL(identifier: identifier, level: level, combinedDateTime: combinedDateTime, postgres: records.location.hasPrefix("postgres"))
+        let q = QuerySQL(identifier: identifier, level: level, combinedDateTime: combinedDateTime, postgres: records.isPostgreSQL)
         let (sql, args) = q.statement(level: level, offset: offset, limit: limit)
         let keys = try records.read { db in try db.rows(sql, args).compactMap { $0.text("k") } }
         return (keys, q.exact && (limit != nil || offset > 0))

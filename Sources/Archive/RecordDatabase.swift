@@ -91,6 +91,17 @@ public protocol RecordDatabase: Sendable {
     /// `body` again after a serialisation failure or a lost connection: it must only read and write the database.
     @discardableResult
     func write<T>(_ body: (any RecordTransaction) throws -> T) throws -> T
+    /// Runs one statement that commits by itself: on PostgreSQL without `BEGIN`/`COMMIT` (one round trip; a statement
+    /// that writes several tables through data-modifying `WITH` clauses is one transaction), on SQLite in a write
+    /// transaction. Like ``write(_:)``, a backend may run it again after a lost connection.
+    @discardableResult
+    func writeStatement(_ sql: String, _ arguments: [any RecordArgument]) throws -> [RecordRow]
+}
+
+extension RecordDatabase {
+    /// Whether this is the PostgreSQL database of a shared archive (its SQL dialect: `LIKE … ESCAPE`, data-modifying
+    /// `WITH`, `$n` parameters numbered from `?`).
+    var isPostgreSQL: Bool { location.hasPrefix("postgres") }
 }
 
 /// The record tables in the archive folder's `index.sqlite` (GRDB).
@@ -154,6 +165,11 @@ public struct SQLiteRecords: RecordDatabase {
         do { return try db.write { db in try body(Statements(db: db)) } } catch let e as DatabaseError {
             throw ArchiveError("\(location): \(e)")
         }
+    }
+
+    @discardableResult
+    public func writeStatement(_ sql: String, _ arguments: [any RecordArgument]) throws -> [RecordRow] {
+        try write { try $0.rows(sql, arguments) }
     }
 }
 

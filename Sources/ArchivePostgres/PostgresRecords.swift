@@ -56,15 +56,17 @@ extension PostgresArchiveDatabase: RecordDatabase {
     }
 
     /// `?` parameters numbered `$1`, `$2`, … (outside quoted text and names).
+    /// Works on the UTF-8 bytes (a batch's statement has thousands of parameters; `'`, `"` and `?` are ASCII and never
+    /// part of a multi-byte character).
     static func numbered(_ sql: String) -> String {
-        var out = "", n = 0, quote: Character? = nil
-        out.reserveCapacity(sql.count + 16)
-        for ch in sql {
-            if let q = quote { if ch == q { quote = nil } ; out.append(ch); continue }
-            if ch == "'" || ch == "\"" { quote = ch; out.append(ch); continue }
-            if ch == "?" { n += 1; out += "$\(n)" } else { out.append(ch) }
+        var out: [UInt8] = [], n = 0, quote: UInt8? = nil
+        out.reserveCapacity(sql.utf8.count * 5 / 4 + 16)
+        for b in sql.utf8 {
+            if let q = quote { if b == q { quote = nil }; out.append(b); continue }
+            if b == UInt8(ascii: "'") || b == UInt8(ascii: "\"") { quote = b; out.append(b); continue }
+            if b == UInt8(ascii: "?") { n += 1; out.append(UInt8(ascii: "$")); out += String(n).utf8 } else { out.append(b) }
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
     @discardableResult
@@ -77,6 +79,11 @@ extension PostgresArchiveDatabase: RecordDatabase {
 
     public func write<T>(_ body: (any RecordTransaction) throws -> T) throws -> T {
         try onConnection(transaction: true, body)
+    }
+
+    @discardableResult
+    public func writeStatement(_ sql: String, _ arguments: [any RecordArgument]) throws -> [RecordRow] {
+        try onConnection(transaction: false) { try $0.rows(sql, arguments) }
     }
 
     /// Runs `body` on a pooled connection (in BEGIN … COMMIT when `transaction`), with the retries described above.
