@@ -20,13 +20,17 @@ public struct SpillCorrection: Sendable {
     public struct Region: Sendable {
         /// Name (stated in the result).
         public var name: String
-        /// Membership per voxel of the reference grid (regions are disjoint).
-        public var mask: [Bool]
+        /// Fraction of each voxel of the reference grid that belongs to the region (0…1; the fractions of all
+        /// regions sum to at most 1 per voxel). Partial voxels at an organ's edge matter: a binary template puts the
+        /// organ's edge activity into its neighbour's region.
+        public var weights: [Float]
         /// The VOI whose activity this region's estimate replaces (nil: a region that carries spill only, e.g. the
         /// background around the organs, or a VOI corrected by its recovery coefficient).
         public var voi: String?
         /// Creates a region.
-        public init(name: String, mask: [Bool], voi: String? = nil) { self.name = name; self.mask = mask; self.voi = voi }
+        public init(name: String, weights: [Float], voi: String? = nil) { self.name = name; self.weights = weights; self.voi = voi }
+        /// Creates a region of whole voxels.
+        public init(name: String, mask: [Bool], voi: String? = nil) { self.init(name: name, weights: mask.map { $0 ? 1 : 0 }, voi: voi) }
     }
 
     /// The regions, in the order of the matrix.
@@ -39,31 +43,32 @@ public struct SpillCorrection: Sendable {
     public let spacing: Vector3
     /// G_ij: the sum over region i of the blurred indicator of region j (voxels).
     public let matrix: [[Double]]
-    /// Voxels per region.
-    public let voxelCounts: [Int]
+    /// Voxels per region (sum of its fractions).
+    public let voxelCounts: [Double]
 
     /// Builds the transfer matrix on a grid.
     public init(regions: [Region], fwhmMM: Double, size: GridSize, spacing: Vector3) throws(DosimetryError) {
         guard !regions.isEmpty else { throw .invalidArgument("spill correction: no region") }
         guard fwhmMM.isFinite, fwhmMM > 0 else { throw .invalidArgument("spill correction: FWHM \(fwhmMM) mm, must be > 0") }
-        var owner = [Int](repeating: -1, count: size.count)
-        for (j, r) in regions.enumerated() {
-            guard r.mask.count == size.count else {
-                throw .sizeMismatch("spill-correction region \(r.name) has \(r.mask.count) voxels, the grid \(size.count)")
+        var total = [Float](repeating: 0, count: size.count)
+        for r in regions {
+            guard r.weights.count == size.count else {
+                throw .sizeMismatch("spill-correction region \(r.name) has \(r.weights.count) voxels, the grid \(size.count)")
             }
-            for i in r.mask.indices where r.mask[i] {
-                guard owner[i] < 0 else { throw .invalidArgument("spill-correction regions \(regions[owner[i]].name) and \(r.name) overlap (voxel \(i))") }
-                owner[i] = j
+            for i in r.weights.indices where r.weights[i] != 0 {
+                guard r.weights[i] >= 0, r.weights[i] <= 1 else { throw .invalidArgument("spill-correction region \(r.name): fraction \(r.weights[i]) at voxel \(i), allowed 0…1") }
+                total[i] += r.weights[i]
+                guard total[i] <= 1.001 else { throw .invalidArgument("spill-correction regions overlap at voxel \(i) (fractions sum to \(total[i]) with \(r.name))") }
             }
         }
-        let counts = regions.map { $0.mask.reduce(0) { $0 + ($1 ? 1 : 0) } }
-        if let empty = regions.indices.first(where: { counts[$0] == 0 }) { throw .invalidArgument("spill-correction region \(regions[empty].name) is empty on the grid") }
+        let counts = regions.map { $0.weights.reduce(0.0) { $0 + Double($1) } }
+        if let empty = regions.indices.first(where: { counts[$0] <= 0 }) { throw .invalidArgument("spill-correction region \(regions[empty].name) is empty on the grid") }
         let c = 2 * (2 * log(2.0)).squareRoot()
         let sigma = (fwhmMM / c / spacing.x, fwhmMM / c / spacing.y, fwhmMM / c / spacing.z)
         var g = [[Double]](repeating: [Double](repeating: 0, count: regions.count), count: regions.count)
         for (j, r) in regions.enumerated() {
-            let b = Self.gaussianBlur(r.mask.map { $0 ? 1 : 0 }, size, sigmaVoxels: sigma)
-            for i in b.indices where owner[i] >= 0 { g[owner[i]][j] += Double(b[i]) }
+            let b = Self.gaussianBlur(r.weights, size, sigmaVoxels: sigma)
+            for (k, q) in regions.enumerated() { for i in b.indices where q.weights[i] != 0 { g[k][j] += Double(q.weights[i]) * Double(b[i]) } }
         }
         self.regions = regions; self.fwhmMM = fwhmMM; self.size = size; self.spacing = spacing
         self.matrix = g; self.voxelCounts = counts
@@ -76,25 +81,28 @@ public struct SpillCorrection: Sendable {
     public func activitiesMBq(_ image: [Float]) throws(DosimetryError) -> [Double] {
         guard image.count == size.count else { throw .sizeMismatch("spill correction: image of \(image.count) voxels, grid \(size.count)") }
         var t = [Double](repeating: 0, count: regions.count)
-        for (j, r) in regions.enumerated() { for i in r.mask.indices where r.mask[i] { t[j] += Double(image[i]) } }
+        for (j, r) in regions.enumerated() { for i in r.weights.indices where r.weights[i] != 0 { t[j] += Double(r.weights[i]) * Double(image[i]) } }
         let conc = try Self.solve(matrix, t)
         let voxelML = spacing.x * spacing.y * spacing.z / 1000
-        return zip(conc, voxelCounts).map { $0 * Double($1) * voxelML / 1e6 }
+        return zip(conc, voxelCounts).map { $0 * $1 * voxelML / 1e6 }
     }
 
-    /// Regions from organ segmentations: each organ (disjoint masks; `voi` names the VOI it corrects), then a
-    /// background shell of `shellMM` around each organ in turn (body voxels in no organ and no earlier shell), then
-    /// the rest of the body. Shells that come out empty are left out.
+    /// Regions from organ segmentations: each organ (its fractions per voxel; `voi` names the VOI it corrects), then
+    /// a background shell of `shellMM` around each organ in turn (the part of each body voxel within reach that no
+    /// organ holds, voxels not in an earlier shell), then the rest of the body. Empty shells are left out.
     public static func regions(organs: [Region], body: [Bool], shellMM: Double, size: GridSize, spacing: Vector3) -> [Region] {
-        var taken = body.indices.map { i in organs.contains { $0.mask[i] } }
+        var free = [Float](repeating: 0, count: size.count)
+        for i in free.indices where body[i] { free[i] = max(0, 1 - organs.reduce(Float(0)) { $0 + $1.weights[i] }) }
+        var inShell = [Bool](repeating: false, count: size.count)
         var out = organs
         for o in organs {
-            var shell = dilate(o.mask, size, radiusMM: shellMM, spacing: spacing)
-            for i in shell.indices { shell[i] = shell[i] && body[i] && !taken[i]; if shell[i] { taken[i] = true } }
-            if shell.contains(true) { out.append(Region(name: "\(o.name) background shell", mask: shell)) }
+            let reach = dilate(o.weights.map { $0 > 0 }, size, radiusMM: shellMM, spacing: spacing)
+            var w = [Float](repeating: 0, count: size.count)
+            for i in w.indices where reach[i] && !inShell[i] && free[i] > 0 { w[i] = free[i]; inShell[i] = true }
+            if w.contains(where: { $0 > 0 }) { out.append(Region(name: "\(o.name) background shell", weights: w)) }
         }
-        let rest = body.indices.map { body[$0] && !taken[$0] }
-        if rest.contains(true) { out.append(Region(name: "rest of body", mask: rest)) }
+        let rest = free.indices.map { inShell[$0] ? 0 : free[$0] }
+        if rest.contains(where: { $0 > 0 }) { out.append(Region(name: "rest of body", weights: rest)) }
         return out
     }
 

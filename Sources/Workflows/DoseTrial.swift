@@ -64,8 +64,9 @@ public enum DoseTrial {
         /// Organ activities by the geometric transfer matrix (``Dosimetry/SpillCorrection``): regions = the organ
         /// segmentations (the host without the tumours), the tumours, a background shell of `backgroundShellMM`
         /// around each, the rest of the body; PSF = the trial's Gaussian. false: the dilated VOI's sum (the previous
-        /// convention, which kept the spill-in from the neighbours and the body).
-        public var spillCorrection = true
+        /// convention, which keeps the spill-in from the neighbours and the body). Off by default until it is
+        /// validated on the full-resolution tuning seeds (docs/dosimetry-validation.md).
+        public var spillCorrection = false
         /// Thickness (mm) of the background shell regions of the spill correction.
         public var backgroundShellMM = 9.6
         public init(seeds: [UInt64]) { self.seeds = seeds }
@@ -230,6 +231,7 @@ public enum DoseTrial {
             var organMasks: [[Bool]] = []
             var organScale: [Double] = []
             var spill: SpillCorrection? = nil
+            var organFractions: [[Float]] = []
             var window: (k0: Int, nz: Int)? = nil
             var lastCTFull: Volume? = nil
             for (k, h) in o.hours.enumerated() {
@@ -298,6 +300,7 @@ public enum DoseTrial {
                         var mask = [Bool](repeating: false, count: s.count)
                         for i in 0..<s.count { let g = i + k0 * plane; if g >= 0 && g < frac.count { mask[i] = frac[g] >= 0.5 } }
                         organMasks.append(mask)
+                        organFractions.append(frac)
                     }
                     // Tumour VOIs: voxel centres inside the true sphere (the segmentation a CT or a contrast image
                     // would give), on the first visit's grid.
@@ -333,15 +336,30 @@ public enum DoseTrial {
                         var occupied = [Float](repeating: 0, count: vp.size.count)
                         for cv in vp.compartmentVoxels { for (i, f) in zip(cv.indices, cv.fractions) { occupied[Int(i)] += f } }
                         for i in 0..<s.count { let g = i + k0 * plane; if g >= 0 && g < occupied.count { body[i] = occupied[g] >= 0.5 } }
-                        var claimed = [Bool](repeating: false, count: s.count)
-                        for t in tumourMasks { for i in t.indices where t[i] { claimed[i] = true } }
-                        var organRegions: [SpillCorrection.Region] = []
-                        for (n, core) in cores.enumerated() {
-                            var m = core
-                            for i in m.indices where m[i] { if claimed[i] { m[i] = false } else { claimed[i] = true } }
-                            organRegions.append(SpillCorrection.Region(name: o.organs[n], mask: m, voi: o.organs[n]))
+                        // Fractional templates (a segmentation's partial voxels; binary ones put an organ's edge
+                        // activity into its background shell): tumours as spheres sampled 3³ per voxel, each organ its
+                        // sampled fraction less the tumours'.
+                        var claimed = [Float](repeating: 0, count: s.count)
+                        var tumourRegions: [SpillCorrection.Region] = []
+                        for (t, l) in truth.lesions.enumerated() where t < tumourMasks.count {
+                            let c = Vector3(l.centerLPS[0], l.centerLPS[1], l.centerLPS[2]), r = l.diameterMM / 2, h = o.voxelMM / 3
+                            var w = [Float](repeating: 0, count: s.count)
+                            for i in w.indices {
+                                let p = g0.patientPosition(i % s.x, (i / s.x) % s.y, i / plane)
+                                guard (p - c).length <= r + o.voxelMM else { continue }
+                                var n = 0
+                                for a in -1...1 { for b in -1...1 { for e in -1...1 where (p + Vector3(Double(a) * h, Double(b) * h, Double(e) * h) - c).length <= r { n += 1 } } }
+                                w[i] = min(Float(n) / 27, 1 - claimed[i]); claimed[i] += w[i]
+                            }
+                            tumourRegions.append(SpillCorrection.Region(name: "tumour\(t + 1)", weights: w))
                         }
-                        organRegions += tumourMasks.enumerated().map { SpillCorrection.Region(name: "tumour\($0.offset + 1)", mask: $0.element) }
+                        var organRegions: [SpillCorrection.Region] = []
+                        for (n, name) in o.organs.enumerated() {
+                            var w = [Float](repeating: 0, count: s.count)
+                            for i in 0..<s.count { let gi = i + k0 * plane; if gi >= 0 && gi < organFractions[n].count { w[i] = max(0, min(organFractions[n][gi], 1 - claimed[i])); claimed[i] += w[i] } }
+                            organRegions.append(SpillCorrection.Region(name: name, weights: w, voi: name))
+                        }
+                        organRegions += tumourRegions
                         let spacing = Vector3(o.voxelMM, o.voxelMM, o.voxelMM)
                         let regions = SpillCorrection.regions(organs: organRegions, body: body, shellMM: o.backgroundShellMM, size: s, spacing: spacing)
                         do { spill = try SpillCorrection(regions: regions, fwhmMM: o.fwhmMM, size: s, spacing: spacing) } catch { throw WorkflowError("seed \(seed) spill correction: \(error)") }

@@ -40,15 +40,18 @@ import Testing
         var neighbour = box(13...16, 7...14, 6...15)
         for i in neighbour.indices where organ[i] { neighbour[i] = false }
         let body = box(2...19, 2...19, 2...19)
-        let regions = SpillCorrection.regions(organs: [.init(name: "organ", mask: organ, voi: "organ"), .init(name: "neighbour", mask: neighbour, voi: "neighbour")],
+        // The organ's face at x = 6 is a partial layer (40 % organ, 60 % the shell's tissue), as a segmentation's edge.
+        var organW: [Float] = organ.map { $0 ? 1 : 0 }
+        for (i, f) in box(6...6, 7...14, 6...15).enumerated() where f { organW[i] = 0.4 }
+        let regions = SpillCorrection.regions(organs: [.init(name: "organ", weights: organW, voi: "organ"), .init(name: "neighbour", mask: neighbour, voi: "neighbour")],
                                               body: body, shellMM: 8, size: size, spacing: sp)
         #expect(regions.map(\.name) == ["organ", "neighbour", "organ background shell", "neighbour background shell", "rest of body"])
         // Regions are disjoint and cover the body.
-        for i in 0..<size.count { #expect(regions.filter { $0.mask[i] }.count == (body[i] ? 1 : 0)) }
+        for i in 0..<size.count { #expect(regions.reduce(Float(0)) { $0 + $1.weights[i] } == (body[i] ? 1 : 0)) }
         // True concentrations (Bq/mL): organ 1000, neighbour 3000, shells 150 and 50, rest 100.
         let conc: [Double] = [1000, 3000, 150, 50, 100]
         var truth = [Float](repeating: 0, count: size.count)
-        for (r, c) in zip(regions, conc) { for i in r.mask.indices where r.mask[i] { truth[i] = Float(c) } }
+        for (r, c) in zip(regions, conc) { for i in r.weights.indices { truth[i] += r.weights[i] * Float(c) } }
         let sigma = fwhm / 2.3548200450309493 / mm
         let image = Self.directBlur(truth, n, sigma: sigma)
         // The separable production blur equals the direct convolution.
@@ -59,13 +62,13 @@ import Testing
         let est = try gtm.activitiesMBq(image)
         let voxelML = mm * mm * mm / 1000
         for (j, r) in regions.enumerated() {
-            let trueMBq = conc[j] * Double(r.mask.filter { $0 }.count) * voxelML / 1e6
+            let trueMBq = conc[j] * r.weights.reduce(0.0) { $0 + Double($1) } * voxelML / 1e6
             #expect(abs(est[j] / trueMBq - 1) < 1e-3, "\(r.name): GTM \(est[j]) MBq vs truth \(trueMBq) MBq")
         }
         // The plain VOI sum of the organ is far off (spill-out to the cold shell, spill-in from the neighbour), so the
         // check above is not trivially met.
         let naive = organ.indices.filter { organ[$0] }.reduce(0.0) { $0 + Double(image[$1]) } * voxelML / 1e6
-        let organMBq = conc[0] * Double(organ.filter { $0 }.count) * voxelML / 1e6
+        let organMBq = conc[0] * organW.reduce(0.0) { $0 + Double($1) } * voxelML / 1e6
         #expect(abs(naive / organMBq - 1) > 0.05)
         #expect(gtm.region(forVOI: "organ") == 0 && gtm.region(forVOI: "rest of body") == nil)
         // Bad input: overlapping regions and a grid mismatch are errors naming the region or the sizes.
