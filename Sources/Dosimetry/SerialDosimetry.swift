@@ -84,6 +84,9 @@ public struct SerialDosimetryOptions: Sendable {
     public var monteCarloSeed: UInt64 = 1
     /// Voxels of a VOI with CT density below this (g/cm³; HU < −900) are air: left out of the mean dose and DVH.
     public var airDensityLimit: Double = 0.1
+    /// Geometric-transfer-matrix spill correction on the reference grid (nil: none): a VOI named by one of its
+    /// regions takes that region's activity at each visit instead of its own sum (and no recovery coefficient).
+    public var spillCorrection: SpillCorrection? = nil
     /// Creates options.
     public init(nuclide: Radionuclide, method: DoseMethod = .voxel, fit: TACMethod = .auto, tail: TACTail = .physical,
                 register: Bool = true, male: Bool = true, populationEffectiveHalfLifeHours: Double? = nil, kernelSamples: Int = 200_000) {
@@ -231,6 +234,12 @@ public enum SerialDosimetry {
             if r.transform == nil && o.register { warnings.append("time point \(v.hours) h: no CT pair, SPECT used without registration") }
             aligned.append(try RigidRegistration.resample(v.spect, onto: grid, geometry: geo, transform: r.transform ?? .identity()))
         }
+        // Regions' activities per visit (GTM), when a spill correction is given.
+        var spillActivities: [[Double]] = []
+        if let sc = o.spillCorrection {
+            guard sc.size == grid else { throw .sizeMismatch("spill correction built for \(sc.size), the reference SPECT grid is \(grid)") }
+            for v in aligned { spillActivities.append(try sc.activitiesMBq(v.voxels)) }
+        }
         var density: [Float]? = nil
         var refCT: Volume? = nil
         if let ct = ref.ct {
@@ -247,18 +256,19 @@ public enum SerialDosimetry {
         var recoveryUsed: [(rc: Double, relativeUncertainty: Double)?] = []
         for voi in vois {
             var tac: [TACPoint] = []
+            let spillRegion = o.spillCorrection?.region(forVOI: voi.name)
             for (k, v) in visits.enumerated() {
                 var s = 0.0
                 let img = aligned[k].voxels
                 for i in voi.mask.indices where voi.mask[i] { s += Double(img[i]) }
-                let a = s * voxelML / 1e6
+                let a = spillRegion.map { spillActivities[k][$0] } ?? s * voxelML / 1e6
                 // Poisson σ when the counts per MBq are known (weights of the fit, EANM counting component).
                 let sigma = o.uncertainty.countsPerMBq.flatMap { c in c > 0 && a > 0 ? (a / c).squareRoot() : nil }
                 tac.append(TACPoint(timeHours: v.hours, activityMBq: a, sigmaMBq: sigma))
             }
             let n = voi.mask.reduce(0) { $0 + ($1 ? 1 : 0) }
             guard n > 0 else { throw .invalidArgument("VOI \(voi.name) is empty on the SPECT grid") }
-            if voi.partialVolumeCorrection, let rc = o.recovery?.coefficient(volumeML: Double(n) * voxelML) {
+            if spillRegion == nil, voi.partialVolumeCorrection, let rc = o.recovery?.coefficient(volumeML: Double(n) * voxelML) {
                 for k in tac.indices { tac[k].activityMBq /= rc.rc; tac[k].sigmaMBq = tac[k].sigmaMBq.map { $0 / rc.rc } }
                 recoveryUsed.append(rc)
             } else { recoveryUsed.append(nil) }
@@ -403,6 +413,11 @@ public enum SerialDosimetry {
             "doseToMedium": o.method == .monteCarlo ? "Monte Carlo dose to medium (CT tissue classes with their compositions and CT densities)" : o.method == .voxel ? "water kernel dose divided by the CT density (first-order dose to medium; lung and bone by density only)" : (o.method == .ldm ? "local deposition per CT mass (dose to medium)" : "VOI mass from CT density"),
             "uncertainty": "EANM (Gear et al., EJNMMI 2018;45:2456): Poisson counts through the fit (when counts per MBq are known) or the fit covariance, calibration, recovery coefficient, volume (±½ voxel boundary); k = 1 and k = 2 intervals per VOI",
         ]
+        if let sc = o.spillCorrection {
+            let corrected = vois.filter { sc.region(forVOI: $0.name) != nil }.map(\.name)
+            conventions["spillCorrection"] = String(format: "geometric transfer matrix (Rousset et al., J Nucl Med 1998;39:904), Gaussian PSF FWHM %g mm, regions: %@; ", sc.fwhmMM, sc.regions.map(\.name).joined(separator: ", "))
+                + "the activity of \(corrected.joined(separator: ", ")) at each visit is its region's (uniform concentration × region volume, free of the spill from and to the other regions), not the VOI sum; the VOI still gives mass, dose and DVH; the Poisson component uses that activity's counts"
+        }
         if o.nuclide.meanAlphaEnergyWithProgenyMeV > 0 {
             conventions["rbe"] = "alpha RBE 5 (MIRD Pamphlet 22) applied to the α fraction of the local energy; progeny in equilibrium"
         }

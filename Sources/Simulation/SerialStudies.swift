@@ -128,7 +128,7 @@ public struct SerialStudy: Sendable {
     }
 
     /// The inactive anatomy every study shares (reference position): body outline (10 HU), spine (700 HU), lung
-    /// (−800 HU); ellipsoids.
+    /// (−800 HU); ellipsoids. The lung overlaps the top of the spleen (z > 40 mm); there the CT shows the organ.
     public static let anatomy = (
         body: SerialStudyOrgan(name: "body", center: Vector3(0, 0, 0), semiAxesMM: Vector3(105, 80, 200), hu: 10,
                                a0MBq: 0, washoutHalfLifeHours: 1),
@@ -167,7 +167,9 @@ public struct SerialStudy: Sendable {
                 let p = pose.anatomyPoint(atScanner: q)
                 let n = i + size.x * (j + size.y * k)
                 if body.contains(p) {
-                    ct[n] = spine.contains(p) ? spine.hu : lung.contains(p) ? lung.hu : (organIndex(p).map { organs[$0].hu } ?? body.hu)
+                    // An organ wins over the lung and spine it overlaps (the spleen's top reaches into the lung
+                    // ellipsoid), as in ``cameraPhantom``: the CT shows the organ's tissue where its activity is.
+                    ct[n] = organIndex(p).map { organs[$0].hu } ?? (spine.contains(p) ? spine.hu : lung.contains(p) ? lung.hu : body.hu)
                 }
                 var a = 0.0
                 for dx in sub { for dy in sub { for dz in sub {

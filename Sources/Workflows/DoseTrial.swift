@@ -61,6 +61,14 @@ public enum DoseTrial {
         /// Logs, per patient, where each source's blurred activity lands (VOI × source fractions, first visit,
         /// noise-free) and stops after the first visit (diagnosis of VOI biases; no registration, no realisations).
         public var diagnoseSpill = false
+        /// Organ activities by the geometric transfer matrix (``Dosimetry/SpillCorrection``): regions = the organ
+        /// segmentations (the host without the tumours), the tumours, a background shell of `backgroundShellMM`
+        /// around each, the rest of the body; PSF = the trial's Gaussian. false: the dilated VOI's sum (the previous
+        /// convention, which keeps the spill-in from the neighbours and the body). Off by default until it is
+        /// validated on the full-resolution tuning seeds (docs/dosimetry-validation.md).
+        public var spillCorrection = false
+        /// Thickness (mm) of the background shell regions of the spill correction.
+        public var backgroundShellMM = 9.6
         public init(seeds: [UInt64]) { self.seeds = seeds }
     }
 
@@ -173,23 +181,7 @@ public enum DoseTrial {
 
     /// Separable Gaussian blur (σ in voxels), zero outside.
     static func blur(_ a: [Float], _ s: GridSize, sigmaVoxels: Double) -> [Float] {
-        let r = Int(ceil(3 * sigmaVoxels))
-        guard r > 0 else { return a }
-        var w = (-r...r).map { exp(-0.5 * Double($0 * $0) / (sigmaVoxels * sigmaVoxels)) }
-        let sum = w.reduce(0, +); w = w.map { $0 / sum }
-        var cur = a, next = a
-        let strides = [1, s.x, s.x * s.y], dims = [s.x, s.y, s.z]
-        for axis in 0..<3 {
-            let st = strides[axis], n = dims[axis]
-            for i in 0..<a.count {
-                let c = (i / st) % n
-                var acc = 0.0
-                for d in -r...r where c + d >= 0 && c + d < n { acc += w[d + r] * Double(cur[i + d * st]) }
-                next[i] = Float(acc)
-            }
-            swap(&cur, &next)
-        }
-        return cur
+        SpillCorrection.gaussianBlur(a, s, sigmaVoxels: (sigmaVoxels, sigmaVoxels, sigmaVoxels))
     }
 
     /// Residual of an estimated fixed→moving transform against the truth: the largest displacement (mm) over the
@@ -238,6 +230,8 @@ public enum DoseTrial {
             var tumourMasks: [[Bool]] = []
             var organMasks: [[Bool]] = []
             var organScale: [Double] = []
+            var spill: SpillCorrection? = nil
+            var organFractions: [[Float]] = []
             var window: (k0: Int, nz: Int)? = nil
             var lastCTFull: Volume? = nil
             for (k, h) in o.hours.enumerated() {
@@ -306,6 +300,7 @@ public enum DoseTrial {
                         var mask = [Bool](repeating: false, count: s.count)
                         for i in 0..<s.count { let g = i + k0 * plane; if g >= 0 && g < frac.count { mask[i] = frac[g] >= 0.5 } }
                         organMasks.append(mask)
+                        organFractions.append(frac)
                     }
                     // Tumour VOIs: voxel centres inside the true sphere (the segmentation a CT or a contrast image
                     // would give), on the first visit's grid.
@@ -333,6 +328,46 @@ public enum DoseTrial {
                         for i in d.indices where excluded[i] { d[i] = false }
                         return d
                     }
+                    if o.spillCorrection {
+                        // GTM regions: the organ segmentations (host without the tumour voxels), the tumours (their own
+                        // VOIs keep the recovery correction), a background shell around each, the rest of the body
+                        // (the body outline: phantom voxels ≥ half inside, on the SPECT field).
+                        var body = [Bool](repeating: false, count: s.count)
+                        var occupied = [Float](repeating: 0, count: vp.size.count)
+                        for cv in vp.compartmentVoxels { for (i, f) in zip(cv.indices, cv.fractions) { occupied[Int(i)] += f } }
+                        for i in 0..<s.count { let g = i + k0 * plane; if g >= 0 && g < occupied.count { body[i] = occupied[g] >= 0.5 } }
+                        // Fractional templates (a segmentation's partial voxels; binary ones put an organ's edge
+                        // activity into its background shell): tumours as spheres sampled 3³ per voxel, each organ its
+                        // sampled fraction less the tumours'.
+                        var claimed = [Float](repeating: 0, count: s.count)
+                        var tumourRegions: [SpillCorrection.Region] = []
+                        for (t, l) in truth.lesions.enumerated() where t < tumourMasks.count {
+                            let c = Vector3(l.centerLPS[0], l.centerLPS[1], l.centerLPS[2]), r = l.diameterMM / 2, h = o.voxelMM / 3
+                            var w = [Float](repeating: 0, count: s.count)
+                            for i in w.indices {
+                                let p = g0.patientPosition(i % s.x, (i / s.x) % s.y, i / plane)
+                                guard (p - c).length <= r + o.voxelMM else { continue }
+                                var n = 0
+                                for a in -1...1 { for b in -1...1 { for e in -1...1 where (p + Vector3(Double(a) * h, Double(b) * h, Double(e) * h) - c).length <= r { n += 1 } } }
+                                w[i] = min(Float(n) / 27, 1 - claimed[i]); claimed[i] += w[i]
+                            }
+                            tumourRegions.append(SpillCorrection.Region(name: "tumour\(t + 1)", weights: w))
+                        }
+                        var organRegions: [SpillCorrection.Region] = []
+                        for (n, name) in o.organs.enumerated() {
+                            var w = [Float](repeating: 0, count: s.count)
+                            for i in 0..<s.count { let gi = i + k0 * plane; if gi >= 0 && gi < organFractions[n].count { w[i] = max(0, min(organFractions[n][gi], 1 - claimed[i])); claimed[i] += w[i] } }
+                            organRegions.append(SpillCorrection.Region(name: name, weights: w, voi: name))
+                        }
+                        organRegions += tumourRegions
+                        let spacing = Vector3(o.voxelMM, o.voxelMM, o.voxelMM)
+                        let regions = SpillCorrection.regions(organs: organRegions, body: body, shellMM: o.backgroundShellMM, size: s, spacing: spacing)
+                        do { spill = try SpillCorrection(regions: regions, fwhmMM: o.fwhmMM, size: s, spacing: spacing) } catch { throw WorkflowError("seed \(seed) spill correction: \(error)") }
+                        // The organ regions hold the normal organ's segmentation: its activity is the whole normal organ's.
+                        organScale = cores.map { _ in 1 }
+                        log(String(format: "seed %llu: spill correction (GTM) with %d regions: %@", seed, regions.count,
+                                   zip(regions, spill!.voxelCounts).map { "\($0.0.name) \($0.1)" }.joined(separator: ", ")))
+                    }
                     for (n, f) in organScale.enumerated() where f != 1 {
                         log(String(format: "seed %llu %@: VOI without the tumours dilated by %.1f mm samples %.1f %% of the organ's normal volume (TIA scaled by %.4f)",
                                    seed, o.organs[n], exclusion, 100 / f, f))
@@ -354,6 +389,7 @@ public enum DoseTrial {
             var options = SerialDosimetryOptions(nuclide: lu, method: .ldm, fit: .auto)
             options.uncertainty = UncertaintyInputs(calibrationRelative: o.calibrationRelative, countsPerMBq: o.countsPerMBq)
             options.recovery = recovery
+            options.spillCorrection = spill
             let cleanVisits = zip(o.hours, zip(blurred, cts)).map { DoseTimePoint(hours: $0.0, spect: $0.1.0, ct: $0.1.1) }
             let registrations: [VisitRegistration]
             do { registrations = try SerialDosimetry.registerVisits(cleanVisits, options: options) } catch { throw WorkflowError("seed \(seed): \(error)") }
@@ -510,6 +546,9 @@ public enum DoseTrial {
         report.conventions["organVOIs"] = String(format: "each organ (ICRP-110 IDs, sampled fraction ≥ 0.5 on the first visit's grid) dilated by %.1f mm, without the other organs' own voxels", o.marginMM)
             + (o.tumours.isEmpty ? "" : String(format: " and without the tumour VOIs dilated by %.1f mm (their spill-out); the host organ's VOI then samples its normal parenchyma, and its TIA (and TIA interval) is scaled to the whole normal organ by V(organ segmentation without the tumours) / V(organ segmentation without the dilated tumours): normal-organ TIA = sampled TIA × normal volume / sampled volume; truth = the simulator's organ TIA, which holds the normal parenchyma only (the tumours are separate compartments); the mean dose (a concentration) is not scaled", exclusion))
         report.conventions["coverageK1"] = "fraction of (VOI, realisation) pairs whose k = 1 TIA interval holds the truth (nominal 68.3 %), Wilson 95 % interval"
+        if o.spillCorrection {
+            report.conventions["organActivity"] = String(format: "geometric transfer matrix (Dosimetry.SpillCorrection): each visit's organ activity is that of its region (the organ segmentation, the host without the tumour VOIs) solved with the tumours, a %.1f mm background shell around each region and the rest of the body (phantom outline on the SPECT field), PSF = the trial's Gaussian (FWHM %g mm, the same blur as the simulated image: an optimistic PSF model); the organ VOIs above give mass and dose only, and no volume scale applies", o.backgroundShellMM, o.fwhmMM)
+        }
         return report
     }
 
@@ -611,18 +650,7 @@ public enum DoseTrial {
 
     /// Dilates a mask by a sphere of `radiusMM`.
     static func dilate(_ m: [Bool], _ s: GridSize, radiusMM: Double, voxelMM: Double) -> [Bool] {
-        let r = Int(radiusMM / voxelMM)
-        guard r > 0 else { return m }
-        var offs: [(Int, Int, Int)] = []
-        for k in -r...r { for j in -r...r { for i in -r...r where Double(i * i + j * j + k * k) <= Double(r * r) { offs.append((i, j, k)) } } }
-        var out = m
-        for z in 0..<s.z { for y in 0..<s.y { for x in 0..<s.x where m[x + s.x * (y + s.y * z)] {
-            for (i, j, k) in offs {
-                let a = x + i, b = y + j, c = z + k
-                if a >= 0, b >= 0, c >= 0, a < s.x, b < s.y, c < s.z { out[a + s.x * (b + s.y * c)] = true }
-            }
-        } } }
-        return out
+        SpillCorrection.dilate(m, s, radiusMM: radiusMM, spacing: Vector3(voxelMM, voxelMM, voxelMM))
     }
 
     /// Poisson draw (inversion below 30, normal approximation above).

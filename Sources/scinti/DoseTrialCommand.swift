@@ -18,6 +18,7 @@ struct DoseTrialCommand: ParsableCommand {
     @Option(help: "Simulation and SPECT voxel (mm).") var voxelMm = 4.8
     @Option(help: "Sub-samples per voxel edge of the phantom voxelisation (1–3; 1 for quick runs).") var subsamples = 2
     @Option(help: "Margin (mm) of the tumour VOIs taken out of their host organ's VOI (default: the organ margin, 9.6 mm; 0: the tumours' own voxels only).") var tumourExclusionMm: Double?
+    @Option(help: "Organ activities: none (the dilated VOI's sum, default) or gtm (geometric transfer matrix spill correction, experimental).") var spillCorrection = "none"
     @Flag(help: "Only log where each source's blurred activity lands in the VOIs (first visit, noise-free); no registration, no realisations.") var diagnoseSpill = false
     /// `--json` is the `scinti dose` option (ArgumentParser shares a parent's options).
     @ParentCommand var dose: DoseCommand
@@ -41,6 +42,8 @@ struct DoseTrialCommand: ParsableCommand {
             o.tumourExclusionMarginMM = t
         }
         o.diagnoseSpill = diagnoseSpill
+        guard ["gtm", "none"].contains(spillCorrection) else { throw fail("--spill-correction \(spillCorrection): allowed gtm, none") }
+        o.spillCorrection = spillCorrection == "gtm"
         if tumours.lowercased() == "none" { o.tumours = [] } else {
             do { o.tumours = try tumours.split(separator: ",").map { try LesionSpec.parse(String($0)) } } catch { throw fail("--tumours \(tumours): \(error)") }
             guard o.tumours.allSatisfy({ $0.region == "liver" }) else { throw fail("--tumours \(tumours): only liver tumours have a kinetics truth in this trial (allowed region: liver)") }
