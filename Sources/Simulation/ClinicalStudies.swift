@@ -36,8 +36,26 @@ public enum ClinicalStudies {
         .cylinder(centerX: o.x, centerY: o.y, radiusX: 55, radiusY: 50, zMin: 180 + o.z, zMax: 330 + o.z)
     }
 
-    /// Where the thyroid-uptake capsule sits in the neck phantom: at the depth of the thyroid lobes' centres.
+    /// Where the thyroid-uptake capsule sat in the neck phantom until 2026-12-07: on the midline at the y of the lobes'
+    /// centres, i.e. 20.0 mm below the anterior skin, where the gland lies on average 17.0 mm deep (the lobes are off
+    /// the midline, where the elliptic neck is thinner): the gland was attenuated ~3 % less than the standard, the
+    /// +1.75 % uptake bias of the trial (issue 18). Kept for comparison (`--capsule-depth 20`).
     public static let capsuleCentre = Vector3(0, -30, 255)
+
+    /// Depth (mm) below the anterior skin of the neck (along the anterior view's rays, −y) of the gland's volume,
+    /// averaged over the thyroid shape (0.5 mm sampling): 17.0 mm. The thyroid-uptake standard sits at this depth,
+    /// as a neck phantom's capsule is meant to reproduce the gland's attenuation.
+    public static let glandMeanDepthMM: Double = {
+        let shape = thyroidShape(.zero)
+        var sum = 0.0, n = 0
+        for x in stride(from: -30.0, through: 30, by: 0.5) {
+            let skin = -50 * (1 - x * x / (55 * 55)).squareRoot()   // neckShape's anterior surface at this x
+            for y in stride(from: -45.0, through: -15, by: 0.5) {
+                for z in stride(from: 230.0, through: 280, by: 0.5) where shape.contains(Vector3(x, y, z)) { sum += y - skin; n += 1 }
+            }
+        }
+        return sum / Double(n)
+    }()
 
     /// The volume (mL) of compartment `name` as the simulator will voxelise `phantom` with `setup`'s sampling.
     static func voxelVolume(_ phantom: Phantom, _ name: String, voxelMM: Double, subsamples: Int) -> Double {
@@ -48,12 +66,12 @@ public enum ClinicalStudies {
 
     /// Adds a uniform room background (Poisson, `cpsPerPixel` × frame duration) to the photopeak frames
     /// (energy window 1) of a planar study.
-    static func addRoomBackground(_ s: inout SimulatedStudy, cpsPerPixel: Double, seconds: Double, seed: UInt64) {
+    static func addRoomBackground(_ s: inout SimulatedStudy, cpsPerPixel: Double, seconds: Double, seed: UInt64, noise: Bool = true) {
         guard cpsPerPixel > 0, var counts = s.acquisition.counts else { return }
         let np = s.acquisition.rows * s.acquisition.columns
         for f in s.acquisition.frames where f.energyWindow == 1 {
             var g = SeededGenerator(seed: seed, stream: 0xB0 + UInt64(f.frame))
-            for i in 0..<np { counts[f.frame * np + i] += Float(g.poisson(cpsPerPixel * seconds)) }
+            for i in 0..<np { counts[f.frame * np + i] += noise ? Float(g.poisson(cpsPerPixel * seconds)) : Float(cpsPerPixel * seconds) }
         }
         s.acquisition.counts = counts
     }
@@ -90,7 +108,8 @@ public enum ClinicalStudies {
     public static func thyroidUptake(nuclide: Radionuclide, uptakePercent: Double, hoursAfterAdministration: Double,
                                      administeredMBq: Double, standardMBq: Double? = nil, tissueBqPerML: Double = 400,
                                      roomCPSPerPixel: Double = 0.002, seconds: Double = 600, camera: Camera,
-                                     voxelMM: Double = 3, subsamples: Int = 2, seed: UInt64 = 1) -> ThyroidUptakeCase {
+                                     voxelMM: Double = 3, subsamples: Int = 2, seed: UInt64 = 1, noise: Bool = true,
+                                     capsuleDepthMM: Double? = nil) -> ThyroidUptakeCase {
         let admin = administeredMBq * 1e6
         let std = (standardMBq ?? administeredMBq / 10) * 1e6
         let t0 = SimulationSetup.defaultStart.addingTimeInterval(-3600 * hoursAfterAdministration)   // administration
@@ -98,7 +117,7 @@ public enum ClinicalStudies {
         func setup(_ p: Phantom, _ k: Int, pharma: String, points: [PointSource] = []) -> SimulationSetup {
             let start = SimulationSetup.defaultStart.addingTimeInterval(Double(k) * (seconds + 60))
             return SimulationSetup(phantom: p, pointSources: points, nuclide: nuclide, camera: camera, voxelMM: voxelMM, subsamples: subsamples,
-                                   seed: seed &+ UInt64(k), acquisitionStart: start, injectionLeadSeconds: start.timeIntervalSince(t0),
+                                   seed: seed &+ UInt64(k), noise: noise, acquisitionStart: start, injectionLeadSeconds: start.timeIntervalSince(t0),
                                    radiopharmaceutical: pharma)
         }
         let decayAtNeck = exp(-nuclide.decayConstant * lead)
@@ -112,12 +131,15 @@ public enum ClinicalStudies {
         let pharmaName = nuclide.name.hasPrefix("I-") ? "Sodium iodide \(nuclide.name)" : nuclide.name
         var neck = Simulator.planar(setup(neckPhantom, 0, pharma: pharmaName), views: [.anterior], seconds: seconds, axialCentreMM: 255)
         neck.acquisition.radiopharmaceuticals[0].totalDoseBq = admin.rounded()
-        // Standard: a capsule (point source) in the neck phantom (water-equivalent, no activity).
+        // Standard: a capsule (point source) in the neck phantom (the neck's shape and tissue, no activity), on the
+        // midline at the gland's mean depth below the anterior skin (`capsuleDepthMM`, default ``glandMeanDepthMM``).
+        let depth = capsuleDepthMM ?? glandMeanDepthMM
+        let capsule = Vector3(0, -50 + depth, capsuleCentre.z)
         let stdSetup = setup(Phantom(name: "neck phantom", compartments: [
-            Compartment(name: "neckPhantom", shape: neckShape(.zero), material: .water, concentrationBqPerML: 0)],
-            description: "Neck phantom: water-equivalent elliptic cylinder 55x50 mm, capsule at the thyroid depth (0,-30,255)"),
+            Compartment(name: "neckPhantom", shape: neckShape(.zero), material: .softTissue, concentrationBqPerML: 0)],
+            description: String(format: "Neck phantom: soft-tissue elliptic cylinder 55x50 mm, capsule on the midline %.1f mm below the anterior surface (0,%.1f,255): the gland's mean depth", depth, capsule.y)),
             1, pharma: "\(pharmaName) standard capsule",
-            points: [PointSource(position: capsuleCentre, activityBq: std * exp(-nuclide.decayConstant * (lead + seconds + 60)))])
+            points: [PointSource(position: capsule, activityBq: std * exp(-nuclide.decayConstant * (lead + seconds + 60)))])
         var standard = Simulator.planar(stdSetup, views: [.anterior], seconds: seconds, axialCentreMM: 255)
         standard.acquisition.radiopharmaceuticals[0].totalDoseBq = std.rounded()
         // Thigh: same cylinder, same tissue concentration, no thyroid (tissue decays between acquisitions).
@@ -128,10 +150,10 @@ public enum ClinicalStudies {
         thigh.acquisition.radiopharmaceuticals[0].totalDoseBq = admin.rounded()
         var room = Simulator.planar(setup(Phantom(name: "none", compartments: []), 3, pharma: pharmaName), views: [.anterior], seconds: seconds, axialCentreMM: 255)
         room.acquisition.radiopharmaceuticals[0].totalDoseBq = admin.rounded()
-        addRoomBackground(&neck, cpsPerPixel: roomCPSPerPixel, seconds: seconds, seed: seed &+ 100)
-        addRoomBackground(&standard, cpsPerPixel: roomCPSPerPixel, seconds: seconds, seed: seed &+ 101)
-        addRoomBackground(&thigh, cpsPerPixel: roomCPSPerPixel, seconds: seconds, seed: seed &+ 102)
-        addRoomBackground(&room, cpsPerPixel: roomCPSPerPixel, seconds: seconds, seed: seed &+ 103)
+        addRoomBackground(&neck, cpsPerPixel: roomCPSPerPixel, seconds: seconds, seed: seed &+ 100, noise: noise)
+        addRoomBackground(&standard, cpsPerPixel: roomCPSPerPixel, seconds: seconds, seed: seed &+ 101, noise: noise)
+        addRoomBackground(&thigh, cpsPerPixel: roomCPSPerPixel, seconds: seconds, seed: seed &+ 102, noise: noise)
+        addRoomBackground(&room, cpsPerPixel: roomCPSPerPixel, seconds: seconds, seed: seed &+ 103, noise: noise)
         let thyTruth = neck.truth.compartments.first { $0.name == "thyroid" }!.activityBq
         return ThyroidUptakeCase(neck: neck, standard: standard, thigh: thigh, room: room,
                                  uptakePercent: 100 * thyTruth / (admin * decayAtNeck), administeredBq: admin, standardBq: std,

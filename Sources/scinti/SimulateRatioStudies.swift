@@ -28,6 +28,8 @@ struct SimulateThyroidUptake: ParsableCommand {
     @Option(help: "Seconds per image.") var duration: Double = 300
     @Option(help: "Collimator code.") var collimator = "LEHR"
     @Option(help: "Noise seed.") var seed: UInt64 = 1
+    @Flag(name: .customLong("no-noise"), help: "Write the expected counts (rounded), no Poisson noise.") var noNoise = false
+    @Option(name: .customLong("capsule-depth"), help: "Depth (mm) of the standard capsule below the neck phantom's anterior surface (default: the gland's mean depth, 17.0 mm; before 2026-12-07: 20).") var capsuleDepth: Double?
     @Option(help: "Output folder (neck/, standard/, thigh/, room/ and truth.json).") var out: String
 
     func run() throws {
@@ -35,18 +37,21 @@ struct SimulateThyroidUptake: ParsableCommand {
         guard uptake.isFinite, uptake >= 0, uptake <= 100 else { throw fail("--uptake \(uptake) (allowed: 0–100 %)") }
         guard hours.isFinite, hours > 0, hours <= 240 else { throw fail("--hours \(hours) (allowed: 0 < h ≤ 240)") }
         guard administered.isFinite, administered > 0, administered <= 10_000 else { throw fail("--administered \(administered) MBq (allowed: 0 < A ≤ 10000)") }
+        if let d = capsuleDepth, !(d.isFinite && d >= 0 && d <= 100) { throw fail("--capsule-depth \(d) mm (allowed: 0–100, inside the 100 mm deep neck phantom)") }
         guard Collimator.named(collimator) != nil else { throw fail("--collimator \(collimator) (known: \(Set(Collimator.catalog.map(\.code)).sorted().joined(separator: ", ")))") }
         let cam = ClinicalStudies.camera(nuclide: n, collimator: collimator)
         let c = ClinicalStudies.thyroidUptake(nuclide: n, uptakePercent: uptake, hoursAfterAdministration: hours, administeredMBq: administered,
-                                              tissueBqPerML: tissue, seconds: duration, camera: cam, seed: seed)
+                                              tissueBqPerML: tissue, seconds: duration, camera: cam, seed: seed, noise: !noNoise,
+                                              capsuleDepthMM: capsuleDepth)
         for (name, s) in [("neck", c.neck), ("standard", c.standard), ("thigh", c.thigh), ("room", c.room)] {
             let setup = SimulationSetup(phantom: Phantom(name: name, compartments: []), nuclide: n, camera: cam, seed: seed)
             do { _ = try SimulationOutput.write(s, mode: "planar", setup: setup, out: "\(out)/\(name)", seconds: 0, ct: nil) } catch { throw fail("\(error)") }
         }
-        struct Truth: Encodable { var uptakePercent, administeredMBq, standardMBq, hoursAfterAdministration, thyroidMBqAtNeck: Double; var nuclide, definition: String }
+        struct Truth: Encodable { var uptakePercent, administeredMBq, standardMBq, hoursAfterAdministration, thyroidMBqAtNeck, capsuleDepthMM, glandMeanDepthMM: Double; var nuclide, definition: String }
         let t = Truth(uptakePercent: c.uptakePercent, administeredMBq: c.administeredBq / 1e6, standardMBq: c.standardBq / 1e6, hoursAfterAdministration: hours,
-                      thyroidMBqAtNeck: c.thyroidBqAtNeck / 1e6, nuclide: n.name,
-                      definition: "100 × voxelised thyroid activity at the neck acquisition start ÷ (administered activity × physical decay to then)")
+                      thyroidMBqAtNeck: c.thyroidBqAtNeck / 1e6, capsuleDepthMM: capsuleDepth ?? ClinicalStudies.glandMeanDepthMM,
+                      glandMeanDepthMM: ClinicalStudies.glandMeanDepthMM, nuclide: n.name,
+                      definition: "100 × voxelised thyroid activity at the neck acquisition start ÷ (administered activity × physical decay to then); standard capsule in a soft-tissue neck phantom of the neck's shape at the gland's mean depth below the anterior skin")
         do {
             let data = try JSONEncoder().encode(["thyroidUptake": t])
             try data.write(to: URL(fileURLWithPath: "\(out)/truth.json"))
