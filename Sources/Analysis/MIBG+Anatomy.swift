@@ -11,11 +11,11 @@ import Imaging
 ///   8-connected pixels ≥ 55 % of its smoothed peak; the liver band is that region dilated by 2 pixels (the camera
 ///   blur), which no heart region enters.
 /// - Heart: the strongest compact focus (difference of Gaussians, 8 and 40 mm) left of the body midline, below the
-///   shoulder line, 40 mm inside the body outline, outside the liver band and ABOVE the liver in its column (the
+///   shoulder line, 40 mm inside the body outline, outside the liver band and ABOVE the liver in its column and above the liver's centre (the
 ///   heart sits on the diaphragm, above the liver dome: a focus inside or below the liver is never the heart). Its
-///   region follows the myocardium's outline: the 8-connected pixels of the 1-pixel-smoothed image above half-way
-///   between the surrounding background (median of an 80–100 mm annulus) and the heart's plateau (90th percentile
-///   within 40 mm), within 80 mm of the focus, holes (the LV cavity) filled, the liver band left out — the heart
+///   region follows the myocardium's outline: the 8-connected pixels of the 1-pixel-smoothed image above
+///   ``MIBGAnalysis/Options/heartEdgeFraction`` of the way from the surrounding background (median of an 80–100 mm
+///   annulus) to the heart's plateau (90th percentile within 40 mm), within 80 mm of the focus, holes (the LV cavity) filled, the liver band left out — the heart
 ///   ROI over the whole heart, cavity included, drawn on the myocardium's outer edge (Flotats et al., EJNMMI
 ///   2010;37:1802; ADMIRE-HF, Jacobson et al., JACC 2010;55:2212).
 /// - Visibility: the heart's plateau over the background; below ``MIBGAnalysis/Options/heartVisibleContrast`` the
@@ -59,6 +59,8 @@ extension MIBGAnalysis {
         let band = liver.dilated(2)
         var liverTop = [Int](repeating: rows, count: cols)
         for i in liver.indices { liverTop[i % cols] = min(liverTop[i % cols], i / cols) }
+        // Columns the liver does not reach: the heart is still above the liver's centre (never beside or below it).
+        let liverCentreRow = liver.centroid.map { Int($0.row) } ?? rows
         // Heart focus: above the liver in its column, left of the midline, well inside the body.
         let broad = RegionTools.gaussian(v.counts, rows: rows, columns: cols, sigma: max(2, 40 / px))
         let inside = RegionTools.squareFilter(body.map { $0 ? Float(1) : 0 }, rows: rows, columns: cols,
@@ -66,7 +68,7 @@ extension MIBGAnalysis {
         var best = -1, bestDoG: Float = -.infinity
         for r in shoulder..<rows {
             let mid = midline(r)
-            for c in 0..<cols where Double(c) > mid && inside[r * cols + c] > 0 && !band.inside[r * cols + c] && r < liverTop[c] {
+            for c in 0..<cols where Double(c) > mid && inside[r * cols + c] > 0 && !band.inside[r * cols + c] && r < liverTop[c] && r < liverCentreRow {
                 let i = r * cols + c
                 if s[i] - broad[i] > bestDoG { best = i; bestDoG = s[i] - broad[i] }
             }
@@ -85,7 +87,7 @@ extension MIBGAnalysis {
             if d <= 15 && s1[i] > s1[peak] { peak = i }
         }
         let plateau = RegionTools.quantile(plateauValues, 0.9), bg = RegionTools.quantile(ringValues, 0.5)
-        let threshold = bg + 0.5 * (plateau - bg)
+        let threshold = bg + Float(o.heartEdgeFraction) * (plateau - bg)
         let allowed = s1.indices.map { s1[$0] >= threshold && dist($0) <= 80 && !band.inside[$0] }
         var heart = PlanarROI.component(of: allowed, rows: rows, columns: cols, seed: peak).filledHoles().subtracting(band)
         if heart.count < 8 {

@@ -8,7 +8,7 @@ import Imaging
 /// - Heart region: over the whole heart, cavity included (Flotats et al., "Proposal for standardization of 123I-MIBG
 ///   cardiac sympathetic imaging", Eur J Nucl Med Mol Imaging 2010;37:1802–1812). Automatic (issue 18): the heart's
 ///   outline found on the anatomy — the compact focus left of the midline ABOVE the liver, the myocardium's outer
-///   edge at half its contrast, the liver left out (`MIBG+Anatomy.swift`); `heartROI` then holds the circle of
+///   edge at `heartEdgeFraction` (40 %) of its contrast, the liver left out (`MIBG+Anatomy.swift`); `heartROI` then holds the circle of
 ///   the same area at the region's centre (for display and editing). Given from outside: a circle.
 /// - Mediastinal region: a square of ``Options/mediastinumSidePixels`` pixels (7 × 7 as in ADMIRE-HF,
 ///   Jacobson et al., J Am Coll Cardiol 2010;55:2212–2221) in the upper mediastinum: on the body midline, 45 % of
@@ -30,6 +30,9 @@ public struct MIBGAnalysis: Sendable {
         public var mediastinumAboveHeartMM: Double = 75
         /// The heart counts as visible when its plateau exceeds the surrounding background by this fraction.
         public var heartVisibleContrast: Double = 0.1
+        /// The heart region's edge: this fraction of the way from the background to the heart's plateau (chosen on
+        /// the tuning patients 8101–8104).
+        public var heartEdgeFraction: Double = 0.4
         /// The reference conversion coefficient of the standard medium-energy condition.
         public var referenceCoefficient: Double = 0.88
         /// Creates the default options.
@@ -165,7 +168,7 @@ public struct MIBGAnalysis: Sendable {
         }
         let conventions = [
             "units": "mean counts per pixel; regions on the view's pixel grid (0-based centres)",
-            "heartROI": heartMask != nil ? "automatic: the heart's outline (myocardium's outer edge at half its contrast over the background, cavity filled, liver band excluded; Flotats 2010, ADMIRE-HF); heartROI is the circle of the same area" : "circle over the whole heart (Flotats 2010), radius \(String(format: "%.0f", heartROI.radius * px)) mm",
+            "heartROI": heartMask != nil ? "automatic: the heart's outline (myocardium's outer edge at \(Int(100 * o.heartEdgeFraction)) % of its contrast over the background, cavity filled, liver band excluded; Flotats 2010, ADMIRE-HF); heartROI is the circle of the same area" : "circle over the whole heart (Flotats 2010), radius \(String(format: "%.0f", heartROI.radius * px)) mm",
             "mediastinumROI": "\(medROI.side)×\(medROI.side)-pixel square, upper mediastinum on the midline (ADMIRE-HF)",
             "standardization": String(format: "1 + %.2f × (H/M − 1) / CC (Nakajima 2014; Verschure 2018)", o.referenceCoefficient),
         ]

@@ -55,7 +55,14 @@ extension PlanarStudyTruth {
                                            pixelMM: pixelMM, axialCentreMM: axialCentreMM)
         }
         func organ(_ name: String) throws(VirtualPatientError) -> (mean: Double, pixels: Int) {
-            let fp = try footprint(patient, group: name, angleDeg: 0, columns: columns, rows: rows, pixelMM: pixelMM, axialCentreMM: axialCentreMM)
+            var fp = try footprint(patient, group: name, angleDeg: 0, columns: columns, rows: rows, pixelMM: pixelMM, axialCentreMM: axialCentreMM)
+            // Close the gaps a scaled patient's voxel centres leave between pixels (≥ 5 of the 8 neighbours inside).
+            for i in 0..<(rows * columns) where !fp.contains(i) {
+                let r = i / columns, c = i % columns
+                var k = 0
+                for dr in -1...1 { for dc in -1...1 where (dr != 0 || dc != 0) && fp.contains((r + dr) * columns + c + dc) { k += 1 } }
+                if k >= 5 { fp.insert(i) }
+            }
             var sum = 0.0, n = 0
             for i in fp {
                 let r = i / columns, c = i % columns
