@@ -137,7 +137,11 @@ import Testing
         var sum = 0.0, cnt = 0.0
         for _ in 0..<200_000 {
             let x = -30 + 60 * g.uniform(), y = -45 + 30 * g.uniform(), z = 230 + 50 * g.uniform()
-            let lobe = [-18.0, 18].contains { pow((x - $0) / 9, 2) + pow((y + 30) / 9, 2) + pow((z - 255) / 22, 2) <= 1 }
+            func inLobe(_ cx: Double) -> Bool {
+                let u: Double = (x - cx) / 9, v: Double = (y + 30) / 9, w: Double = (z - 255) / 22
+                return u * u + v * v + w * w <= 1
+            }
+            let lobe = inLobe(-18) || inLobe(18)
             let isthmus = abs(x) <= 12 && y >= -36 && y <= -30 && z >= 240 && z <= 250
             if lobe || isthmus { sum += y + 50 * (1 - x * x / 3025).squareRoot(); cnt += 1 }
         }
