@@ -596,31 +596,25 @@ def mibg_trial(scinti, out, seeds, log):
 
 # ---------------------------------------------------------------- Krenning grade (uptake4)
 
-# Tumour design per target grade: (sites, conjugate-view intensity ratio aimed at, as a fraction of the band), and
-# the contrast model ratio-to-liver ≈ A[site] + B[site] · (contrast − 1) measured on the tuning seeds 7101–7104
-# (noise-free truth of `scinti simulate krenning`, 25 mm tumours). The TRUE grade is always the simulator's
-# (truth.json krenning.lesions[].grade, from the expected images), never this design.
-KRENNING_SITES = {0: ["lungs", "liver", "lumbar-spine"], 1: ["lungs", "pelvis", "thoracic-spine"], 2: ["lungs", "pelvis", "thoracic-spine"],
-                  3: ["liver", "lungs", "lumbar-spine"], 4: ["liver", "pelvis", "lungs"]}
-KRENNING_MODEL = {"liver": (1.0, 0.45), "lungs": (0.08, 0.06), "pelvis": (0.2, 0.08), "thoracic-spine": (0.2, 0.08), "lumbar-spine": (0.2, 0.08)}
-KRENNING_SPLEEN_OVER_LIVER = 3.0
+# Tumour design: two tumours per patient with design grades (seed % 5, (seed + 2) % 5), sites and sizes from
+# random.Random(seed). The simulator sets each tumour's concentration against THIS patient's liver and spleen
+# (`--lesion-grade`: the expected conjugate-view intensity at the middle of the grade's band — 1: 0.25 × liver,
+# 2: √0.5 × liver, 3: √(spleen/liver) × liver, 4: 2 × spleen; 0: the host's concentration, no uptake). The TRUE grade
+# is always the simulator's (truth.json krenning.lesions[].grade, from the final expected images), never this design.
+# Sites: extrahepatic (lungs, thoracic spine) for grades 1–3 (a grade-1–3 tumour in the liver is no focus against
+# it); grade 4 also in the liver; grade 0 anywhere. The `--lesion` contrast is a placeholder the design replaces.
+KRENNING_SITES = {0: ["lungs", "liver", "thoracic-spine"], 1: ["lungs", "thoracic-spine"], 2: ["lungs", "thoracic-spine"],
+                  3: ["lungs", "thoracic-spine"], 4: ["liver", "lungs", "thoracic-spine"]}
 
 
 def krenning_design(seed):
-    """Two tumours per patient: grades (seed + k) % 5 and (seed + 2 + k) % 5 spread over the seeds, sites and sizes
-    from random.Random(seed)."""
+    """[(site, diameter mm, placeholder contrast, design grade)] for the two tumours of patient `seed`."""
     rng = random.Random(seed)
     out = []
-    for k, grade in enumerate([seed % 5, (seed + 2) % 5]):
+    for grade in [seed % 5, (seed + 2) % 5]:
         site = rng.choice(KRENNING_SITES[grade])
         dia = rng.uniform(22, 30)
-        target = {0: None, 1: 0.3, 2: 0.72, 3: KRENNING_SPLEEN_OVER_LIVER ** 0.5, 4: 2.0 * KRENNING_SPLEEN_OVER_LIVER}[grade]
-        if target is None:
-            contrast = 1.0
-        else:
-            a, b = KRENNING_MODEL[site]
-            contrast = max(1.3, 1 + (target - a) / b * (25 / dia) ** 1.5)
-        out.append((site, dia, min(contrast, 900.0), grade))
+        out.append((site, dia, 2.0, grade))
     return out
 
 
@@ -637,8 +631,8 @@ def krenning_trial(scinti, out, seeds, log):
         design = krenning_design(s)
         if not os.path.exists(os.path.join(d, "truth.json")):
             cmd = [scinti, "simulate", "krenning", "--phantom", "icrp-am" if s % 2 else "icrp-af", "--patient-seed", str(s), "--seed", str(s), "--no-ct", "--out", d]
-            for site, dia, con, _ in design:
-                cmd += ["--lesion", f"{site}:{dia:.1f}:{con:.3f}"]
+            for site, dia, con, grade in design:
+                cmd += ["--lesion", f"{site}:{dia:.1f}:{con:.3f}", "--lesion-grade", str(grade)]
             p = run(cmd, log)
             if p.returncode != 0:
                 errs.append(f"seed {s}: simulate: {p.stderr.strip()[-200:]}"); continue

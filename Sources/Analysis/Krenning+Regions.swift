@@ -10,8 +10,9 @@ import Imaging
 /// - Kidneys and bladder: the receptor-bearing kidneys are the hottest paired organs; a focus with a partner at the
 ///   mirrored column (within 30 mm in row and column) below the liver's dome is a kidney; the hottest focus in
 ///   the lower third on the midline is the bladder. Both are physiology, never tumours.
-/// - Liver: the largest bright structure on the patient's right (the maximum after 25 mm smoothing), grown to the
-///   8-connected pixels ≥ 50 % of its plateau; its disc (``Options/liverRadiusMM``) at the liver's deepest interior
+/// - Liver: the largest bright structure on the patient's right: of the organ-sized foci there, each grown to the
+///   8-connected pixels ≥ 50 % of its value, the one of largest area (foci ≥ 2 × the body's median, regions
+///   ≤ 40 % of the body); its disc (``Options/liverRadiusMM``) at the liver's deepest interior
 ///   point away from tumour foci.
 /// - Spleen: the hottest compact structure on the patient's left at the liver's height that is no kidney; its
 ///   disc (``Options/spleenRadiusMM``) at the spleen's deepest interior point.
@@ -51,13 +52,20 @@ extension KrenningAnalysis {
         // Organ-sized foci (maxima of the 8 mm-smoothed image within 30 mm).
         let maxima = RegionTools.localMaxima(s, rows: rows, columns: cols, radius: max(2, Int((30 / px).rounded())), threshold: 0.1 * p99)
             .map { $0.row * cols + $0.column }
-        // Liver: maximum after 25 mm smoothing on the patient's right (image left of the midline).
-        let s25 = RegionTools.gaussian(g, rows: rows, columns: cols, sigma: max(2, 25 / px))
+        // Liver: the LARGEST bright structure on the patient's right (image left of the midline) — every organ-sized
+        // focus there grown to the pixels ≥ 50 % of its value, the one of largest area kept (the kidneys
+        // are hotter but smaller).
+        // Only foci at least twice the body's median (soft tissue; not a faint tumour), and no region spreading over
+        // more than 40 % of the body (soft tissue, not an organ).
+        let bodyValues = s.indices.filter { body[$0] }.map { s[$0] }
+        let tissue = RegionTools.quantile(bodyValues, 0.5)
         var seed = -1
-        for i in s25.indices where body[i] && Double(i % cols) < midline(i / cols) { if seed < 0 || s25[i] > s25[seed] { seed = i } }
+        var liver = PlanarROI(rows: rows, columns: cols)
+        for m in maxima where body[m] && Double(m % cols) < midline(m / cols) && s[m] >= 2 * tissue {
+            let region = PlanarROI.component(of: s.map { $0 >= 0.5 * s[m] }, rows: rows, columns: cols, seed: m)
+            if region.count > liver.count && Double(region.count) <= 0.4 * Double(bodyValues.count) { liver = region; seed = m }
+        }
         guard seed >= 0 else { throw PlanarAnalysisError("Krenning: no liver found in view \(a.name); give --liver") }
-        let plateauLiver = RegionTools.quantile(s.indices.filter { dist($0, seed) <= 40 }.map { s[$0] }, 0.5)
-        let liver = PlanarROI.component(of: s.map { $0 >= 0.5 * plateauLiver }, rows: rows, columns: cols, seed: seed)
         let liverTop = liver.indices.map { $0 / cols }.min() ?? 0
         let liverBottom = liver.indices.map { $0 / cols }.max() ?? rows - 1
         // Kidneys: paired foci (mirror column about the midline) below the liver's dome, outside the liver.

@@ -7,11 +7,12 @@ import Imaging
 /// - Body and shoulder line: the body is where the 8 mm-smoothed image exceeds 10 % of its 99th percentile; the
 ///   shoulder line is the first row at least 80 % as wide as the widest row (where the neck widens into the chest;
 ///   the lung apices lie just below it).
-/// - Liver: the brightest structure (15 mm smoothing) on the patient's right below the shoulder line, grown to the
-///   8-connected pixels ≥ 55 % of its smoothed peak; the liver band is that region dilated by 2 pixels (the camera
+/// - Liver: the brightest structure (15 mm smoothing) on the patient's right (≥ 40 mm from the midline) below the
+///   shoulder line, grown to the
+///   8-connected pixels above half-way from the body's median (soft tissue) to its smoothed peak; the liver band is that region dilated by 2 pixels (the camera
 ///   blur), which no heart region enters.
-/// - Heart: the strongest compact focus (difference of Gaussians, 8 and 40 mm) left of the body midline, below the
-///   shoulder line, 40 mm inside the body outline, outside the liver band and ABOVE the liver in its column and above the liver's centre (the
+/// - Heart: the strongest compact focus (difference of Gaussians, 8 and 40 mm) left of the body midline, more than
+///   60 mm below the shoulder line, 40 mm inside the body outline, outside the liver band and ABOVE the liver in its column and above the liver's centre (the
 ///   heart sits on the diaphragm, above the liver dome: a focus inside or below the liver is never the heart). Its
 ///   region follows the myocardium's outline: the 8-connected pixels of the 1-pixel-smoothed image above
 ///   ``MIBGAnalysis/Options/heartEdgeFraction`` of the way from the surrounding background (median of an 80–100 mm
@@ -51,11 +52,20 @@ extension MIBGAnalysis {
         // Liver: brightest broad structure on the patient's right (image columns left of the midline).
         let s15 = RegionTools.gaussian(v.counts, rows: rows, columns: cols, sigma: max(2, 15 / px))
         var seed = -1
-        for r in shoulder..<rows { for c in 0..<cols where body[r * cols + c] && Double(c) <= midline(r) {
+        // At least 40 mm to the patient's right of the midline: the liver's right lobe is lateral, while a bright
+        // heart's glow (and the right ventricle) reaches just across the midline.
+        let lateral = 40 / px
+        for r in shoulder..<rows { for c in 0..<cols where body[r * cols + c] && Double(c) <= midline(r) - lateral {
             if seed < 0 || s15[r * cols + c] > s15[seed] { seed = r * cols + c }
         } }
         var liver = PlanarROI(rows: rows, columns: cols)
-        if seed >= 0 { liver = PlanarROI.component(of: s.map { $0 >= 0.55 * s[seed] }, rows: rows, columns: cols, seed: seed) }
+        if seed >= 0 {
+            // Half-way from the body's soft-tissue level (median over the body) to the liver's peak: a fixed
+            // fraction of the peak alone floods the whole body where the liver is only a little above it.
+            let tissue = RegionTools.quantile(s.indices.filter { body[$0] }.map { s[$0] }, 0.5)
+            let level = tissue + 0.5 * max(0, s[seed] - tissue)
+            liver = PlanarROI.component(of: s.map { $0 >= level }, rows: rows, columns: cols, seed: seed)
+        }
         let band = liver.dilated(2)
         var liverTop = [Int](repeating: rows, count: cols)
         for i in liver.indices { liverTop[i % cols] = min(liverTop[i % cols], i / cols) }
@@ -66,7 +76,8 @@ extension MIBGAnalysis {
         let inside = RegionTools.squareFilter(body.map { $0 ? Float(1) : 0 }, rows: rows, columns: cols,
                                               half: max(1, Int((40 / px).rounded())), useMax: false)
         var best = -1, bestDoG: Float = -.infinity
-        for r in shoulder..<rows {
+        // Not within 60 mm below the shoulder line (the lung apices and the base of the neck: the heart lies lower).
+        for r in min(rows, shoulder + Int((60 / px).rounded()))..<rows {
             let mid = midline(r)
             for c in 0..<cols where Double(c) > mid && inside[r * cols + c] > 0 && !band.inside[r * cols + c] && r < liverTop[c] && r < liverCentreRow {
                 let i = r * cols + c
