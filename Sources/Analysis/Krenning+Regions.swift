@@ -11,8 +11,7 @@ import Imaging
 ///   mirrored column (within 30 mm in row and column) below the liver's dome is a kidney; the hottest focus in
 ///   the lower third on the midline is the bladder. Both are physiology, never tumours.
 /// - Liver: the largest bright structure on the patient's right: of the organ-sized foci there, each grown to the
-///   8-connected pixels ≥ 50 % of its value, the one of largest area (foci ≥ 2 × the body's median, regions
-///   ≤ 40 % of the body); its disc (``Options/liverRadiusMM``) at the liver's deepest interior
+///   8-connected pixels between 50 % and 200 % of its value, the one of largest area (regions ≤ 40 % of the body); its disc (``Options/liverRadiusMM``) at the liver's deepest interior
 ///   point away from tumour foci.
 /// - Spleen: the hottest compact structure on the patient's left at the liver's height that is no kidney; its
 ///   disc (``Options/spleenRadiusMM``) at the spleen's deepest interior point.
@@ -55,15 +54,14 @@ extension KrenningAnalysis {
         // Liver: the LARGEST bright structure on the patient's right (image left of the midline) — every organ-sized
         // focus there grown to the pixels ≥ 50 % of its value, the one of largest area kept (the kidneys
         // are hotter but smaller).
-        // Only foci at least twice the body's median (soft tissue; not a faint tumour), and no region spreading over
-        // more than 40 % of the body (soft tissue, not an organ).
-        let bodyValues = s.indices.filter { body[$0] }.map { s[$0] }
-        let tissue = RegionTools.quantile(bodyValues, 0.5)
+        // No region spreading over more than 40 % of the body (soft tissue, not an organ).
+        let bodyCount = body.filter { $0 }.count
         var seed = -1
         var liver = PlanarROI(rows: rows, columns: cols)
-        for m in maxima where body[m] && Double(m % cols) < midline(m / cols) && s[m] >= 2 * tissue {
-            let region = PlanarROI.component(of: s.map { $0 >= 0.5 * s[m] }, rows: rows, columns: cols, seed: m)
-            if region.count > liver.count && Double(region.count) <= 0.4 * Double(bodyValues.count) { liver = region; seed = m }
+        for m in maxima where body[m] && Double(m % cols) < midline(m / cols) {
+            // Up to 2 × its value: the hotter kidneys behind the liver's lower edge are not the liver.
+            let region = PlanarROI.component(of: s.map { $0 >= 0.5 * s[m] && $0 <= 2 * s[m] }, rows: rows, columns: cols, seed: m)
+            if region.count > liver.count && Double(region.count) <= 0.4 * Double(bodyCount) { liver = region; seed = m }
         }
         guard seed >= 0 else { throw PlanarAnalysisError("Krenning: no liver found in view \(a.name); give --liver") }
         let liverTop = liver.indices.map { $0 / cols }.min() ?? 0

@@ -64,7 +64,9 @@ extension MIBGAnalysis {
             // fraction of the peak alone floods the whole body where the liver is only a little above it.
             let tissue = RegionTools.quantile(s.indices.filter { body[$0] }.map { s[$0] }, 0.5)
             let level = tissue + 0.5 * max(0, s[seed] - tissue)
-            liver = PlanarROI.component(of: s.map { $0 >= level }, rows: rows, columns: cols, seed: seed)
+            // ... and not above 1.5 × the liver's peak: a brighter heart touching the liver is no liver.
+            let cap = 1.5 * s[seed]
+            liver = PlanarROI.component(of: s.map { $0 >= level && $0 <= cap }, rows: rows, columns: cols, seed: seed)
         }
         let band = liver.dilated(2)
         var liverTop = [Int](repeating: rows, count: cols)

@@ -140,12 +140,13 @@ struct SimulateKrenning: ParsableCommand {
     }
 
     /// Middle of a Krenning band as a multiple of the liver's conjugate-view intensity: 1 → 0.25, 2 → √0.5,
-    /// 3 → √(spleen ÷ liver) (or 1.05 when the spleen is not above the liver), 4 → 2 × max(spleen ÷ liver, 1).
+    /// 3 → √(spleen ÷ liver) (when the spleen is not 10 % above the liver there is no band to aim inside: 2 × the
+    /// brighter of the two, a true grade 4), 4 → 2 × max(spleen ÷ liver, 1).
     static func targetRatio(grade: Int, spleenToLiver q: Double) -> Double {
         switch grade {
         case 1: return 0.25
         case 2: return 0.5.squareRoot()
-        case 3: return q > 1 ? q.squareRoot() : 1.05
+        case 3: return q > 1.1 ? q.squareRoot() : 2 * max(q, 1)   // no room between liver and spleen: above both
         default: return 2 * max(q, 1)
         }
     }
