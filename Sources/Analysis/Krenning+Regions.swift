@@ -11,8 +11,9 @@ import Imaging
 ///   mirrored column (within 30 mm in row and column) below the liver's dome is a kidney; the hottest focus in
 ///   the lower third on the midline is the bladder. Both are physiology, never tumours.
 /// - Liver: the largest bright structure on the patient's right: of the organ-sized foci there, each grown to the
-///   8-connected pixels between 50 % and 200 % of its value, the one of largest area (regions ≤ 40 % of the body); its disc (``Options/liverRadiusMM``) at the liver's deepest interior
-///   point away from tumour foci.
+///   8-connected pixels between 50 % and 200 % of its value that do not rise (steepest ascent) to a maximum more
+///   than 1.2 × brighter (a kidney's slopes), the one of largest area (regions ≤ 40 % of the body); its disc
+///   (``Options/liverRadiusMM``) at the liver's deepest interior point away from tumour foci.
 /// - Spleen: the hottest compact structure on the patient's left at the liver's height that is no kidney; its
 ///   disc (``Options/spleenRadiusMM``) at the spleen's deepest interior point.
 /// - Tumours: foci of the 1-pixel-smoothed image that stand out of their 20–35 mm annulus by ≥ 25 % and by ≥ 6 σ of
@@ -58,9 +59,14 @@ extension KrenningAnalysis {
         let bodyCount = body.filter { $0 }.count
         var seed = -1
         var liver = PlanarROI(rows: rows, columns: cols)
+        // Each pixel's hill: the local maximum its steepest ascent on the 8 mm-smoothed image ends on.
+        let hill = RegionTools.hills(s, rows: rows, columns: cols)
         for m in maxima where body[m] && Double(m % cols) < midline(m / cols) {
-            // Up to 2 × its value: the hotter kidneys behind the liver's lower edge are not the liver.
-            let region = PlanarROI.component(of: s.map { $0 >= 0.5 * s[m] && $0 <= 2 * s[m] }, rows: rows, columns: cols, seed: m)
+            // Up to 2 × its value: the hotter kidneys behind the liver's lower edge are not the liver. Nor the hill
+            // of a maximum more than 1.2 × brighter (a kidney's slopes: without this the liver grew round the
+            // right kidney along its skirt, the kidney's focus fell inside the "liver" and lost its pair).
+            let region = PlanarROI.component(of: s.indices.map { s[$0] >= 0.5 * s[m] && s[$0] <= 2 * s[m] && s[hill[$0]] <= 1.2 * s[m] },
+                                             rows: rows, columns: cols, seed: m)
             if region.count > liver.count && Double(region.count) <= 0.4 * Double(bodyCount) { liver = region; seed = m }
         }
         guard seed >= 0 else { throw PlanarAnalysisError("Krenning: no liver found in view \(a.name); give --liver") }

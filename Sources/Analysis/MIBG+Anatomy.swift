@@ -7,10 +7,12 @@ import Imaging
 /// - Body and shoulder line: the body is where the 8 mm-smoothed image exceeds 10 % of its 99th percentile; the
 ///   shoulder line is the first row at least 80 % as wide as the widest row (where the neck widens into the chest;
 ///   the lung apices lie just below it).
-/// - Liver: the brightest structure (15 mm smoothing) on the patient's right (≥ 40 mm from the midline) below the
-///   shoulder line, grown to the
-///   8-connected pixels above half-way from the body's median (soft tissue) to its smoothed peak; the liver band is that region dilated by 2 pixels (the camera
-///   blur), which no heart region enters.
+/// - Liver: the brightest hilltop (15 mm smoothing) on the patient's right (≥ 40 mm from the midline) below the
+///   shoulder line, grown to the 8-connected pixels above half-way from the body's median (soft tissue) to its
+///   smoothed peak, not above 1.5 × that peak and not on the hill of a brighter maximum on the patient's left (the
+///   heart: every pixel whose steepest ascent on the 15 mm-smoothed image ends on it, so a heart brighter than the
+///   liver keeps its slopes and the part of it the liver overlaps); the liver band is that region dilated by 2
+///   pixels (the camera blur), which no heart region enters.
 /// - Heart: the strongest compact focus (difference of Gaussians, 8 and 40 mm) left of the body midline, more than
 ///   60 mm below the shoulder line, 40 mm inside the body outline, outside the liver band and ABOVE the liver in its column and above the liver's centre (the
 ///   heart sits on the diaphragm, above the liver dome: a focus inside or below the liver is never the heart). Its
@@ -51,13 +53,17 @@ extension MIBGAnalysis {
         func midline(_ r: Int) -> Double { lo[r] < 0 ? Double(cols - 1) / 2 : Double(lo[r] + hi[r]) / 2 }
         // Liver: brightest broad structure on the patient's right (image columns left of the midline).
         let s15 = RegionTools.gaussian(v.counts, rows: rows, columns: cols, sigma: max(2, 15 / px))
-        var seed = -1
         // At least 40 mm to the patient's right of the midline: the liver's right lobe is lateral, while a bright
         // heart's glow (and the right ventricle) reaches just across the midline.
         let lateral = 40 / px
-        for r in shoulder..<rows { for c in 0..<cols where body[r * cols + c] && Double(c) <= midline(r) - lateral {
-            if seed < 0 || s15[r * cols + c] > s15[seed] { seed = r * cols + c }
-        } }
+        func right(_ i: Int) -> Bool { i / cols >= shoulder && body[i] && Double(i % cols) <= midline(i / cols) - lateral }
+        // Each pixel's hill: the local maximum of the 15 mm-smoothed image its steepest ascent ends on.
+        let hill = RegionTools.hills(s15, rows: rows, columns: cols)
+        // The liver's seed: the brightest hilltop on the patient's right (not a slope pixel at the edge of that side
+        // that leads up to a brighter heart across the midline); else the brightest pixel there.
+        var seed = -1
+        for i in s15.indices where right(i) && hill[i] == i && (seed < 0 || s15[i] > s15[seed]) { seed = i }
+        if seed < 0 { for i in s15.indices where right(i) && (seed < 0 || s15[i] > s15[seed]) { seed = i } }
         var liver = PlanarROI(rows: rows, columns: cols)
         if seed >= 0 {
             // Half-way from the body's soft-tissue level (median over the body) to the liver's peak: a fixed
@@ -66,7 +72,15 @@ extension MIBGAnalysis {
             let level = tissue + 0.5 * max(0, s[seed] - tissue)
             // ... and not above 1.5 × the liver's peak: a brighter heart touching the liver is no liver.
             let cap = 1.5 * s[seed]
-            liver = PlanarROI.component(of: s.map { $0 >= level && $0 <= cap }, rows: rows, columns: cols, seed: seed)
+            // ... and not on the hill of a brighter maximum on the patient's left (the heart): its slopes, and the
+            // pixels where the heart overlaps the liver, rise towards the heart, not the liver. Without this the
+            // liver grew round a heart brighter than it along the heart's skirt (between `level` and `cap`), and
+            // the heart search, which stays above the liver and outside its band, lost the heart.
+            func heartHill(_ i: Int) -> Bool {
+                let t = hill[i]
+                return s15[t] > s15[seed] && Double(t % cols) > midline(t / cols)
+            }
+            liver = PlanarROI.component(of: s.indices.map { s[$0] >= level && s[$0] <= cap && !heartHill($0) }, rows: rows, columns: cols, seed: seed)
         }
         let band = liver.dilated(2)
         var liverTop = [Int](repeating: rows, count: cols)
@@ -102,7 +116,9 @@ extension MIBGAnalysis {
         let plateau = RegionTools.quantile(plateauValues, 0.9), bg = RegionTools.quantile(ringValues, 0.5)
         let threshold = bg + Float(o.heartEdgeFraction) * (plateau - bg)
         let allowed = s1.indices.map { s1[$0] >= threshold && dist($0) <= 80 && !band.inside[$0] }
-        var heart = PlanarROI.component(of: allowed, rows: rows, columns: cols, seed: peak).filledHoles().subtracting(band)
+        // The ROI a reader draws round the heart's outer edge encloses the LV cavity also where the myocardium's
+        // outline is open (a C seen from the front): the convex hull of the outline, not only its closed holes.
+        var heart = PlanarROI.component(of: allowed, rows: rows, columns: cols, seed: peak).convexHull().subtracting(band)
         if heart.count < 8 {
             heart = PlanarROI.disc(rows: rows, columns: cols, column: Double(fc), row: Double(fr), radius: o.heartRadiusMM / px).subtracting(band)
         }
