@@ -18,7 +18,7 @@ import Imaging
 ///   heart sits on the diaphragm, above the liver dome: a focus inside or below the liver is never the heart). Its
 ///   region follows the myocardium's outline: the 8-connected pixels of the 1-pixel-smoothed image above
 ///   ``MIBGAnalysis/Options/heartEdgeFraction`` of the way from the surrounding background (median of an 80–100 mm
-///   annulus) to the heart's plateau (90th percentile within 40 mm), within 80 mm of the focus, holes (the LV cavity) filled, the liver band left out — the heart
+///   annulus) to the heart's plateau (90th percentile within 40 mm), within 80 mm of the focus, its convex hull taken (the LV cavity enclosed, also where the outline is open), the liver band left out — the heart
 ///   ROI over the whole heart, cavity included, drawn on the myocardium's outer edge (Flotats et al., EJNMMI
 ///   2010;37:1802; ADMIRE-HF, Jacobson et al., JACC 2010;55:2212).
 /// - Visibility: the heart's plateau over the background; below ``MIBGAnalysis/Options/heartVisibleContrast`` the

@@ -168,7 +168,7 @@ public struct MIBGAnalysis: Sendable {
         }
         let conventions = [
             "units": "mean counts per pixel; regions on the view's pixel grid (0-based centres)",
-            "heartROI": heartMask != nil ? "automatic: the heart's outline (myocardium's outer edge at \(Int(100 * o.heartEdgeFraction)) % of its contrast over the background, cavity filled, liver band excluded; Flotats 2010, ADMIRE-HF); heartROI is the circle of the same area" : "circle over the whole heart (Flotats 2010), radius \(String(format: "%.0f", heartROI.radius * px)) mm",
+            "heartROI": heartMask != nil ? "automatic: the heart's outline (myocardium's outer edge at \(Int(100 * o.heartEdgeFraction)) % of its contrast over the background, its convex hull (cavity enclosed), liver band excluded; Flotats 2010, ADMIRE-HF); heartROI is the circle of the same area" : "circle over the whole heart (Flotats 2010), radius \(String(format: "%.0f", heartROI.radius * px)) mm",
             "mediastinumROI": "\(medROI.side)×\(medROI.side)-pixel square, upper mediastinum on the midline (ADMIRE-HF)",
             "standardization": String(format: "1 + %.2f × (H/M − 1) / CC (Nakajima 2014; Verschure 2018)", o.referenceCoefficient),
         ]
