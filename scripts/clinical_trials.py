@@ -4,7 +4,8 @@
 95 % confidence intervals (Wilson for proportions, Student t / bootstrap for means) and check the thresholds.
 
 The VALIDATION SEEDS below are fixed and must not be used for tuning (tune on seeds < 1000).
-Usage: clinical_trials.py SCINTI OUTDIR [--reduced] [--only bone,early,followup,lvef,parathyroid,sentinel,thyroid,mibg] [--markdown FILE]
+Usage: clinical_trials.py SCINTI OUTDIR [--reduced] [--only bone,early,followup,lvef,parathyroid,sentinel,thyroid,mibg,krenning] [--markdown FILE]
+       [--seeds FIRST-LAST] (tuning runs on other seeds than the fixed ones, e.g. --only krenning --seeds 7101-7104)
 Exit status 1 when a threshold is not met (the figures are printed either way).
 """
 import concurrent.futures, json, math, os, random, subprocess, sys, glob
@@ -18,8 +19,9 @@ SEEDS = {
     "sentinel": list(range(5001, 5021)),    # 20 Tc-99m nanocolloid breast sentinel-node patients (anterior + left lateral)
     "thyroid": list(range(6001, 6021)),     # 20 thyroid-uptake measurements (I-123 4/24 h, Tc-99m 20 min)
     "mibg": list(range(8001, 8021)),        # 20 I-123 MIBG late anterior chest views (ICRP-110 patients)
+    "krenning": list(range(7001, 7021)),    # 20 In-111 octreotide patients, 2 tumours each, Krenning grades 0–4
 }
-REDUCED = {"bone": 2, "early": 1, "lvef": 1, "parathyroid": 1, "sentinel": 1, "thyroid": 1, "mibg": 1}
+REDUCED = {"bone": 2, "early": 1, "lvef": 1, "parathyroid": 1, "sentinel": 1, "thyroid": 1, "mibg": 1, "krenning": 1}
 BONE_REGIONS = ["skull", "cervical-spine", "thoracic-spine", "lumbar-spine", "sacrum", "ribs", "sternum", "pelvis",
                 "scapulae", "humerus-left", "humerus-right", "femur-left", "femur-right"]
 
@@ -624,6 +626,77 @@ def mibg_trial(scinti, out, seeds, log):
             ("MIBG: mean absolute H/M error (%)", f"{len(rel)} patients", mre, "≤ 5 (each)", bool(rel) and max(rel) <= 0.05)], rows, errs
 
 
+# ---------------------------------------------------------------- Krenning grade (uptake4)
+
+# Tumour design: two tumours per patient with design grades (seed % 5, (seed + 2) % 5), sites and sizes from
+# random.Random(seed). The simulator sets each tumour's concentration against THIS patient's liver and spleen
+# (`--lesion-grade`: the expected conjugate-view intensity at the middle of the grade's band — 1: 0.25 × liver,
+# 2: √0.5 × liver, 3: √(spleen/liver) × liver, 4: 2 × spleen; 0: the host's concentration, no uptake). The TRUE grade
+# is always the simulator's (truth.json krenning.lesions[].grade, from the final expected images), never this design.
+# Sites: extrahepatic (lungs, thoracic spine) for grades 1–3 (a grade-1–3 tumour in the liver is no focus against
+# it); grade 4 also in the liver; grade 0 anywhere. The `--lesion` contrast is a placeholder the design replaces.
+KRENNING_SITES = {0: ["lungs", "liver", "thoracic-spine"], 1: ["lungs", "thoracic-spine"], 2: ["lungs", "thoracic-spine"],
+                  3: ["lungs", "thoracic-spine"], 4: ["liver", "lungs", "thoracic-spine"]}
+
+
+def krenning_design(seed):
+    """[(site, diameter mm, placeholder contrast, design grade)] for the two tumours of patient `seed`."""
+    rng = random.Random(seed)
+    out = []
+    for grade in [seed % 5, (seed + 2) % 5]:
+        site = rng.choice(KRENNING_SITES[grade])
+        dia = rng.uniform(22, 30)
+        out.append((site, dia, 2.0, grade))
+    return out
+
+
+def krenning_trial(scinti, out, seeds, log):
+    """20 In-111 pentetreotide patients (`scinti simulate krenning`, ICRP-110 adult male odd / female even seeds, 24 h,
+    MEGP, anterior + posterior), two tumours each with Krenning grades 0–4 by design; the true grade of each tumour is
+    the simulator's (truth.json krenning: conjugate-view expected intensity vs liver and spleen). Analysed with every
+    region automatic (`scinti analyze krenning FILE --json`): a tumour matched by a found focus within its radius + 4 px
+    takes that focus' grade, an unmatched tumour grade 0. Figure: grade equal to the truth in ≥ 95 % of the tumours."""
+    errs, rows = [], []
+    equal = total = false_foci = 0
+    for s in seeds:
+        d = os.path.join(out, f"krenning-{s}")
+        design = krenning_design(s)
+        if not os.path.exists(os.path.join(d, "truth.json")):
+            cmd = [scinti, "simulate", "krenning", "--phantom", "icrp-am" if s % 2 else "icrp-af", "--patient-seed", str(s), "--seed", str(s), "--no-ct", "--out", d]
+            for site, dia, con, grade in design:
+                cmd += ["--lesion", f"{site}:{dia:.1f}:{con:.3f}", "--lesion-grade", str(grade)]
+            p = run(cmd, log)
+            if p.returncode != 0:
+                errs.append(f"seed {s}: simulate: {p.stderr.strip()[-200:]}"); continue
+        truth = json.load(open(os.path.join(d, "truth.json")))["krenning"]
+        p = run([scinti, "analyze", "krenning", nm_file(d), "--json"], log)
+        if p.returncode != 0:
+            errs.append(f"seed {s}: analyze: {p.stderr.strip()[-200:]}"); continue
+        r = json.loads(p.stdout)
+        found = r.get("lesions", [])
+        used = set()
+        for k, l in enumerate(truth["lesions"]):
+            tol = l["diameterMM"] / 2 / 4.7952 + 4
+            best = None
+            for j, f in enumerate(found):
+                dd = math.hypot(f["region"]["column"] - l["pixel"][0], f["region"]["row"] - l["pixel"][1])
+                if dd <= tol and j not in used and (best is None or dd < best[1]):
+                    best = (j, dd)
+            g = 0
+            if best is not None:
+                used.add(best[0]); g = found[best[0]]["krenningScore"]
+            total += 1
+            equal += g == l["grade"]
+            rows.append((s, l["region"], round(l["diameterMM"], 1), round(l["contrast"], 2), round(l["ratioToLiver"], 2), round(l["ratioToSpleen"], 2),
+                         design[k][3], l["grade"], g))
+        false_foci += len(found) - len(used)
+    frac = wilson(equal, total)
+    fp = poisson_rate_ci(false_foci, len(seeds))
+    return [("Krenning: grade equal to the truth (automatic regions)", f"{equal}/{total} tumours of {len(seeds)} patients", frac, "≥ 0.95",
+             total > 0 and frac[0] >= 0.95),
+            ("Krenning: foci reported that are no tumour, per patient", f"{false_foci} in {len(seeds)} patients", fp, "reported", None)], rows, errs
+
+
 def fmt_ci(ci, pct=False):
     m, lo, hi = ci
     if pct:
@@ -644,6 +717,9 @@ def main():
     os.makedirs(out, exist_ok=True)
     log = os.path.join(out, "trials.log")
     seeds = {k: (v[:REDUCED[k]] if reduced else v) for k, v in SEEDS.items()}
+    if "--seeds" in sys.argv:
+        a, b = map(int, sys.argv[sys.argv.index("--seeds") + 1].split("-"))
+        seeds = {k: list(range(a, b + 1)) for k in seeds}
     figures, details, errors = [], [], []
     if only is None or "bone" in only or "early" in only:
         f, rows, e = bone_trial(scinti, out, seeds["bone"] if (only is None or "bone" in only) else [],
@@ -670,12 +746,13 @@ def main():
         f, rows, e = sentinel_trial(scinti, out, seeds["sentinel"], log)
         figures += f; errors += e
         details.append(("Sentinel node (seed, sentinel found, false nodes, injection site as node)", rows))
-    for kind, fn, title in (("thyroid", thyroid_trial, "Thyroid uptake (seed, nuclide, hours, true %, measured %, error points, k = 1 uncertainty, relative error)"), ("mibg", mibg_trial, "MIBG (seed, true H/M, measured H/M, error)")):
+    for kind, fn, title in (("thyroid", thyroid_trial, "Thyroid uptake (seed, nuclide, hours, true %, measured %, error points, k = 1 uncertainty, relative error)"), ("mibg", mibg_trial, "MIBG (seed, true H/M, measured H/M, error)"),
+                            ("krenning", krenning_trial, "Krenning (seed, site, diameter, contrast, true ratio to liver, to spleen, design grade, true grade, measured grade)")):
         if only is None or kind in only:
             f, rows, e = fn(scinti, out, seeds[kind], log); figures += f; errors += e; details.append((title, rows))
     lines = ["| Figure | Cases | Measured | Threshold | Met |", "|---|---|---|---|---|"]
     for name, cases, ci, thr, ok in figures:
-        pct = "sensitivity" in name or "analysed as" in name or "found within" in name or name.startswith("Parathyroid") or name.startswith("Sentinel: sentinel")
+        pct = "sensitivity" in name or "analysed as" in name or "found within" in name or name.startswith("Parathyroid") or name.startswith("Sentinel: sentinel") or "equal to the truth" in name
         lines.append(f"| {name} | {cases} | {fmt_ci(ci, pct)} | {thr} | {'—' if ok is None else 'yes' if ok else 'NO'} |")
     text = "\n".join(lines)
     print(text)

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Virtual clinical trials of the planar analyses (issue 18), on FIXED validation seeds that the analyses are not tuned
 # on (listed in scripts/clinical_trials.py and docs/clinical-validation.md; tune on seeds below 1000).
-#   scripts/validate-clinical.sh [path/to/scinti] [--reduced] [--only bone,early,lvef,parathyroid,sentinel,thyroid,mibg]
+#   scripts/validate-clinical.sh [path/to/scinti] [--reduced] [--only bone,early,lvef,parathyroid,sentinel,thyroid,mibg,krenning]
 # Full trials: 40 delayed + 10 early Tc-99m MDP whole-body scans, 30 gated blood-pool studies, 20 sestamibi patients,
-# 20 sentinel-node patients, 20 thyroid-uptake measurements, 20 I-123 MIBG patients (Krenning: not yet simulated).
+# 20 sentinel-node patients, 20 thyroid-uptake measurements, 20 I-123 MIBG patients, 20 In-111 octreotide patients (Krenning grades).
 # Writes the figures with 95 % confidence intervals to docs/clinical-validation.md (full run only) and exits 1 when
 # a threshold is not met. --reduced runs a few patients of each kind against the same thresholds (CI).
 set -uo pipefail

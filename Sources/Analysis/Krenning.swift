@@ -35,6 +35,13 @@ public struct KrenningAnalysis: Sendable {
         public var veryLowFraction: Double = 0.5
         /// Score 0 at or below this multiple of the background intensity (with a background region).
         public var noUptakeRatio: Double = 1.1
+        /// Automatic regions (issue 18): radius (mm) of the liver, spleen and tumour discs; a tumour focus stands out
+        /// of its 20–35 mm annulus by at least `lesionContrast` (relative) and `lesionSigma` (counting noise of a 3 × 3 sum).
+        public var liverRadiusMM: Double = 30
+        public var spleenRadiusMM: Double = 15
+        public var lesionRadiusMM: Double = 15
+        public var lesionContrast: Double = 0.25
+        public var lesionSigma: Double = 6
         /// Creates the default options.
         public init() {}
     }
@@ -81,6 +88,8 @@ public struct KrenningAnalysis: Sendable {
         public var background: RegionValue?
         /// `geometric mean of anterior and posterior` or `anterior only`.
         public var method: String
+        /// Regions placed automatically on the anatomy (`liver`, `spleen`, `lesions`); empty when all were given.
+        public var automaticRegions: [String]? = nil
         /// Serial lesion counts, when several time points were given.
         public var kinetics: [LesionKinetics]?
         /// Conventions used.
@@ -178,6 +187,11 @@ public struct KrenningAnalysis: Sendable {
     /// Scores lesions on one time point. `background` is optional (enables score 0).
     public func score(anterior: PlanarViewImage, posterior: PlanarViewImage?, lesions: [NamedPlanarDisk], liver: NamedPlanarDisk, spleen: NamedPlanarDisk,
                       background: NamedPlanarDisk? = nil) throws(PlanarAnalysisError) -> Result {
+        try score(anterior: anterior, posterior: posterior, lesions: lesions, liver: liver, spleen: spleen, background: background, allowNoLesions: false)
+    }
+
+    func score(anterior: PlanarViewImage, posterior: PlanarViewImage?, lesions: [NamedPlanarDisk], liver: NamedPlanarDisk, spleen: NamedPlanarDisk,
+               background: NamedPlanarDisk?, allowNoLesions: Bool) throws(PlanarAnalysisError) -> Result {
         try anterior.validate()
         if let p = posterior {
             try p.validate()
@@ -185,7 +199,7 @@ public struct KrenningAnalysis: Sendable {
                 throw PlanarAnalysisError("mismatched matrix sizes: anterior \(anterior.columns)×\(anterior.rows), posterior \(p.columns)×\(p.rows)")
             }
         }
-        guard !lesions.isEmpty else { throw PlanarAnalysisError("Krenning score: no lesion regions given") }
+        guard allowNoLesions || !lesions.isEmpty else { throw PlanarAnalysisError("Krenning score: no lesion regions given") }
         for r in lesions + [liver, spleen] + (background.map { [$0] } ?? []) { try Self.check(r, anterior) }
         let lv = value(liver, anterior: anterior, posterior: posterior), sp = value(spleen, anterior: anterior, posterior: posterior)
         guard lv.intensity > 0, sp.intensity > 0 else { throw PlanarAnalysisError("Krenning score: the liver or spleen region has zero counts") }

@@ -5,15 +5,14 @@ import Imaging
 /// the collimator conversion to the standard medium-energy condition.
 ///
 /// Conventions (also written into every result):
-/// - Heart region: a circle over the whole heart (Flotats et al., "Proposal for standardization of 123I-MIBG
-///   cardiac sympathetic imaging", Eur J Nucl Med Mol Imaging 2010;37:1802–1812), centred on the strongest
-///   compact focus (difference of Gaussians, 8 and 40 mm) left of the body midline in the upper 60 % of the body,
-///   at least 40 mm inside its outline,
-///   when not given, radius
-///   ``Options/heartRadiusMM``.
+/// - Heart region: over the whole heart, cavity included (Flotats et al., "Proposal for standardization of 123I-MIBG
+///   cardiac sympathetic imaging", Eur J Nucl Med Mol Imaging 2010;37:1802–1812). Automatic (issue 18): the heart's
+///   outline found on the anatomy — the compact focus left of the midline ABOVE the liver, the myocardium's outer
+///   edge at `heartEdgeFraction` (40 %) of its contrast, the liver left out (`MIBG+Anatomy.swift`); `heartROI` then holds the circle of
+///   the same area at the region's centre (for display and editing). Given from outside: a circle.
 /// - Mediastinal region: a square of ``Options/mediastinumSidePixels`` pixels (7 × 7 as in ADMIRE-HF,
-///   Jacobson et al., J Am Coll Cardiol 2010;55:2212–2221) in the upper mediastinum: on the body midline,
-///   ``Options/mediastinumAboveHeartMM`` above the heart centre, when not given.
+///   Jacobson et al., J Am Coll Cardiol 2010;55:2212–2221) in the upper mediastinum: on the body midline, 45 % of
+///   the way from the shoulder line to the top of the heart region, when not given.
 /// - H/M: mean counts per pixel in the heart region ÷ mean counts per pixel in the mediastinal region.
 /// - Standardised H/M (Nakajima et al., J Nucl Cardiol 2014;21:970–978; European cross-calibration, Verschure et
 ///   al., J Nucl Cardiol 2018;25:1191–1197): 1 + 0.88 · (H/M − 1) / CC, CC the camera–collimator conversion
@@ -26,8 +25,14 @@ public struct MIBGAnalysis: Sendable {
         public var heartRadiusMM: Double = 45
         /// Side of the mediastinal square (pixels).
         public var mediastinumSidePixels: Int = 7
-        /// Distance of the automatic mediastinal square above the heart centre (mm).
+        /// Distance of the mediastinal square above the heart centre (mm): no longer used (the square is placed on the
+        /// anatomy since 2026-12-07); kept so that stored options still decode.
         public var mediastinumAboveHeartMM: Double = 75
+        /// The heart counts as visible when its plateau exceeds the surrounding background by this fraction.
+        public var heartVisibleContrast: Double = 0.1
+        /// The heart region's edge: this fraction of the way from the background to the heart's plateau (chosen on
+        /// the tuning patients 8101–8104).
+        public var heartEdgeFraction: Double = 0.4
         /// The reference conversion coefficient of the standard medium-energy condition.
         public var referenceCoefficient: Double = 0.88
         /// Creates the default options.
@@ -66,6 +71,12 @@ public struct MIBGAnalysis: Sendable {
         public var mediastinumMeanCounts: Double
         /// Whether the regions were placed automatically.
         public var automaticRegions: Bool
+        /// Automatic heart region (issue 18): its pixels (row-major indices on the view), count, the heart's
+        /// plateau over its background (contrast − 1) and whether the heart is visible; nil when the heart was given.
+        public var heartRegionIndices: [Int]? = nil
+        public var heartRegionPixels: Int? = nil
+        public var heartContrast: Double? = nil
+        public var heartVisible: Bool? = nil
         /// Conventions used.
         public var conventions: [String: String]
         /// Notes.
@@ -119,55 +130,28 @@ public struct MIBGAnalysis: Sendable {
         let o = options
         let px = (v.rowSpacingMM + v.columnSpacingMM) / 2
         var notes: [String] = []
-        let s = RegionTools.gaussian(v.counts, rows: v.rows, columns: v.columns, sigma: max(1, 8 / px))
-        // Body extent (rows and the midline) from the smoothed image.
-        let p99 = RegionTools.quantile(s, 0.99)
-        var top = v.rows, bottom = -1
-        for r in 0..<v.rows where (0..<v.columns).contains(where: { s[r * v.columns + $0] > 0.1 * p99 }) { top = min(top, r); bottom = max(bottom, r) }
-        guard bottom >= top else { throw PlanarAnalysisError("MIBG: no body found in view \(v.name)") }
-        func midline(_ row: Int) -> Double {
-            let r = min(max(row, 0), v.rows - 1)
-            var lo = -1, hi = -1
-            let m = (0..<v.columns).map { s[r * v.columns + $0] }.max() ?? 0
-            for c in 0..<v.columns where s[r * v.columns + c] > 0.25 * m { if lo < 0 { lo = c }; hi = c }
-            return lo < 0 ? Double(v.columns - 1) / 2 : Double(lo + hi) / 2
-        }
+        let anatomy = heart == nil || mediastinum == nil ? try Self.anatomy(v, options: o) : nil
         var heartROI: PlanarDisk
+        var heartMask: PlanarROI? = nil
         if let heart {
             heartROI = heart
-        } else {
-            // Hottest focus on the patient's left (columns beyond the midline in an anterior view) in the upper
-            // 60 % of the body.
-            // A blob detector (difference of Gaussians, 8 and 40 mm) favours the compact heart over the broad
-            // liver, whose left lobe can reach past the midline.
-            let broad = RegionTools.gaussian(v.counts, rows: v.rows, columns: v.columns, sigma: max(2, 40 / px))
-            // Only well inside the body (40 mm from its outline): the body's edge is a step the detector would take.
-            let inside = RegionTools.squareFilter(s.map { $0 > 0.15 * p99 ? Float(1) : Float(0) }, rows: v.rows, columns: v.columns,
-                                                half: max(1, Int((40 / px).rounded())), useMax: false)
-            let lastRow = top + Int(Double(bottom - top) * 0.6)
-            var best = -1, bestDoG: Float = -.infinity
-            for r in top...lastRow {
-                let mid = midline(r)
-                for c in 0..<v.columns where Double(c) > mid && inside[r * v.columns + c] > 0 {
-                    let i = r * v.columns + c
-                    if s[i] - broad[i] > bestDoG { best = i; bestDoG = s[i] - broad[i] }
-                }
+        } else if let a = anatomy {
+            heartMask = a.heart
+            let c = a.heart.centroid ?? (Double(a.focus.column), Double(a.focus.row))
+            heartROI = PlanarDisk(column: c.column, row: c.row, radius: (Double(a.heart.count) / Double.pi).squareRoot())
+            notes.append(String(format: "heart region placed automatically on the heart's outline above the liver (%d pixels, centre column %.1f, row %.1f); check the figure", a.heart.count, c.column, c.row))
+            if a.contrast < o.heartVisibleContrast {
+                notes.append(String(format: "heart not visible: its counts exceed the surrounding background by %.0f %% only (low cardiac uptake); the region is placed above the liver where the heart lies, H/M is that of this region", 100 * a.contrast))
             }
-            guard best >= 0 else { throw PlanarAnalysisError("MIBG: no heart focus found in view \(v.name); give --heart") }
-            let c = RegionTools.centroid(s, rows: v.rows, columns: v.columns, column: best % v.columns, row: best / v.columns,
-                                       radius: o.heartRadiusMM / px, floor: s[best] * 0.6)
-            heartROI = PlanarDisk(column: c.column, row: c.row, radius: o.heartRadiusMM / px)
-            notes.append("heart circle placed automatically (strongest compact focus left of the midline in the upper body); check the figure")
-        }
+        } else { throw PlanarAnalysisError("MIBG: no heart region") }
         var medROI: SquareROI
         if let mediastinum {
             medROI = mediastinum
-        } else {
-            let row = heartROI.row - o.mediastinumAboveHeartMM / px
-            medROI = SquareROI(column: midline(Int(row.rounded())), row: row, side: o.mediastinumSidePixels)
-            notes.append("mediastinal square placed automatically (midline, \(Int(o.mediastinumAboveHeartMM)) mm above the heart centre)")
-        }
-        let h = RegionTools.disk(v.counts, rows: v.rows, columns: v.columns, heartROI)
+        } else if let a = anatomy {
+            medROI = a.mediastinum
+            notes.append("mediastinal square placed automatically (upper mediastinum on the midline, 45 % of the way from the shoulder line to the top of the heart)")
+        } else { throw PlanarAnalysisError("MIBG: no mediastinal region") }
+        let h = heartMask.map { PlanarRegionSum(counts: $0.sum(v), pixels: $0.count) } ?? RegionTools.disk(v.counts, rows: v.rows, columns: v.columns, heartROI)
         let m = Self.squareStats(v, medROI)
         guard h.pixels > 0, m.pixels > 0 else { throw PlanarAnalysisError("MIBG: a region lies outside the \(v.columns)×\(v.rows) view") }
         guard m.mean > 0 else { throw PlanarAnalysisError("MIBG: the mediastinal region has zero counts") }
@@ -184,7 +168,7 @@ public struct MIBGAnalysis: Sendable {
         }
         let conventions = [
             "units": "mean counts per pixel; regions on the view's pixel grid (0-based centres)",
-            "heartROI": "circle over the whole heart (Flotats 2010), radius \(String(format: "%.0f", heartROI.radius * px)) mm",
+            "heartROI": heartMask != nil ? "automatic: the heart's outline (myocardium's outer edge at \(Int(100 * o.heartEdgeFraction)) % of its contrast over the background, its convex hull (cavity enclosed), liver band excluded; Flotats 2010, ADMIRE-HF); heartROI is the circle of the same area" : "circle over the whole heart (Flotats 2010), radius \(String(format: "%.0f", heartROI.radius * px)) mm",
             "mediastinumROI": "\(medROI.side)×\(medROI.side)-pixel square, upper mediastinum on the midline (ADMIRE-HF)",
             "standardization": String(format: "1 + %.2f × (H/M − 1) / CC (Nakajima 2014; Verschure 2018)", o.referenceCoefficient),
         ]
@@ -192,8 +176,13 @@ public struct MIBGAnalysis: Sendable {
                        conversionCoefficient: cc, conversionSource: source, heartROI: heartROI, mediastinumROI: medROI,
                        heartMeanCounts: h.mean, mediastinumMeanCounts: m.mean, automaticRegions: heart == nil || mediastinum == nil,
                        conventions: conventions, notes: notes)
+        if let m = heartMask, let a = anatomy {
+            r.heartRegionIndices = m.indices; r.heartRegionPixels = m.count
+            r.heartContrast = a.contrast; r.heartVisible = a.contrast >= o.heartVisibleContrast
+        }
         r.findings = [String(format: "Heart-to-mediastinum ratio %.2f%@.", hm, r.standardizedHeartToMediastinum.map { String(format: " (%.2f standardised to the medium-energy reference)", $0) } ?? "")]
-        r.quality = notes + (r.automaticRegions ? ["regions placed automatically: check the heart circle and the mediastinal square"] : [])
+        if r.heartVisible == false { r.findings.append("The heart is not visible (low cardiac MIBG uptake): H/M is measured over the region above the liver where the heart lies.") }
+        r.quality = notes + (r.automaticRegions ? ["regions placed automatically: check the heart region and the mediastinal square"] : [])
         return r
     }
 }

@@ -37,6 +37,9 @@ public enum PlanarStudyTruth {
         public var mediastinumMeanCounts: Double
         /// Heart outline: pixel count; mediastinal square: centre (column, row, 0-based) and side (pixels).
         public var heartPixels: Int
+        /// The same ratio over the whole projected heart outline, the pixels the liver overlaps included (the
+        /// definition before 2026-12-07).
+        public var heartToMediastinumWholeOutline: Double? = nil
         public var mediastinumCentre: [Double]
         public var mediastinumSidePixels: Int
         /// How the truth was taken.
@@ -45,13 +48,20 @@ public enum PlanarStudyTruth {
 
     /// H/M of the expected anterior image `expected` (rows × columns, photopeak counts): heart = the projected
     /// outline of myocardium and heart contents (Flotats et al., EJNMMI 37:1802 (2010): ROI over the heart's
-    /// outline); mediastinum = a `side` × `side` square (ADMIRE-HF: 7 × 7) on the lungs' midline, centred a quarter
+    /// outline) without the pixels within 2 pixels (the camera blur) of the projected liver — the heart region
+    /// avoids the liver, as a reader draws it and as the analysis places it (issue 18); mediastinum = a `side` × `side` square (ADMIRE-HF: 7 × 7) on the lungs' midline, centred a quarter
     /// of the way down from the lung apices to the top of the heart (the upper half of the mediastinum).
     public static func heartToMediastinum(expected: [Float], columns: Int, rows: Int, pixelMM: Double, axialCentreMM: Double,
                                           patient: VirtualPatient, side: Int = 7) throws(VirtualPatientError) -> HeartToMediastinum {
         let heart = try footprint(patient, group: "heart-contents", angleDeg: 0, columns: columns, rows: rows, pixelMM: pixelMM, axialCentreMM: axialCentreMM)
             .union(try footprint(patient, group: "myocardium", angleDeg: 0, columns: columns, rows: rows, pixelMM: pixelMM, axialCentreMM: axialCentreMM))
         guard !heart.isEmpty else { throw VirtualPatientError("the heart projects outside the \(columns)×\(rows) view") }
+        let liver = try footprint(patient, group: "liver", angleDeg: 0, columns: columns, rows: rows, pixelMM: pixelMM, axialCentreMM: axialCentreMM)
+        var liverBand = Set<Int>()
+        for i in liver { let r = i / columns, c = i % columns
+            for dr in -2...2 { for dc in -2...2 where r + dr >= 0 && r + dr < rows && c + dc >= 0 && c + dc < columns { liverBand.insert((r + dr) * columns + c + dc) } } }
+        let heartOffLiver = heart.subtracting(liverBand)
+        guard !heartOffLiver.isEmpty else { throw VirtualPatientError("the heart's outline lies entirely on the liver in the \(columns)×\(rows) view") }
         let lungs = try extent(patient, "lungs"), h = try extent(patient, "heart-contents")
         let z = lungs.zMax - 0.25 * (lungs.zMax - h.zMax)
         let q = ClinicalStudies.projectedPixel(Vector3(lungs.x, 0, z), angleDeg: 0, columns: columns, rows: rows, pixelMM: pixelMM, axialCentreMM: axialCentreMM)
@@ -59,10 +69,13 @@ public enum PlanarStudyTruth {
         var med: [Double] = []
         for r in r0..<(r0 + side) { for c in c0..<(c0 + side) where r >= 0 && c >= 0 && r < rows && c < columns { med.append(Double(expected[r * columns + c])) } }
         guard !med.isEmpty else { throw VirtualPatientError("the upper mediastinum projects outside the \(columns)×\(rows) view") }
-        let hm = heart.reduce(0.0) { $0 + Double(expected[$1]) } / Double(heart.count)
+        let whole = heart.reduce(0.0) { $0 + Double(expected[$1]) } / Double(heart.count)
+        let hm = heartOffLiver.reduce(0.0) { $0 + Double(expected[$1]) } / Double(heartOffLiver.count)
         let mm = med.reduce(0, +) / Double(med.count)
-        return HeartToMediastinum(heartToMediastinum: hm / mm, heartMeanCounts: hm, mediastinumMeanCounts: mm, heartPixels: heart.count,
-                                  mediastinumCentre: [q.column.rounded(), q.row.rounded()], mediastinumSidePixels: side,
-                                  definition: "expected (noise-free) anterior photopeak counts: mean over the projected outline of myocardium + heart contents ÷ mean over a \(side)×\(side)-pixel square on the lungs' midline a quarter of the way from the lung apices to the top of the heart")
+        var t = HeartToMediastinum(heartToMediastinum: hm / mm, heartMeanCounts: hm, mediastinumMeanCounts: mm, heartPixels: heartOffLiver.count,
+                                   mediastinumCentre: [q.column.rounded(), q.row.rounded()], mediastinumSidePixels: side,
+                                   definition: "expected (noise-free) anterior photopeak counts: mean over the projected outline of myocardium + heart contents without the pixels within 2 pixels of the projected liver ÷ mean over a \(side)×\(side)-pixel square on the lungs' midline a quarter of the way from the lung apices to the top of the heart")
+        t.heartToMediastinumWholeOutline = whole / mm
+        return t
     }
 }

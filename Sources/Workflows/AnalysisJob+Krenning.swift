@@ -3,8 +3,8 @@ import Foundation
 
 extension AnalysisJob {
     /// Labels of the regions a Krenning job takes (circles on the anterior view, pixels): `liver`, `spleen`,
-    /// `lesion …` (one or more), optional `background`.
-    public static let krenningLabels = "circles labelled liver, spleen, lesion 1 (…), optionally background"
+    /// `lesion …` (one or more), optional `background`; each missing one is placed automatically on the anatomy.
+    public static let krenningLabels = "circles labelled liver, spleen, lesion 1 (…), optionally background (missing ones placed automatically)"
 
     /// Krenning score of lesions against liver and spleen (In-111 octreotide) as a job: the analysed series is one
     /// STATIC or WHOLE BODY file with the anterior (and posterior) view; the regions are the job's `regions` (circles
@@ -19,15 +19,13 @@ extension AnalysisJob {
             }
             return NamedPlanarDisk(name: r.label, roi: PlanarDisk(column: c, row: rw, radius: rad))
         }
-        guard let liver = given.first(where: { $0.label == "liver" }), let spleen = given.first(where: { $0.label == "spleen" }) else {
-            throw WorkflowError("regions: the Krenning score needs \(krenningLabels)")
-        }
+        let liver = try given.first { $0.label == "liver" }.map { r throws(WorkflowError) in try disk(r) }
+        let spleen = try given.first { $0.label == "spleen" }.map { r throws(WorkflowError) in try disk(r) }
         let lesions = try given.filter { $0.label.hasPrefix("lesion") }.map { r throws(WorkflowError) in try disk(r) }
-        guard !lesions.isEmpty else { throw WorkflowError("regions: the Krenning score needs \(krenningLabels)") }
         let bg = try given.first { $0.label == "background" }.map { r throws(WorkflowError) in try disk(r) }
         let r: KrenningAnalysis.Result
-        do { r = try KrenningAnalysis().score(anterior: ap.anterior, posterior: ap.posterior, lesions: lesions, liver: try disk(liver),
-                                              spleen: try disk(spleen), background: bg) } catch { throw WorkflowError("\(path): \(error)") }
+        do { r = try KrenningAnalysis().score(anterior: ap.anterior, posterior: ap.posterior, lesions: lesions.isEmpty ? nil : lesions, liver: liver,
+                                              spleen: spleen, background: bg) } catch { throw WorkflowError("\(path): \(error)") }
         let palette = ResultDisplay.palette, frames = v.frames(ofView: ap.anterior.name)
         var regions: [ResultDisplay.Region] = []
         for (name, value, colour) in [("liver", r.liver, palette[1]), ("spleen", r.spleen, palette[2])] + (r.background.map { [("background", $0, palette[6])] } ?? []) {

@@ -31,8 +31,9 @@ public enum AnalysisJob {
             }
         }
 
-        /// Whether the job has no automatic regions: its `regions` are its input (Krenning), not an edit.
-        public var regionsRequired: Bool { self == .krenning }
+        /// Whether the job has no automatic regions (its `regions` would be its input, not an edit): none since the
+        /// Krenning regions are placed automatically on the anatomy when not given (issue 18).
+        public var regionsRequired: Bool { false }
     }
 
     /// A finished analysis.
@@ -179,11 +180,12 @@ public enum AnalysisJob {
             do { r = try MIBGAnalysis().analyze(ap.anterior, collimator: coll) } catch { throw WorkflowError("\(path): \(error)") }
             if !regions.isEmpty { r = try editedMIBG(ap.anterior, automatic: r, collimator: coll, path: path, regions: regions) }
             let f = v.frames(ofView: ap.anterior.name)
-            let regions: [ResultDisplay.Region] = [
+            var regions: [ResultDisplay.Region] = [
                 .circle("heart", colour: palette[0], frames: f, column: r.heartROI.column, row: r.heartROI.row, radius: r.heartROI.radius),
                 .square("mediastinum", colour: palette[1], frames: f, column: r.mediastinumROI.column, row: r.mediastinumROI.row,
                         side: Double(r.mediastinumROI.side)),
             ]
+            if let idx = r.heartRegionIndices { regions.append(.mask("heart outline (measured)", colour: palette[0], frames: f, inside: idx.reduce(into: [Bool](repeating: false, count: ap.anterior.rows * ap.anterior.columns)) { $0[$1] = true })) }
             var summary: [[String]] = [["H/M", fmt(r.heartToMediastinum, 2)],
                                        ["heart / mediastinum", "\(fmt(r.heartMeanCounts)) / \(fmt(r.mediastinumMeanCounts)) counts/pixel"]]
             if let s = r.standardizedHeartToMediastinum { summary.append(["standardised H/M", "\(fmt(s, 2)) (\(r.conversionSource))"]) }

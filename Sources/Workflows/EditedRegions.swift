@@ -109,7 +109,8 @@ extension AnalysisJob {
     static func editedMIBG(_ v: PlanarViewImage, automatic a: MIBGAnalysis.Result, collimator: String?, path: String,
                            regions: [ResultDisplay.Region]) throws(WorkflowError) -> MIBGAnalysis.Result {
         let given = byLabel(regions)
-        var heart = a.heartROI, med = a.mediastinumROI
+        // A heart not given keeps the automatic outline (recomputed: `heartROI` is only its equal-area circle).
+        var heart: PlanarDisk? = nil, med = a.mediastinumROI
         if let h = given["heart"] {
             guard h.shape == "circle", let c = h.column, let r = h.row, let rad = h.radius else {
                 throw WorkflowError("regions: 'heart' must be a circle (column, row, radius) for the MIBG analysis, not a \(h.shape)")

@@ -13,7 +13,8 @@ struct SimulateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "simulate",
         abstract: "Simulate a gamma-camera study (NM DICOM + CT series + truth.json).",
-        subcommands: [Spect.self, Planar.self, WholeBody.self, Dynamic.self, Gated.self, SimulateTrial.self, SimulateThyroidUptake.self, SimulateMIBG.self])
+        subcommands: [Spect.self, Planar.self, WholeBody.self, Dynamic.self, Gated.self, SimulateTrial.self, SimulateThyroidUptake.self, SimulateMIBG.self,
+                      SimulateKrenning.self])
 
     /// Options every mode shares.
     struct Common: ParsableArguments {

@@ -1,0 +1,132 @@
+import Foundation
+import Imaging
+
+/// Automatic heart and upper-mediastinal regions of the MIBG anterior chest view, placed on the anatomy seen in the
+/// image (issue 18):
+///
+/// - Body and shoulder line: the body is where the 8 mm-smoothed image exceeds 10 % of its 99th percentile; the
+///   shoulder line is the first row at least 80 % as wide as the widest row (where the neck widens into the chest;
+///   the lung apices lie just below it).
+/// - Liver: the brightest hilltop (15 mm smoothing) on the patient's right (≥ 40 mm from the midline) below the
+///   shoulder line, grown to the 8-connected pixels above half-way from the body's median (soft tissue) to its
+///   smoothed peak, not above 1.5 × that peak and not on the hill of a brighter maximum on the patient's left (the
+///   heart: every pixel whose steepest ascent on the 15 mm-smoothed image ends on it, so a heart brighter than the
+///   liver keeps its slopes and the part of it the liver overlaps); the liver band is that region dilated by 2
+///   pixels (the camera blur), which no heart region enters.
+/// - Heart: the strongest compact focus (difference of Gaussians, 8 and 40 mm) left of the body midline, more than
+///   60 mm below the shoulder line, 40 mm inside the body outline, outside the liver band and ABOVE the liver in its column and above the liver's centre (the
+///   heart sits on the diaphragm, above the liver dome: a focus inside or below the liver is never the heart). Its
+///   region follows the myocardium's outline: the 8-connected pixels of the 1-pixel-smoothed image above
+///   ``MIBGAnalysis/Options/heartEdgeFraction`` of the way from the surrounding background (median of an 80–100 mm
+///   annulus) to the heart's plateau (90th percentile within 40 mm), within 80 mm of the focus, its convex hull taken (the LV cavity enclosed, also where the outline is open), the liver band left out — the heart
+///   ROI over the whole heart, cavity included, drawn on the myocardium's outer edge (Flotats et al., EJNMMI
+///   2010;37:1802; ADMIRE-HF, Jacobson et al., JACC 2010;55:2212).
+/// - Visibility: the heart's plateau over the background; below ``MIBGAnalysis/Options/heartVisibleContrast`` the
+///   heart is "not visible" and `quality` says so (the region is still placed above the liver, never on it).
+/// - Mediastinum: a 7 × 7-pixel square (ADMIRE-HF) on the body midline in the upper mediastinum, 45 % of the way
+///   from the shoulder line down to the top of the heart region. (The simulator's truth puts it a quarter of the way
+///   from the lung apices to the top of the heart; 45 % from the shoulder line gives that place on the tuning
+///   patients 8101–8104 within a row.)
+extension MIBGAnalysis {
+    /// What the anatomy gave.
+    struct Anatomy {
+        var heart: PlanarROI
+        var focus: (column: Int, row: Int)
+        var contrast: Double
+        var liver: PlanarROI
+        var shoulderRow: Int
+        var mediastinum: SquareROI
+    }
+
+    /// Finds liver, heart and upper mediastinum on the anterior view `v`.
+    static func anatomy(_ v: PlanarViewImage, options o: Options) throws(PlanarAnalysisError) -> Anatomy {
+        let rows = v.rows, cols = v.columns
+        let px = (v.rowSpacingMM + v.columnSpacingMM) / 2
+        let s = RegionTools.gaussian(v.counts, rows: rows, columns: cols, sigma: max(1, 8 / px))
+        let p99 = RegionTools.quantile(s, 0.99)
+        let body = s.map { $0 > 0.1 * p99 }
+        var width = [Int](repeating: 0, count: rows)
+        var lo = [Int](repeating: -1, count: rows), hi = [Int](repeating: -1, count: rows)
+        for r in 0..<rows { for c in 0..<cols where body[r * cols + c] { width[r] += 1; if lo[r] < 0 { lo[r] = c }; hi[r] = c } }
+        guard let maxW = width.max(), maxW > 0 else { throw PlanarAnalysisError("MIBG: no body found in view \(v.name)") }
+        let shoulder = width.firstIndex { Double($0) >= 0.8 * Double(maxW) } ?? 0
+        func midline(_ r: Int) -> Double { lo[r] < 0 ? Double(cols - 1) / 2 : Double(lo[r] + hi[r]) / 2 }
+        // Liver: brightest broad structure on the patient's right (image columns left of the midline).
+        let s15 = RegionTools.gaussian(v.counts, rows: rows, columns: cols, sigma: max(2, 15 / px))
+        // At least 40 mm to the patient's right of the midline: the liver's right lobe is lateral, while a bright
+        // heart's glow (and the right ventricle) reaches just across the midline.
+        let lateral = 40 / px
+        func right(_ i: Int) -> Bool { i / cols >= shoulder && body[i] && Double(i % cols) <= midline(i / cols) - lateral }
+        // Each pixel's hill: the local maximum of the 15 mm-smoothed image its steepest ascent ends on.
+        let hill = RegionTools.hills(s15, rows: rows, columns: cols)
+        // The liver's seed: the brightest hilltop on the patient's right (not a slope pixel at the edge of that side
+        // that leads up to a brighter heart across the midline); else the brightest pixel there.
+        var seed = -1
+        for i in s15.indices where right(i) && hill[i] == i && (seed < 0 || s15[i] > s15[seed]) { seed = i }
+        if seed < 0 { for i in s15.indices where right(i) && (seed < 0 || s15[i] > s15[seed]) { seed = i } }
+        var liver = PlanarROI(rows: rows, columns: cols)
+        if seed >= 0 {
+            // Half-way from the body's soft-tissue level (median over the body) to the liver's peak: a fixed
+            // fraction of the peak alone floods the whole body where the liver is only a little above it.
+            let tissue = RegionTools.quantile(s.indices.filter { body[$0] }.map { s[$0] }, 0.5)
+            let level = tissue + 0.5 * max(0, s[seed] - tissue)
+            // ... and not above 1.5 × the liver's peak: a brighter heart touching the liver is no liver.
+            let cap = 1.5 * s[seed]
+            // ... and not on the hill of a brighter maximum on the patient's left (the heart): its slopes, and the
+            // pixels where the heart overlaps the liver, rise towards the heart, not the liver. Without this the
+            // liver grew round a heart brighter than it along the heart's skirt (between `level` and `cap`), and
+            // the heart search, which stays above the liver and outside its band, lost the heart.
+            func heartHill(_ i: Int) -> Bool {
+                let t = hill[i]
+                return s15[t] > s15[seed] && Double(t % cols) > midline(t / cols)
+            }
+            liver = PlanarROI.component(of: s.indices.map { s[$0] >= level && s[$0] <= cap && !heartHill($0) }, rows: rows, columns: cols, seed: seed)
+        }
+        let band = liver.dilated(2)
+        var liverTop = [Int](repeating: rows, count: cols)
+        for i in liver.indices { liverTop[i % cols] = min(liverTop[i % cols], i / cols) }
+        // Columns the liver does not reach: the heart is still above the liver's centre (never beside or below it).
+        let liverCentreRow = liver.centroid.map { Int($0.row) } ?? rows
+        // Heart focus: above the liver in its column, left of the midline, well inside the body.
+        let broad = RegionTools.gaussian(v.counts, rows: rows, columns: cols, sigma: max(2, 40 / px))
+        let inside = RegionTools.squareFilter(body.map { $0 ? Float(1) : 0 }, rows: rows, columns: cols,
+                                              half: max(1, Int((40 / px).rounded())), useMax: false)
+        var best = -1, bestDoG: Float = -.infinity
+        // Not within 60 mm below the shoulder line (the lung apices and the base of the neck: the heart lies lower).
+        for r in min(rows, shoulder + Int((60 / px).rounded()))..<rows {
+            let mid = midline(r)
+            for c in 0..<cols where Double(c) > mid && inside[r * cols + c] > 0 && !band.inside[r * cols + c] && r < liverTop[c] && r < liverCentreRow {
+                let i = r * cols + c
+                if s[i] - broad[i] > bestDoG { best = i; bestDoG = s[i] - broad[i] }
+            }
+        }
+        guard best >= 0 else { throw PlanarAnalysisError("MIBG: no heart focus above the liver in view \(v.name); give --heart") }
+        let fc = best % cols, fr = best / cols
+        // Heart region on the myocardium's outline.
+        let s1 = RegionTools.gaussian(v.counts, rows: rows, columns: cols, sigma: 1)
+        func dist(_ i: Int) -> Double { hypot(Double(i % cols - fc), Double(i / cols - fr)) * px }
+        var plateauValues: [Float] = [], ringValues: [Float] = []
+        var peak = best
+        for i in s1.indices where body[i] && !band.inside[i] {
+            let d = dist(i)
+            if d <= 40 { plateauValues.append(s1[i]) }
+            if d >= 80 && d <= 100 { ringValues.append(s1[i]) }
+            if d <= 15 && s1[i] > s1[peak] { peak = i }
+        }
+        let plateau = RegionTools.quantile(plateauValues, 0.9), bg = RegionTools.quantile(ringValues, 0.5)
+        let threshold = bg + Float(o.heartEdgeFraction) * (plateau - bg)
+        let allowed = s1.indices.map { s1[$0] >= threshold && dist($0) <= 80 && !band.inside[$0] }
+        // The ROI a reader draws round the heart's outer edge encloses the LV cavity also where the myocardium's
+        // outline is open (a C seen from the front): the convex hull of the outline, not only its closed holes.
+        var heart = PlanarROI.component(of: allowed, rows: rows, columns: cols, seed: peak).convexHull().subtracting(band)
+        if heart.count < 8 {
+            heart = PlanarROI.disc(rows: rows, columns: cols, column: Double(fc), row: Double(fr), radius: o.heartRadiusMM / px).subtracting(band)
+        }
+        let contrast = bg > 0 ? Double(plateau / bg) - 1 : 0
+        // Upper mediastinum: 45 % of the way from the shoulder line to the top of the heart, on the midline.
+        let heartTop = heart.indices.map { $0 / cols }.min() ?? fr
+        let mr = min(max(Int((Double(shoulder) + 0.45 * Double(heartTop - shoulder)).rounded()), 0), rows - 1)
+        let med = SquareROI(column: midline(mr).rounded(), row: Double(mr), side: o.mediastinumSidePixels)
+        return Anatomy(heart: heart, focus: (fc, fr), contrast: contrast, liver: liver, shoulderRow: shoulder, mediastinum: med)
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import Imaging
+import Physics
+
+extension PlanarStudyTruth {
+    /// True Krenning grade of every lesion of a somatostatin-receptor planar study (In-111 pentetreotide, anterior
+    /// and posterior views), from the expected (noise-free) images and the projected anatomy.
+    public struct KrenningTruth: Sendable, Codable, Equatable {
+        /// One lesion.
+        public struct Lesion: Sendable, Codable, Equatable {
+            public var region: String
+            public var diameterMM: Double
+            /// Lesion ÷ host concentration (the `--lesion` contrast at this acquisition).
+            public var contrast: Double
+            /// Anterior-view pixel of the centre (column, row; 0-based).
+            public var pixel: [Double]
+            /// Conjugate-view intensity: mean of √(A·P) over the 3 × 3 pixels at the centre (expected counts/pixel).
+            public var intensity: Double
+            public var ratioToLiver: Double
+            public var ratioToSpleen: Double
+            /// Krenning grade 0–4.
+            public var grade: Int
+        }
+        public var lesions: [Lesion]
+        /// Conjugate-view intensities (expected counts/pixel) of the liver and the spleen: mean of √(A·P) over the
+        /// organ's projected outline eroded by 2 pixels, lesions (their radius + 2 pixels) left out.
+        public var liverIntensity: Double
+        public var spleenIntensity: Double
+        public var liverPixels: Int
+        public var spleenPixels: Int
+        public var definition: String
+    }
+
+    /// The Krenning scale as the simulator grades (Krenning et al., Eur J Nucl Med 1993;20:716–731, planar scale as
+    /// used for NETTER-1 eligibility, Strosberg et al., N Engl J Med 2017;376:125–135): 0 no uptake (the lesion
+    /// concentrates no more than its host: contrast ≤ 1), 1 very low (< `veryLowFraction` × liver), 2 up to the
+    /// liver, 3 above the liver, 4 above the spleen. `veryLowFraction` is the analysis' convention (0.5).
+    public static func krenningGrade(contrast: Double, ratioToLiver: Double, ratioToSpleen: Double, veryLowFraction: Double = 0.5) -> Int {
+        if contrast <= 1 { return 0 }
+        if ratioToSpleen > 1 && ratioToLiver > 1 { return 4 }
+        if ratioToLiver > 1 { return 3 }
+        return ratioToLiver >= veryLowFraction ? 2 : 1
+    }
+
+    /// Grades the lesions of `truth` on the expected anterior and posterior images (rows × columns each; the
+    /// posterior view's columns run the other way: pixel c of the anterior pairs with C − 1 − c of the posterior).
+    public static func krenning(anterior: [Float], posterior: [Float], columns: Int, rows: Int, pixelMM: Double, axialCentreMM: Double,
+                                patient: VirtualPatient, lesions: [LesionTruth]) throws(VirtualPatientError) -> KrenningTruth {
+        var gm = [Double](repeating: 0, count: rows * columns)
+        for r in 0..<rows { for c in 0..<columns {
+            gm[r * columns + c] = (Double(anterior[r * columns + c]) * Double(posterior[r * columns + columns - 1 - c])).squareRoot()
+        } }
+        let centres = lesions.map { l in
+            ClinicalStudies.projectedPixel(Vector3(l.centerLPS[0], l.centerLPS[1], l.centerLPS[2]), angleDeg: 0, columns: columns, rows: rows,
+                                           pixelMM: pixelMM, axialCentreMM: axialCentreMM)
+        }
+        func organ(_ name: String) throws(VirtualPatientError) -> (mean: Double, pixels: Int) {
+            var fp = try footprint(patient, group: name, angleDeg: 0, columns: columns, rows: rows, pixelMM: pixelMM, axialCentreMM: axialCentreMM)
+            // Close the gaps a scaled patient's voxel centres leave between pixels (≥ 5 of the 8 neighbours inside).
+            for i in 0..<(rows * columns) where !fp.contains(i) {
+                let r = i / columns, c = i % columns
+                var k = 0
+                for dr in -1...1 { for dc in -1...1 where (dr != 0 || dc != 0) && fp.contains((r + dr) * columns + c + dc) { k += 1 } }
+                if k >= 5 { fp.insert(i) }
+            }
+            var sum = 0.0, n = 0
+            for i in fp {
+                let r = i / columns, c = i % columns
+                var interior = true
+                for dr in -2...2 { for dc in -2...2 where !fp.contains((r + dr) * columns + c + dc) { interior = false } }
+                guard interior else { continue }
+                let nearLesion = zip(lesions, centres).contains { l, q in
+                    hypot(Double(c) - q.column, Double(r) - q.row) <= l.diameterMM / 2 / pixelMM + 2
+                }
+                if !nearLesion { sum += gm[i]; n += 1 }
+            }
+            guard n > 0 else { throw VirtualPatientError("the \(name) has no interior pixels in the \(columns)×\(rows) view") }
+            return (sum / Double(n), n)
+        }
+        let liver = try organ("liver"), spleen = try organ("spleen")
+        var out: [KrenningTruth.Lesion] = []
+        for (l, q) in zip(lesions, centres) {
+            let c0 = Int(q.column.rounded()), r0 = Int(q.row.rounded())
+            var sum = 0.0, n = 0
+            for r in (r0 - 1)...(r0 + 1) { for c in (c0 - 1)...(c0 + 1) where r >= 0 && c >= 0 && r < rows && c < columns { sum += gm[r * columns + c]; n += 1 } }
+            guard n > 0 else { throw VirtualPatientError("lesion in \(l.region) projects outside the \(columns)×\(rows) view") }
+            let i = sum / Double(n)
+            let contrast = l.contrastAtAcquisition ?? l.contrast
+            let rl = i / liver.mean, rs = i / spleen.mean
+            out.append(.init(region: l.region, diameterMM: l.diameterMM, contrast: contrast, pixel: [q.column, q.row], intensity: i,
+                             ratioToLiver: rl, ratioToSpleen: rs, grade: krenningGrade(contrast: contrast, ratioToLiver: rl, ratioToSpleen: rs)))
+        }
+        return KrenningTruth(lesions: out, liverIntensity: liver.mean, spleenIntensity: spleen.mean, liverPixels: liver.pixels, spleenPixels: spleen.pixels,
+                             definition: "expected (noise-free) anterior and posterior photopeak counts, conjugate view √(A·P): lesion = mean of the 3×3 pixels at its projected centre; liver and spleen = mean over the projected organ outline eroded by 2 pixels, lesions (radius + 2 px) left out; grade 0 contrast ≤ 1, 1 < 0.5 × liver, 2 ≤ liver, 3 > liver, 4 > spleen (Krenning 1993)")
+    }
+}

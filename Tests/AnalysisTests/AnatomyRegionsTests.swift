@@ -1,0 +1,131 @@
+import Foundation
+import Imaging
+import Physics
+import Testing
+@testable import Analysis
+@testable import Simulation
+
+/// Automatic regions on the anatomy (issue 18) against analytic planar images built here: every organ a uniform
+/// ellipse or ring of known counts per pixel, blurred by a known Gaussian, so the true region means and grades are
+/// computed in the test from the same analytic description (independent of the analyses' region finders).
+@Suite struct AnatomyRegionsTests {
+    static let n = 128, px = 4.8
+
+    /// Adds `value` inside the ellipse (centre column, row; semi-axes in pixels).
+    static func ellipse(_ img: inout [Double], _ c: Double, _ r: Double, _ a: Double, _ b: Double, _ value: Double) {
+        for y in 0..<n { for x in 0..<n where pow((Double(x) - c) / a, 2) + pow((Double(y) - r) / b, 2) <= 1 { img[y * n + x] += value } }
+    }
+
+    /// Gaussian blur (σ pixels), separable, zero outside.
+    static func blur(_ img: [Double], sigma: Double) -> [Double] {
+        let h = Int((3 * sigma).rounded(.up))
+        let k = (-h...h).map { exp(-Double($0 * $0) / (2 * sigma * sigma)) }
+        let sk = k.reduce(0, +)
+        var tmp = [Double](repeating: 0, count: img.count), out = tmp
+        for y in 0..<n { for x in 0..<n { var s = 0.0; for d in -h...h where x + d >= 0 && x + d < n { s += k[d + h] * img[y * n + x + d] }; tmp[y * n + x] = s / sk } }
+        for y in 0..<n { for x in 0..<n { var s = 0.0; for d in -h...h where y + d >= 0 && y + d < n { s += k[d + h] * tmp[(y + d) * n + x] }; out[y * n + x] = s / sk } }
+        return out
+    }
+
+    /// A chest: neck (rows 10–30) and trunk (rows 30–127), soft tissue 100 counts/pixel; liver (patient's right =
+    /// image left, rows 78–110) at 400 with its left lobe reaching past the midline under the heart; a heart ring
+    /// (outer radius 10 px, wall 3 px) at `heart` counts centred at column 76, row 62; `heart` 0 = no cardiac uptake.
+    static func chest(heart: Double) -> (image: [Double], heartOutline: [Bool], liver: [Bool]) {
+        var img = [Double](repeating: 0, count: n * n)
+        ellipse(&img, 63.5, 20, 9, 12, 100)                       // neck
+        for y in 30..<n { for x in 20..<108 { img[y * n + x] += 100 } }   // trunk
+        var liverMap = [Double](repeating: 0, count: n * n)
+        ellipse(&liverMap, 48, 92, 24, 16, 1)
+        ellipse(&liverMap, 70, 84, 14, 6, 1)                      // left lobe, below the heart
+        var liver = [Bool](repeating: false, count: n * n)
+        for i in liverMap.indices where liverMap[i] > 0 { img[i] += 300; liver[i] = true }
+        var outline = [Bool](repeating: false, count: n * n)
+        for y in 0..<n { for x in 0..<n {
+            let d = hypot(Double(x) - 76, Double(y) - 62)
+            if d <= 10 { outline[y * n + x] = true; img[y * n + x] += d >= 7 ? heart : 0.5 * heart }   // wall, cavity (over/underlying wall)
+        } }
+        return (blur(img, sigma: 2), outline, liver)
+    }
+
+    @Test("MIBG: heart region found on the heart above the liver, H/M within 5 % of the analytic outline ratio")
+    func mibgHeartOnTheAnatomy() throws {
+        let c = Self.chest(heart: 300)
+        let v = PlanarViewImage(name: "Anterior projection", rows: Self.n, columns: Self.n, pixelSpacing: [Self.px, Self.px], counts: c.image.map { Float($0) })
+        let r = try MIBGAnalysis().analyze(v, collimator: "MEGP")
+        // Truth: mean over the heart's outline without the pixels within 2 px of the liver ÷ the mediastinal level
+        // (soft tissue only, 100 counts/pixel, at the square's place).
+        var band = [Bool](repeating: false, count: Self.n * Self.n)
+        for i in c.liver.indices where c.liver[i] { let y = i / Self.n, x = i % Self.n
+            for dy in -2...2 { for dx in -2...2 where y + dy >= 0 && y + dy < Self.n && x + dx >= 0 && x + dx < Self.n { band[(y + dy) * Self.n + x + dx] = true } } }
+        var sum = 0.0, cnt = 0.0
+        for i in c.heartOutline.indices where c.heartOutline[i] && !band[i] { sum += c.image[i]; cnt += 1 }
+        let trueHM = (sum / cnt) / 100
+        print(String(format: "MIBG analytic chest: H/M %.3f, truth %.3f; heart centre (%.1f, %.1f), %d px; mediastinum (%.0f, %.0f)", r.heartToMediastinum, trueHM,
+                     r.heartROI.column, r.heartROI.row, r.heartRegionPixels ?? -1, r.mediastinumROI.column, r.mediastinumROI.row))
+        #expect(hypot(r.heartROI.column - 76, r.heartROI.row - 62) <= 2, "heart region centre (\(r.heartROI.column), \(r.heartROI.row)), truth (76, 62)")
+        #expect(abs(r.heartToMediastinum / trueHM - 1) <= 0.05, "H/M \(r.heartToMediastinum), analytic \(trueHM)")
+        #expect(abs(r.mediastinumROI.column - 63.5) <= 1 && r.mediastinumROI.row > 30 && r.mediastinumROI.row < 52, "mediastinum \(r.mediastinumROI)")
+        #expect(r.heartVisible == true)
+        // No region pixel on the liver.
+        #expect(!(r.heartRegionIndices ?? []).contains { c.liver[$0] })
+        // Hand placement still wins (regions from outside).
+        let given = try MIBGAnalysis().analyze(v, heart: PlanarDisk(column: 76, row: 62, radius: 6), mediastinum: .init(column: 63, row: 40, side: 7), collimator: "MEGP")
+        #expect(given.heartRegionIndices == nil && given.heartROI == PlanarDisk(column: 76, row: 62, radius: 6))
+    }
+
+    @Test("MIBG: a heart without uptake is reported not visible, its region stays off the liver")
+    func mibgHeartNotVisible() throws {
+        let c = Self.chest(heart: 5)
+        let v = PlanarViewImage(name: "Anterior projection", rows: Self.n, columns: Self.n, pixelSpacing: [Self.px, Self.px], counts: c.image.map { Float($0) })
+        let r = try MIBGAnalysis().analyze(v, collimator: "MEGP")
+        #expect(r.heartVisible == false)
+        #expect(r.quality.contains { $0.contains("heart not visible") })
+        #expect(!(r.heartRegionIndices ?? []).contains { c.liver[$0] })
+        #expect(r.heartToMediastinum < 1.15, "H/M \(r.heartToMediastinum) without cardiac uptake")
+    }
+
+    /// An abdomen for the Krenning regions: trunk 40 counts/pixel, liver (image left) 400, spleen (image right,
+    /// at the liver's height) 1200, kidneys (paired, below) 1500, and tumours of 3 px radius at the given counts
+    /// (added to what lies under them); returns the image (used as anterior and, mirrored, as posterior).
+    static func abdomen(tumours: [(Double, Double, Double)]) -> [Double] {
+        var img = [Double](repeating: 0, count: n * n)
+        for y in 0..<n { for x in 24..<104 { img[y * n + x] += 40 } }
+        ellipse(&img, 46, 50, 22, 16, 360)       // liver
+        ellipse(&img, 88, 50, 7, 11, 1160)       // spleen
+        ellipse(&img, 52, 78, 5, 9, 1460)        // right kidney
+        ellipse(&img, 75, 78, 5, 9, 1460)        // left kidney
+        for (c, r, v) in tumours { ellipse(&img, c, r, 3, 3, v) }
+        return blur(img, sigma: 1.2)
+    }
+
+    @Test("Krenning: liver, spleen and tumours found on the anatomy; grades equal the analytic ones")
+    func krenningAutomatic() throws {
+        // Tumours: in the lung field/soft tissue 0.3× and 0.75× the liver, in the liver 1.8× the liver, in soft tissue
+        // of the left lower abdomen (off the midline: the hottest lower midline focus is taken as the bladder). Peak counts (before blur) = background + added value.
+        let tumours: [(Double, Double, Double)] = [(70, 20, 120 - 40), (40, 105, 300 - 40), (40, 52, 720 - 400), (95, 100, 3000 - 40)]
+        let img = Self.abdomen(tumours: tumours)
+        let mirrored = (0..<(Self.n * Self.n)).map { i in Float(img[(i / Self.n) * Self.n + Self.n - 1 - i % Self.n]) }
+        let a = PlanarViewImage(name: "Anterior projection", rows: Self.n, columns: Self.n, pixelSpacing: [Self.px, Self.px], counts: img.map { Float($0) })
+        let p = PlanarViewImage(name: "Posterior projection", rows: Self.n, columns: Self.n, pixelSpacing: [Self.px, Self.px], counts: mirrored)
+        let r = try KrenningAnalysis().score(anterior: a, posterior: p, lesions: nil, liver: nil, spleen: nil)
+        // Analytic grades from the blurred image: peak 3×3 mean ÷ liver 400, spleen 1200 (interior plateaus).
+        func peak(_ c: Double, _ rw: Double) -> Double {
+            var s = 0.0; for dy in -1...1 { for dx in -1...1 { s += img[(Int(rw) + dy) * Self.n + Int(c) + dx] } }; return s / 9
+        }
+        for (c, rw, _) in tumours {
+            let i = peak(c, rw)
+            let truth = PlanarStudyTruth.krenningGrade(contrast: 2, ratioToLiver: i / 400, ratioToSpleen: i / 1200)
+            let found = r.lesions.first { hypot($0.region.column - c, $0.region.row - rw) <= 4 }
+            print(String(format: "Krenning analytic tumour (%.0f, %.0f): peak %.0f, truth grade %d, found %@", c, rw, i, truth, found.map { "grade \($0.krenningScore)" } ?? "no"))
+            #expect(found?.krenningScore == truth, "tumour at (\(c), \(rw)): \(String(describing: found)), truth grade \(truth)")
+        }
+        #expect(r.lesions.count == tumours.count, "found \(r.lesions.map { ($0.region.column, $0.region.row) })")
+        #expect(abs(r.liver.intensity / 400 - 1) < 0.05 && abs(r.spleen.intensity / 1200 - 1) < 0.1, "liver \(r.liver.intensity), spleen \(r.spleen.intensity)")
+        #expect(r.physiology.filter { $0.kind == "kidney" }.count == 2)
+        #expect(r.automaticRegions == ["liver", "spleen", "lesions"])
+        // Hand-placed liver and spleen still win; lesions found automatically.
+        let h = try KrenningAnalysis().score(anterior: a, posterior: p, lesions: nil, liver: NamedPlanarDisk(name: "liver", roi: PlanarDisk(column: 40, row: 45, radius: 4)),
+                                             spleen: NamedPlanarDisk(name: "spleen", roi: PlanarDisk(column: 88, row: 50, radius: 3)))
+        #expect(h.automaticRegions == ["lesions"] && h.liver.column == 40)
+    }
+}
