@@ -45,7 +45,7 @@ struct BoneScanNormalAtlasTests {
         #expect(a.anterior[k][1 * a.columns] == 0)
     }
 
-    @Test("the fitted atlas recovers the patient's gains; a femoral lesion at the height of the normal femur is found, the other femur is not a lesion")
+    @Test("with the atlas fitted to a patient of other gains, a femoral lesion at the height of the normal femur is found, the other femur is not a lesion")
     func mirroredFemurLesion() throws {
         let p = barsPhantom()
         let atlas = NormalBoneAtlas.project(sex: "M", labels: p.labels, size: p.size, spacingMM: (4, 4, 4), density: p.density, pixelMM: 4)
