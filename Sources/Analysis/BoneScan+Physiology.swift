@@ -253,13 +253,15 @@ extension BoneScanAnalysis {
     func mirrorExcessFraction(_ l: Lesion, detection d: Detection, view v: PlanarViewImage, geometry g: BodyGeometry) -> Double {
         let r0 = Int(l.row.rounded()), c0 = Int(l.column.rounded()), mc = Int((2 * g.midlineColumn - l.column).rounded())
         guard r0 >= 0, r0 < v.rows, c0 >= 0, c0 < v.columns, d.smoothed.count == v.rows * v.columns else { return 0 }
-        let here = Double(d.smoothed[r0 * v.columns + c0] - d.normal[r0 * v.columns + c0])
+        // The excess over normal bone: over the fitted atlas image when the atlas pass ran, else over the opening.
+        func excess(_ i: Int) -> Double { Double(d.residual.map { $0[i] } ?? (d.smoothed[i] - d.normal[i])) }
+        let here = excess(r0 * v.columns + c0)
         guard here > 0 else { return 0 }
         var there = -Double.infinity
         for dr in -3...3 { for dc in -3...3 {
             let rr = r0 + dr, cc = mc + dc
             guard rr >= 0, rr < v.rows, cc >= 0, cc < v.columns else { continue }
-            there = max(there, Double(d.smoothed[rr * v.columns + cc] - d.normal[rr * v.columns + cc]))
+            there = max(there, excess(rr * v.columns + cc))
         } }
         return there.isFinite ? there / here : 0
     }

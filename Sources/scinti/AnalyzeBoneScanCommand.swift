@@ -23,6 +23,9 @@ struct BoneScanCommand: ParsableCommand {
     @Option(name: .customLong("structure-threshold"), help: "Same-structure pass: candidates above this multiple of the 95th-percentile top-hat (below --threshold-factor) are kept when they stand out from normal bone of their own structure; ≥ --threshold-factor turns it off.") var structureThreshold: Double = BoneScanAnalysis.Options().structureThresholdFactor
     @Option(name: .customLong("structure-ratios"), help: "Same-structure pass: MIDLINE,MIRROR,ALONG ratios of the disc mean to the level along the structure (midline), to the mirrored bone and to the level along the structure (off the midline).") var structureRatios: String?
     @Option(name: .customLong("structure-significance"), help: "Same-structure pass: Poisson standard deviations above the structure's normal level.") var structureSignificance: Double = BoneScanAnalysis.Options().structureSignificance
+    @Option(name: .customLong("atlas-significance"), help: "Atlas pass: Poisson standard deviations of a 15 mm disc above the fitted ICRP-110 normal-bone image.") var atlasSignificance: Double = BoneScanAnalysis.Options().atlasSignificance
+    @Option(name: .customLong("atlas-ratio"), help: "Atlas pass: disc mean ÷ the fitted normal-bone image, at least.") var atlasRatio: Double = BoneScanAnalysis.Options().atlasRatio
+    @Flag(name: .customLong("atlas"), help: "Also fit the ICRP-110 normal-bone atlas (phantoms from $SCINTI_ICRP110 or ../shared/phantoms/icrp110) and detect foci against it (experimental, off by default).") var atlas = false
     @Option(help: "Write a PNG figure with the lesions (baseline, then the registered follow-up).") var png: String?
     @Flag(help: "Print JSON (keys: lesions[] with view, column, row, counts, region, side, uptakeRatioToRegion, status; normalisationFactor; tumourBurdenIndexPercent; boneScanIndexPercent; pcwg3).") var json = false
 
@@ -31,6 +34,7 @@ struct BoneScanCommand: ParsableCommand {
         o.thresholdFactor = thresholdFactor; o.minimumSignificance = minSignificance; o.spineRatio = spineRatio
         o.twoViewThresholdFactor = twoViewThreshold; o.twoViewConfirmFactor = twoViewConfirm; o.baselineExcessShare = baselineExcessShare
         o.structureThresholdFactor = structureThreshold; o.structureSignificance = structureSignificance
+        o.atlasSignificance = atlasSignificance; o.atlasRatio = atlasRatio; o.atlasPass = atlas
         if let r = structureRatios?.split(separator: ",").compactMap({ Double($0) }), r.count == 3 {
             o.structureMidlineRatio = r[0]; o.structureMirrorRatio = r[1]; o.structureAlongRatio = r[2]
         }
@@ -61,7 +65,13 @@ struct BoneScanCommand: ParsableCommand {
                 fuViews = f.views
                 r = try BoneScanAnalysis(options: options).compare(baseline: b.views, followUp: f.views)
             } else {
-                r = try BoneScanAnalysis(options: options).analyze(b.views, minutesAfterInjection: b.minutesAfterInjection)
+                var analysis = BoneScanAnalysis(options: options)
+                if atlas {
+                    let loaded = NormalBoneAtlasLibrary.atlasesIfAvailable()
+                    analysis.atlases = loaded.atlases
+                    if let note = loaded.note { warnAll([note]) }
+                }
+                r = try analysis.analyze(b.views, minutesAfterInjection: b.minutesAfterInjection)
             }
             warnAll(r.notes)
             if let png { try AnalysisFigures.boneScan(b.views, followUp: fuViews, r, to: png) }
