@@ -204,7 +204,7 @@ edited_rerun parathyroid Tests/oracle/check_edited_parathyroid.py "{\"type\":\"a
   "parathyroid re-run (candidate 1 moved): its early/delayed rates equal numpy on the same pixels, automatic kept, editedRegions by tom" \
   AUTO RERUN EDIT "$PTH_E" "$PTH_D" tom
 N1=$(jobs_count)
-check "Krenning job without regions → 400 naming regions, nothing stored" bash -c "test \"\$(curl -s -o '$WORK/last.body' -w '%{http_code}' -b '$WORK/tom.jar' -H 'Content-Type: application/json' -d '{\"type\":\"analysis\",\"analysis\":\"krenning\",\"series\":\"$MSERIES\"}' '$URL/api/jobs')\" = 400 && grep -q '^regions: ' '$WORK/last.body' && test \"\$(jobs_count)\" = $N1"
+check "Krenning job with its liver circle outside the image → 400 naming regions[0].column, nothing stored (without regions the job places them on the anatomy)" bash -c "test \"\$(curl -s -o '$WORK/last.body' -w '%{http_code}' -b '$WORK/tom.jar' -H 'Content-Type: application/json' -d '{\"type\":\"analysis\",\"analysis\":\"krenning\",\"series\":\"$MSERIES\",\"regions\":[{\"label\":\"liver\",\"colour\":\"#e62828\",\"frames\":[],\"shape\":\"circle\",\"column\":999,\"row\":10,\"radius\":4}]}' '$URL/api/jobs')\" = 400 && grep -q '^regions\[0\]\.column' '$WORK/last.body' && test \"\$(jobs_count)\" = $N1"
 KREQ=$("$PY" -c 'import json,sys; c=lambda l,x,y,r: {"label":l,"colour":"#e62828","frames":[],"shape":"circle","column":x,"row":y,"radius":r}; print(json.dumps({"type":"analysis","analysis":"krenning","series":sys.argv[1],"regions":[c("liver",24,34,4),c("spleen",42,34,3),c("lesion 1",32,24,2)]}))' "$MSERIES")
 KJOB=$(submit "$KREQ")
 check "Krenning job with regions from the request done" job_done "$KJOB"
