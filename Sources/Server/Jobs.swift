@@ -345,7 +345,7 @@ public final class JobManager: Sendable {
         }
         update(id, progress: 0.2, message: "running \(kind.rawValue)")
         let t0 = Date()
-        if kind.regionsRequired {
+        if kind.regionsRequired || (kind.regionsAreInput && req.regions != nil) {
             // The regions are the analysis' input (no automatic regions to keep beside them).
             let out = try AnalysisJob.run(kind, path: inst.path, series: series, inputs: inputs, regions: req.regions ?? [])
             let json = "{\"analysis\":\(jsonString(kind.rawValue)),\"result\":\(out.resultJSON),\"display\":\(try Self.encodeJSON(out.display))}"
