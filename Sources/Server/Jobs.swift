@@ -194,9 +194,6 @@ public final class JobManager: Sendable {
                 throw HTTPError(.notFound, message: "series \(uid): each image of the analysis must be one NM instance in the archive")
             }
         }
-        if kind.regionsRequired && req.regions == nil {
-            throw HTTPError(.badRequest, message: "regions: \(a) takes its regions from the request: \(AnalysisJob.krenningLabels)")
-        }
         if let regions = req.regions {
             guard kind.takesEditedRegions else {
                 throw HTTPError(.badRequest, message: "regions: \(a) cannot be re-run with edited regions yet (analyses that can: \(AnalysisJob.Kind.allCases.filter(\.takesEditedRegions).map(\.rawValue).joined(separator: ", ")))")
@@ -345,9 +342,9 @@ public final class JobManager: Sendable {
         }
         update(id, progress: 0.2, message: "running \(kind.rawValue)")
         let t0 = Date()
-        if kind.regionsRequired || (kind.regionsAreInput && req.regions != nil) {
+        if kind.regionsAreInput, let given = req.regions {
             // The regions are the analysis' input (no automatic regions to keep beside them).
-            let out = try AnalysisJob.run(kind, path: inst.path, series: series, inputs: inputs, regions: req.regions ?? [])
+            let out = try AnalysisJob.run(kind, path: inst.path, series: series, inputs: inputs, regions: given)
             let json = "{\"analysis\":\(jsonString(kind.rawValue)),\"result\":\(out.resultJSON),\"display\":\(try Self.encodeJSON(out.display))}"
             return (json, "\(out.display.summary.dropFirst().first.map { "\($0[0]) \($0[1])" } ?? "done") (\(String(format: "%.1f", Date().timeIntervalSince(t0))) s)")
         }

@@ -31,10 +31,6 @@ public enum AnalysisJob {
             }
         }
 
-        /// Whether the job has no automatic regions (its `regions` would be its input, not an edit): none since the
-        /// Krenning regions are placed automatically on the anatomy when not given (issue 18).
-        public var regionsRequired: Bool { false }
-
         /// Whether given `regions` are the analysis' input rather than an edit of an automatic result: the Krenning
         /// score takes the liver, spleen and lesion circles it is given and places only the missing ones on the
         /// anatomy, so it must not first need an automatic run that can fail where the user's regions would not
