@@ -58,6 +58,8 @@ final class MessageReader {
     var memoryLimit = 256 << 20
     /// Bytes buffered before one hop to the thread pool when streaming.
     let flushThreshold = 1 << 20
+    /// Length of the last data set read (bytes), for the server's bound on stores in flight.
+    private(set) var lastDataSetLength = 0
 
     init(_ inbound: NIOAsyncChannelInboundStream<PDU>, peer: String) {
         iterator = inbound.makeAsyncIterator(); self.peer = peer
@@ -114,6 +116,7 @@ final class MessageReader {
         var memory: [UInt8] = []
         var pending: [ByteBuffer] = []
         var pendingBytes = 0
+        lastDataSetLength = 0
         func flush() async throws {
             guard let target, !pending.isEmpty else { return }
             let chunks = pending
@@ -132,6 +135,7 @@ final class MessageReader {
                     guard !p.isCommand, p.contextID == ctx else {
                         throw NetworkError.unexpected(peer: peer, "command fragment or other context in the middle of a data set")
                     }
+                    lastDataSetLength += p.data.readableBytes
                     if target != nil {
                         pendingBytes += p.data.readableBytes
                         pending.append(p.data)

@@ -312,9 +312,10 @@ public final class DICOMServer: Sendable {
                                       implementationClassUID: UIDGenerator.implementationClassUID,
                                       implementationVersionName: UIDGenerator.implementationVersionName)
         if let w = rq.userInfo.asyncOperations {
-            // PS3.7 D.3.3.3: the acceptor answers with values no larger than proposed (0 = unlimited). Requests are
-            // read and answered in order on the association, so any window up to our limit is honoured; we invoke
-            // no operations of our own on the requestor but one C-GET sub-operation at a time.
+            // PS3.7 D.3.3.3: the acceptor answers with values no larger than proposed (0 = unlimited). C-STOREs up
+            // to the window are received while earlier ones commit and are answered in request order
+            // (Server+StorePipeline.swift); other requests one at a time. We invoke no operations of our own on the
+            // requestor but one C-GET sub-operation at a time.
             let limit = UInt16(clamping: max(1, configuration.maxOperations ?? 16))
             ac.userInfo.asyncOperations = (w.invoked == 0 ? limit : min(w.invoked, limit), 1)
         }
@@ -358,8 +359,25 @@ public final class DICOMServer: Sendable {
         return .accept(ac)
     }
 
+    /// Reads the association's messages and answers them. C-STOREs are pipelined (``StorePipeline``): the next
+    /// request is read while earlier ones commit, their responses go out in request order; any other message waits
+    /// until every store before it is answered.
     private func dispatch(_ a: Association, callingAE: String) async throws {
+        let window = a.negotiated.userInfo.asyncOperations.map { Int($0.invoked) }
+        let stores = StorePipeline(sender: a.sender, cancels: a.cancels, peer: a.peer, window: window)
+        do { try await dispatch(a, callingAE: callingAE, stores: stores) } catch {
+            // The association ends in an abort (ours or the peer's): stores received completely are still committed,
+            // none is answered any more.
+            stores.silence()
+            await stores.finish()
+            throw error
+        }
+        await stores.finish()
+    }
+
+    private func dispatch(_ a: Association, callingAE: String, stores: StorePipeline) async throws {
         while true {
+            try await stores.makeRoom()
             let e = try await a.reader.nextEvent { [storage] cmd, ctxID in
                 guard cmd.field == .cStoreRQ, let storage else { return nil }
                 let ts = a.negotiated.accepted.first { $0.id == ctxID }?.transferSyntax ?? ""
@@ -369,13 +387,15 @@ public final class DICOMServer: Sendable {
             }
             switch e {
             case .releaseRQ:
+                try await stores.drain()
                 try await a.sender.send(.releaseRP)
                 a.markClosed()
                 Log.info("\(a.peer): released")
                 return
             case .abort(let s, let r):
                 a.markClosed()
-                Log.info("\(a.peer): aborted by peer (source \(s), reason \(r))")
+                stores.silence()
+                Log.info("\(a.peer): aborted by peer (source \(s), reason \(r))\(stores.count > 0 ? "; \(stores.count) C-STORE(s) received before it are still committed, not answered" : "")")
                 return
             case .releaseRP, .associate:
                 throw NetworkError.unexpected(peer: a.peer, "PDU in the data transfer state")
@@ -384,6 +404,14 @@ public final class DICOMServer: Sendable {
                 guard let pc = a.negotiated.accepted.first(where: { $0.id == ctx }), pc.result == .acceptance else {
                     throw NetworkError.unexpected(peer: a.peer, "message on presentation context \(ctx), which was not accepted")
                 }
+                if cmd.field == .cStoreRQ {
+                    let hasStorage = storage != nil
+                    stores.submit(cmd, context: ctx, bytes: a.reader.lastDataSetLength, cancels: a.cancels) {
+                        await Self.storeOutcome(data, hasStorage: hasStorage)
+                    }
+                    continue
+                }
+                try await stores.drain()
                 // While we work for the peer (a C-FIND over a large archive, a C-MOVE to another node) the idle
                 // timeout does not run; a C-GET waits for the peer's C-STORE responses, so it stays armed there.
                 let working = cmd.field != .cGetRQ
@@ -399,19 +427,6 @@ public final class DICOMServer: Sendable {
         switch cmd.field {
         case .cEchoRQ:
             try await a.sender.send(DIMSECommand.response(to: cmd, field: .cEchoRSP, status: Status.success), context: ctx)
-        case .cStoreRQ:
-            var outcome = StoreOutcome(status: Status.sopClassNotSupported, comment: "storage is not enabled")
-            if case .streamed(let obj) = data {
-                do { outcome = try await obj.commitAsync() } catch {
-                    outcome = StoreOutcome(status: Status.outOfResources, comment: "\(error)")
-                }
-            } else if storage != nil {
-                outcome = StoreOutcome(status: Status.unableToProcess, comment: "C-STORE-RQ without a data set")
-            }
-            if outcome.status != Status.success { Log.warning("\(a.peer): C-STORE \(cmd.affectedSOPInstanceUID ?? "?"): 0x\(String(outcome.status, radix: 16)) \(outcome.comment ?? "")") }
-            var rsp = DIMSECommand.response(to: cmd, field: .cStoreRSP, status: outcome.status)
-            if Status.category(outcome.status) == "failure" { rsp.errorComment = outcome.comment }
-            try await a.sender.send(rsp, context: ctx)
         case .cFindRQ, .cMoveRQ, .cGetRQ:
             try await queryRetrieve(cmd, context: ctx, transferSyntax: transferSyntax, data: data, association: a, callingAE: callingAE)
         case .cCancelRQ:
@@ -421,6 +436,17 @@ public final class DICOMServer: Sendable {
         default:
             throw NetworkError.unexpected(peer: a.peer, "\(cmd.field) from an SCU")
         }
+    }
+
+    /// The outcome of a received C-STORE: its object committed (for the archive: durable and indexed), or why not.
+    static func storeOutcome(_ data: ReceivedData?, hasStorage: Bool) async -> StoreOutcome {
+        if case .streamed(let obj) = data {
+            do { return try await obj.commitAsync() } catch {
+                return StoreOutcome(status: Status.outOfResources, comment: "\(error)")
+            }
+        }
+        if hasStorage { return StoreOutcome(status: Status.unableToProcess, comment: "C-STORE-RQ without a data set") }
+        return StoreOutcome(status: Status.sopClassNotSupported, comment: "storage is not enabled")
     }
 
     /// Storage Commitment Push Model messages (PS3.4 J.3): a result reported to us (N-EVENT-REPORT, we requested

@@ -29,7 +29,7 @@ struct BenchIngest: AsyncParsableCommand {
         try? FileManager.default.createDirectory(atPath: src, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: src) }
         Log.setLevel(0)
-        emit("scinti bench ingest — \(instances) instances per run, \(ProcessInfo.processInfo.activeProcessorCount) cores, loopback, index \(database == "sqlite" ? "SQLite (per-run archive)" : database.replacingOccurrences(of: #":[^:@/]*@"#, with: "@", options: .regularExpression)), flush \(fileSync.name) per batch, \(batches) batch(es) at once, window \(window)\n")
+        emit("scinti bench ingest — \(instances) instances per run, \(ProcessInfo.processInfo.activeProcessorCount) cores, loopback, index \(database == "sqlite" ? "SQLite (per-run archive)" : database.replacingOccurrences(of: #":[^:@/]*@"#, with: "@", options: .regularExpression)), flush \(fileSync.name) per batch, \(batches) batch(es) at once, window \(window) (negotiated per association, checked)\n")
         emit("senders | seconds | instances/s | load  | CPU ms/instance | stores/batch | flush ms/batch | index ms/batch\n")
         emit("--------|---------|-------------|-------|-----------------|--------------|----------------|---------------\n")
         for s in counts {
@@ -66,6 +66,7 @@ struct BenchIngest: AsyncParsableCommand {
             archive.concurrentBatches = batches
             var c = ServerConfiguration(aeTitle: "BENCHSCP", port: 0, storage: dir)
             c.bindAddress = "127.0.0.1"
+            c.maxOperations = max(16, window)
             let server = DICOMServer(configuration: c, storage: ArchiveStorage(archive: archive), queryRetrieve: nil)
             let (stream, cont) = AsyncStream<Int>.makeStream()
             let task = Task { try await server.run(onBound: { cont.yield($0) }) }
@@ -75,7 +76,7 @@ struct BenchIngest: AsyncParsableCommand {
             let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first.map(String.init) ?? "?"
             let cpu0 = cpuSeconds()
             let t0 = DispatchTime.now().uptimeNanoseconds
-            let ok = try await withThrowingTaskGroup(of: Int.self) { g in
+            let (ok, windows) = try await withThrowingTaskGroup(of: (Int, Int).self) { g in
                 for k in 0..<s {
                     let mine = stride(from: k, to: files.count, by: s).map { files[$0] }
                     g.addTask {
@@ -88,12 +89,14 @@ struct BenchIngest: AsyncParsableCommand {
                                 if case .success(let rsp) = r, rsp.status == Status.success { ok += 1 }
                                 return true
                             }
-                            return ok
+                            return (ok, a.operationsWindow)
                         }
                     }
                 }
-                return try await g.reduce(0, +)
+                return try await g.reduce((0, Set<Int>())) { r, x in (r.0 + x.0, r.1.union([x.1])) }
             }
+            // The window the associations use is the one negotiated (the smaller of ours and the SCP's answer).
+            guard windows == [window] else { throw fail("window \(window) requested, \(windows.sorted()) negotiated") }
             let dt = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
             let cpu = cpuSeconds() - cpu0, st = archive.groupCommitStatistics
             server.shutdown(); _ = try? await task.value
