@@ -57,7 +57,9 @@ for run in "${RUNS[@]}"; do
   echo "== run $n: $s sender(s) × window $w, $INSTANCES instances"
   # shellcheck disable=SC2086
   "$BIN" bench ingest --database "postgres://scinti@127.0.0.1:$PGPORT/bench$n" --instances "$INSTANCES" --senders "$s" \
-    --window "$w" --work "$WORK/bench" ${EXTRA:-} | sed -n '/^senders/,/^$/p' | sed '/^$/d'
+    --window "$w" --work "$WORK/bench" ${EXTRA:-} >"$WORK/run$n.out" 2>"$WORK/run$n.err" \
+    || { echo "bench ingest failed:"; grep -v 'schema migrated' "$WORK/run$n.err"; }
+  sed -n '/^senders/,/^$/p' "$WORK/run$n.out" | sed '/^$/d'
   c1=$(pgcpu)
   echo "PostgreSQL during the run: CPU $(awk -v a="$c0" -v b="$c1" -v i="$INSTANCES" 'BEGIN { printf "%.2f s (%.2f ms/instance)", b - a, (b - a) * 1000 / i }')"
   echo "  bgwriter: $(psqlc "SELECT 'checkpoints timed/requested ' || checkpoints_timed || '/' || checkpoints_req || ', checkpoint write+sync ' || round((checkpoint_write_time + checkpoint_sync_time)::numeric) || ' ms, buffers written by checkpoint/bgwriter/backends ' || buffers_checkpoint || '/' || buffers_clean || '/' || buffers_backend FROM pg_stat_bgwriter")"
