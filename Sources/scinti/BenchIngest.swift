@@ -30,8 +30,8 @@ struct BenchIngest: AsyncParsableCommand {
         defer { try? FileManager.default.removeItem(atPath: src) }
         Log.setLevel(0)
         emit("scinti bench ingest — \(instances) instances per run, \(ProcessInfo.processInfo.activeProcessorCount) cores, loopback, index \(database == "sqlite" ? "SQLite (per-run archive)" : database.replacingOccurrences(of: #":[^:@/]*@"#, with: "@", options: .regularExpression)), flush \(fileSync.name) per batch, \(batches) batch(es) at once, window \(window) (negotiated per association, checked)\n")
-        emit("senders | seconds | instances/s | load  | CPU ms/instance | stores/batch | flush ms/batch | index ms/batch\n")
-        emit("--------|---------|-------------|-------|-----------------|--------------|----------------|---------------\n")
+        emit("senders | seconds | instances/s | load  | CPU ms/instance | stores/batch | flush ms/batch | index ms/batch | busy cores | others | steal\n")
+        emit("--------|---------|-------------|-------|-----------------|--------------|----------------|----------------|------------|--------|------\n")
         for s in counts {
             let dir = work + "/archive-\(getpid())-\(s)"
             defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -74,7 +74,7 @@ struct BenchIngest: AsyncParsableCommand {
             guard let bound = await it.next() else { throw fail("server did not start") }
             let files = try paths.map { try PreparedFile.inspect($0) }
             let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first.map(String.init) ?? "?"
-            let cpu0 = cpuSeconds()
+            let cpu0 = cpuSeconds(), machine0 = MachineTicks.now()
             let t0 = DispatchTime.now().uptimeNanoseconds
             let (ok, windows) = try await withThrowingTaskGroup(of: (Int, Int).self) { g in
                 for k in 0..<s {
@@ -99,16 +99,48 @@ struct BenchIngest: AsyncParsableCommand {
             guard windows == [window] else { throw fail("window \(window) requested, \(windows.sorted()) negotiated") }
             let dt = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
             let cpu = cpuSeconds() - cpu0, st = archive.groupCommitStatistics
+            let machine = MachineTicks.now().since(machine0)
             server.shutdown(); _ = try? await task.value
             // This run's own study (other benches or nodes may write the same shared index meanwhile).
             let indexed = try archive.index.rows(IndexFilter(studyUIDs: [study])).count
             guard ok == instances, indexed == instances else { throw fail("only \(ok) of \(instances) acknowledged (\(indexed) indexed)") }
             let b = Double(max(st.batches, 1))
             emit(String(format: "%7d | %7.2f | %11.0f | ", s, dt, Double(instances) / dt) + load.padding(toLength: 5, withPad: " ", startingAt: 0)
-                 + String(format: " | %15.2f | %12.1f | %14.2f | %14.2f\n", cpu * 1000 / Double(instances), Double(st.stores) / b,
-                          st.flushSeconds * 1000 / b, st.indexSeconds * 1000 / b))
+                 + String(format: " | %15.2f | %12.1f | %14.2f | %14.2f | %10.2f | %6.2f | %4.1f %%\n", cpu * 1000 / Double(instances), Double(st.stores) / b,
+                          st.flushSeconds * 1000 / b, st.indexSeconds * 1000 / b,
+                          machine.busyCores, max(0, machine.busyCores - cpu / dt), machine.stealPercent))
         }
         emit("\nCPU: this process (senders, receiver, parsing, index client; a database server's own CPU is not included). Batches: the group commit's flush and index transaction per batch.\n")
+        emit("Machine during the timed part (/proc/stat): busy cores (user, system, interrupts), others = busy cores less this process (a database server, builds), steal = time the hypervisor gave to other guests.\n")
         emit("Orthanc's published figure: ~250 instances/s with PostgreSQL and 5 parallel clients (docs/benchmarks.md).\n")
     }
+}
+
+/// CPU time of the whole machine from the first line of `/proc/stat` (clock ticks, all cores together).
+private struct MachineTicks {
+    var busy = 0.0, steal = 0.0, total = 0.0
+    let cores = Double(ProcessInfo.processInfo.activeProcessorCount)
+
+    static func now() -> MachineTicks {
+        var m = MachineTicks()
+        guard let stat = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+              let line = stat.split(separator: "\n").first, line.hasPrefix("cpu ") else { return m }
+        // user nice system idle iowait irq softirq steal (guest time is included in user).
+        let v = line.split(separator: " ").dropFirst().compactMap { Double($0) }
+        guard v.count >= 8 else { return m }
+        m.busy = v[0] + v[1] + v[2] + v[5] + v[6]
+        m.steal = v[7]
+        m.total = v[0..<8].reduce(0, +)
+        return m
+    }
+
+    func since(_ earlier: MachineTicks) -> MachineTicks {
+        var d = MachineTicks()
+        d.busy = busy - earlier.busy; d.steal = steal - earlier.steal; d.total = total - earlier.total
+        return d
+    }
+    /// Cores busy on average (0 when /proc/stat could not be read).
+    var busyCores: Double { total > 0 ? busy / total * cores : 0 }
+    /// Percent of the machine's time stolen by the hypervisor.
+    var stealPercent: Double { total > 0 ? steal / total * 100 : 0 }
 }
