@@ -30,8 +30,8 @@ struct BenchIngest: AsyncParsableCommand {
         defer { try? FileManager.default.removeItem(atPath: src) }
         Log.setLevel(0)
         emit("scinti bench ingest — \(instances) instances per run, \(ProcessInfo.processInfo.activeProcessorCount) cores, loopback, index \(database == "sqlite" ? "SQLite (per-run archive)" : database.replacingOccurrences(of: #":[^:@/]*@"#, with: "@", options: .regularExpression)), flush \(fileSync.name) per batch, \(batches) batch(es) at once, window \(window) (negotiated per association, checked)\n")
-        emit("senders | seconds | instances/s | load  | CPU ms/instance | stores/batch | flush ms/batch | index ms/batch | busy cores | others | steal\n")
-        emit("--------|---------|-------------|-------|-----------------|--------------|----------------|----------------|------------|--------|------\n")
+        emit("senders | seconds | instances/s | load  | CPU ms/instance | stores/batch | flush ms/batch | index ms/batch | busy cores | others | steal | probe ms\n")
+        emit("--------|---------|-------------|-------|-----------------|--------------|----------------|----------------|------------|--------|-------|---------\n")
         for s in counts {
             let dir = work + "/archive-\(getpid())-\(s)"
             defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -74,6 +74,9 @@ struct BenchIngest: AsyncParsableCommand {
             guard let bound = await it.next() else { throw fail("server did not start") }
             let files = try paths.map { try PreparedFile.inspect($0) }
             let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first.map(String.init) ?? "?"
+            // The probe only where its ~10 ms (release) are small beside the run (not in the tests' tiny runs).
+            let probing = instances >= 500
+            let probe0 = probing ? cpuProbe() : 0
             let cpu0 = cpuSeconds(), machine0 = MachineTicks.now()
             let t0 = DispatchTime.now().uptimeNanoseconds
             let (ok, windows) = try await withThrowingTaskGroup(of: (Int, Int).self) { g in
@@ -100,20 +103,34 @@ struct BenchIngest: AsyncParsableCommand {
             let dt = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
             let cpu = cpuSeconds() - cpu0, st = archive.groupCommitStatistics
             let machine = MachineTicks.now().since(machine0)
+            let probe = probing ? (probe0 + cpuProbe()) / 2 : 0
             server.shutdown(); _ = try? await task.value
             // This run's own study (other benches or nodes may write the same shared index meanwhile).
             let indexed = try archive.index.rows(IndexFilter(studyUIDs: [study])).count
             guard ok == instances, indexed == instances else { throw fail("only \(ok) of \(instances) acknowledged (\(indexed) indexed)") }
             let b = Double(max(st.batches, 1))
             emit(String(format: "%7d | %7.2f | %11.0f | ", s, dt, Double(instances) / dt) + load.padding(toLength: 5, withPad: " ", startingAt: 0)
-                 + String(format: " | %15.2f | %12.1f | %14.2f | %14.2f | %10.2f | %6.2f | %4.1f %%\n", cpu * 1000 / Double(instances), Double(st.stores) / b,
+                 + String(format: " | %15.2f | %12.1f | %14.2f | %14.2f | %10.2f | %6.2f | %4.1f %% | %8.1f\n", cpu * 1000 / Double(instances), Double(st.stores) / b,
                           st.flushSeconds * 1000 / b, st.indexSeconds * 1000 / b,
-                          machine.busyCores, max(0, machine.busyCores - cpu / dt), machine.stealPercent))
+                          machine.busyCores, max(0, machine.busyCores - cpu / dt), machine.stealPercent, probe * 1000))
         }
         emit("\nCPU: this process (senders, receiver, parsing, index client; a database server's own CPU is not included). Batches: the group commit's flush and index transaction per batch.\n")
-        emit("Machine during the timed part (/proc/stat): busy cores (user, system, interrupts), others = busy cores less this process (a database server, builds), steal = time the hypervisor gave to other guests.\n")
+        emit("Machine during the timed part (/proc/stat): busy cores (user, system, interrupts), others = busy cores less this process (a database server, builds), steal = time the hypervisor gave to other guests. Probe (runs of 500 instances or more): a fixed single-threaded computation timed before and after the run (mean); a larger value than in other runs of the same binary means a slower machine at that moment (a shared physical core, a lower clock), not more work per instance.\n")
         emit("Orthanc's published figure: ~250 instances/s with PostgreSQL and 5 parallel clients (docs/benchmarks.md).\n")
     }
+}
+
+/// Seconds of a fixed single-threaded computation (FNV-1a over 1 MiB, 4 times; ~4 ms in a release build).
+private func cpuProbe() -> Double {
+    let bytes = [UInt8]((0..<(1 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31) })
+    let t0 = DispatchTime.now().uptimeNanoseconds
+    var h: UInt64 = 0xcbf29ce484222325
+    bytes.withUnsafeBufferPointer { p in
+        for _ in 0..<4 { for i in 0..<p.count { h = (h ^ UInt64(p[i])) &* 0x100000001b3 } }
+    }
+    let dt = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+    if h == 0 { emit("") }   // keeps the loop
+    return dt
 }
 
 /// CPU time of the whole machine from the first line of `/proc/stat` (clock ticks, all cores together).
