@@ -8,7 +8,9 @@
 # Usage: SCINTI_BIN=path/to/scinti scripts/bench-ingest.sh [RUN …]
 #   RUN is SENDERSxWINDOW (e.g. 8x8; default: 1x1 4x1 8x1 8x8); INSTANCES (default 2000) instances per run;
 #   WORK (default a new folder under /var/tmp) holds the archives — put it on the disk under test, not a tmpfs;
-#   EXTRA: more `scinti bench ingest` options (e.g. "--flush fsync").
+#   EXTRA: more `scinti bench ingest` options (e.g. "--flush fsync");
+#   PERF=DIR: `perf record -g` of the bench process (DIR/bench-runN.data) and of the whole machine
+#   (DIR/all-runN.data; `perf report -i … --comm postgres` shows PostgreSQL's share) during each run.
 # Needs a scinti built with `--traits TLS,PostgreSQL` (a release build for figures that mean anything).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -56,9 +58,16 @@ for run in "${RUNS[@]}"; do
   c0=$(pgcpu)
   echo "== run $n: $s sender(s) × window $w, $INSTANCES instances"
   # shellcheck disable=SC2086
-  "$BIN" bench ingest --database "postgres://scinti@127.0.0.1:$PGPORT/bench$n" --instances "$INSTANCES" --senders "$s" \
+  PREFIX=()
+  if [ -n "${PERF:-}" ]; then
+    mkdir -p "$PERF"
+    perf record -g -F 999 -a -o "$PERF/all-run$n.data" >/dev/null 2>&1 & PERFALL=$!
+    PREFIX=(perf record -g -F 999 -o "$PERF/bench-run$n.data" --)
+  fi
+  "${PREFIX[@]}" "$BIN" bench ingest --database "postgres://scinti@127.0.0.1:$PGPORT/bench$n" --instances "$INSTANCES" --senders "$s" \
     --window "$w" --work "$WORK/bench" ${EXTRA:-} >"$WORK/run$n.out" 2>"$WORK/run$n.err" \
     || { echo "bench ingest failed:"; grep -v 'schema migrated' "$WORK/run$n.err"; }
+  [ -n "${PERF:-}" ] && { kill -INT "$PERFALL"; wait "$PERFALL"; }
   sed -n '/^senders/,/^$/p' "$WORK/run$n.out" | sed '/^$/d'
   c1=$(pgcpu)
   echo "PostgreSQL during the run: CPU $(awk -v a="$c0" -v b="$c1" -v i="$INSTANCES" 'BEGIN { printf "%.2f s (%.2f ms/instance)", b - a, (b - a) * 1000 / i }')"
