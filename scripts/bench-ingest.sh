@@ -18,7 +18,7 @@ BIN="${SCINTI_BIN:-.build/release/scinti}"
 [ -x "$BIN" ] || { echo "bench-ingest: no scinti at $BIN (set SCINTI_BIN)" >&2; exit 2; }
 RUNS=("$@"); [ ${#RUNS[@]} -gt 0 ] || RUNS=(1x1 4x1 8x1 8x8)
 INSTANCES="${INSTANCES:-2000}"
-WORK="${WORK:-$(mktemp -d /var/tmp/scinti-bench-ingest.XXXXXX)}"
+MADE=""; [ -n "${WORK:-}" ] || { WORK=$(mktemp -d /var/tmp/scinti-bench-ingest.XXXXXX); MADE=1; }
 mkdir -p "$WORK/pgsock" "$WORK/pgdata" "$WORK/bench"; chmod 755 "$WORK"
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 [ -x "$PGBIN/initdb" ] || PGBIN=$(dirname "$(command -v initdb)")
@@ -28,7 +28,8 @@ AS=(); [ "$(id -u)" = 0 ] && { AS=(runuser -u nobody --); chown nobody "$WORK/pg
 export PGPORT=$((24000 + RANDOM % 2000))
 pg() { "${AS[@]}" "$PGBIN/pg_ctl" -D "$WORK/pgdata" -l "$WORK/pgsock/pg.log" -w "$@"; }
 psqlc() { "$PGBIN/psql" -h "$WORK/pgsock" -U scinti -d "${2:-postgres}" -At -F ' ' -v ON_ERROR_STOP=1 -c "$1"; }
-trap 'pg stop -m fast >/dev/null 2>&1; rm -rf "$WORK/bench"' EXIT
+# At the end: the archives go; the database too when this script made the folder (else its logs stay in WORK).
+trap 'pg stop -m fast >/dev/null 2>&1; rm -rf "$WORK/bench"; [ -n "$MADE" ] && rm -rf "$WORK"' EXIT
 # track_wal_io_timing: the time of the WAL writes and flushes in pg_stat_wal (two clock reads per flush).
 pg start -o "-c listen_addresses=127.0.0.1 -c port=$PGPORT -k $WORK/pgsock -c max_connections=100 -c track_wal_io_timing=on" >/dev/null \
   || { cat "$WORK/pgsock/pg.log"; exit 1; }
