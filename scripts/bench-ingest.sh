@@ -57,6 +57,11 @@ for run in "${RUNS[@]}"; do
   "$PGBIN/createdb" -h "$WORK/pgsock" -U scinti "bench$n"
   psqlc "SELECT pg_stat_reset_shared('bgwriter'), pg_stat_reset_shared('wal')" >/dev/null
   c0=$(pgcpu)
+  # ext4 scans the inodes deleted in the last ~30 s (dirty_expire_centisecs) when it allocates new ones
+  # (ext4_create → recently_deleted): right after the previous run removed its 4 000 files that scan took half of
+  # the bench process's CPU (perf, 2026-12-07) and halved the rate. PAUSE seconds between runs keep one run's
+  # deletions out of the next run's figures (a receiving archive does not delete thousands of files a minute).
+  [ "$n" -gt 1 ] && sleep "${PAUSE:-35}"
   echo "== run $n: $s sender(s) × window $w, $INSTANCES instances"
   # shellcheck disable=SC2086
   PREFIX=()
