@@ -10,7 +10,8 @@ noise-free with attenuation and scatter). A least-squares fit R_t = a·L_t + B o
 everything that is not LV under the region (the RV and atria, which beat, leave a small residual), so B/N is the true
 background per pixel under the LV, to compare with the crescent's background b. Printed: the LVEF as analysed
 (variable region), the crescent's b and the true B/N, and the LVEF that the fixed and the variable region would give
-with the true background. Information only (tuning seeds; on validation seeds it explains, it does not tune)."""
+with the true background; with the coldest-sector rule also every sector of the ring (`backgroundRing`): its ES level,
+its ratio to the true B/N and the LVEF the variable region would give with it. Information only (tuning seeds; on validation seeds it explains, it does not tune)."""
 import json, os, subprocess, sys
 import numpy as np
 
@@ -46,6 +47,12 @@ def main():
         print(f"{t['patient']['patientSeed']}  {tv:5.1f}  {shown}  {b:8.1f}  {bt:9.1f}  {b / bt:7.2f}  "
               f"{fixed['lvef']:7.1f}  {ef(R - bt * n):8.1f}  {ef(Rv - bt * Nv):8.1f}  "
               f"{var.get('backgroundRule', 'inferolateral')} {var.get('backgroundSector', '')}", flush=True)
+        # Every sector of the ring (coldest-sector rule, `backgroundRing`): its ES level ÷ the true B/N, and the LVEF the
+        # variable region would give with it as the background — the data to judge any rule built from the sectors.
+        for sec in var.get("backgroundRing") or []:
+            v = sec["endSystoleCountsPerPixel"]
+            print(f"      {sec['sector']:>16s} {sec['pixels']:3d} px  mean {sec['meanCountsPerPixel']:7.1f}  ES {v:7.1f}  "
+                  f"÷ B/N {v / bt:5.2f}  LVEF {ef(Rv - v * Nv):6.1f}{'  (chosen)' if sec['chosen'] else ''}", flush=True)
 
 if __name__ == "__main__":
     main()

@@ -154,6 +154,9 @@ public struct GatedBloodPoolLVEF: Sendable {
         /// Direction of the background region from the LV centre on the LAO image (clock hours, 3 = lateral,
         /// 6 = inferior), with the ``BackgroundRule/coldestSector`` rule.
         public var backgroundSector: String? = nil
+        /// Every sector of the background ring with what it reads, with the ``BackgroundRule/coldestSector`` rule
+        /// (issue 18 session 11): how far the chosen sector lies below the others.
+        public var backgroundRing: [BackgroundSector]? = nil
     }
 
     /// The result and the regions, for figures.
@@ -265,6 +268,7 @@ public struct GatedBloodPoolLVEF: Sendable {
         var rois: [PlanarROI] = []
         var bgROI = PlanarROI(rows: rows, columns: cols)
         var sectorText: String? = nil
+        var ringTable: [BackgroundSector]? = nil
         var raw: [Double] = []
         for pass in 0..<2 {
             // ED region first (largest LV counts in the bound), then every frame's region inside it.
@@ -305,10 +309,17 @@ public struct GatedBloodPoolLVEF: Sendable {
                 let whole = ring(from: -180, to: 180, hotRule: false)
                 if let s = Self.coldestSector(of: whole, centre: c, image: summed, sectorDeg: options.backgroundSectorDeg) {
                     crescent = s.region
-                    sectorText = Self.clockText(startDeg: s.startDeg, widthDeg: 360 / Double(max(1, Int((360 / options.backgroundSectorDeg).rounded()))))
+                    let width = 360 / Double(max(1, Int((360 / options.backgroundSectorDeg).rounded())))
+                    sectorText = Self.clockText(startDeg: s.startDeg, widthDeg: width)
+                    ringTable = Self.ringSectors(of: whole, centre: c, sectorDeg: options.backgroundSectorDeg).filter { $0.region.count > 0 }.map {
+                        BackgroundSector(sector: Self.clockText(startDeg: $0.startDeg, widthDeg: width), pixels: $0.region.count,
+                                         meanCountsPerPixel: $0.region.mean(summed) / Double(n), endSystoleCountsPerPixel: $0.region.mean(frames[es]),
+                                         chosen: $0.region == s.region)
+                    }
                 } else {
                     crescent = whole
                     sectorText = nil
+                    ringTable = nil
                     if pass == 1 { warnings.append("no background sector of 4 pixels around the LV: the background is taken all round the LV") }
                 }
             case .inferolateral:
@@ -392,6 +403,10 @@ public struct GatedBloodPoolLVEF: Sendable {
                 ? "background region = the coldest \(Int(options.backgroundSectorDeg))° sector of a ring around the ED LV region (\(options.backgroundGapPixels + 1)–\(options.backgroundGapPixels + options.backgroundWidthPixels) px out, off RV and atria), lowest mean on the summed frames; counts per pixel \(options.backgroundFromEndSystole ? "on the ES frame" : "mean over all frames")"
                 : "background region = inferolateral crescent (3–6 o'clock on the LAO image) around the ED LV region, hot pixels left out"
             a.result.units["backgroundSector"] = "clock hours on the LAO image from the LV centre (3 = lateral, 6 = inferior, 9 = septal, 12 = basal)"
+            if let ringTable {
+                a.result.backgroundRing = ringTable
+                a.result.units["backgroundRing"] = "every sector of the background ring: clock hours, pixels, mean counts per pixel per frame over all frames, counts per pixel on the ES frame, and whether it is the background region"
+            }
         }
         a.result.septalValleyRatio = sep.valleyRatio
         if let withheld, lvRegions == nil {

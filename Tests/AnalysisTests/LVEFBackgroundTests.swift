@@ -72,4 +72,66 @@ struct LVEFBackgroundTests {
         let o = try GatedBloodPoolLVEF(options: old).analyze(frames: frames, frameDurationMs: 50).result
         #expect(o.backgroundCountsPerPixel > r.backgroundCountsPerPixel, "inferolateral \(o.backgroundCountsPerPixel) vs coldest sector \(r.backgroundCountsPerPixel)")
     }
+
+    /// The ring table (`backgroundRing`, session 11) on the spleen phantom: one row per sector, exactly one chosen, the
+    /// chosen one is the reported sector with the subtracted ES level, no sector reads below it on the summed frames,
+    /// and the sector holding the spleen (beside 4:30 o'clock) reads above the set background of 6 by the spleen's counts.
+    @Test func ringTableOnTheSpleenPhantom() throws {
+        let frames = try Self.framesWithSpleenOnTheCrescent(lvef: 0.5)
+        let r = try GatedBloodPoolLVEF().analyze(frames: frames, frameDurationMs: 50).result
+        let ring = try #require(r.backgroundRing)
+        #expect(ring.count >= 4 && ring.count <= 8)
+        let chosen = ring.filter(\.chosen)
+        try #require(chosen.count == 1)
+        #expect(chosen[0].sector == r.backgroundSector)
+        #expect(abs(chosen[0].endSystoleCountsPerPixel - r.backgroundCountsPerPixel) < 1e-9)
+        #expect(ring.allSatisfy { $0.meanCountsPerPixel >= chosen[0].meanCountsPerPixel && $0.pixels > 0 })
+        // The spleen's centre lies at 45° from the LV's (4:30 o'clock): the hotter of the two sectors beside that
+        // direction holds it.
+        let spleenSide = ring.filter { $0.sector == "3–4:30 o'clock" || $0.sector == "4:30–6 o'clock" }.map(\.meanCountsPerPixel).max() ?? 0
+        #expect(spleenSide > 6.5, "spleen sector \(spleenSide); ring \(ring)")
+        // The former rule gives no ring table.
+        var old = GatedBloodPoolLVEF.Options()
+        old.backgroundRule = .inferolateral
+        #expect(try GatedBloodPoolLVEF(options: old).analyze(frames: frames, frameDurationMs: 50).result.backgroundRing == nil)
+    }
+
+    /// Frames of the analytic phantom with a patient-like background (session 11): lung and chest wall at `lung` counts
+    /// per pixel everywhere, and under the LV a static disk of mediastinal tissue (radius 10 px, the LV's ED radius
+    /// is 9) reaching `underLV` — so that the ring 3–5 px outside the LV region sees only the lung level. The LV's
+    /// background-free counts are 10 × the projected sphere (peak 180), like the patients' LV : background of
+    /// about 1 : 1.4 (tuning patients: B/N 110–210 counts per pixel beside 120–170 of LV).
+    static func framesWithTissueUnderTheLV(lvef: Double, lung: Double, underLV: Double) throws -> [PlanarViewImage] {
+        let n = LVEFPhaseTests.n, size = LVEFPhaseTests.size
+        return try (0..<n).map { t in
+            var c = [Double](repeating: lung, count: size * size)
+            for r in 0..<size { for col in 0..<size where hypot(Double(col) - 38, Double(r) - 34) < 10 { c[r * size + col] = underLV } }
+            LVEFPhaseTests.sphere(&c, column: 38, row: 34, radius: 9 * cbrt(LVEFPhaseTests.fraction(t, ef: lvef)), concentration: 10)
+            LVEFPhaseTests.sphere(&c, column: 17, row: 33, radius: 7.5 * cbrt(LVEFPhaseTests.fraction(t, ef: 0.45)), concentration: 10)
+            LVEFPhaseTests.sphere(&c, column: 30, row: 17, radius: 5 * cbrt(1 + 0.6 * (1 - LVEFPhaseTests.fraction(t, ef: lvef))), concentration: 10)
+            let blurred = RegionTools.gaussian(c.map { Float($0) }, rows: size, columns: size, sigma: 1.2)
+            return try PlanarViewImage(rows: size, columns: size, counts: blurred, pixelSpacingMM: 4.8)
+        }
+    }
+
+    /// The limitation that remains (docs/lvef.md "Session 11"): with the tissue under the LV at the lung's level the
+    /// LVEF is the set one (70 %) within 3 points; with the tissue under the LV 4/3 of the lung beside it (the
+    /// coldest sector of tuning patient 3104 reads 0.71 of the background under its LV, 3105 0.76) every sector of
+    /// the ring reads the lung, the background is under-subtracted and the LVEF reads low. Recorded as a known issue:
+    /// when a rule that sees the tissue under the LV arrives, this test reports that the issue is gone.
+    @Test func tissueUnderTheLVDenserThanTheLungBesideIt() throws {
+        let ef = 0.70, lung = 75.0, underLV = 100.0
+        let uniform = try GatedBloodPoolLVEF().analyze(frames: Self.framesWithTissueUnderTheLV(lvef: ef, lung: lung, underLV: lung), frameDurationMs: 50).result
+        let u = try #require(uniform.lvef, "LVEF not given: \(uniform.quality)")
+        #expect(abs(u - 100 * ef) <= 3, "uniform background: LVEF \(u) vs \(100 * ef)")
+        #expect(abs(uniform.backgroundCountsPerPixel - lung) <= 0.02 * lung)
+        let r = try GatedBloodPoolLVEF().analyze(frames: Self.framesWithTissueUnderTheLV(lvef: ef, lung: lung, underLV: underLV), frameDurationMs: 50).result
+        let m = try #require(r.lvef, "LVEF not given: \(r.quality)")
+        // Every sector reads the lung: the disk ends inside the LV region, 3 px or more from the ring (blur σ 1.2 px).
+        #expect(abs(r.backgroundCountsPerPixel - lung) <= 0.02 * lung, "background \(r.backgroundCountsPerPixel), ring \(r.backgroundRing ?? [])")
+        #expect(m < 100 * ef - 1, "LVEF \(m): the under-subtraction should show")
+        withKnownIssue("the background ring beside the LV cannot see denser tissue under the LV (docs/lvef.md, Session 11)") {
+            #expect(abs(m - 100 * ef) <= 3, "LVEF \(m) vs \(100 * ef) with the tissue under the LV at \(underLV), the lung at \(lung)")
+        }
+    }
 }
