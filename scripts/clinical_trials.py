@@ -556,7 +556,8 @@ def thyroid_cases(seeds):
 
 def thyroid_simulate_cmd(scinti, out, case):
     """The `scinti simulate thyroid-uptake` command of one patient (protocol: the simulator's defaults — standard =
-    the administered activity, 300 s per image; docs/thyroid-uptake.md)."""
+    the administered activity, 300 s per image, neck and thigh tissue at the tracer's physiological concentration
+    (biokinetic model, since branch thyroid7; before, a fixed 400 Bq/mL); docs/thyroid-uptake.md)."""
     s, iso, hours, up, mbq = case
     return [scinti, "simulate", "thyroid-uptake", "--isotope", iso, "--hours", f"{hours:.4f}", "--uptake", f"{up:.3f}",
             "--administered", str(mbq), "--seed", str(s), "--out", os.path.join(out, f"thy-{s}")]
@@ -575,7 +576,8 @@ def thyroid_trial(scinti, out, seeds, log):
             p = run(thyroid_simulate_cmd(scinti, out, case), log)
             if p.returncode != 0:
                 errs.append(f"seed {s}: simulate: {p.stderr.strip()[-200:]}"); continue
-        truth = json.load(open(os.path.join(d, "truth.json")))["thyroidUptake"]["uptakePercent"]
+        tj = json.load(open(os.path.join(d, "truth.json")))["thyroidUptake"]
+        truth, tissue = tj["uptakePercent"], tj.get("tissueBqPerMLAtNeck")
         f = {k: nm_file(os.path.join(d, k)) for k in ("neck", "standard", "thigh", "room")}
         p = run([scinti, "analyze", "thyroid-uptake", "--neck", f["neck"], "--standard", f["standard"], "--thigh", f["thigh"], "--room", f["room"], "--json"], log)
         if p.returncode != 0:
@@ -586,7 +588,7 @@ def thyroid_trial(scinti, out, seeds, log):
         if sig:
             zs.append((m - truth) / sig)
         rows.append((s, iso, case[2] if iso != "Tc-99m" else 0.33, round(truth, 2), round(m, 2), f"{m - truth:+.2f}",
-                     None if sig is None else f"±{sig:.2f}", f"{100 * (m / truth - 1):+.2f} %"))
+                     None if sig is None else f"±{sig:.2f}", f"{100 * (m / truth - 1):+.2f} %", None if tissue is None else round(tissue, 1)))
     worst = max(diffs) if diffs else float("nan")
     within = sum(d <= 0.5 for d in diffs)
     rel = [100 * r[4] / r[3] - 100 for r in rows if r[3] > 0]
@@ -746,7 +748,7 @@ def main():
         f, rows, e = sentinel_trial(scinti, out, seeds["sentinel"], log)
         figures += f; errors += e
         details.append(("Sentinel node (seed, sentinel found, false nodes, injection site as node)", rows))
-    for kind, fn, title in (("thyroid", thyroid_trial, "Thyroid uptake (seed, nuclide, hours, true %, measured %, error points, k = 1 uncertainty, relative error)"), ("mibg", mibg_trial, "MIBG (seed, true H/M, measured H/M, error)"),
+    for kind, fn, title in (("thyroid", thyroid_trial, "Thyroid uptake (seed, nuclide, hours, true %, measured %, error points, k = 1 uncertainty, relative error, neck tissue Bq/mL)"), ("mibg", mibg_trial, "MIBG (seed, true H/M, measured H/M, error)"),
                             ("krenning", krenning_trial, "Krenning (seed, site, diameter, contrast, true ratio to liver, to spleen, design grade, true grade, measured grade)")):
         if only is None or kind in only:
             f, rows, e = fn(scinti, out, seeds[kind], log); figures += f; errors += e; details.append((title, rows))

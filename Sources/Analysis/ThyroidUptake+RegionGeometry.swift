@@ -25,6 +25,10 @@ extension ThyroidUptake {
     /// warned: 10 000 counts, a 1 % relative Poisson uncertainty (k = 1) — the customary minimum for uptake counting.
     public static let minimumNetCounts = 10_000.0
 
+    /// The precision (percentage points) an uptake is stated to (issue 18: "within 0.5 points"). A result whose
+    /// counting uncertainty at k = 2 (≈ 95 % interval) is wider than this is warned.
+    public static let statementPoints = 0.5
+
     /// Pixels of the hot core of `img` (smoothed counts ≥ 30 % of the maximum) — the rule of the region's centre.
     static func hotCore(_ img: PlanarViewImage) -> [Bool] {
         let s = img.smoothed(passes: 2)

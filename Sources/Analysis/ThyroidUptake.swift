@@ -270,6 +270,10 @@ public struct ThyroidUptake: Sendable {
                            name, c, Self.minimumNetCounts, c > 0 ? 100 / c.squareRoot() : .infinity)
             warnings.append(w)
         }
+        if 2 * sigma > Self.statementPoints {
+            warnings.append(String(format: "counting uncertainty ±%.2f points (k = 1): the ≈ 95 %% interval (k = 2, ±%.2f) is wider than ±%.1f points, so the uptake cannot be stated to %.1f points; the uncertainty falls as 1/√(acquisition time or activity)",
+                                   sigma, 2 * sigma, Self.statementPoints, Self.statementPoints))
+        }
         if !edited {
             quality.append(String(format: "region geometry: the %.0f mm disc collects %.2f %% of the extended gland's counts relative to a point at its centre (measured with the standard image as the point response); uptake divided by %.4f", roiRadiusMM, 100 * geometry, geometry))
         } else {

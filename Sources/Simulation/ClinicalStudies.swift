@@ -101,6 +101,11 @@ public enum ClinicalStudies {
         /// Duration (s) of the standard's acquisition: the protocol's, or shorter when the capsule's hottest pixel
         /// would pass the 16-bit pixel range (as a camera's preset-count stop would end it).
         public var standardSeconds: Double = 0
+        /// Neck tissue concentration (Bq/mL) at the neck acquisition start, and the thigh's at its own start.
+        public var tissueBqPerMLAtNeck: Double = 0
+        public var tissueBqPerMLAtThigh: Double = 0
+        /// Where the tissue concentration came from: the biokinetic model (``ThyroidTracerKinetics``) or "fixed".
+        public var tissueModel = "fixed"
     }
 
     /// Expected counts above which the standard's hottest pixel is shortened (16-bit pixels; 5 σ of Poisson noise
@@ -109,7 +114,10 @@ public enum ClinicalStudies {
 
     /// Simulates a thyroid-uptake measurement with a gamma camera (anterior, parallel-hole collimator).
     /// `uptakePercent` of `administeredMBq` is in the gland at the neck acquisition (physical decay applied);
-    /// the neck tissue holds `tissueBqPerML` (the thigh the same); the standard capsule holds `standardMBq` at the
+    /// the neck and thigh tissue hold `tissueBqPerML` at the neck acquisition (physical decay to the thigh's) or, when
+    /// nil (the default since 2026-12-07; before, a fixed 400 Bq/mL at any time), the physiological mean tissue
+    /// concentration of the tracer's biokinetic model at each acquisition (``ThyroidTracerKinetics``: ICRP iodine
+    /// model for I-123/I-131 iodide, the label's excretion for Tc-99m pertechnetate); the standard capsule holds `standardMBq` at the
     /// administration time — default the administered activity itself, as the SNMMI procedure guideline for thyroid
     /// uptake measurement counts the patient's capsule or an identical one in the neck phantom (until 2026-12-07 a
     /// tenth of it: its counting noise dominated the trial's errors, issue 18); `roomCPSPerPixel` ambient background
@@ -117,7 +125,7 @@ public enum ClinicalStudies {
     /// bits, ``ThyroidUptakeCase/standardSeconds``), neck at `hoursAfterAdministration`, then standard, thigh and
     /// room every `seconds + 60` s.
     public static func thyroidUptake(nuclide: Radionuclide, uptakePercent: Double, hoursAfterAdministration: Double,
-                                     administeredMBq: Double, standardMBq: Double? = nil, tissueBqPerML: Double = 400,
+                                     administeredMBq: Double, standardMBq: Double? = nil, tissueBqPerML: Double? = nil,
                                      roomCPSPerPixel: Double = 0.002, seconds: Double = 600, camera: Camera,
                                      voxelMM: Double = 3, subsamples: Int = 2, seed: UInt64 = 1, noise: Bool = true,
                                      capsuleDepthMM: Double? = nil) -> ThyroidUptakeCase {
@@ -133,8 +141,20 @@ public enum ClinicalStudies {
         }
         let decayAtNeck = exp(-nuclide.decayConstant * lead)
         let thyroidBq = uptakePercent / 100 * admin * decayAtNeck
+        // Extrathyroidal tissue at the neck (k = 0) and the thigh (k = 2) acquisition starts.
+        let compound = ThyroidTracerKinetics.Compound(nuclideName: nuclide.name)
+        func tissue(_ k: Int) -> Double {
+            let dt = Double(k) * (seconds + 60)
+            if let fixed = tissueBqPerML { return fixed * exp(-nuclide.decayConstant * dt) }
+            guard let compound else { return 0 }
+            return ThyroidTracerKinetics.tissueConcentration(compound, administeredBq: admin, decayConstant: nuclide.decayConstant,
+                                                             uptakeFraction: uptakePercent / 100, uptakeHours: hoursAfterAdministration,
+                                                             hours: hoursAfterAdministration + dt / 3600)
+        }
+        let tissueModel = tissueBqPerML != nil ? "fixed" : compound.map { "ThyroidTracerKinetics.\($0.rawValue)" } ?? "none (no model for \(nuclide.name))"
+        let tissueAtNeck = tissue(0), tissueAtThigh = tissue(2)
         var neckPhantom = Phantom(name: "neck", compartments: [
-            Compartment(name: "neck", shape: neckShape(.zero), material: .softTissue, concentrationBqPerML: tissueBqPerML),
+            Compartment(name: "neck", shape: neckShape(.zero), material: .softTissue, concentrationBqPerML: tissueAtNeck),
             Compartment(name: "thyroid", shape: thyroidShape(.zero), material: .softTissue, concentrationBqPerML: 1)],
             description: "Neck: elliptic cylinder 55x50 mm semi-axes, z 180..330; thyroid lobes at (+-18,-30,255) semi-axes 9,9,22 mm and isthmus")
         let vThy = voxelVolume(neckPhantom, "thyroid", voxelMM: voxelMM, subsamples: subsamples)
@@ -159,8 +179,9 @@ public enum ClinicalStudies {
             standard = Simulator.planar(stdSetup, views: [.anterior], seconds: standardSeconds, axialCentreMM: 255)
         }
         standard.acquisition.radiopharmaceuticals[0].totalDoseBq = std.rounded()
-        // Thigh: same cylinder, same tissue concentration, no thyroid (tissue decays between acquisitions).
-        let thighConc = tissueBqPerML * exp(-nuclide.decayConstant * 2 * (seconds + 60))
+        // Thigh: same cylinder, no thyroid, the tissue concentration at its own acquisition (decay, and with the
+        // biokinetic model also excretion and thyroid trapping, between the acquisitions).
+        let thighConc = tissueAtThigh
         var thigh = Simulator.planar(setup(Phantom(name: "thigh", compartments: [
             Compartment(name: "thigh", shape: neckShape(.zero), material: .softTissue, concentrationBqPerML: thighConc)]), 2, pharma: pharmaName),
             views: [.anterior], seconds: seconds, axialCentreMM: 255)
@@ -174,7 +195,8 @@ public enum ClinicalStudies {
         let thyTruth = neck.truth.compartments.first { $0.name == "thyroid" }!.activityBq
         return ThyroidUptakeCase(neck: neck, standard: standard, thigh: thigh, room: room,
                                  uptakePercent: 100 * thyTruth / (admin * decayAtNeck), administeredBq: admin, standardBq: std,
-                                 thyroidBqAtNeck: thyTruth, standardSeconds: standardSeconds)
+                                 thyroidBqAtNeck: thyTruth, standardSeconds: standardSeconds, tissueBqPerMLAtNeck: tissueAtNeck,
+                                 tissueBqPerMLAtThigh: tissueAtThigh, tissueModel: tissueModel)
     }
 
     // MARK: Parathyroid

@@ -25,7 +25,7 @@ struct SimulateThyroidUptake: ParsableCommand {
     @Option(help: "Radionuclide: I-123, I-131 or Tc-99m.") var isotope = "I-123"
     @Option(help: "Administered activity (MBq).") var administered: Double = 10
     @Option(name: .customLong("standard-activity"), help: "Standard capsule activity (MBq) at administration (default: the administered activity, the SNMMI guideline's capsule itself; before 2026-12-07 a tenth of it).") var standardActivity: Double?
-    @Option(help: "Neck tissue concentration (Bq/mL).") var tissue: Double = 400
+    @Option(help: "Neck and thigh tissue concentration (Bq/mL) at the neck acquisition (default: physiological, from the tracer's biokinetic model: ICRP iodine model for I-123/I-131, the label's excretion for Tc-99m pertechnetate; before 2026-12-07 a fixed 400).") var tissue: Double?
     @Option(help: "Seconds per image.") var duration: Double = 300
     @Option(help: "Collimator code.") var collimator = "LEHR"
     @Option(help: "Noise seed.") var seed: UInt64 = 1
@@ -39,6 +39,7 @@ struct SimulateThyroidUptake: ParsableCommand {
         guard hours.isFinite, hours > 0, hours <= 240 else { throw fail("--hours \(hours) (allowed: 0 < h ≤ 240)") }
         guard administered.isFinite, administered > 0, administered <= 10_000 else { throw fail("--administered \(administered) MBq (allowed: 0 < A ≤ 10000)") }
         if let a = standardActivity, !(a.isFinite && a > 0 && a <= 10_000) { throw fail("--standard-activity \(a) MBq (allowed: 0 < A ≤ 10000)") }
+        if let t = tissue, !(t.isFinite && t >= 0 && t <= 1e9) { throw fail("--tissue \(t) Bq/mL (allowed: 0–1e9)") }
         if let d = capsuleDepth, !(d.isFinite && d >= 0 && d <= 100) { throw fail("--capsule-depth \(d) mm (allowed: 0–100, inside the 100 mm deep neck phantom)") }
         guard Collimator.named(collimator) != nil else { throw fail("--collimator \(collimator) (known: \(Set(Collimator.catalog.map(\.code)).sorted().joined(separator: ", ")))") }
         let cam = ClinicalStudies.camera(nuclide: n, collimator: collimator)
@@ -49,11 +50,13 @@ struct SimulateThyroidUptake: ParsableCommand {
             let setup = SimulationSetup(phantom: Phantom(name: name, compartments: []), nuclide: n, camera: cam, seed: seed)
             do { _ = try SimulationOutput.write(s, mode: "planar", setup: setup, out: "\(out)/\(name)", seconds: 0, ct: nil) } catch { throw fail("\(error)") }
         }
-        struct Truth: Encodable { var uptakePercent, administeredMBq, standardMBq, hoursAfterAdministration, thyroidMBqAtNeck, capsuleDepthMM, glandMeanDepthMM, seconds, standardSeconds: Double; var nuclide, definition: String }
+        struct Truth: Encodable { var uptakePercent, administeredMBq, standardMBq, hoursAfterAdministration, thyroidMBqAtNeck, capsuleDepthMM, glandMeanDepthMM, seconds, standardSeconds, tissueBqPerMLAtNeck, tissueBqPerMLAtThigh: Double; var nuclide, definition, tissueModel: String }
         let t = Truth(uptakePercent: c.uptakePercent, administeredMBq: c.administeredBq / 1e6, standardMBq: c.standardBq / 1e6, hoursAfterAdministration: hours,
                       thyroidMBqAtNeck: c.thyroidBqAtNeck / 1e6, capsuleDepthMM: capsuleDepth ?? ClinicalStudies.glandMeanDepthMM,
-                      glandMeanDepthMM: ClinicalStudies.glandMeanDepthMM, seconds: duration, standardSeconds: c.standardSeconds, nuclide: n.name,
-                      definition: "100 × voxelised thyroid activity at the neck acquisition start ÷ (administered activity × physical decay to then); standard capsule in a soft-tissue neck phantom of the neck's shape at the gland's mean depth below the anterior skin")
+                      glandMeanDepthMM: ClinicalStudies.glandMeanDepthMM, seconds: duration, standardSeconds: c.standardSeconds,
+                      tissueBqPerMLAtNeck: c.tissueBqPerMLAtNeck, tissueBqPerMLAtThigh: c.tissueBqPerMLAtThigh, nuclide: n.name,
+                      definition: "100 × voxelised thyroid activity at the neck acquisition start ÷ (administered activity × physical decay to then); standard capsule in a soft-tissue neck phantom of the neck's shape at the gland's mean depth below the anterior skin",
+                      tissueModel: c.tissueModel)
         do {
             let data = try JSONEncoder().encode(["thyroidUptake": t])
             try data.write(to: URL(fileURLWithPath: "\(out)/truth.json"))
