@@ -170,4 +170,50 @@ import Testing
                                              spleen: NamedPlanarDisk(name: "spleen", roi: PlanarDisk(column: 88, row: 50, radius: 3)))
         #expect(h.automaticRegions == ["lesions"] && h.liver.column == 40)
     }
+
+    @Test("Krenning: kidneys 3.5 × the liver behind its lower edge are found first; liver and spleen then found without a maximum of their own")
+    func krenningKidneysFirst() throws {
+        // Conjugate-view values g = √(A·P), split into anterior and posterior by the organ's depth: kidneys posterior
+        // (P/A 2.2), spleen posterior (P/A 2), liver and tumours P/A 1. Liver rising from 300 (dome) to 450 (lower
+        // edge) towards the right kidney (1400), which overlaps its lower edge: like the In-111 trial patients, the
+        // liver has no maximum of its own. Spleen 600 at the liver's height, soft tissue 30.
+        let n = Self.n
+        var a = [Double](repeating: 0, count: n * n), p = a, liver = [Bool](repeating: false, count: n * n)
+        func organ(_ c: Double, _ r: Double, _ ax: Double, _ b: Double, _ g: Double, _ pa: Double) {
+            Self.ellipse(&a, c, r, ax, b, g / pa.squareRoot()); Self.ellipse(&p, c, r, ax, b, g * pa.squareRoot())
+        }
+        for y in 0..<n { for x in 24..<104 { a[y * n + x] += 30; p[y * n + x] += 30 } }
+        for y in 0..<n { for x in 0..<n where pow((Double(x) - 46) / 22, 2) + pow((Double(y) - 50) / 16, 2) <= 1 {
+            let v = 270 + 150 * (Double(y) - 34) / 32; a[y * n + x] += v; p[y * n + x] += v; liver[y * n + x] = true } }
+        organ(86, 52, 7, 10, 570, 2)        // spleen
+        organ(50, 72, 5, 9, 1370, 2.2)      // right kidney, over the liver's lower edge
+        organ(77, 72, 5, 9, 1370, 2.2)      // left kidney
+        let tumours: [(Double, Double, Double)] = [(70, 20, 100), (36, 105, 250), (62, 22, 540), (100, 30, 900)]
+        for (c, r, v) in tumours { organ(c, r, 3, 3, v - 30, 1) }
+        let ab = Self.blur(a, sigma: 1.2), pb = Self.blur(p, sigma: 1.2)
+        let g = zip(ab, pb).map { ($0 * $1).squareRoot() }
+        let mirrored = (0..<(n * n)).map { i in Float(pb[(i / n) * n + n - 1 - i % n]) }
+        let av = PlanarViewImage(name: "Anterior projection", rows: n, columns: n, pixelSpacing: [Self.px, Self.px], counts: ab.map { Float($0) })
+        let pv = PlanarViewImage(name: "Posterior projection", rows: n, columns: n, pixelSpacing: [Self.px, Self.px], counts: mirrored)
+        let r = try KrenningAnalysis().score(anterior: av, posterior: pv, lesions: nil, liver: nil, spleen: nil)
+        print(String(format: "Krenning kidneys first: liver disc (%.0f, %.0f) %.0f, spleen (%.0f, %.0f) %.0f; %d foci; physiology %@", r.liver.column, r.liver.row,
+                     r.liver.intensity, r.spleen.column, r.spleen.row, r.spleen.intensity, r.lesions.count, r.physiology.map(\.kind).joined(separator: ",")))
+        #expect(r.physiology.filter { $0.kind == "kidney" }.count == 2)
+        // The liver disc on the liver (anywhere on its 300–450 ramp), not on a kidney; the spleen disc on the spleen.
+        #expect(liver[Int(r.liver.row) * n + Int(r.liver.column)] && r.liver.intensity >= 290 && r.liver.intensity <= 460, "liver \(r.liver)")
+        #expect(abs(r.spleen.intensity / 600 - 1) < 0.1 && hypot(r.spleen.column - 86, r.spleen.row - 52) <= 6, "spleen \(r.spleen)")
+        // No focus on the kidneys.
+        #expect(!r.lesions.contains { hypot($0.region.column - 50, $0.region.row - 72) <= 9 || hypot($0.region.column - 77, $0.region.row - 72) <= 9 })
+        // Analytic grades: the blurred conjugate peak (3 × 3) against a liver anywhere on its ramp (the same grade at
+        // 300 and at 450) and the spleen 600.
+        for (c, rw, _) in tumours {
+            var sum = 0.0; for dy in -1...1 { for dx in -1...1 { sum += g[(Int(rw) + dy) * n + Int(c) + dx] } }
+            let i = sum / 9
+            let lo = PlanarStudyTruth.krenningGrade(contrast: 2, ratioToLiver: i / 450, ratioToSpleen: i / 600)
+            let hi = PlanarStudyTruth.krenningGrade(contrast: 2, ratioToLiver: i / 300, ratioToSpleen: i / 600)
+            #expect(lo == hi, "tumour (\(c), \(rw)) peak \(i) straddles a grade boundary of the liver ramp")
+            let found = r.lesions.first { hypot($0.region.column - c, $0.region.row - rw) <= 4 }
+            #expect(found?.krenningScore == lo, "tumour at (\(c), \(rw)): \(String(describing: found?.krenningScore)), analytic grade \(lo)")
+        }
+    }
 }
