@@ -7,15 +7,18 @@ import Imaging
 ///
 /// On the conjugate-view image √(A·P) (posterior mirrored; the anterior alone without a posterior view):
 /// - Body: the 8 mm-smoothed image above 5 % of its 99th percentile; midline per row.
-/// - Kidneys and bladder: the receptor-bearing kidneys are the hottest paired organs; a focus with a partner at the
-///   mirrored column (within 30 mm in row and column) below the liver's dome is a kidney; the hottest focus in
-///   the lower third on the midline is the bladder. Both are physiology, never tumours.
-/// - Liver: the largest bright structure on the patient's right: of the organ-sized foci there, each grown to the
-///   8-connected pixels between 50 % and 200 % of its value that do not rise (steepest ascent) to a maximum more
-///   than 1.2 × brighter (a kidney's slopes), the one of largest area (regions ≤ 40 % of the body); its disc
+/// - Kidneys first (branch `uptake7`): the receptor-bearing kidneys are the hottest PAIR of organ-sized foci
+///   (maxima of the 8 mm-smoothed image within 30 mm) at mirrored columns about the midline and the same height
+///   (within 30 mm), each ≥ 20 mm off the midline, within 2.5 × of each other and, with both views, not lying in
+///   front (posterior ÷ anterior ≥ 0.9 × the body's median); the hottest focus in the lower third on the midline
+///   is the bladder. Both are physiology, never tumours, and are masked (grown to 50 % / 40 % of their peak, plus
+///   3 pixels of blurred skirt) before liver and spleen are sought: beside kidneys 3–4 × the liver, liver and
+///   spleen have no maximum of their own.
+/// - Liver: the largest 8-connected structure on the patient's right (kidneys masked) above half-way from the soft
+///   tissue (median of the pixels above 1 % of the 99th percentile) to the 95th percentile there (no larger than 40 % of the body); its disc
 ///   (``Options/liverRadiusMM``) at the liver's deepest interior point away from tumour foci.
-/// - Spleen: the hottest compact structure on the patient's left at the liver's height that is no kidney; its
-///   disc (``Options/spleenRadiusMM``) at the spleen's deepest interior point.
+/// - Spleen: the same on the patient's left (≥ 30 mm off the midline) at the liver's height; its disc
+///   (``Options/spleenRadiusMM``) at the spleen's deepest interior point.
 /// - Tumours: foci of the 1-pixel-smoothed image that stand out of their 20–35 mm annulus by ≥ 25 % and by ≥ 6 σ of
 ///   the counting noise (3 × 3 sum), outside the kidneys, spleen and bladder; inside the liver they must stand
 ///   out of the liver the same way. Each gets a disc of ``Options/lesionRadiusMM``.
@@ -51,59 +54,92 @@ extension KrenningAnalysis {
         var notes: [String] = [], physiology: [PhysiologicalUptake] = []
         // Organ-sized foci (maxima of the 8 mm-smoothed image within 30 mm).
         let maxima = RegionTools.localMaxima(s, rows: rows, columns: cols, radius: max(2, Int((30 / px).rounded())), threshold: 0.1 * p99)
-            .map { $0.row * cols + $0.column }
-        // Liver: the LARGEST bright structure on the patient's right (image left of the midline) — every organ-sized
-        // focus there grown to the pixels ≥ 50 % of its value, the one of largest area kept (the kidneys
-        // are hotter but smaller).
-        // No region spreading over more than 40 % of the body (soft tissue, not an organ).
+            .map { $0.row * cols + $0.column }.filter { body[$0] }
         let bodyCount = body.filter { $0 }.count
-        var seed = -1
-        var liver = PlanarROI(rows: rows, columns: cols)
-        // Each pixel's hill: the local maximum its steepest ascent on the 8 mm-smoothed image ends on.
-        let hill = RegionTools.hills(s, rows: rows, columns: cols)
-        for m in maxima where body[m] && Double(m % cols) < midline(m / cols) {
-            // Up to 2 × its value: the hotter kidneys behind the liver's lower edge are not the liver. Nor the hill
-            // of a maximum more than 1.2 × brighter (a kidney's slopes: without this the liver grew round the
-            // right kidney along its skirt, the kidney's focus fell inside the "liver" and lost its pair).
-            let region = PlanarROI.component(of: s.indices.map { s[$0] >= 0.5 * s[m] && s[$0] <= 2 * s[m] && s[hill[$0]] <= 1.2 * s[m] },
-                                             rows: rows, columns: cols, seed: m)
-            if region.count > liver.count && Double(region.count) <= 0.4 * Double(bodyCount) { liver = region; seed = m }
-        }
-        guard seed >= 0 else { throw PlanarAnalysisError("Krenning: no liver found in view \(a.name); give --liver") }
-        let liverTop = liver.indices.map { $0 / cols }.min() ?? 0
-        let liverBottom = liver.indices.map { $0 / cols }.max() ?? rows - 1
-        // Kidneys: paired foci (mirror column about the midline) below the liver's dome, outside the liver.
-        var organ = PlanarROI(rows: rows, columns: cols)
         func grow(_ m: Int, _ frac: Float) -> PlanarROI {
             PlanarROI.component(of: s.indices.map { s[$0] >= frac * s[m] && dist($0, m) <= 80 }, rows: rows, columns: cols, seed: m)
         }
-        let candidates = maxima.filter { !liver.inside[$0] && $0 / cols > liverTop }
-        var kidneys: [Int] = []
-        for m in candidates {
-            let r = m / cols, c = Double(m % cols)
-            let mirror = 2 * midline(r) - c
-            if candidates.contains(where: { $0 != m && abs(Double($0 % cols) - mirror) * px <= 30 && abs(Double($0 / cols - r)) * px <= 30 && s[$0] > 0.4 * s[m] && s[m] > 0.4 * s[$0] }) {
-                kidneys.append(m)
+        // Posterior ÷ anterior (8 mm-smoothed, posterior mirrored) where both views are given: the kidneys lie at the
+        // back (In-111 kidneys ≈ 2 × posterior-dominant on the trial patients), the liver at the front (≈ 1).
+        let pa: [Float]? = p.map { p in
+            let sa = RegionTools.gaussian(a.counts, rows: rows, columns: cols, sigma: max(1, 8 / px))
+            var pm = p.counts
+            for r in 0..<rows { for c in 0..<cols { pm[r * cols + c] = p.counts[r * cols + cols - 1 - c] } }
+            let sp = RegionTools.gaussian(pm, rows: rows, columns: cols, sigma: max(1, 8 / px))
+            return s.indices.map { sa[$0] > 0 ? sp[$0] / sa[$0] : 0 }
+        }
+        let bodyPA = pa.map { pa in RegionTools.quantile(s.indices.filter { body[$0] }.map { pa[$0] }, 0.5) }
+        // 1. Kidneys FIRST (until `uptake7` the liver came first and, beside kidneys 3–4 × brighter, had no maximum of
+        //    its own: the right kidney was reported as a tumour and the left one taken for the spleen). The
+        //    receptor-bearing kidneys are the hottest PAIR of organ-sized foci: at mirrored columns about the midline
+        //    (within 30 mm) and the same height (within 30 mm), each at least 20 mm off the midline, within 2.5 × of
+        //    each other, and not lying in front (posterior ÷ anterior not below 0.9 × the body's median). Each kidney
+        //    is grown to the pixels ≥ 50 % of its peak and masked with a 3-pixel margin (its blurred skirt).
+        var kidneyPair: (Int, Int)? = nil
+        for (k, m1) in maxima.enumerated() {
+            for m2 in maxima[(k + 1)...] {
+                let r1 = m1 / cols, c1 = Double(m1 % cols), r2 = m2 / cols, c2 = Double(m2 % cols)
+                guard abs(2 * midline(r1) - c1 - c2) * px <= 30, abs(Double(r1 - r2)) * px <= 30,
+                      abs(c1 - midline(r1)) * px >= 20, s[m2] > 0.4 * s[m1], s[m2] < 2.5 * s[m1] else { continue }
+                if let pa, let bodyPA, pa[m1] < 0.9 * bodyPA || pa[m2] < 0.9 * bodyPA { continue }
+                if let best = kidneyPair, min(s[best.0], s[best.1]) >= min(s[m1], s[m2]) { continue }
+                kidneyPair = (m1, m2)
             }
         }
+        var organ = PlanarROI(rows: rows, columns: cols)
+        let kidneys = kidneyPair.map { [$0.0, $0.1] } ?? []
+        var kidneyMask = PlanarROI(rows: rows, columns: cols)
         for k in kidneys {
-            let m = grow(k, 0.5)
-            for i in m.indices { organ.inside[i] = true }
+            for i in grow(k, 0.5).indices { kidneyMask.inside[i] = true }
             let side = Double(k % cols) > midline(k / cols) ? "left" : "right"
+            let paText = pa.map { String(format: ", posterior ÷ anterior %.1f", $0[k]) } ?? ""
             physiology.append(PhysiologicalUptake(view: a.name, column: Double(k % cols), row: Double(k / cols), kind: "kidney",
-                                                  reason: "paired focus at the mirrored place: \(side) kidney (renal receptor uptake and excretion)"))
+                                                  reason: "paired focus at the mirrored place: \(side) kidney (renal receptor uptake and excretion\(paText))"))
         }
+        if kidneys.isEmpty { notes.append("no pair of kidneys found: liver and spleen were searched without masking the kidneys; check the figure") }
         // Bladder: hottest focus in the lower third near the midline.
         if let b = maxima.filter({ $0 / cols > rows * 2 / 3 && abs(Double($0 % cols) - midline($0 / cols)) * px <= 50 && !kidneys.contains($0) }).max(by: { s[$0] < s[$1] }),
            s[b] > 0.3 * p99 {
-            for i in grow(b, 0.4).indices { organ.inside[i] = true }
+            for i in grow(b, 0.4).indices { kidneyMask.inside[i] = true }
             physiology.append(PhysiologicalUptake(view: a.name, column: Double(b % cols), row: Double(b / cols), kind: "bladder", reason: "urinary excretion"))
         }
-        // Spleen: hottest non-kidney focus on the patient's left within the liver's rows.
-        let spleenSeed = maxima.filter { !kidneys.contains($0) && !liver.inside[$0] && Double($0 % cols) > midline($0 / cols) + 30 / px
-            && $0 / cols >= liverTop - Int(40 / px) && $0 / cols <= (liverTop + liverBottom) / 2 + Int(40 / px) }.max { s[$0] < s[$1] }
-        guard let sp = spleenSeed else { throw PlanarAnalysisError("Krenning: no spleen found in view \(a.name) (splenectomy?); give --spleen") }
-        let spleen = grow(sp, 0.5)
+        let masked = kidneyMask.dilated(3)
+        for i in masked.indices { organ.inside[i] = true }
+        // Soft tissue: the median of the pixels above 1 % of the 99th percentile (the 5 % body outline holds only the
+        // organs where kidneys and bladder are 50–100 × the soft tissue, as in In-111 pentetreotide images).
+        let soft = s.map { $0 > 0.01 * p99 }
+        let tissue = RegionTools.quantile(s.indices.filter { soft[$0] }.map { s[$0] }, 0.5)
+        /// The largest 8-connected structure of `zone` above half-way from the soft tissue to the 95th percentile
+        /// of `zone` (an organ fills more than 5 % of its zone; a tumour does not), no larger than 40 % of the body.
+        func largestBright(_ zone: [Bool]) -> PlanarROI {
+            let values = s.indices.filter { zone[$0] }.map { s[$0] }
+            guard !values.isEmpty else { return PlanarROI(rows: rows, columns: cols) }
+            let q = RegionTools.quantile(values, 0.95)
+            guard q > tissue else { return PlanarROI(rows: rows, columns: cols) }
+            let level = tissue + 0.5 * (q - tissue)
+            let allowed = s.indices.map { zone[$0] && s[$0] >= level }
+            var seen = [Bool](repeating: false, count: s.count), best = PlanarROI(rows: rows, columns: cols)
+            for i in s.indices where allowed[i] && !seen[i] {
+                let c = PlanarROI.component(of: allowed, rows: rows, columns: cols, seed: i)
+                for j in c.indices { seen[j] = true }
+                if c.count > best.count && Double(c.count) <= 0.4 * Double(bodyCount) { best = c }
+            }
+            return best
+        }
+        // 2. Liver: the largest bright structure on the patient's right (image left of the midline), kidneys and
+        //    bladder masked: the liver is the biggest organ there even where it has no maximum of its own.
+        let liver = largestBright(s.indices.map { soft[$0] && !masked.inside[$0] && Double($0 % cols) < midline($0 / cols) })
+        guard liver.count > 0 else { throw PlanarAnalysisError("Krenning: no liver found in view \(a.name); give --liver") }
+        let liverTop = liver.indices.map { $0 / cols }.min() ?? 0
+        let liverBottom = liver.indices.map { $0 / cols }.max() ?? rows - 1
+        // 3. Spleen: the largest bright structure on the patient's left (≥ 30 mm off the midline) at the liver's
+        //    height (from 40 mm above its top to 40 mm below its middle), kidneys masked.
+        let spleenZone = s.indices.map { i in
+            soft[i] && !masked.inside[i] && Double(i % cols) > midline(i / cols) + 30 / px
+                && i / cols >= liverTop - Int(40 / px) && i / cols <= (liverTop + liverBottom) / 2 + Int(40 / px)
+        }
+        let spleen = largestBright(spleenZone)
+        guard spleen.count > 0 else { throw PlanarAnalysisError("Krenning: no spleen found in view \(a.name) (splenectomy?); give --spleen") }
         for i in spleen.indices { organ.inside[i] = true }
         // Tumour foci.
         let s1 = RegionTools.gaussian(g, rows: rows, columns: cols, sigma: 1)

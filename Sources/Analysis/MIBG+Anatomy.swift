@@ -9,12 +9,14 @@ import Imaging
 ///   the lung apices lie just below it).
 /// - Liver: the brightest hilltop (15 mm smoothing) on the patient's right (≥ 40 mm from the midline) below the
 ///   shoulder line, grown to the 8-connected pixels above half-way from the body's median (soft tissue) to its
-///   smoothed peak, not above 1.5 × that peak and not on the hill of a brighter maximum on the patient's left (the
-///   heart: every pixel whose steepest ascent on the 15 mm-smoothed image ends on it, so a heart brighter than the
-///   liver keeps its slopes and the part of it the liver overlaps); the liver band is that region dilated by 2
-///   pixels (the camera blur), which no heart region enters.
-/// - Heart: the strongest compact focus (difference of Gaussians, 8 and 40 mm) left of the body midline, more than
-///   60 mm below the shoulder line, 40 mm inside the body outline, outside the liver band and ABOVE the liver in its column and above the liver's centre (the
+///   smoothed peak, not above 1.5 × that peak and only on its own hill or on hills whose top lies on the patient's
+///   right (every pixel whose steepest ascent on the 15 mm-smoothed image ends on another maximum on the patient's
+///   left — the heart, whatever its brightness — is left out, so the heart keeps its slopes and the part of it
+///   the liver overlaps); the liver band is that region dilated by 2 pixels (the camera blur), which no heart region
+///   enters.
+/// - Heart: the strongest compact focus (difference of Gaussians, 8 and 40 mm) left of the body midline and within
+///   100 mm of it, more than 60 mm below the shoulder line, 40 mm inside the body outline, outside the liver band
+///   and ABOVE THE LIVER'S DOME LINE (the liver's topmost row; the
 ///   heart sits on the diaphragm, above the liver dome: a focus inside or below the liver is never the heart). Its
 ///   region follows the myocardium's outline: the 8-connected pixels of the 1-pixel-smoothed image above
 ///   ``MIBGAnalysis/Options/heartEdgeFraction`` of the way from the surrounding background (median of an 80–100 mm
@@ -72,21 +74,26 @@ extension MIBGAnalysis {
             let level = tissue + 0.5 * max(0, s[seed] - tissue)
             // ... and not above 1.5 × the liver's peak: a brighter heart touching the liver is no liver.
             let cap = 1.5 * s[seed]
-            // ... and not on the hill of a brighter maximum on the patient's left (the heart): its slopes, and the
-            // pixels where the heart overlaps the liver, rise towards the heart, not the liver. Without this the
-            // liver grew round a heart brighter than it along the heart's skirt (between `level` and `cap`), and
-            // the heart search, which stays above the liver and outside its band, lost the heart.
-            func heartHill(_ i: Int) -> Bool {
+            // ... and not on the hill of any other maximum on the patient's left, whatever its brightness (the
+            // heart): its slopes, and the pixels where the heart overlaps the liver, rise towards the heart, not the
+            // liver. Without this the liver grew round a heart brighter than it along the heart's skirt (between
+            // `level` and `cap`); until `uptake7` only brighter maxima were excluded, and the liver still grew over a
+            // heart about as bright as itself (fixed seeds 8010, 8012).
+            let own = hill[seed]
+            func otherLeftHill(_ i: Int) -> Bool {
                 let t = hill[i]
-                return s15[t] > s15[seed] && Double(t % cols) > midline(t / cols)
+                return t != own && Double(t % cols) > midline(t / cols)
             }
-            liver = PlanarROI.component(of: s.indices.map { s[$0] >= level && s[$0] <= cap && !heartHill($0) }, rows: rows, columns: cols, seed: seed)
+            liver = PlanarROI.component(of: s.indices.map { s[$0] >= level && s[$0] <= cap && !otherLeftHill($0) }, rows: rows, columns: cols, seed: seed)
         }
         let band = liver.dilated(2)
         var liverTop = [Int](repeating: rows, count: cols)
         for i in liver.indices { liverTop[i % cols] = min(liverTop[i % cols], i / cols) }
-        // Columns the liver does not reach: the heart is still above the liver's centre (never beside or below it).
-        let liverCentreRow = liver.centroid.map { Int($0.row) } ?? rows
+        // The liver's dome line: its topmost row. The heart lies in the chest on the diaphragm, above the dome; the
+        // liver's left lobe and the upper abdomen below it are never the heart (until `uptake7` the focus only had
+        // to lie above the liver's centre row, and took the left lobe where the heart was faint: fixed seeds 8006,
+        // 8011, 8016, 8019; tuning seed 8121).
+        let domeRow = liver.indices.map { $0 / cols }.min() ?? rows
         // Heart focus: above the liver in its column, left of the midline, well inside the body.
         let broad = RegionTools.gaussian(v.counts, rows: rows, columns: cols, sigma: max(2, 40 / px))
         let inside = RegionTools.squareFilter(body.map { $0 ? Float(1) : 0 }, rows: rows, columns: cols,
@@ -95,7 +102,9 @@ extension MIBGAnalysis {
         // Not within 60 mm below the shoulder line (the lung apices and the base of the neck: the heart lies lower).
         for r in min(rows, shoulder + Int((60 / px).rounded()))..<rows {
             let mid = midline(r)
-            for c in 0..<cols where Double(c) > mid && inside[r * cols + c] > 0 && !band.inside[r * cols + c] && r < liverTop[c] && r < liverCentreRow {
+            // ... and within 100 mm of the midline: the heart's left border lies at most about 10 cm from it on a
+            // frontal view; further out a faint heart lost to the DoG edge of the body outline (analytic chest).
+            for c in 0..<cols where Double(c) > mid && (Double(c) - mid) * px <= 100 && inside[r * cols + c] > 0 && !band.inside[r * cols + c] && r < liverTop[c] && r < domeRow {
                 let i = r * cols + c
                 if s[i] - broad[i] > bestDoG { best = i; bestDoG = s[i] - broad[i] }
             }

@@ -8,7 +8,7 @@ import Imaging
 /// - Heart region: over the whole heart, cavity included (Flotats et al., "Proposal for standardization of 123I-MIBG
 ///   cardiac sympathetic imaging", Eur J Nucl Med Mol Imaging 2010;37:1802–1812). Automatic (issue 18): the heart's
 ///   outline found on the anatomy — the compact focus left of the midline ABOVE the liver, the myocardium's outer
-///   edge at `heartEdgeFraction` (40 %) of its contrast, the liver left out (`MIBG+Anatomy.swift`); `heartROI` then holds the circle of
+///   edge at `heartEdgeFraction` (50 %) of its contrast, the liver left out (`MIBG+Anatomy.swift`); `heartROI` then holds the circle of
 ///   the same area at the region's centre (for display and editing). Given from outside: a circle.
 /// - Mediastinal region: a square of ``Options/mediastinumSidePixels`` pixels (7 × 7 as in ADMIRE-HF,
 ///   Jacobson et al., J Am Coll Cardiol 2010;55:2212–2221) in the upper mediastinum: on the body midline, 45 % of
@@ -31,8 +31,8 @@ public struct MIBGAnalysis: Sendable {
         /// The heart counts as visible when its plateau exceeds the surrounding background by this fraction.
         public var heartVisibleContrast: Double = 0.1
         /// The heart region's edge: this fraction of the way from the background to the heart's plateau (chosen on
-        /// the tuning patients 8101–8104).
-        public var heartEdgeFraction: Double = 0.4
+        /// the tuning patients 8101–8104 and 8121–8130; 0.4 until `uptake7`).
+        public var heartEdgeFraction: Double = 0.5
         /// The reference conversion coefficient of the standard medium-energy condition.
         public var referenceCoefficient: Double = 0.88
         /// Creates the default options.
