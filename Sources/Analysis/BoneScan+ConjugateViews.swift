@@ -64,10 +64,11 @@ extension BoneScanAnalysis {
     /// z = ``calibratedSignificance(mean:level:pixels:floor:)`` with the floor ``Options/conjugateMidlineFloor``
     /// within ``Options/structureMidlineMM`` of the midline (spine, sternum, sacrum), else
     /// ``Options/conjugateLateralFloor``. A place is a candidate when the largest z of the three images reaches
-    /// ``Options/conjugateMidlineSignificance`` (midline) or ``Options/conjugateLateralSignificance`` (elsewhere) and
-    /// both views show an excess (Poisson z over B ≥ 0 on the anterior and on the posterior: a focus in the body is
-    /// seen from both sides, a misestimated level of one view's anatomy mostly is not); local maxima (±2 px) of
-    /// z ÷ its threshold, below ``Options/structureTopFraction`` of the height (not the skull vertex). Each candidate
+    /// ``Options/conjugateMidlineSignificance`` (midline) or ``Options/conjugateLateralSignificance`` (elsewhere); on
+    /// the midline both views must also show an excess (disc mean ≥ B on the anterior and on the posterior: a focus in
+    /// the body is seen from both sides); local maxima (±2 px) of z ÷ its threshold, below
+    /// ``Options/structureTopFraction`` of the height (not the skull vertex), outside the atlas band of the forearms
+    /// and hands. Each candidate
     /// goes on the view with the larger own z, through the same organ-size and separation steps as the atlas pass,
     /// then through the physiology separation like every other focus.
     func conjugateLesions(_ dets: inout [Detection], views: [PlanarViewImage], geometry: [BodyGeometry]) {
@@ -96,6 +97,10 @@ extension BoneScanAnalysis {
                 let i = r * cols + c
                 guard bodyA[i] || bodyP[r * cols + (cols - 1 - c)] else { continue }
                 let onMidline = g.lateralMM(column: Double(c)) <= o.structureMidlineMM
+                // Not in the forearms and hands: their many small joints lie differently on the two sides (measured on
+                // the tuning seeds: the pass's false positives there), so neither the mirror nor the bone's own
+                // neighbours give their normal level; foci there are left to the top-hat detector.
+                if SkeletalAtlas.region(fraction: f, lateralMM: g.lateralMM(column: Double(c)), heightMM: g.heightMM) == "forearms and hands" { continue }
                 let floor = Float(onMidline ? o.conjugateMidlineFloor : o.conjugateLateralFloor)
                 let threshold = Float(onMidline ? o.conjugateMidlineSignificance : o.conjugateLateralSignificance)
                 var z: [Float] = [0, 0, 0], excess = true
