@@ -26,7 +26,7 @@ struct BoneScanCommand: ParsableCommand {
     @Option(name: .customLong("atlas-significance"), help: "Atlas pass: Poisson standard deviations of a 15 mm disc above the fitted ICRP-110 normal-bone image.") var atlasSignificance: Double = BoneScanAnalysis.Options().atlasSignificance
     @Option(name: .customLong("atlas-ratio"), help: "Atlas pass: disc mean ÷ the fitted normal-bone image, at least.") var atlasRatio: Double = BoneScanAnalysis.Options().atlasRatio
     @Flag(name: .customLong("atlas"), help: "Also fit the ICRP-110 normal-bone atlas (phantoms from $SCINTI_ICRP110 or ../shared/phantoms/icrp110) and detect foci against it (experimental, off by default).") var atlas = false
-    @Flag(name: .customLong("no-conjugate"), help: "Turn off the conjugate-view pass (anterior, mirrored posterior and their sum against the normal bone of the same structure).") var noConjugate = false
+    @Flag(name: .customLong("conjugate"), help: "Also run the conjugate-view pass (anterior, mirrored posterior and their sum against the normal bone of the same structure; experimental, off by default).") var conjugate = false
     @Option(name: .customLong("conjugate-significance"), help: "Conjugate-view pass: MIDLINE,LATERAL calibrated significance thresholds.") var conjugateSignificance: String?
     @Option(name: .customLong("conjugate-floors"), help: "Conjugate-view pass: MIDLINE,LATERAL relative error floors of the normal-bone level.") var conjugateFloors: String?
     @Option(name: .customLong("conjugate-mirror-rows"), help: "Conjugate-view pass: rows searched on either side of the mirrored place.") var conjugateMirrorRows: Int = BoneScanAnalysis.Options().conjugateMirrorRows
@@ -39,7 +39,7 @@ struct BoneScanCommand: ParsableCommand {
         o.twoViewThresholdFactor = twoViewThreshold; o.twoViewConfirmFactor = twoViewConfirm; o.baselineExcessShare = baselineExcessShare
         o.structureThresholdFactor = structureThreshold; o.structureSignificance = structureSignificance
         o.atlasSignificance = atlasSignificance; o.atlasRatio = atlasRatio; o.atlasPass = atlas
-        o.conjugatePass = !noConjugate; o.conjugateMirrorRows = conjugateMirrorRows
+        o.conjugatePass = conjugate; o.conjugateMirrorRows = conjugateMirrorRows
         if let t = conjugateSignificance?.split(separator: ",").compactMap({ Double($0) }), t.count == 2 {
             o.conjugateMidlineSignificance = t[0]; o.conjugateLateralSignificance = t[1]
         }

@@ -89,6 +89,7 @@ struct BoneScanConjugateViewsTests {
     private func conjugateOnly(_ views: [PlanarViewImage], _ o: BoneScanAnalysis.Options) -> [BoneScanAnalysis.Lesion] {
         var off = o
         off.thresholdFactor = 1e9; off.structureThresholdFactor = 1e9; off.twoViewThresholdFactor = 1e9
+        off.conjugatePass = true
         let a = BoneScanAnalysis(options: off)
         let g = views.map { BodyGeometry($0, smoothingSigma: 1) }
         var dets = zip(views, g).map { a.detect($0, body: $1) }
