@@ -111,6 +111,23 @@ public struct BoneScanAnalysis: Sendable {
         public var atlasRatio: Double = 1.15
         /// Atlas pass: Gaussian σ (mm) applied to the projected phantom maps (camera resolution and scatter).
         public var atlasBlurMM: Double = 5
+        /// Conjugate-view pass (BoneScan+ConjugateViews.swift): the anterior view, the mirrored posterior view and their
+        /// sum read against the normal bone of the same structure with a calibrated significance (Poisson noise plus
+        /// the estimate's own relative error). Tuned on the delayed tuning seeds 1101–1115 (docs/bone-scan.md). Off by
+        /// default: on the fixed seeds 1001–1040 it added 2 lesions and 8 false positives (0.40 per patient with it,
+        /// over the 0.3 limit), most on the sternum (docs/clinical-validation.md, "Branch `bone7`").
+        public var conjugatePass: Bool = false
+        /// Conjugate pass, within ``structureMidlineMM`` of the midline: relative error of the normal-bone level along
+        /// the structure (spine, sternum, sacrum).
+        public var conjugateMidlineFloor: Double = 0.08
+        /// Conjugate pass, off the midline: relative error of the normal-bone level (along the bone and the mirrored side).
+        public var conjugateLateralFloor: Double = 0.12
+        /// Conjugate pass: calibrated significance a midline focus must reach.
+        public var conjugateMidlineSignificance: Double = 7
+        /// Conjugate pass: calibrated significance a focus off the midline must reach.
+        public var conjugateLateralSignificance: Double = 5
+        /// Conjugate pass: rows searched on either side of the mirrored place (posture is not quite symmetric).
+        public var conjugateMirrorRows: Int = 2
         /// Creates the default options.
         public init() {}
     }
@@ -153,6 +170,9 @@ public struct BoneScanAnalysis: Sendable {
         public var sigmaOverNormalAtlas: Double? = nil
         /// Found by the atlas pass: the 15 mm disc mean ÷ the fitted normal-bone atlas image.
         public var ratioToNormalAtlas: Double? = nil
+        /// Found by the conjugate-view pass: the calibrated significance of the 15 mm disc mean over the normal bone of
+        /// the same structure (the largest of the anterior, mirrored posterior and conjugate-sum images).
+        public var sigmaOverSameStructure: Double? = nil
     }
 
     /// Uptake seen and kept out of the lesion list, with the reason.
@@ -343,6 +363,7 @@ public struct BoneScanAnalysis: Sendable {
             "hotSpot": String(format: "top-hat local maximum > %.3g × the body's 95th-percentile top-hat, net counts ≥ %.3g σ, half-maximum area ≤ %.3g cm² (larger: excluded organ)", o.thresholdFactor, o.minimumSignificance, o.maximumLesionAreaCM2),
             "sameStructure": String(format: "foci with top-hat between %.3g and %.3g × the 95th percentile kept when the %.0f mm disc mean stands out from normal bone of the same structure by ≥ %.3g Poisson σ: within %.0f mm of the midline ≥ %.3g × the level along the structure (largest of the medians at 3–8 px along four directions); elsewhere ≥ %.3g × the mirrored bone (±2 rows, ±3 columns about the midline), ≥ %.3g × the level along the structure, and the mirrored top-hat < %.3g of its own; none above %.0f %% of the body height", o.structureThresholdFactor, o.thresholdFactor, o.newLesionDiscMM, o.structureSignificance, o.structureMidlineMM, o.structureMidlineRatio, o.structureMirrorRatio, o.structureAlongRatio, o.structureSymmetricShare, 100 * o.structureTopFraction),
             "normalBoneAtlas": String(format: "%@: single scans with two views: the ICRP-110 adult male and female skeletons projected (attenuation-weighted path length per skeletal region and the soft tissue, Gaussian %.0f mm), placed by the body's top and midline, height scaled by the head-to-foot extent, girth by the best correlation with the anterior view, the better phantom kept; per view region gains by Poisson-weighted least squares (3 rounds, pixels > 3 σ off left out); a focus where the %.0f mm disc mean exceeds the fitted image by ≥ %.3g Poisson σ (one view, or both together) and by ≥ %.3g ×; excess regions > %.3g cm² are organs", o.atlasPass ? "on" : "off (--atlas turns it on)", o.atlasBlurMM, o.newLesionDiscMM, o.atlasSignificance, o.atlasRatio, o.maximumLesionAreaCM2),
+            "conjugateViews": String(format: "%@: anterior, posterior mirrored onto the anterior grid, and their sum; %.0f mm disc mean M over the normal bone of the same structure B (largest of the medians at 3–8 px along four directions; off the midline also the mirrored bone, ±%d rows and ±3 columns); z = (M − B) / sqrt(B/n + (f·B)²) with f = %.3g within %.0f mm of the midline, %.3g elsewhere; a focus where the largest z of the three reaches %.3g (midline, where both views must exceed their own B) or %.3g (elsewhere); B along the structure: both sides on the midline, the brighter side elsewhere; none above %.0f %% of the body height nor in the forearms and hands", o.conjugatePass ? "on" : "off (--conjugate turns it on)", o.newLesionDiscMM, o.conjugateMirrorRows, o.conjugateMidlineFloor, o.structureMidlineMM, o.conjugateLateralFloor, o.conjugateMidlineSignificance, o.conjugateLateralSignificance, 100 * o.structureTopFraction),
             "lesionCounts": String(format: "disk of %.0f mm minus the mean of an annulus of 1.5–2.5 radii", o.roiRadiusMM),
             "tumourBurdenIndex": "lesion half-maximum pixels / skeleton pixels (pixels above the 70th percentile of the body outline + lesion pixels) x 100, all views",
             "followUp": String(format: "integer translation by normalised cross-correlation (anterior; posterior mirrored); normalisationFactor = baseline / follow-up counts over the reference bone region (body pixels between the 60th and 95th percentiles of the baseline, lesions and excluded organs masked); status new (found on the follow-up only) / progressing (ratio ≥ %.2f) / regressing (≤ %.2f) / stable; physiology separated on both scans; new lesions also from the normalised difference image (follow-up × factor − baseline over a %.0f mm disc ≥ %.3g Poisson σ), not new where the baseline shows a focus ≥ %.3g σ over the normal bone of the same structure holding ≥ %.2g of the follow-up's excess there; PCWG3 2+2 for new lesions", 1 + o.changeFraction, 1 - o.changeFraction, o.newLesionDiscMM, o.newLesionSignificance, o.baselineFocusSignificance, o.baselineExcessShare),
@@ -366,6 +387,7 @@ public struct BoneScanAnalysis: Sendable {
         }
         let geometry = views.map { BodyGeometry($0, smoothingSigma: options.smoothingSigmaPixels) }
         var dets = detectViews(views, geometry: geometry)
+        conjugateLesions(&dets, views: views, geometry: geometry)
         let fit = atlasLesions(&dets, views: views, geometry: geometry)
         let tbi = 100 * Double(dets.reduce(0) { $0 + $1.lesionPixels }) / Double(max(1, dets.reduce(0) { $0 + $1.skeletonPixels }))
         var r = Result(lesions: dets.flatMap(\.lesions), tumourBurdenIndexPercent: tbi, excludedRegions: dets.flatMap(\.excluded),

@@ -26,6 +26,10 @@ struct BoneScanCommand: ParsableCommand {
     @Option(name: .customLong("atlas-significance"), help: "Atlas pass: Poisson standard deviations of a 15 mm disc above the fitted ICRP-110 normal-bone image.") var atlasSignificance: Double = BoneScanAnalysis.Options().atlasSignificance
     @Option(name: .customLong("atlas-ratio"), help: "Atlas pass: disc mean ÷ the fitted normal-bone image, at least.") var atlasRatio: Double = BoneScanAnalysis.Options().atlasRatio
     @Flag(name: .customLong("atlas"), help: "Also fit the ICRP-110 normal-bone atlas (phantoms from $SCINTI_ICRP110 or ../shared/phantoms/icrp110) and detect foci against it (experimental, off by default).") var atlas = false
+    @Flag(name: .customLong("conjugate"), help: "Also run the conjugate-view pass (anterior, mirrored posterior and their sum against the normal bone of the same structure; experimental, off by default).") var conjugate = false
+    @Option(name: .customLong("conjugate-significance"), help: "Conjugate-view pass: MIDLINE,LATERAL calibrated significance thresholds.") var conjugateSignificance: String?
+    @Option(name: .customLong("conjugate-floors"), help: "Conjugate-view pass: MIDLINE,LATERAL relative error floors of the normal-bone level.") var conjugateFloors: String?
+    @Option(name: .customLong("conjugate-mirror-rows"), help: "Conjugate-view pass: rows searched on either side of the mirrored place.") var conjugateMirrorRows: Int = BoneScanAnalysis.Options().conjugateMirrorRows
     @Option(help: "Write a PNG figure with the lesions (baseline, then the registered follow-up).") var png: String?
     @Flag(help: "Print JSON (keys: lesions[] with view, column, row, counts, region, side, uptakeRatioToRegion, status; normalisationFactor; tumourBurdenIndexPercent; boneScanIndexPercent; pcwg3).") var json = false
 
@@ -35,6 +39,13 @@ struct BoneScanCommand: ParsableCommand {
         o.twoViewThresholdFactor = twoViewThreshold; o.twoViewConfirmFactor = twoViewConfirm; o.baselineExcessShare = baselineExcessShare
         o.structureThresholdFactor = structureThreshold; o.structureSignificance = structureSignificance
         o.atlasSignificance = atlasSignificance; o.atlasRatio = atlasRatio; o.atlasPass = atlas
+        o.conjugatePass = conjugate; o.conjugateMirrorRows = conjugateMirrorRows
+        if let t = conjugateSignificance?.split(separator: ",").compactMap({ Double($0) }), t.count == 2 {
+            o.conjugateMidlineSignificance = t[0]; o.conjugateLateralSignificance = t[1]
+        }
+        if let f = conjugateFloors?.split(separator: ",").compactMap({ Double($0) }), f.count == 2 {
+            o.conjugateMidlineFloor = f[0]; o.conjugateLateralFloor = f[1]
+        }
         if let r = structureRatios?.split(separator: ",").compactMap({ Double($0) }), r.count == 3 {
             o.structureMidlineRatio = r[0]; o.structureMirrorRatio = r[1]; o.structureAlongRatio = r[2]
         }
@@ -42,6 +53,14 @@ struct BoneScanCommand: ParsableCommand {
     }
 
     func validate() throws {
+        for (name, value) in [("--conjugate-significance", conjugateSignificance), ("--conjugate-floors", conjugateFloors)] {
+            if let v = value, v.split(separator: ",").compactMap({ Double($0) }).count != 2 {
+                throw ValidationError("\(name): '\(v)' is not two numbers MIDLINE,LATERAL (e.g. 7,6)")
+            }
+        }
+        if conjugateMirrorRows < 0 || conjugateMirrorRows > 20 {
+            throw ValidationError("--conjugate-mirror-rows: \(conjugateMirrorRows) is outside 0–20")
+        }
         if let r = structureRatios, r.split(separator: ",").compactMap({ Double($0) }).count != 3 {
             throw ValidationError("--structure-ratios: '\(r)' is not three numbers MIDLINE,MIRROR,ALONG (e.g. 1.25,1.25,1.3)")
         }
