@@ -34,7 +34,9 @@ import Testing
 ///
 /// Added 2026-12-07 (`dosimetry7`, 2 × 10⁴ decays): I-131 4 mm soft tissue +2.51 % (face +1.8 %), 4.42 mm compact
 /// bone +2.32 % (+2.3 %), 4.42 mm soft tissue against the interpolated tables +1.90 % (+3.0 %), 3 mm against MIRD 17
-/// +0.19 %. The two centres over 2 % are known issues (hard guard 3 %); nothing was tuned to the tables.
+/// +0.19 %. At 2 × 10⁵ decays (`SCINTI_VALIDATION=1`): I-131 centres +2.13 % (4 mm), +2.15 % (4.42 mm interpolated),
+/// +1.87 % (4.8 mm), +1.97 % (4.42 mm compact bone), −0.41 % (3 mm vs MIRD 17); Y-90 −1.44 … −1.57 %. The I-131 cells
+/// at 4 and 4.42 mm are known issues (hard guard 3 %); nothing was tuned to the tables.
 @Suite struct LanconelliKernelTests {
     static let softTissue104 = try! Medium(name: "Soft tissue (ICRU-44) 1.04", densityGPerCm3: 1.04,
                                            massFractions: TissueClasses.classes[3].medium.massFractions)
@@ -118,7 +120,8 @@ import Testing
     /// The interpolation is checked on the database itself first (``databaseInterpolationIsExactEnough``: ≤ 0.6 %).
     @Test func i131At4p42mmInterpolated() throws {
         try check("I-131", voxelMM: 4.42, centre: Self.logLog(4, 3.99e-1, 4.8, 2.37e-1, at: 4.42),
-                  neighbour: Self.logLog(4, 1.05e-2, 4.8, 5.44e-3, at: 4.42), reference: "Lanconelli (4/4.8 mm log-log)")
+                  neighbour: Self.logLog(4, 1.05e-2, 4.8, 5.44e-3, at: 4.42), reference: "Lanconelli (4/4.8 mm log-log)",
+                  knownCentreIssue: "I-131 4.42 mm soft tissue: +1.90 % at 2·10⁴ decays but +2.15 % at 2·10⁵ (SCINTI_VALIDATION): not met")
     }
 
     /// The interpolation's own error, from tables of the database alone (no engine): where the size IS tabulated,
