@@ -120,14 +120,13 @@ extension BoneScanAnalysis {
         }
         let maxArea = o.maximumLesionAreaCM2 / (views[ka].rowSpacingMM * views[ka].columnSpacingMM / 100)
         let roiR = max(1.5, o.roiRadiusMM / px)
+        let topHats = dets.map(\.topHat)   // per view, once (the candidates below change lesions, not the images)
         for cand in RegionTools.localMaxima(score, rows: rows, columns: cols, radius: 2, threshold: 1) {
             let k = onPosterior[cand.row * cols + cand.column] ? kp : ka
             let v = views[k]
             let c0 = k == ka ? cand.column : cols - 1 - cand.column
             let s = dets[k].smoothed
-            var th = [Float](repeating: 0, count: s.count)
-            for i in th.indices { th[i] = s[i] - dets[k].normal[i] }
-            let pos = RegionTools.centroid(th, rows: rows, columns: cols, column: c0, row: cand.row, radius: 1.5, floor: 0)
+            let pos = RegionTools.centroid(topHats[k], rows: rows, columns: cols, column: c0, row: cand.row, radius: 1.5, floor: 0)
             let i = cand.row * cols + c0
             // Half-maximum region of the excess over the view's own normal-bone level (not over the surrounding soft
             // tissue: a faint focus on a long bone would flood along the bone).

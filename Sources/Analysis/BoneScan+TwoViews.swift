@@ -18,8 +18,7 @@ extension BoneScanAnalysis {
         let lows = zip(views, geometry).map { low.detect($0, body: $1) }
         // Top-hat and its body 95th percentile per view.
         let tops: [([Float], Float)] = dets.map { d in
-            var th = [Float](repeating: 0, count: d.smoothed.count)
-            for i in th.indices { th[i] = d.smoothed[i] - d.normal[i] }
+            let th = d.topHat
             return (th, RegionTools.quantile(zip(th, d.body).compactMap { $1 ? $0 : nil }, 0.95))
         }
         for k in 0..<2 {

@@ -259,6 +259,8 @@ public struct BoneScanAnalysis: Sendable {
         /// Smoothed counts − the smoothed fitted atlas image (the excess over the expected normal bone), when the
         /// atlas pass ran.
         var residual: [Float]? = nil
+        /// The top-hat: smoothed counts − the local normal level (the excess over the opening).
+        var topHat: [Float] { zip(smoothed, normal).map { $0 - $1 } }
     }
 
     /// Detects hot spots on one view. With a body geometry, an organ-sized region on the spine above the bladder
