@@ -82,8 +82,7 @@ extension BoneScanAnalysis {
         let radius = max(1, o.newLesionDiscMM / 2 / px)
         let n = Float(Self.discOffsets(radius: radius).count)
         // Posterior counts mirrored onto the anterior grid, and the conjugate sum.
-        var post = [Float](repeating: 0, count: rows * cols)
-        for r in 0..<rows { for c in 0..<cols { post[r * cols + c] = views[kp].counts[r * cols + (cols - 1 - c)] } }
+        let post = views[kp].mirroredColumns().counts
         let sum = zip(views[ka].counts, post).map { $0 + $1 }
         let means = [views[ka].counts, post, sum].map { Self.discMean($0, rows: rows, columns: cols, radius: radius) }
         let bodyA = dets[ka].body, bodyP = dets[kp].body

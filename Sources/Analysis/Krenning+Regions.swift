@@ -39,9 +39,11 @@ extension KrenningAnalysis {
         let rows = a.rows, cols = a.columns
         let px = (a.rowSpacingMM + a.columnSpacingMM) / 2
         var g = a.counts
-        if let p {
+        // The posterior view on the anterior grid (mirrored once, used for the conjugate image and the P/A ratio).
+        let pm: [Float]? = p.map { $0.mirroredColumns().counts }
+        if let p, let pm {
             guard p.rows == rows, p.columns == cols else { throw PlanarAnalysisError("mismatched matrix sizes: anterior \(cols)×\(rows), posterior \(p.columns)×\(p.rows)") }
-            for r in 0..<rows { for c in 0..<cols { g[r * cols + c] = (a.counts[r * cols + c] * p.counts[r * cols + cols - 1 - c]).squareRoot() } }
+            for i in g.indices { g[i] = (a.counts[i] * pm[i]).squareRoot() }
         }
         let s = RegionTools.gaussian(g, rows: rows, columns: cols, sigma: max(1, 8 / px))
         let p99 = RegionTools.quantile(s, 0.99)
@@ -61,10 +63,8 @@ extension KrenningAnalysis {
         }
         // Posterior ÷ anterior (8 mm-smoothed, posterior mirrored) where both views are given: the kidneys lie at the
         // back (In-111 kidneys ≈ 2 × posterior-dominant on the trial patients), the liver at the front (≈ 1).
-        let pa: [Float]? = p.map { p in
+        let pa: [Float]? = pm.map { pm in
             let sa = RegionTools.gaussian(a.counts, rows: rows, columns: cols, sigma: max(1, 8 / px))
-            var pm = p.counts
-            for r in 0..<rows { for c in 0..<cols { pm[r * cols + c] = p.counts[r * cols + cols - 1 - c] } }
             let sp = RegionTools.gaussian(pm, rows: rows, columns: cols, sigma: max(1, 8 / px))
             return s.indices.map { sa[$0] > 0 ? sp[$0] / sa[$0] : 0 }
         }
