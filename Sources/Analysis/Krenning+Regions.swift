@@ -48,8 +48,7 @@ extension KrenningAnalysis {
         let s = RegionTools.gaussian(g, rows: rows, columns: cols, sigma: max(1, 8 / px))
         let p99 = RegionTools.quantile(s, 0.99)
         let body = s.map { $0 > 0.05 * p99 }
-        var lo = [Int](repeating: -1, count: rows), hi = [Int](repeating: -1, count: rows)
-        for r in 0..<rows { for c in 0..<cols where body[r * cols + c] { if lo[r] < 0 { lo[r] = c }; hi[r] = c } }
+        let (lo, hi, _) = RegionTools.rowExtents(body, rows: rows, columns: cols)
         guard lo.contains(where: { $0 >= 0 }) else { throw PlanarAnalysisError("Krenning: no body found in view \(a.name)") }
         func midline(_ r: Int) -> Double { lo[r] < 0 ? Double(cols - 1) / 2 : Double(lo[r] + hi[r]) / 2 }
         func dist(_ i: Int, _ j: Int) -> Double { hypot(Double(i % cols - j % cols), Double(i / cols - j / cols)) * px }

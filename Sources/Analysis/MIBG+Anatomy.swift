@@ -47,9 +47,7 @@ extension MIBGAnalysis {
         let s = RegionTools.gaussian(v.counts, rows: rows, columns: cols, sigma: max(1, 8 / px))
         let p99 = RegionTools.quantile(s, 0.99)
         let body = s.map { $0 > 0.1 * p99 }
-        var width = [Int](repeating: 0, count: rows)
-        var lo = [Int](repeating: -1, count: rows), hi = [Int](repeating: -1, count: rows)
-        for r in 0..<rows { for c in 0..<cols where body[r * cols + c] { width[r] += 1; if lo[r] < 0 { lo[r] = c }; hi[r] = c } }
+        let (lo, hi, width) = RegionTools.rowExtents(body, rows: rows, columns: cols)
         guard let maxW = width.max(), maxW > 0 else { throw PlanarAnalysisError("MIBG: no body found in view \(v.name)") }
         let shoulder = width.firstIndex { Double($0) >= 0.8 * Double(maxW) } ?? 0
         func midline(_ r: Int) -> Double { lo[r] < 0 ? Double(cols - 1) / 2 : Double(lo[r] + hi[r]) / 2 }
