@@ -17,6 +17,13 @@ private final class CommitLog: Sendable {
     var finished: [String] { state.withLock { $0.finished } }
     func begin() { state.withLock { $0.inFlight += 1; $0.deepest = max($0.deepest, $0.inFlight) } }
     func end(_ uid: String) { state.withLock { $0.inFlight -= 1; $0.finished.append(uid) } }
+    /// Waits until `ok` holds for the log (10 s at most: then the test's expectations say what did not happen).
+    func wait(until ok: (_ deepest: Int, _ finished: Int) -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !state.withLock({ ok($0.deepest, $0.finished.count) }), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+    }
 }
 
 private struct SlowStorage: StorageService {
@@ -24,21 +31,25 @@ private struct SlowStorage: StorageService {
     let slowest: String
     /// Wrapped storage (nil: nothing is kept, the outcome is success).
     let inner: ArchiveStorage?
+    /// Overlap by construction instead of by timing: every commit waits until 4 were in flight at once (which only a
+    /// server that reads ahead gets to), the slowest one also until 3 others have finished.
+    var gated = false
     func beginStore(_ r: StoreRequest) throws -> any IncomingObject {
-        SlowObject(uid: r.sopInstanceUID, log: log, slow: r.sopInstanceUID == slowest, inner: try inner?.beginStore(r))
+        SlowObject(uid: r.sopInstanceUID, log: log, slow: r.sopInstanceUID == slowest, gated: gated, inner: try inner?.beginStore(r))
     }
 }
 
 private final class SlowObject: IncomingObject, Sendable {
-    let uid: String, log: CommitLog, slow: Bool
+    let uid: String, log: CommitLog, slow: Bool, gated: Bool
     let inner: (any IncomingObject)?
-    init(uid: String, log: CommitLog, slow: Bool, inner: (any IncomingObject)?) {
-        self.uid = uid; self.log = log; self.slow = slow; self.inner = inner
+    init(uid: String, log: CommitLog, slow: Bool, gated: Bool, inner: (any IncomingObject)?) {
+        self.uid = uid; self.log = log; self.slow = slow; self.gated = gated; self.inner = inner
     }
     func append(_ bytes: UnsafeRawBufferPointer) throws { try inner?.append(bytes) }
     func commit() throws -> StoreOutcome { try inner?.commit() ?? StoreOutcome(status: Status.success) }
     func commitAsync() async throws -> StoreOutcome {
         log.begin()
+        if gated { try await log.wait { deepest, finished in deepest >= 4 && (!slow || finished >= 3) } }
         try await Task.sleep(for: .milliseconds(slow ? 300 : 40))
         let o = try await inner?.commitAsync() ?? StoreOutcome(status: Status.success)
         log.end(uid)
@@ -75,7 +86,8 @@ private func smallFiles(_ name: String, count: Int) throws -> [PreparedFile] {
 @Test func pipelinedStoresOnOneAssociationAreAnsweredInRequestOrder() async throws {
     let files = try smallFiles("pipe", count: 16)
     let log = CommitLog()
-    let storage = SlowStorage(log: log, slowest: files[0].sopInstanceUID, inner: nil)
+    var storage = SlowStorage(log: log, slowest: files[0].sopInstanceUID, inner: nil)
+    storage.gated = true
     let answers = try await withStorage(storage) { port in
         var p = params(port)
         p.contexts = proposals(for: files)
