@@ -139,7 +139,11 @@ public enum RigidRegistration {
     }
 
     /// Separable Gaussian smoothing, σ = 1 voxel (kernel ±3 voxels), clamped edges.
-    static func smoothed(_ v: Volume) -> Volume { SerialRegistration.gaussian(v, sigmaVoxels: (1, 1, 1)) }
+    static func smoothed(_ v: Volume) -> Volume {
+        var s = v
+        s.voxels = GaussianFilter.smooth(v.voxels, size: v.size, sigmaVoxels: (1, 1, 1), edges: .clamp)
+        return s
+    }
 
     @inline(__always) static func bin(_ v: Float, _ r: ClosedRange<Float>, _ bins: Int) -> Int {
         let span = r.upperBound - r.lowerBound

@@ -138,7 +138,8 @@ public enum SerialRegistration {
             let want = s / 2.355, have = native / 2.355
             return want > have ? (want * want - have * have).squareRoot() / native : 0
         }
-        let sm = gaussian(v, sigmaVoxels: (sigma(sp.x), sigma(sp.y), sigma(sp.z)))
+        var sm = v
+        sm.voxels = GaussianFilter.smooth(v.voxels, size: v.size, sigmaVoxels: (sigma(sp.x), sigma(sp.y), sigma(sp.z)), edges: .clamp, minimumSigma: 0.2)
         let n = v.size, g = v.geometry
         var lo = Vector3(.infinity, .infinity, .infinity), hi = -lo
         for c in [(0, 0, 0), (1, 0, 0), (0, 1, 0), (0, 0, 1), (1, 1, 0), (1, 0, 1), (0, 1, 1), (1, 1, 1)] {
@@ -151,44 +152,6 @@ public enum SerialRegistration {
         do { return try sm.resampled(to: size, geometry: geo, outside: lowHU) } catch {
             throw .invalidArgument("CT geometry cannot be resampled: \(error)")
         }
-    }
-
-    /// Separable Gaussian smoothing with σ (voxels) per axis (0: none), clamped edges.
-    static func gaussian(_ v: Volume, sigmaVoxels: (Double, Double, Double)) -> Volume {
-        let s = v.size
-        var a = v.voxels
-        for (axis, sigma) in [sigmaVoxels.0, sigmaVoxels.1, sigmaVoxels.2].enumerated() where sigma > 0.2 {
-            let r = max(1, Int(ceil(3 * sigma)))
-            let raw = (-r...r).map { Float(exp(-Double($0 * $0) / (2 * sigma * sigma))) }
-            let sum = raw.reduce(0, +)
-            let w = raw.map { $0 / sum }
-            var b = [Float](repeating: 0, count: a.count)
-            let (n, step) = axis == 0 ? (s.x, 1) : axis == 1 ? (s.y, s.x) : (s.z, s.x * s.y)
-            a.withUnsafeBufferPointer { src in
-                b.withUnsafeMutableBufferPointer { dst in
-                    let box = SendableBox((src, dst))
-                    DispatchQueue.concurrentPerform(iterations: s.z) { k in
-                        let (p, q) = box.value
-                        for j in 0..<s.y {
-                            for i in 0..<s.x {
-                                let idx = i + s.x * (j + s.y * k)
-                                let c = axis == 0 ? i : axis == 1 ? j : k
-                                var acc: Float = 0
-                                for t in -r...r {
-                                    let cc = min(max(c + t, 0), n - 1)
-                                    acc += p[idx + (cc - c) * step] * w[t + r]
-                                }
-                                q[idx] = acc
-                            }
-                        }
-                    }
-                }
-            }
-            a = b
-        }
-        var out = v
-        out.voxels = a
-        return out
     }
 
     /// Starting translations: z from the table position (0) and from the body-area profiles; x, y from the body

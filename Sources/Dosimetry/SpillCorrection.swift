@@ -67,7 +67,7 @@ public struct SpillCorrection: Sendable {
         let sigma = (fwhmMM / c / spacing.x, fwhmMM / c / spacing.y, fwhmMM / c / spacing.z)
         var g = [[Double]](repeating: [Double](repeating: 0, count: regions.count), count: regions.count)
         for (j, r) in regions.enumerated() {
-            let b = Self.gaussianBlur(r.weights, size, sigmaVoxels: sigma)
+            let b = GaussianFilter.smooth(r.weights, size: size, sigmaVoxels: sigma, edges: .zero)
             for (k, q) in regions.enumerated() { for i in b.indices where q.weights[i] != 0 { g[k][j] += Double(q.weights[i]) * Double(b[i]) } }
         }
         self.regions = regions; self.fwhmMM = fwhmMM; self.size = size; self.spacing = spacing
@@ -127,27 +127,6 @@ public struct SpillCorrection: Sendable {
             x[k] = s / a[k][k]
         }
         return x
-    }
-
-    /// Separable Gaussian blur, σ in voxels per axis (kernel ±⌈3σ⌉, weights normalised), zero outside the grid.
-    public static func gaussianBlur(_ a: [Float], _ s: GridSize, sigmaVoxels: (Double, Double, Double)) -> [Float] {
-        var cur = a, next = a
-        let strides = [1, s.x, s.x * s.y], dims = [s.x, s.y, s.z], sig = [sigmaVoxels.0, sigmaVoxels.1, sigmaVoxels.2]
-        for axis in 0..<3 {
-            let r = Int(ceil(3 * sig[axis]))
-            guard r > 0 else { continue }
-            var w = (-r...r).map { exp(-0.5 * Double($0 * $0) / (sig[axis] * sig[axis])) }
-            let sum = w.reduce(0, +); w = w.map { $0 / sum }
-            let st = strides[axis], n = dims[axis]
-            for i in 0..<a.count {
-                let c = (i / st) % n
-                var acc = 0.0
-                for d in -r...r where c + d >= 0 && c + d < n { acc += w[d + r] * Double(cur[i + d * st]) }
-                next[i] = Float(acc)
-            }
-            swap(&cur, &next)
-        }
-        return cur
     }
 
     /// Dilates a mask by an ellipsoid of ⌊radiusMM / spacing⌋ voxels per axis.

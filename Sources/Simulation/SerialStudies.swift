@@ -177,7 +177,7 @@ public struct SerialStudy: Sendable {
                 } } }
                 spect[n] = Float(a)
             } } }
-            if fwhmMM > 0 { spect = gaussianBlur(spect, size: size, sigmaVoxels: fwhmMM / 2.3548 / voxelMM) }
+            if fwhmMM > 0 { let sigma = fwhmMM / 2.3548 / voxelMM; spect = GaussianFilter.smooth(spect, size: size, sigmaVoxels: (sigma, sigma, sigma), edges: .zero) }
             if noise > 0 {
                 for n in spect.indices where spect[n] > 0 { spect[n] *= Float(max(0, 1 + noise * rng.normal())) }
             }
@@ -187,25 +187,5 @@ public struct SerialStudy: Sendable {
                                           repositioning: pose))
         }
         return SerialStudy(organs: organs, timePoints: points, labels: labels)
-    }
-
-    /// Separable Gaussian blur with zero boundary.
-    static func gaussianBlur(_ v: [Float], size: GridSize, sigmaVoxels s: Double) -> [Float] {
-        let r = max(1, Int(ceil(3 * s)))
-        var w = (-r...r).map { Float(exp(-Double($0 * $0) / (2 * s * s))) }
-        let sum = w.reduce(0, +); w = w.map { $0 / sum }
-        var a = v
-        for axis in 0..<3 {
-            var b = [Float](repeating: 0, count: a.count)
-            let (n, stride) = axis == 0 ? (size.x, 1) : axis == 1 ? (size.y, size.x) : (size.z, size.x * size.y)
-            for idx in a.indices {
-                let c = axis == 0 ? idx % size.x : axis == 1 ? (idx / size.x) % size.y : idx / (size.x * size.y)
-                var acc: Float = 0
-                for t in -r...r where c + t >= 0 && c + t < n { acc += a[idx + t * stride] * w[t + r] }
-                b[idx] = acc
-            }
-            a = b
-        }
-        return a
     }
 }

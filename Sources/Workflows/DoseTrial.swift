@@ -181,7 +181,7 @@ public enum DoseTrial {
 
     /// Separable Gaussian blur (σ in voxels), zero outside.
     static func blur(_ a: [Float], _ s: GridSize, sigmaVoxels: Double) -> [Float] {
-        SpillCorrection.gaussianBlur(a, s, sigmaVoxels: (sigmaVoxels, sigmaVoxels, sigmaVoxels))
+        GaussianFilter.smooth(a, size: s, sigmaVoxels: (sigmaVoxels, sigmaVoxels, sigmaVoxels), edges: .zero)
     }
 
     /// Residual of an estimated fixed→moving transform against the truth: the largest displacement (mm) over the
