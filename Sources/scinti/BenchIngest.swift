@@ -36,7 +36,7 @@ struct BenchIngest: AsyncParsableCommand {
             let dir = work + "/archive-\(getpid())-\(s)"
             defer { try? FileManager.default.removeItem(atPath: dir) }
             let choice: DatabaseChoice
-            do { choice = database == "sqlite" ? DatabaseChoice() : try DatabaseChoice.open(database) } catch { throw fail("\(error)") }
+            do { choice = database == "sqlite" ? DatabaseChoice() : try DatabaseChoice.open(database) } catch { throw failure(error) }
             // New UIDs per run: a shared PostgreSQL index keeps earlier runs' rows.
             var paths: [String] = []
             let study = UIDGenerator.newUID(), series = UIDGenerator.newUID()
@@ -59,9 +59,9 @@ struct BenchIngest: AsyncParsableCommand {
                     try DICOMWriter.write(DICOMFile(dataset: ds, transferSyntax: .explicitVRLittleEndian), to: p)
                     paths.append(p)
                 }
-            } catch { throw fail("\(error)") }
+            } catch { throw failure(error) }
             let archive: Archive
-            do { archive = try Archive(directory: dir, index: choice.index, audit: choice.audit) } catch { throw fail("\(dir): \(error)") }
+            do { archive = try Archive(directory: dir, index: choice.index, audit: choice.audit) } catch { throw failure(error, dir) }
             archive.fileSync = fileSync
             archive.concurrentBatches = batches
             var c = ServerConfiguration(aeTitle: "BENCHSCP", port: 0, storage: dir)
@@ -131,33 +131,4 @@ private func cpuProbe() -> Double {
     let dt = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
     if h == 0 { emit("") }   // keeps the loop
     return dt
-}
-
-/// CPU time of the whole machine from the first line of `/proc/stat` (clock ticks, all cores together).
-private struct MachineTicks {
-    var busy = 0.0, steal = 0.0, total = 0.0
-    let cores = Double(ProcessInfo.processInfo.activeProcessorCount)
-
-    static func now() -> MachineTicks {
-        var m = MachineTicks()
-        guard let stat = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
-              let line = stat.split(separator: "\n").first, line.hasPrefix("cpu ") else { return m }
-        // user nice system idle iowait irq softirq steal (guest time is included in user).
-        let v = line.split(separator: " ").dropFirst().compactMap { Double($0) }
-        guard v.count >= 8 else { return m }
-        m.busy = v[0] + v[1] + v[2] + v[5] + v[6]
-        m.steal = v[7]
-        m.total = v[0..<8].reduce(0, +)
-        return m
-    }
-
-    func since(_ earlier: MachineTicks) -> MachineTicks {
-        var d = MachineTicks()
-        d.busy = busy - earlier.busy; d.steal = steal - earlier.steal; d.total = total - earlier.total
-        return d
-    }
-    /// Cores busy on average (0 when /proc/stat could not be read).
-    var busyCores: Double { total > 0 ? busy / total * cores : 0 }
-    /// Percent of the machine's time stolen by the hypervisor.
-    var stealPercent: Double { total > 0 ? steal / total * 100 : 0 }
 }
