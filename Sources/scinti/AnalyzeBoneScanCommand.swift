@@ -121,6 +121,6 @@ struct BoneScanCommand: ParsableCommand {
             if let p = r.pcwg3 { t += "  PCWG3: \(p.newLesions) new lesion\(p.newLesions == 1 ? "" : "s") → \(p.status) (\(p.rule))\n" }
             if let png { t += "Figure → \(png)\n" }
             emit(t)
-        } catch let e as ExitCode { throw e } catch { throw fail("\(error)") }
+        } catch { throw failure(error) }
     }
 }

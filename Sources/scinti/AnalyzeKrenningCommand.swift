@@ -68,6 +68,6 @@ struct KrenningCommand: ParsableCommand {
             for n in r.notes { t += "  note: \(n)\n" }
             if let png { t += "Figure → \(png)\n" }
             emit(t)
-        } catch let e as ExitCode { throw e } catch { throw fail("\(error)") }
+        } catch { throw failure(error) }
     }
 }

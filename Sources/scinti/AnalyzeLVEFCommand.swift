@@ -60,9 +60,7 @@ struct AnalyzeLVEF: ParsableCommand {
             if !input.notes.isEmpty { t += "  input: " + input.notes.joined(separator: "; ") + "\n" }
             if let png { t += "figure → \(png)\n" }
             emit(t)
-        } catch let e as WorkflowError { throw fail(e.message) }
-        catch let e as PlanarAnalysisError { throw fail("\(file): \(e.message)") }
-        catch let e as ExitCode { throw e }
-        catch { throw fail("\(error)") }
+        } catch let e as PlanarAnalysisError { throw failure(e, file) }
+        catch { throw failure(error) }
     }
 }

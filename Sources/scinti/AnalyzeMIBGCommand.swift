@@ -46,6 +46,6 @@ struct MIBGCommand: ParsableCommand {
                         r.heartROI.column, r.heartROI.row, r.heartROI.radius, r.mediastinumROI.side, r.mediastinumROI.side, r.mediastinumROI.column, r.mediastinumROI.row)
             if let png { t += "Figure → \(png)\n" }
             emit(t)
-        } catch let e as ExitCode { throw e } catch { throw fail("\(error)") }
+        } catch { throw failure(error) }
     }
 }

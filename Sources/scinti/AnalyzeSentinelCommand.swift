@@ -41,6 +41,6 @@ struct SentinelCommand: ParsableCommand {
             t += "Conventions: \(r.conventions["nodeCounts"] ?? ""); \(r.conventions["percentOfHottest"] ?? "")\n"
             if let png { t += "Figure → \(png)\n" }
             emit(t)
-        } catch let e as ExitCode { throw e } catch { throw fail("\(error)") }
+        } catch { throw failure(error) }
     }
 }

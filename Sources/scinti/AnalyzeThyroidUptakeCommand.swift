@@ -48,9 +48,6 @@ struct AnalyzeThyroidUptake: ParsableCommand {
             text += "  method: \(x.method)\n"
             if let png { text += "figure → \(png)\n" }
             emit(text)
-        } catch let e as WorkflowError { throw fail(e.message) }
-        catch let e as PlanarAnalysisError { throw fail(e.message) }
-        catch let e as ExitCode { throw e }
-        catch { throw fail("\(error)") }
+        } catch { throw failure(error) }
     }
 }

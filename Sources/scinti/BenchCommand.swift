@@ -43,7 +43,7 @@ struct BenchDICOM: ParsableCommand {
             rows.append(("scinti", "NM parse header", nmHeader))
             rows.append(("scinti", "NM parse + decode", nmFull))
             rows.append(("scinti", "CT series parse + decode", ctFull))
-        } catch { throw fail("\(error)") }
+        } catch { throw failure(error) }
 
         // External peers, best wall time of `repeats` runs each (process start-up included, as a user meets it).
         func external(_ args: [String]) -> Double? {

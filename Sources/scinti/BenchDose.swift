@@ -37,7 +37,7 @@ struct BenchDose: ParsableCommand {
         } } }
         let tk = Date()
         let kernel: VoxelSValueKernel
-        do { kernel = try VoxelSValueKernel.straightTrack(nuclide, voxelMM: (voxel, voxel, voxel), halfWidth: halfWidth) } catch { throw fail("\(error)") }
+        do { kernel = try VoxelSValueKernel.straightTrack(nuclide, voxelMM: (voxel, voxel, voxel), halfWidth: halfWidth) } catch { throw failure(error) }
         let kernelS = Date().timeIntervalSince(tk)
         emit(String(format: "kernel: %@ %d³ at %.2f mm (%.2f s to build; Σ = %.5f of %.5f MeV/decay)\n", nuclide.name, kernel.size.x, voxel,
                     kernelS, kernel.depositedEnergyMeV, kernel.energyPerDecayMeV))
@@ -45,7 +45,7 @@ struct BenchDose: ParsableCommand {
         var dose: [Float] = []
         for _ in 0..<max(1, repeats) {
             let t0 = Date()
-            do { dose = try VoxelDose.convolveFFT(tia, size: grid, kernel: kernel, threads: n) } catch { throw fail("\(error)") }
+            do { dose = try VoxelDose.convolveFFT(tia, size: grid, kernel: kernel, threads: n) } catch { throw failure(error) }
             best = min(best, Date().timeIntervalSince(t0))
         }
         emit(String(format: "swift FFTW (fftw3f, %d threads, padded to %d³): best of %d %.3f s for %d³\n", n,
@@ -61,7 +61,7 @@ struct BenchDose: ParsableCommand {
             try dump(tia, "activity.f32"); try dump(kernel.values, "kernel.f32")
             let meta = "{\"size\": [\(size), \(size), \(size)], \"kernelSize\": [\(kernel.size.x), \(kernel.size.y), \(kernel.size.z)]}"
             try Data(meta.utf8).write(to: URL(fileURLWithPath: dir + "/meta.json"))
-        } catch { throw fail("cannot write the comparison data to \(dir): \(error)") }
+        } catch { throw failure(error, "cannot write the comparison data to \(dir)") }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = [python, scripts + "/bench_dose_scipy.py", dir]

@@ -48,22 +48,22 @@ struct BenchDoseMonteCarlo: ParsableCommand {
             }
         } } }
         let world: MonteCarloGeometry
-        do { world = try TissueClasses.geometry(hu: hu, size: n, voxelMM: Vector3(v, v, v)) } catch { throw fail("\(error)") }
+        do { world = try TissueClasses.geometry(hu: hu, size: n, voxelMM: Vector3(v, v, v)) } catch { throw failure(error) }
         emit("scinti bench dose-mc — \(ProcessInfo.processInfo.activeProcessorCount) cores visible, \(threads) threads, \(spectrum.name)\n")
         let c0 = cpuSeconds()
         let r: MonteCarloResult
         do { r = try MonteCarloDose.run(geometry: world, source: source, spectrum: spectrum, decays: decays, seed: 1, threads: threads,
-                                        groups: groups, groupCount: organs.count) } catch { throw fail("\(error)") }
+                                        groups: groups, groupCount: organs.count) } catch { throw failure(error) }
         let cpu = cpuSeconds() - c0
         emit(String(format: "patient 128×128×100 × 4.8 mm: %d decays in %.1f s wall, %.1f s CPU: %.3g decays/s per thread (wall), %.3g per CPU-second; GATE ≈ 1.4e3 per thread\n",
                     decays, r.seconds, cpu, Double(decays) / r.seconds / Double(r.threads), Double(decays) / max(cpu, 1e-9)))
         emit("organ statistical uncertainty (k = 1): " + organs.enumerated().map { String(format: "%@ %.2f %%", $0.element.name, 100 * r.groupRelativeUncertainty[$0.offset]) }.joined(separator: ", ") + "\n")
         for s in icrp.split(separator: ",").map(String.init) where !s.isEmpty {
             let kind: ICRPPhantomKind
-            do { kind = try ICRPPhantomKind.parse(phantom) } catch { throw fail("--phantom: \(error)") }
+            do { kind = try ICRPPhantomKind.parse(phantom) } catch { throw failure(error, "--phantom") }
             let t0 = cpuSeconds()
             let rep: PhantomSValueJob.Report
-            do { rep = try PhantomSValueJob.run(phantom: kind, source: s, isotope: isotope, decays: icrpDecays, threads: threads) } catch { throw fail("\(error)") }
+            do { rep = try PhantomSValueJob.run(phantom: kind, source: s, isotope: isotope, decays: icrpDecays, threads: threads) } catch { throw failure(error) }
             let ids = Set(rep.sourceIDs)
             let selfU = rep.targets.filter { ids.contains($0.id) }.map(\.relativeUncertainty).max() ?? 1
             emit(String(format: "%@ source %@: %d decays in %.1f s wall, %.1f s CPU (%.3g decays/s per thread); self S uncertainty ≤ %.2f %%\n",

@@ -35,7 +35,7 @@ struct BenchPacs: AsyncParsableCommand {
                 ctPaths.append(p)
                 ctBytes += (try? FileManager.default.attributesOfItem(atPath: p)[.size] as? Int) ?? 0
             }
-        } catch { throw fail("\(error)") }
+        } catch { throw failure(error) }
         let nmBytes = (try? FileManager.default.attributesOfItem(atPath: nm)[.size] as? Int) ?? 0
         emit("scinti bench pacs — best of \(repeats); \(ProcessInfo.processInfo.activeProcessorCount) cores; loopback\n")
         emit("CT: \(images) images, \(ctBytes / 1_000_000) MB (Explicit VR LE); NM: 1 file, \(String(format: "%.1f", Double(nmBytes) / 1e6)) MB\n\n")
@@ -115,7 +115,7 @@ struct BenchPacs: AsyncParsableCommand {
             rows.append(Row(who: "storescu → storescp (no fsync)", what: "CT ×\(images)", seconds: dcmtk(ctPaths, "ct", bytes: ctBytes), count: images, bytes: ctBytes))
             try await scinti([nm], "NM 11.8 MB", bytes: nmBytes)
             rows.append(Row(who: "storescu → storescp (no fsync)", what: "NM 11.8 MB", seconds: dcmtk([nm], "nm", bytes: nmBytes), count: 1, bytes: nmBytes))
-        } catch let e as ExitCode { throw e } catch { throw fail("\(error)") }
+        } catch { throw failure(error) }
 
         emit("| sender → receiver | data | seconds | images/s | MB/s |\n|---|---|---|---|---|\n")
         for r in rows {

@@ -26,7 +26,7 @@ struct BenchPatients: ParsableCommand {
             p.standardOutput = pipe
             p.standardError = pipe
             let t0 = Date()
-            do { try p.run() } catch { throw fail("cannot run \(exePath): \(error)") }
+            do { try p.run() } catch { throw failure(error, "cannot run \(exePath)") }
             let out = pipe.fileHandleForReading.readDataToEndOfFile()
             p.waitUntilExit()
             let dt = Date().timeIntervalSince(t0)

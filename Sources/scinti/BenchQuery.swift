@@ -21,7 +21,7 @@ struct BenchQuery: ParsableCommand {
             let choice = database == "sqlite" ? DatabaseChoice() : try DatabaseChoice.open(database)
             let archive = try Archive(directory: dir, index: choice.index, audit: choice.audit)
             report = try QueryCrossCheck.run(archive: archive, seed: seed, instances: instances, queries: queries)
-        } catch let e as ExitCode { throw e } catch { throw fail("\(error)") }
+        } catch { throw failure(error) }
         emit("""
             scinti bench query — \(report.instances) random instances, \(report.queries) queries (seed \(seed)), index \(database == "sqlite" ? "SQLite" : "PostgreSQL")
             queries with matches: \(report.nonEmpty); every key in SQL (limit/offset in SQL): \(report.exactInSQL)

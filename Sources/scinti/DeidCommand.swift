@@ -49,7 +49,7 @@ struct DeidCommand: ParsableCommand {
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
                 emit(String(decoding: try encoder.encode(map), as: UTF8.self) + "\n")
                 return
-            } catch { throw fail("\(error)") }
+            } catch { throw failure(error) }
         }
         guard let out else { throw fail("--out DIR (or FILE.zip) is needed") }
         var options: Set<DeidentificationOption> = []
@@ -111,10 +111,8 @@ struct DeidCommand: ParsableCommand {
                      + (options.isEmpty ? "" : " + " + options.sorted().map(\.meaning).joined(separator: ", ")) + "\n")
                 emit("\(report.map.patients.count) patient(s), \(report.map.uids.count) UID(s) remapped, \(report.skipped.count) file(s) not exported\n")
             }
-        } catch let e as ExitCode {
-            throw e
         } catch {
-            throw fail("\(error)")
+            throw failure(error)
         }
     }
 

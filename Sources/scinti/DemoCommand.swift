@@ -19,6 +19,6 @@ struct DemoCommand: ParsableCommand {
             let report = try DemoJob.run(o) { FileHandle.standardError.write(Data("demo: \($0)\n".utf8)) }
             emit(report.text)
             emit("\nReport: \(o.out)/report.md\n")
-        } catch { throw fail("\(error)") }
+        } catch { throw failure(error) }
     }
 }

@@ -60,7 +60,7 @@ struct DicomCommand: ParsableCommand {
                     bytes = arr.npy()
                 }
                 try AtomicFile.write(bytes, to: out)
-            } catch { throw fail("\(error)") }
+            } catch { throw failure(error) }
         }
     }
 
@@ -90,7 +90,7 @@ struct DicomCommand: ParsableCommand {
                 for w in f.warnings { warn("\(input): \(w)") }
                 let warnings = try DICOMWriter.write(f, to: output, options: WriteOptions(transferSyntax: transferSyntax.transferSyntax))
                 for w in warnings { warn("\(input): \(w)") }
-            } catch { throw fail("\(error)") }
+            } catch { throw failure(error) }
         }
     }
 
@@ -103,7 +103,7 @@ struct DicomCommand: ParsableCommand {
             do {
                 let summary = try SeriesSummary.describe(path: path)
                 emit(json ? try jsonText(summary) : summary.text)
-            } catch { throw fail("\(error)") }
+            } catch { throw failure(error) }
         }
     }
 }

@@ -72,7 +72,7 @@ struct DoseCommand: ParsableCommand {
                                                                        "folders": folders], options: [.prettyPrinted, .sortedKeys])
                 try data.write(to: URL(fileURLWithPath: (dir as NSString).appendingPathComponent("truth.json")))
                 emit("wrote \(folders.count) visits to \(dir) (masks.dcm: organ VOIs; truth.json: true TIA per organ)\n")
-            } catch { throw fail("\(error)") }
+            } catch { throw failure(error) }
             return
         }
         guard !timepoints.isEmpty else { throw fail("give --timepoint DIR for each visit (or --write-simulated DIR)") }
@@ -97,7 +97,7 @@ struct DoseCommand: ParsableCommand {
             guard kernelDecays >= 1000, kernelDecays <= 1_000_000_000 else { throw fail("--kernel-decays must be 1000…1e9 (got \(kernelDecays))") }
             options.kernel = kernel; options.kernelDecays = kernelDecays
             options.uncertainty = UncertaintyInputs(calibrationRelative: calibrationUncertainty, countsPerMBq: countsPerMbq)
-        } catch let e as ExitCode { throw e } catch { throw fail("\(error)") }
+        } catch { throw failure(error) }
         do {
             let (report, _) = try DoseJob.run(options)
             for w in report.warnings { warn(w) }
@@ -112,6 +112,6 @@ struct DoseCommand: ParsableCommand {
                 }
                 for o in report.outputs { emit("wrote \(o)\n") }
             }
-        } catch { throw fail("\(error)") }
+        } catch { throw failure(error) }
     }
 }

@@ -18,7 +18,7 @@ struct DosePhantomCommand: ParsableCommand {
 
     func run() throws {
         let kind: ICRPPhantomKind
-        do { kind = try ICRPPhantomKind.parse(phantom) } catch { throw fail("--phantom: \(error)") }
+        do { kind = try ICRPPhantomKind.parse(phantom) } catch { throw failure(error, "--phantom") }
         let decays = dose.decays, isotope = dose.isotope, json = dose.json
         guard decays > 0, decays <= 10_000_000_000 else { throw fail("--decays must be 1…1e10 (got \(decays))") }
         do {
@@ -34,6 +34,6 @@ struct DosePhantomCommand: ParsableCommand {
                     emit(String(format: "%4d %-40@ %10.1f g  S = %.4e mGy/(MBq·s) ± %.1f %%\n", t.id, t.name as NSString, t.massG, t.sValue, 100 * t.relativeUncertainty))
                 }
             }
-        } catch { throw fail("\(error)") }
+        } catch { throw failure(error) }
     }
 }

@@ -25,6 +25,6 @@ struct DoseRecoveryCommand: ParsableCommand {
             try enc.encode(r.curve).write(to: URL(fileURLWithPath: path))
             for m in r.measured { emit(String(format: "%.3g mL: RC %.3f (%.2f of %.2f MBq)\n", m.volumeML, m.rc, m.measuredMBq, m.trueMBq)) }
             emit("wrote \(path)\n")
-        } catch { throw fail("\(error)") }
+        } catch { throw failure(error) }
     }
 }

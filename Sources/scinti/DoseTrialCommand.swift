@@ -45,7 +45,7 @@ struct DoseTrialCommand: ParsableCommand {
         guard ["gtm", "none"].contains(spillCorrection) else { throw fail("--spill-correction \(spillCorrection): allowed gtm, none") }
         o.spillCorrection = spillCorrection == "gtm"
         if tumours.lowercased() == "none" { o.tumours = [] } else {
-            do { o.tumours = try tumours.split(separator: ",").map { try LesionSpec.parse(String($0)) } } catch { throw fail("--tumours \(tumours): \(error)") }
+            do { o.tumours = try tumours.split(separator: ",").map { try LesionSpec.parse(String($0)) } } catch { throw failure(error, "--tumours \(tumours)") }
             guard o.tumours.allSatisfy({ $0.region == "liver" }) else { throw fail("--tumours \(tumours): only liver tumours have a kinetics truth in this trial (allowed region: liver)") }
         }
         let json = dose.json
@@ -74,6 +74,6 @@ struct DoseTrialCommand: ParsableCommand {
                 }
                 emit("impossible registration: \(r.impossibleRegistration ?? "not run")\n")
             }
-        } catch { throw fail("\(error)") }
+        } catch { throw failure(error) }
     }
 }

@@ -93,7 +93,7 @@ struct PacsEcho: AsyncParsableCommand {
             let status = try await Association.withAssociation(p) { try await $0.echo() }
             emit("echo \(peer.calledAET)@\(peer.host):\(peer.port): \(statusText(status))\n")
             if status != Status.success { throw ExitCode(1) }
-        } catch let e as ExitCode { throw e } catch { throw fail("\(error)") }
+        } catch { throw failure(error) }
     }
 }
 
@@ -158,7 +158,7 @@ func sendFiles(_ files: [PreparedFile], peer: PeerOptions) async throws -> SendS
             }
             return s
         }
-    } catch { throw fail("\(error)") }
+    } catch { throw failure(error) }
     s.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     return s
 }
@@ -204,7 +204,7 @@ struct PacsFind: AsyncParsableCommand {
                 emit("\(matches.count) match(es); final status \(statusText(rsp.status))\n")
             }
             if let s = rsp.status, Status.category(s) == "failure" { throw ExitCode(1) }
-        } catch let e as ExitCode { throw e } catch { throw fail("\(error)") }
+        } catch { throw failure(error) }
     }
 }
 
@@ -223,7 +223,7 @@ struct PacsMove: AsyncParsableCommand {
             let rsp = try await Association.withAssociation(p) { try await $0.move(model: model, identifier: id, destination: dest) }
             emit("move to \(dest): \(statusText(rsp.status)); completed \(rsp.completed ?? 0), failed \(rsp.failed ?? 0), warning \(rsp.warning ?? 0)\n")
             if let s = rsp.status, s != Status.success { throw ExitCode(1) }
-        } catch let e as ExitCode { throw e } catch { throw fail("\(error)") }
+        } catch { throw failure(error) }
     }
 }
 
@@ -248,7 +248,7 @@ struct PacsGet: AsyncParsableCommand {
             }
             emit("get into \(dir): \(statusText(rsp.status)); completed \(rsp.completed ?? 0), failed \(rsp.failed ?? 0), warning \(rsp.warning ?? 0)\n")
             if let s = rsp.status, s != Status.success { throw ExitCode(1) }
-        } catch let e as ExitCode { throw e } catch { throw fail("\(error)") }
+        } catch { throw failure(error) }
     }
 }
 
@@ -280,10 +280,10 @@ struct PacsListen: AsyncParsableCommand {
         guard let dir = c.storage else { throw fail("--storage (or \"storage\" in the configuration) is required") }
         Log.setLevel(verbose ? 2 : 1)
         let archive: Archive
-        do { let choice = try DatabaseChoice.open(database); archive = try Archive(directory: dir, index: choice.index, audit: choice.audit) } catch { throw fail("\(dir): \(error)") }
+        do { let choice = try DatabaseChoice.open(database); archive = try Archive(directory: dir, index: choice.index, audit: choice.audit) } catch { throw failure(error, dir) }
         if verifyOnly {
             let report: Archive.IntegrityReport
-            do { report = try archive.verify() } catch { throw fail("\(dir): \(error)") }
+            do { report = try archive.verify() } catch { throw failure(error, dir) }
             emit("archive \(dir): \(report)\n")
             if !report.isConsistent { throw ExitCode(1) }
             return
@@ -299,7 +299,7 @@ struct PacsListen: AsyncParsableCommand {
             Log.info("stop requested: no new associations; finishing open ones")
             server.shutdown()
         }
-        do { try await server.run() } catch { watcher.cancel(); throw fail("\(error)") }
+        do { try await server.run() } catch { watcher.cancel(); throw failure(error) }
         watcher.cancel()
         Log.info("stopped")
     }

@@ -44,7 +44,7 @@ struct PetCommand: ParsableCommand {
             let result: PETSUVResult
             do {
                 result = try PETSUVJob.run(path: series, options: .init(overrides: SUVPatientOverrides(weightKg: weight, heightCm: height, sex: s), search: search, seriesInstanceUID: seriesUID))
-            } catch { throw fail("\(error)") }
+            } catch { throw failure(error) }
             if json {
                 let enc = JSONEncoder(); enc.outputFormatting = [.prettyPrinted, .sortedKeys]
                 emit(String(decoding: try enc.encode(result), as: UTF8.self) + "\n")
@@ -92,7 +92,7 @@ struct PetCommand: ParsableCommand {
             guard percent > 0, percent <= 100, maxHotspots >= 0, maxHotspots <= 1000 else { throw fail("--percent-of-max in (0, 100], --max-hotspots in 0…1000") }
             let search = threshold.map { HotspotSearch(detectionSUV: $0, delineation: .percentOfMax(percent), maxCount: maxHotspots) }
             let r: QuantVOIResult
-            do { r = try QuantVOIJob.run(imagePath: image, options: .init(ct: ct, ctOrgans: defs, segmentation: seg, search: search)) } catch { throw fail("\(error)") }
+            do { r = try QuantVOIJob.run(imagePath: image, options: .init(ct: ct, ctOrgans: defs, segmentation: seg, search: search)) } catch { throw failure(error) }
             for w in r.warnings { warn(w) }
             if json {
                 let enc = JSONEncoder(); enc.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -141,7 +141,7 @@ struct PetCommand: ParsableCommand {
                                            lesions: specs, administeredMBq: activity, patientSeed: patientSeed)
                     let sim = try PETSimulationJob.write(try PETSimulation.make(patient: p, voxelMM: voxel), to: out)
                     emit("wrote \(out)/PT (\(sim.image.size.z) slices) and \(out)/truth.json; virtual patient \(kind.rawValue), \(tr.name); true SUVbw factor \(String(format: "%.6g", sim.truth.suvbwFactor)) g/mL per Bq/mL\n")
-                } catch { throw fail("\(error)") }
+                } catch { throw failure(error) }
                 return
             }
             let m = matrix.split(separator: ",").compactMap { Int($0) }
@@ -155,7 +155,7 @@ struct PetCommand: ParsableCommand {
             do {
                 let sim = try PETSimulationJob.write(spec, to: out, encoding: enc)
                 emit("wrote \(out)/PT (\(m[2]) slices) and \(out)/truth.json; true SUVbw factor \(String(format: "%.6g", sim.truth.suvbwFactor)) g/mL per Bq/mL\n")
-            } catch { throw fail("\(error)") }
+            } catch { throw failure(error) }
         }
     }
 
@@ -190,7 +190,7 @@ struct PetCommand: ParsableCommand {
                 do {
                     report = try PERCISTJob.run(baseline: bd, baselineLiverMM: bl, followUp: fd, followUpLiverMM: fl,
                                                 options: .init(overrides: SUVPatientOverrides(heightCm: height, sex: sx)), newLesions: newLesions)
-                } catch { throw fail("\(error)") }
+                } catch { throw failure(error) }
                 for w in report.baseline.warnings { warn("baseline: \(w)") }
                 for w in report.followUp.warnings { warn("follow-up: \(w)") }
                 if json { emit(String(decoding: try enc.encode(report), as: UTF8.self) + "\n"); return }

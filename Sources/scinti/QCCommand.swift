@@ -68,7 +68,7 @@ struct QCCommand: ParsableCommand {
             o.calibrationTime = d
         }
         let reports: [QCJob.Report]
-        do { reports = try QCJob.run(t, files: files, options: o) } catch { throw fail("\(error)") }
+        do { reports = try QCJob.run(t, files: files, options: o) } catch { throw failure(error) }
         if json {
             let objects = reports.map { $0.jsonObject() }
             let any: Any = objects.count == 1 ? objects[0] : objects

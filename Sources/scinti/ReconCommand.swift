@@ -42,7 +42,7 @@ struct ReconCommand: ParsableCommand {
             let result = try ReconJob.run(options, progress: progress)
             for w in result.warnings { warn(w) }
             emit(json ? try jsonText(result) : result.text)
-        } catch { throw fail("\(error)") }
+        } catch { throw failure(error) }
     }
 }
 

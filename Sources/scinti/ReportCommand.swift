@@ -63,6 +63,6 @@ struct ReportCommand: ParsableCommand {
             let written = try ReportExport.write(content, study: study, nmPath: nm, rtDosePath: dose,
                                                  to: .init(pdf: pdf, sr: sr, secondaryCapture: sc, encapsulatedPDF: dicomPDF, doseSR: doseSR))
             for f in written.files { emit("\(f.kind)\t\(f.path)\(f.sopInstanceUID.isEmpty ? "" : "\t\(f.sopInstanceUID)")\n") }
-        } catch let e as ExitCode { throw e } catch { throw fail("\(error)") }
+        } catch { throw failure(error) }
     }
 }

@@ -30,6 +30,14 @@ func fail(_ message: String) -> ExitCode {
     return ExitCode(1)
 }
 
+/// The one place where a command's error becomes its exit: an `ExitCode` passes through unchanged (its command
+/// has already reported), any other error is printed as one `scinti: error:` line — its description, after
+/// `context` (the file, option or step it concerns) when given — and the command exits with status 1.
+func failure(_ error: any Error, _ context: String? = nil) -> ExitCode {
+    if let code = error as? ExitCode { return code }
+    return fail(context.map { "\($0): \(error)" } ?? "\(error)")
+}
+
 /// Prints a warning line to standard error.
 func warn(_ message: String) {
     FileHandle.standardError.write(Data("scinti: warning: \(message)\n".utf8))

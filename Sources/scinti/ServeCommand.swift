@@ -55,13 +55,13 @@ struct ServeCommand: AsyncParsableCommand {
         do {
             let choice = try DatabaseChoice.open(database)
             config.index = choice.index; config.jobStore = choice.jobs; config.auditStore = choice.audit
-        } catch { throw fail("\(error)") }
+        } catch { throw failure(error) }
         let server: ScintiServer
-        do { server = try ScintiServer(configuration: config) } catch { throw fail("cannot open the archive \(archive): \(error)") }
+        do { server = try ScintiServer(configuration: config) } catch { throw failure(error, "cannot open the archive \(archive)") }
         let count = (try? server.archive.count()) ?? 0
         if count == 0 {
             if demo {
-                do { try loadDemo(into: server.archive) } catch { throw fail("demo study: \(error)") }
+                do { try loadDemo(into: server.archive) } catch { throw failure(error, "demo study") }
             } else {
                 warn("the archive \(archive) is empty: store studies with STOW-RS or `scinti pacs send`, or restart with --demo to load the demo SPECT/CT study")
             }
@@ -78,7 +78,7 @@ struct ServeCommand: AsyncParsableCommand {
         emit("  token:     \(tok)  (service credential: all rights, named 'service' in the audit trail)\n")
         if ((try? server.archive.users()) ?? []).isEmpty { warn("no user accounts yet: add one with `scinti users add NAME --role admin --archive \(archive)`") }
         let deliveryConfig: ReportDelivery.Configuration?
-        do { deliveryConfig = try pacs.configuration(callingAE: aet) } catch { throw fail("\(error)") }
+        do { deliveryConfig = try pacs.configuration(callingAE: aet) } catch { throw failure(error) }
         let delivery = deliveryConfig.map { ReportDelivery(archive: server.archive, configuration: $0) }
         var dimse: DICOMServer? = nil
         if let dimsePort {
@@ -96,7 +96,7 @@ struct ServeCommand: AsyncParsableCommand {
             if dimsePort == nil { warn("--pacs without --dimse-port: a storage commitment reported on a new association (Orthanc does so) cannot reach us; documents stay 'sent' until --pacs-commit-timeout") }
             delivery.start()
         }
-        do { try await server.run() } catch { dimse?.shutdown(); throw fail("server: \(error)") }
+        do { try await server.run() } catch { dimse?.shutdown(); throw failure(error, "server") }
         dimse?.shutdown()
     }
 

@@ -111,7 +111,7 @@ struct SimulateCommand: ParsableCommand {
                                                          ct: noCT ? nil : .init(matrix: ctMatrix, pixelMM: ctPixel, sliceMM: ctSlice),
                                                          options: options)
                 emit(written.text)
-            } catch let e as ExitCode { throw e } catch { throw fail("\(error)") }
+            } catch { throw failure(error) }
         }
     }
 
@@ -211,7 +211,7 @@ struct SimulateCommand: ParsableCommand {
             let t0 = Date()
             let study: SimulatedStudy
             if let patient = s.virtualPatient {
-                do { study = try Simulator.gated(s, patient: patient, protocol: g, voxelMM: s.voxelMM, subsamples: s.subsamples) } catch { throw fail("\(error)") }
+                do { study = try Simulator.gated(s, patient: patient, protocol: g, voxelMM: s.voxelMM, subsamples: s.subsamples) } catch { throw failure(error) }
                 s.patientTruth = study.truth.patient
             } else {
                 s.phantom = Phantom.torso(activities: Presets.bloodPool())

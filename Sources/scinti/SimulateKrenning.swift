@@ -40,7 +40,7 @@ struct SimulateKrenning: ParsableCommand {
         do {
             truth = try PlanarStudyTruth.krenning(anterior: expected.views[0], posterior: expected.views[1], columns: expected.columns, rows: expected.rows,
                                                   pixelMM: s.camera.pixelSizeMM, axialCentreMM: centre, patient: patient, lesions: pt.lesions)
-        } catch { throw fail("\(error)") }
+        } catch { throw failure(error) }
         try c.finish(study, mode: "planar", setup: s, seconds: Date().timeIntervalSince(t0))
         try addToTruth(c.out, key: "krenning", truth)
         emit("true Krenning grades: " + truth.lesions.map { String(format: "%@ %d (%.2f × liver, %.2f × spleen)", $0.region, $0.grade, $0.ratioToLiver, $0.ratioToSpleen) }.joined(separator: "; ") + "\n")
@@ -101,7 +101,7 @@ struct SimulateKrenning: ParsableCommand {
         do {
             t0 = try PlanarStudyTruth.krenning(anterior: base.views[0], posterior: base.views[1], columns: cols, rows: rows, pixelMM: s.camera.pixelSizeMM,
                                                axialCentreMM: centre, patient: patient, lesions: pt.lesions)
-        } catch { throw fail("\(error)") }
+        } catch { throw failure(error) }
         let liver = t0.liverIntensity, spleen = t0.spleenIntensity
         var conc = host
         for (k, g) in lesionGrade.enumerated() where g > 0 {

@@ -12,7 +12,7 @@ func addToTruth<T: Encodable>(_ folder: String, key: String, _ value: T) throws 
         var obj = (try JSONSerialization.jsonObject(with: try Data(contentsOf: url))) as? [String: Any] ?? [:]
         obj[key] = try JSONSerialization.jsonObject(with: try JSONEncoder().encode(value))
         try JSONSerialization.data(withJSONObject: obj, options: [.prettyPrinted, .sortedKeys]).write(to: url)
-    } catch { throw fail("writing \(key) into \(url.path): \(error)") }
+    } catch { throw failure(error, "writing \(key) into \(url.path)") }
 }
 
 /// `scinti simulate thyroid-uptake`: neck, standard capsule in the neck phantom, thigh and room images of a known
@@ -48,7 +48,7 @@ struct SimulateThyroidUptake: ParsableCommand {
                                               capsuleDepthMM: capsuleDepth)
         for (name, s) in [("neck", c.neck), ("standard", c.standard), ("thigh", c.thigh), ("room", c.room)] {
             let setup = SimulationSetup(phantom: Phantom(name: name, compartments: []), nuclide: n, camera: cam, seed: seed)
-            do { _ = try SimulationOutput.write(s, mode: "planar", setup: setup, out: "\(out)/\(name)", seconds: 0, ct: nil) } catch { throw fail("\(error)") }
+            do { _ = try SimulationOutput.write(s, mode: "planar", setup: setup, out: "\(out)/\(name)", seconds: 0, ct: nil) } catch { throw failure(error) }
         }
         struct Truth: Encodable { var uptakePercent, administeredMBq, standardMBq, hoursAfterAdministration, thyroidMBqAtNeck, capsuleDepthMM, glandMeanDepthMM, seconds, standardSeconds, tissueBqPerMLAtNeck, tissueBqPerMLAtThigh: Double; var nuclide, definition, tissueModel: String }
         let t = Truth(uptakePercent: c.uptakePercent, administeredMBq: c.administeredBq / 1e6, standardMBq: c.standardBq / 1e6, hoursAfterAdministration: hours,
@@ -60,7 +60,7 @@ struct SimulateThyroidUptake: ParsableCommand {
         do {
             let data = try JSONEncoder().encode(["thyroidUptake": t])
             try data.write(to: URL(fileURLWithPath: "\(out)/truth.json"))
-        } catch { throw fail("writing \(out)/truth.json: \(error)") }
+        } catch { throw failure(error, "writing \(out)/truth.json") }
         emit(String(format: "Simulated thyroid uptake: %@, true uptake %.2f %% at %.1f h → %@/{neck,standard,thigh,room}, truth.json\n", n.name, c.uptakePercent, hours, out))
     }
 }
@@ -90,7 +90,7 @@ struct SimulateMIBG: ParsableCommand {
         do {
             truth = try PlanarStudyTruth.heartToMediastinum(expected: counts, columns: expected.acquisition.columns, rows: expected.acquisition.rows,
                                                             pixelMM: s.camera.pixelSizeMM, axialCentreMM: centre, patient: patient)
-        } catch { throw fail("\(error)") }
+        } catch { throw failure(error) }
         try c.finish(study, mode: "planar", setup: s, seconds: Date().timeIntervalSince(t0))
         try addToTruth(c.out, key: "heartToMediastinum", truth)
         emit(String(format: "true H/M %.3f\n", truth.heartToMediastinum))

@@ -24,14 +24,14 @@ struct SimulateTrial: ParsableCommand {
 
     func run() throws {
         guard patients >= 1, patients <= 10_000 else { throw fail("--patients \(patients) (allowed: 1–10000)") }
-        let tracer = try { () throws -> Tracer in do { return try Tracer.named(common.patient.tracer ?? "") } catch { throw fail("\(error)") } }()
+        let tracer = try { () throws -> Tracer in do { return try Tracer.named(common.patient.tracer ?? "") } catch { throw failure(error) } }()
         let wb = ["tc99m-mdp", "in111-octreotide", "lu177-dotatate", "i131-iodide"].contains(tracer.name)
         let m = (mode ?? (wb ? "whole-body" : tracer.name == "tc99m-rbc" ? "gated" : "planar")).lowercased()
         guard ["planar", "whole-body", "spect", "gated"].contains(m) else { throw fail("--mode \(m) (allowed: planar, whole-body, spect, gated)") }
         let base = common.phantom ?? "icrp-am"
         let limits = try visitMotion.map { text throws -> (maxDeg: Double, maxMM: Double, ctFieldMM: Double?) in
             guard serial else { throw fail("--visit-motion \(text) needs --serial (motion between the visits of a serial study)") }
-            do { return try VisitMotion.parseLimits(text) } catch { throw fail("\(error)") }
+            do { return try VisitMotion.parseLimits(text) } catch { throw failure(error) }
         }
         var entries: [Entry] = []
         let t0 = Date()
@@ -67,7 +67,7 @@ struct SimulateTrial: ParsableCommand {
                 let rvef = 30 + 35 * g.uniform()
                 let gp = GatedProtocol(timeSlots: 16, seconds: c.duration ?? 600, view: .lao45, edvML: 120, esvML: 120 * (1 - lvef / 100),
                                        rvefPercent: rvef)
-                do { study = try Simulator.gated(s, patient: s.virtualPatient!, protocol: gp, voxelMM: s.voxelMM, subsamples: s.subsamples) } catch { throw fail("\(error)") }
+                do { study = try Simulator.gated(s, patient: s.virtualPatient!, protocol: gp, voxelMM: s.voxelMM, subsamples: s.subsamples) } catch { throw failure(error) }
                 s.patientTruth = study.truth.patient
                 options = NMWriter.Options(heartRate: 70)
             case "whole-body":
@@ -81,7 +81,7 @@ struct SimulateTrial: ParsableCommand {
                 written = try SimulationOutput.write(study, mode: m, setup: s, out: c.out, seconds: 0,
                                                      ct: c.noCT ? nil : .init(matrix: c.ctMatrix, pixelMM: c.ctPixel, sliceMM: c.ctSlice, axialFieldMM: limits?.ctFieldMM),
                                                      options: options)
-            } catch { throw fail("\(error)") }
+            } catch { throw failure(error) }
             let folder = String(c.out.dropFirst(common.out.count + 1))
             entries.append(Entry(patient: i + 1, folder: folder, phantom: c.phantom!, patientSeed: c.patient.patientSeed!,
                                  nm: folder + "/" + (written.nmPath as NSString).lastPathComponent, truth: folder + "/truth.json",
@@ -93,7 +93,7 @@ struct SimulateTrial: ParsableCommand {
         let enc = JSONEncoder(); enc.outputFormatting = [.prettyPrinted, .sortedKeys]
         let index = Index(tracer: tracer.name, mode: m, patients: entries, seconds: Date().timeIntervalSince(t0),
                           generator: "scinti simulate trial (ICRP-110 virtual patients, docs/virtual-patients.md)")
-        do { try enc.encode(index).write(to: URL(fileURLWithPath: "\(common.out)/trial.json")) } catch { throw fail("writing \(common.out)/trial.json: \(error)") }
+        do { try enc.encode(index).write(to: URL(fileURLWithPath: "\(common.out)/trial.json")) } catch { throw failure(error, "writing \(common.out)/trial.json") }
         emit(String(format: "trial: %d patients in %.1f s → %@/trial.json\n", patients, Date().timeIntervalSince(t0), common.out))
     }
 }

@@ -18,7 +18,7 @@ struct UsersCommand: ParsableCommand {
             do {
                 let choice = try DatabaseChoice.open(database)
                 return try Archive(directory: archive, index: choice.index, audit: choice.audit)
-            } catch { throw fail("cannot open the archive \(archive): \(error)") }
+            } catch { throw failure(error, "cannot open the archive \(archive)") }
         }
     }
 
@@ -65,10 +65,10 @@ struct UsersCommand: ParsableCommand {
 
         func run() throws {
             let r: Role
-            do { r = try Role.parse(role) } catch { throw fail("--role: \(error)") }
+            do { r = try Role.parse(role) } catch { throw failure(error, "--role") }
             let archive = try options.open()
             let p = try UsersCommand.password(password, for: name)
-            do { try archive.addUser(name: name, role: r, password: p) } catch { throw fail("\(error)") }
+            do { try archive.addUser(name: name, role: r, password: p) } catch { throw failure(error) }
             try UsersCommand.audit(archive, "user \(name) added with role \(r.rawValue) (scinti users add)")
             emit("added \(name) (\(r.rawValue): \(r.rights.sorted().map(\.rawValue).joined(separator: ", ")))\n")
         }
@@ -84,7 +84,7 @@ struct UsersCommand: ParsableCommand {
             let archive = try options.open()
             guard try archive.users().contains(where: { $0.name == name }) else { throw fail("no user \(name) in \(options.archive)") }
             let p = try UsersCommand.password(password, for: name)
-            do { try archive.setPassword(user: name, password: p) } catch { throw fail("\(error)") }
+            do { try archive.setPassword(user: name, password: p) } catch { throw failure(error) }
             try UsersCommand.audit(archive, "password of \(name) changed (scinti users passwd)")
             emit("password of \(name) changed\n")
         }
@@ -94,7 +94,7 @@ struct UsersCommand: ParsableCommand {
     static func setDisabled(_ name: String, _ disabled: Bool, _ options: ArchiveOption) throws {
         let archive = try options.open()
         let verb = disabled ? "disable" : "enable"
-        do { try archive.setDisabled(user: name, disabled) } catch { throw fail("\(error)") }
+        do { try archive.setDisabled(user: name, disabled) } catch { throw failure(error) }
         try audit(archive, "user \(name) \(verb)d (scinti users \(verb))")
         emit("\(verb)d \(name)\n")
     }
@@ -120,7 +120,7 @@ struct UsersCommand: ParsableCommand {
         func run() throws {
             let archive = try options.open()
             let users: [UserAccount]
-            do { users = try archive.users() } catch { throw fail("\(error)") }
+            do { users = try archive.users() } catch { throw failure(error) }
             if json {
                 let e = JSONEncoder(); e.outputFormatting = [.sortedKeys, .prettyPrinted]
                 emit(String(decoding: try e.encode(users), as: UTF8.self) + "\n")

@@ -21,7 +21,7 @@ struct WorkerCommand: ParsableCommand {
         guard (1...64).contains(concurrency) else { throw fail("--concurrency must be 1…64") }
         guard leaseSeconds >= 2 && leaseSeconds <= 3600 else { throw fail("--lease-seconds must be 2…3600") }
         let choice: DatabaseChoice
-        do { choice = try DatabaseChoice.open(database) } catch { throw fail("\(error)") }
+        do { choice = try DatabaseChoice.open(database) } catch { throw failure(error) }
         guard let index = choice.index, let store = choice.jobs, store.isShared else {
             throw fail("--database must name a shared job queue (postgres://…); with SQLite, `scinti serve` runs the jobs itself")
         }
@@ -29,7 +29,7 @@ struct WorkerCommand: ParsableCommand {
         do {
             let a = try Archive(directory: archive, index: index, audit: choice.audit)
             manager = try JobManager(archive: a, store: store, workDirectory: archive + "/jobs")
-        } catch { throw fail("cannot open the archive \(archive): \(error)") }
+        } catch { throw failure(error, "cannot open the archive \(archive)") }
         signal(SIGTERM) { _ in workerStopRequested.store(true, ordering: .relaxed) }
         signal(SIGINT) { _ in workerStopRequested.store(true, ordering: .relaxed) }
         emit("scinti worker \(manager.workerID): \(concurrency) slot(s), lease \(leaseSeconds) s, index \(index.location), archive \(archive)\n")
