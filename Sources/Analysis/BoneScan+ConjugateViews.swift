@@ -60,7 +60,8 @@ extension BoneScanAnalysis {
     /// per image ``calibratedSignificance(mean:level:pixels:floor:)`` over its ``NormalBoneLevel`` with the floor and
     /// the threshold of the place (``Options/conjugateMidlineFloor`` and ``Options/conjugateMidlineSignificance`` within
     /// ``Options/structureMidlineMM`` of the midline, else the lateral ones). Nil on the midline when an image shows no
-    /// excess over its own level at all (a focus in the body is seen from both sides).
+    /// excess over its own level at all (a focus in the body is seen from both sides). With the three conjugate images,
+    /// the anterior one is not read (−∞) on the midline within ``sternumBand``.
     func calibratedFocus(_ means: [[Float]], rows: Int, columns: Int, discPixels n: Float, geometry g: BodyGeometry,
                          column c: Int, row r: Int) -> (images: [Float], threshold: Float, onMidline: Bool)? {
         let o = options
@@ -75,6 +76,10 @@ extension BoneScanAnalysis {
             if onMidline && means[k][i] < b { return nil }
             z[k] = Self.calibratedSignificance(mean: means[k][i], level: b, pixels: n, floor: floor)
         }
+        // At the sternum's level on the midline the anterior image's level along the column is not one structure's
+        // (the sternum lies over the spine): it is not read there; the posterior view and the sum are (tuning seeds
+        // 1101–1140: 7 of the pass's 12 false positives were anterior foci there).
+        if means.count == 3 && onMidline && Self.sternumBand.contains(g.fraction(row: Double(r))) { z[0] = -.infinity }
         return (z, threshold, onMidline)
     }
 
@@ -83,11 +88,21 @@ extension BoneScanAnalysis {
     /// and hands (atlas band): their many small joints lie differently on the two sides (measured on the tuning seeds:
     /// the pass's false positives there), so neither the mirror nor the bone's own neighbours give their normal level;
     /// foci there are left to the top-hat detector.
+    ///
+    /// Nor on the midline of the skull (atlas band: the skull base over the upper cervical spine, the face): on the
+    /// tuning seeds 1101–1140 2 of the pass's 12 false positives were there and no lesion; skull lesions off the midline
+    /// are searched.
     func conjugateSearches(_ g: BodyGeometry, column c: Int, row r: Int) -> Bool {
         let f = g.fraction(row: Double(r))
         guard f >= options.structureTopFraction, f <= 1 else { return false }
-        return SkeletalAtlas.region(fraction: f, lateralMM: g.lateralMM(column: Double(c)), heightMM: g.heightMM) != "forearms and hands"
+        let d = g.lateralMM(column: Double(c))
+        let region = SkeletalAtlas.region(fraction: f, lateralMM: d, heightMM: g.heightMM)
+        return region != "forearms and hands" && !(region == "skull" && d <= options.structureMidlineMM)
     }
+
+    /// Height fractions of the sternum in projection (where ``finish(_:views:geometry:)`` tells it from the thoracic
+    /// spine): on the midline there the anterior view sees the sternum over the spine, two structures in one column.
+    static let sternumBand = 0.175..<0.275
 
     /// The disc means (disc of ``Options/newLesionDiscMM``) of the conjugate views of a scan on the anterior grid:
     /// anterior, posterior mirrored onto it, and their sum; nil unless the scan has one anterior and one posterior view
