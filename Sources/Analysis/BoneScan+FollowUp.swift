@@ -186,7 +186,7 @@ extension BoneScanAnalysis {
     /// vertebral levels and the vertex, where the neighbours underestimate normal bone, do not pass for a focus) must
     /// reach the detector's threshold (``Options/conjugateMidlineSignificance`` on the midline, where both views must
     /// show an excess, else ``Options/conjugateLateralSignificance``). Where the detector does not search
-    /// (``conjugateSearches(_:column:row:)``: the skull vertex, the forearms and hands) the baseline has no lesion by
+    /// (``conjugateSearches(_:column:row:)``: the skull vertex, the skull's midline, the forearms and hands) the baseline has no lesion by
     /// it (a baseline lesion that its hot-spot detector found there is matched before). Returns the significance and
     /// the decision.
     func baselineLesion(_ img: BaselineFocusImages, views: [PlanarViewImage], geometry: [BodyGeometry], view k: Int,
