@@ -53,8 +53,7 @@ extension BoneScanAnalysis {
         let maxArea = o.maximumLesionAreaCM2 / (views[ka].rowSpacingMM * views[ka].columnSpacingMM / 100)
         for cand in RegionTools.localMaxima(score, rows: rows, columns: cols, radius: 2, threshold: Float(o.atlasSignificance)) {
             let k = onPosterior[cand.row * cols + cand.column] ? kp : ka
-            let v = views[k], d = dets[k]
-            guard let res = d.residual else { continue }
+            guard let res = dets[k].residual else { continue }
             let c0 = k == ka ? cand.column : cols - 1 - cand.column
             // The peak of the excess within ±1 px, its centroid and its half-maximum region.
             var peak = (c0, cand.row)
@@ -67,30 +66,13 @@ extension BoneScanAnalysis {
             let pos = RegionTools.centroid(res, rows: rows, columns: cols, column: peak.0, row: peak.1, radius: 1.5, floor: 0)
             let region = RegionTools.region(res, rows: rows, columns: cols, column: peak.0, row: peak.1, threshold: top / 2,
                                             maxRadius: (2 * maxArea / Double.pi).squareRoot() + 2)
-            let pixelCM2 = v.rowSpacingMM * v.columnSpacingMM / 100
-            if Double(region.count) > maxArea {
-                if !dets[k].excluded.contains(where: { hypot($0.column - pos.column, $0.row - pos.row) * px < 60 }) {
-                    dets[k].excluded.append(ExcludedRegion(view: v.name, column: pos.column, row: pos.row, areaCM2: Double(region.count) * pixelCM2))
-                }
-                continue
-            }
-            let mirrored = Double(cols - 1) - pos.column
-            if dets[k].lesions.contains(where: { hypot($0.column - pos.column, $0.row - pos.row) * px < o.minimumSeparationMM })
-                || dets[1 - k].lesions.contains(where: { hypot($0.column - mirrored, $0.row - pos.row) * px < o.minimumSeparationMM }) { continue }
-            if dets[k].excluded.contains(where: { hypot($0.column - pos.column, $0.row - pos.row) * px < 40 })
-                || dets[1 - k].excluded.contains(where: { hypot($0.column - mirrored, $0.row - pos.row) * px < 40 }) { continue }
-            let roiR = max(1.5, o.roiRadiusMM / px)
-            let (net, _) = netCounts(v.counts, rows: rows, columns: cols, column: pos.column, row: pos.row, radius: roiR)
             let i = peak.1 * cols + peak.0
-            for p in region { dets[k].lesionMask[p] = true }
-            dets[k].lesionPixels += region.count
-            var l = Lesion(view: v.name, column: pos.column, row: pos.row, counts: net,
-                           uptakeRatio: Double(d.smoothed[i]) / max(Double(d.normal[i]), 1e-6),
-                           areaCM2: Double(region.count) * pixelCM2,
-                           patientPositionMM: v.patientPosition(column: pos.column, row: pos.row)?.array)
-            l.sigmaOverNormalAtlas = Double(score[cand.row * cols + cand.column])
-            l.ratioToNormalAtlas = Double(ratios[cand.row * cols + cand.column])
-            dets[k].lesions.append(l)
+            let sigma = Double(score[cand.row * cols + cand.column]), ratio = Double(ratios[cand.row * cols + cand.column])
+            admit(&dets, view: k, views: views, geometry: geometry, position: pos, peak: i, region: region,
+                  rules: Admission(spineException: false, significanceCheck: false, capArea: false)) {
+                $0.sigmaOverNormalAtlas = sigma
+                $0.ratioToNormalAtlas = ratio
+            }
         }
         return fit
     }

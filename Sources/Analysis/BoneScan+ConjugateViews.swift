@@ -55,6 +55,70 @@ extension BoneScanAnalysis {
         return (m - b) / (b / n + floor * floor * b * b).squareRoot()
     }
 
+    /// The calibrated significance of one place (column, row) of the anterior grid in each of the disc-mean images
+    /// `means` (the conjugate-view pass: anterior, mirrored posterior, their sum; one image when a scan has one view):
+    /// per image ``calibratedSignificance(mean:level:pixels:floor:)`` over its ``NormalBoneLevel`` with the floor and
+    /// the threshold of the place (``Options/conjugateMidlineFloor`` and ``Options/conjugateMidlineSignificance`` within
+    /// ``Options/structureMidlineMM`` of the midline, else the lateral ones). Nil on the midline when an image shows no
+    /// excess over its own level at all (a focus in the body is seen from both sides). With the three conjugate images,
+    /// the anterior one is not read (−∞) on the midline within ``sternumBand``.
+    func calibratedFocus(_ means: [[Float]], rows: Int, columns: Int, discPixels n: Float, geometry g: BodyGeometry,
+                         column c: Int, row r: Int) -> (images: [Float], threshold: Float, onMidline: Bool)? {
+        let o = options
+        let i = r * columns + c
+        let onMidline = g.lateralMM(column: Double(c)) <= o.structureMidlineMM
+        let floor = Float(onMidline ? o.conjugateMidlineFloor : o.conjugateLateralFloor)
+        let threshold = Float(onMidline ? o.conjugateMidlineSignificance : o.conjugateLateralSignificance)
+        var z = [Float](repeating: 0, count: means.count)
+        for k in means.indices.reversed() {
+            let b = Self.normalBoneLevel(means[k], rows: rows, columns: columns, column: c, row: r,
+                                         midline: onMidline ? nil : g.midlineColumn, mirrorRows: max(0, o.conjugateMirrorRows)).level
+            if onMidline && means[k][i] < b { return nil }
+            z[k] = Self.calibratedSignificance(mean: means[k][i], level: b, pixels: n, floor: floor)
+        }
+        // At the sternum's level on the midline the anterior image's level along the column is not one structure's
+        // (the sternum lies over the spine): it is not read there; the posterior view and the sum are (tuning seeds
+        // 1101–1140: 7 of the pass's 12 false positives were anterior foci there).
+        if means.count == 3 && onMidline && Self.sternumBand.contains(g.fraction(row: Double(r))) { z[0] = -.infinity }
+        return (z, threshold, onMidline)
+    }
+
+    /// Where the conjugate-view detector looks for foci: from ``Options/structureTopFraction`` of the body height
+    /// (not the skull vertex, whose curvature makes a peak against its neighbours) to the soles, not in the forearms
+    /// and hands (atlas band): their many small joints lie differently on the two sides (measured on the tuning seeds:
+    /// the pass's false positives there), so neither the mirror nor the bone's own neighbours give their normal level;
+    /// foci there are left to the top-hat detector.
+    ///
+    /// Nor on the midline of the skull (atlas band: the skull base over the upper cervical spine, the face): on the
+    /// tuning seeds 1101–1140 2 of the pass's 12 false positives were there and no lesion; skull lesions off the midline
+    /// are searched.
+    func conjugateSearches(_ g: BodyGeometry, column c: Int, row r: Int) -> Bool {
+        let f = g.fraction(row: Double(r))
+        guard f >= options.structureTopFraction, f <= 1 else { return false }
+        let d = g.lateralMM(column: Double(c))
+        let region = SkeletalAtlas.region(fraction: f, lateralMM: d, heightMM: g.heightMM)
+        return region != "forearms and hands" && !(region == "skull" && d <= options.structureMidlineMM)
+    }
+
+    /// Height fractions of the sternum in projection (where ``finish(_:views:geometry:)`` tells it from the thoracic
+    /// spine): on the midline there the anterior view sees the sternum over the spine, two structures in one column.
+    static let sternumBand = 0.175..<0.275
+
+    /// The disc means (disc of ``Options/newLesionDiscMM``) of the conjugate views of a scan on the anterior grid:
+    /// anterior, posterior mirrored onto it, and their sum; nil unless the scan has one anterior and one posterior view
+    /// on the same grid. `anterior` is the index of the anterior view.
+    func conjugateMeans(_ views: [PlanarViewImage], geometry: [BodyGeometry]) -> (means: [[Float]], anterior: Int, discPixels: Float)? {
+        guard views.count == 2, geometry.count == 2, geometry[0].posterior != geometry[1].posterior else { return nil }
+        let ka = geometry[0].posterior ? 1 : 0, kp = 1 - ka
+        let rows = views[ka].rows, cols = views[ka].columns
+        guard views[kp].rows == rows, views[kp].columns == cols else { return nil }
+        let radius = max(1, options.newLesionDiscMM / 2 / geometry[ka].pixelMM)
+        let post = views[kp].mirroredColumns().counts
+        let sum = zip(views[ka].counts, post).map { $0 + $1 }
+        let means = [views[ka].counts, post, sum].map { Self.discMean($0, rows: rows, columns: cols, radius: radius) }
+        return (means, ka, Float(Self.discOffsets(radius: radius).count))
+    }
+
     /// Conjugate-view pass of the single-scan detection (``Options/conjugatePass``): the anterior view, the posterior
     /// view mirrored onto the anterior grid and their sum (twice the counts; a lesion in either view's line of sight
     /// adds to both) are each read against the normal bone of the same structure.
@@ -73,18 +137,10 @@ extension BoneScanAnalysis {
     /// then through the physiology separation like every other focus.
     func conjugateLesions(_ dets: inout [Detection], views: [PlanarViewImage], geometry: [BodyGeometry]) {
         let o = options
-        guard o.conjugatePass, views.count == 2, geometry[0].posterior != geometry[1].posterior else { return }
-        let ka = geometry[0].posterior ? 1 : 0, kp = 1 - ka
+        guard o.conjugatePass, let cm = conjugateMeans(views, geometry: geometry) else { return }
+        let means = cm.means, n = cm.discPixels, ka = cm.anterior, kp = 1 - ka
         let rows = views[ka].rows, cols = views[ka].columns
-        guard views[kp].rows == rows, views[kp].columns == cols else { return }
         let g = geometry[ka]
-        let px = g.pixelMM
-        let radius = max(1, o.newLesionDiscMM / 2 / px)
-        let n = Float(Self.discOffsets(radius: radius).count)
-        // Posterior counts mirrored onto the anterior grid, and the conjugate sum.
-        let post = views[kp].mirroredColumns().counts
-        let sum = zip(views[ka].counts, post).map { $0 + $1 }
-        let means = [views[ka].counts, post, sum].map { Self.discMean($0, rows: rows, columns: cols, radius: radius) }
         let bodyA = dets[ka].body, bodyP = dets[kp].body
         var score = [Float](repeating: 0, count: rows * cols)
         var onPosterior = [Bool](repeating: false, count: rows * cols)
@@ -94,35 +150,18 @@ extension BoneScanAnalysis {
             guard f >= o.structureTopFraction, f <= 1 else { continue }
             for c in 0..<cols {
                 let i = r * cols + c
-                guard bodyA[i] || bodyP[r * cols + (cols - 1 - c)] else { continue }
-                let onMidline = g.lateralMM(column: Double(c)) <= o.structureMidlineMM
-                // Not in the forearms and hands: their many small joints lie differently on the two sides (measured on
-                // the tuning seeds: the pass's false positives there), so neither the mirror nor the bone's own
-                // neighbours give their normal level; foci there are left to the top-hat detector.
-                if SkeletalAtlas.region(fraction: f, lateralMM: g.lateralMM(column: Double(c)), heightMM: g.heightMM) == "forearms and hands" { continue }
-                let floor = Float(onMidline ? o.conjugateMidlineFloor : o.conjugateLateralFloor)
-                let threshold = Float(onMidline ? o.conjugateMidlineSignificance : o.conjugateLateralSignificance)
-                var z: [Float] = [0, 0, 0], excess = true
-                for k in [2, 0, 1] {
-                    let b = Self.normalBoneLevel(means[k], rows: rows, columns: cols, column: c, row: r,
-                                                 midline: onMidline ? nil : g.midlineColumn, mirrorRows: mirrorRows).level
-                    // On the midline both views (and so their sum) must show an excess over their own level at all.
-                    if onMidline && means[k][i] < b { excess = false; break }
-                    z[k] = Self.calibratedSignificance(mean: means[k][i], level: b, pixels: n, floor: floor)
-                }
-                guard excess else { continue }
-                let best = max(z[0], z[1], z[2])
-                guard best >= threshold else { continue }
-                score[i] = best / threshold
-                onPosterior[i] = z[1] > z[0]
+                guard bodyA[i] || bodyP[r * cols + (cols - 1 - c)], conjugateSearches(g, column: c, row: r) else { continue }
+                guard let z = calibratedFocus(means, rows: rows, columns: cols, discPixels: n, geometry: g, column: c, row: r) else { continue }
+                let best = z.images.max() ?? 0
+                guard best >= z.threshold else { continue }
+                score[i] = best / z.threshold
+                onPosterior[i] = z.images[1] > z.images[0]
             }
         }
         let maxArea = o.maximumLesionAreaCM2 / (views[ka].rowSpacingMM * views[ka].columnSpacingMM / 100)
-        let roiR = max(1.5, o.roiRadiusMM / px)
         let topHats = dets.map(\.topHat)   // per view, once (the candidates below change lesions, not the images)
         for cand in RegionTools.localMaxima(score, rows: rows, columns: cols, radius: 2, threshold: 1) {
             let k = onPosterior[cand.row * cols + cand.column] ? kp : ka
-            let v = views[k]
             let c0 = k == ka ? cand.column : cols - 1 - cand.column
             let s = dets[k].smoothed
             let pos = RegionTools.centroid(topHats[k], rows: rows, columns: cols, column: c0, row: cand.row, radius: 1.5, floor: 0)
@@ -135,28 +174,9 @@ extension BoneScanAnalysis {
             guard s[i] > level else { continue }
             let region = RegionTools.region(s, rows: rows, columns: cols, column: c0, row: cand.row, threshold: (s[i] + level) / 2,
                                             maxRadius: (2 * maxArea / Double.pi).squareRoot() + 2)
-            let pixelCM2 = v.rowSpacingMM * v.columnSpacingMM / 100
-            let mirrored = Double(cols - 1) - pos.column
-            if Double(region.count) > maxArea && !geometry[k].onSpineAboveBladder(column: pos.column, row: pos.row) {
-                if !dets[k].excluded.contains(where: { hypot($0.column - pos.column, $0.row - pos.row) * px < 60 }) {
-                    dets[k].excluded.append(ExcludedRegion(view: v.name, column: pos.column, row: pos.row, areaCM2: Double(region.count) * pixelCM2))
-                }
-                continue
-            }
-            if dets[k].lesions.contains(where: { hypot($0.column - pos.column, $0.row - pos.row) * px < o.minimumSeparationMM })
-                || dets[1 - k].lesions.contains(where: { hypot($0.column - mirrored, $0.row - pos.row) * px < o.minimumSeparationMM }) { continue }
-            if dets[k].excluded.contains(where: { hypot($0.column - pos.column, $0.row - pos.row) * px < 40 })
-                || dets[1 - k].excluded.contains(where: { hypot($0.column - mirrored, $0.row - pos.row) * px < 40 }) { continue }
-            let (net, sig) = netCounts(v.counts, rows: rows, columns: cols, column: pos.column, row: pos.row, radius: roiR)
-            guard sig >= o.minimumSignificance else { continue }
-            for p in region { dets[k].lesionMask[p] = true }
-            dets[k].lesionPixels += region.count
-            var l = Lesion(view: v.name, column: pos.column, row: pos.row, counts: net,
-                           uptakeRatio: Double(s[i]) / max(Double(dets[k].normal[i]), 1e-6),
-                           areaCM2: min(Double(region.count), maxArea) * pixelCM2,
-                           patientPositionMM: v.patientPosition(column: pos.column, row: pos.row)?.array)
-            l.sigmaOverSameStructure = Double(score[cand.row * cols + cand.column]) * (onMidline ? o.conjugateMidlineSignificance : o.conjugateLateralSignificance)
-            dets[k].lesions.append(l)
+            let sigma = Double(score[cand.row * cols + cand.column]) * (onMidline ? o.conjugateMidlineSignificance : o.conjugateLateralSignificance)
+            admit(&dets, view: k, views: views, geometry: geometry, position: pos, peak: i, region: region,
+                  rules: Admission(spineException: true, significanceCheck: true, capArea: true)) { $0.sigmaOverSameStructure = sigma }
         }
     }
 }

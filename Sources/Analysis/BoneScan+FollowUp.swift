@@ -109,14 +109,15 @@ extension BoneScanAnalysis {
     /// structure B: the largest of the medians of M along the four directions (vertical, horizontal, two diagonals;
     /// 3–8 px on both sides: along a bone its own level, across it soft tissue) and, more than 4 px from the midline,
     /// the largest M within ±2 px of the mirrored place (the other side's bone). z = (M − B) ÷ √(B ÷ disc pixels).
-    /// Used on the baseline at a follow-up's new focus: a new lesion sits on normal bone (z −13…4.6 in one view on the
-    /// tuning pairs 9101–9104), a lesion that was there and grew stands out (6–98).
+    /// Poisson only: at high counts normal bone reads many σ above these neighbours (on the midline, where there is no
+    /// mirrored side and the vertebrae vary along the column, normal baseline bone read ≥ 6 σ at 6 of the 21 new lesions
+    /// of the fixed pairs 9001–9010), so the follow-up status asks ``baselineLesion(_:views:geometry:view:column:row:)``
+    /// instead; this serves the option ``Options/baselineExcessShare``.
     ///
     /// With `followUpMean` (the registered follow-up's disc means × the normalisation factor) it also returns the
     /// share of the follow-up's excess over the same level B that the baseline already had, (M − B) ÷ (M_f − B) at
     /// the most significant pixel: about 0 for a new lesion (the baseline's excess is the error of B), 0.3–0.5 for a
-    /// lesion that doubled. On the midline (spine, sternum, vertex) B errs by more than the Poisson noise (no mirrored
-    /// side; the vertebrae vary along the column), so z alone calls new lesions there "grown".
+    /// lesion that doubled.
     func focalSignificance(_ v: PlanarViewImage, discMean m: [Float], midlineColumn mid: Double, column: Double, row: Double,
                            followUpMean mf: [Float]? = nil) -> (z: Double, share: Double) {
         let rows = v.rows, cols = v.columns
@@ -151,5 +152,59 @@ extension BoneScanAnalysis {
             }
         }
         return (best.isFinite ? best : 0, share)
+    }
+}
+
+extension BoneScanAnalysis {
+    /// The baseline's own images for the question "did the baseline have a lesion here?": the disc means
+    /// (``Options/newLesionDiscMM``) of its conjugate views on the anterior grid (anterior, mirrored posterior, their
+    /// sum; ``conjugateMeans(_:geometry:)``), or of each view alone when the scan has no anterior–posterior pair.
+    struct BaselineFocusImages {
+        var means: [[Float]]
+        /// Index of the view whose grid `means` are on (the anterior view of a pair).
+        var gridView: Int
+        var discPixels: Float
+        /// Whether `means` are the conjugate views (else one image per view: `means[k]` is view k's).
+        var conjugate: Bool
+    }
+
+    func baselineFocusImages(_ views: [PlanarViewImage], geometry: [BodyGeometry]) -> BaselineFocusImages {
+        if let cm = conjugateMeans(views, geometry: geometry) {
+            return BaselineFocusImages(means: cm.means, gridView: cm.anterior, discPixels: cm.discPixels, conjugate: true)
+        }
+        let radius = max(1, options.newLesionDiscMM / 2 / geometry[0].pixelMM)
+        return BaselineFocusImages(means: views.map { Self.discMean($0.counts, rows: $0.rows, columns: $0.columns, radius: radius) },
+                                   gridView: 0, discPixels: Float(Self.discOffsets(radius: radius).count), conjugate: false)
+    }
+
+    /// Whether the baseline scan has a lesion at a place of view `k` (a follow-up focus that matches no baseline
+    /// lesion): the single-scan decision of the conjugate-view detector at that place, whatever
+    /// ``Options/conjugatePass`` says. Over the 3 × 3 pixels at the place (on the anterior grid; a posterior place at the
+    /// mirrored column), the largest calibrated significance of the anterior, mirrored posterior and conjugate-sum disc
+    /// means over the baseline's normal bone of the same structure (``calibratedFocus(_:rows:columns:discPixels:geometry:column:row:)``:
+    /// along the structure, off the midline also the mirrored bone; the estimate's own error as the floor, so that the
+    /// vertebral levels and the vertex, where the neighbours underestimate normal bone, do not pass for a focus) must
+    /// reach the detector's threshold (``Options/conjugateMidlineSignificance`` on the midline, where both views must
+    /// show an excess, else ``Options/conjugateLateralSignificance``). Where the detector does not search
+    /// (``conjugateSearches(_:column:row:)``: the skull vertex, the skull's midline, the forearms and hands) the baseline has no lesion by
+    /// it (a baseline lesion that its hot-spot detector found there is matched before). Returns the significance and
+    /// the decision.
+    func baselineLesion(_ img: BaselineFocusImages, views: [PlanarViewImage], geometry: [BodyGeometry], view k: Int,
+                        column: Double, row: Double) -> (sigma: Double, lesion: Bool) {
+        let g = geometry[img.gridView]
+        let rows = views[img.gridView].rows, cols = views[img.gridView].columns
+        let means = img.conjugate ? img.means : [img.means[k]]
+        let onGrid = img.conjugate && geometry[k].posterior != g.posterior ? Double(cols - 1) - column : column
+        let gk = img.conjugate ? g : geometry[k]
+        let r0 = Int(row.rounded()), c0 = Int(onGrid.rounded())
+        var bestScore = -Float.infinity, bestSigma: Float = 0
+        for r in (r0 - 1)...(r0 + 1) where r >= 0 && r < rows {
+            for c in (c0 - 1)...(c0 + 1) where c >= 0 && c < cols && conjugateSearches(gk, column: c, row: r) {
+                guard let z = calibratedFocus(means, rows: rows, columns: cols, discPixels: img.discPixels, geometry: gk, column: c, row: r) else { continue }
+                let best = z.images.max() ?? 0
+                if best / z.threshold > bestScore { bestScore = best / z.threshold; bestSigma = best }
+            }
+        }
+        return (Double(bestSigma), bestScore >= 1)
     }
 }

@@ -26,7 +26,7 @@ struct BoneScanCommand: ParsableCommand {
     @Option(name: .customLong("atlas-significance"), help: "Atlas pass: Poisson standard deviations of a 15 mm disc above the fitted ICRP-110 normal-bone image.") var atlasSignificance: Double = BoneScanAnalysis.Options().atlasSignificance
     @Option(name: .customLong("atlas-ratio"), help: "Atlas pass: disc mean ÷ the fitted normal-bone image, at least.") var atlasRatio: Double = BoneScanAnalysis.Options().atlasRatio
     @Flag(name: .customLong("atlas"), help: "Also fit the ICRP-110 normal-bone atlas (phantoms from $SCINTI_ICRP110 or ../shared/phantoms/icrp110) and detect foci against it (experimental, off by default).") var atlas = false
-    @Flag(name: .customLong("conjugate"), help: "Also run the conjugate-view pass (anterior, mirrored posterior and their sum against the normal bone of the same structure; experimental, off by default).") var conjugate = false
+    @Flag(name: .customLong("conjugate"), inversion: .prefixedNo, help: "The conjugate-view pass (anterior, mirrored posterior and their sum against the normal bone of the same structure; on by default, --no-conjugate turns it off).") var conjugate = BoneScanAnalysis.Options().conjugatePass
     @Option(name: .customLong("conjugate-significance"), help: "Conjugate-view pass: MIDLINE,LATERAL calibrated significance thresholds.") var conjugateSignificance: String?
     @Option(name: .customLong("conjugate-floors"), help: "Conjugate-view pass: MIDLINE,LATERAL relative error floors of the normal-bone level.") var conjugateFloors: String?
     @Option(name: .customLong("conjugate-mirror-rows"), help: "Conjugate-view pass: rows searched on either side of the mirrored place.") var conjugateMirrorRows: Int = BoneScanAnalysis.Options().conjugateMirrorRows
