@@ -152,7 +152,9 @@ extension KrenningAnalysis {
         let organBand = organ.dilated(2)
         for f in focal.sorted(by: { s1[$0.row * cols + $0.column] > s1[$1.row * cols + $1.column] }) {
             let i = f.row * cols + f.column
-            guard body[i], !organBand.inside[i] else { continue }
+            // In the soft-tissue outline (1 % of the 99th percentile), not only the 5 % one: beside kidneys 50–100 × the
+            // soft tissue the 5 % outline leaves out the lungs, where a grade-1 tumour (0.25 × the liver) lies.
+            guard soft[i], !organBand.inside[i] else { continue }
             var sum = 0.0
             for dr in -1...1 { for dc in -1...1 { let r = f.row + dr, c = f.column + dc
                 if r >= 0, c >= 0, r < rows, c < cols { sum += Double(g[r * cols + c]) } } }
