@@ -31,6 +31,10 @@ extension KrenningAnalysis {
         /// Physiological foci seen and why they are no tumour (kidneys, bladder).
         public var physiology: [PhysiologicalUptake]
         public var notes: [String]
+        /// Why the automatic liver is not told apart from its neighbours (nil when it is): every grade depends on it.
+        public var liverNotToldApart: String? = nil
+        /// Why the automatic spleen is not told apart (nil when it is): grades 3 and 4 depend on it.
+        public var spleenNotToldApart: String? = nil
     }
 
     /// Finds liver, spleen and tumour regions. Throws when no liver or spleen is found.
@@ -148,7 +152,9 @@ extension KrenningAnalysis {
         let organBand = organ.dilated(2)
         for f in focal.sorted(by: { s1[$0.row * cols + $0.column] > s1[$1.row * cols + $1.column] }) {
             let i = f.row * cols + f.column
-            guard body[i], !organBand.inside[i] else { continue }
+            // In the soft-tissue outline (1 % of the 99th percentile), not only the 5 % one: beside kidneys 50–100 × the
+            // soft tissue the 5 % outline leaves out the lungs, where a grade-1 tumour (0.25 × the liver) lies.
+            guard soft[i], !organBand.inside[i] else { continue }
             var sum = 0.0
             for dr in -1...1 { for dc in -1...1 { let r = f.row + dr, c = f.column + dc
                 if r >= 0, c >= 0, r < rows, c < cols { sum += Double(g[r * cols + c]) } } }
@@ -177,10 +183,25 @@ extension KrenningAnalysis {
         }
         let liverDisc = deepest(liver, radiusMM: options.liverRadiusMM, avoid: lesions)
         let spleenDisc = deepest(spleen, radiusMM: options.spleenRadiusMM, avoid: lesions)
+        // Can the organs be told apart? A reference region squeezed to a thin strip (between kidney, lesions and the
+        // body's edge) or, for the spleen, lying in front of the body (the spleen lies at the back, P/A above the
+        // body's median like the kidneys) is not the organ a reader grades against.
+        var liverProblem: String? = nil, spleenProblem: String? = nil
+        if liverDisc.radius * px < 0.5 * options.liverRadiusMM {
+            liverProblem = String(format: "the automatic liver region is only %.0f mm across at its deepest point (under half the %.0f mm disc): the liver is not told apart from the kidney, tumours or the body's edge", 2 * liverDisc.radius * px, 2 * options.liverRadiusMM)
+        }
+        if spleenDisc.radius * px < 0.5 * options.spleenRadiusMM {
+            spleenProblem = String(format: "the automatic spleen region is only %.0f mm across at its deepest point: no spleen-sized structure told apart", 2 * spleenDisc.radius * px)
+        } else if let pa, let bodyPA {
+            let i = Int(spleenDisc.row.rounded()) * cols + Int(spleenDisc.column.rounded())
+            if pa[i] < bodyPA {
+                spleenProblem = String(format: "the automatic spleen region lies in front (posterior ÷ anterior %.2f, body median %.2f); the spleen lies at the back", pa[i], bodyPA)
+            }
+        }
         notes.append(String(format: "liver, spleen and tumour regions placed automatically on the anatomy (liver disc at column %.0f, row %.0f; spleen at column %.0f, row %.0f; %d tumour foci); check the figure",
                             liverDisc.column, liverDisc.row, spleenDisc.column, spleenDisc.row, lesions.count))
         return AutomaticRegions(liver: NamedPlanarDisk(name: "liver", roi: liverDisc), spleen: NamedPlanarDisk(name: "spleen", roi: spleenDisc),
-                                lesions: lesions, physiology: physiology, notes: notes)
+                                lesions: lesions, physiology: physiology, notes: notes, liverNotToldApart: liverProblem, spleenNotToldApart: spleenProblem)
     }
 }
 
@@ -203,6 +224,31 @@ extension KrenningAnalysis {
             r.findings = ["No somatostatin-receptor-positive tumour focus found (a known tumour without visible uptake is Krenning grade 0)."]
         }
         r.quality = auto.notes + r.quality
+        // Grades against an automatic reference organ that was not told apart are withheld, with the reason (issue
+        // 18: a wrong spleen gave grades with no warning). The spleen in In-111 pentetreotide images is hotter than
+        // the liver (ICRP 128: 1 % in ~150 g against 2 % in ~1 800 g, about 6 × the concentration); an automatic
+        // spleen region not hotter than the liver region is something else.
+        let liverProblem = liver == nil ? auto.liverNotToldApart : nil
+        var spleenProblem = spleen == nil ? auto.spleenNotToldApart : nil
+        if spleen == nil, spleenProblem == nil, r.spleen.intensity <= r.liver.intensity {
+            spleenProblem = String(format: "the automatic spleen region (%.1f counts/pixel) is not hotter than the liver region (%.1f); in In-111 pentetreotide images the spleen is: the spleen was not told apart (or cannot be the grade-4 reference)", r.spleen.intensity, r.liver.intensity)
+        }
+        if liverProblem != nil { spleenProblem = nil }
+        for k in r.lesions.indices {
+            if let why = liverProblem {
+                r.lesions[k].krenningScore = nil; r.lesions[k].withheld = why
+            } else if let why = spleenProblem, r.lesions[k].ratioToLiver > 1 {
+                // Grades 1 and 2 depend on the liver only; above the liver the spleen decides between 3 and 4.
+                r.lesions[k].krenningScore = nil; r.lesions[k].withheld = why
+            }
+        }
+        if let why = liverProblem { r.quality.append("Krenning grades withheld: \(why); give --liver") }
+        if let why = spleenProblem, r.lesions.contains(where: { $0.krenningScore == nil }) {
+            r.quality.append("Krenning grades above the liver (3 or 4) withheld: \(why); give --spleen")
+        } else if let why = spleenProblem {
+            r.quality.append("spleen not told apart (\(why)); no lesion above the liver needed it")
+        }
+        if !r.lesions.isEmpty { r.findings = Self.findings(r.lesions) }
         return r
     }
 }

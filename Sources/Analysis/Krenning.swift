@@ -72,8 +72,11 @@ public struct KrenningAnalysis: Sendable {
         public var ratioToLiver: Double
         /// Lesion ÷ spleen intensity.
         public var ratioToSpleen: Double
-        /// Krenning score 0–4.
-        public var krenningScore: Int
+        /// Krenning score 0–4; nil when the grade is withheld (``withheld`` says why).
+        public var krenningScore: Int?
+        /// Why no grade is given: the reference organ the grade depends on was not told apart on the image
+        /// (automatic regions only; issue 18). A withheld grade is no grade, never a guess.
+        public var withheld: String? = nil
     }
 
     /// The scoring result.
@@ -220,11 +223,19 @@ public struct KrenningAnalysis: Sendable {
         var r = Result(lesions: scores, liver: lv, spleen: sp, background: bg,
                        method: posterior == nil ? "anterior only" : "geometric mean of anterior and posterior",
                        kinetics: nil, conventions: conventions, notes: notes)
-        r.findings = scores.enumerated().map { k, s in
-            String(format: "Lesion %d: Krenning grade %d (%.2f × liver, %.2f × spleen).", k + 1, s.krenningScore, s.ratioToLiver, s.ratioToSpleen)
-        }
+        r.findings = Self.findings(scores)
         r.quality = notes + (posterior == nil ? ["anterior view only: no geometric mean"] : [])
         return r
+    }
+
+    /// One sentence per lesion: its grade, or why it is withheld.
+    static func findings(_ scores: [LesionScore]) -> [String] {
+        scores.enumerated().map { k, s in
+            if let g = s.krenningScore {
+                return String(format: "Lesion %d: Krenning grade %d (%.2f × liver, %.2f × spleen).", k + 1, g, s.ratioToLiver, s.ratioToSpleen)
+            }
+            return String(format: "Lesion %d: Krenning grade withheld (%.2f × the liver region): %@.", k + 1, s.ratioToLiver, s.withheld ?? "reference organ not told apart")
+        }
     }
 
     var conventions: [String: String] {

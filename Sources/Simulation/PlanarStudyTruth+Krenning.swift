@@ -23,13 +23,24 @@ extension PlanarStudyTruth {
         }
         public var lesions: [Lesion]
         /// Conjugate-view intensities (expected counts/pixel) of the liver and the spleen: mean of √(A·P) over the
-        /// organ's projected outline eroded by 2 pixels, lesions (their radius + 2 pixels) left out.
+        /// organ's projected outline eroded by 2 pixels, lesions (their radius + 2 pixels) and the pixels within
+        /// ``kidneyMarginPixels`` of the projected kidneys left out (the organ tissue a reader grades against, not
+        /// the kidney seen through it).
         public var liverIntensity: Double
         public var spleenIntensity: Double
         public var liverPixels: Int
         public var spleenPixels: Int
+        /// Pixels of the organ's eroded outline left out because a kidney projects onto them or within
+        /// ``kidneyMarginPixels`` (nil in truths written before 2026-12-07, which counted them).
+        public var liverPixelsOverKidney: Int? = nil
+        public var spleenPixelsOverKidney: Int? = nil
         public var definition: String
     }
+
+    /// Margin (pixels) around the projected kidneys left out of the truth's liver and spleen: the camera blur of a
+    /// kidney 3–4 × the liver (In-111 MEGP, FWHM ≈ 12 mm at 10 cm, σ ≈ 1.1 pixel of 4.8 mm) is below 1 % of the liver
+    /// 3 pixels from the kidney's edge.
+    public static let kidneyMarginPixels = 3
 
     /// The Krenning scale as the simulator grades (Krenning et al., Eur J Nucl Med 1993;20:716–731, planar scale as
     /// used for NETTER-1 eligibility, Strosberg et al., N Engl J Med 2017;376:125–135): 0 no uptake (the lesion
@@ -54,7 +65,7 @@ extension PlanarStudyTruth {
             ClinicalStudies.projectedPixel(Vector3(l.centerLPS[0], l.centerLPS[1], l.centerLPS[2]), angleDeg: 0, columns: columns, rows: rows,
                                            pixelMM: pixelMM, axialCentreMM: axialCentreMM)
         }
-        func organ(_ name: String) throws(VirtualPatientError) -> (mean: Double, pixels: Int) {
+        func projected(_ name: String) throws(VirtualPatientError) -> Set<Int> {
             var fp = try footprint(patient, group: name, angleDeg: 0, columns: columns, rows: rows, pixelMM: pixelMM, axialCentreMM: axialCentreMM)
             // Close the gaps a scaled patient's voxel centres leave between pixels (≥ 5 of the 8 neighbours inside).
             for i in 0..<(rows * columns) where !fp.contains(i) {
@@ -63,7 +74,19 @@ extension PlanarStudyTruth {
                 for dr in -1...1 { for dc in -1...1 where (dr != 0 || dc != 0) && fp.contains((r + dr) * columns + c + dc) { k += 1 } }
                 if k >= 5 { fp.insert(i) }
             }
-            var sum = 0.0, n = 0
+            return fp
+        }
+        // The kidneys (receptor-bearing, 3–4 × the liver in In-111 pentetreotide images) lie behind the liver's lower
+        // part and the spleen's: their pixels and the blur around them are no liver or spleen intensity (until
+        // 2026-12-07 they were counted, +44 % on the liver of tuning patient 7102).
+        let m = kidneyMarginPixels
+        var kidneyBand = Set<Int>()
+        for i in try projected("kidneys") { let r = i / columns, c = i % columns
+            for dr in -m...m { for dc in -m...m where dr * dr + dc * dc <= m * m && r + dr >= 0 && r + dr < rows && c + dc >= 0 && c + dc < columns {
+                kidneyBand.insert((r + dr) * columns + c + dc) } } }
+        func organ(_ name: String) throws(VirtualPatientError) -> (mean: Double, pixels: Int, overKidney: Int) {
+            let fp = try projected(name)
+            var sum = 0.0, n = 0, overKidney = 0
             for i in fp {
                 let r = i / columns, c = i % columns
                 var interior = true
@@ -72,10 +95,12 @@ extension PlanarStudyTruth {
                 let nearLesion = zip(lesions, centres).contains { l, q in
                     hypot(Double(c) - q.column, Double(r) - q.row) <= l.diameterMM / 2 / pixelMM + 2
                 }
-                if !nearLesion { sum += gm[i]; n += 1 }
+                if nearLesion { continue }
+                if kidneyBand.contains(i) { overKidney += 1; continue }
+                sum += gm[i]; n += 1
             }
-            guard n > 0 else { throw VirtualPatientError("the \(name) has no interior pixels in the \(columns)×\(rows) view") }
-            return (sum / Double(n), n)
+            guard n > 0 else { throw VirtualPatientError("the \(name) has no interior pixels clear of the kidneys in the \(columns)×\(rows) view") }
+            return (sum / Double(n), n, overKidney)
         }
         let liver = try organ("liver"), spleen = try organ("spleen")
         var out: [KrenningTruth.Lesion] = []
@@ -91,6 +116,7 @@ extension PlanarStudyTruth {
                              ratioToLiver: rl, ratioToSpleen: rs, grade: krenningGrade(contrast: contrast, ratioToLiver: rl, ratioToSpleen: rs)))
         }
         return KrenningTruth(lesions: out, liverIntensity: liver.mean, spleenIntensity: spleen.mean, liverPixels: liver.pixels, spleenPixels: spleen.pixels,
-                             definition: "expected (noise-free) anterior and posterior photopeak counts, conjugate view √(A·P): lesion = mean of the 3×3 pixels at its projected centre; liver and spleen = mean over the projected organ outline eroded by 2 pixels, lesions (radius + 2 px) left out; grade 0 contrast ≤ 1, 1 < 0.5 × liver, 2 ≤ liver, 3 > liver, 4 > spleen (Krenning 1993)")
+                             liverPixelsOverKidney: liver.overKidney, spleenPixelsOverKidney: spleen.overKidney,
+                             definition: "expected (noise-free) anterior and posterior photopeak counts, conjugate view √(A·P): lesion = mean of the 3×3 pixels at its projected centre; liver and spleen = mean over the projected organ outline eroded by 2 pixels, lesions (radius + 2 px) and the pixels within \(m) px of the projected kidneys left out; grade 0 contrast ≤ 1, 1 < 0.5 × liver, 2 ≤ liver, 3 > liver, 4 > spleen (Krenning 1993)")
     }
 }

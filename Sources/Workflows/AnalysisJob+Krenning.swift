@@ -34,7 +34,7 @@ extension AnalysisJob {
         var summary: [[String]] = [["liver / spleen", "\(fmt(r.liver.intensity)) / \(fmt(r.spleen.intensity)) counts/pixel"]]
         for l in r.lesions {
             regions.append(.circle(l.region.name, colour: palette[0], frames: frames, column: l.region.column, row: l.region.row, radius: l.region.radius))
-            summary.append([l.region.name, "Krenning \(l.krenningScore): \(fmt(l.region.intensity)) counts/pixel, × \(fmt(l.ratioToLiver, 2)) liver, × \(fmt(l.ratioToSpleen, 2)) spleen"])
+            summary.append([l.region.name, "Krenning \(l.krenningScore.map(String.init) ?? "withheld (\(l.withheld ?? "reference organ not told apart"))"): \(fmt(l.region.intensity)) counts/pixel, × \(fmt(l.ratioToLiver, 2)) liver, × \(fmt(l.ratioToSpleen, 2)) spleen"])
         }
         var conv = r.conventions
         conv["method"] = r.method

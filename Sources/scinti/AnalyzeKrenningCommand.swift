@@ -59,7 +59,8 @@ struct KrenningCommand: ParsableCommand {
             var t = "Krenning score (\(r.method))\n"
             t += String(format: "  liver %.1f, spleen %.1f counts/pixel\n", r.liver.intensity, r.spleen.intensity)
             for l in r.lesions {
-                t += String(format: "  %@: %.1f counts/pixel, ×%.2f liver, ×%.2f spleen → Krenning %d\n", l.region.name, l.region.intensity, l.ratioToLiver, l.ratioToSpleen, l.krenningScore)
+                t += String(format: "  %@: %.1f counts/pixel, ×%.2f liver, ×%.2f spleen → Krenning %@\n", l.region.name, l.region.intensity, l.ratioToLiver, l.ratioToSpleen,
+                                  l.krenningScore.map(String.init) ?? "withheld: " + (l.withheld ?? "reference organ not told apart"))
             }
             for k in r.kinetics ?? [] {
                 t += "  \(k.name) decay-corrected net count rate: " + zip(k.hours, k.percentOfFirst).map { h, p in p.map { String(format: "%.1f h %.1f %%", h, $0) } ?? String(format: "%.1f h -", h) }.joined(separator: ", ") + "\n"

@@ -81,7 +81,7 @@ struct KrenningMIBGTests {
         let ap = try PlanarInputs.anteriorPosterior(input, source: path)
         let r = try KrenningAnalysis().score(anterior: ap.anterior, posterior: ap.posterior, lesions: [lesionROI], liver: liverROI, spleen: spleenROI)
         #expect(r.method == "geometric mean of anterior and posterior")
-        print(String(format: "  measured lesion/liver %.3f, lesion/spleen %.3f, spleen/liver %.3f, score %d", r.lesions[0].ratioToLiver, r.lesions[0].ratioToSpleen, r.spleen.intensity / r.liver.intensity, r.lesions[0].krenningScore))
+        print(String(format: "  measured lesion/liver %.3f, lesion/spleen %.3f, spleen/liver %.3f, score %d", r.lesions[0].ratioToLiver, r.lesions[0].ratioToSpleen, r.spleen.intensity / r.liver.intensity, r.lesions[0].krenningScore ?? -1))
         #expect(r.lesions[0].krenningScore == truth,
                 "lesion \(lesionBqPerML) Bq/mL: score \(r.lesions[0].krenningScore) (lesion/liver \(r.lesions[0].ratioToLiver), lesion/spleen \(r.lesions[0].ratioToSpleen)); truth \(truth) (analytic lesion/liver \(ile / il), lesion/spleen \(ile / isp))")
     }
