@@ -100,13 +100,18 @@ public struct LesionKinetics: Sendable, Codable, Equatable {
 /// One compartment of a tracer: an organ (``OrganGroup`` name) and its kinetics, with the source of the numbers.
 public struct TracerCompartment: Sendable, Codable, Equatable {
     /// Creates a compartment.
-    public init(organ: String, kinetics: Kinetics, source: String) { self.organ = organ; self.kinetics = kinetics; self.source = source }
+    public init(organ: String, kinetics: Kinetics, source: String, blood: BloodShare? = nil) {
+        self.organ = organ; self.kinetics = kinetics; self.source = source; self.blood = blood
+    }
     /// Organ group name (``OrganGroup/catalog``), or a site (`injection-site`, `sentinel-node`, …).
     public var organ: String
     /// Kinetics.
     public var kinetics: Kinetics
     /// Where the numbers come from.
     public var source: String
+    /// For a blood-pool tracer (``Tracer/bloodPool``): how much blood the compartment holds; its activity then
+    /// follows from the one blood concentration and `kinetics` is not used. nil: `kinetics` (free tracer, excreta).
+    public var blood: BloodShare?
 }
 
 /// A radiopharmaceutical's biodistribution: organ compartments with kinetics, the rest of the body taking what
@@ -140,14 +145,17 @@ public struct Tracer: Sendable, Codable, Equatable {
     /// True: what the voided compartments (the urinary bladder) have emptied has left the body, so the whole body
     /// holds `retention` (or 1) minus it (``Kinetics/voided(hours:)``); nil/false: `retention` alone.
     public var voidedExcretaLeaveBody: Bool?
+    /// A blood-pool tracer: one blood concentration, the compartments with a ``TracerCompartment/blood`` share
+    /// and the rest of the body holding blood (``BloodPool``); nil: every compartment from its kinetics.
+    public var bloodPool: BloodPool?
 
     /// Creates a tracer.
     public init(name: String, radiopharmaceutical: String, nuclide: String, administeredMBq: Double, phases: [String: Double],
                 defaultPhase: String, compartments: [TracerCompartment], retention: Kinetics?, source: String,
-                lesionKinetics: LesionKinetics? = nil, voidedExcretaLeaveBody: Bool? = nil) {
+                lesionKinetics: LesionKinetics? = nil, voidedExcretaLeaveBody: Bool? = nil, bloodPool: BloodPool? = nil) {
         self.name = name; self.radiopharmaceutical = radiopharmaceutical; self.nuclide = nuclide; self.administeredMBq = administeredMBq
         self.phases = phases; self.defaultPhase = defaultPhase; self.compartments = compartments; self.retention = retention; self.source = source
-        self.lesionKinetics = lesionKinetics; self.voidedExcretaLeaveBody = voidedExcretaLeaveBody
+        self.lesionKinetics = lesionKinetics; self.voidedExcretaLeaveBody = voidedExcretaLeaveBody; self.bloodPool = bloodPool
     }
 
     /// Fraction of the administered activity in the rest of the body (what no compartment holds) at `hours`.
@@ -178,6 +186,10 @@ public struct Tracer: Sendable, Codable, Equatable {
 
     static func c(_ organ: String, _ k: Kinetics, _ source: String) -> TracerCompartment {
         TracerCompartment(organ: organ, kinetics: k, source: source)
+    }
+    /// A compartment of a blood-pool tracer (its kinetics: the blood's, no clearance).
+    static func cb(_ organ: String, _ share: BloodShare, _ source: String) -> TracerCompartment {
+        TracerCompartment(organ: organ, kinetics: .mono(0, halfTime: 0), source: source, blood: share)
     }
 
     /// Every tracer of issue 12.
@@ -228,21 +240,43 @@ public struct Tracer: Sendable, Codable, Equatable {
         // EANM/ASNC equilibrium radionuclide angiocardiography guideline (Hesse et al., EJNMMI 32:855 (2005)): 800-1000 MBq.
         phases: ["equilibrium": 0.25], defaultPhase: "equilibrium",
         compartments: [
-            // The label stays in the blood (ICRP 128, Tc-99m RBC: biological half-time of the blood pool ≫ physical).
-            // Blood is shared among the regions by ICRP 89 Table 2.14 (blood volume in organs, % of total): heart
-            // chambers 9 %, lungs 10.5 %, large arteries and veins (aorta, vena cava, ...) ~ 14 %, liver 10 %, spleen 1.4 %,
-            // kidneys 2 %.
-            c("heart-contents", .mono(0.09, halfTime: 0), "ICRP 89 Table 2.14: heart chambers 9 % of blood volume"),
-            c("lung-blood", .mono(0.105, halfTime: 0), "ICRP 89 Table 2.14: lungs 10.5 %"),
-            c("large-vessels", .mono(0.14, halfTime: 0), "ICRP 89 Table 2.14: large arteries and veins (approximate)"),
-            c("liver", .mono(0.10, halfTime: 0), "ICRP 89 Table 2.14: liver 10 %"),
-            c("spleen", .mono(0.014, halfTime: 0), "ICRP 89 Table 2.14: spleen 1.4 %"),
-            c("kidneys", .mono(0.02, halfTime: 0), "ICRP 89 Table 2.14: kidneys 2 %"),
+            // The label stays in the blood (ICRP 128, Tc-99m RBC: biological half-time of the blood pool ≫ physical),
+            // and the blood is one pool: every blood space has ONE concentration (``BloodPool``). (Until 2026-12-07 the
+            // activity was shared by ICRP 89 blood-volume percentages over ICRP-110 labels whose volumes are not those
+            // blood volumes — 142 mL of lung-blood voxels (AM) took the 10.5 % of the pulmonary blood, 257 mL of trunk
+            // vessels 14 % — so the lung blood held 1.0–3.6 × and the large vessels 0.5–2.7 × the heart's blood
+            // concentration, and the lung tissue only the rest of the body's.)
+            // Pure blood at the blood concentration: the heart contents (ID 88; the analytic chambers of a gated study),
+            // the lungs' blood labels (IDs 96/98), the blood vessels of the trunk (ID 10) and of the head, arms and
+            // legs (IDs 9, 11, 12: what "blood-pool" has left).
+            cb("heart-contents", .blood, "one blood concentration: heart chambers (ICRP 89 Table 2.14: 9 % of the blood; ICRP-110 ID 88 holds 481/349 mL AM/AF)"),
+            cb("lung-blood", .blood, "one blood concentration: the lungs' blood labels (ICRP-110 IDs 96/98)"),
+            cb("large-vessels", .blood, "one blood concentration: blood vessels of the trunk (ICRP-110 ID 10)"),
+            cb("blood-pool", .blood, "one blood concentration: blood vessels of the head, arms and legs (ICRP-110 IDs 9, 11, 12)"),
+            // Tissues at the blood concentration × their regional blood fraction: ICRP 89 Table 2.14 blood volume (% of
+            // the total, the same in the male and female columns for these tissues) ÷ the ICRP 89 Table 2.8 organ
+            // mass at 1.05 g/mL (the ICRP-110 phantoms' volumes of these labels are those masses at that density):
+            //   liver 10 %: male 530 mL in 1800 g → 0.309, female 390 mL in 1400 g → 0.293;
+            //   spleen 1.4 %: 74 mL in 150 g → 0.519, 55 mL in 130 g → 0.441;
+            //   kidneys 2 %: 106 mL in 310 g → 0.359, 78 mL in 275 g → 0.298;
+            //   heart wall (coronary tissue) 1 %: 53 mL in 330 g → 0.169, 39 mL in 250 g → 0.164;
+            //   lungs (pulmonary tissue) 10.5 %: 557 / 410 mL, of which the blood labels 96/98 hold 142 / 96 mL, the
+            //   rest in the lung tissue (IDs 97/99: 2749 / 2205 mL) → 0.151 / 0.142.
+            // (The large arteries and veins, 6 + 18 %, are more than the vessel labels hold: the rest of their blood is
+            // in the rest of the body with the muscle's, fat's, skeleton's, skin's, … blood.)
+            cb("liver", .tissue(percent: 10), "ICRP 89 Table 2.14: liver 10 % of the blood (regional blood fraction 0.31 M / 0.29 F)"),
+            cb("spleen", .tissue(percent: 1.4), "ICRP 89 Table 2.14: spleen 1.4 % (0.52 M / 0.44 F)"),
+            cb("kidneys", .tissue(percent: 2), "ICRP 89 Table 2.14: kidneys 2 % (0.36 M / 0.30 F)"),
+            cb("heart-wall", .tissue(percent: 1), "ICRP 89 Table 2.14: coronary tissue 1 % (0.17 M / 0.16 F)"),
+            cb("lungs", .tissue(percent: 10.5, besides: "lung-blood"), "ICRP 89 Table 2.14: pulmonary 10.5 %, less the lung-blood labels (lung tissue 0.15 M / 0.14 F)"),
+            // Free pertechnetate (labelling efficiency ~95 %): not in the blood pool, from its kinetics.
             c("stomach-wall", .mono(0.005, halfTime: 0), "free pertechnetate (labelling efficiency ~95 %): gastric mucosa"),
             c("urinary-bladder-contents", .excreta(0.03, halfTime: 2), "free pertechnetate excreted (approximate)"),
         ],
         retention: nil,
-        source: "ICRP Publication 128 (Tc-99m RBC); ICRP Publication 89 Table 2.14 (regional blood volumes)")
+        source: "ICRP Publication 128 (Tc-99m RBC); ICRP Publication 89 Table 2.14 (regional blood volumes)",
+        // ICRP Publication 89 (2002), reference total blood volume of the adult: 5.3 L (male), 3.9 L (female).
+        bloodPool: BloodPool(maleBloodML: 5300, femaleBloodML: 3900, source: "ICRP Publication 89: total blood volume 5.3 L (adult male), 3.9 L (adult female)"))
 
     // MARK: Sestamibi and pertechnetate (parathyroid)
 

@@ -390,8 +390,11 @@ public struct VirtualPatient: Sendable {
         var owner = [Int](repeating: -1, count: 256)
         var groups: [(name: String, ids: Set<Int>, fraction: Double, source: String?, tia: Double?)] = []
         let siteNames = Set(sph.map(\.name))
+        var multipliers: [Double] = []
         for comp in tracer.compartments {
-            let f = comp.kinetics.fraction(hours: hours) * multiplier()
+            let m = multiplier()
+            multipliers.append(m)
+            let f = comp.kinetics.fraction(hours: hours) * m
             let tia = comp.kinetics.timeIntegratedHours(physicalHalfLifeHours: nuclide.halfLifeSeconds / 3600) * administeredMBq
             if siteNames.contains(comp.organ) || comp.organ == "injection-site" || comp.organ.hasSuffix("-node") || comp.organ == "lymphatic-channel" {
                 groups.append((comp.organ, [], f, comp.source, tia)); continue
@@ -403,11 +406,35 @@ public struct VirtualPatient: Sendable {
         }
         var restIDs = Set<Int>()
         for id in OrganGroup.bodyIDs where owner[id] < 0 && !cropped.contains(id) { owner[id] = groups.count; restIDs.insert(id) }
+        // A blood-pool tracer: one blood concentration (``BloodPool``); the rest of the body holds the blood left.
+        var bloodRest: Double?, bloodConc: (blood: Double, wall: Double?)?
+        if let pool = tracer.bloodPool {
+            let ids = groups.map(\.ids), counts = phantom.voxelCounts()
+            // The analytic heart's chambers take the heart contents' concentration, its myocardium the heart wall's.
+            let sites: [(organ: String, ml: Double)] = ["lvBloodPool", "rvBloodPool", "atria", "lvMyocardium"].compactMap { n in
+                guard heart != nil, let cv = sampled.perSphere[n] else { return nil }
+                return (n == "lvMyocardium" ? "heart-wall" : "heart-contents", cv.totalFraction * voxelML)
+            }
+            let b = pool.fractions(compartments: tracer.compartments, drawn: groups.map(\.fraction), multipliers: multipliers,
+                                   referenceML: ids.map { $0.reduce(0.0) { $0 + Double(counts[$1]) * phantom.voxelVolumeML } }, patientML: ids.map { $0.reduce(0.0) { $0 + volumeOfID[$1] } },
+                                   sites: sites, bodyFraction: tracer.retention?.fraction(hours: hours) ?? 1,
+                                   male: phantom.kind == .adultMale, volumeScale: v.volumeScale)
+            // No biological clearance from the blood: time-integrated activity f × A₀ × T½/ln 2.
+            let tau = nuclide.halfLifeSeconds / 3600 / log(2.0)
+            for (k, comp) in tracer.compartments.enumerated() where comp.blood != nil {
+                groups[k].fraction = b.fractions[k]
+                groups[k].tia = b.fractions[k] * administeredMBq * tau
+            }
+            bloodRest = b.rest
+            notes += b.notes
+            let cb = A0 * decay * b.perBloodML
+            bloodConc = (cb, tracer.compartments.firstIndex { $0.organ == "heart-wall" }.flatMap { b.bloodFraction[$0] }.map { $0 * cb })
+        }
         let injFraction: Double = tracer.name == "tc99m-mdp" && sph.contains { $0.name == "injection-site" } ? (extravasation ? 0.02 : 0.003) : 0
         if injFraction > 0 {
             groups.append(("injection-site", [], injFraction, extravasation ? "paravenous extravasation: 2 % of the activity (modelling choice)" : "residual activity in the vein: 0.3 % (modelling choice)", nil))
         }
-        let restF = max(0, tracer.restFraction(hours: hours) - injFraction)
+        let restF = max(0, (bloodRest ?? tracer.restFraction(hours: hours)) - injFraction)
         groups.append(("rest-of-body", restIDs, restF, "what the compartments leave of the activity in the body", nil))
         // Concentrations at the acquisition start (Bq/mL).
         var concOfID = [Double](repeating: 0, count: 256)
@@ -436,8 +463,9 @@ public struct VirtualPatient: Sendable {
             }
         }
         if heart != nil {
-            for n in ["lvBloodPool", "rvBloodPool", "atria"] { concOfSite[n] = concOfID[88] }
-            concOfSite["lvMyocardium"] = concOfID[87]
+            // A blood-pool tracer: the blood concentration (also where the chambers leave no voxel of ID 88).
+            for n in ["lvBloodPool", "rvBloodPool", "atria"] { concOfSite[n] = bloodConc?.blood ?? concOfID[88] }
+            concOfSite["lvMyocardium"] = bloodConc?.wall ?? concOfID[87]
             for n in ["lvBloodPool", "rvBloodPool", "atria", "lvMyocardium"] {
                 let ml = (sampled.perSphere[n]?.totalFraction ?? 0) * voxelML
                 organs.append(OrganTruth(name: n, massG: ml * 1.06, volumeML: ml, activityMBq: (concOfSite[n] ?? 0) * ml / 1e6,
