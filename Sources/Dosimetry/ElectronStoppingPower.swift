@@ -56,6 +56,40 @@ public enum ElectronStoppingPower {
     /// The range integrand in u = ln T: dR/du = T / S_total(T) (g/cm²).
     static func rangeIntegrand(logMeV u: Double) -> Double { let e = exp(u); return e / totalWater(mev: e) }
 
+    /// Energy-transfer threshold of the hard (δ-ray producing) collisions the Monte Carlo engine samples one by one,
+    /// MeV; softer collisions are continuous (``restrictedWater(mev:)``). Equal to the electron tracking cut-off.
+    public static let hardCollisionThresholdMeV = 0.01
+
+    /// 2π r_e² m c² N_A (Z/A)_water / β²: the free-electron (Rutherford) collision cross-section of water per unit
+    /// energy transfer W is this / W², per g/cm² (ICRU Report 37 §2; the Møller terms that differ from it near W = T/2
+    /// are left out, for the mean loss and its sampling alike, so the mean stays the Bethe value).
+    static func hardCoefficient(mev t: Double) -> Double {
+        let g = t / mc2 + 1
+        return bethe * waterZoverA / (1 - 1 / (g * g))
+    }
+
+    /// Mean energy lost per g/cm² of water in hard collisions (W from ``hardCollisionThresholdMeV`` to T/2),
+    /// MeV·cm²/g: k/β² · ln(T / 2Δ); 0 below 2Δ.
+    public static func hardWater(mev t: Double) -> Double {
+        let d = hardCollisionThresholdMeV
+        guard t > 2 * d else { return 0 }
+        return hardCoefficient(mev: t) * log(t / (2 * d))
+    }
+
+    /// Number of hard collisions per g/cm² of water: k/β² · (1/Δ − 2/T); 0 below 2Δ.
+    public static func hardCollisionsWater(mev t: Double) -> Double {
+        let d = hardCollisionThresholdMeV
+        guard t > 2 * d else { return 0 }
+        return hardCoefficient(mev: t) * (1 / d - 2 / t)
+    }
+
+    /// Restricted stopping power of water (collision losses below ``hardCollisionThresholdMeV`` plus radiative),
+    /// MeV·cm²/g: S_total − ``hardWater(mev:)``. The continuous part of the engine's class-II condensed history.
+    public static func restrictedWater(mev t: Double) -> Double { totalWater(mev: t) - hardWater(mev: t) }
+
+    /// The restricted range integrand in u = ln T: T / S_restricted(T) (g/cm²).
+    static func restrictedRangeIntegrand(logMeV u: Double) -> Double { let e = exp(u); return e / restrictedWater(mev: e) }
+
     /// CSDA range of water, g/cm², at kinetic energy `t` (MeV), by integrating 1/S_total on a log grid.
     public static func csdaRangeWater(mev t: Double) -> Double {
         guard t > 0.001 else { return max(t, 0) / totalWater(mev: 0.001) }

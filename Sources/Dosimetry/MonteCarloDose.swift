@@ -64,19 +64,23 @@ public struct MonteCarloResult: Sendable {
 ///   S(x, Z)) and Klein–Nishina angles (Geant4 `G4KleinNishinaCompton` sampling), the Compton electron's energy
 ///   deposited locally; coherent scattering with the Thomson angular distribution (no form factor). Photons below
 ///   1 keV are absorbed. Pair production is not modelled (no line above 1.022 MeV matters here).
-/// - Electrons (β⁻ spectra, conversion and Auger electrons, Compton electrons > 50 keV): condensed history in the
-///   continuous-slowing-down approximation — the Katz–Penfold range–energy relation in mass thickness (water,
-///   scaled by density for every medium), the track walked voxel by voxel (exact mass thickness through each
-///   voxel, so a uniform source per mass gives uniform dose whatever the density: Fano's theorem), steps of at most
-///   1/5 of the residual range with Highland multiple-scattering deflections (X₀ = 36.08 g/cm²); energy lost along
-///   each segment deposited in its voxel; below 10 keV deposited locally. No bremsstrahlung (radiative yield
-///   ≤ 1 % for Y-90), no δ rays (their energy stays on the track).
+/// - Electrons (β⁻ spectra, conversion and Auger electrons, Compton electrons > 50 keV): class-II condensed history —
+///   continuous losses on the restricted range of water's ICRU-37 stopping power (collisions below 10 keV and
+///   radiative; mass thickness scaled by each medium's electron density), hard collisions above 10 keV sampled
+///   (energy-loss straggling; δ rays > 50 keV transported), the track walked voxel by voxel (exact mass thickness
+///   through each voxel, so a uniform source per mass gives uniform dose whatever the density: Fano's theorem),
+///   steps of at most 1/5 of the residual range, each with one elastic deflection of the screened-Rutherford
+///   transport cross-section of the voxel's medium (``ElectronElasticScattering``: Wentzel angles with the step's
+///   exact first moment) at a random point of the step; energy lost along each segment deposited in its voxel;
+///   below 10 keV deposited locally. Bremsstrahlung photons are not produced (the radiative loss, ≤ 1 % of Y-90's
+///   β energy, is deposited on the track). Checked against EGSnrc's scaled dose point kernels
+///   (`ElectronDosePointKernelTests`).
 /// - α particles and everything below 1 keV: local.
 /// - Statistics: `batches` independent batches (one random stream each: seed, batch), batch spread → per-voxel
 ///   and per-group uncertainty; all cores (`threads`).
 public enum MonteCarloDose {
     /// The physics summary stated in results.
-    public static let method = "voxel Monte Carlo (Scinti): ICRP-107 full spectrum; photons by Woodcock tracking (photoelectric, Compton with binding in the cross-section and Klein–Nishina angles, Rayleigh with Thomson angles; Elam/XCOM-based cross-sections by element); electrons by condensed history (CSDA, Katz–Penfold range in mass thickness, Highland multiple scattering, voxel-exact path); α and < 1 keV local; dose to medium"
+    public static let method = "voxel Monte Carlo (Scinti): ICRP-107 full spectrum; photons by Woodcock tracking (photoelectric, Compton with binding in the cross-section and Klein–Nishina angles, Rayleigh with Thomson angles; Elam/XCOM-based cross-sections by element); electrons by class-II condensed history (ICRU-37 restricted stopping, hard collisions > 10 keV with δ rays, screened-Rutherford multiple scattering with Wentzel angles, random hinge, voxel-exact path); α and < 1 keV local; dose to medium"
 
     /// Runs `decays` decays distributed by `source` (relative decays per voxel, ≥ 0). `groups`: optional group
     /// index per voxel (−1: none) for group tallies with batch uncertainty (organs).
@@ -102,12 +106,13 @@ public enum MonteCarloDose {
             majorant[k] *= 1.0001
         }
         let sampler = DecaySampler(spectrum)
-        let ranges = ElectronRangeTable.water
+        let ranges = ElectronRangeTable.waterRestricted
         let nThreads = max(1, min(threads, batches))
         let start = Date()
         let n = g.size.count
         let accumulator = Accumulator(n: n, groups: groupCount)
-        let world = World(g: g, tables: tables.map(\.values), majorant: majorant, ranges: ranges)
+        let world = World(g: g, tables: tables.map(\.values), majorant: majorant, ranges: ranges,
+                          scattering: ElectronElasticScattering(media: g.media))
         let shared = SendableBox((srcIdx, cum, acc))
         DispatchQueue.concurrentPerform(iterations: nThreads) { worker in
             var local = [Double](repeating: 0, count: n)
@@ -176,8 +181,10 @@ public enum MonteCarloDose {
                                 seconds: Date().timeIntervalSince(start), threads: nThreads, method: method)
     }
 
-    /// Electron step, as a fraction of the residual CSDA range (Y-90's centre voxel at 4.8 mm moves by < 1 % between
-    /// 0.2, 0.1 and 0.05: docs/dosimetry-validation.md).
+    /// Electron step, as a fraction of the residual (restricted) range. The elastic deflection of a step is exact in
+    /// its first moment for any length (``ElectronElasticScattering``), so the step only sets how often the direction
+    /// changes along the track (docs/dosimetry-validation.md: the dose point kernels' mean radius moves by ≤ 0.2 %
+    /// between 0.2 and 0.05, numpy replica of this loop).
     static let electronStepFraction = 0.2
     /// Multiple-scattering deflection at a random point of each step (else at its end).
     static let randomHinge = true
@@ -215,15 +222,16 @@ public enum MonteCarloDose {
         let medium: [UInt8], density: [Float]
         let tables: [[Double]], majorant: [Double]
         let ranges: ElectronRangeTable
+        let scattering: ElectronElasticScattering
         /// Water-equivalent mass thickness per g/cm² of each medium for electrons ((Z/A) ratio).
         let electronScale: [Double]
         let periodic: Bool
-        init(g: MonteCarloGeometry, tables: [[Double]], majorant: [Double], ranges: ElectronRangeTable) {
+        init(g: MonteCarloGeometry, tables: [[Double]], majorant: [Double], ranges: ElectronRangeTable, scattering: ElectronElasticScattering) {
             nx = g.size.x; ny = g.size.y; nz = g.size.z
             vx = g.voxelMM.x / 10; vy = g.voxelMM.y / 10; vz = g.voxelMM.z / 10   // cm
             lx = vx * Double(nx); ly = vy * Double(ny); lz = vz * Double(nz)
             medium = g.mediumIndex; density = g.density; self.tables = tables; self.majorant = majorant
-            self.ranges = ranges; periodic = g.periodic
+            self.ranges = ranges; self.scattering = scattering; periodic = g.periodic
             electronScale = g.media.map { ElectronStoppingPower.electronDensityRatio($0) }
         }
     }
@@ -299,10 +307,15 @@ public enum MonteCarloDose {
             electronCm(posMM / 10, dir, t0, &rng)
         }
 
-        /// CSDA condensed history from `p0` (cm); returns the energy escaping the grid.
+        /// Class-II condensed history from `p0` (cm); returns the energy escaping the grid.
         ///
-        /// Steps of ``electronStepFraction`` of the residual range (water-equivalent mass thickness), each with one
-        /// Highland multiple-scattering deflection applied at a uniformly random point of the step (the "random
+        /// Continuous losses on the restricted range (``ElectronRangeTable/waterRestricted``: collisions below
+        /// ``ElectronStoppingPower/hardCollisionThresholdMeV`` and radiative), in steps of ``electronStepFraction`` of
+        /// the residual range (water-equivalent mass thickness); hard collisions (energy transfer W above the
+        /// threshold, free-electron cross-section k/β²W⁻²) sampled per step — the energy-loss straggling a CSDA track
+        /// lacks — with their δ ray (> 50 keV transported, else deposited) and the primary's deflection by binary
+        /// kinematics. Each step's elastic deflection (``ElectronElasticScattering``: the transport number of the whole
+        /// step, Wentzel angles) and its hard collisions happen at a uniformly random point of the step (the "random
         /// hinge" of PENELOPE, Salvat et al., NEA 2015, §4.1: it gives the right mean longitudinal and lateral
         /// displacement over the step, where a deflection at the step's end lets the electron run straight for the
         /// whole step and overestimates its penetration).
@@ -311,10 +324,11 @@ public enum MonteCarloDose {
             var q = p
             guard var v = voxel(&q) else { return t0 }
             p = q
-            var residual = w.ranges.rangeOf(t0)    // g/cm², water-equivalent
+            var residual = w.ranges.rangeOf(t0)    // g/cm², water-equivalent, restricted range
             // Energy at the last deposit (entry into the current voxel): the energy lost in a voxel is deposited when
             // the electron leaves it or stops, so a step that stays inside one voxel needs no range → energy lookup.
             var tEntry = t0
+            var escapedSecondaries = 0.0
             /// Walks `mass` (g/cm²) along `d` voxel by voxel, depositing the energy lost in each voxel it leaves; false
             /// when the electron leaves the grid (the energy it carries out is then `tEntry`).
             func walk(_ mass: Double) -> Bool {
@@ -344,28 +358,60 @@ public enum MonteCarloDose {
                 }
                 return true
             }
+            let mc2 = 0.51099895, cut = ElectronStoppingPower.hardCollisionThresholdMeV
             var t = t0
             while t > 0.01 {
                 var step = max(residual * MonteCarloDose.electronStepFraction, 2e-4)
                 step = min(step, residual)
-                // Highland deflection for the whole step, at the energy of its start.
-                let x = step / 36.08
-                let pc = (t * (t + 2 * 0.51099895)).squareRoot(), beta = pc / (t + 0.51099895)
-                let theta0 = 13.6 / (beta * pc) * x.squareRoot() * max(0.5, 1 + 0.038 * log(x))
-                let theta = min(theta0 * (-2 * log(rng.uniform())).squareRoot(), Double.pi)
+                // Elastic scattering over the whole step: its transport number from the continuous energy loss.
+                let m = Int(w.medium[v])
+                let tEnd = w.ranges.energy(range: residual - step)
+                let lambda = w.scattering.transportNumber(m, mev: t) - w.scattering.transportNumber(m, mev: tEnd)
+                let cosTheta = w.scattering.sampleCosine(transportNumber: max(lambda, 0), &rng)
+                // Hard collisions in the step (Poisson, at the energy of its start).
+                let mean = step * ElectronStoppingPower.hardCollisionsWater(mev: t)
+                var hard = 0
+                if mean > 0 {
+                    var prod = rng.uniform(); let limit = exp(-mean)
+                    while prod > limit { hard += 1; prod *= rng.uniform() }
+                }
                 let hinge = MonteCarloDose.randomHinge ? rng.uniform() : 1
-                guard walk(step * hinge) else { return tEntry }
-                d = rotate(d, cosTheta: cos(theta), &rng)
-                if hinge < 1 { guard walk(step * (1 - hinge)) else { return tEntry } }
-                t = w.ranges.energy(range: residual)
+                guard walk(step * hinge) else { return tEntry + escapedSecondaries }
+                d = rotate(d, cosTheta: cosTheta, &rng)
+                if hard > 0 {
+                    var th = w.ranges.energy(range: residual)
+                    for _ in 0..<hard where th > 2 * cut {
+                        // W from k/β²W⁻² on [Δ, T/2]; the δ ray and the primary leave by binary kinematics.
+                        let u = rng.uniform()
+                        let transfer = 1 / (1 / cut - u * (1 / cut - 2 / th))
+                        let cosDelta = (transfer * (th + 2 * mc2) / (th * (transfer + 2 * mc2))).squareRoot()
+                        let rest = th - transfer
+                        let cosPrimary = (rest * (th + 2 * mc2) / (th * (rest + 2 * mc2))).squareRoot()
+                        let phi = 2 * Double.pi * rng.uniform()   // δ ray and primary on opposite azimuths
+                        let deltaDir = rotate(d, cosTheta: min(cosDelta, 1), phi: phi)
+                        d = rotate(d, cosTheta: min(cosPrimary, 1), phi: phi + Double.pi)
+                        tEntry -= transfer
+                        if transfer > 0.05 { escapedSecondaries += electronCm(p, deltaDir, transfer, &rng) } else { deposit(v, transfer) }
+                        th = rest
+                    }
+                    residual = w.ranges.rangeOf(th)
+                }
+                if hinge < 1 { guard walk(min(step * (1 - hinge), residual)) else { return tEntry + escapedSecondaries } }
+                // Without a hard collision the step ended on the continuous path: its end energy is known.
+                t = hard == 0 ? tEnd : w.ranges.energy(range: residual)
             }
             deposit(v, tEntry)
-            return 0
+            return escapedSecondaries
         }
 
         /// Rotates `d` by polar angle acos(cosTheta) and a uniform azimuth.
         @inline(__always) func rotate(_ d: SIMD3<Double>, cosTheta c: Double, _ rng: inout SeededGenerator) -> SIMD3<Double> {
-            let s = max(0, 1 - c * c).squareRoot(), phi = 2 * Double.pi * rng.uniform()
+            rotate(d, cosTheta: c, phi: 2 * Double.pi * rng.uniform())
+        }
+
+        /// Rotates `d` by polar angle acos(cosTheta) and azimuth `phi`.
+        @inline(__always) func rotate(_ d: SIMD3<Double>, cosTheta c: Double, phi: Double) -> SIMD3<Double> {
+            let s = max(0, 1 - c * c).squareRoot()
             let cp = cos(phi), sp = sin(phi)
             if abs(d.z) > 0.99999 {
                 return SIMD3(s * cp, s * sp, c * (d.z > 0 ? 1 : -1))

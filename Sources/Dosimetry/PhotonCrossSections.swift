@@ -80,12 +80,15 @@ struct ElectronRangeTable: Sendable {
     static let logMin = log(0.001), logMax = log(12.0)
     var range: [Double] = []   // g/cm² at each grid energy
 
-    /// The table, computed once (1/S integrated by Simpson's rule between successive grid energies).
+    /// The CSDA table, computed once (1/S integrated by Simpson's rule between successive grid energies).
     static let water = ElectronRangeTable()
+    /// The range of the continuous (restricted) losses alone (``ElectronStoppingPower/restrictedWater(mev:)``): the
+    /// path the engine's electrons walk between hard collisions, which it samples one by one.
+    static let waterRestricted = ElectronRangeTable(restricted: true)
 
-    init() {
+    init(restricted: Bool = false) {
         let step = (Self.logMax - Self.logMin) / Double(Self.n - 1)
-        let g = ElectronStoppingPower.rangeIntegrand(logMeV:)
+        let g = restricted ? ElectronStoppingPower.restrictedRangeIntegrand(logMeV:) : ElectronStoppingPower.rangeIntegrand(logMeV:)
         var r = ElectronStoppingPower.csdaRangeWater(mev: 0.001)
         range = [r]
         for i in 1..<Self.n {
