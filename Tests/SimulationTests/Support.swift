@@ -22,6 +22,15 @@ enum Fixture {
 
     static let empty = Phantom(name: "none", compartments: [])
 
+    /// A small noise-free gated blood-pool study of an ICRP patient: 64 × 64 pixels of 6 mm, Tc-99m photopeak only,
+    /// no scatter, 6 mm voxels, `g` the gated protocol.
+    static func gatedStudy(_ patient: VirtualPatient, _ g: GatedProtocol) throws -> SimulatedStudy {
+        let cam = Camera(collimator: lehr, columns: 64, rows: 64, pixelSizeMM: 6,
+                         windows: [WindowSetting(name: "PEAK", lowerKeV: 126.45, upperKeV: 154.55)], scatter: .none)
+        let setup = SimulationSetup(phantom: empty, nuclide: tc, camera: cam, voxelMM: 6, noise: false)
+        return try Simulator.gated(setup, patient: patient, protocol: g, voxelMM: 6, subsamples: 1)
+    }
+
     /// Sum of a frame of an acquisition.
     static func frameSum(_ a: [Float], frame: Int, pixels: Int) -> Double {
         a[(frame * pixels)..<((frame + 1) * pixels)].reduce(0) { $0 + Double($1) }

@@ -64,11 +64,7 @@ struct TracerBloodPoolTests {
     @Test func gatedChambersAtTheBloodConcentration() throws {
         let p = try #require(ICRPFixture.af)
         let patient = VirtualPatient(phantom: p, tracer: .rbc, hours: 0.25, variability: .draw(seed: 3101), patientSeed: 3101)
-        let cam = Camera(collimator: Fixture.lehr, columns: 64, rows: 64, pixelSizeMM: 6,
-                         windows: [WindowSetting(name: "PEAK", lowerKeV: 126.45, upperKeV: 154.55)], scatter: .none)
-        let setup = SimulationSetup(phantom: Phantom(name: "x", compartments: []), nuclide: Fixture.tc, camera: cam, voxelMM: 6, noise: false)
-        let g = GatedProtocol(timeSlots: 4, seconds: 60, edvML: 110, esvML: 50, rvefPercent: 45)
-        let study = try Simulator.gated(setup, patient: patient, protocol: g, voxelMM: 6, subsamples: 1)
+        let study = try Fixture.gatedStudy(patient, GatedProtocol(timeSlots: 4, seconds: 60, edvML: 110, esvML: 50, rvefPercent: 45))
         let t = try #require(study.truth.patient)
         func c(_ n: String) -> Double {
             guard let o = t.organs.first(where: { $0.name == n }), o.volumeML > 0 else { Issue.record("no \(n)"); return .nan }

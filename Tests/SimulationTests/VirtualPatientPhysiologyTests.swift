@@ -143,11 +143,7 @@ struct VirtualPatientPhysiologyTests {
     @Test func rvefIndependentOfLVEF() throws {
         let p = try #require(ICRPFixture.am)
         let patient = VirtualPatient(phantom: p, tracer: .rbc, hours: 0.25)
-        let cam = Camera(collimator: Fixture.lehr, columns: 64, rows: 64, pixelSizeMM: 6,
-                         windows: [WindowSetting(name: "PEAK", lowerKeV: 126.45, upperKeV: 154.55)], scatter: .none)
-        let setup = SimulationSetup(phantom: Phantom(name: "x", compartments: []), nuclide: Fixture.tc, camera: cam, voxelMM: 6, noise: false)
-        let g = GatedProtocol(timeSlots: 4, seconds: 60, edvML: 120, esvML: 48, rvefPercent: 35)
-        let study = try Simulator.gated(setup, patient: patient, protocol: g, voxelMM: 6, subsamples: 1)
+        let study = try Fixture.gatedStudy(patient, GatedProtocol(timeSlots: 4, seconds: 60, edvML: 120, esvML: 48, rvefPercent: 35))
         let t = try #require(study.truth.patient)
         #expect(abs(try #require(t.lvefPercent) - 60) < 1e-9)
         #expect(abs(try #require(t.rvefPercent) - 35) < 4, "RVEF \(t.rvefPercent ?? 0)")
