@@ -18,8 +18,18 @@ extension PlanarStudyTruth {
             public var intensity: Double
             public var ratioToLiver: Double
             public var ratioToSpleen: Double
-            /// Krenning grade 0–4.
+            /// Krenning grade 0–4 (0 also when the tumour's own excess is not visible, `visible` false).
             public var grade: Int
+            /// Whether the tumour's own excess is visible (``PlanarStudyTruth/krenningVisibility``: Rose SNR ≥
+            /// ``roseVisibilityThreshold`` on the anterior or the posterior view); nil in truths written without the
+            /// images at the host's concentration (before 2026-12-07, branch `krenning9`).
+            public var visible: Bool? = nil
+            /// The tumour's own excess over its projected disc ÷ the counts there without it (the view with the larger
+            /// SNR): expected image minus the expected image with the tumour at its host's concentration.
+            public var excessRatio: Double? = nil
+            /// Rose signal-to-noise ratio of that excess: excess counts over the disc ÷ √(counts without it), expected
+            /// counts of the simulated acquisition (the better of the two views).
+            public var excessSNR: Double? = nil
         }
         public var lesions: [Lesion]
         /// Conjugate-view intensities (expected counts/pixel) of the liver and the spleen: mean of √(A·P) over the
@@ -42,6 +52,36 @@ extension PlanarStudyTruth {
     /// 3 pixels from the kidney's edge.
     public static let kidneyMarginPixels = 3
 
+    /// Rose's criterion (Rose, J Opt Soc Am 1948;38:196–208): an object of known size on a uniform background is seen
+    /// reliably when its excess counts over its area exceed about 5 × the Poisson σ of the background counts there.
+    /// The Krenning grade is visual (planar image): a tumour below this is graded 0 ("no uptake") by the truth, whatever
+    /// the intensity of the organ behind it. Not tuned on trial seeds.
+    public static let roseVisibilityThreshold = 5.0
+
+    /// Visibility of one tumour's own excess in a planar study: on each view, the excess E = Σ (image − image without
+    /// the tumour's excess) over the tumour's projected disc (radius `radiusPixels`, at least 1 pixel, centred on
+    /// `centre` = anterior column and row; the posterior view's column is mirrored, C − 1 − column) and the counts
+    /// without it B = Σ (image without the excess) there. Returns the view with the larger SNR = E ÷ √B: that SNR and
+    /// E ÷ B. Images are expected (noise-free) counts of the acquisition, rows × columns.
+    public static func krenningVisibility(anterior: [Float], posterior: [Float], hostAnterior: [Float], hostPosterior: [Float],
+                                          columns: Int, rows: Int, centre: (column: Double, row: Double), radiusPixels: Double) -> (snr: Double, excessRatio: Double) {
+        let rad = max(radiusPixels, 1)
+        var best = (snr: -Double.infinity, excessRatio: 0.0)
+        for (image, host, mirrored) in [(anterior, hostAnterior, false), (posterior, hostPosterior, true)] {
+            let cx = mirrored ? Double(columns - 1) - centre.column : centre.column
+            var e = 0.0, b = 0.0
+            for r in max(0, Int((centre.row - rad).rounded(.down)))...min(rows - 1, Int((centre.row + rad).rounded(.up))) {
+                for c in max(0, Int((cx - rad).rounded(.down)))...min(columns - 1, Int((cx + rad).rounded(.up)))
+                where hypot(Double(c) - cx, Double(r) - centre.row) <= rad {
+                    e += Double(image[r * columns + c]) - Double(host[r * columns + c]); b += Double(host[r * columns + c])
+                }
+            }
+            let snr = b > 0 ? e / b.squareRoot() : (e > 0 ? .infinity : 0)
+            if snr > best.snr { best = (snr, b > 0 ? e / b : 0) }
+        }
+        return best
+    }
+
     /// The Krenning scale as the simulator grades (Krenning et al., Eur J Nucl Med 1993;20:716–731, planar scale as
     /// used for NETTER-1 eligibility, Strosberg et al., N Engl J Med 2017;376:125–135): 0 no uptake (the lesion
     /// concentrates no more than its host: contrast ≤ 1), 1 very low (< `veryLowFraction` × liver), 2 up to the
@@ -55,8 +95,12 @@ extension PlanarStudyTruth {
 
     /// Grades the lesions of `truth` on the expected anterior and posterior images (rows × columns each; the
     /// posterior view's columns run the other way: pixel c of the anterior pairs with C − 1 − c of the posterior).
+    /// `withoutExcess`: the same expected views with every tumour at its host's concentration. When given, a tumour
+    /// whose own excess is not visible (``krenningVisibility`` below ``roseVisibilityThreshold``) is graded 0 with
+    /// `visible` false: a reader sees the organ behind it, not the tumour.
     public static func krenning(anterior: [Float], posterior: [Float], columns: Int, rows: Int, pixelMM: Double, axialCentreMM: Double,
-                                patient: VirtualPatient, lesions: [LesionTruth]) throws(VirtualPatientError) -> KrenningTruth {
+                                patient: VirtualPatient, lesions: [LesionTruth],
+                                withoutExcess: (anterior: [Float], posterior: [Float])? = nil) throws(VirtualPatientError) -> KrenningTruth {
         var gm = [Double](repeating: 0, count: rows * columns)
         for r in 0..<rows { for c in 0..<columns {
             gm[r * columns + c] = (Double(anterior[r * columns + c]) * Double(posterior[r * columns + columns - 1 - c])).squareRoot()
@@ -112,11 +156,20 @@ extension PlanarStudyTruth {
             let i = sum / Double(n)
             let contrast = l.contrastAtAcquisition ?? l.contrast
             let rl = i / liver.mean, rs = i / spleen.mean
-            out.append(.init(region: l.region, diameterMM: l.diameterMM, contrast: contrast, pixel: [q.column, q.row], intensity: i,
-                             ratioToLiver: rl, ratioToSpleen: rs, grade: krenningGrade(contrast: contrast, ratioToLiver: rl, ratioToSpleen: rs)))
+            var lesion = KrenningTruth.Lesion(region: l.region, diameterMM: l.diameterMM, contrast: contrast, pixel: [q.column, q.row], intensity: i,
+                                              ratioToLiver: rl, ratioToSpleen: rs, grade: krenningGrade(contrast: contrast, ratioToLiver: rl, ratioToSpleen: rs))
+            if let h = withoutExcess {
+                let v = krenningVisibility(anterior: anterior, posterior: posterior, hostAnterior: h.anterior, hostPosterior: h.posterior,
+                                           columns: columns, rows: rows, centre: q, radiusPixels: l.diameterMM / 2 / pixelMM)
+                lesion.visible = v.snr >= roseVisibilityThreshold
+                lesion.excessRatio = v.excessRatio
+                lesion.excessSNR = v.snr
+                if lesion.visible == false { lesion.grade = 0 }
+            }
+            out.append(lesion)
         }
         return KrenningTruth(lesions: out, liverIntensity: liver.mean, spleenIntensity: spleen.mean, liverPixels: liver.pixels, spleenPixels: spleen.pixels,
                              liverPixelsOverKidney: liver.overKidney, spleenPixelsOverKidney: spleen.overKidney,
-                             definition: "expected (noise-free) anterior and posterior photopeak counts, conjugate view √(A·P): lesion = mean of the 3×3 pixels at its projected centre; liver and spleen = mean over the projected organ outline eroded by 2 pixels, lesions (radius + 2 px) and the pixels within \(m) px of the projected kidneys left out; grade 0 contrast ≤ 1, 1 < 0.5 × liver, 2 ≤ liver, 3 > liver, 4 > spleen (Krenning 1993)")
+                             definition: "expected (noise-free) anterior and posterior photopeak counts, conjugate view √(A·P): lesion = mean of the 3×3 pixels at its projected centre; liver and spleen = mean over the projected organ outline eroded by 2 pixels, lesions (radius + 2 px) and the pixels within \(m) px of the projected kidneys left out; grade 0 contrast ≤ 1\(withoutExcess == nil ? "" : " or the tumour's own excess not visible (image − image with the tumours at the host's concentration, summed over the projected disc: Rose SNR = excess ÷ √counts < \(roseVisibilityThreshold) on both views)"), 1 < 0.5 × liver, 2 ≤ liver, 3 > liver, 4 > spleen (Krenning 1993)")
     }
 }

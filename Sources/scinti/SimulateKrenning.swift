@@ -14,7 +14,9 @@ import Workflows
 /// G's band — 1: 0.25 × the liver, 2: √0.5 × the liver, 3: √(spleen ÷ liver) × the liver (the geometric middle of
 /// liver…spleen), 4: 2 × the spleen; 0: no uptake (the host's concentration). The `--lesion` contrast is then ignored.
 /// The true grade is still taken from the final expected images (it differs from G only where G cannot be reached
-/// at that site, e.g. a target below the tissue around the tumour).
+/// at that site, e.g. a target below the tissue around the tumour). A tumour whose own excess (expected images minus
+/// the expected images with every tumour at its host's concentration) is not visible by Rose's criterion is graded 0
+/// (`visible` false; ``PlanarStudyTruth/krenningVisibility``).
 struct SimulateKrenning: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "krenning",
         abstract: "In-111 octreotide anterior/posterior views of a virtual patient with tumours (--phantom icrp-am|icrp-af, --lesion [--lesion-grade]); truth.json krenning.")
@@ -32,18 +34,23 @@ struct SimulateKrenning: ParsableCommand {
         guard let patient = s.virtualPatient, s.patientTruth != nil else { throw fail("krenning: no virtual patient") }
         let centre = s.focusZ(), seconds = common.duration ?? 600
         let t0 = Date()
-        if !lesionGrade.isEmpty { try aim(&s, patient: patient, centre: centre, seconds: seconds) }
+        // The expected views with every tumour at its host's concentration (the tumours' own excess is the difference).
+        let atHost = lesionGrade.isEmpty ? try Self.hostViews(s, seconds: seconds, centre: centre) : try aim(&s, patient: patient, centre: centre, seconds: seconds)
         guard let pt = s.patientTruth else { throw fail("krenning: no virtual patient") }
         let study = Simulator.planar(s, views: [.anterior, .posterior], seconds: seconds, axialCentreMM: centre)
         let expected = Self.photopeakViews(s, seconds: seconds, centre: centre)
         let truth: PlanarStudyTruth.KrenningTruth
         do {
             truth = try PlanarStudyTruth.krenning(anterior: expected.views[0], posterior: expected.views[1], columns: expected.columns, rows: expected.rows,
-                                                  pixelMM: s.camera.pixelSizeMM, axialCentreMM: centre, patient: patient, lesions: pt.lesions)
+                                                  pixelMM: s.camera.pixelSizeMM, axialCentreMM: centre, patient: patient, lesions: pt.lesions,
+                                                  withoutExcess: pt.lesions.isEmpty ? nil : (atHost.views[0], atHost.views[1]))
         } catch { throw failure(error) }
         try c.finish(study, mode: "planar", setup: s, seconds: Date().timeIntervalSince(t0))
         try addToTruth(c.out, key: "krenning", truth)
-        emit("true Krenning grades: " + truth.lesions.map { String(format: "%@ %d (%.2f × liver, %.2f × spleen)", $0.region, $0.grade, $0.ratioToLiver, $0.ratioToSpleen) }.joined(separator: "; ") + "\n")
+        emit("true Krenning grades: " + truth.lesions.map {
+            String(format: "%@ %d (%.2f × liver, %.2f × spleen; own excess %.3f × the counts without it, Rose SNR %.1f%@)", $0.region, $0.grade,
+                   $0.ratioToLiver, $0.ratioToSpleen, $0.excessRatio ?? .nan, $0.excessSNR ?? .nan, $0.visible == false ? ": not visible, grade 0" : "")
+        }.joined(separator: "; ") + "\n")
     }
 
     /// Expected (noise-free) anterior and posterior photopeak images of `s`: the windows centred on a line of the
@@ -68,11 +75,26 @@ struct SimulateKrenning: ParsableCommand {
         return (views, acq.rows, acq.columns)
     }
 
+    /// Expected photopeak views of `s` with every tumour (`lesionK` compartment) at its host's concentration.
+    static func hostViews(_ s: SimulationSetup, seconds: Double, centre: Double) throws -> (views: [[Float]], rows: Int, columns: Int) {
+        guard let pt = s.patientTruth, var vp = s.voxelized else { throw fail("krenning: no virtual patient") }
+        var e = s
+        for (k, l) in pt.lesions.enumerated() {
+            guard let i = vp.phantom.compartments.firstIndex(where: { $0.name == "lesion\(k + 1)" }) else { throw fail("krenning: lesion \(k + 1) not in the phantom") }
+            let r = l.contrastAtAcquisition ?? l.contrast
+            vp.phantom.compartments[i].concentrationBqPerML = r > 0 ? l.concentrationBqPerML / r : 0
+        }
+        e.voxelized = vp
+        e.phantom = vp.phantom
+        return photopeakViews(e, seconds: seconds, centre: centre)
+    }
+
     /// Sets each tumour's concentration for its design grade (`--lesion-grade`). The expected images are linear in
     /// each tumour's concentration, so two expected acquisitions give every tumour's response: all tumours at their
     /// host's concentration (no excess) and all with a known excess; the conjugate-view 3 × 3 mean at the tumour's
-    /// projected centre (the truth's lesion intensity) is then solved for the target by bisection.
-    func aim(_ s: inout SimulationSetup, patient: VirtualPatient, centre: Double, seconds: Double) throws {
+    /// projected centre (the truth's lesion intensity) is then solved for the target by bisection. Returns the expected
+    /// views with every tumour at its host's concentration.
+    func aim(_ s: inout SimulationSetup, patient: VirtualPatient, centre: Double, seconds: Double) throws -> (views: [[Float]], rows: Int, columns: Int) {
         guard var pt = s.patientTruth, var vp = s.voxelized else { throw fail("krenning: no virtual patient") }
         guard lesionGrade.count == pt.lesions.count else {
             throw fail("--lesion-grade given \(lesionGrade.count) times for \(pt.lesions.count) --lesion (give one grade per lesion, in order)")
@@ -137,6 +159,7 @@ struct SimulateKrenning: ParsableCommand {
         s.patientTruth = pt
         emit("Krenning design (liver \(String(format: "%.1f", liver)), spleen \(String(format: "%.1f", spleen)) counts/pixel, conjugate view): "
              + lesionGrade.enumerated().map { String(format: "lesion %d grade %d → %.3g × host", $0 + 1, $1, pt.lesions[$0].contrast) }.joined(separator: "; ") + "\n")
+        return base
     }
 
     /// Middle of a Krenning band as a multiple of the liver's conjugate-view intensity: 1 → 0.25, 2 → √0.5,

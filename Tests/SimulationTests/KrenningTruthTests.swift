@@ -15,10 +15,15 @@ struct KrenningTruthTests {
     /// mirrored, so √(A·P) is the painted image). The truth's liver must read the liver tissue (100) and its
     /// spleen 300 within the blur left at the eroded edge (3 %); the whole eroded outline, kidneys included (the
     /// definition before this branch), reads more — checked here so the test shows what it guards against.
-    @Test func liverAndSpleenLeaveOutTheKidneys() throws {
+    /// The painted, blurred ICRP AM abdomen of the test below (liver 100, spleen 300, kidneys 400), both views.
+    struct Painted { var patient: VirtualPatient; var centre: Double; var blurred: [Double]; var anterior: [Float]; var posterior: [Float]
+        var liver: Set<Int>; var kidneys: Set<Int> }
+    static let cols = 128, rows = 128, pixel = 4.7952
+
+    static func painted() throws -> Painted {
         let p = try #require(ICRPFixture.am)
         let patient = VirtualPatient(phantom: p, tracer: .octreotide, hours: 24)
-        let cols = 128, rows = 128, pixel = 4.7952
+        let cols = Self.cols, rows = Self.rows, pixel = Self.pixel
         let n = p.size, sp = p.spacingMM
         // Axial centre: the liver's mean z.
         var zs = 0.0, zn = 0.0
@@ -53,6 +58,13 @@ struct KrenningTruthTests {
         var posterior = anterior
         for r in 0..<rows { for c in 0..<cols { posterior[r * cols + cols - 1 - c] = anterior[r * cols + c] } }
 
+        return Painted(patient: patient, centre: centre, blurred: blurred, anterior: anterior, posterior: posterior, liver: liver, kidneys: kidneys)
+    }
+
+    @Test func liverAndSpleenLeaveOutTheKidneys() throws {
+        let a = try Self.painted()
+        let (patient, centre, blurred, anterior, posterior, liver, kidneys) = (a.patient, a.centre, a.blurred, a.anterior, a.posterior, a.liver, a.kidneys)
+        let cols = Self.cols, rows = Self.rows, pixel = Self.pixel
         let truth = try PlanarStudyTruth.krenning(anterior: anterior, posterior: posterior, columns: cols, rows: rows, pixelMM: pixel,
                                                   axialCentreMM: centre, patient: patient, lesions: [])
         // The old definition: the liver outline eroded by 2 pixels, kidneys included.
@@ -66,5 +78,84 @@ struct KrenningTruthTests {
         #expect(abs(truth.liverIntensity / 100 - 1) < 0.03, "truth liver \(truth.liverIntensity) vs liver tissue 100")
         #expect(abs(truth.spleenIntensity / 300 - 1) < 0.03, "truth spleen \(truth.spleenIntensity) vs spleen tissue 300")
         #expect((truth.liverPixelsOverKidney ?? 0) > 0)
+    }
+
+    /// Issue 18 (branch `krenning9`): a tumour at its host's concentration + 1 % in front of the liver (as the trial's
+    /// unreachable design grades leave it) has an intensity just above the liver's (grade 3 by intensity), but its own
+    /// excess — 1 % of the counts over its disc — is far below Rose's 5 σ: the truth grades it 0, not visible. A
+    /// tumour 8 × the liver beside it stays grade 4. Independent truth: the excess is painted here (1 % and +700 of
+    /// the host image over the tumour's disc), so excess ÷ counts is 0.01 by construction.
+    @Test func invisibleTumourIsGradeZero() throws {
+        let a = try Self.painted()
+        let cols = Self.cols, rows = Self.rows, pixel = Self.pixel
+        let radius = 24.0 / 2 / pixel
+        // Two liver pixels whose disc (radius + 3) lies in the liver and clear of the kidneys' 3-pixel band, 12 px apart.
+        let clear = a.liver.filter { i in
+            let r = i / cols, c = i % cols
+            return (-8...8).allSatisfy { dr in (-8...8).allSatisfy { dc in
+                let j = (r + dr) * cols + c + dc
+                return dr * dr + dc * dc > 64 || (a.liver.contains(j) && !a.kidneys.contains(j)) } }
+        }.sorted()
+        let first = try #require(clear.first)
+        let second = try #require(clear.first { j in hypot(Double(j % cols - first % cols), Double(j / cols - first / cols)) >= 12 })
+        var withExcess = a.blurred
+        var lesions: [LesionTruth] = []
+        for (centreIndex, excess) in [(first, 0.01), (second, 7.0)] {
+            let r = centreIndex / cols, c = centreIndex % cols
+            for dr in -4...4 { for dc in -4...4 where hypot(Double(dr), Double(dc)) <= radius {
+                withExcess[(r + dr) * cols + c + dc] += excess * a.blurred[(r + dr) * cols + c + dc] } }
+            let x = (Double(c) - Double(cols - 1) / 2) * pixel, z = a.centre - (Double(r) - Double(rows - 1) / 2) * pixel
+            lesions.append(LesionTruth(region: "liver", diameterMM: 24, contrast: 1 + excess, centerLPS: [x, 0, z], concentrationBqPerML: 0,
+                                       activityMBq: 0, hostOrgan: "liver", contrastAtAcquisition: 1 + excess))
+        }
+        func views(_ img: [Double]) -> ([Float], [Float]) {
+            let ant = img.map { Float($0) }
+            var post = ant
+            for r in 0..<rows { for c in 0..<cols { post[r * cols + cols - 1 - c] = ant[r * cols + c] } }
+            return (ant, post)
+        }
+        let (ant, post) = views(withExcess)
+        let truth = try PlanarStudyTruth.krenning(anterior: ant, posterior: post, columns: cols, rows: rows, pixelMM: pixel, axialCentreMM: a.centre,
+                                                  patient: a.patient, lesions: lesions, withoutExcess: (a.anterior, a.posterior))
+        let faint = truth.lesions[0], bright = truth.lesions[1]
+        print(String(format: "faint: %.3f × liver, excess %.4f, SNR %.2f, grade %d; bright: %.2f × liver, SNR %.1f, grade %d",
+                     faint.ratioToLiver, faint.excessRatio ?? .nan, faint.excessSNR ?? .nan, faint.grade, bright.ratioToLiver, bright.excessSNR ?? .nan, bright.grade))
+        #expect(faint.ratioToLiver > 1, "the faint tumour's place reads above the liver (grade 3 by intensity)")
+        #expect(PlanarStudyTruth.krenningGrade(contrast: faint.contrast, ratioToLiver: faint.ratioToLiver, ratioToSpleen: faint.ratioToSpleen) == 3)
+        #expect(faint.visible == false && faint.grade == 0)
+        #expect(abs((faint.excessRatio ?? 0) - 0.01) < 1e-4, "excess ÷ counts painted 1 %")
+        #expect(bright.visible == true && bright.grade == 4)
+        #expect(abs((bright.excessRatio ?? 0) - 7) < 1e-3)
+        // Without the images at the host's concentration the truth grades by intensity only (the old definition).
+        let old = try PlanarStudyTruth.krenning(anterior: ant, posterior: post, columns: cols, rows: rows, pixelMM: pixel, axialCentreMM: a.centre,
+                                                patient: a.patient, lesions: lesions)
+        #expect(old.lesions[0].grade == 3 && old.lesions[0].visible == nil)
+    }
+}
+
+/// Rose's criterion on a tumour's own excess (issue 18, branch `krenning9`), against analytic images.
+struct KrenningVisibilityTests {
+    /// Uniform host image 400 counts/pixel (64 × 64, both views); a disc of radius 3 pixels centred on a pixel holds
+    /// 29 pixel centres (Gauss circle problem, N(3) = 29, OEIS A000328). Anterior excess 10/pixel there:
+    /// SNR = 10 · 29 ÷ √(400 · 29) = √29 / 2 ≈ 2.69; posterior (mirrored column) excess 20/pixel: SNR = √29 ≈ 5.39,
+    /// excess ÷ counts = 20 ÷ 400 = 0.05. An excess 4 pixels from the centre (outside the disc) must not count.
+    @Test func roseSNROfTheBetterView() {
+        let n = 64, host = [Float](repeating: 400, count: n * n)
+        var ant = host, post = host
+        let c0 = 20, r0 = 30
+        for dr in -3...3 { for dc in -3...3 where dr * dr + dc * dc <= 9 {
+            ant[(r0 + dr) * n + c0 + dc] += 10
+            post[(r0 + dr) * n + (n - 1 - c0) + dc] += 20 } }
+        ant[(r0 + 4) * n + c0] += 1000; post[(r0 - 4) * n + (n - 1 - c0)] += 1000
+        let v = PlanarStudyTruth.krenningVisibility(anterior: ant, posterior: post, hostAnterior: host, hostPosterior: host, columns: n, rows: n,
+                                                    centre: (Double(c0), Double(r0)), radiusPixels: 3)
+        #expect(abs(v.snr - Double(29).squareRoot()) < 1e-9)
+        #expect(abs(v.excessRatio - 0.05) < 1e-12)
+        #expect(v.snr >= PlanarStudyTruth.roseVisibilityThreshold)
+        // The anterior alone (posterior without excess): √29 / 2, below 5.
+        let a = PlanarStudyTruth.krenningVisibility(anterior: ant, posterior: host, hostAnterior: host, hostPosterior: host, columns: n, rows: n,
+                                                    centre: (Double(c0), Double(r0)), radiusPixels: 3)
+        #expect(abs(a.snr - Double(29).squareRoot() / 2) < 1e-9)
+        #expect(a.snr < PlanarStudyTruth.roseVisibilityThreshold)
     }
 }
