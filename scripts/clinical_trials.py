@@ -657,9 +657,11 @@ def krenning_trial(scinti, out, seeds, log):
     MEGP, anterior + posterior), two tumours each with Krenning grades 0–4 by design; the true grade of each tumour is
     the simulator's (truth.json krenning: conjugate-view expected intensity vs liver and spleen). Analysed with every
     region automatic (`scinti analyze krenning FILE --json`): a tumour matched by a found focus within its radius + 4 px
-    takes that focus' grade, an unmatched tumour grade 0, a withheld grade counts as a miss. Figure: grade equal to the truth in ≥ 95 % of the tumours."""
+    takes that focus' grade, an unmatched tumour grade 0, a withheld grade counts as a miss. Figure: grade equal to the truth in ≥ 95 % of the tumours.
+    A tumour whose own excess is not visible (truth `visible` false, Rose SNR < 5; branch krenning9) has true grade 0:
+    a hit when no focus is reported there (or a grade-0 focus), a miss when a graded focus is."""
     errs, rows = [], []
-    equal = total = false_foci = withheld = 0
+    equal = total = false_foci = withheld = invisible = invisible_hit = 0
     for s in seeds:
         d = os.path.join(out, f"krenning-{s}")
         design = krenning_design(s)
@@ -691,15 +693,20 @@ def krenning_trial(scinti, out, seeds, log):
                 withheld += g is None
             total += 1
             equal += g == l["grade"]
+            if l.get("visible") is False:
+                invisible += 1; invisible_hit += g == 0
             rows.append((s, l["region"], round(l["diameterMM"], 1), round(l["contrast"], 2), round(l["ratioToLiver"], 2), round(l["ratioToSpleen"], 2),
-                         design[k][3], l["grade"], "withheld" if g is None else g))
+                         design[k][3], l["grade"] if l.get("visible", True) else f"0 (not visible, SNR {l.get('excessSNR', 0):.1f})",
+                         "withheld" if g is None else g))
         false_foci += len(found) - len(used)
     frac = wilson(equal, total)
     fp = poisson_rate_ci(false_foci, len(seeds))
     return [("Krenning: grade equal to the truth (automatic regions)", f"{equal}/{total} tumours of {len(seeds)} patients", frac, "≥ 0.95",
              total > 0 and frac[0] >= 0.95),
             ("Krenning: foci reported that are no tumour, per patient", f"{false_foci} in {len(seeds)} patients", fp, "reported", None),
-            ("Krenning: grades withheld (reference organ not told apart; counted as misses above)", f"{withheld}/{total} tumours", wilson(withheld, total), "reported", None)], rows, errs
+            ("Krenning: grades withheld (reference organ not told apart; counted as misses above)", f"{withheld}/{total} tumours", wilson(withheld, total), "reported", None),
+            ("Krenning: tumours not visible (own excess below Rose's 5 σ: true grade 0; a hit when no graded focus is reported there)",
+             f"{invisible}/{total} tumours, {invisible_hit} of them hits", wilson(invisible, total), "reported", None)], rows, errs
 
 
 def fmt_ci(ci, pct=False):
