@@ -47,7 +47,8 @@ import Testing
                 var lo = 0, hi = n - 1
                 while hi - lo > 1 { let m = (lo + hi) / 2; if r[m] < x { lo = m } else { hi = m } }
                 let f = (x - r[lo]) / (r[hi] - r[lo])
-                return exp(ElectronRangeTable.logMin + (Double(lo) + f) * (ElectronRangeTable.logMax - ElectronRangeTable.logMin) / Double(n - 1))
+                let step = (ElectronRangeTable.logMax - ElectronRangeTable.logMin) / Double(n - 1)
+                return exp(ElectronRangeTable.logMin + (Double(lo) + f) * step)
             }
             var probes = [0, r[0] / 2, r[n - 1] * 1.5, r[n - 1] * 100]
             for i in 0..<n {
