@@ -67,8 +67,14 @@ struct ElectronElasticScattering: Sendable {
 
     /// G at energy `t` (MeV) in medium `m` (linear in ln T between grid points).
     @inline(__always) func transportNumber(_ m: Int, mev t: Double) -> Double {
+        transportNumber(m, logMeV: log(max(t, 0.001)))
+    }
+
+    /// G at ln T = `u` (u = ln max(T, 1 keV)): for the transport loop, which already holds the logarithm of the energy
+    /// at a step's start (the end of the step before).
+    @inline(__always) func transportNumber(_ m: Int, logMeV u: Double) -> Double {
         let n = ElectronRangeTable.n
-        let x = (log(max(t, 0.001)) - ElectronRangeTable.logMin) / (ElectronRangeTable.logMax - ElectronRangeTable.logMin) * Double(n - 1)
+        let x = (u - ElectronRangeTable.logMin) / (ElectronRangeTable.logMax - ElectronRangeTable.logMin) * Double(n - 1)
         let i = min(max(Int(x), 0), n - 2), f = min(max(x - Double(i), 0), 1)
         let k = m * n + i
         return cumulative[k] + f * (cumulative[k + 1] - cumulative[k])

@@ -324,7 +324,9 @@ public enum MonteCarloDose {
             var q = p
             guard var v = voxel(&q) else { return t0 }
             p = q
-            var residual = w.ranges.rangeOf(t0)    // g/cm², water-equivalent, restricted range
+            // The tables as locals: read from the shared class once per track, not retained at every step.
+            let ranges = w.ranges, scattering = w.scattering
+            var residual = ranges.rangeOf(t0)    // g/cm², water-equivalent, restricted range
             // Energy at the last deposit (entry into the current voxel): the energy lost in a voxel is deposited when
             // the electron leaves it or stops, so a step that stays inside one voxel needs no range → energy lookup.
             var tEntry = t0
@@ -348,7 +350,7 @@ public enum MonteCarloDose {
                         residual -= stepLeft; stepLeft = 0
                     } else {
                         residual -= massToBoundary; stepLeft -= massToBoundary
-                        let t1 = w.ranges.energy(range: residual)
+                        let t1 = ranges.energy(range: residual)
                         deposit(v, tEntry - t1); tEntry = t1
                         p += d * (dist + 1e-9)
                         q = p
@@ -360,14 +362,16 @@ public enum MonteCarloDose {
             }
             let mc2 = 0.51099895, cut = ElectronStoppingPower.hardCollisionThresholdMeV
             var t = t0
+            var logT = log(max(t0, 0.001))   // ln of the step's start energy: the previous step's end, computed once
             while t > 0.01 {
                 var step = max(residual * MonteCarloDose.electronStepFraction, 2e-4)
                 step = min(step, residual)
                 // Elastic scattering over the whole step: its transport number from the continuous energy loss.
                 let m = Int(w.medium[v])
-                let tEnd = w.ranges.energy(range: residual - step)
-                let lambda = w.scattering.transportNumber(m, mev: t) - w.scattering.transportNumber(m, mev: tEnd)
-                let cosTheta = w.scattering.sampleCosine(transportNumber: max(lambda, 0), &rng)
+                let tEnd = ranges.energy(range: residual - step)
+                let logTEnd = log(max(tEnd, 0.001))
+                let lambda = scattering.transportNumber(m, logMeV: logT) - scattering.transportNumber(m, logMeV: logTEnd)
+                let cosTheta = scattering.sampleCosine(transportNumber: max(lambda, 0), &rng)
                 // Hard collisions in the step (Poisson, at the energy of its start).
                 let mean = step * ElectronStoppingPower.hardCollisionsWater(mev: t)
                 var hard = 0
@@ -379,7 +383,7 @@ public enum MonteCarloDose {
                 guard walk(step * hinge) else { return tEntry + escapedSecondaries }
                 d = rotate(d, cosTheta: cosTheta, &rng)
                 if hard > 0 {
-                    var th = w.ranges.energy(range: residual)
+                    var th = ranges.energy(range: residual)
                     for _ in 0..<hard where th > 2 * cut {
                         // W from k/β²W⁻² on [Δ, T/2]; the δ ray and the primary leave by binary kinematics.
                         let u = rng.uniform()
@@ -394,11 +398,12 @@ public enum MonteCarloDose {
                         if transfer > 0.05 { escapedSecondaries += electronCm(p, deltaDir, transfer, &rng) } else { deposit(v, transfer) }
                         th = rest
                     }
-                    residual = w.ranges.rangeOf(th)
+                    residual = ranges.rangeOf(th)
                 }
                 if hinge < 1 { guard walk(min(step * (1 - hinge), residual)) else { return tEntry + escapedSecondaries } }
                 // Without a hard collision the step ended on the continuous path: its end energy is known.
-                t = hard == 0 ? tEnd : w.ranges.energy(range: residual)
+                t = hard == 0 ? tEnd : ranges.energy(range: residual)
+                logT = hard == 0 ? logTEnd : log(max(t, 0.001))
             }
             deposit(v, tEntry)
             return escapedSecondaries

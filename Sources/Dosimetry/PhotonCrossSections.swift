@@ -86,6 +86,15 @@ struct ElectronRangeTable: Sendable {
     /// path the engine's electrons walk between hard collisions, which it samples one by one.
     static let waterRestricted = ElectronRangeTable(restricted: true)
 
+    /// Where ``energy(range:)`` starts its search, per bucket of the residual range's IEEE bit pattern (2⁸ buckets per
+    /// octave, from ``range``[0] up): the last grid index (≤ n − 2) whose range lies below the bucket's smallest value.
+    /// The search then moves at most a point or two instead of a binary search of the 512 (issue 21: the inversion was
+    /// the engine's hottest loop); it finds the same interval, so the energies are bit-identical.
+    var searchStart: [UInt16] = []
+    /// The bucket of ``range``[0] (its bit pattern shifted by ``bucketShift``).
+    var bucketBase: UInt64 = 0
+    static let bucketShift: UInt64 = 44
+
     init(restricted: Bool = false) {
         let step = (Self.logMax - Self.logMin) / Double(Self.n - 1)
         let g = restricted ? ElectronStoppingPower.restrictedRangeIntegrand(logMeV:) : ElectronStoppingPower.rangeIntegrand(logMeV:)
@@ -95,6 +104,13 @@ struct ElectronRangeTable: Sendable {
             let a = Self.logMin + Double(i - 1) * step
             r += (g(a) + 4 * g(a + step / 2) + g(a + step)) * step / 6
             range.append(r)
+        }
+        bucketBase = range[0].bitPattern >> Self.bucketShift
+        var i = 0
+        for b in bucketBase...(range[Self.n - 1].bitPattern >> Self.bucketShift) + 1 {
+            let lowest = Double(bitPattern: b << Self.bucketShift)
+            while i + 1 <= Self.n - 2 && range[i + 1] < lowest { i += 1 }
+            searchStart.append(UInt16(i))
         }
     }
 
@@ -108,8 +124,11 @@ struct ElectronRangeTable: Sendable {
     /// Kinetic energy with residual range `r` (g/cm²).
     @inline(__always) func energy(range r: Double) -> Double {
         if r <= range[0] { return 0.001 * max(r, 0) / range[0] }
-        var lo = 0, hi = Self.n - 1
-        while hi - lo > 1 { let m = (lo + hi) / 2; if range[m] < r { lo = m } else { hi = m } }
+        // The interval [lo, lo + 1] with range[lo] < r ≤ range[lo + 1] (lo = n − 2 beyond the table: extrapolated).
+        let b = min(max(Int(truncatingIfNeeded: r.bitPattern >> Self.bucketShift) - Int(truncatingIfNeeded: bucketBase), 0), searchStart.count - 1)
+        var lo = Int(searchStart[b])
+        while lo < Self.n - 2 && range[lo + 1] < r { lo += 1 }
+        let hi = lo + 1
         let f = (r - range[lo]) / (range[hi] - range[lo])
         let step = (Self.logMax - Self.logMin) / Double(Self.n - 1)
         return exp(Self.logMin + (Double(lo) + f) * step)

@@ -1,3 +1,4 @@
+import Foundation
 import Physics
 import Testing
 @testable import Dosimetry
@@ -32,6 +33,31 @@ import Testing
             let table = ElectronRangeTable.water
             #expect(abs(table.rangeOf(t) / r - 1) < (t < 0.015 ? 0.02 : 0.01), "table R(\(t) MeV)")
             #expect(abs(table.energy(range: table.rangeOf(t)) / t - 1) < 1e-3, "inverse at \(t) MeV")
+        }
+    }
+
+    /// The bucketed start of ``ElectronRangeTable/energy(range:)`` (issue 21) against a second implementation: a plain
+    /// binary search for the interval, then the same log-linear interpolation. Residual ranges at, between and beyond
+    /// the grid points of both tables (restricted and CSDA), from below the first point to past the last.
+    @Test func rangeInversionFindsTheBinarySearchInterval() {
+        for table in [ElectronRangeTable.water, ElectronRangeTable.waterRestricted] {
+            let r = table.range, n = ElectronRangeTable.n
+            func reference(_ x: Double) -> Double {
+                if x <= r[0] { return 0.001 * max(x, 0) / r[0] }
+                var lo = 0, hi = n - 1
+                while hi - lo > 1 { let m = (lo + hi) / 2; if r[m] < x { lo = m } else { hi = m } }
+                let f = (x - r[lo]) / (r[hi] - r[lo])
+                let step = (ElectronRangeTable.logMax - ElectronRangeTable.logMin) / Double(n - 1)
+                return exp(ElectronRangeTable.logMin + (Double(lo) + f) * step)
+            }
+            var probes = [0, r[0] / 2, r[n - 1] * 1.5, r[n - 1] * 100]
+            for i in 0..<n {
+                probes.append(r[i]); probes.append(r[i].nextUp); probes.append(r[i].nextDown)
+                if i + 1 < n { for q in [0.1, 0.5, 0.9] { probes.append(r[i] + q * (r[i + 1] - r[i])) } }
+            }
+            var mismatches = 0
+            for x in probes where table.energy(range: x) != reference(x) { mismatches += 1 }
+            #expect(mismatches == 0, "\(mismatches) of \(probes.count) residual ranges inverted differently")
         }
     }
 
