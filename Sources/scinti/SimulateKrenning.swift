@@ -77,16 +77,23 @@ struct SimulateKrenning: ParsableCommand {
 
     /// Expected photopeak views of `s` with every tumour (`lesionK` compartment) at its host's concentration.
     static func hostViews(_ s: SimulationSetup, seconds: Double, centre: Double) throws -> (views: [[Float]], rows: Int, columns: Int) {
-        guard let pt = s.patientTruth, var vp = s.voxelized else { throw fail("krenning: no virtual patient") }
+        guard var vp = s.voxelized else { throw fail("krenning: no virtual patient") }
         var e = s
-        for (k, l) in pt.lesions.enumerated() {
-            guard let i = vp.phantom.compartments.firstIndex(where: { $0.name == "lesion\(k + 1)" }) else { throw fail("krenning: lesion \(k + 1) not in the phantom") }
-            let r = l.contrastAtAcquisition ?? l.contrast
-            vp.phantom.compartments[i].concentrationBqPerML = r > 0 ? l.concentrationBqPerML / r : 0
-        }
+        for (i, c) in try tumourHosts(s) { vp.phantom.compartments[i].concentrationBqPerML = c }
         e.voxelized = vp
         e.phantom = vp.phantom
         return photopeakViews(e, seconds: seconds, centre: centre)
+    }
+
+    /// Each tumour's compartment in the voxelised phantom (`lesionK`) and its host's concentration (Bq/mL: the
+    /// tumour's ÷ its contrast at the acquisition; 0 for a tumour of contrast 0).
+    static func tumourHosts(_ s: SimulationSetup) throws -> [(compartment: Int, hostBqPerML: Double)] {
+        guard let pt = s.patientTruth, let vp = s.voxelized else { throw fail("krenning: no virtual patient") }
+        return try pt.lesions.enumerated().map { k, l in
+            guard let i = vp.phantom.compartments.firstIndex(where: { $0.name == "lesion\(k + 1)" }) else { throw fail("krenning: lesion \(k + 1) not in the phantom") }
+            let r = l.contrastAtAcquisition ?? l.contrast
+            return (i, r > 0 ? l.concentrationBqPerML / r : 0)
+        }
     }
 
     /// Sets each tumour's concentration for its design grade (`--lesion-grade`). The expected images are linear in
@@ -100,14 +107,8 @@ struct SimulateKrenning: ParsableCommand {
             throw fail("--lesion-grade given \(lesionGrade.count) times for \(pt.lesions.count) --lesion (give one grade per lesion, in order)")
         }
         if let g = lesionGrade.first(where: { !(0...4).contains($0) }) { throw fail("--lesion-grade \(g) (allowed: 0–4)") }
-        let idx: [Int] = try pt.lesions.indices.map { k in
-            guard let i = vp.phantom.compartments.firstIndex(where: { $0.name == "lesion\(k + 1)" }) else { throw fail("krenning: lesion \(k + 1) not in the phantom") }
-            return i
-        }
-        let host: [Double] = pt.lesions.map { l in
-            let r = l.contrastAtAcquisition ?? l.contrast
-            return r > 0 ? l.concentrationBqPerML / r : 0
-        }
+        let hosts = try Self.tumourHosts(s)
+        let idx = hosts.map(\.compartment), host = hosts.map(\.hostBqPerML)
         let step: [Double] = host.map { max($0, 1) * 20 }
         func set(_ conc: [Double]) {
             for (k, i) in idx.enumerated() { vp.phantom.compartments[i].concentrationBqPerML = conc[k] }
