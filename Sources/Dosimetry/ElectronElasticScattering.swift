@@ -26,22 +26,14 @@ struct ElectronElasticScattering: Sendable {
     let wentzel: [Double]
 
     init(media: [Medium]) {
-        let n = ElectronRangeTable.n
-        let step = (ElectronRangeTable.logMax - ElectronRangeTable.logMin) / Double(n - 1)
         wentzel = Self.wentzelTable
         cumulative = media.flatMap { (m: Medium) -> [Double] in
             let scale = ElectronStoppingPower.electronDensityRatio(m)
             // dG/du (u = ln T) = T / S_restricted,water(T) · (1/λ₁ per g/cm² of the medium) / (water-equivalent g per g).
-            func f(_ u: Double) -> Double {
+            return ElectronRangeTable.cumulativeIntegral(from: 0) { u in
                 let t = exp(u)
                 return t / ElectronStoppingPower.restrictedWater(mev: t) * Self.inverseTransportMFP(m, mev: t) / scale
             }
-            var g = [0.0]
-            for i in 1..<n {
-                let a = ElectronRangeTable.logMin + Double(i - 1) * step
-                g.append(g[i - 1] + (f(a) + 4 * f(a + step / 2) + f(a + step)) * step / 6)
-            }
-            return g
         }
     }
 

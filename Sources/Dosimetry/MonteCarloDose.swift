@@ -360,7 +360,7 @@ public enum MonteCarloDose {
                 }
                 return true
             }
-            let mc2 = 0.51099895, cut = ElectronStoppingPower.hardCollisionThresholdMeV
+            let mc2 = ElectronStoppingPower.mc2, cut = ElectronStoppingPower.hardCollisionThresholdMeV
             var t = t0
             var logT = log(max(t0, 0.001))   // ln of the step's start energy: the previous step's end, computed once
             while t > 0.01 {

@@ -95,16 +95,28 @@ struct ElectronRangeTable: Sendable {
     var bucketBase: UInt64 = 0
     static let bucketShift: UInt64 = 44
 
-    init(restricted: Bool = false) {
-        let step = (Self.logMax - Self.logMin) / Double(Self.n - 1)
-        let g = restricted ? ElectronStoppingPower.restrictedRangeIntegrand(logMeV:) : ElectronStoppingPower.rangeIntegrand(logMeV:)
-        var r = ElectronStoppingPower.csdaRangeWater(mev: 0.001)
-        range = [r]
-        for i in 1..<Self.n {
-            let a = Self.logMin + Double(i - 1) * step
-            r += (g(a) + 4 * g(a + step / 2) + g(a + step)) * step / 6
-            range.append(r)
+    /// Spacing of the grid in ln T.
+    static let logStep = (logMax - logMin) / Double(n - 1)
+
+    /// ∫ f(u) du (u = ln T) from the grid's lowest energy to each grid energy, plus `start`: Simpson's rule between
+    /// successive grid points, accumulated (``n`` values). The range table and the elastic transport numbers
+    /// (``ElectronElasticScattering``) are both such integrals along the slowing-down path.
+    static func cumulativeIntegral(from start: Double, _ f: (Double) -> Double) -> [Double] {
+        let step = logStep
+        var acc = start
+        var out = [acc]
+        out.reserveCapacity(n)
+        for i in 1..<n {
+            let a = logMin + Double(i - 1) * step
+            acc += (f(a) + 4 * f(a + step / 2) + f(a + step)) * step / 6
+            out.append(acc)
         }
+        return out
+    }
+
+    init(restricted: Bool = false) {
+        let g = restricted ? ElectronStoppingPower.restrictedRangeIntegrand(logMeV:) : ElectronStoppingPower.rangeIntegrand(logMeV:)
+        range = Self.cumulativeIntegral(from: ElectronStoppingPower.csdaRangeWater(mev: 0.001), g)
         bucketBase = range[0].bitPattern >> Self.bucketShift
         var i = 0
         for b in bucketBase...(range[Self.n - 1].bitPattern >> Self.bucketShift) + 1 {
@@ -130,7 +142,6 @@ struct ElectronRangeTable: Sendable {
         while lo < Self.n - 2 && range[lo + 1] < r { lo += 1 }
         let hi = lo + 1
         let f = (r - range[lo]) / (range[hi] - range[lo])
-        let step = (Self.logMax - Self.logMin) / Double(Self.n - 1)
-        return exp(Self.logMin + (Double(lo) + f) * step)
+        return exp(Self.logMin + (Double(lo) + f) * Self.logStep)
     }
 }
