@@ -97,8 +97,16 @@ def main() -> int:
         ok(shown == ("runJobs" in rights), f"job buttons {'shown' if shown else 'hidden'} for a {role} (rights: runJobs {'runJobs' in rights})")
 
         at("logging out")
-        driver.find_element(By.ID, "logout").click()
-        wait.until(EC.presence_of_element_located((By.ID, "login")))
+        # The click starts a navigation; chromedriver may report "aborted by navigation" for the click itself or
+        # for a lookup made while the page changes. Both mean the logout is under way: wait for the login page,
+        # retrying lookups that the navigation interrupts.
+        try:
+            driver.find_element(By.ID, "logout").click()
+        except WebDriverException as e:
+            if "navigat" not in (e.msg or ""):
+                raise
+        WebDriverWait(driver, 40, ignored_exceptions=(StaleElementReferenceException, WebDriverException)).until(
+            lambda d: d.find_elements(By.ID, "login") and d.current_url.endswith("/login"))
         ok(driver.current_url.endswith("/login"), "logout returns to the login page")
         status = driver.execute_script("return fetch('/api/me', {credentials: 'same-origin'}).then(r => r.status)")
         ok(status == 401, f"after logout the API answers 401 ({status})")
