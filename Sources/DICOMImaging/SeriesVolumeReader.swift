@@ -327,8 +327,6 @@ extension PixelArray {
                 for i in 0..<n { out[i] = Float(Double(UInt16(littleEndian: src[i])) * slope + intercept) }
             case .uint8: map(UInt8.self) { Double($0) }
             case .int8: map(Int8.self) { Double($0) }
-            case .uint16: map(UInt16.self) { Double(UInt16(littleEndian: $0)) }
-            case .int16: map(Int16.self) { Double(Int16(littleEndian: $0)) }
             case .uint32: map(UInt32.self) { Double(UInt32(littleEndian: $0)) }
             case .int32: map(Int32.self) { Double(Int32(littleEndian: $0)) }
             case .uint64: map(UInt64.self) { Double(UInt64(littleEndian: $0)) }

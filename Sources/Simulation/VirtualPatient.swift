@@ -475,7 +475,6 @@ public struct VirtualPatient: Sendable {
         }
         // Lesions: contrast × the host's concentration (the rest of the body where the host has none).
         var lesionTruth: [LesionTruth] = []
-        let restConc = concOfID[restIDs.first ?? 0]
         for (k, l) in lesions.enumerated() {
             let host = label(atPhantom: lesionC[k])
             // Parathyroid adenomas, eutopic (`parathyroid-left/right`) and ectopic (`mediastinum`), are given against the
