@@ -22,6 +22,12 @@ import Imaging
 /// - Tumours: foci of the 1-pixel-smoothed image that stand out of their 20–35 mm annulus by ≥ 25 % and by ≥ 6 σ of
 ///   the counting noise (3 × 3 sum), outside the kidneys, spleen and bladder; inside the liver they must stand
 ///   out of the liver the same way. Each gets a disc of ``Options/lesionRadiusMM``.
+/// - Beside the kidneys and in the spleen's region (branch `krenning10`): a focus inside the kidney or bladder mask, or
+///   inside the spleen's region, that lies on a hill of its own of the 8 mm-smoothed image (its steepest ascent ends
+///   on a maximum more than 25 mm from the organ's; inside a kidney's grown region, only when it also lies in front:
+///   posterior ÷ anterior below the body's median) is sought against its annulus without the organ's pixels, with a
+///   1.5-pixel disc (its peak, not the organ's). A focus on a kidney's own hill stays renal uptake; `quality` says a
+///   tumour inside a kidney is not told apart.
 extension KrenningAnalysis {
     /// Regions found on the anatomy.
     public struct AutomaticRegions: Sendable, Codable, Equatable {
