@@ -22,6 +22,12 @@ import Imaging
 /// - Tumours: foci of the 1-pixel-smoothed image that stand out of their 20–35 mm annulus by ≥ 25 % and by ≥ 6 σ of
 ///   the counting noise (3 × 3 sum), outside the kidneys, spleen and bladder; inside the liver they must stand
 ///   out of the liver the same way. Each gets a disc of ``Options/lesionRadiusMM``.
+/// - Beside the kidneys and in the spleen's region (branch `krenning10`): a focus inside the kidney or bladder mask, or
+///   inside the spleen's region, that lies on a hill of its own of the 8 mm-smoothed image (its steepest ascent ends
+///   on a maximum more than 25 mm from the organ's; inside a kidney's grown region, only when it also lies in front:
+///   posterior ÷ anterior below the body's median) is sought against its annulus without the organ's pixels, with a
+///   1.5-pixel disc (its peak, not the organ's). A focus on a kidney's own hill stays renal uptake; `quality` says a
+///   tumour inside a kidney is not told apart.
 extension KrenningAnalysis {
     /// Regions found on the anatomy.
     public struct AutomaticRegions: Sendable, Codable, Equatable {
@@ -92,8 +98,13 @@ extension KrenningAnalysis {
         var organ = PlanarROI(rows: rows, columns: cols)
         let kidneys = kidneyPair.map { [$0.0, $0.1] } ?? []
         var kidneyMask = PlanarROI(rows: rows, columns: cols)
+        // Each physiological focus (kidney, bladder) with its grown region: a tumour focus beside it (on a hill of its
+        // own) is still sought (`krenning10`, below).
+        var physiologicalFoci: [(top: Int, region: PlanarROI)] = []
         for k in kidneys {
-            for i in grow(k, 0.5).indices { kidneyMask.inside[i] = true }
+            let grown = grow(k, 0.5)
+            physiologicalFoci.append((k, grown))
+            for i in grown.indices { kidneyMask.inside[i] = true }
             let side = Double(k % cols) > midline(k / cols) ? "left" : "right"
             let paText = pa.map { String(format: ", posterior ÷ anterior %.1f", $0[k]) } ?? ""
             physiology.append(PhysiologicalUptake(view: a.name, column: Double(k % cols), row: Double(k / cols), kind: "kidney",
@@ -103,7 +114,9 @@ extension KrenningAnalysis {
         // Bladder: hottest focus in the lower third near the midline.
         if let b = maxima.filter({ $0 / cols > rows * 2 / 3 && abs(Double($0 % cols) - midline($0 / cols)) * px <= 50 && !kidneys.contains($0) }).max(by: { s[$0] < s[$1] }),
            s[b] > 0.3 * p99 {
-            for i in grow(b, 0.4).indices { kidneyMask.inside[i] = true }
+            let grown = grow(b, 0.4)
+            physiologicalFoci.append((b, grown))
+            for i in grown.indices { kidneyMask.inside[i] = true }
             physiology.append(PhysiologicalUptake(view: a.name, column: Double(b % cols), row: Double(b / cols), kind: "bladder", reason: "urinary excretion"))
         }
         let masked = kidneyMask.dilated(3)
@@ -150,22 +163,74 @@ extension KrenningAnalysis {
         var lesions: [NamedPlanarDisk] = []
         let rLesion = options.lesionRadiusMM / px
         let organBand = organ.dilated(2)
+        let spleenBand = spleen.dilated(2)
+        // Hills of the 8 mm-smoothed image: the maximum each pixel's steepest ascent ends on.
+        let hillTop = RegionTools.hills(s, rows: rows, columns: cols)
+        /// A focus in the kidney or bladder mask that lies on a hill of its own (its steepest ascent on the 8 mm-smoothed
+        /// image ends on a maximum that is not the kidney's or the bladder's: not within 25 mm of its top, or outside
+        /// its grown region) is a structure beside the organ, not the organ's own uptake (`krenning10`: a grade-4
+        /// tumour in the liver's left lobe beside the left kidney fell inside the kidney's mask and was never sought,
+        /// fixed seed 7004). A focus on the kidney's own hill stays physiology: a tumour inside a kidney is not told
+        /// apart from renal uptake, which `quality` says.
+        func besidePhysiology(_ i: Int) -> Bool {
+            let t = hillTop[i]
+            return !physiologicalFoci.contains { f in
+                if f.top == t || dist(t, f.top) <= 25 { return true }
+                // A second top inside the organ's grown region is the organ's other pole unless it lies in front of
+                // the kidneys (posterior ÷ anterior below the body's median: the kidneys lie at the back).
+                guard f.region.inside[t] else { return false }
+                if let pa, let bodyPA { return pa[t] >= bodyPA }
+                return true
+            }
+        }
+        // The spleen's own hill: the top most of its region's pixels climb to. A focus in the spleen band on another
+        // hill (top more than 25 mm from the spleen's) is a structure grown into the spleen region, not the spleen
+        // (`krenning10`: a lung tumour beside the spleen was taken into the spleen region and never sought, fixed seed
+        // 7013); it is sought against its surroundings without the spleen, and the spleen disc keeps away from it.
+        var topCount: [Int: Int] = [:]
+        for i in spleen.indices { topCount[hillTop[i], default: 0] += 1 }
+        let spleenTop = topCount.max { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) }?.key
+        func besideSpleen(_ i: Int) -> Bool {
+            guard let spleenTop else { return false }
+            let t = hillTop[i]
+            return t != spleenTop && dist(t, spleenTop) > 25
+        }
+        let spleenOrKidney = s.indices.map { masked.inside[$0] || spleenBand.inside[$0] }
+        var besideKidney: Set<String> = [], besideSpleenNames: Set<String> = []
         for f in focal.sorted(by: { s1[$0.row * cols + $0.column] > s1[$1.row * cols + $1.column] }) {
             let i = f.row * cols + f.column
             // In the soft-tissue outline (1 % of the 99th percentile), not only the 5 % one: beside kidneys 50–100 × the
             // soft tissue the 5 % outline leaves out the lungs, where a grade-1 tumour (0.25 × the liver) lies.
-            guard soft[i], !organBand.inside[i] else { continue }
+            guard soft[i] else { continue }
+            let nearPhysiology = organBand.inside[i] && !spleenBand.inside[i] && besidePhysiology(i)
+            let nearSpleen = spleenBand.inside[i] && besideSpleen(i) && besidePhysiology(i)
+            guard !organBand.inside[i] || nearPhysiology || nearSpleen else { continue }
             var sum = 0.0
             for dr in -1...1 { for dc in -1...1 { let r = f.row + dr, c = f.column + dc
                 if r >= 0, c >= 0, r < rows, c < cols { sum += Double(g[r * cols + c]) } } }
-            let ring = RegionTools.annulus(g, rows: rows, columns: cols, column: Double(f.column), row: Double(f.row), inner: 20 / px, outer: 35 / px)
+            // Beside a kidney its surroundings are taken without the kidney's and bladder's masked pixels.
+            let ring = RegionTools.annulus(g, rows: rows, columns: cols, column: Double(f.column), row: Double(f.row), inner: 20 / px, outer: 35 / px,
+                                           excluded: nearPhysiology || nearSpleen ? spleenOrKidney : nil)
             let bg = ring.mean
             guard bg > 0 else { continue }
             let peak = sum / 9
             let sigma = (bg * 9).squareRoot()
             guard peak >= (1 + options.lesionContrast) * bg, (sum - 9 * bg) >= options.lesionSigma * sigma else { continue }
             guard !lesions.contains(where: { hypot($0.roi.column - Double(f.column), $0.roi.row - Double(f.row)) < 2 * rLesion }) else { continue }
-            lesions.append(NamedPlanarDisk(name: "lesion \(lesions.count + 1)", roi: PlanarDisk(column: Double(f.column), row: Double(f.row), radius: rLesion)))
+            let name = "lesion \(lesions.count + 1)"
+            // Beside a kidney the disc shrinks to the focus itself (1.5 px), so that its peak is not the kidney's.
+            lesions.append(NamedPlanarDisk(name: name, roi: PlanarDisk(column: Double(f.column), row: Double(f.row), radius: nearPhysiology || nearSpleen ? 1.5 : rLesion)))
+            if nearPhysiology { besideKidney.insert(name) }
+            if nearSpleen { besideSpleenNames.insert(name) }
+        }
+        if !besideSpleenNames.isEmpty {
+            notes.append("in the spleen's region but on a hill of its own (a tumour grown into the spleen's outline): \(besideSpleenNames.sorted().joined(separator: ", ")) (sought against its surroundings without the spleen, the spleen disc kept away; check the figure)")
+        }
+        if !besideKidney.isEmpty {
+            notes.append("beside a kidney or the bladder, on a hill of its own: \(besideKidney.sorted().joined(separator: ", ")) (sought against its surroundings without the organ; check the figure)")
+        }
+        if !kidneys.isEmpty {
+            notes.append("uptake on the kidneys' own hills is taken as renal: a tumour inside a kidney (or projected over it) is not told apart from it and is not reported")
         }
         // Organ discs at their deepest interior point away from tumours.
         func deepest(_ m: PlanarROI, radiusMM: Double, avoid: [NamedPlanarDisk]) -> PlanarDisk {
