@@ -22,7 +22,7 @@ import Imaging
 /// - Tumours: foci of the 1-pixel-smoothed image that stand out of their 20–35 mm annulus by ≥ 25 % and by ≥ 6 σ of
 ///   the counting noise (3 × 3 sum), outside the kidneys, spleen and bladder; inside the liver they must stand
 ///   out of the liver the same way. Each gets a disc of ``Options/lesionRadiusMM``.
-/// - Beside the kidneys and in the spleen's region (branch `krenning10`): a focus inside the kidney or bladder mask, or
+/// - Beside the kidneys and in the spleen's region: a focus inside the kidney or bladder mask, or
 ///   inside the spleen's region, that lies on a hill of its own of the 8 mm-smoothed image (its steepest ascent ends
 ///   on a maximum more than 25 mm from the organ's; inside a kidney's grown region, only when it also lies in front:
 ///   posterior ÷ anterior below the body's median) is sought against its annulus without the organ's pixels, with a
@@ -99,7 +99,7 @@ extension KrenningAnalysis {
         let kidneys = kidneyPair.map { [$0.0, $0.1] } ?? []
         var kidneyMask = PlanarROI(rows: rows, columns: cols)
         // Each physiological focus (kidney, bladder) with its grown region: a tumour focus beside it (on a hill of its
-        // own) is still sought (`krenning10`, below).
+        // own) is still sought (below).
         var physiologicalFoci: [(top: Int, region: PlanarROI)] = []
         for k in kidneys {
             let grown = grow(k, 0.5)
@@ -168,7 +168,7 @@ extension KrenningAnalysis {
         let hillTop = RegionTools.hills(s, rows: rows, columns: cols)
         /// A focus in the kidney or bladder mask that lies on a hill of its own (its steepest ascent on the 8 mm-smoothed
         /// image ends on a maximum that is not the kidney's or the bladder's: not within 25 mm of its top, or outside
-        /// its grown region) is a structure beside the organ, not the organ's own uptake (`krenning10`: a grade-4
+        /// its grown region) is a structure beside the organ, not the organ's own uptake (a grade-4
         /// tumour in the liver's left lobe beside the left kidney fell inside the kidney's mask and was never sought,
         /// fixed seed 7004). A focus on the kidney's own hill stays physiology: a tumour inside a kidney is not told
         /// apart from renal uptake, which `quality` says.
@@ -185,7 +185,7 @@ extension KrenningAnalysis {
         }
         // The spleen's own hill: the top most of its region's pixels climb to. A focus in the spleen band on another
         // hill (top more than 25 mm from the spleen's) is a structure grown into the spleen region, not the spleen
-        // (`krenning10`: a lung tumour beside the spleen was taken into the spleen region and never sought, fixed seed
+        // (a lung tumour beside the spleen was taken into the spleen region and never sought, fixed seed
         // 7013); it is sought against its surroundings without the spleen, and the spleen disc keeps away from it.
         var topCount: [Int: Int] = [:]
         for i in spleen.indices { topCount[hillTop[i], default: 0] += 1 }

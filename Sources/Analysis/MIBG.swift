@@ -157,7 +157,7 @@ public struct MIBGAnalysis: Sendable {
         guard m.mean > 0 else { throw PlanarAnalysisError("MIBG: the mediastinal region has zero counts") }
         let hm = h.mean / m.mean
         var cc = coefficient, source: String
-        if let cc { source = "calibrated coefficient given by the user" }
+        if cc != nil { source = "calibrated coefficient given by the user" }
         else if let cls = Self.collimatorClass(collimator), let c = Self.classCoefficient(cls) {
             cc = c
             source = "class mean for \(cls) collimators (\(collimator ?? "")): midpoint of the European ranges, Verschure et al., J Nucl Cardiol 2018;25:1191–1197; a camera-specific calibration is better"
