@@ -9,8 +9,46 @@ public struct BetaSpectrum: Sendable, Equatable {
     public var yield: Double
     /// Mean β⁻ energy per decay of the parent (ICRP-07.RAD), MeV.
     public var meanEnergyMeV: Double
-    /// Kinetic energies (MeV) and the number density (1/MeV per decay) at them; piecewise linear between.
+    /// Kinetic energies (MeV) and the number density (1/MeV per decay) at them (the points of ICRP-07.BET).
     public var energiesMeV: [Double], density: [Double]
+
+    /// The spectrum on a grid `subdivisions` times finer, interpolated between the tabulated points by the monotone
+    /// piecewise-cubic Hermite interpolant (PCHIP: Fritsch & Carlson, SIAM J Numer Anal 17 (1980) 238; the slopes of
+    /// Fritsch & Butland as in scipy's `PchipInterpolator`), clamped at 0. Sampled piecewise linearly, the refined
+    /// spectrum keeps ICRP-07.RAD's mean β energy: straight lines between the tabulated points overstate it by
+    /// 0.14 % (Y-90) … 0.41 % (Ho-166), 0.29 % for I-131 and 0.39 % for Lu-177 (the spectrum is convex towards its
+    /// end point); with 8 subdivisions the sampled means are −0.01 … +0.05 % off for every β emitter generated here
+    /// except Ho-166 (+0.11 %) (`MonteCarloTests.betaSamplingKeepsTheICRP107MeanEnergy`). PCHIP adds no extrema,
+    /// so the density stays ≥ 0 and the shape between points is that of its neighbours.
+    public func refined(subdivisions k: Int = 8) -> (energiesMeV: [Double], density: [Double]) {
+        let x = energiesMeV, y = density, n = x.count
+        guard n >= 3, k > 1 else { return (x, y) }
+        let h = (0..<(n - 1)).map { x[$0 + 1] - x[$0] }
+        let d = (0..<(n - 1)).map { h[$0] > 0 ? (y[$0 + 1] - y[$0]) / h[$0] : 0 }
+        var m = [Double](repeating: 0, count: n)
+        for i in 1..<(n - 1) where d[i - 1] * d[i] > 0 {
+            let w1 = 2 * h[i] + h[i - 1], w2 = h[i] + 2 * h[i - 1]
+            m[i] = (w1 + w2) / (w1 / d[i - 1] + w2 / d[i])
+        }
+        /// One-sided three-point end slope, limited to keep the end interval monotone.
+        func end(_ h0: Double, _ h1: Double, _ d0: Double, _ d1: Double) -> Double {
+            let s = ((2 * h0 + h1) * d0 - h0 * d1) / (h0 + h1)
+            if s.sign != d0.sign || d0 == 0 { return 0 }
+            if d0.sign != d1.sign, abs(s) > 3 * abs(d0) { return 3 * d0 }
+            return s
+        }
+        m[0] = end(h[0], h[1], d[0], d[1]); m[n - 1] = end(h[n - 2], h[n - 3], d[n - 2], d[n - 3])
+        var xs = [x[0]], ys = [y[0]]
+        xs.reserveCapacity((n - 1) * k + 1); ys.reserveCapacity((n - 1) * k + 1)
+        for i in 0..<(n - 1) {
+            for j in 1...k {
+                let t = Double(j) / Double(k), t2 = t * t, t3 = t2 * t
+                let value = (2 * t3 - 3 * t2 + 1) * y[i] + (t3 - 2 * t2 + t) * h[i] * m[i] + (3 * t2 - 2 * t3) * y[i + 1] + (t3 - t2) * h[i] * m[i + 1]
+                xs.append(j == k ? x[i + 1] : x[i] + t * h[i]); ys.append(j == k ? y[i + 1] : max(value, 0))
+            }
+        }
+        return (xs, ys)
+    }
 }
 
 /// The full emission spectrum of a radionuclide (ICRP Publication 107): photon lines (γ and X), discrete electrons
@@ -97,14 +135,15 @@ public struct EmissionSpectrum: Sendable, Equatable {
 }
 
 /// Draws the particles of one decay: the expected number of particles per decay (Σ yields) is emitted by random
-/// rounding, each particle drawn from all lines and β spectra by yield (Walker alias table): the mean emitted energy
-/// per decay is that of the data, exactly on average.
+/// rounding, each particle drawn from all lines and β spectra by yield (Walker alias table), β energies from the
+/// PCHIP-refined spectrum: the mean emitted energy per decay is that of the data on average (lines exactly, β
+/// spectra within 0.05 %, Ho-166 0.11 %; ``BetaSpectrum/refined(subdivisions:)``).
 struct DecaySampler: Sendable {
     enum Kind: UInt8 { case photon, electron, alpha, beta }
     let kinds: [Kind], energies: [Double], betaIndex: [Int]
     let alias: [Int], probability: [Double]
     let meanCount: Double
-    /// Per β spectrum: cumulative distribution over the tabulated points (piecewise linear density).
+    /// Per β spectrum: cumulative distribution over the refined points (piecewise linear density between them).
     let betaCDF: [[Double]], betaE: [[Double]], betaN: [[Double]]
     let localMeV: Double
 
@@ -116,11 +155,13 @@ struct DecaySampler: Sendable {
         var cdfs: [[Double]] = [], es: [[Double]] = [], ns: [[Double]] = []
         for (n, b) in s.betas.enumerated() {
             k.append(.beta); e.append(0); w.append(b.yield); bi.append(n)
+            // The tabulated points refined by PCHIP (``BetaSpectrum/refined(subdivisions:)``), then linear.
+            let (energy, density) = b.refined()
             var c = [0.0]
-            for i in 1..<b.energiesMeV.count {
-                c.append(c[i - 1] + 0.5 * (b.density[i] + b.density[i - 1]) * (b.energiesMeV[i] - b.energiesMeV[i - 1]))
+            for i in 1..<energy.count {
+                c.append(c[i - 1] + 0.5 * (density[i] + density[i - 1]) * (energy[i] - energy[i - 1]))
             }
-            cdfs.append(c.map { $0 / max(c.last!, 1e-300) }); es.append(b.energiesMeV); ns.append(b.density)
+            cdfs.append(c.map { $0 / max(c.last!, 1e-300) }); es.append(energy); ns.append(density)
         }
         kinds = k; energies = e; betaIndex = bi; betaCDF = cdfs; betaE = es; betaN = ns; localMeV = s.localMeV
         let total = w.reduce(0, +)

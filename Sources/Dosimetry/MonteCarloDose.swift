@@ -80,7 +80,7 @@ public struct MonteCarloResult: Sendable {
 ///   and per-group uncertainty; all cores (`threads`).
 public enum MonteCarloDose {
     /// The physics summary stated in results.
-    public static let method = "voxel Monte Carlo (Scinti): ICRP-107 full spectrum; photons by Woodcock tracking (photoelectric, Compton with binding in the cross-section and Klein–Nishina angles, Rayleigh with Thomson angles; Elam/XCOM-based cross-sections by element); electrons by class-II condensed history (ICRU-37 restricted stopping, hard collisions > 10 keV with δ rays, screened-Rutherford multiple scattering with Wentzel angles, random hinge, voxel-exact path); α and < 1 keV local; dose to medium"
+    public static let method = "voxel Monte Carlo (Scinti): ICRP-107 full spectrum (β spectra PCHIP-interpolated); photons by Woodcock tracking (photoelectric, Compton with binding in the cross-section and Klein–Nishina angles, Rayleigh with Thomson angles; Elam/XCOM-based cross-sections by element); electrons by class-II condensed history (ICRU-37 restricted stopping, hard collisions > 10 keV with δ rays, screened-Rutherford multiple scattering with Wentzel angles, random hinge, voxel-exact path); α and < 1 keV local; dose to medium"
 
     /// Runs `decays` decays distributed by `source` (relative decays per voxel, ≥ 0). `groups`: optional group
     /// index per voxel (−1: none) for group tallies with batch uncertainty (organs).

@@ -10,6 +10,14 @@ extension VoxelSValueKernel {
     public static func monteCarlo(_ spectrum: EmissionSpectrum, voxelMM: (Double, Double, Double), halfWidth h: Int,
                                   medium: Medium = .water, decays: Int = 1_000_000, seed: UInt64 = 0x5EED,
                                   threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws(DosimetryError) -> VoxelSValueKernel {
+        try monteCarloRun(spectrum, voxelMM: voxelMM, halfWidth: h, medium: medium, decays: decays, seed: seed, threads: threads).kernel
+    }
+
+    /// ``monteCarlo(_:voxelMM:halfWidth:medium:decays:seed:threads:)`` with the engine's run beside the kernel: its
+    /// per-voxel relative uncertainty (k = 1, from the spread of the batches) is the statistical uncertainty of each
+    /// kernel value (validation tests compare it with published tables).
+    static func monteCarloRun(_ spectrum: EmissionSpectrum, voxelMM: (Double, Double, Double), halfWidth h: Int, medium: Medium,
+                              decays: Int, seed: UInt64, threads: Int) throws(DosimetryError) -> (kernel: VoxelSValueKernel, run: MonteCarloResult) {
         guard (1...64).contains(h) else { throw .invalidArgument("kernel half-width must be 1…64 voxels (got \(h))") }
         let n = 2 * h + 1
         let size = GridSize(x: n, y: n, z: n)
@@ -20,9 +28,10 @@ extension VoxelSValueKernel {
         // Gy per decay → mGy/(MBq·s): × 1e6 decays/s per MBq × 1e3 mGy/Gy.
         let values = r.doseGyPerDecay.map { Float($0 * 1e9) }
         let deposited = r.energyPerDecayMeV.reduce(0, +)
-        return VoxelSValueKernel(nuclide: spectrum.name, vx: voxelMM.0, vy: voxelMM.1, vz: voxelMM.2, hx: h, hy: h, hz: h, values: values,
-                                 energyPerDecayMeV: deposited, omittedPhotonMeV: r.escapedMeV,
-                                 method: String(format: "Monte Carlo kernel (%d decays, seed %llu) in %@ %.3g g/cm³: %@; %.4g MeV/decay deposited in the kernel, %.4g MeV/decay leaves it",
-                                                decays, seed, medium.name, medium.densityGPerCm3, MonteCarloDose.method, deposited, r.escapedMeV))
+        let kernel = VoxelSValueKernel(nuclide: spectrum.name, vx: voxelMM.0, vy: voxelMM.1, vz: voxelMM.2, hx: h, hy: h, hz: h, values: values,
+                                       energyPerDecayMeV: deposited, omittedPhotonMeV: r.escapedMeV,
+                                       method: String(format: "Monte Carlo kernel (%d decays, seed %llu) in %@ %.3g g/cm³: %@; %.4g MeV/decay deposited in the kernel, %.4g MeV/decay leaves it",
+                                                      decays, seed, medium.name, medium.densityGPerCm3, MonteCarloDose.method, deposited, r.escapedMeV))
+        return (kernel, r)
     }
 }
