@@ -13,37 +13,60 @@ extension BoneScanAnalysis {
         /// The largest disc mean within ±``Options/conjugateMirrorRows`` rows and ±3 columns of the place mirrored about
         /// the body midline; nil on the midline.
         var mirrored: Float?
+        /// The level along the structure (``alongStructure``'s rule) at the mirrored place's brightest disc; nil on the
+        /// midline.
+        var mirroredAlongStructure: Float?
+        /// Whether the mirrored place is itself a focus: its disc mean over its own ``mirroredAlongStructure`` exceeds
+        /// the ratio given to ``normalBoneLevel(_:rows:columns:column:row:midline:mirrorRows:mirrorHotRatio:)``; then
+        /// the mirror is not normal bone (a lesion or a hot site on the other side) and is not used.
+        var mirroredHot: Bool = false
         /// The level the place is read against: the larger of the two (a lesion must stand above both its own
-        /// structure and the other side's bone).
-        var level: Float { max(alongStructure, mirrored ?? 0, 0.5) }
+        /// structure and the other side's bone); the level along the structure alone when the mirror is hot.
+        var level: Float { max(alongStructure, mirroredHot ? 0 : (mirrored ?? 0), 0.5) }
     }
 
-    /// ``NormalBoneLevel`` at (column, row) of a disc-mean image `m`; `midline` nil on the midline.
+    /// ``NormalBoneLevel`` at (column, row) of a disc-mean image `m`; `midline` nil on the midline. With
+    /// `mirrorHotRatio`, the mirror is ``NormalBoneLevel/mirroredHot`` (not used) when its disc mean exceeds that ratio
+    /// times its own level along the structure (both femora with lesions read each against the other).
     static func normalBoneLevel(_ m: [Float], rows: Int, columns: Int, column c: Int, row r: Int, midline: Double?,
-                                mirrorRows: Int) -> NormalBoneLevel {
+                                mirrorRows: Int, mirrorHotRatio: Float? = nil) -> NormalBoneLevel {
         func at(_ rr: Int, _ cc: Int) -> Float { rr >= 0 && rr < rows && cc >= 0 && cc < columns ? m[rr * columns + cc] : 0 }
-        var along: Float = 0
-        if midline == nil {
-            var values = [Float](repeating: 0, count: 12)
-            for (dr, dc) in [(1, 0), (0, 1), (1, 1), (1, -1)] {
-                var k = 0
-                for d in 3...8 { for s in [-1, 1] { values[k] = at(r + s * d * dr, c + s * d * dc); k += 1 } }
-                values.sort()
-                along = max(along, (values[5] + values[6]) / 2)
+        /// Off the midline (`bothSides` false) the largest over the eight half-directions of the median at 3–8 px;
+        /// on it the largest over four directions of the median at 3–8 px on both sides.
+        func along(_ r: Int, _ c: Int, bothSides: Bool) -> Float {
+            var level: Float = 0
+            if bothSides {
+                var values = [Float](repeating: 0, count: 12)
+                for (dr, dc) in [(1, 0), (0, 1), (1, 1), (1, -1)] {
+                    var k = 0
+                    for d in 3...8 { for s in [-1, 1] { values[k] = at(r + s * d * dr, c + s * d * dc); k += 1 } }
+                    values.sort()
+                    level = max(level, (values[5] + values[6]) / 2)
+                }
+            } else {
+                var values = [Float](repeating: 0, count: 6)
+                for (dr, dc) in [(1, 0), (0, 1), (1, 1), (1, -1), (-1, 0), (0, -1), (-1, -1), (-1, 1)] {
+                    for d in 3...8 { values[d - 3] = at(r + d * dr, c + d * dc) }
+                    values.sort()
+                    level = max(level, (values[2] + values[3]) / 2)
+                }
             }
-        } else {
-            var values = [Float](repeating: 0, count: 6)
-            for (dr, dc) in [(1, 0), (0, 1), (1, 1), (1, -1), (-1, 0), (0, -1), (-1, -1), (-1, 1)] {
-                for d in 3...8 { values[d - 3] = at(r + d * dr, c + d * dc) }
-                values.sort()
-                along = max(along, (values[2] + values[3]) / 2)
-            }
+            return level
         }
-        guard let mid = midline else { return NormalBoneLevel(alongStructure: along, mirrored: nil) }
+        let own = along(r, c, bothSides: midline == nil)
+        guard let mid = midline else { return NormalBoneLevel(alongStructure: own, mirrored: nil) }
         let mc = Int((2 * mid - Double(c)).rounded())
-        var mirrored: Float = 0
-        for dr in -mirrorRows...mirrorRows { for dc in -3...3 { mirrored = max(mirrored, at(r + dr, mc + dc)) } }
-        return NormalBoneLevel(alongStructure: along, mirrored: mirrored)
+        var mirrored: Float = 0, mr = r, mcc = mc
+        for dr in -mirrorRows...mirrorRows {
+            for dc in -3...3 where at(r + dr, mc + dc) > mirrored { mirrored = at(r + dr, mc + dc); mr = r + dr; mcc = mc + dc }
+        }
+        var level = NormalBoneLevel(alongStructure: own, mirrored: mirrored)
+        if let ratio = mirrorHotRatio {
+            let mirrorAlong = along(mr, mcc, bothSides: false)
+            level.mirroredAlongStructure = mirrorAlong
+            level.mirroredHot = mirrored > ratio * max(mirrorAlong, 0.5)
+        }
+        return level
     }
 
     /// Focal significance of a disc mean `m` over a normal level `b` (counts per pixel, disc of `n` pixels) with a
@@ -72,7 +95,8 @@ extension BoneScanAnalysis {
         var z = [Float](repeating: 0, count: means.count)
         for k in means.indices.reversed() {
             let b = Self.normalBoneLevel(means[k], rows: rows, columns: columns, column: c, row: r,
-                                         midline: onMidline ? nil : g.midlineColumn, mirrorRows: max(0, o.conjugateMirrorRows)).level
+                                         midline: onMidline ? nil : g.midlineColumn, mirrorRows: max(0, o.conjugateMirrorRows),
+                                         mirrorHotRatio: o.conjugateMirrorHotRatio.map { Float($0) }).level
             if onMidline && means[k][i] < b { return nil }
             z[k] = Self.calibratedSignificance(mean: means[k][i], level: b, pixels: n, floor: floor)
         }
@@ -170,7 +194,8 @@ extension BoneScanAnalysis {
             // tissue: a faint focus on a long bone would flood along the bone).
             let onMidline = g.lateralMM(column: Double(cand.column)) <= o.structureMidlineMM
             let level = Self.normalBoneLevel(means[k == ka ? 0 : 1], rows: rows, columns: cols, column: cand.column, row: cand.row,
-                                             midline: onMidline ? nil : g.midlineColumn, mirrorRows: mirrorRows).level
+                                             midline: onMidline ? nil : g.midlineColumn, mirrorRows: mirrorRows,
+                                             mirrorHotRatio: o.conjugateMirrorHotRatio.map { Float($0) }).level
             guard s[i] > level else { continue }
             let region = RegionTools.region(s, rows: rows, columns: cols, column: c0, row: cand.row, threshold: (s[i] + level) / 2,
                                             maxRadius: (2 * maxArea / Double.pi).squareRoot() + 2)

@@ -126,6 +126,10 @@ public struct BoneScanAnalysis: Sendable {
         public var conjugateLateralSignificance: Double = 5
         /// Conjugate pass: rows searched on either side of the mirrored place (posture is not quite symmetric).
         public var conjugateMirrorRows: Int = 2
+        /// Conjugate pass: the mirrored bone is not used as the normal level when its disc mean exceeds this ratio
+        /// times its own level along the structure (it is itself a focus: a lesion on the other side); nil: always
+        /// used.
+        public var conjugateMirrorHotRatio: Double? = nil
         /// Creates the default options.
         public init() {}
     }

@@ -148,4 +148,30 @@ struct BoneScanConjugateViewsTests {
         #expect(places.contains { hypot($0.0 - 80, $0.1 - 120) <= 2.5 }, "\(places)")
         #expect(!places.contains { abs($0.1 - 80) <= 3 }, "\(places)")
     }
+    @Test("with the hot-mirror rule, lesions on both mirrored bones are found (each read along its own bone); without it neither")
+    func lesionsOnBothMirroredBones() throws {
+        var o = BoneScanAnalysis.Options()
+        o.conjugateLateralFloor = 0.05; o.conjugateLateralSignificance = 6
+        var ph = ConjugatePhantom()
+        // The same lesion on both long-bone bars at row 80, 250 counts over 250 of bone: on the disc means of the
+        // conjugate sum M = 1000, the level along each bar 500 (the median of the discs at 3–8 px; only the one at
+        // 3 px touches the 5 px block), the mirror 1000 = 2 × its own level along its bar: hot at a ratio of 1.3.
+        ph.lesions = [(80, 80, 250), (48, 80, 250)]
+        let v = ph.views(noiseSeed: nil)
+        let sum = zip(v[0].counts, v[1].mirroredColumns().counts).map { $0 + $1 }
+        let m = BoneScanAnalysis.discMean(sum, rows: v[0].rows, columns: v[0].columns, radius: 15.0 / 2 / 4.8)
+        let level = BoneScanAnalysis.normalBoneLevel(m, rows: v[0].rows, columns: v[0].columns, column: 80, row: 80, midline: 64,
+                                                     mirrorRows: 2, mirrorHotRatio: 1.3)
+        #expect(level.alongStructure == 500 && level.mirrored == 1000 && level.mirroredAlongStructure == 500, "\(level)")
+        #expect(level.mirroredHot && level.level == 500, "\(level)")
+        func places(_ o: BoneScanAnalysis.Options) -> [(Double, Double)] {
+            conjugateOnly(ph.views(noiseSeed: 7), o).map { $0.view.hasPrefix("Posterior") ? (Double(ConjugatePhantom.cols - 1) - $0.column, $0.row) : ($0.column, $0.row) }
+        }
+        // Analytic z along the bar on the sum: (1000 − 500) ÷ √(500/9 + (0.05 · 500)²) = 19 > 6; against the mirror 0.
+        var hot = o
+        hot.conjugateMirrorHotRatio = 1.3
+        let withRule = places(hot)
+        #expect(withRule.contains { hypot($0.0 - 80, $0.1 - 80) <= 2.5 } && withRule.contains { hypot($0.0 - 48, $0.1 - 80) <= 2.5 }, "\(withRule)")
+        #expect(!places(o).contains { abs($0.1 - 80) <= 3 })
+    }
 }
