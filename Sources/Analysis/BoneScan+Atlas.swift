@@ -86,6 +86,43 @@ public struct SkeletalAtlas: Sendable {
         default: return nil
         }
     }
+
+    /// One joint of the atlas: its height (fraction of the body height from the top of the head) and the lateral band
+    /// (distance from the midline, mm, scaled as in ``region(fraction:lateralMM:heightMM:)``) where it lies.
+    public struct Joint: Sendable, Equatable {
+        public var name: String, fraction: Double, lateralMinMM: Double, lateralMaxMM: Double
+    }
+
+    /// The joints with normal symmetric uptake on a delayed bone scan (shoulders, elbows, wrists, hips, sacro-iliac
+    /// joints, knees, ankles; Brenner et al., Semin Nucl Med 42:11 (2012)). Heights: where the joint's focus lies in
+    /// projection on the ICRP-110 phantoms, the mean height of the symmetric joint foci this analysis finds on the
+    /// tuning studies 1101–1140 (shoulder 0.150–0.165, elbow 0.311–0.320, sacro-iliac 0.421–0.425, knee 0.691–0.696,
+    /// ankle 0.938–0.944); the uptake lies in the bone next to the joint, so elbow and knee sit 15–25 mm above the
+    /// ends of the humerus (0.330) and femur (0.707). Wrist and hip, never found as pairs there, at the bone ends
+    /// (distal forearm 0.470, femoral head 0.471). Lateral bands (mm, scaled as in
+    /// ``region(fraction:lateralMM:heightMM:)``): the range of the phantoms' joint sites (shoulder 136–206, elbow
+    /// 164–230, wrist 184–263, hip 74–110, sacro-iliac 42–67, knee 49–82, ankle 38–68) widened to the atlas bands
+    /// of the bones that meet there. The feet (below the ankles) count as joints throughout: many small joints.
+    public static let joints: [Joint] = [
+        Joint(name: "shoulder", fraction: 0.157, lateralMinMM: 100, lateralMaxMM: 260),
+        Joint(name: "elbow", fraction: 0.316, lateralMinMM: 140, lateralMaxMM: .infinity),
+        Joint(name: "wrist", fraction: 0.470, lateralMinMM: 150, lateralMaxMM: .infinity),
+        Joint(name: "sacro-iliac joint", fraction: 0.423, lateralMinMM: 25, lateralMaxMM: 80),
+        Joint(name: "hip", fraction: 0.471, lateralMinMM: 50, lateralMaxMM: 150),
+        Joint(name: "knee", fraction: 0.694, lateralMinMM: 20, lateralMaxMM: 130),
+        Joint(name: "ankle", fraction: 0.941, lateralMinMM: 15, lateralMaxMM: 130),
+    ]
+
+    /// The joint at a point (height fraction `f`, `d0` mm from the midline, patient of `heightMM`): a joint whose
+    /// lateral band holds the point and whose height is within `toleranceMM` (head-to-foot), or the feet (below the
+    /// ankle's height); nil away from the joints (mid-shafts, ribs, skull, spine).
+    public static func joint(fraction f: Double, lateralMM d0: Double, heightMM: Double, toleranceMM: Double) -> Joint? {
+        let d = d0 / max(0.6, min(1.3, heightMM / 1730))
+        let near = joints.filter { d >= $0.lateralMinMM && d < $0.lateralMaxMM && abs(f - $0.fraction) * heightMM <= toleranceMM }
+        if let j = near.min(by: { abs(f - $0.fraction) < abs(f - $1.fraction) }) { return j }
+        if f >= 0.941, d < 130 { return Joint(name: "foot", fraction: f, lateralMinMM: 0, lateralMaxMM: 130) }
+        return nil
+    }
 }
 
 extension BoneScanAnalysis {

@@ -130,6 +130,11 @@ public struct BoneScanAnalysis: Sendable {
         /// times its own level along the structure (it is itself a focus: a lesion on the other side); nil: always
         /// used.
         public var conjugateMirrorHotRatio: Double? = nil
+        /// The symmetric-joint call (a focus with a focus at its mirrored place is joint uptake) only within this
+        /// distance (mm, head-to-foot) of a joint of the skeletal atlas (``SkeletalAtlas/joint(fraction:lateralMM:heightMM:toleranceMM:)``),
+        /// so that a mirrored pair away from the joints counts as two lesions; nil: anywhere more than 40 mm off the
+        /// midline.
+        public var symmetricJointToleranceMM: Double? = nil
         /// Creates the default options.
         public init() {}
     }

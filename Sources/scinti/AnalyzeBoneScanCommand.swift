@@ -31,6 +31,7 @@ struct BoneScanCommand: ParsableCommand {
     @Option(name: .customLong("conjugate-floors"), help: "Conjugate-view pass: MIDLINE,LATERAL relative error floors of the normal-bone level.") var conjugateFloors: String?
     @Option(name: .customLong("conjugate-mirror-rows"), help: "Conjugate-view pass: rows searched on either side of the mirrored place.") var conjugateMirrorRows: Int = BoneScanAnalysis.Options().conjugateMirrorRows
     @Option(name: .customLong("conjugate-mirror-hot"), help: "Conjugate-view pass: the mirrored bone is not the normal level when it exceeds this ratio times its own level along the structure (0: always used).") var conjugateMirrorHot: Double = BoneScanAnalysis.Options().conjugateMirrorHotRatio ?? 0
+    @Option(name: .customLong("symmetric-joint-tolerance"), help: "Symmetric-joint call only within this distance (mm, head-to-foot) of an atlas joint: shoulders, elbows, wrists, hips, sacro-iliac joints, knees, ankles and feet (0: anywhere off the midline).") var symmetricJointTolerance: Double = BoneScanAnalysis.Options().symmetricJointToleranceMM ?? 0
     @Option(help: "Write a PNG figure with the lesions (baseline, then the registered follow-up).") var png: String?
     @Flag(help: "Print JSON (keys: lesions[] with view, column, row, counts, region, side, uptakeRatioToRegion, status; normalisationFactor; tumourBurdenIndexPercent; boneScanIndexPercent; pcwg3).") var json = false
 
@@ -42,6 +43,7 @@ struct BoneScanCommand: ParsableCommand {
         o.atlasSignificance = atlasSignificance; o.atlasRatio = atlasRatio; o.atlasPass = atlas
         o.conjugatePass = conjugate; o.conjugateMirrorRows = conjugateMirrorRows
         o.conjugateMirrorHotRatio = conjugateMirrorHot > 0 ? conjugateMirrorHot : nil
+        o.symmetricJointToleranceMM = symmetricJointTolerance > 0 ? symmetricJointTolerance : nil
         if let t = conjugateSignificance?.split(separator: ",").compactMap({ Double($0) }), t.count == 2 {
             o.conjugateMidlineSignificance = t[0]; o.conjugateLateralSignificance = t[1]
         }

@@ -7,7 +7,7 @@ import Workflows
 /// An analytic whole-body anterior view (4.8 mm pixels, 128 × 380): a body outline, a spine and skeleton at a known
 /// level, and placed foci whose nature is known by construction: a vertebral lesion, the bladder, an injection
 /// site in the right forearm, symmetric knee foci.
-private func analyticWholeBody(lesion: Bool = true) -> PlanarViewImage {
+private func analyticWholeBody(lesion: Bool = true, kneeRow: Double = 290, shaftPairRow: Double? = nil) -> PlanarViewImage {
     let cols = 128, rows = 380
     var img = [Float](repeating: 0, count: cols * rows)
     func fill(_ c0: Int, _ c1: Int, _ r0: Int, _ r1: Int, _ v: Float) {
@@ -26,7 +26,8 @@ private func analyticWholeBody(lesion: Bool = true) -> PlanarViewImage {
     fill(50, 54, 210, 370, 100); fill(74, 78, 210, 370, 100) // femora/tibiae
     disc(64, 182, 9, 2_000, add: false)                     // bladder (urine), organ-sized
     disc(26, 140, 1.5, 4_000)                               // injection site, right forearm (image left on an anterior view)
-    disc(52, 290, 2.2, 300); disc(76, 290, 2.2, 300)        // symmetric knee foci
+    disc(52, kneeRow, 2.2, 300); disc(76, kneeRow, 2.2, 300) // symmetric knee foci
+    if let r = shaftPairRow { disc(52, r, 2.2, 300); disc(76, r, 2.2, 300) }  // a lesion on each femoral shaft
     if lesion { disc(64, 100, 2.5, 300) }                   // vertebral lesion (thoracic level)
     let v = PlanarViewImage(name: "Anterior projection", rows: rows, columns: cols, pixelSpacing: [4.8, 4.8], counts: img.map { $0 * 10 },
                             origin: Vector3(-307, 0, 900), rowDirection: Vector3(1, 0, 0), columnDirection: Vector3(0, 0, -1))
@@ -108,6 +109,51 @@ struct BoneScanPhysiologyTests {
         // Bad input: an unknown view, a region on another grid.
         #expect(throws: PlanarAnalysisError.self) { try a.analyze([v], lesions: [.init(view: "lateral", roi: disc)]) }
         #expect(throws: PlanarAnalysisError.self) { try a.analyze([v], lesions: [.init(view: v.name, roi: PlanarROI(rows: 3, columns: 3))]) }
+    }
+}
+
+@Suite("Bone scan: the symmetric-joint call only at the atlas joints")
+struct BoneScanSymmetricJointTests {
+    @Test("joints of the atlas by height and lateral band; mid-shafts, ribs and skull are not joints")
+    func atlasJoints() {
+        // A 1730 mm patient (lateral scale 1): 30 mm from the knee's height, 60 mm off the midline → knee.
+        #expect(SkeletalAtlas.joint(fraction: 0.694 + 30.0 / 1730, lateralMM: 60, heightMM: 1730, toleranceMM: 40)?.name == "knee")
+        // The same place with a 20 mm tolerance is 30 mm away: no joint.
+        #expect(SkeletalAtlas.joint(fraction: 0.694 + 30.0 / 1730, lateralMM: 60, heightMM: 1730, toleranceMM: 20) == nil)
+        // Femoral mid-shaft (halfway between hip 0.471 and knee 0.694: 193 mm from each), humeral shaft, ribs at the
+        // shoulder's height but 60 mm off the midline (inside the shoulder's 100 mm lateral edge), skull.
+        #expect(SkeletalAtlas.joint(fraction: 0.5825, lateralMM: 80, heightMM: 1730, toleranceMM: 40) == nil)
+        #expect(SkeletalAtlas.joint(fraction: 0.24, lateralMM: 190, heightMM: 1730, toleranceMM: 40) == nil)
+        #expect(SkeletalAtlas.joint(fraction: 0.157, lateralMM: 60, heightMM: 1730, toleranceMM: 40) == nil)
+        #expect(SkeletalAtlas.joint(fraction: 0.05, lateralMM: 50, heightMM: 1730, toleranceMM: 40) == nil)
+        // Shoulder, elbow (arm's band), sacro-iliac joint, and the feet below the ankles.
+        #expect(SkeletalAtlas.joint(fraction: 0.157, lateralMM: 170, heightMM: 1730, toleranceMM: 40)?.name == "shoulder")
+        #expect(SkeletalAtlas.joint(fraction: 0.316, lateralMM: 200, heightMM: 1730, toleranceMM: 40)?.name == "elbow")
+        #expect(SkeletalAtlas.joint(fraction: 0.423, lateralMM: 50, heightMM: 1730, toleranceMM: 40)?.name == "sacro-iliac joint")
+        #expect(SkeletalAtlas.joint(fraction: 0.98, lateralMM: 100, heightMM: 1730, toleranceMM: 40)?.name == "foot")
+        // Lateral distances scale with height: 60 mm on a 2249 mm (1.3 × 1730) patient is 46 mm scaled, inside the
+        // knee band; 14 mm on a 1730 mm patient is under its 20 mm edge.
+        #expect(SkeletalAtlas.joint(fraction: 0.694, lateralMM: 14, heightMM: 1730, toleranceMM: 40) == nil)
+    }
+
+    @Test("a mirrored pair of lesions on the femoral mid-shafts is two lesions; the symmetric knee pair stays physiology")
+    func shaftPairIsTwoLesions() throws {
+        // The analytic body spans rows 2–376 (374 px of 4.8 mm): the atlas knee (0.694) at row 2 + 0.694 × 374 = 261.6;
+        // the shaft pair at row 222 is (261.6 − 222) × 4.8 = 190 mm above it and (222 − 178.2) × 4.8 = 210 mm below
+        // the hip (0.471, row 178.2). Both pairs are alike by construction (same disc, same bone).
+        let v = analyticWholeBody(lesion: false, kneeRow: 262, shaftPairRow: 222)
+        var o = BoneScanAnalysis.Options(); o.symmetricJointToleranceMM = 40
+        let r = try BoneScanAnalysis(options: o).analyze([v], minutesAfterInjection: 180)
+        let shaft = r.lesions.filter { abs($0.row - 222) <= 2 }
+        #expect(shaft.count == 2, "lesions \(r.lesions.map { ($0.column, $0.row) }) physiology \(r.physiology.map { ($0.kind, $0.column, $0.row) })")
+        #expect(shaft.contains { abs($0.column - 52) <= 1.5 } && shaft.contains { abs($0.column - 76) <= 1.5 })
+        #expect(!r.lesions.contains { abs($0.row - 262) <= 3 })
+        let knees = r.physiology.filter { $0.kind == "symmetric joint uptake" && abs($0.row - 262) <= 2 }
+        #expect(knees.count == 2 && knees.allSatisfy { $0.reason.contains("knee") })
+        // Without the rule (the default) the shaft pair is called joint uptake too: no lesion at all.
+        let before = try BoneScanAnalysis().analyze([v], minutesAfterInjection: 180)
+        #expect(before.lesions.isEmpty, "\(before.lesions.map { ($0.column, $0.row) })")
+        #expect(before.physiology.filter { $0.kind == "symmetric joint uptake" && abs($0.row - 222) <= 2 }.count == 2)
     }
 }
 
