@@ -160,10 +160,13 @@ extension BoneScanAnalysis {
             let det = views.firstIndex(where: { $0.name == l.view }).flatMap { $0 < detections.count ? detections[$0] : nil }
             // Only at a joint of the atlas when `symmetricJointToleranceMM` is set: a mirrored pair elsewhere is two lesions.
             let joint = options.symmetricJointToleranceMM.map { SkeletalAtlas.joint(fraction: f, lateralMM: d, heightMM: g.heightMM, toleranceMM: $0) }
-            if d > 40, f > 0.12, joint.map({ $0 != nil }) ?? true, symmetricPartner(l, in: r.lesions, geometry: g)
-                || det.map({ mirrorExcessFraction(l, detection: $0, view: v, geometry: g) >= options.symmetricExcessFraction }) == true {
+            let partner = symmetricPartner(l, in: r.lesions, geometry: g)
+            let excess = det.map { mirrorExcessFraction(l, detection: $0, view: v, geometry: g) }
+            if d > 40, f > 0.12, joint.map({ $0 != nil }) ?? true, partner || (excess ?? 0) >= options.symmetricExcessFraction {
+                let evidence = partner ? "a detected focus of similar strength (0.6–1.67× its ratio)"
+                    : String(format: "a focal excess %.0f %% of this one (≥ %.0f %%)", 100 * (excess ?? 0), 100 * options.symmetricExcessFraction)
                 physiology.append(Physiology(view: l.view, column: l.column, row: l.row, kind: "symmetric joint uptake",
-                                             reason: String(format: "a focus of similar strength (detected, or a focal excess ≥ %.0f %% of this one) at the mirrored position on the other side (%@%@; height %.3f, %.0f mm off the midline): joint uptake", 100 * options.symmetricExcessFraction, Self.skeletalRegion(fraction: f, lateralMM: d, heightMM: g.heightMM), (joint ?? nil).map { ", " + $0.name } ?? "", f, d)))
+                                             reason: String(format: "%@ at the mirrored position on the other side (%@%@; height %.3f, %.0f mm off the midline): joint uptake", evidence, Self.skeletalRegion(fraction: f, lateralMM: d, heightMM: g.heightMM), (joint ?? nil).map { ", " + $0.name } ?? "", f, d)))
                 continue
             }
             kept.append(l)
