@@ -116,4 +116,45 @@ import Testing
             #expect(found?.krenningScore == truth, "shoulder tumour: \(String(describing: found))")
         }
     }
+    @Test("Krenning: a liver tumour on a hill of its own inside a kidney's grown region, deeper than the body but far from the kidney's depth, is found and graded")
+    func tumourInKidneyRegionNotAtKidneyDepth() throws {
+        // Tuning seed 7107 (branch `krenning12`): the right kidney's 50 % region, grown on the 8 mm-smoothed image,
+        // reached up into the liver and held a grade-4 liver tumour on its own hill 77 mm above the kidney's top; the
+        // tumour's posterior ÷ anterior (1.03) lay above the body's median (0.85) but far below the kidney's (1.8), and
+        // it was taken for the kidney's upper pole. Here: a 900-count tumour at P/A 1.3 (body median ≈ 1.05, as soft
+        // tissue and liver here are P/A 1), 9 rows above the kidney's smoothed top, its skirt joined to the kidney's.
+        let (av, pv, g) = Self.abdomen(tumours: [(49, 58, 3, 900, 1.3)])
+        let n = Self.n
+        let truth = try #require(Self.analyticGrade(g, 49, 58))
+        #expect(truth == 4)
+        // The premise, on the 8 mm-smoothed conjugate image computed here: the tumour has a maximum of its own more than
+        // 25 mm from the kidney's, and the column from it down to the kidney's maximum never drops below half the
+        // kidney's peak (it lies inside the kidney's 50 % region).
+        let s8 = AnatomyRegionsTests.blur(g, sigma: 8 / Self.T.px)
+        let kidneyRow = (62...84).max { s8[$0 * n + 50] < s8[$1 * n + 50] }!
+        let top = (54...62).max { s8[$0 * n + 49] < s8[$1 * n + 49] }!
+        #expect(top == 58 && s8[58 * n + 49] > s8[58 * n + 48] && s8[58 * n + 49] > s8[58 * n + 50], "a hill of its own")
+        #expect(Double(kidneyRow - top) * Self.T.px > 25, "more than 25 mm from the kidney's top")
+        #expect((top...kidneyRow).allSatisfy { s8[$0 * n + 49] >= 0.5 * s8[kidneyRow * n + 50] },
+                "inside the kidney's 50 % region: \((top...kidneyRow).map { Int(s8[$0 * n + 49]) }), kidney \(Int(s8[kidneyRow * n + 50]))")
+        let r = try KrenningAnalysis().score(anterior: av, posterior: pv, lesions: nil, liver: nil, spleen: nil)
+        print("in kidney region: foci \(r.lesions.map { ($0.region.column, $0.region.row, $0.krenningScore ?? -1) }); quality \(r.quality)")
+        let found = r.lesions.first { hypot($0.region.column - 49, $0.region.row - 58) <= 2 }
+        #expect(found?.krenningScore == truth, "tumour in the kidney's region: \(String(describing: found))")
+        // Not silent when the kidneys are not paired: quality says so.
+        #expect(r.physiology.filter { $0.kind == "kidney" }.count == 2 || r.quality.contains { $0.contains("no pair of kidneys found") })
+        withKnownIssue("open (docs/krenning.md 'Session 13, branch krenning12'): the tumour's skirt lifts the right kidney's smoothed top to row 66, where the per-row midline of the 5 % body outline ends on the liver, and the kidney pair is not found (as krenning11 saw with a 700-count tumour)") {
+            #expect(r.physiology.filter { $0.kind == "kidney" }.count == 2)
+            #expect(Self.noFocusOnKidneys(r))
+            #expect(r.quality.contains { $0.contains("beside a kidney") })
+        }
+    }
+
+    @Test("Krenning: the front limit lies between the body's and the kidney's posterior ÷ anterior, never below the body's")
+    func frontLimitBetweenBodyAndKidney() {
+        // Geometric mean, by hand: 0.85 and 1.8 give √1.53 = 1.2369; a kidney shallower than the body keeps the body's median.
+        #expect(abs(KrenningAnalysis.frontLimit(bodyPA: 0.85, organPA: 1.8) - 1.2369) < 1e-3)
+        #expect(KrenningAnalysis.frontLimit(bodyPA: 1, organPA: 0.8) == 1)
+        #expect(KrenningAnalysis.frontLimit(bodyPA: 0.85, organPA: 1.8) > 1.03)   // 7107's tumour lies in front
+    }
 }
