@@ -62,12 +62,18 @@ public struct SkeletalAtlas: Sendable {
         return (r.areaMale + r.areaFemale) / 2 * 1e-4 * heightMM * heightMM
     }
 
+    /// A distance from the midline (mm) on the atlas's scale: divided by height ÷ 1730 mm (the reference height),
+    /// that ratio held to 0.6–1.3. The lateral bands of ``region(fraction:lateralMM:heightMM:)`` and ``joints`` are on it.
+    static func scaledLateralMM(_ d: Double, heightMM: Double) -> Double {
+        d / max(0.6, min(1.3, heightMM / 1730))
+    }
+
     /// The region of a point at height fraction `f` (0 top of the head, 1 soles) and `d` mm from the midline, for a
     /// patient of `heightMM`; first matching band wins (the spine before the ribs, the scapulae before the ribs,
     /// the sacrum before the pelvis). A midline point at the level of the sternum is `thoracic spine` here; the
     /// caller decides sternum from anterior–posterior agreement. Nil outside every band (soft tissue).
     public static func region(fraction f: Double, lateralMM d0: Double, heightMM: Double) -> String? {
-        let d = d0 / max(0.6, min(1.3, heightMM / 1730))
+        let d = scaledLateralMM(d0, heightMM: heightMM)
         switch f {
         case ..<0.115: return d < 75 ? "skull" : nil
         case ..<0.150: return d < 38 ? "cervical spine" : d < 170 ? "clavicles" : "humeri"
@@ -117,7 +123,7 @@ public struct SkeletalAtlas: Sendable {
     /// lateral band holds the point and whose height is within `toleranceMM` (head-to-foot), or the feet (below the
     /// ankle's height); nil away from the joints (mid-shafts, ribs, skull, spine).
     public static func joint(fraction f: Double, lateralMM d0: Double, heightMM: Double, toleranceMM: Double) -> Joint? {
-        let d = d0 / max(0.6, min(1.3, heightMM / 1730))
+        let d = scaledLateralMM(d0, heightMM: heightMM)
         let near = joints.filter { d >= $0.lateralMinMM && d < $0.lateralMaxMM && abs(f - $0.fraction) * heightMM <= toleranceMM }
         if let j = near.min(by: { abs(f - $0.fraction) < abs(f - $1.fraction) }) { return j }
         if f >= 0.941, d < 130 { return Joint(name: "foot", fraction: f, lateralMinMM: 0, lateralMaxMM: 130) }

@@ -159,15 +159,17 @@ extension BoneScanAnalysis {
             // Symmetric joint uptake: the mirrored point (about the midline) holds a focus of similar strength.
             let det = views.firstIndex(where: { $0.name == l.view }).flatMap { $0 < detections.count ? detections[$0] : nil }
             // Only at a joint of the atlas when `symmetricJointToleranceMM` is set: a mirrored pair elsewhere is two lesions.
-            let joint = options.symmetricJointToleranceMM.map { SkeletalAtlas.joint(fraction: f, lateralMM: d, heightMM: g.heightMM, toleranceMM: $0) }
-            let partner = symmetricPartner(l, in: r.lesions, geometry: g)
-            let excess = det.map { mirrorExcessFraction(l, detection: $0, view: v, geometry: g) }
-            if d > 40, f > 0.12, joint.map({ $0 != nil }) ?? true, partner || (excess ?? 0) >= options.symmetricExcessFraction {
-                let evidence = partner ? "a detected focus of similar strength (0.6–1.67× its ratio)"
-                    : String(format: "a focal excess %.0f %% of this one (≥ %.0f %%)", 100 * (excess ?? 0), 100 * options.symmetricExcessFraction)
-                physiology.append(Physiology(view: l.view, column: l.column, row: l.row, kind: "symmetric joint uptake",
-                                             reason: String(format: "%@ at the mirrored position on the other side (%@%@; height %.3f, %.0f mm off the midline): joint uptake", evidence, Self.skeletalRegion(fraction: f, lateralMM: d, heightMM: g.heightMM), (joint ?? nil).map { ", " + $0.name } ?? "", f, d)))
-                continue
+            let joint = options.symmetricJointToleranceMM.flatMap { SkeletalAtlas.joint(fraction: f, lateralMM: d, heightMM: g.heightMM, toleranceMM: $0) }
+            if d > 40, f > 0.12, options.symmetricJointToleranceMM == nil || joint != nil {
+                let partner = symmetricPartner(l, in: r.lesions, geometry: g)
+                let excess = partner ? nil : det.map { mirrorExcessFraction(l, detection: $0, view: v, geometry: g) }
+                if partner || (excess ?? 0) >= options.symmetricExcessFraction {
+                    let evidence = partner ? "a detected focus of similar strength (0.6–1.67× its ratio)"
+                        : String(format: "a focal excess %.0f %% of this one (≥ %.0f %%)", 100 * (excess ?? 0), 100 * options.symmetricExcessFraction)
+                    physiology.append(Physiology(view: l.view, column: l.column, row: l.row, kind: "symmetric joint uptake",
+                                                 reason: String(format: "%@ at the mirrored position on the other side (%@%@; height %.3f, %.0f mm off the midline): joint uptake", evidence, Self.skeletalRegion(fraction: f, lateralMM: d, heightMM: g.heightMM), joint.map { ", " + $0.name } ?? "", f, d)))
+                    continue
+                }
             }
             kept.append(l)
         }
