@@ -6,7 +6,9 @@ import Imaging
 /// taking precedence (``KrenningAnalysis/score(anterior:posterior:lesions:liver:spleen:background:)``).
 ///
 /// On the conjugate-view image √(A·P) (posterior mirrored; the anterior alone without a posterior view):
-/// - Body: the 8 mm-smoothed image above 5 % of its 99th percentile; midline per row.
+/// - Body: the 8 mm-smoothed image above 5 % of its 99th percentile; its midline is one column for the whole view
+///   (``bodyMidline(_:rows:columns:)``), taken from the soft-tissue outline (above 1 % of the 99th percentile) over
+///   the trunk's rows: the 5 % outline holds only the organs, and its per-row centre moved with the liver's edge.
 /// - Kidneys first (branch `uptake7`): the receptor-bearing kidneys are the hottest PAIR of organ-sized foci
 ///   (maxima of the 8 mm-smoothed image within 30 mm) at mirrored columns about the midline and the same height
 ///   (within 30 mm), each ≥ 20 mm off the midline, within 2.5 × of each other and, with both views, not lying in
@@ -16,7 +18,9 @@ import Imaging
 ///   spleen have no maximum of their own.
 /// - Liver: the largest 8-connected structure on the patient's right (kidneys masked) above half-way from the soft
 ///   tissue (median of the pixels above 1 % of the 99th percentile) to the 95th percentile there (no larger than 40 % of the body); its disc
-///   (``Options/liverRadiusMM``) at the liver's deepest interior point away from tumour foci.
+///   (``Options/liverRadiusMM``) at the liver's deepest interior point away from tumour foci. Without a kidney pair,
+///   when the only such structure is larger (liver and unmasked right kidney joined), it is taken as the liver region
+///   and every grade is withheld with the reason (no stop on "no liver found").
 /// - Spleen: the same on the patient's left (≥ 30 mm off the midline) at the liver's height; its disc
 ///   (``Options/spleenRadiusMM``) at the spleen's deepest interior point.
 /// - Tumours: foci of the 1-pixel-smoothed image that stand out of their 20–35 mm annulus by ≥ 25 % and by ≥ 6 σ of
@@ -58,9 +62,14 @@ extension KrenningAnalysis {
         let s = RegionTools.gaussian(g, rows: rows, columns: cols, sigma: max(1, 8 / px))
         let p99 = RegionTools.quantile(s, 0.99)
         let body = s.map { $0 > 0.05 * p99 }
-        let (lo, hi, _) = RegionTools.rowExtents(body, rows: rows, columns: cols)
-        guard lo.contains(where: { $0 >= 0 }) else { throw PlanarAnalysisError("Krenning: no body found in view \(a.name)") }
-        func midline(_ r: Int) -> Double { lo[r] < 0 ? Double(cols - 1) / 2 : Double(lo[r] + hi[r]) / 2 }
+        guard body.contains(true) else { throw PlanarAnalysisError("Krenning: no body found in view \(a.name)") }
+        // Soft tissue: the pixels above 1 % of the 99th percentile (the 5 % body outline holds only the organs where
+        // kidneys and bladder are 50–100 × the soft tissue, as in In-111 pentetreotide images).
+        let soft = s.map { $0 > 0.01 * p99 }
+        // The body's midline, one column for the view: the per-row centre of the 5 % outline ended on whichever organ
+        // reached furthest out in that row (a liver tumour's skirt lifted the right kidney's top into a row where the
+        // liver's edge moved the centre 3.5 px, and the kidney pair was not found; branch krenning13).
+        let midline = Self.bodyMidline(soft, rows: rows, columns: cols)
         func dist(_ i: Int, _ j: Int) -> Double { hypot(Double(i % cols - j % cols), Double(i / cols - j / cols)) * px }
         var notes: [String] = [], physiology: [PhysiologicalUptake] = []
         // Organ-sized foci (maxima of the 8 mm-smoothed image within 30 mm).
@@ -88,8 +97,8 @@ extension KrenningAnalysis {
         for (k, m1) in maxima.enumerated() {
             for m2 in maxima[(k + 1)...] {
                 let r1 = m1 / cols, c1 = Double(m1 % cols), r2 = m2 / cols, c2 = Double(m2 % cols)
-                guard abs(2 * midline(r1) - c1 - c2) * px <= 30, abs(Double(r1 - r2)) * px <= 30,
-                      abs(c1 - midline(r1)) * px >= 20, s[m2] > 0.4 * s[m1], s[m2] < 2.5 * s[m1] else { continue }
+                guard abs(2 * midline - c1 - c2) * px <= 30, abs(Double(r1 - r2)) * px <= 30,
+                      abs(c1 - midline) * px >= 20, s[m2] > 0.4 * s[m1], s[m2] < 2.5 * s[m1] else { continue }
                 if let pa, let bodyPA, pa[m1] < 0.9 * bodyPA || pa[m2] < 0.9 * bodyPA { continue }
                 if let best = kidneyPair, min(s[best.0], s[best.1]) >= min(s[m1], s[m2]) { continue }
                 kidneyPair = (m1, m2)
@@ -105,14 +114,14 @@ extension KrenningAnalysis {
             let grown = grow(k, 0.5)
             physiologicalFoci.append((k, grown))
             for i in grown.indices { kidneyMask.inside[i] = true }
-            let side = Double(k % cols) > midline(k / cols) ? "left" : "right"
+            let side = Double(k % cols) > midline ? "left" : "right"
             let paText = pa.map { String(format: ", posterior ÷ anterior %.1f", $0[k]) } ?? ""
             physiology.append(PhysiologicalUptake(view: a.name, column: Double(k % cols), row: Double(k / cols), kind: "kidney",
                                                   reason: "paired focus at the mirrored place: \(side) kidney (renal receptor uptake and excretion\(paText))"))
         }
         if kidneys.isEmpty { notes.append("no pair of kidneys found: liver and spleen were searched without masking the kidneys; check the figure") }
         // Bladder: hottest focus in the lower third near the midline.
-        if let b = maxima.filter({ $0 / cols > rows * 2 / 3 && abs(Double($0 % cols) - midline($0 / cols)) * px <= 50 && !kidneys.contains($0) }).max(by: { s[$0] < s[$1] }),
+        if let b = maxima.filter({ $0 / cols > rows * 2 / 3 && abs(Double($0 % cols) - midline) * px <= 50 && !kidneys.contains($0) }).max(by: { s[$0] < s[$1] }),
            s[b] > 0.3 * p99 {
             let grown = grow(b, 0.4)
             physiologicalFoci.append((b, grown))
@@ -121,13 +130,12 @@ extension KrenningAnalysis {
         }
         let masked = kidneyMask.dilated(3)
         for i in masked.indices { organ.inside[i] = true }
-        // Soft tissue: the median of the pixels above 1 % of the 99th percentile (the 5 % body outline holds only the
-        // organs where kidneys and bladder are 50–100 × the soft tissue, as in In-111 pentetreotide images).
-        let soft = s.map { $0 > 0.01 * p99 }
+        // Soft tissue level: the median of the soft-tissue outline.
         let tissue = RegionTools.quantile(s.indices.filter { soft[$0] }.map { s[$0] }, 0.5)
         /// The largest 8-connected structure of `zone` above half-way from the soft tissue to the 95th percentile
-        /// of `zone` (an organ fills more than 5 % of its zone; a tumour does not), no larger than 40 % of the body.
-        func largestBright(_ zone: [Bool]) -> PlanarROI {
+        /// of `zone` (an organ fills more than 5 % of its zone; a tumour does not), no larger than 40 % of the body
+        /// when `capped`.
+        func largestBright(_ zone: [Bool], capped: Bool = true) -> PlanarROI {
             let values = s.indices.filter { zone[$0] }.map { s[$0] }
             guard !values.isEmpty else { return PlanarROI(rows: rows, columns: cols) }
             let q = RegionTools.quantile(values, 0.95)
@@ -138,20 +146,30 @@ extension KrenningAnalysis {
             for i in s.indices where allowed[i] && !seen[i] {
                 let c = PlanarROI.component(of: allowed, rows: rows, columns: cols, seed: i)
                 for j in c.indices { seen[j] = true }
-                if c.count > best.count && Double(c.count) <= 0.4 * Double(bodyCount) { best = c }
+                if c.count > best.count && (!capped || Double(c.count) <= 0.4 * Double(bodyCount)) { best = c }
             }
             return best
         }
         // 2. Liver: the largest bright structure on the patient's right (image left of the midline), kidneys and
         //    bladder masked: the liver is the biggest organ there even where it has no maximum of its own.
-        let liver = largestBright(s.indices.map { soft[$0] && !masked.inside[$0] && Double($0 % cols) < midline($0 / cols) })
+        let liverZone = s.indices.map { soft[$0] && !masked.inside[$0] && Double($0 % cols) < midline }
+        var liver = largestBright(liverZone)
+        // Without a kidney pair the right kidney is not masked and its skirt joins the liver into one structure that
+        // can exceed 40 % of the (organ-only) 5 % outline: the analysis then stopped on "no liver found". It goes on
+        // with that structure as the liver region, and every grade is withheld with the reason (the liver is not told
+        // apart from the kidney); the tumour foci are still shown.
+        var liverUnmasked: String? = nil
+        if liver.count == 0 && kidneys.isEmpty {
+            liver = largestBright(liverZone, capped: false)
+            liverUnmasked = "no pair of kidneys was found to mask, and the brightest structure on the patient's right is larger than 40 % of the body: the liver is not told apart from the right kidney"
+        }
         guard liver.count > 0 else { throw PlanarAnalysisError("Krenning: no liver found in view \(a.name); give --liver") }
         let liverTop = liver.indices.map { $0 / cols }.min() ?? 0
         let liverBottom = liver.indices.map { $0 / cols }.max() ?? rows - 1
         // 3. Spleen: the largest bright structure on the patient's left (≥ 30 mm off the midline) at the liver's
         //    height (from 40 mm above its top to 40 mm below its middle), kidneys masked.
         let spleenZone = s.indices.map { i in
-            soft[i] && !masked.inside[i] && Double(i % cols) > midline(i / cols) + 30 / px
+            soft[i] && !masked.inside[i] && Double(i % cols) > midline + 30 / px
                 && i / cols >= liverTop - Int(40 / px) && i / cols <= (liverTop + liverBottom) / 2 + Int(40 / px)
         }
         let spleen = largestBright(spleenZone)
@@ -255,8 +273,8 @@ extension KrenningAnalysis {
         // Can the organs be told apart? A reference region squeezed to a thin strip (between kidney, lesions and the
         // body's edge) or, for the spleen, lying in front of the body (the spleen lies at the back, P/A above the
         // body's median like the kidneys) is not the organ a reader grades against.
-        var liverProblem: String? = nil, spleenProblem: String? = nil
-        if liverDisc.radius * px < 0.5 * options.liverRadiusMM {
+        var liverProblem: String? = liverUnmasked, spleenProblem: String? = nil
+        if liverProblem == nil, liverDisc.radius * px < 0.5 * options.liverRadiusMM {
             liverProblem = String(format: "the automatic liver region is only %.0f mm across at its deepest point (under half the %.0f mm disc): the liver is not told apart from the kidney, tumours or the body's edge", 2 * liverDisc.radius * px, 2 * options.liverRadiusMM)
         }
         if spleenDisc.radius * px < 0.5 * options.spleenRadiusMM {
@@ -275,6 +293,19 @@ extension KrenningAnalysis {
 }
 
 extension KrenningAnalysis {
+    /// The body's midline column on a planar view: the median, over the trunk's rows (those where the soft-tissue
+    /// outline is at least half as wide as at its widest), of each row's outline centre (first and last outline
+    /// column); the view's centre column when the outline is empty. One column for the view, so that no single row's
+    /// edge (an organ or tumour reaching further out than the soft tissue there) moves it.
+    static func bodyMidline(_ outline: [Bool], rows: Int, columns: Int) -> Double {
+        let (first, last, _) = RegionTools.rowExtents(outline, rows: rows, columns: columns)
+        let widths = (0..<rows).map { first[$0] < 0 ? 0 : last[$0] - first[$0] + 1 }
+        guard let widest = widths.max(), widest > 0 else { return Double(columns - 1) / 2 }
+        let centres = (0..<rows).filter { 2 * widths[$0] >= widest }.map { Double(first[$0] + last[$0]) / 2 }.sorted()
+        let k = centres.count
+        return k % 2 == 1 ? centres[k / 2] : (centres[k / 2 - 1] + centres[k / 2]) / 2
+    }
+
     /// The posterior ÷ anterior ratio below which a top inside a kidney's (or the bladder's) grown region lies in
     /// front of the organ: the geometric mean of the body's median and the organ's own top's ratio (a depth closer
     /// to the body's than to the organ's), and at least the body's median.
