@@ -14,8 +14,8 @@ import Testing
     static let n = T.n
 
     /// The abdomen (liver ramp 300–450 towards the right kidney, kidneys 1 400 at P/A 2.2, spleen 600 at P/A 2, soft
-    /// tissue 30) with `tumours` (column, row, semi-axis px, conjugate value, P/A) added. Returns the views and the
-    /// blurred conjugate image.
+    /// tissue 30) with `tumours` (column, row, semi-axis px, conjugate value, P/A) added, and without the left kidney
+    /// when `leftKidney` is false. Returns the views and the blurred conjugate image.
     static func abdomen(tumours: [(Double, Double, Double, Double, Double)], leftKidney: Bool = true) -> (anterior: PlanarViewImage, posterior: PlanarViewImage, g: [Double]) {
         var a = [Double](repeating: 0, count: n * n), p = a
         func organ(_ c: Double, _ r: Double, _ ax: Double, _ b: Double, _ g: Double, _ pa: Double) {
