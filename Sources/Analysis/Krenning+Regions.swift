@@ -32,6 +32,8 @@ import Imaging
 ///   posterior ÷ anterior below ``frontLimit(bodyPA:organPA:)``, between the body's median and the kidney's own) is sought against its annulus without the organ's pixels, with a
 ///   1.5-pixel disc (its peak, not the organ's). A focus on a kidney's own hill stays renal uptake; `quality` says a
 ///   tumour inside a kidney is not told apart.
+/// - In front of a kidney, on its shoulder (no hill of its own): maxima of the front-lying image near a kidney that
+///   stand out by the same gates, the kidney's own P/A spread counted as noise (``frontOfKidneyFoci(a:p:rows:columns:px:pa:bodyPA:kidney:top:contrast:sigma:)``), with a 1.5-pixel disc.
 extension KrenningAnalysis {
     /// Regions found on the anatomy.
     public struct AutomaticRegions: Sendable, Codable, Equatable {
@@ -244,6 +246,24 @@ extension KrenningAnalysis {
             lesions.append(NamedPlanarDisk(name: name, roi: PlanarDisk(column: Double(f.column), row: Double(f.row), radius: nearPhysiology || nearSpleen ? 1.5 : rLesion)))
             if nearPhysiology { besideKidney.insert(name) }
             if nearSpleen { besideSpleenNames.insert(name) }
+        }
+        // In front of a kidney, on its shoulder (no hill of its own): maxima of the front-lying image (the two views
+        // decomposed at the kidney's and the body's depth, Krenning+FrontOfKidney.swift) that stand out by the usual
+        // gates, counting noise and the kidney's own P/A spread taken together (tuning seed 7122, branch krenning14).
+        var frontOfKidney: Set<String> = []
+        if let pm, let pa, let bodyPA {
+            for f in physiologicalFoci where kidneys.contains(f.top) {
+                for c in Self.frontOfKidneyFoci(a: a.counts, p: pm, rows: rows, columns: cols, px: px, pa: pa, bodyPA: bodyPA,
+                                                kidney: f.region, top: f.top, contrast: options.lesionContrast, sigma: options.lesionSigma) {
+                    guard !lesions.contains(where: { hypot($0.roi.column - Double(c.column), $0.roi.row - Double(c.row)) < 2 * rLesion }) else { continue }
+                    let name = "lesion \(lesions.count + 1)"
+                    lesions.append(NamedPlanarDisk(name: name, roi: PlanarDisk(column: Double(c.column), row: Double(c.row), radius: 1.5)))
+                    frontOfKidney.insert(name)
+                }
+            }
+        }
+        if !frontOfKidney.isEmpty {
+            notes.append("in front of a kidney (a maximum of the anterior and posterior views decomposed at the kidney's and the body's depth, no hill of its own): \(frontOfKidney.sorted().joined(separator: ", ")) (its disc holds the kidney's counts behind it, so its grade is an upper bound; check the figure)")
         }
         if !besideSpleenNames.isEmpty {
             notes.append("in the spleen's region but on a hill of its own (a tumour grown into the spleen's outline): \(besideSpleenNames.sorted().joined(separator: ", ")) (sought against its surroundings without the spleen, the spleen disc kept away; check the figure)")
