@@ -35,7 +35,9 @@ import Imaging
 ///   the lung apices to the top of the heart) is met within ±1 row on 59 of 59, rms 0.45 rows. Until `mibg13`: 45 %
 ///   of the way from the shoulder line (80 % of the widest row), which lies on the shallow part of the outline and
 ///   sits 3 rows higher in the female phantom than in the male: the square was 0.7 rows low on average in the male
-///   (rms 0.78 rows, 20 of 60 one or two rows low).
+///   (rms 0.78 rows, 20 of 60 one or two rows low). A view cut below the neck (no body row above the base as narrow
+///   as a neck) has no base of the neck: the square then lies ``mediastinumAboveHeartTopMM`` (42 mm) above the top
+///   of the heart region, and a note says so.
 extension MIBGAnalysis {
     /// What the anatomy gave.
     struct Anatomy {
@@ -44,8 +46,9 @@ extension MIBGAnalysis {
         var contrast: Double
         var liver: PlanarROI
         var shoulderRow: Int
-        /// The base of the neck (interpolated row) the mediastinal square is placed from.
-        var neckBaseRow: Double
+        /// The base of the neck (interpolated row) the mediastinal square is placed from; nil when the neck is not in
+        /// the view (the square then lies ``mediastinumAboveHeartTopMM`` above the top of the heart).
+        var neckBaseRow: Double?
         var mediastinum: SquareROI
     }
 
@@ -58,13 +61,22 @@ extension MIBGAnalysis {
     /// on 8131–8160 alone).
     static let mediastinumFraction = 0.55
 
+    /// The neck counts as in the view when a body row above the base of the neck is at most this fraction of the
+    /// widest row (the neck is 0.24–0.29 of it on tuning patients 8101–8160).
+    static let neckWidthFraction = 0.4
+    /// Without the neck in the view, the square's centre lies this far above the top of the heart region (mm): the
+    /// mean on tuning patients 8101–8160 (8.7 rows of 4.8 mm; 0.81 rows rms, against 0.47 from the neck's base).
+    static let mediastinumAboveHeartTopMM = 42.0
+
     /// The row, interpolated between whole rows, where the body width (pixels per row) first reaches `fraction` of its
-    /// widest row; 0 when the first body row already does.
-    static func neckBaseRow(width: [Int], fraction: Double) -> Double {
-        guard let maxW = width.max(), maxW > 0 else { return 0 }
+    /// widest row; nil when no body row above it is as narrow as a neck (``neckWidthFraction`` of the widest): the
+    /// view starts below the neck, and the first wide row is where the image is cut, not where the neck widens.
+    static func neckBaseRow(width: [Int], fraction: Double) -> Double? {
+        guard let maxW = width.max(), maxW > 0 else { return nil }
         let level = fraction * Double(maxW)
-        guard let r = width.firstIndex(where: { Double($0) >= level }) else { return 0 }
-        guard r > 0, width[r] > width[r - 1] else { return Double(r) }
+        guard let r = width.firstIndex(where: { Double($0) >= level }),
+              width[..<r].contains(where: { $0 > 0 && Double($0) <= neckWidthFraction * Double(maxW) }) else { return nil }
+        guard width[r] > width[r - 1] else { return Double(r) }
         return Double(r - 1) + (level - Double(width[r - 1])) / Double(width[r] - width[r - 1])
     }
 
@@ -161,8 +173,10 @@ extension MIBGAnalysis {
         // Upper mediastinum: between the lung apices and the top of the heart (Flotats 2010; ADMIRE-HF), on the
         // midline: `mediastinumFraction` of the way from the base of the neck to the top of the heart region.
         let heartTop = heart.indices.map { $0 / cols }.min() ?? fr
+        // Without the neck in the view (a field cut below it): a fixed distance above the heart, and a note says so.
         let neck = Self.neckBaseRow(width: width, fraction: Self.neckBaseWidthFraction)
-        let mr = min(max(Int((neck + Self.mediastinumFraction * (Double(heartTop) - neck)).rounded()), 0), rows - 1)
+        let centre = neck.map { $0 + Self.mediastinumFraction * (Double(heartTop) - $0) } ?? Double(heartTop) - Self.mediastinumAboveHeartTopMM / px
+        let mr = min(max(Int(centre.rounded()), 0), rows - 1)
         let med = SquareROI(column: midline(mr).rounded(), row: Double(mr), side: o.mediastinumSidePixels)
         return Anatomy(heart: heart, focus: (fc, fr), contrast: contrast, liver: liver, shoulderRow: shoulder, neckBaseRow: neck, mediastinum: med)
     }

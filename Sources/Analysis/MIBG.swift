@@ -150,7 +150,11 @@ public struct MIBGAnalysis: Sendable {
             medROI = mediastinum
         } else if let a = anatomy {
             medROI = a.mediastinum
-            notes.append("mediastinal square placed automatically (upper mediastinum on the midline, 55 % of the way from the base of the neck to the top of the heart)")
+            if a.neckBaseRow != nil {
+                notes.append("mediastinal square placed automatically (upper mediastinum on the midline, 55 % of the way from the base of the neck to the top of the heart)")
+            } else {
+                notes.append(String(format: "neck not in the view: mediastinal square placed %.0f mm above the top of the heart (the lung apices cannot be located); check it or give --mediastinum", Self.mediastinumAboveHeartTopMM))
+            }
         } else { throw PlanarAnalysisError("MIBG: no mediastinal region") }
         let h = heartMask.map { PlanarRegionSum(counts: $0.sum(v), pixels: $0.count) } ?? RegionTools.disk(v.counts, rows: v.rows, columns: v.columns, heartROI)
         let m = Self.squareStats(v, medROI)

@@ -176,6 +176,24 @@ import Testing
         }
     }
 
+    @Test("MIBG: a view cut below the neck places the square 42 mm above the heart's top and says so")
+    func mibgNeckNotInView() throws {
+        // The sloped chest cut at row 38, on the shoulders' flank (68 % of the widest row): no neck above the first wide
+        // row, so no base of the neck. The square then lies 42 mm above the heart ring's top edge (heartRow − 10),
+        // the mean distance on tuning patients 8101–8160 (docs/mibg.md).
+        let c = Self.slopedChest(neckEnd: 32, shoulderWidth: 88, chestRows: 0, heartRow: 62)
+        let counts = c.image.indices.map { $0 / Self.n < 38 ? Float(0) : Float(2 * c.image[$0]) }
+        let v = PlanarViewImage(name: "Anterior projection", rows: Self.n, columns: Self.n, pixelSpacing: [Self.px, Self.px], counts: counts)
+        let r = try MIBGAnalysis().analyze(v, collimator: "MEGP")
+        let expected = 62 - 10 - 42 / Self.px
+        #expect(abs(r.mediastinumROI.row - expected) <= 1, "square row \(r.mediastinumROI.row), expected \(expected)")
+        #expect(r.quality.contains { $0.contains("neck not in the view") }, "\(r.quality)")
+        // With the neck in the view, no such note.
+        let whole = try MIBGAnalysis().analyze(PlanarViewImage(name: "Anterior projection", rows: Self.n, columns: Self.n, pixelSpacing: [Self.px, Self.px],
+                                                               counts: c.image.map { Float(2 * $0) }), collimator: "MEGP")
+        #expect(!whole.quality.contains { $0.contains("neck not in the view") })
+    }
+
     /// An abdomen for the Krenning regions: trunk 40 counts/pixel, liver (image left) 400, spleen (image right,
     /// at the liver's height) 1200, kidneys (paired, below) 1500, and tumours of 3 px radius at the given counts
     /// (added to what lies under them); returns the image (used as anterior and, mirrored, as posterior).
