@@ -9,9 +9,9 @@ import Imaging
 ///   the lung apices lie just below it).
 /// - Liver: the brightest hilltop (15 mm smoothing) on the patient's right (≥ 40 mm from the midline) below the
 ///   shoulder line, grown to the 8-connected pixels above half-way from the body's median (soft tissue) to its
-///   smoothed peak, not above 1.5 × that peak and only on its own hill or on hills whose top lies on the patient's
-///   right (every pixel whose steepest ascent on the 15 mm-smoothed image ends on another maximum on the patient's
-///   left — the heart, whatever its brightness — is left out, so the heart keeps its slopes and the part of it
+///   smoothed peak, not above 1.5 × that peak and only on its own hill or on hills whose top lies at least 40 mm to
+///   the patient's right of the midline, like the seed (every pixel whose steepest ascent on the 15 mm-smoothed
+///   image ends on another maximum nearer the midline or on the patient's left — the heart, whatever its brightness — is left out, so the heart keeps its slopes and the part of it
 ///   the liver overlaps); the liver band is that region dilated by 2 pixels (the camera blur), which no heart region
 ///   enters.
 /// - Heart: the strongest compact focus (difference of Gaussians, 8 and 40 mm) left of the body midline and within
@@ -120,7 +120,11 @@ extension MIBGAnalysis {
             let own = hill[seed]
             func otherLeftHill(_ i: Int) -> Bool {
                 let t = hill[i]
-                return t != own && Double(t % cols) > midline(t / cols)
+                // ... and a hill counts as the liver's only when its top lies `lateral` (40 mm) or more to the patient's
+                // right, where the liver's seed must lie: a heart whose brightest wall lies just across the midline has
+                // its hilltop there (tuning seed 8135: 0.5 and 2 columns right of the midline; the liver took the
+                // heart, H/M −32 %, until `mibg14`).
+                return t != own && Double(t % cols) > midline(t / cols) - lateral
             }
             liver = PlanarROI.component(of: s.indices.map { s[$0] >= level && s[$0] <= cap && !otherLeftHill($0) }, rows: rows, columns: cols, seed: seed)
         }
