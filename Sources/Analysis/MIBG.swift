@@ -11,8 +11,9 @@ import Imaging
 ///   edge at `heartEdgeFraction` (50 %) of its contrast, the liver left out (`MIBG+Anatomy.swift`); `heartROI` then holds the circle of
 ///   the same area at the region's centre (for display and editing). Given from outside: a circle.
 /// - Mediastinal region: a square of ``Options/mediastinumSidePixels`` pixels (7 × 7 as in ADMIRE-HF,
-///   Jacobson et al., J Am Coll Cardiol 2010;55:2212–2221) in the upper mediastinum: on the body midline, 45 % of
-///   the way from the shoulder line to the top of the heart region, when not given.
+///   Jacobson et al., J Am Coll Cardiol 2010;55:2212–2221) in the upper mediastinum between the lung apices and the
+///   heart: on the body midline, 55 % of the way from the base of the neck (where the body outline reaches 60 % of
+///   its widest row) to the top of the heart region, when not given.
 /// - H/M: mean counts per pixel in the heart region ÷ mean counts per pixel in the mediastinal region.
 /// - Standardised H/M (Nakajima et al., J Nucl Cardiol 2014;21:970–978; European cross-calibration, Verschure et
 ///   al., J Nucl Cardiol 2018;25:1191–1197): 1 + 0.88 · (H/M − 1) / CC, CC the camera–collimator conversion
@@ -149,7 +150,11 @@ public struct MIBGAnalysis: Sendable {
             medROI = mediastinum
         } else if let a = anatomy {
             medROI = a.mediastinum
-            notes.append("mediastinal square placed automatically (upper mediastinum on the midline, 45 % of the way from the shoulder line to the top of the heart)")
+            if a.neckBaseRow != nil {
+                notes.append("mediastinal square placed automatically (upper mediastinum on the midline, 55 % of the way from the base of the neck to the top of the heart)")
+            } else {
+                notes.append(String(format: "neck not in the view: mediastinal square placed %.0f mm above the top of the heart (the lung apices cannot be located); check it or give --mediastinum", Self.mediastinumAboveHeartTopMM))
+            }
         } else { throw PlanarAnalysisError("MIBG: no mediastinal region") }
         let h = heartMask.map { PlanarRegionSum(counts: $0.sum(v), pixels: $0.count) } ?? RegionTools.disk(v.counts, rows: v.rows, columns: v.columns, heartROI)
         let m = Self.squareStats(v, medROI)
