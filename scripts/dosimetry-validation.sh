@@ -56,4 +56,5 @@ TMP=$(mktemp)
   echo '```'
 } > "$TMP"
 mv "$TMP" "$OUT"
+chmod 644 "$OUT"  # mktemp made it 0600
 echo "wrote $OUT"
