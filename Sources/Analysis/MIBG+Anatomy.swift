@@ -45,7 +45,6 @@ extension MIBGAnalysis {
         var focus: (column: Int, row: Int)
         var contrast: Double
         var liver: PlanarROI
-        var shoulderRow: Int
         /// The base of the neck (interpolated row) the mediastinal square is placed from; nil when the neck is not in
         /// the view (the square then lies ``mediastinumAboveHeartTopMM`` above the top of the heart).
         var neckBaseRow: Double?
@@ -96,7 +95,8 @@ extension MIBGAnalysis {
         // At least 40 mm to the patient's right of the midline: the liver's right lobe is lateral, while a bright
         // heart's glow (and the right ventricle) reaches just across the midline.
         let lateral = 40 / px
-        func right(_ i: Int) -> Bool { i / cols >= shoulder && body[i] && Double(i % cols) <= midline(i / cols) - lateral }
+        func lateralRight(_ i: Int) -> Bool { Double(i % cols) <= midline(i / cols) - lateral }
+        func right(_ i: Int) -> Bool { i / cols >= shoulder && body[i] && lateralRight(i) }
         // Each pixel's hill: the local maximum of the 15 mm-smoothed image its steepest ascent ends on.
         let hill = RegionTools.hills(s15, rows: rows, columns: cols)
         // The liver's seed: the brightest hilltop on the patient's right (not a slope pixel at the edge of that side
@@ -112,21 +112,21 @@ extension MIBGAnalysis {
             let level = tissue + 0.5 * max(0, s[seed] - tissue)
             // ... and not above 1.5 × the liver's peak: a brighter heart touching the liver is no liver.
             let cap = 1.5 * s[seed]
-            // ... and not on the hill of any other maximum on the patient's left, whatever its brightness (the
+            // ... and not on the hill of any other maximum off the liver's side (below), whatever its brightness (the
             // heart): its slopes, and the pixels where the heart overlaps the liver, rise towards the heart, not the
             // liver. Without this the liver grew round a heart brighter than it along the heart's skirt (between
             // `level` and `cap`); until `uptake7` only brighter maxima were excluded, and the liver still grew over a
             // heart about as bright as itself (fixed seeds 8010, 8012).
             let own = hill[seed]
-            func otherLeftHill(_ i: Int) -> Bool {
+            func otherHill(_ i: Int) -> Bool {
                 let t = hill[i]
                 // ... and a hill counts as the liver's only when its top lies `lateral` (40 mm) or more to the patient's
                 // right, where the liver's seed must lie: a heart whose brightest wall lies just across the midline has
                 // its hilltop there (tuning seed 8135: 0.5 and 2 columns right of the midline; the liver took the
                 // heart, H/M −32 %, until `mibg14`).
-                return t != own && Double(t % cols) > midline(t / cols) - lateral
+                return t != own && !lateralRight(t)
             }
-            liver = PlanarROI.component(of: s.indices.map { s[$0] >= level && s[$0] <= cap && !otherLeftHill($0) }, rows: rows, columns: cols, seed: seed)
+            liver = PlanarROI.component(of: s.indices.map { s[$0] >= level && s[$0] <= cap && !otherHill($0) }, rows: rows, columns: cols, seed: seed)
         }
         let band = liver.dilated(2)
         var liverTop = [Int](repeating: rows, count: cols)
@@ -182,6 +182,6 @@ extension MIBGAnalysis {
         let centre = neck.map { $0 + Self.mediastinumFraction * (Double(heartTop) - $0) } ?? Double(heartTop) - Self.mediastinumAboveHeartTopMM / px
         let mr = min(max(Int(centre.rounded()), 0), rows - 1)
         let med = SquareROI(column: midline(mr).rounded(), row: Double(mr), side: o.mediastinumSidePixels)
-        return Anatomy(heart: heart, focus: (fc, fr), contrast: contrast, liver: liver, shoulderRow: shoulder, neckBaseRow: neck, mediastinum: med)
+        return Anatomy(heart: heart, focus: (fc, fr), contrast: contrast, liver: liver, neckBaseRow: neck, mediastinum: med)
     }
 }
