@@ -54,6 +54,14 @@ import Testing
         !r.lesions.contains { hypot($0.region.column - 50, $0.region.row - 72) <= 6 || hypot($0.region.column - 77, $0.region.row - 72) <= 6 }
     }
 
+    /// The Krenning score of the two views with every region placed automatically; prints what was found under
+    /// `label` (foci with their grades, liver, spleen, quality).
+    static func automaticScore(_ av: PlanarViewImage, _ pv: PlanarViewImage, label: String) throws -> KrenningAnalysis.Result {
+        let r = try KrenningAnalysis().score(anterior: av, posterior: pv, lesions: nil, liver: nil, spleen: nil)
+        print("\(label): foci \(r.lesions.map { ($0.region.column, $0.region.row, $0.krenningScore ?? -1) }); liver \(r.liver); spleen \(r.spleen); quality \(r.quality)")
+        return r
+    }
+
     @Test("Krenning: a tumour beside the right kidney, in its mask but on a hill of its own and in front, is found and graded; the kidneys stay physiology")
     func tumourBesideKidney() throws {
         // A 1 300-count tumour (P/A 1, in front) below and lateral to the right kidney's lower pole (centre 8 px from
@@ -61,8 +69,7 @@ import Testing
         // kidney's peak + 3 px, + 2 px band) but with its own maximum. (The same tumour 2 px further out lies outside
         // the margin and was found before `krenning10` too; this one was not.)
         let (av, pv, g) = Self.abdomen(tumours: [(42, 84, 3, 1270, 1)])
-        let r = try KrenningAnalysis().score(anterior: av, posterior: pv, lesions: nil, liver: nil, spleen: nil)
-        print("beside kidney: foci \(r.lesions.map { ($0.region.column, $0.region.row, $0.krenningScore ?? -1) }); quality \(r.quality)")
+        let r = try Self.automaticScore(av, pv, label: "beside kidney")
         let truth = try #require(Self.analyticGrade(g, 42, 84))
         #expect(truth == 4)
         let found = Self.focus(r, at: 42, 84)
@@ -76,7 +83,7 @@ import Testing
     func normalKidneysNoFocus() throws {
         // No tumour: the normal kidneys give no focus, and quality names the limit.
         let (av, pv, _) = Self.abdomen(tumours: [])
-        let r = try KrenningAnalysis().score(anterior: av, posterior: pv, lesions: nil, liver: nil, spleen: nil)
+        let r = try Self.automaticScore(av, pv, label: "normal kidneys")
         #expect(Self.noFocusOnKidneys(r))
         #expect(r.quality.contains { $0.contains("tumour inside a kidney") })
     }
@@ -86,8 +93,7 @@ import Testing
         // A 1 500-count tumour (P/A 1) touching the spleen's upper lateral edge: connected to the spleen above the
         // spleen's level, so it lies inside the automatic spleen region.
         let (av, pv, g) = Self.abdomen(tumours: [(94, 41, 3, 1470, 1)])
-        let r = try KrenningAnalysis().score(anterior: av, posterior: pv, lesions: nil, liver: nil, spleen: nil)
-        print("grown into spleen: foci \(r.lesions.map { ($0.region.column, $0.region.row, $0.krenningScore ?? -1) }); spleen \(r.spleen); quality \(r.quality)")
+        let r = try Self.automaticScore(av, pv, label: "grown into spleen")
         let truth = try #require(Self.analyticGrade(g, 94, 41))
         #expect(truth == 4)
         let found = Self.focus(r, at: 94, 41)
@@ -111,8 +117,7 @@ import Testing
         #expect(kidneyRow > 63, "the kidney's maximum lies below the tumour")
         #expect((58..<kidneyRow).allSatisfy { s8[($0 + 1) * n + 50] >= s8[$0 * n + 50] },
                 "a shoulder: rising from the tumour to the kidney, \((58...kidneyRow).map { Int(s8[$0 * n + 50]) })")
-        let r = try KrenningAnalysis().score(anterior: av, posterior: pv, lesions: nil, liver: nil, spleen: nil)
-        print("shoulder: foci \(r.lesions.map { ($0.region.column, $0.region.row, $0.krenningScore ?? -1) }); quality \(r.quality)")
+        let r = try Self.automaticScore(av, pv, label: "shoulder")
         #expect(r.physiology.filter { $0.kind == "kidney" }.count == 2)
         // Not silent: quality says that a tumour on (or projected over) a kidney is not told apart.
         #expect(r.quality.contains { $0.contains("tumour inside a kidney (or projected over it)") })
@@ -166,8 +171,7 @@ import Testing
         #expect(Double(kidneyRow - top) * Self.T.px > 25, "more than 25 mm from the kidney's top")
         #expect((top...kidneyRow).allSatisfy { s8[$0 * n + 49] >= 0.5 * s8[kidneyRow * n + 50] },
                 "inside the kidney's 50 % region: \((top...kidneyRow).map { Int(s8[$0 * n + 49]) }), kidney \(Int(s8[kidneyRow * n + 50]))")
-        let r = try KrenningAnalysis().score(anterior: av, posterior: pv, lesions: nil, liver: nil, spleen: nil)
-        print("in kidney region: foci \(r.lesions.map { ($0.region.column, $0.region.row, $0.krenningScore ?? -1) }); quality \(r.quality)")
+        let r = try Self.automaticScore(av, pv, label: "in kidney region")
         let found = Self.focus(r, at: 49, 58)
         #expect(found?.krenningScore == truth, "tumour in the kidney's region: \(String(describing: found))")
         // The tumour's skirt lifts the right kidney's smoothed top to row 67, where the 5 % outline's per-row centre lay
@@ -184,7 +188,7 @@ import Testing
         // The kidneys' true places (50, 72) and (77, 72) are the analytic organs' centres.
         for value in [700.0, 900, 1300] {
             let (av, pv, _) = Self.abdomen(tumours: [(50, 58, 3, value, 1)])
-            let r = try KrenningAnalysis().score(anterior: av, posterior: pv, lesions: nil, liver: nil, spleen: nil)
+            let r = try Self.automaticScore(av, pv, label: "tumour \(value) at the pole")
             let kidneys = r.physiology.filter { $0.kind == "kidney" }
             #expect(kidneys.count == 2, "tumour \(value): \(r.quality)")
             #expect(kidneys.allSatisfy { k in [50.0, 77].contains { abs(k.column - $0) <= 2 } && abs(k.row - 72) <= 6 }, "\(kidneys)")
@@ -199,8 +203,7 @@ import Testing
         // No left kidney (nephrectomy): no pair. The right kidney, unmasked, joins the liver's lower edge into one
         // structure larger than 40 % of the organ outline; until krenning13 the analysis stopped on "no liver found".
         let (av, pv, _) = Self.abdomen(tumours: [(40, 44, 3, 1270, 1)], leftKidney: false)
-        let r = try KrenningAnalysis().score(anterior: av, posterior: pv, lesions: nil, liver: nil, spleen: nil)
-        print("single kidney: foci \(r.lesions.map { ($0.region.column, $0.region.row, $0.krenningScore ?? -1) }); liver \(r.liver); spleen \(r.spleen); quality \(r.quality)")
+        let r = try Self.automaticScore(av, pv, label: "single kidney")
         #expect(r.physiology.filter { $0.kind == "kidney" }.isEmpty)
         #expect(r.quality.contains { $0.contains("no pair of kidneys found") })
         // The liver tumour is still shown, with its grade withheld (no grade is a guess), and quality says why.
