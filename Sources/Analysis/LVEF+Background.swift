@@ -67,4 +67,50 @@ extension GatedBloodPoolLVEF {
         }
         return "\(clock(startDeg))–\(clock(startDeg + widthDeg)) o'clock"
     }
+
+    /// The LVEF (percent) of the LV counts `raw` (one value per frame) of regions of `pixels` pixels with `background`
+    /// counts per pixel subtracted: ED and ES are the maximum and the minimum of that curve (as the analysis chooses
+    /// them). Nil when no LV counts are left at ED. Above 100 where the background leaves negative counts at ES.
+    static func lvef(raw: [Double], pixels: [Int], background: Double) -> Double? {
+        let curve = zip(raw, pixels).map { $0 - background * Double($1) }
+        guard let ed = curve.max(), let es = curve.min(), ed > 0 else { return nil }
+        return 100 * (ed - es) / ed
+    }
+
+    /// What the subtracted background does to the LVEF (issue 18 session 15; ``Result/backgroundSensitivity``,
+    /// ``Result/lvefBackgroundRange``).
+    struct BackgroundEffect: Sendable {
+        /// LVEF points per +10 % of the background: 0.1·b·d/db [100·(E − S)/E] at the chosen frames, with
+        /// E = R_ED − b·N_ED and S = R_ES − b·N_ES, i.e. 10·b·(N_ES·E − N_ED·S)/E².
+        var pointsPerTenPercent: Double
+        /// The LVEF at `ratio.lowerBound` × b and at `ratio.upperBound` × b (exact, ED/ES chosen again), clamped to 0–100.
+        var range: (atLower: Double, atUpper: Double)
+        /// Whether the upper end leaves no LV counts at end systole (its LVEF reached or passed 100 % and was clamped).
+        var upperLeavesNoLV: Bool
+    }
+
+    /// The background's effect on the LVEF of the curve `raw` − `background`·`pixels` with ED frame `ed` and ES frame
+    /// `es`, over the plausible ratios `ratio` of the background under the LV to `background`. Nil when the curve
+    /// has no positive counts at ED.
+    static func backgroundEffect(raw: [Double], pixels: [Int], background: Double, ed: Int, es: Int,
+                                 ratio: ClosedRange<Double>) -> BackgroundEffect? {
+        let e = raw[ed] - background * Double(pixels[ed]), s = raw[es] - background * Double(pixels[es])
+        guard e > 0 else { return nil }
+        let slope = 10 * background * (Double(pixels[es]) * e - Double(pixels[ed]) * s) / (e * e)
+        func clamped(_ v: Double?) -> Double { min(100, max(0, v ?? 100)) }
+        let lower = lvef(raw: raw, pixels: pixels, background: background * ratio.lowerBound)
+        let upper = lvef(raw: raw, pixels: pixels, background: background * ratio.upperBound)
+        return BackgroundEffect(pointsPerTenPercent: slope, range: (clamped(lower), clamped(upper)), upperLeavesNoLV: (upper ?? 100) >= 100)
+    }
+
+    /// The start of the quality line on the background's effect (so that it can be taken out where no LVEF is given).
+    static let backgroundQualityPrefix = "background beside the LV"
+
+    /// The quality line a physician reads on the background's effect on the LVEF.
+    static func backgroundQuality(_ effect: BackgroundEffect, ratio: ClosedRange<Double>) -> String {
+        let lo = min(effect.range.atLower, effect.range.atUpper), hi = max(effect.range.atLower, effect.range.atUpper)
+        return backgroundQualityPrefix + String(format: " (lung): +10 %% background → %+.1f LVEF points; the background under the LV (its walls, the lung in front of and behind it, the mediastinal vessels) was %.2f–%.2f × the background beside it on the tuning patients, and with it anywhere in that range the LVEF lies in %.0f–%.0f %%", effect.pointsPerTenPercent, ratio.lowerBound, ratio.upperBound, lo, hi)
+            + (effect.upperLeavesNoLV ? " (at the upper end no LV counts are left at end systole)" : "")
+            + (hi - lo > 10 ? ": the background measured beside the LV does not fix the LVEF closer than that" : "")
+    }
 }

@@ -96,9 +96,22 @@ extension GatedBloodPoolLVEF {
                                     "timeToPeakFillingMs": "ms after end systole", "edFrame": "0-based frame", "esFrame": "0-based frame"],
                             warnings: warnings)
         var r = result
-        r.findings = [String(format: "LVEF %.0f %% (gated blood pool, %@ LV region), end diastole frame %d, end systole frame %d of %d.", lvef, options.roiMethod.rawValue, ed + 1, es + 1, curve.count)]
+        let ratio = options.backgroundUnderLVRatio
+        let effect = Self.backgroundEffect(raw: raw, pixels: rois.map(\.count), background: backgroundPerPixel, ed: ed, es: es, ratio: ratio)
+        let rangeText = effect.map { e in String(format: "; %.0f–%.0f %% with the background under the LV %.2f–%.2f × the background beside it, see quality",
+                                                 min(e.range.atLower, e.range.atUpper), max(e.range.atLower, e.range.atUpper), ratio.lowerBound, ratio.upperBound) } ?? ""
+        r.findings = [String(format: "LVEF %.0f %% (gated blood pool, %@ LV region%@), end diastole frame %d, end systole frame %d of %d.", lvef, options.roiMethod.rawValue, rangeText, ed + 1, es + 1, curve.count)]
         if let per { r.findings.append(String(format: "Peak ejection rate %.2f EDV/s, peak filling rate %.2f EDV/s.", per, pfr ?? 0)) }
         r.quality = warnings + [String(format: "%.3g counts in the summed frames", summed.totalCounts)]
+        if let effect {
+            r.backgroundSensitivity = effect.pointsPerTenPercent
+            r.lvefBackgroundRange = [effect.range.atLower, effect.range.atUpper]
+            r.backgroundRatioRange = [ratio.lowerBound, ratio.upperBound]
+            r.units["backgroundSensitivity"] = "LVEF points per +10 % of the subtracted background (derivative at the ED and ES frames)"
+            r.units["lvefBackgroundRange"] = "percent: the LVEF with the background × the lower and × the upper end of backgroundRatioRange (same regions, ED/ES chosen again), clamped to 0–100"
+            r.units["backgroundRatioRange"] = "plausible background under the LV ÷ the background region's level (tuning patients 3101–3115)"
+            r.quality.insert(Self.backgroundQuality(effect, ratio: ratio), at: 0)
+        }
         if summed.totalCounts < 2.0e6 { r.quality.append("fewer than 2 million counts summed: noisy LV curve") }
         // Phase and amplitude images (first harmonic of the frames as given), the LV's phase and regional wall motion.
         let h = Self.firstHarmonic(frames)

@@ -79,6 +79,14 @@ public struct GatedBloodPoolLVEF: Sendable {
         public var backgroundRule: BackgroundRule = .coldestSector
         /// Sector width (degrees) of the ``BackgroundRule/coldestSector`` rule: 45° = eight sectors around the LV.
         public var backgroundSectorDeg: Double = 45
+        /// The plausible range of (background under the LV ÷ the background region's level), over which
+        /// ``Result/lvefBackgroundRange`` is computed (issue 18 session 15). The region lies beside the LV (lung); the
+        /// rays through the LV also cross its walls, the lung in front of and behind it and the mediastinal vessels,
+        /// so the background under the LV reads higher. 0.98–1.77 is the smallest and largest ratio (true background
+        /// from the simulator's LV counts ÷ the coldest sector) on the tuning patients 3101–3115, rounded outward: for
+        /// a new patient from the same population it covers the ratio with probability (n − 1)/(n + 1) = 87.5 %
+        /// (n = 15). Checked on 3116–3130 (ratios 1.11–1.66: 15 of 15 inside); docs/lvef.md, Session 15.
+        public var backgroundUnderLVRatio: ClosedRange<Double> = 0.98...1.77
         /// Creates settings.
         public init(roiMethod: ROIMethod = .variable, edgeFraction: Double = 0.2, backgroundGapPixels: Int = 2,
                     backgroundWidthPixels: Int = 3, backgroundFromEndSystole: Bool = true, edgeMethod: EdgeMethod = .secondDerivative) {
@@ -157,6 +165,17 @@ public struct GatedBloodPoolLVEF: Sendable {
         /// Every sector of the background ring with what it reads, with the ``BackgroundRule/coldestSector`` rule
         /// (issue 18 session 11): how far the chosen sector lies below the others.
         public var backgroundRing: [BackgroundSector]? = nil
+        /// How far the background moves the LVEF (issue 18 session 15): LVEF points per +10 % of the subtracted
+        /// background, the derivative of (ED − ES)/ED at the ED and ES frames, × 0.1 × the background (positive: more
+        /// background, higher LVEF). Nil when no LVEF is given.
+        public var backgroundSensitivity: Double? = nil
+        /// The LVEF (percent) at the lower and at the upper end of ``backgroundRatioRange`` × the subtracted
+        /// background, recomputed exactly from the same regions (ED and ES chosen again on each curve), each clamped to
+        /// 0–100 (100 where the upper background leaves no LV counts at end systole). Nil when no LVEF is given.
+        public var lvefBackgroundRange: [Double]? = nil
+        /// The plausible range of (background under the LV ÷ the background region's level) used for
+        /// ``lvefBackgroundRange`` (``Options/backgroundUnderLVRatio``), lower and upper end.
+        public var backgroundRatioRange: [Double]? = nil
     }
 
     /// The result and the regions, for figures.
@@ -415,6 +434,10 @@ public struct GatedBloodPoolLVEF: Sendable {
             a.result.quality.insert(withheld, at: 0)
             a.result.warnings.append(withheld)
             a.result.regionalWallMotion = []
+            a.result.backgroundSensitivity = nil
+            a.result.lvefBackgroundRange = nil
+            a.result.backgroundRatioRange = nil
+            a.result.quality.removeAll { $0.hasPrefix(Self.backgroundQualityPrefix) }
             rvef = nil
         }
         if lvRegions == nil {

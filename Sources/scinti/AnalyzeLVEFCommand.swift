@@ -50,6 +50,10 @@ struct AnalyzeLVEF: ParsableCommand {
             t += "  ED frame \(r.edFrame), ES frame \(r.esFrame) (0-based) of \(r.curve.count); \(input.view ?? "view not written")\n"
             t += String(format: "  background %.2f counts/pixel/frame over %d pixels", r.backgroundCountsPerPixel, r.backgroundPixels)
                 + (r.backgroundSector.map { " (\(r.backgroundRule ?? "") \($0))" } ?? "") + "\n"
+            if let sens = r.backgroundSensitivity, let range = r.lvefBackgroundRange, let ratio = r.backgroundRatioRange, range.count == 2, ratio.count == 2 {
+                t += String(format: "  background sensitivity %+.1f LVEF points per +10 %%; LVEF %.0f–%.0f %% with the background under the LV %.2f–%.2f × the background region\n",
+                            sens, range.min()!, range.max()!, ratio[0], ratio[1])
+            }
             if let p = r.peakEjectionRateEDVPerS, let f = r.peakFillingRateEDVPerS {
                 t += String(format: "  peak ejection rate %.2f EDV/s, peak filling rate %.2f EDV/s", p, f)
                 if let tt = r.timeToPeakFillingMs { t += String(format: ", time to peak filling %.0f ms", tt) }

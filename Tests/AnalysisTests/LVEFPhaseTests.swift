@@ -103,6 +103,8 @@ struct LVEFPhaseTests {
         #expect(a.result.lvef == nil && a.result.rvef == nil)
         #expect(a.result.quality.first?.hasPrefix("LVEF not given") == true, "\(a.result.quality)")
         #expect(a.result.findings.allSatisfy { !$0.contains("%") }, "\(a.result.findings)")
+        #expect(a.result.backgroundSensitivity == nil && a.result.lvefBackgroundRange == nil, "no LVEF: no background effect on it")
+        #expect(!a.result.quality.contains { $0.hasPrefix("background beside the LV") }, "\(a.result.quality)")
         #expect(a.lvROIs.allSatisfy { $0.count > 0 })
     }
 
