@@ -307,6 +307,7 @@ def lvef_trial(scinti, out, seeds, log):
     atria or background) is what a perfect planar analysis measures; its difference from the volume truth (LV
     counts not proportional to volume: depth, attenuation, voxelisation) is reported for information."""
     errs, diffs, cdiffs, rows, tdiffs, rvd, noseptum, withheld = [], [], [], [], [], [], 0, []
+    covered, widths = 0, []   # the truth inside the LVEF's background range (`lvefBackgroundRange`, session 15)
     dirs = [os.path.join(out, "lvef", f"patient-{i + 1:03d}") for i in range(len(seeds))]
     for i, s in enumerate(seeds):
         d = dirs[i]
@@ -351,6 +352,10 @@ def lvef_trial(scinti, out, seeds, log):
             rvd.append(abs(r["rvef"] - rt))
         if r.get("septumSeen") is False:
             noseptum += 1
+        rng = r.get("lvefBackgroundRange")
+        if rng:
+            covered += min(rng) <= t <= max(rng)
+            widths.append(max(rng) - min(rng))
         rows.append((s, t, m))
     mae = mean_ci(diffs)
     worst = max(diffs) if diffs else float("nan")
@@ -369,6 +374,12 @@ def lvef_trial(scinti, out, seeds, log):
     if rvd:
         figures.append(("RVEF: mean absolute error, equilibrium LAO (points, information)", f"{len(rvd)} of {len(seeds)} patients with an RVEF",
                         mean_ci(rvd), "—", None))
+    if widths:
+        # The range the result states for the background under the LV (0.98–1.77 × the ring's, docs/lvef.md session 15).
+        figures.append(("LVEF: truth inside the stated background range `lvefBackgroundRange` (patients, information)",
+                        f"{len(widths)} of {len(seeds)} patients", (covered, float("nan"), float("nan")), "—", None))
+        figures.append(("LVEF: width of the stated background range, median (points, information)", f"{len(widths)} of {len(seeds)} patients",
+                        (sorted(widths)[len(widths) // 2], float("nan"), float("nan")), "—", None))
     figures.append(("LVEF: \"septum not seen\" warnings (information)", f"{len(diffs)} patients", (noseptum, float("nan"), float("nan")), "—", None))
     return figures, rows, errs
 
