@@ -269,7 +269,7 @@ extension PlanarStudyTruth {
             out.append(lesion)
         }
         func reference(_ name: String, _ o: (mean: Double, pixels: Int, overKidney: Int, outline: Double, disc: ReferenceDisc?), _ mm: Double) -> String {
-            o.disc == nil ? "\(name) = NO \(Int(mm)) mm disc fits clear of the kidneys and lesions: mean over the whole region below (fallback)"
+            o.disc == nil ? "\(name) = NO \(Int(mm)) mm disc fits clear of the kidneys and lesions: mean over its whole-outline region described below (fallback)"
                           : "\(name) = mean over a \(Int(mm)) mm diameter disc"
         }
         var t = KrenningTruth(lesions: out, liverIntensity: liver.mean, spleenIntensity: spleen.mean, liverPixels: liver.pixels, spleenPixels: spleen.pixels,
