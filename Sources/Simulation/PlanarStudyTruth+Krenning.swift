@@ -32,20 +32,108 @@ extension PlanarStudyTruth {
             public var excessSNR: Double? = nil
         }
         public var lesions: [Lesion]
-        /// Conjugate-view intensities (expected counts/pixel) of the liver and the spleen: mean of √(A·P) over the
-        /// organ's projected outline eroded by 2 pixels, lesions (their radius + 2 pixels) and the pixels within
-        /// ``kidneyMarginPixels`` of the projected kidneys left out (the organ tissue a reader grades against, not
-        /// the kidney seen through it).
+        /// Conjugate-view intensities (expected counts/pixel) of the liver and the spleen, the references of the
+        /// grade: mean of √(A·P) over the organ's reference disc (``referenceDisc``: 30 mm liver, 15 mm spleen, where
+        /// the organ is thickest from front to back, inside the organ and clear of the kidneys and the lesions), as a
+        /// reader measures normal liver (PERCIST's right-lobe VOI) — or, where no such disc fits (`liverReference` /
+        /// `spleenReference` "outline"), the whole-outline mean (`liverOutlineIntensity`).
         public var liverIntensity: Double
         public var spleenIntensity: Double
+        /// Pixels of the organ's eroded outline, lesions and kidney band left out (the whole-outline region).
         public var liverPixels: Int
         public var spleenPixels: Int
+        /// The whole-outline means: √(A·P) over the organ's projected outline eroded by 2 pixels, lesions (their
+        /// radius + 2 pixels) and the pixels within ``kidneyMarginPixels`` of the projected kidneys left out — the
+        /// reference of the grade before 2026-12-07 session 15 (branch `krenning16`); nil in truths written before.
+        public var liverOutlineIntensity: Double? = nil
+        public var spleenOutlineIntensity: Double? = nil
+        /// "disc" (the reference disc fits) or "outline" (it does not: the whole-outline mean is the reference);
+        /// nil in truths written before branch `krenning16` (whole outline).
+        public var liverReference: String? = nil
+        public var spleenReference: String? = nil
+        /// The reference discs (nil where none fits).
+        public var liverDisc: ReferenceDisc? = nil
+        public var spleenDisc: ReferenceDisc? = nil
         /// Pixels of the organ's eroded outline left out because a kidney projects onto them or within
         /// ``kidneyMarginPixels`` (nil in truths written before 2026-12-07, which counted them).
         public var liverPixelsOverKidney: Int? = nil
         public var spleenPixelsOverKidney: Int? = nil
         public var definition: String
     }
+
+    /// A reference disc on the anterior view's pixel grid (posterior mirrored, as everywhere in the truth).
+    public struct ReferenceDisc: Sendable, Codable, Equatable {
+        /// Centre (column, row; 0-based pixel centre).
+        public var centre: [Int]
+        /// Diameter (mm) and radius (pixels): the disc holds the pixels whose centre lies within the radius.
+        public var diameterMM: Double
+        public var radiusPixels: Double
+        public var pixels: Int
+        /// Mean projected organ thickness (mm, front to back) over the disc: the largest of any disc that fits.
+        public var meanThicknessMM: Double
+    }
+
+    /// Projected thickness (mm) of an organ group along the anterior–posterior ray of each pixel of the anterior view
+    /// (rows × columns): the organ's label voxels, each a box placed by the patient's pose (its centre) and scaled by
+    /// the patient's girth and height, spread over the pixels it overlaps by the overlapping length across and along
+    /// the body axis, their volumes summed per pixel ÷ the pixel's area — the mean front-to-back length of organ
+    /// under the pixel. Exact overlaps, so that 8 mm slices on 4.8 mm pixels leave no stripes. From the phantom's
+    /// labels, not from any image.
+    public static func projectedThickness(_ patient: VirtualPatient, group: String, columns: Int, rows: Int, pixelMM: Double,
+                                          axialCentreMM: Double) throws(VirtualPatientError) -> [Double] {
+        let vs = patient.voxels(of: try OrganGroup.named(group))
+        let sp = patient.phantom.spacingMM, v = patient.variability
+        let hx = sp.x * v.girthScale / pixelMM / 2, hz = sp.z * v.heightScale / pixelMM / 2
+        let w = sp.x * sp.y * sp.z * v.volumeScale / (pixelMM * pixelMM)
+        // Fractions of the interval [centre − half, centre + half] (pixel units) on each pixel it overlaps.
+        func spread(_ centre: Double, _ half: Double, _ n: Int) -> [(Int, Double)] {
+            var out: [(Int, Double)] = []
+            let lo = max(0, Int((centre - half + 0.5).rounded(.down))), hi = min(n - 1, Int((centre + half + 0.5).rounded(.down)))
+            guard lo <= hi else { return out }
+            for i in lo...hi {
+                let o = min(centre + half, Double(i) + 0.5) - max(centre - half, Double(i) - 0.5)
+                if o > 0 { out.append((i, o / (2 * half))) }
+            }
+            return out
+        }
+        var t = [Double](repeating: 0, count: rows * columns)
+        for q in vs {
+            let px = ClinicalStudies.projectedPixel(v.toPatient(q), angleDeg: 0, columns: columns, rows: rows, pixelMM: pixelMM, axialCentreMM: axialCentreMM)
+            for (r, fr) in spread(px.row, hz, rows) { for (c, fc) in spread(px.column, hx, columns) { t[r * columns + c] += w * fr * fc } }
+        }
+        return t
+    }
+
+    /// The disc of `diameterMM` (the pixels whose centre lies within diameter ÷ 2 of an integer pixel centre) whose
+    /// every pixel is in `allowed` and whose mean `thickness` is the largest (the first such centre in row-major order
+    /// on ties); nil when no disc fits in `allowed`.
+    public static func referenceDisc(thickness: [Double], allowed: Set<Int>, columns: Int, rows: Int, pixelMM: Double,
+                                     diameterMM: Double) -> ReferenceDisc? {
+        let rad = diameterMM / 2 / pixelMM, k = Int(rad.rounded(.down))
+        var offsets: [(Int, Int)] = []
+        for dr in -k...k { for dc in -k...k where Double(dr * dr + dc * dc) <= rad * rad { offsets.append((dr, dc)) } }
+        var best: (centre: Int, mean: Double)? = nil
+        for i in allowed.sorted() {
+            let r = i / columns, c = i % columns
+            var sum = 0.0, fits = true
+            for (dr, dc) in offsets {
+                let rr = r + dr, cc = c + dc
+                guard rr >= 0, cc >= 0, rr < rows, cc < columns, allowed.contains(rr * columns + cc) else { fits = false; break }
+                sum += thickness[rr * columns + cc]
+            }
+            let mean = sum / Double(offsets.count)
+            if fits, mean > (best?.mean ?? -Double.infinity) { best = (i, mean) }
+        }
+        return best.map { ReferenceDisc(centre: [$0.centre % columns, $0.centre / columns], diameterMM: diameterMM, radiusPixels: rad,
+                                         pixels: offsets.count, meanThicknessMM: $0.mean) }
+    }
+
+    /// Diameters (mm) of the truth's reference discs: liver 30 mm (PERCIST's normal-liver reference, "a 3-cm-diameter
+    /// spherical VOI in the normal right lobe of the liver": Wahl et al., J Nucl Med 50:122S (2009); O, Lodge & Wahl,
+    /// Radiology 280:576 (2016); also the liver reference of the PET Krenning score / SSTR-RADS), spleen 15 mm (the
+    /// spleen is small; the analysis' spleen disc, docs/krenning.md). Fixed by the lead before any measurement.
+    public static let liverReferenceDiameterMM = 30.0
+    public static let spleenReferenceDiameterMM = 15.0
 
     /// Margin (pixels) around the projected kidneys left out of the truth's liver and spleen: the camera blur of a
     /// kidney 3–4 × the liver (In-111 MEGP, FWHM ≈ 12 mm at 10 cm, σ ≈ 1.1 pixel of 4.8 mm) is below 1 % of the liver
@@ -128,9 +216,10 @@ extension PlanarStudyTruth {
         for i in try projected("kidneys") { let r = i / columns, c = i % columns
             for dr in -m...m { for dc in -m...m where dr * dr + dc * dc <= m * m && r + dr >= 0 && r + dr < rows && c + dc >= 0 && c + dc < columns {
                 kidneyBand.insert((r + dr) * columns + c + dc) } } }
-        func organ(_ name: String) throws(VirtualPatientError) -> (mean: Double, pixels: Int, overKidney: Int) {
+        func organ(_ name: String, discMM: Double) throws(VirtualPatientError) -> (mean: Double, pixels: Int, overKidney: Int, outline: Double, disc: ReferenceDisc?) {
             let fp = try projected(name)
             var sum = 0.0, n = 0, overKidney = 0
+            var allowed = Set<Int>()
             for i in fp {
                 let r = i / columns, c = i % columns
                 var interior = true
@@ -142,11 +231,22 @@ extension PlanarStudyTruth {
                 if nearLesion { continue }
                 if kidneyBand.contains(i) { overKidney += 1; continue }
                 sum += gm[i]; n += 1
+                allowed.insert(i)
             }
             guard n > 0 else { throw VirtualPatientError("the \(name) has no interior pixels clear of the kidneys in the \(columns)×\(rows) view") }
-            return (sum / Double(n), n, overKidney)
+            let outline = sum / Double(n)
+            // The reference a reader measures: a disc where the organ is thickest (front to back), inside the region above.
+            let thickness = try projectedThickness(patient, group: name, columns: columns, rows: rows, pixelMM: pixelMM, axialCentreMM: axialCentreMM)
+            guard let disc = referenceDisc(thickness: thickness, allowed: allowed, columns: columns, rows: rows, pixelMM: pixelMM, diameterMM: discMM) else {
+                return (outline, n, overKidney, outline, nil)
+            }
+            var ds = 0.0, dn = 0
+            let k = Int(disc.radiusPixels.rounded(.down))
+            for dr in -k...k { for dc in -k...k where Double(dr * dr + dc * dc) <= disc.radiusPixels * disc.radiusPixels {
+                ds += gm[(disc.centre[1] + dr) * columns + disc.centre[0] + dc]; dn += 1 } }
+            return (ds / Double(dn), n, overKidney, outline, disc)
         }
-        let liver = try organ("liver"), spleen = try organ("spleen")
+        let liver = try organ("liver", discMM: liverReferenceDiameterMM), spleen = try organ("spleen", discMM: spleenReferenceDiameterMM)
         var out: [KrenningTruth.Lesion] = []
         for (l, q) in zip(lesions, centres) {
             let c0 = Int(q.column.rounded()), r0 = Int(q.row.rounded())
@@ -168,8 +268,16 @@ extension PlanarStudyTruth {
             }
             out.append(lesion)
         }
-        return KrenningTruth(lesions: out, liverIntensity: liver.mean, spleenIntensity: spleen.mean, liverPixels: liver.pixels, spleenPixels: spleen.pixels,
+        func reference(_ name: String, _ o: (mean: Double, pixels: Int, overKidney: Int, outline: Double, disc: ReferenceDisc?), _ mm: Double) -> String {
+            o.disc == nil ? "\(name) = NO \(Int(mm)) mm disc fits clear of the kidneys and lesions: mean over its whole-outline region described below (fallback)"
+                          : "\(name) = mean over a \(Int(mm)) mm diameter disc"
+        }
+        var t = KrenningTruth(lesions: out, liverIntensity: liver.mean, spleenIntensity: spleen.mean, liverPixels: liver.pixels, spleenPixels: spleen.pixels,
                              liverPixelsOverKidney: liver.overKidney, spleenPixelsOverKidney: spleen.overKidney,
-                             definition: "expected (noise-free) anterior and posterior photopeak counts, conjugate view √(A·P): lesion = mean of the 3×3 pixels at its projected centre; liver and spleen = mean over the projected organ outline eroded by 2 pixels, lesions (radius + 2 px) and the pixels within \(m) px of the projected kidneys left out; grade 0 contrast ≤ 1\(withoutExcess == nil ? "" : " or the tumour's own excess not visible (image − image with the tumours at the host's concentration, summed over the projected disc: Rose SNR = excess ÷ √counts < \(roseVisibilityThreshold) on both views)"), 1 < 0.5 × liver, 2 ≤ liver, 3 > liver, 4 > spleen (Krenning 1993)")
+                             definition: "expected (noise-free) anterior and posterior photopeak counts, conjugate view √(A·P): lesion = mean of the 3×3 pixels at its projected centre; \(reference("liver", liver, liverReferenceDiameterMM)); \(reference("spleen", spleen, spleenReferenceDiameterMM)); each disc centred on the pixel where the organ's projected thickness (its label voxels along the anterior–posterior ray) averaged over the disc is largest, the whole disc inside the projected organ outline eroded by 2 pixels, clear of the lesions (radius + 2 px) and of the pixels within \(m) px of the projected kidneys (the reader's normal-liver reference: PERCIST's 3 cm VOI in the right lobe, Wahl et al. J Nucl Med 50:122S (2009), O, Lodge & Wahl Radiology 280:576 (2016); spleen 15 mm); liverOutlineIntensity / spleenOutlineIntensity = mean over that whole region (the definition before krenning16); grade 0 contrast ≤ 1\(withoutExcess == nil ? "" : " or the tumour's own excess not visible (image − image with the tumours at the host's concentration, summed over the projected disc: Rose SNR = excess ÷ √counts < \(roseVisibilityThreshold) on both views)"), 1 < 0.5 × liver, 2 ≤ liver, 3 > liver, 4 > spleen (Krenning 1993)")
+        t.liverOutlineIntensity = liver.outline; t.spleenOutlineIntensity = spleen.outline
+        t.liverReference = liver.disc == nil ? "outline" : "disc"; t.spleenReference = spleen.disc == nil ? "outline" : "disc"
+        t.liverDisc = liver.disc; t.spleenDisc = spleen.disc
+        return t
     }
 }

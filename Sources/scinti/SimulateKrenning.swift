@@ -47,6 +47,10 @@ struct SimulateKrenning: ParsableCommand {
         } catch { throw failure(error) }
         try c.finish(study, mode: "planar", setup: s, seconds: Date().timeIntervalSince(t0))
         try addToTruth(c.out, key: "krenning", truth)
+        for (organ, ref, mm) in [("liver", truth.liverReference, PlanarStudyTruth.liverReferenceDiameterMM), ("spleen", truth.spleenReference, PlanarStudyTruth.spleenReferenceDiameterMM)]
+        where ref == "outline" {
+            emit("note: no \(Int(mm)) mm \(organ) disc fits clear of the kidneys and the tumours: the truth's \(organ) reference is its whole-outline mean (\(organ)Reference \"outline\")\n")
+        }
         emit("true Krenning grades: " + truth.lesions.map {
             String(format: "%@ %d (%.2f × liver, %.2f × spleen; own excess %.3f × the counts without it, Rose SNR %.1f%@)", $0.region, $0.grade,
                    $0.ratioToLiver, $0.ratioToSpleen, $0.excessRatio ?? .nan, $0.excessSNR ?? .nan, $0.visible == false ? ": not visible, grade 0" : "")

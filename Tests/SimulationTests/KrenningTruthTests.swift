@@ -5,22 +5,25 @@ import Testing
 @testable import Simulation
 
 /// The Krenning truth's liver and spleen intensities are the organ tissue a reader grades against, not the kidneys
-/// seen through it (issue 18, branch `uptake8`).
+/// seen through it (issue 18, branch `uptake8`), measured where a reader measures it: a disc where the organ is
+/// thickest front to back (30 mm liver, 15 mm spleen; branch `krenning16`).
 @Suite(.enabled(if: icrpAvailable, "ICRP-110 phantoms not found at ../shared/phantoms/icrp110"))
 struct KrenningTruthTests {
     /// Independent construction: the ICRP-110 adult male's liver, spleen and kidney voxels projected onto a 128 × 128
     /// anterior grid in the test itself (voxel x, z from the label grid, centred, each voxel at 4 sub-slices; column = x / pixel + 63.5,
-    /// row = (centre − z) / pixel + 63.5), painted 100 (liver), 300 (spleen) and 400 (kidneys, added where they lie
-    /// behind the liver or spleen), blurred with the camera's σ (1.1 pixel) and given as both views (the posterior
-    /// mirrored, so √(A·P) is the painted image). The truth's liver must read the liver tissue (100) and its
-    /// spleen 300 within the blur left at the eroded edge (3 %); the whole eroded outline, kidneys included (the
-    /// definition before this branch), reads more — checked here so the test shows what it guards against.
-    /// The painted, blurred ICRP AM abdomen of the test below (liver 100, spleen 300, kidneys 400), both views.
-    struct Painted { var patient: VirtualPatient; var centre: Double; var blurred: [Double]; var anterior: [Float]; var posterior: [Float]
-        var liver: Set<Int>; var kidneys: Set<Int> }
+    /// row = (centre − z) / pixel + 63.5), painted (uniform: liver 100, spleen 300; or ∝ the organ's projected
+    /// thickness, found pixel by pixel: the organ's voxel count along y × the y spacing at 16 × 16 points of each
+    /// pixel, averaged), kidneys + 400 where they lie behind the liver or spleen, blurred
+    /// with the camera's σ (1.1 pixel) and given as both views (the posterior mirrored, so √(A·P) is the painted image).
+    struct Painted { var patient: VirtualPatient; var centre: Double; var sharp: [Double]; var blurred: [Double]; var anterior: [Float]; var posterior: [Float]
+        var liver: Set<Int>; var spleen: Set<Int>; var kidneys: Set<Int>
+        /// Projected thickness (mm) of the liver and the spleen per pixel, from the test's own projection.
+        var liverThickness: [Double]; var spleenThickness: [Double] }
     static let cols = 128, rows = 128, pixel = 4.7952
 
-    static func painted() throws -> Painted {
+    /// `proportional`: liver and spleen painted ∝ their projected thickness (liver mean 100, spleen mean 300 over
+    /// their pixels) instead of uniform.
+    static func painted(proportional: Bool = false) throws -> Painted {
         let p = try #require(ICRPFixture.am)
         let patient = VirtualPatient(phantom: p, tracer: .octreotide, hours: 24)
         let cols = Self.cols, rows = Self.rows, pixel = Self.pixel
@@ -42,9 +45,30 @@ struct KrenningTruthTests {
                 if id == 95 { liver.insert(r * cols + c) } else if id == 127 { spleen.insert(r * cols + c) } else { kidneys.insert(r * cols + c) }
             }
         } } }
+        // Projected thickness (mm), pixel-driven: the organ's length along y in each phantom column (i, k) (voxel count
+        // × y spacing), averaged over 16 × 16 points spread over each pixel (nearest phantom column at each point).
+        var liverColumn = [Double](repeating: 0, count: n.x * n.z), spleenColumn = liverColumn
+        for k in 0..<n.z { for j in 0..<n.y { for i in 0..<n.x {
+            let id = p.labels[i + n.x * (j + n.y * k)]
+            if id == 95 { liverColumn[i + n.x * k] += sp.y } else if id == 127 { spleenColumn[i + n.x * k] += sp.y }
+        } } }
+        var liverThickness = [Double](repeating: 0, count: rows * cols), spleenThickness = liverThickness
+        for pix in liver.union(spleen).flatMap({ i in (-2...2).flatMap { dr in (-2...2).map { dc in i + dr * cols + dc } } }) where liverThickness[pix] == 0 && spleenThickness[pix] == 0 {
+            var l = 0.0, s = 0.0
+            for a in 0..<16 { for b in 0..<16 {
+                let x = (Double(pix % cols) + (Double(a) + 0.5) / 16 - 0.5 - Double(cols - 1) / 2) * pixel
+                let z = centre - (Double(pix / cols) + (Double(b) + 0.5) / 16 - 0.5 - Double(rows - 1) / 2) * pixel
+                let i = Int((x / sp.x + Double(n.x - 1) / 2).rounded()), k = Int((z / sp.z + Double(n.z - 1) / 2).rounded())
+                guard i >= 0, k >= 0, i < n.x, k < n.z else { continue }
+                l += liverColumn[i + n.x * k]; s += spleenColumn[i + n.x * k]
+            } }
+            liverThickness[pix] = l / 256; spleenThickness[pix] = s / 256
+        }
         var image = [Double](repeating: 0, count: rows * cols)
-        for i in liver { image[i] += 100 }
-        for i in spleen { image[i] += 300 }
+        let lt = liver.reduce(0.0) { $0 + liverThickness[$1] } / Double(liver.count)
+        let st = spleen.reduce(0.0) { $0 + spleenThickness[$1] } / Double(spleen.count)
+        for i in liver { image[i] += proportional ? 100 * liverThickness[i] / lt : 100 }
+        for i in spleen { image[i] += proportional ? 300 * spleenThickness[i] / st : 300 }
         for i in kidneys { image[i] += 400 }
         // Separable Gaussian blur, σ = 1.1 pixel (In-111 MEGP, FWHM ≈ 12 mm at 10 cm depth).
         let w = (-4...4).map { exp(-Double($0 * $0) / (2 * 1.1 * 1.1)) }, ws = w.reduce(0, +)
@@ -58,9 +82,40 @@ struct KrenningTruthTests {
         var posterior = anterior
         for r in 0..<rows { for c in 0..<cols { posterior[r * cols + cols - 1 - c] = anterior[r * cols + c] } }
 
-        return Painted(patient: patient, centre: centre, blurred: blurred, anterior: anterior, posterior: posterior, liver: liver, kidneys: kidneys)
+        return Painted(patient: patient, centre: centre, sharp: image, blurred: blurred, anterior: anterior, posterior: posterior, liver: liver, spleen: spleen,
+                       kidneys: kidneys, liverThickness: liverThickness, spleenThickness: spleenThickness)
     }
 
+    /// The test's own eroded outline (5 × 5 neighbourhood inside the organ) without the pixels within 3 px of the kidneys.
+    static func clearInterior(_ organ: Set<Int>, kidneys: Set<Int>) -> Set<Int> {
+        let cols = Self.cols
+        return organ.filter { i in
+            (-2...2).allSatisfy { dr in (-2...2).allSatisfy { dc in organ.contains(i + dr * cols + dc) } }
+                && !(-3...3).contains { dr in (-3...3).contains { dc in dr * dr + dc * dc <= 9 && kidneys.contains(i + dr * cols + dc) } }
+        }
+    }
+
+    /// Brute force: every pixel of `allowed` as a centre, its disc (pixel centres within `diameterMM` ÷ 2) wholly in
+    /// `allowed`; the centre (column, row) and pixels of the disc of largest mean thickness.
+    static func thickestDisc(_ thickness: [Double], allowed: Set<Int>, diameterMM: Double) -> (column: Int, row: Int, pixels: [Int])? {
+        let cols = Self.cols, rad = diameterMM / 2 / Self.pixel
+        var best: (Int, Int, [Int], Double)? = nil
+        for i in allowed.sorted() {
+            let r = i / cols, c = i % cols
+            var disc: [Int] = []
+            for dr in -5...5 { for dc in -5...5 where hypot(Double(dr), Double(dc)) <= rad { disc.append((r + dr) * cols + c + dc) } }
+            guard disc.allSatisfy({ allowed.contains($0) }) else { continue }
+            let m = disc.reduce(0.0) { $0 + thickness[$1] } / Double(disc.count)
+            if m > (best?.3 ?? -1) { best = (c, r, disc, m) }
+        }
+        return best.map { ($0.0, $0.1, $0.2) }
+    }
+
+    /// Uniform liver (100) and spleen (300): the truth's liver must read the liver tissue (100) and its spleen 300
+    /// within the blur (3 %), the liver disc must keep more than 3 px from every kidney pixel of the test's own
+    /// projection, and the whole-outline mean (kept as `liverOutlineIntensity`) must read 100 as well; the whole
+    /// eroded outline, kidneys included (the definition before branch `uptake8`), reads more — checked here so the
+    /// test shows what it guards against.
     @Test func liverAndSpleenLeaveOutTheKidneys() throws {
         let a = try Self.painted()
         let (patient, centre, blurred, anterior, posterior, liver, kidneys) = (a.patient, a.centre, a.blurred, a.anterior, a.posterior, a.liver, a.kidneys)
@@ -70,14 +125,70 @@ struct KrenningTruthTests {
         // The old definition: the liver outline eroded by 2 pixels, kidneys included.
         let eroded = liver.filter { i in (-2...2).allSatisfy { dr in (-2...2).allSatisfy { dc in liver.contains(i + dr * cols + dc) } } }
         let whole = eroded.reduce(0.0) { $0 + blurred[$1] } / Double(eroded.count)
-        print(String(format: "Krenning truth, ICRP AM: liver %.1f (tissue 100; eroded outline with kidneys %.1f, %d of %d liver pixels on a kidney), spleen %.1f (300); left out over the kidneys: liver %d, spleen %d px",
-                     truth.liverIntensity, whole, liver.intersection(kidneys).count, liver.count, truth.spleenIntensity,
-                     truth.liverPixelsOverKidney ?? -1, truth.spleenPixelsOverKidney ?? -1))
+        let disc = try #require(truth.liverDisc)
+        // Distance (px) from the disc's pixels to the nearest kidney pixel of the test's own projection.
+        let k = Int(disc.radiusPixels)
+        let discPixels = (-k...k).flatMap { dr in (-k...k).compactMap { dc in
+            hypot(Double(dr), Double(dc)) <= disc.radiusPixels ? (disc.centre[0] + dc, disc.centre[1] + dr) : nil } }
+        let nearestKidney = discPixels.map { p in kidneys.map { hypot(Double($0 % cols - p.0), Double($0 / cols - p.1)) }.min() ?? .infinity }.min() ?? 0
+        print(String(format: "Krenning truth, ICRP AM: liver %.1f (tissue 100; outline %.1f; eroded outline with kidneys %.1f, %d of %d liver pixels on a kidney), spleen %.1f (300); left out over the kidneys: liver %d, spleen %d px; liver disc at (%d, %d), its pixels %.1f px from the nearest kidney pixel",
+                     truth.liverIntensity, truth.liverOutlineIntensity ?? .nan, whole, liver.intersection(kidneys).count, liver.count, truth.spleenIntensity,
+                     truth.liverPixelsOverKidney ?? -1, truth.spleenPixelsOverKidney ?? -1, disc.centre[0], disc.centre[1], nearestKidney))
         #expect(liver.intersection(kidneys).count >= 20, "the right kidney lies behind the liver in this phantom (the case guarded against)")
         #expect(whole > 110, "the whole eroded outline reads the kidney too (\(whole))")
+        #expect(truth.liverReference == "disc" && truth.spleenReference == "disc")
         #expect(abs(truth.liverIntensity / 100 - 1) < 0.03, "truth liver \(truth.liverIntensity) vs liver tissue 100")
         #expect(abs(truth.spleenIntensity / 300 - 1) < 0.03, "truth spleen \(truth.spleenIntensity) vs spleen tissue 300")
+        #expect(abs((truth.liverOutlineIntensity ?? 0) / 100 - 1) < 0.03, "outline liver \(truth.liverOutlineIntensity ?? .nan) vs 100")
+        #expect(nearestKidney > 3, "the liver disc keeps clear of the kidneys' 3 px band")
         #expect((truth.liverPixelsOverKidney ?? 0) > 0)
+    }
+
+    /// Liver and spleen painted ∝ their projected thickness (the test's own projection of the label voxels): the
+    /// truth's reference disc must be the thick part a reader picks. The test finds the thickest disc by brute force
+    /// (30 mm liver, 15 mm spleen, inside its own eroded outline and 3 px clear of its own kidneys); the truth's disc
+    /// centre must lie within 1 px of it, the truth's liver and spleen must equal the painted image's mean over the
+    /// test's disc (3 %; before the blur 5 %, as the blur lowers the maximum a small disc sits on), and the liver must read above its whole-outline mean (the thin left lobe and
+    /// the edges pull that down — the reason for the disc).
+    @Test func referenceIsTheThickPart() throws {
+        let a = try Self.painted(proportional: true)
+        let truth = try PlanarStudyTruth.krenning(anterior: a.anterior, posterior: a.posterior, columns: Self.cols, rows: Self.rows, pixelMM: Self.pixel,
+                                                  axialCentreMM: a.centre, patient: a.patient, lesions: [])
+        for (name, organ, thickness, diameter, got, disc, outline) in [
+            ("liver", a.liver, a.liverThickness, 30.0, truth.liverIntensity, truth.liverDisc, truth.liverOutlineIntensity),
+            ("spleen", a.spleen, a.spleenThickness, 15.0, truth.spleenIntensity, truth.spleenDisc, truth.spleenOutlineIntensity)] {
+            let allowed = Self.clearInterior(organ, kidneys: a.kidneys)
+            let mine = try #require(Self.thickestDisc(thickness, allowed: allowed, diameterMM: diameter))
+            let d = try #require(disc, "\(name): the truth found no disc")
+            let painted = mine.pixels.reduce(0.0) { $0 + a.blurred[$1] } / Double(mine.pixels.count)
+            let sharp = mine.pixels.reduce(0.0) { $0 + a.sharp[$1] } / Double(mine.pixels.count)
+            let outlineMine = allowed.reduce(0.0) { $0 + a.blurred[$1] } / Double(allowed.count)
+            print(String(format: "%@: truth disc (%d, %d) %.1f mm thick, test's (%d, %d); truth %.1f, painted disc mean %.1f (before the blur %.1f), outline %.1f (test's %.1f)",
+                         name, d.centre[0], d.centre[1], d.meanThicknessMM, mine.column, mine.row, got, painted, sharp, outline ?? .nan, outlineMine))
+            #expect(abs(d.centre[0] - mine.column) <= 1 && abs(d.centre[1] - mine.row) <= 1, "\(name) disc centre vs the test's brute-force search")
+            #expect(abs(got / painted - 1) < 0.03, "\(name) \(got) vs the painted thick part \(painted)")
+            // Before the blur the disc sits on the thickness field's maximum, which the blur (σ 1.1 px, over a 3 × 3
+            // spleen disc) lowers by a few per cent: 5 %.
+            #expect(abs(got / sharp - 1) < 0.05, "\(name) \(got) vs the painted thick part before the blur \(sharp)")
+            if name == "liver" {
+                #expect(got > (outline ?? .infinity) && got > outlineMine, "the thick part reads above the whole outline")
+            }
+        }
+    }
+
+    /// `referenceDisc` on analytic maps: thickness = column − |row − 7|, allowed only on a strip of rows 5–9 and
+    /// columns 4–20 — the 3 × 3 disc (15 mm at 4.7952 mm: radius 1.56 px, N = 9 pixel centres) lies at the right end
+    /// (column 19) on row 7, mean thickness 19 − 2/3; a strip 2 px high holds no such disc (nil: the truth then falls
+    /// back to the whole outline).
+    @Test func referenceDiscAnalytic() {
+        let cols = 32, rows = 16
+        let thickness = (0..<(rows * cols)).map { Double($0 % cols - abs($0 / cols - 7)) }
+        let strip = Set((5...9).flatMap { r in (4...20).map { r * cols + $0 } })
+        let d = PlanarStudyTruth.referenceDisc(thickness: thickness, allowed: strip, columns: cols, rows: rows, pixelMM: Self.pixel, diameterMM: 15)
+        #expect(d?.centre == [19, 7] && d?.pixels == 9)
+        #expect(abs((d?.meanThicknessMM ?? 0) - (19 - 2.0 / 3)) < 1e-12)
+        let thin = Set((5...6).flatMap { r in (4...20).map { r * cols + $0 } })
+        #expect(PlanarStudyTruth.referenceDisc(thickness: thickness, allowed: thin, columns: cols, rows: rows, pixelMM: Self.pixel, diameterMM: 15) == nil)
     }
 
     /// Issue 18 (branch `krenning9`): a tumour at its host's concentration + 1 % in front of the liver (as the trial's
