@@ -268,9 +268,9 @@ public struct Tracer: Sendable, Codable, Equatable {
             cb("spleen", .tissue(percent: 1.4), "ICRP 89 Table 2.14: spleen 1.4 % (0.52 M / 0.44 F)"),
             cb("kidneys", .tissue(percent: 2), "ICRP 89 Table 2.14: kidneys 2 % (0.36 M / 0.30 F)"),
             // Heart wall (and the gated myocardium): the measured intramyocardial blood volume, not ICRP 89's coronary
-            // tissue share. ICRP 89 Table 2.14 gives 1 % of the blood (53 / 39 mL) to "coronary tissue" — an allocation
-            // of the body's blood that includes the epicardial arteries and veins, not a measured fraction; over the
-            // heart-wall label it is 0.169 / 0.164 mL/mL. Myocardial blood volume measured in 41 healthy subjects with
+            // tissue share. ICRP 89 Table 2.14 gives 1 % of the blood (53 / 39 mL) to "coronary tissue" — a share of the
+            // body's blood given to the coronary circulation as a whole, not a measured fraction of the myocardium; over
+            // the heart-wall label it is 0.169 / 0.164 mL/mL. Myocardial blood volume measured in 41 healthy subjects with
             // quantitative first-pass CMR: ≈ 9 % of the LV myocardium at rest (12 % under adenosine) — Nickander et
             // al., J Cardiovasc Magn Reson 21:73 (2019), Fig. 4. At 0.17 the virtual patients' LV walls were about twice
             // as hot as a patient's, and the wall is most of what lies under the LV beside the lung the background
