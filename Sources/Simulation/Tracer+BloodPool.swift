@@ -10,6 +10,12 @@ public enum BloodShare: Sendable, Codable, Equatable {
     /// concentration the blood's × φ. `besides`: an earlier compartment (an ``OrganGroup`` name) whose labels already
     /// hold part of that blood (the lungs' blood labels within the pulmonary blood volume); their volume is taken off.
     case tissue(percent: Double, besides: String? = nil)
+    /// A tissue whose regional blood fraction φ (mL of blood per mL of tissue) is a published measurement in patients,
+    /// used where the ICRP 89 reference share over the label's volume disagrees with it (the myocardium: ICRP 89's
+    /// "coronary tissue" 1 % of the blood gives 0.17, measured intramyocardial blood volume ≈ 0.09); its concentration
+    /// the blood's × φ (× the patient's organ multiplier). The blood the reference share held beyond it stays in the
+    /// rest of the body.
+    case regional(fraction: Double)
 }
 
 /// A blood-pool tracer (labelled red cells): every blood space of the patient has **one** activity concentration.
@@ -86,6 +92,9 @@ public struct BloodPool: Sendable, Codable, Equatable {
                     ml = 0
                 }
                 phi[i] = referenceML[i] > 0 ? ml / referenceML[i] * multipliers[i] : 0
+                notes.append(String(format: "blood pool: %@ regional blood fraction %.3f", c.organ, phi[i]!))
+            case .regional(let fraction)?:
+                phi[i] = fraction * multipliers[i]
                 notes.append(String(format: "blood pool: %@ regional blood fraction %.3f", c.organ, phi[i]!))
             }
         }

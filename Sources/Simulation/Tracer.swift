@@ -259,7 +259,7 @@ public struct Tracer: Sendable, Codable, Equatable {
             //   liver 10 %: male 530 mL in 1800 g → 0.309, female 390 mL in 1400 g → 0.293;
             //   spleen 1.4 %: 74 mL in 150 g → 0.519, 55 mL in 130 g → 0.441;
             //   kidneys 2 %: 106 mL in 310 g → 0.359, 78 mL in 275 g → 0.298;
-            //   heart wall (coronary tissue) 1 %: 53 mL in 330 g → 0.169, 39 mL in 250 g → 0.164;
+            //   (heart wall: see below — the measured myocardial blood volume, not ICRP 89's coronary tissue 1 %);
             //   lungs (pulmonary tissue) 10.5 %: 557 / 410 mL, of which the blood labels 96/98 hold 142 / 96 mL, the
             //   rest in the lung tissue (IDs 97/99: 2749 / 2205 mL) → 0.151 / 0.142.
             // (The large arteries and veins, 6 + 18 %, are more than the vessel labels hold: the rest of their blood is
@@ -267,7 +267,15 @@ public struct Tracer: Sendable, Codable, Equatable {
             cb("liver", .tissue(percent: 10), "ICRP 89 Table 2.14: liver 10 % of the blood (regional blood fraction 0.31 M / 0.29 F)"),
             cb("spleen", .tissue(percent: 1.4), "ICRP 89 Table 2.14: spleen 1.4 % (0.52 M / 0.44 F)"),
             cb("kidneys", .tissue(percent: 2), "ICRP 89 Table 2.14: kidneys 2 % (0.36 M / 0.30 F)"),
-            cb("heart-wall", .tissue(percent: 1), "ICRP 89 Table 2.14: coronary tissue 1 % (0.17 M / 0.16 F)"),
+            // Heart wall (and the gated myocardium): the measured intramyocardial blood volume, not ICRP 89's coronary
+            // tissue share. ICRP 89 Table 2.14 gives 1 % of the blood (53 / 39 mL) to "coronary tissue" — a share of the
+            // body's blood given to the coronary circulation as a whole, not a measured fraction of the myocardium; over
+            // the heart-wall label it is 0.169 / 0.164 mL/mL. Myocardial blood volume measured in 41 healthy subjects with
+            // quantitative first-pass CMR: ≈ 9 % of the LV myocardium at rest (12 % under adenosine) — Nickander et
+            // al., J Cardiovasc Magn Reson 21:73 (2019), Fig. 4. At 0.17 the virtual patients' LV walls were about twice
+            // as hot as a patient's, and the wall is most of what lies under the LV beside the lung the background
+            // region sees (issue 18, docs/lvef.md session 15, branch lvef12).
+            cb("heart-wall", .regional(fraction: 0.09), "myocardial blood volume 9 % at rest (Nickander et al., J Cardiovasc Magn Reson 21:73 (2019)); ICRP 89 Table 2.14 coronary tissue 1 % would give 0.17"),
             cb("lungs", .tissue(percent: 10.5, besides: "lung-blood"), "ICRP 89 Table 2.14: pulmonary 10.5 %, less the lung-blood labels (lung tissue 0.15 M / 0.14 F)"),
             // Free pertechnetate (labelling efficiency ~95 %): not in the blood pool, from its kinetics.
             c("stomach-wall", .mono(0.005, halfTime: 0), "free pertechnetate (labelling efficiency ~95 %): gastric mucosa"),
