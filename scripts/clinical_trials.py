@@ -375,7 +375,7 @@ def lvef_trial(scinti, out, seeds, log):
         figures.append(("RVEF: mean absolute error, equilibrium LAO (points, information)", f"{len(rvd)} of {len(seeds)} patients with an RVEF",
                         mean_ci(rvd), "—", None))
     if widths:
-        # The range the result states for the background under the LV (0.98–1.77 × the ring's, docs/lvef.md session 15).
+        # The range the result states for the background under the LV (0.92–1.29 × the ring's, docs/lvef.md session 15).
         figures.append(("LVEF: truth inside the stated background range `lvefBackgroundRange` (patients, information)",
                         f"{len(widths)} of {len(seeds)} patients", (covered, float("nan"), float("nan")), "—", None))
         figures.append(("LVEF: width of the stated background range, median (points, information)", f"{len(widths)} of {len(seeds)} patients",

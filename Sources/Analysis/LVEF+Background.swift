@@ -109,7 +109,7 @@ extension GatedBloodPoolLVEF {
     /// The quality line a physician reads on the background's effect on the LVEF.
     static func backgroundQuality(_ effect: BackgroundEffect, ratio: ClosedRange<Double>) -> String {
         let lo = min(effect.range.atLower, effect.range.atUpper), hi = max(effect.range.atLower, effect.range.atUpper)
-        return backgroundQualityPrefix + String(format: " (lung): +10 %% background → %+.1f LVEF points; the background under the LV (its walls, the lung in front of and behind it, the mediastinal vessels) was %.2f–%.2f × the background beside it on the tuning patients, and with it anywhere in that range the LVEF lies in %.0f–%.0f %%", effect.pointsPerTenPercent, ratio.lowerBound, ratio.upperBound, lo, hi)
+        return backgroundQualityPrefix + String(format: " (lung): +10 %% background → %+.1f LVEF points; the background under the LV (its walls, the lung in front of and behind it, the mediastinal vessels) was %.2f–%.2f × the background beside it on the virtual patients, and over that range the background alone moves the LVEF over %.0f–%.0f %% (the LV region's own error is not included)", effect.pointsPerTenPercent, ratio.lowerBound, ratio.upperBound, lo, hi)
             + (effect.upperLeavesNoLV ? " (at the upper end no LV counts are left at end systole)" : "")
             + (hi - lo > 10 ? ": the background measured beside the LV does not fix the LVEF closer than that" : "")
     }

@@ -98,7 +98,7 @@ extension GatedBloodPoolLVEF {
         var r = result
         let ratio = options.backgroundUnderLVRatio
         let effect = Self.backgroundEffect(raw: raw, pixels: rois.map(\.count), background: backgroundPerPixel, ed: ed, es: es, ratio: ratio)
-        let rangeText = effect.map { e in String(format: "; %.0f–%.0f %% with the background under the LV %.2f–%.2f × the background beside it, see quality",
+        let rangeText = effect.map { e in String(format: "; background-limited range %.0f–%.0f %% (background under the LV %.2f–%.2f × the background beside it), see quality",
                                                  min(e.range.atLower, e.range.atUpper), max(e.range.atLower, e.range.atUpper), ratio.lowerBound, ratio.upperBound) } ?? ""
         r.findings = [String(format: "LVEF %.0f %% (gated blood pool, %@ LV region%@), end diastole frame %d, end systole frame %d of %d.", lvef, options.roiMethod.rawValue, rangeText, ed + 1, es + 1, curve.count)]
         if let per { r.findings.append(String(format: "Peak ejection rate %.2f EDV/s, peak filling rate %.2f EDV/s.", per, pfr ?? 0)) }
