@@ -68,13 +68,15 @@ extension GatedBloodPoolLVEF {
         return "\(clock(startDeg))–\(clock(startDeg + widthDeg)) o'clock"
     }
 
-    /// The LVEF (percent) of the LV counts `raw` (one value per frame) of regions of `pixels` pixels with `background`
-    /// counts per pixel subtracted: ED and ES are the maximum and the minimum of that curve (as the analysis chooses
-    /// them). Nil when no LV counts are left at ED. Above 100 where the background leaves negative counts at ES.
-    static func lvef(raw: [Double], pixels: [Int], background: Double) -> Double? {
+    /// The background-corrected LV curve of the LV counts `raw` (one value per frame) of regions of `pixels` pixels
+    /// with `background` counts per pixel subtracted, its ED and ES frames (the curve's maximum and minimum) and the
+    /// LVEF (percent; above 100 where the background leaves negative counts at ES). Nil when no LV counts are left at
+    /// ED. The analysis (``finish``) and the background's effect (``backgroundEffect``) both choose ED/ES this way.
+    static func corrected(raw: [Double], pixels: [Int], background: Double) -> (curve: [Double], ed: Int, es: Int, lvef: Double)? {
         let curve = zip(raw, pixels).map { $0 - background * Double($1) }
-        guard let ed = curve.max(), let es = curve.min(), ed > 0 else { return nil }
-        return 100 * (ed - es) / ed
+        guard let ed = curve.indices.max(by: { curve[$0] < curve[$1] }), let es = curve.indices.min(by: { curve[$0] < curve[$1] }),
+              curve[ed] > 0 else { return nil }
+        return (curve, ed, es, 100 * (curve[ed] - curve[es]) / curve[ed])
     }
 
     /// What the subtracted background does to the LVEF (issue 18 session 15; ``Result/backgroundSensitivity``,
@@ -98,8 +100,8 @@ extension GatedBloodPoolLVEF {
         guard e > 0 else { return nil }
         let slope = 10 * background * (Double(pixels[es]) * e - Double(pixels[ed]) * s) / (e * e)
         func clamped(_ v: Double?) -> Double { min(100, max(0, v ?? 100)) }
-        let lower = lvef(raw: raw, pixels: pixels, background: background * ratio.lowerBound)
-        let upper = lvef(raw: raw, pixels: pixels, background: background * ratio.upperBound)
+        let lower = corrected(raw: raw, pixels: pixels, background: background * ratio.lowerBound)?.lvef
+        let upper = corrected(raw: raw, pixels: pixels, background: background * ratio.upperBound)?.lvef
         return BackgroundEffect(pointsPerTenPercent: slope, range: (clamped(lower), clamped(upper)), upperLeavesNoLV: (upper ?? 100) >= 100)
     }
 

@@ -45,11 +45,9 @@ extension GatedBloodPoolLVEF {
                 raw: [Double], summed: PlanarViewImage, method: String, warnings: [String]) throws(PlanarAnalysisError) -> Analysis {
         let n = frames.count
         var warnings = warnings
-        let curve = zip(raw, rois).map { $0 - backgroundPerPixel * Double($1.count) }
-        let ed = curve.indices.max { curve[$0] < curve[$1] }!
-        let es = curve.indices.min { curve[$0] < curve[$1] }!
-        guard curve[ed] > 0 else { throw PlanarAnalysisError("the background-corrected LV counts are not positive: background exceeds the ventricle") }
-        let lvef = 100 * (curve[ed] - curve[es]) / curve[ed]
+        guard let (curve, ed, es, lvef) = Self.corrected(raw: raw, pixels: rois.map(\.count), background: backgroundPerPixel) else {
+            throw PlanarAnalysisError("the background-corrected LV counts are not positive: background exceeds the ventricle")
+        }
         if ed != 0 && ed != n - 1 { warnings.append("end diastole at frame \(ed), not at the R wave (frame 0): check the gating") }
 
         // Rates from a 3-harmonic Fourier fit.
