@@ -109,9 +109,7 @@ extension PlanarStudyTruth {
     /// on ties); nil when no disc fits in `allowed`.
     public static func referenceDisc(thickness: [Double], allowed: Set<Int>, columns: Int, rows: Int, pixelMM: Double,
                                      diameterMM: Double) -> ReferenceDisc? {
-        let rad = diameterMM / 2 / pixelMM, k = Int(rad.rounded(.down))
-        var offsets: [(Int, Int)] = []
-        for dr in -k...k { for dc in -k...k where Double(dr * dr + dc * dc) <= rad * rad { offsets.append((dr, dc)) } }
+        let rad = diameterMM / 2 / pixelMM, offsets = discOffsets(radiusPixels: rad)
         var best: (centre: Int, mean: Double)? = nil
         for i in allowed.sorted() {
             let r = i / columns, c = i % columns
@@ -126,6 +124,15 @@ extension PlanarStudyTruth {
         }
         return best.map { ReferenceDisc(centre: [$0.centre % columns, $0.centre / columns], diameterMM: diameterMM, radiusPixels: rad,
                                          pixels: offsets.count, meanThicknessMM: $0.mean) }
+    }
+
+    /// The (row, column) offsets of the pixels whose centre lies within `radiusPixels` of a pixel centre: the pixels
+    /// of a reference disc.
+    static func discOffsets(radiusPixels rad: Double) -> [(Int, Int)] {
+        let k = Int(rad.rounded(.down))
+        var offsets: [(Int, Int)] = []
+        for dr in -k...k { for dc in -k...k where Double(dr * dr + dc * dc) <= rad * rad { offsets.append((dr, dc)) } }
+        return offsets
     }
 
     /// Diameters (mm) of the truth's reference discs: liver 30 mm (PERCIST's normal-liver reference, "a 3-cm-diameter
@@ -240,11 +247,9 @@ extension PlanarStudyTruth {
             guard let disc = referenceDisc(thickness: thickness, allowed: allowed, columns: columns, rows: rows, pixelMM: pixelMM, diameterMM: discMM) else {
                 return (outline, n, overKidney, outline, nil)
             }
-            var ds = 0.0, dn = 0
-            let k = Int(disc.radiusPixels.rounded(.down))
-            for dr in -k...k { for dc in -k...k where Double(dr * dr + dc * dc) <= disc.radiusPixels * disc.radiusPixels {
-                ds += gm[(disc.centre[1] + dr) * columns + disc.centre[0] + dc]; dn += 1 } }
-            return (ds / Double(dn), n, overKidney, outline, disc)
+            let offsets = discOffsets(radiusPixels: disc.radiusPixels)
+            let ds = offsets.reduce(0.0) { $0 + gm[(disc.centre[1] + $1.0) * columns + disc.centre[0] + $1.1] }
+            return (ds / Double(offsets.count), n, overKidney, outline, disc)
         }
         let liver = try organ("liver", discMM: liverReferenceDiameterMM), spleen = try organ("spleen", discMM: spleenReferenceDiameterMM)
         var out: [KrenningTruth.Lesion] = []
