@@ -18,11 +18,12 @@ import Imaging
 ///   spleen have no maximum of their own.
 /// - Liver: the largest 8-connected structure on the patient's right (kidneys masked) above half-way from the soft
 ///   tissue (median of the pixels above 1 % of the 99th percentile) to the 95th percentile there (no larger than 40 % of the body); its disc
-///   (``Options/liverRadiusMM``) at the liver's deepest interior point away from tumour foci. Without a kidney pair,
+///   (``Options/liverRadiusMM``, 30 mm across) where the structure reads highest, clear of tumour foci (the reader's
+///   reference in the thick right lobe, as the trial's truth). Without a kidney pair,
 ///   when the only such structure is larger (liver and unmasked right kidney joined), it is taken as the liver region
 ///   and every grade is withheld with the reason (no stop on "no liver found").
 /// - Spleen: the same on the patient's left (≥ 30 mm off the midline) at the liver's height; its disc
-///   (``Options/spleenRadiusMM``) at the spleen's deepest interior point.
+///   (``Options/spleenRadiusMM``, 15 mm across) where it reads highest.
 /// - Tumours: foci of the 1-pixel-smoothed image that stand out of their 20–35 mm annulus by ≥ 25 % and by ≥ 6 σ of
 ///   the counting noise (3 × 3 sum), outside the kidneys, spleen and bladder; inside the liver they must stand
 ///   out of the liver the same way. Each gets a disc of ``Options/lesionRadiusMM``.
@@ -78,8 +79,16 @@ extension KrenningAnalysis {
         let maxima = RegionTools.localMaxima(s, rows: rows, columns: cols, radius: max(2, Int((30 / px).rounded())), threshold: 0.1 * p99)
             .map { $0.row * cols + $0.column }.filter { body[$0] }
         let bodyCount = body.filter { $0 }.count
+        // Hills of the 8 mm-smoothed image: the maximum each pixel's steepest ascent ends on.
+        let hillTop = RegionTools.hills(s, rows: rows, columns: cols)
+        /// A physiological organ's region (kidney, bladder): the pixels ≥ `frac` of its peak, within 80 mm, on its own
+        /// hill — their steepest ascent ends on its top or on another top within 25 mm of it (the organ's other pole,
+        /// as `besidePhysiology` below). Until 2026-12-08 the hill was not asked: a spleen at 0.75 × the left
+        /// kidney's peak, 67 mm from it and joined to it above 50 %, was grown into the kidney's mask and the spleen
+        /// region was placed on the liver's left lobe beside it (tuning patients 7111 and 7115).
         func grow(_ m: Int, _ frac: Float) -> PlanarROI {
-            PlanarROI.component(of: s.indices.map { s[$0] >= frac * s[m] && dist($0, m) <= 80 }, rows: rows, columns: cols, seed: m)
+            PlanarROI.component(of: s.indices.map { s[$0] >= frac * s[m] && dist($0, m) <= 80 && (hillTop[$0] == m || dist(hillTop[$0], m) <= 25) },
+                                rows: rows, columns: cols, seed: m)
         }
         // Posterior ÷ anterior (8 mm-smoothed, posterior mirrored) where both views are given: the kidneys lie at the
         // back (In-111 kidneys ≈ 2 × posterior-dominant on the trial patients), the liver at the front (≈ 1).
@@ -184,8 +193,6 @@ extension KrenningAnalysis {
         let rLesion = options.lesionRadiusMM / px
         let organBand = organ.dilated(2)
         let spleenBand = spleen.dilated(2)
-        // Hills of the 8 mm-smoothed image: the maximum each pixel's steepest ascent ends on.
-        let hillTop = RegionTools.hills(s, rows: rows, columns: cols)
         /// A focus in the kidney or bladder mask that lies on a hill of its own (its steepest ascent on the 8 mm-smoothed
         /// image ends on a maximum that is not the kidney's or the bladder's: not within 25 mm of its top, or outside
         /// its grown region) is a structure beside the organ, not the organ's own uptake (a grade-4
@@ -274,7 +281,7 @@ extension KrenningAnalysis {
         if !kidneys.isEmpty {
             notes.append("uptake on the kidneys' own hills is taken as renal: a tumour inside a kidney (or projected over it) is not told apart from it and is not reported")
         }
-        // Organ discs at their deepest interior point away from tumours.
+        // The deepest interior point away from tumours (where no whole reference disc fits).
         func deepest(_ m: PlanarROI, radiusMM: Double, avoid: [NamedPlanarDisk]) -> PlanarDisk {
             var best = -1, bestD = -1.0
             let edge = m.boundary
@@ -288,8 +295,31 @@ extension KrenningAnalysis {
             let r = min(radiusMM / px, max(1.5, bestD))
             return PlanarDisk(column: Double(best % cols), row: Double(best / cols), radius: r)
         }
-        let liverDisc = deepest(liver, radiusMM: options.liverRadiusMM, avoid: lesions)
-        let spleenDisc = deepest(spleen, radiusMM: options.spleenRadiusMM, avoid: lesions)
+        // The reader's reference disc: the whole disc inside the organ's structure, clear of the tumour foci, where its
+        // mean conjugate-view count is highest — for an organ of one concentration, where it is thickest from front to
+        // back (the thick right lobe of the liver, PERCIST's reference; the truth's `referenceDisc` is the same rule on
+        // the phantom's labels). Where no whole disc fits, the deepest interior point with the radius that fits
+        // (flagged below when that is under half the disc). Until 2026-12-08 the disc sat at the deepest interior
+        // point: in the spleen zone that is the middle of whatever the structure holds, and on tuning patient 7111 it
+        // lay between the spleen and the liver's left lobe (275 counts/pixel against the spleen's 1 069).
+        func brightest(_ m: PlanarROI, radiusMM: Double, avoid: [NamedPlanarDisk]) -> PlanarDisk {
+            let radius = radiusMM / px, reach = Int(radius.rounded(.down))
+            var offsets: [Int] = []
+            for dr in -reach...reach { for dc in -reach...reach where Double(dr * dr + dc * dc) <= radius * radius { offsets.append(dr * cols + dc) } }
+            var best = -1, bestMean = -Double.infinity
+            for i in m.indices {
+                let c = i % cols, r = i / cols
+                guard r >= reach, r < rows - reach, c >= reach, c < cols - reach else { continue }
+                if avoid.contains(where: { hypot($0.roi.column - Double(c), $0.roi.row - Double(r)) <= $0.roi.radius + radius }) { continue }
+                var sum = 0.0, inside = true
+                for o in offsets { guard m.inside[i + o] else { inside = false; break }; sum += Double(g[i + o]) }
+                if inside, sum > bestMean * Double(offsets.count) { bestMean = sum / Double(offsets.count); best = i }
+            }
+            guard best >= 0 else { return deepest(m, radiusMM: radiusMM, avoid: avoid) }
+            return PlanarDisk(column: Double(best % cols), row: Double(best / cols), radius: radius)
+        }
+        let liverDisc = brightest(liver, radiusMM: options.liverRadiusMM, avoid: lesions)
+        let spleenDisc = brightest(spleen, radiusMM: options.spleenRadiusMM, avoid: lesions)
         // Can the organs be told apart? A reference region squeezed to a thin strip (between kidney, lesions and the
         // body's edge) or, for the spleen, lying in front of the body (the spleen lies at the back, P/A above the
         // body's median like the kidneys) is not the organ a reader grades against.
@@ -352,15 +382,18 @@ extension KrenningAnalysis {
         }
         r.quality = auto.notes + r.quality
         // Grades against an automatic reference organ that was not told apart are withheld, with the reason (issue
-        // 18: a wrong spleen gave grades with no warning). The spleen in In-111 pentetreotide images is hotter than
-        // the liver (ICRP 128: 1 % in ~150 g against 2 % in ~1 800 g, about 6 × the concentration); an automatic
-        // spleen region not hotter than the liver region is something else.
+        // 18: a wrong spleen gave grades with no warning).
         let liverProblem = liver == nil ? auto.liverNotToldApart : nil
         var spleenProblem = spleen == nil ? auto.spleenNotToldApart : nil
-        if spleen == nil, spleenProblem == nil, r.spleen.intensity <= r.liver.intensity {
-            spleenProblem = String(format: "the automatic spleen region (%.1f counts/pixel) is not hotter than the liver region (%.1f); in In-111 pentetreotide images the spleen is: the spleen was not told apart (or cannot be the grade-4 reference)", r.spleen.intensity, r.liver.intensity)
-        }
         if liverProblem != nil { spleenProblem = nil }
+        // A spleen told apart (a spleen-sized structure at the back, its disc where it reads highest) that reads not
+        // hotter than the liver's thick part is a patient whose spleen projects no brighter than the liver: the
+        // spleen is thin front to back (≈ 5 cm against the right lobe's 15–20 cm), so despite its higher concentration
+        // (ICRP 128: about 6 × the liver's) its projection can match the liver's (the virtual trial's truth: 11 of 48
+        // tuning patients within 10 %). Grade 4 is then "above both", grade 3 cannot occur — the scale as written,
+        // not a guess; `quality` says so, so that a reader checks the figure. (Until 2026-12-08 every grade above
+        // the liver was withheld there; tuning patients 7101, 7122, 7129 and 7138 lost a true grade 4 to it.) The quality
+        // line is `score`'s own ("the spleen region ... is not hotter than the liver region").
         for k in r.lesions.indices {
             if let why = liverProblem {
                 r.lesions[k].krenningScore = nil; r.lesions[k].withheld = why

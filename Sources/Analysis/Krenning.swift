@@ -37,8 +37,13 @@ public struct KrenningAnalysis: Sendable {
         public var noUptakeRatio: Double = 1.1
         /// Automatic regions (issue 18): radius (mm) of the liver, spleen and tumour discs; a tumour focus stands out
         /// of its 20–35 mm annulus by at least `lesionContrast` (relative) and `lesionSigma` (counting noise of a 3 × 3 sum).
-        public var liverRadiusMM: Double = 30
-        public var spleenRadiusMM: Double = 15
+        /// The liver and spleen discs are the reader's references, the same as the truth of the virtual trial
+        /// (`PlanarStudyTruth.referenceDisc`): a 30 mm diameter disc in the liver, PERCIST's normal right-lobe VOI
+        /// (Wahl et al., J Nucl Med 50:122S (2009)), and a 15 mm one in the spleen, each where the organ reads highest
+        /// (thickest) inside its structure. Until 2026-12-08 they were 60 and 30 mm across at the deepest interior
+        /// point, which read a median 8 % below the reader's discs on the tuning patients (branch `krenning16`).
+        public var liverRadiusMM: Double = 15
+        public var spleenRadiusMM: Double = 7.5
         public var lesionRadiusMM: Double = 15
         public var lesionContrast: Double = 0.25
         public var lesionSigma: Double = 6
@@ -208,7 +213,7 @@ public struct KrenningAnalysis: Sendable {
         guard lv.intensity > 0, sp.intensity > 0 else { throw PlanarAnalysisError("Krenning score: the liver or spleen region has zero counts") }
         let bg = background.map { value($0, anterior: anterior, posterior: posterior) }
         var notes: [String] = []
-        if sp.intensity <= lv.intensity { notes.append("the spleen region is not hotter than the liver region: score 4 means above both") }
+        if sp.intensity <= lv.intensity { notes.append(String(format: "the spleen region (%.1f counts/pixel) is not hotter than the liver region (%.1f), unusual in In-111 pentetreotide images: score 4 means above both and score 3 cannot be given; check that the spleen region lies on the spleen", sp.intensity, lv.intensity)) }
         let scores = lesions.map { l -> LesionScore in
             let v = value(l, anterior: anterior, posterior: posterior, lesion: true)
             let rl = v.intensity / lv.intensity, rs = v.intensity / sp.intensity

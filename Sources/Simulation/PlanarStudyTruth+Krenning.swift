@@ -30,6 +30,13 @@ extension PlanarStudyTruth {
             /// Rose signal-to-noise ratio of that excess: excess counts over the disc ÷ √(counts without it), expected
             /// counts of the simulated acquisition (the better of the two views).
             public var excessSNR: Double? = nil
+            /// Indices (in `lesions`) of the other tumours whose projected discs overlap this one's, directly or through
+            /// another (centres closer than the sum of the radii): in a planar view they are one focus, which a reader
+            /// grades once. nil when it overlaps none (and in truths written before 2026-12-08).
+            public var overlapping: [Int]? = nil
+            /// The grade of that one focus: the highest grade among the overlapping tumours (its hottest part; a tumour
+            /// with no uptake of its own adds none). nil when it overlaps none: the focus is the tumour (`grade`).
+            public var focusGrade: Int? = nil
         }
         public var lesions: [Lesion]
         /// Conjugate-view intensities (expected counts/pixel) of the liver and the spleen, the references of the
@@ -273,16 +280,39 @@ extension PlanarStudyTruth {
             }
             out.append(lesion)
         }
+        markOverlappingFoci(&out, pixelMM: pixelMM)
         func reference(_ name: String, _ o: (mean: Double, pixels: Int, overKidney: Int, outline: Double, disc: ReferenceDisc?), _ mm: Double) -> String {
             o.disc == nil ? "\(name) = NO \(Int(mm)) mm disc fits clear of the kidneys and lesions: mean over its whole-outline region described below (fallback)"
                           : "\(name) = mean over a \(Int(mm)) mm diameter disc"
         }
         var t = KrenningTruth(lesions: out, liverIntensity: liver.mean, spleenIntensity: spleen.mean, liverPixels: liver.pixels, spleenPixels: spleen.pixels,
                              liverPixelsOverKidney: liver.overKidney, spleenPixelsOverKidney: spleen.overKidney,
-                             definition: "expected (noise-free) anterior and posterior photopeak counts, conjugate view √(A·P): lesion = mean of the 3×3 pixels at its projected centre; \(reference("liver", liver, liverReferenceDiameterMM)); \(reference("spleen", spleen, spleenReferenceDiameterMM)); each disc centred on the pixel where the organ's projected thickness (its label voxels along the anterior–posterior ray) averaged over the disc is largest, the whole disc inside the projected organ outline eroded by 2 pixels, clear of the lesions (radius + 2 px) and of the pixels within \(m) px of the projected kidneys (the reader's normal-liver reference: PERCIST's 3 cm VOI in the right lobe, Wahl et al. J Nucl Med 50:122S (2009), O, Lodge & Wahl Radiology 280:576 (2016); spleen 15 mm); liverOutlineIntensity / spleenOutlineIntensity = mean over that whole region (the definition before krenning16); grade 0 contrast ≤ 1\(withoutExcess == nil ? "" : " or the tumour's own excess not visible (image − image with the tumours at the host's concentration, summed over the projected disc: Rose SNR = excess ÷ √counts < \(roseVisibilityThreshold) on both views)"), 1 < 0.5 × liver, 2 ≤ liver, 3 > liver, 4 > spleen (Krenning 1993)")
+                             definition: "expected (noise-free) anterior and posterior photopeak counts, conjugate view √(A·P): lesion = mean of the 3×3 pixels at its projected centre; \(reference("liver", liver, liverReferenceDiameterMM)); \(reference("spleen", spleen, spleenReferenceDiameterMM)); each disc centred on the pixel where the organ's projected thickness (its label voxels along the anterior–posterior ray) averaged over the disc is largest, the whole disc inside the projected organ outline eroded by 2 pixels, clear of the lesions (radius + 2 px) and of the pixels within \(m) px of the projected kidneys (the reader's normal-liver reference: PERCIST's 3 cm VOI in the right lobe, Wahl et al. J Nucl Med 50:122S (2009), O, Lodge & Wahl Radiology 280:576 (2016); spleen 15 mm); liverOutlineIntensity / spleenOutlineIntensity = mean over that whole region (the definition before krenning16); grade 0 contrast ≤ 1\(withoutExcess == nil ? "" : " or the tumour's own excess not visible (image − image with the tumours at the host's concentration, summed over the projected disc: Rose SNR = excess ÷ √counts < \(roseVisibilityThreshold) on both views)"), 1 < 0.5 × liver, 2 ≤ liver, 3 > liver, 4 > spleen (Krenning 1993); tumours whose projected discs overlap (centre distance < sum of radii) are one planar focus graded once: focusGrade = the highest grade among them")
         t.liverOutlineIntensity = liver.outline; t.spleenOutlineIntensity = spleen.outline
         t.liverReference = liver.disc == nil ? "outline" : "disc"; t.spleenReference = spleen.disc == nil ? "outline" : "disc"
         t.liverDisc = liver.disc; t.spleenDisc = spleen.disc
         return t
+    }
+
+    /// Tumours whose projected discs overlap (centre distance below the sum of their radii, on the anterior pixel
+    /// grid), directly or through another, are one focus in a planar view: a reader sees and grades one hot spot.
+    /// Each member gets the others' indices (`overlapping`) and the focus' grade (`focusGrade`: the highest grade
+    /// of the members). Decided 2026-12-08 (issue 18) after two kinds of misses: two grade-4 spine tumours 2 px apart
+    /// seen as one focus, one of them scored as missed (fixed patient 7012, session 14); a grade-2 tumour 2 px from a
+    /// grade-4 one graded 2 at its own centre though no reader can see it apart (tuning patient 7204).
+    public static func markOverlappingFoci(_ lesions: inout [KrenningTruth.Lesion], pixelMM: Double) {
+        let n = lesions.count
+        var group = Array(0..<n)
+        func root(_ k: Int) -> Int { var k = k; while group[k] != k { k = group[k] }; return k }
+        for a in 0..<n { for b in (a + 1)..<n {
+            let d = hypot(lesions[a].pixel[0] - lesions[b].pixel[0], lesions[a].pixel[1] - lesions[b].pixel[1])
+            if d < (lesions[a].diameterMM + lesions[b].diameterMM) / 2 / pixelMM { group[root(b)] = root(a) }
+        } }
+        for k in 0..<n {
+            let members = (0..<n).filter { root($0) == root(k) }
+            guard members.count > 1 else { continue }
+            lesions[k].overlapping = members.filter { $0 != k }
+            lesions[k].focusGrade = members.map { lesions[$0].grade }.max()
+        }
     }
 }

@@ -270,3 +270,24 @@ struct KrenningVisibilityTests {
         #expect(a.snr < PlanarStudyTruth.roseVisibilityThreshold)
     }
 }
+
+/// Tumours that overlap in projection are one planar focus, graded once (issue 18, 2026-12-08).
+@Suite struct KrenningOverlappingFociTests {
+    static func lesion(_ c: Double, _ r: Double, diameterMM: Double, grade: Int) -> PlanarStudyTruth.KrenningTruth.Lesion {
+        .init(region: "thoracic-spine", diameterMM: diameterMM, contrast: 2, pixel: [c, r], intensity: 0, ratioToLiver: 0, ratioToSpleen: 0, grade: grade)
+    }
+
+    @Test("discs closer than the sum of their radii form one focus (also through a third); its grade is the highest member's; others untouched")
+    func overlappingFoci() {
+        // 4.8 mm pixels, 24 mm tumours: radius 2.5 px, so centres closer than 5 px overlap.
+        var l = [Self.lesion(50, 50, diameterMM: 24, grade: 4), Self.lesion(54.9, 50, diameterMM: 24, grade: 2),   // 4.9 px: overlap
+                 Self.lesion(59.7, 50, diameterMM: 24, grade: 0),                                                   // 4.8 px from the 2nd: overlap, 9.7 from the 1st
+                 Self.lesion(50, 55.1, diameterMM: 24, grade: 1),                                                   // 5.1 px from the 1st: apart
+                 Self.lesion(90, 90, diameterMM: 30, grade: 3)]
+        PlanarStudyTruth.markOverlappingFoci(&l, pixelMM: 4.8)
+        #expect(l[0].overlapping == [1, 2] && l[1].overlapping == [0, 2] && l[2].overlapping == [0, 1])
+        #expect(l[0].focusGrade == 4 && l[1].focusGrade == 4 && l[2].focusGrade == 4)
+        #expect(l[3].overlapping == nil && l[3].focusGrade == nil && l[4].overlapping == nil && l[4].focusGrade == nil)
+        #expect(l.map(\.grade) == [4, 2, 0, 1, 3], "each tumour keeps its own grade")
+    }
+}
