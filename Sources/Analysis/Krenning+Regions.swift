@@ -396,10 +396,10 @@ extension KrenningAnalysis {
         // line is `score`'s own ("the spleen region ... is not hotter than the liver region").
         for k in r.lesions.indices {
             if let why = liverProblem {
-                r.lesions[k].krenningScore = nil; r.lesions[k].withheld = why
+                r.lesions[k].krenningScore = nil; r.lesions[k].withheld = why; r.lesions[k].nearBoundary = nil
             } else if let why = spleenProblem, r.lesions[k].ratioToLiver > 1 {
                 // Grades 1 and 2 depend on the liver only; above the liver the spleen decides between 3 and 4.
-                r.lesions[k].krenningScore = nil; r.lesions[k].withheld = why
+                r.lesions[k].krenningScore = nil; r.lesions[k].withheld = why; r.lesions[k].nearBoundary = nil
             }
         }
         if let why = liverProblem { r.quality.append("Krenning grades withheld: \(why); give --liver") }

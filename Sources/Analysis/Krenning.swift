@@ -47,6 +47,10 @@ public struct KrenningAnalysis: Sendable {
         public var lesionRadiusMM: Double = 15
         public var lesionContrast: Double = 0.25
         public var lesionSigma: Double = 6
+        /// A grade within this relative distance of a boundary (plus twice the lesion peak's counting noise) is
+        /// flagged (``LesionScore/nearBoundary``): 5 %, the spread of the automatic reference discs against the
+        /// reader's on the tuning patients (0.97–1.05 × the truth's liver and spleen, session 16, docs/krenning.md).
+        public var boundaryMargin: Double = 0.05
         /// Creates the default options.
         public init() {}
     }
@@ -82,6 +86,10 @@ public struct KrenningAnalysis: Sendable {
         /// Why no grade is given: the reference organ the grade depends on was not told apart on the image
         /// (automatic regions only; issue 18). A withheld grade is no grade, never a guess.
         public var withheld: String? = nil
+        /// Set when the lesion's intensity lies within ``Options/boundaryMargin`` (relative) plus twice its peak's
+        /// counting noise of a grade boundary (0.5 × liver, the liver, the spleen): the neighbouring grade is as
+        /// plausible, e.g. "1.02 × the liver: within 6 % of the grade 2/3 boundary". nil otherwise and when withheld.
+        public var nearBoundary: String? = nil
     }
 
     /// The scoring result.
@@ -223,7 +231,10 @@ public struct KrenningAnalysis: Sendable {
             else if v.intensity > lv.intensity { s = 3 }
             else if rl >= options.veryLowFraction { s = 2 }
             else { s = 1 }
-            return LesionScore(region: v, ratioToLiver: rl, ratioToSpleen: rs, krenningScore: s)
+            var score = LesionScore(region: v, ratioToLiver: rl, ratioToSpleen: rs, krenningScore: s)
+            score.nearBoundary = Self.nearBoundary(score, spleenHotter: sp.intensity > lv.intensity, margin: options.boundaryMargin,
+                                                   views: posterior == nil ? 1 : 2, veryLow: options.veryLowFraction)
+            return score
         }
         var r = Result(lesions: scores, liver: lv, spleen: sp, background: bg,
                        method: posterior == nil ? "anterior only" : "geometric mean of anterior and posterior",
@@ -233,11 +244,26 @@ public struct KrenningAnalysis: Sendable {
         return r
     }
 
+    /// The grade boundary (if any) the lesion's intensity lies within `margin` + 2 σ of, σ the relative counting
+    /// noise of its peak (a 3 × 3 mean: 1/√(9 × counts), per view; the conjugate mean of two views halves the
+    /// variance). Boundaries: 1/2 at `veryLow` × liver, 2/3 at the liver, 3/4 at the spleen (or, with the spleen not
+    /// hotter than the liver, 2/4 at the liver). A lesion graded 0 against the background region is not flagged.
+    static func nearBoundary(_ s: LesionScore, spleenHotter: Bool, margin: Double, views: Int, veryLow: Double) -> String? {
+        guard let g = s.krenningScore, g > 0 else { return nil }
+        let counts = max(s.region.intensity, 1e-9)
+        let m = margin + 2 / (9 * counts * Double(views)).squareRoot()
+        var candidates: [(ratio: Double, label: String)] = [(s.ratioToLiver / veryLow, String(format: "%.2f × the liver: within %.0f %% of the grade 1/2 boundary (%.2f × the liver)", s.ratioToLiver, 100 * m, veryLow)),
+                                                           (s.ratioToLiver, String(format: "%.2f × the liver: within %.0f %% of the grade %@ boundary (the liver)", s.ratioToLiver, 100 * m, spleenHotter ? "2/3" : "2/4"))]
+        if spleenHotter { candidates.append((s.ratioToSpleen, String(format: "%.2f × the spleen: within %.0f %% of the grade 3/4 boundary (the spleen)", s.ratioToSpleen, 100 * m))) }
+        return candidates.first { abs($0.ratio - 1) <= m }?.label
+    }
+
     /// One sentence per lesion: its grade, or why it is withheld.
     static func findings(_ scores: [LesionScore]) -> [String] {
         scores.enumerated().map { k, s in
             if let g = s.krenningScore {
-                return String(format: "Lesion %d: Krenning grade %d (%.2f × liver, %.2f × spleen).", k + 1, g, s.ratioToLiver, s.ratioToSpleen)
+                let near = s.nearBoundary.map { " Near a boundary: \($0); the neighbouring grade is as plausible." } ?? ""
+                return String(format: "Lesion %d: Krenning grade %d (%.2f × liver, %.2f × spleen).", k + 1, g, s.ratioToLiver, s.ratioToSpleen) + near
             }
             return String(format: "Lesion %d: Krenning grade withheld (%.2f × the liver region): %@.", k + 1, s.ratioToLiver, s.withheld ?? "reference organ not told apart")
         }

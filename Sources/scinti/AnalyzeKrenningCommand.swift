@@ -20,7 +20,7 @@ struct KrenningCommand: ParsableCommand {
     @Option(help: "Photopeak energy window number (default: every window holding a photopeak of the radionuclide, summed).") var window: Int?
     @Option(help: "Radionuclide when the file does not say (default In-111 for decay correction).") var radionuclide: String?
     @Option(help: "Write a PNG figure with the regions (time point scored).") var png: String?
-    @Flag(help: "Print JSON (keys: lesions[] with krenningScore, ratioToLiver, ratioToSpleen; liver; spleen; method; kinetics).") var json = false
+    @Flag(help: "Print JSON (keys: lesions[] with krenningScore, ratioToLiver, ratioToSpleen, nearBoundary, withheld; liver; spleen; method; kinetics).") var json = false
 
     func run() throws {
         if try reportedNotAPatient(files, analysis: "Krenning score", json: json) { return }
@@ -61,6 +61,7 @@ struct KrenningCommand: ParsableCommand {
             for l in r.lesions {
                 t += String(format: "  %@: %.1f counts/pixel, ×%.2f liver, ×%.2f spleen → Krenning %@\n", l.region.name, l.region.intensity, l.ratioToLiver, l.ratioToSpleen,
                                   l.krenningScore.map(String.init) ?? "withheld: " + (l.withheld ?? "reference organ not told apart"))
+                if let near = l.nearBoundary { t += "    near a grade boundary: \(near)\n" }
             }
             for k in r.kinetics ?? [] {
                 t += "  \(k.name) decay-corrected net count rate: " + zip(k.hours, k.percentOfFirst).map { h, p in p.map { String(format: "%.1f h %.1f %%", h, $0) } ?? String(format: "%.1f h -", h) }.joined(separator: ", ") + "\n"

@@ -279,6 +279,38 @@ import Testing
         #expect(!r.findings.contains { $0.contains("withheld") })
     }
 
+    @Test("Krenning: a lesion within 5 % + 2 σ of a grade boundary says so (which boundary, the neighbouring grade as plausible); one clearly inside its band does not")
+    func krenningNearBoundary() throws {
+        // Uniform plateaus, no blur, given regions: liver 400, spleen 800, lesions at 1.02 × and 1.5 × the liver,
+        // 0.97 × the spleen and 0.51 × the liver (grade 2/3, none, 3/4, 1/2 boundaries). Counts are high (σ of a
+        // 3 × 3 mean of ~400: 1.7 % per view), so the flag's margin is 5 % + 2 σ ≈ 7 %; the 1.5 × lesion is 25 % from
+        // both boundaries.
+        let n = Self.n
+        var img = [Double](repeating: 40, count: n * n)
+        func square(_ c: Int, _ r: Int, _ h: Int, _ v: Double) { for y in (r - h)...(r + h) { for x in (c - h)...(c + h) { img[y * n + x] = v } } }
+        square(40, 50, 8, 400); square(90, 50, 6, 800)
+        let lesions: [(Int, Int, Double, String?)] = [(30, 100, 408, "2/3"), (60, 100, 600, nil), (90, 100, 776, "3/4"), (110, 20, 204, "1/2")]
+        for (c, r, v, _) in lesions { square(c, r, 2, v) }
+        let mirrored = (0..<(n * n)).map { i in Float(img[(i / n) * n + n - 1 - i % n]) }
+        let a = PlanarViewImage(name: "Anterior projection", rows: n, columns: n, pixelSpacing: [Self.px, Self.px], counts: img.map { Float($0) })
+        let p = PlanarViewImage(name: "Posterior projection", rows: n, columns: n, pixelSpacing: [Self.px, Self.px], counts: mirrored)
+        let r = try KrenningAnalysis().score(anterior: a, posterior: p,
+                                             lesions: lesions.enumerated().map { NamedPlanarDisk(name: "lesion \($0.offset + 1)", roi: PlanarDisk(column: Double($0.element.0), row: Double($0.element.1), radius: 2)) },
+                                             liver: NamedPlanarDisk(name: "liver", roi: PlanarDisk(column: 40, row: 50, radius: 3)),
+                                             spleen: NamedPlanarDisk(name: "spleen", roi: PlanarDisk(column: 90, row: 50, radius: 1.5)))
+        for (k, l) in lesions.enumerated() {
+            let s = r.lesions[k]
+            print("Krenning near boundary: lesion \(k + 1) grade \(s.krenningScore ?? -1), \(s.nearBoundary ?? "not near")")
+            if let b = l.3 {
+                #expect(s.nearBoundary?.contains("grade \(b) boundary") == true, "lesion \(k + 1): \(String(describing: s.nearBoundary))")
+                #expect(r.findings[k].contains("neighbouring grade is as plausible"))
+            } else {
+                #expect(s.nearBoundary == nil, "lesion \(k + 1): \(String(describing: s.nearBoundary))")
+            }
+        }
+        #expect(r.lesions.map(\.krenningScore) == [3, 3, 3, 2])
+    }
+
     @Test("Krenning: an automatic spleen region lying in front of the body is not the spleen: grades above the liver withheld with the reason; grades below it stand; a spleen given by hand wins")
     func krenningSpleenNotToldApart() throws {
         // The abdomen without its spleen, and a spleen-sized structure at the spleen's place lying in FRONT
