@@ -254,6 +254,24 @@ extension KrenningAnalysis {
             if nearPhysiology { besideKidney.insert(name) }
             if nearSpleen { besideSpleenNames.insert(name) }
         }
+        // On the shoulder of a brighter structure (no 7 × 7 maximum of its own): maxima of the excess over the 20 mm
+        // opening that stand out of that surface by the usual gates, outside the kidneys', bladder's and spleen's
+        // own regions (`shoulderFoci`, branch krenning18). Taken after every focus with a maximum of its own, with a
+        // 1.5-pixel disc so that its peak is its own and not the brighter neighbour's.
+        var onShoulder: Set<String> = []
+        let shoulderAllowed = s.indices.map { soft[$0] && !kidneyMask.inside[$0] && !spleen.inside[$0] }
+        var bladderSkirt = PlanarROI(rows: rows, columns: cols)
+        for f in physiologicalFoci where !kidneys.contains(f.top) { for i in f.region.dilated(3).indices { bladderSkirt.inside[i] = true } }
+        for c in Self.shoulderFoci(g: g, s1: s1, rows: rows, columns: cols, px: px, own: focal, allowed: shoulderAllowed, notOn: bladderSkirt.inside,
+                                   contrast: options.lesionContrast, sigma: options.lesionSigma) {
+            guard !lesions.contains(where: { hypot($0.roi.column - Double(c.column), $0.roi.row - Double(c.row)) < 2 * rLesion }) else { continue }
+            let name = "lesion \(lesions.count + 1)"
+            lesions.append(NamedPlanarDisk(name: name, roi: PlanarDisk(column: Double(c.column), row: Double(c.row), radius: 1.5)))
+            onShoulder.insert(name)
+        }
+        if !onShoulder.isEmpty {
+            notes.append("on the shoulder of a brighter structure (no maximum of its own; it stands out of the 20 mm opening of the image by the usual gates): \(onShoulder.sorted().joined(separator: ", ")) (check the figure)")
+        }
         // In front of a kidney, on its shoulder (no hill of its own): maxima of the front-lying image (the two views
         // decomposed at the kidney's and the body's depth, Krenning+FrontOfKidney.swift) that stand out by the usual
         // gates, counting noise and the kidney's own P/A spread taken together (tuning seed 7122, branch krenning14).
