@@ -71,6 +71,12 @@ extension KrenningAnalysis {
             for dr in -1...1 { for dc in -1...1 { let j = (f.row + dr) * columns + f.column + dc; sum += Double(g[j]); bgSum += Double(surface[j]) } }
             let bg = bgSum / 9
             guard bg > 0, sum / 9 >= (1 + contrast) * bg, sum - 9 * bg >= sigma * (9 * bg).squareRoot() else { continue }
+            // The flat disc's opening follows a slope only to about a pixel (the digital disc's staircase): on a steep
+            // organ edge it leaves an excess of up to the surface's change across one pixel where there is no bump
+            // (the pointed ends of an analytic spleen, AnatomyRegionsTests). The bump must stand out of its surface by
+            // more than that change (central differences of the surface).
+            let slope = 0.5 * hypot(Double(surface[i + 1] - surface[i - 1]), Double(surface[i + columns] - surface[i - columns]))
+            guard sum / 9 - bg > slope else { continue }
             out.append((f.column, f.row, excess[i]))
         }
         return out.sorted { $0.excess > $1.excess }.map { (column: $0.column, row: $0.row) }
