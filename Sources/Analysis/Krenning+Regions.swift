@@ -33,6 +33,10 @@ import Imaging
 ///   posterior ÷ anterior below ``frontLimit(bodyPA:organPA:)``, between the body's median and the kidney's own) is sought against its annulus without the organ's pixels, with a
 ///   1.5-pixel disc (its peak, not the organ's). A focus on a kidney's own hill stays renal uptake; `quality` says a
 ///   tumour inside a kidney is not told apart.
+/// - On the shoulder of a brighter structure (no 7 × 7 maximum of its own: a kidney pole, the liver's dome or edge, a
+///   brighter tumour's skirt; branch `krenning18`): maxima of the excess over the image's 20 mm disc opening that
+///   stand out of that surface by the same gates, on a structure at least twice as bright within 35 mm, outside the
+///   kidneys', bladder's and spleen's own regions and off the bladder (``shoulderFoci(g:s1:rows:columns:px:own:allowed:notOn:contrast:sigma:)``), with a 1.5-pixel disc.
 /// - In front of a kidney, on its shoulder (no hill of its own): maxima of the front-lying image near a kidney that
 ///   stand out by the same gates, the kidney's own P/A spread counted as noise (``frontOfKidneyFoci(a:p:rows:columns:px:pa:bodyPA:kidney:top:contrast:sigma:)``), with a 1.5-pixel disc.
 extension KrenningAnalysis {
