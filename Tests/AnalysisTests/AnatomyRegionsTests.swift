@@ -392,7 +392,7 @@ import Testing
         }
     }
 
-    @Test("Krenning: tumours on the shoulder of a brighter organ (no maximum of their own) are found with their analytic grades; the organ edges alone give no focus, with or without counting noise")
+    @Test("Krenning: tumours on the shoulder of a brighter organ (no maximum of their own) are found with their analytic grades; the organ edges alone give no focus, and with counting noise no shoulder focus")
     func krenningTumourOnAnOrgansShoulder() throws {
         // The abdomen above (liver 400, spleen 1200, kidneys 1500, trunk 40; blur σ 1.2 px) and two tumours of 3 px
         // radius that sit on a brighter organ's slope (tuning seeds 7119/7129/7136 and 7116, branch krenning18): a
