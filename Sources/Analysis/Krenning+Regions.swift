@@ -33,6 +33,10 @@ import Imaging
 ///   posterior ÷ anterior below ``frontLimit(bodyPA:organPA:)``, between the body's median and the kidney's own) is sought against its annulus without the organ's pixels, with a
 ///   1.5-pixel disc (its peak, not the organ's). A focus on a kidney's own hill stays renal uptake; `quality` says a
 ///   tumour inside a kidney is not told apart.
+/// - On the shoulder of a brighter structure (no 7 × 7 maximum of its own: a kidney pole, the liver's dome or edge, a
+///   brighter tumour's skirt; branch `krenning18`): maxima of the excess over the image's 20 mm disc opening that
+///   stand out of that surface by the same gates, on a structure at least twice as bright within 35 mm, outside the
+///   kidneys', bladder's and spleen's own regions and off the bladder (``shoulderFoci(g:s1:rows:columns:px:own:allowed:notOn:contrast:sigma:)``), with a 1.5-pixel disc.
 /// - In front of a kidney, on its shoulder (no hill of its own): maxima of the front-lying image near a kidney that
 ///   stand out by the same gates, the kidney's own P/A spread counted as noise (``frontOfKidneyFoci(a:p:rows:columns:px:pa:bodyPA:kidney:top:contrast:sigma:)``), with a 1.5-pixel disc.
 extension KrenningAnalysis {
@@ -253,6 +257,24 @@ extension KrenningAnalysis {
             lesions.append(NamedPlanarDisk(name: name, roi: PlanarDisk(column: Double(f.column), row: Double(f.row), radius: nearPhysiology || nearSpleen ? 1.5 : rLesion)))
             if nearPhysiology { besideKidney.insert(name) }
             if nearSpleen { besideSpleenNames.insert(name) }
+        }
+        // On the shoulder of a brighter structure (no 7 × 7 maximum of its own): maxima of the excess over the 20 mm
+        // opening that stand out of that surface by the usual gates, outside the kidneys', bladder's and spleen's
+        // own regions (`shoulderFoci`, branch krenning18). Taken after every focus with a maximum of its own, with a
+        // 1.5-pixel disc so that its peak is its own and not the brighter neighbour's.
+        var onShoulder: Set<String> = []
+        let shoulderAllowed = s.indices.map { soft[$0] && !kidneyMask.inside[$0] && !spleen.inside[$0] }
+        var bladderSkirt = PlanarROI(rows: rows, columns: cols)
+        for f in physiologicalFoci where !kidneys.contains(f.top) { for i in f.region.dilated(3).indices { bladderSkirt.inside[i] = true } }
+        for c in Self.shoulderFoci(g: g, s1: s1, rows: rows, columns: cols, px: px, own: focal, allowed: shoulderAllowed, notOn: bladderSkirt.inside,
+                                   contrast: options.lesionContrast, sigma: options.lesionSigma) {
+            guard !lesions.contains(where: { hypot($0.roi.column - Double(c.column), $0.roi.row - Double(c.row)) < 2 * rLesion }) else { continue }
+            let name = "lesion \(lesions.count + 1)"
+            lesions.append(NamedPlanarDisk(name: name, roi: PlanarDisk(column: Double(c.column), row: Double(c.row), radius: 1.5)))
+            onShoulder.insert(name)
+        }
+        if !onShoulder.isEmpty {
+            notes.append("on the shoulder of a brighter structure (no maximum of its own; it stands out of the 20 mm opening of the image by the usual gates): \(onShoulder.sorted().joined(separator: ", ")) (check the figure)")
         }
         // In front of a kidney, on its shoulder (no hill of its own): maxima of the front-lying image (the two views
         // decomposed at the kidney's and the body's depth, Krenning+FrontOfKidney.swift) that stand out by the usual

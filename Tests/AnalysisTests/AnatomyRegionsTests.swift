@@ -423,4 +423,53 @@ import Testing
             #expect(found?.krenningScore == lo, "tumour at (\(c), \(rw)): \(String(describing: found?.krenningScore)), analytic grade \(lo)")
         }
     }
+
+    @Test("Krenning: tumours on the shoulder of a brighter organ (no maximum of their own) are found with their analytic grades; the organ edges alone give no focus, and with counting noise no shoulder focus")
+    func krenningTumourOnAnOrgansShoulder() throws {
+        // The abdomen above (liver 400, spleen 1200, kidneys 1500, trunk 40; blur σ 1.2 px) and two tumours of 3 px
+        // radius that sit on a brighter organ's slope (tuning seeds 7119/7129/7136 and 7116, branch krenning18): a
+        // lung tumour centred 3 px above the liver's dome (+150: grade 1) and one 3 px above the left kidney's upper pole
+        // and 3 px to its medial side (+520: grade 3; the kidney, 1500, is about 3 × its peak).
+        let n = Self.n
+        let tumours: [(Double, Double, Double)] = [(46, 31, 150), (72, 66, 520)]
+        let img = Self.abdomen(tumours: tumours)
+        func views(_ b: [Double], noiseSeed: UInt64? = nil) -> (PlanarViewImage, PlanarViewImage) {
+            var c = b.map { Float($0) }
+            if let noiseSeed { var g = SeededGenerator(seed: noiseSeed, stream: 1); c = c.map { Float(g.poisson(Double($0))) } }
+            let mirrored = (0..<(n * n)).map { i in c[(i / n) * n + n - 1 - i % n] }
+            return (PlanarViewImage(name: "Anterior projection", rows: n, columns: n, pixelSpacing: [Self.px, Self.px], counts: c),
+                    PlanarViewImage(name: "Posterior projection", rows: n, columns: n, pixelSpacing: [Self.px, Self.px], counts: mirrored))
+        }
+        // The case: on the analysis' 1-pixel-smoothed image neither tumour has a maximum of its own within ± 3 px (the
+        // main search's 7 × 7 window), so only the shoulder step can find it.
+        let s1 = RegionTools.gaussian(img.map { Float($0) }, rows: n, columns: n, sigma: 1)
+        let maxima = RegionTools.localMaxima(s1, rows: n, columns: n, radius: 3, threshold: 0)
+        for (c, rw, _) in tumours {
+            #expect(!maxima.contains { abs(Double($0.column) - c) <= 3 && abs(Double($0.row) - rw) <= 3 }, "the test's tumour at (\(c), \(rw)) has a maximum of its own")
+        }
+        let (a, p) = views(img)
+        let r = try KrenningAnalysis().score(anterior: a, posterior: p, lesions: nil, liver: nil, spleen: nil)
+        for (c, rw, _) in tumours {
+            // The analytic grade: the blurred image's 3 × 3 mean at the tumour's centre (its own peak, the organ's slope
+            // under it included, as the trial's truth) against the liver 400 and the spleen 1200.
+            var sum = 0.0; for dy in -1...1 { for dx in -1...1 { sum += img[(Int(rw) + dy) * n + Int(c) + dx] } }
+            let truth = PlanarStudyTruth.krenningGrade(contrast: 2, ratioToLiver: sum / 9 / 400, ratioToSpleen: sum / 9 / 1200)
+            let found = r.lesions.first { hypot($0.region.column - c, $0.region.row - rw) <= 4 }
+            print(String(format: "Krenning shoulder tumour (%.0f, %.0f): peak %.0f, truth grade %d, found %@", c, rw, sum / 9, truth,
+                         found.map { String(format: "at (%.0f, %.0f) grade %d, %.0f", $0.region.column, $0.region.row, $0.krenningScore ?? -1, $0.region.intensity) } ?? "no"))
+            #expect(found?.krenningScore == truth, "tumour at (\(c), \(rw)): \(String(describing: found)), truth grade \(truth)")
+        }
+        #expect(r.lesions.count == tumours.count, "found \(r.lesions.map { ($0.region.column, $0.region.row) })")
+        #expect(r.notes.contains { $0.hasPrefix("on the shoulder of a brighter structure") })
+        // Physiology alone: liver, spleen and kidney edges are no focus; with counting noise (Poisson, fixed seeds) the
+        // shoulder step adds none (the maxima-based search's own reaction to noise at 40 counts/pixel is not this test's).
+        let (a0, p0) = views(Self.abdomen(tumours: []))
+        let r0 = try KrenningAnalysis().score(anterior: a0, posterior: p0, lesions: nil, liver: nil, spleen: nil)
+        #expect(r0.lesions.isEmpty, "foci \(r0.lesions.map { ($0.region.column, $0.region.row, $0.region.intensity) })")
+        for seed: UInt64 in [18, 19, 20] {
+            let (an, pn) = views(Self.abdomen(tumours: []), noiseSeed: seed)
+            let rn = try KrenningAnalysis().score(anterior: an, posterior: pn, lesions: nil, liver: nil, spleen: nil)
+            #expect(!rn.notes.contains { $0.hasPrefix("on the shoulder") }, "noise seed \(seed): \(rn.notes)")
+        }
+    }
 }
