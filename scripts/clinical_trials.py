@@ -707,14 +707,23 @@ def krenning_trial(scinti, out, seeds, log):
             return best
         # A found focus is a claim of uptake: tumours with a true grade above 0 are matched first (a grade-0 tumour
         # next to a graded one took its focus, tuning patient 7105); a tumour whose overlapping partner already holds
-        # the focus within reach shares it (one planar focus); grade-0 tumours then take what is left.
-        for k in sorted(range(len(tl)), key=lambda k: true_grade[k] == 0):
-            l = tl[k]
-            best = nearest(l, lambda j: j not in used)
-            if best is None and true_grade[k] > 0:
-                best = nearest(l, lambda j: any(matched.get(o) == j for o in l.get("overlapping") or []))
-            if best is not None:
-                used.add(best[0]); matched[k] = best[0]
+        # the focus within reach shares it (one planar focus); grade-0 tumours take what is left.
+        # Pairs within reach are assigned nearest first (a focus goes to the tumour it lies on, not to a neighbour
+        # within reach that was listed first: held-out patient 7197's grade-4 focus had gone to the grade-2 tumour
+        # beside it).
+        pairs = []
+        for k, l in enumerate(tl):
+            tol = l["diameterMM"] / 2 / 4.7952 + 4
+            for j, f in enumerate(found):
+                dd = math.hypot(f["region"]["column"] - l["pixel"][0], f["region"]["row"] - l["pixel"][1])
+                if dd <= tol: pairs.append((true_grade[k] == 0, dd, k, j))
+        for _, _, k, j in sorted(pairs):
+            if k in matched or j in used: continue
+            used.add(j); matched[k] = j
+        for k, l in enumerate(tl):
+            if k in matched or true_grade[k] == 0: continue
+            best = nearest(l, lambda j: any(matched.get(o) == j for o in l.get("overlapping") or []))
+            if best is not None: matched[k] = best[0]
         for k, l in enumerate(tl):
             g = 0
             if k in matched:

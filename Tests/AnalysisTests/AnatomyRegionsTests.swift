@@ -472,4 +472,26 @@ import Testing
             #expect(!rn.notes.contains { $0.hasPrefix("on the shoulder") }, "noise seed \(seed): \(rn.notes)")
         }
     }
+
+    @Test("Krenning: below the kidneys' peaks (the bowel's abdomen) the shoulder step does not search; the same bump above them is found")
+    func krenningNoShoulderFociBelowTheKidneys() throws {
+        // The abdomen above and a bump (+520, 3 px radius) on the slope of the left kidney, 3 px to its medial side:
+        // once 3 px above its upper pole (row 66: found, as `krenningTumourOnAnOrgansShoulder`), once 3 px below its
+        // lower pole (row 90: below the kidneys' peaks at row 78, where In-111 pentetreotide's bowel activity makes
+        // such bumps). Neither has a maximum of its own.
+        let n = Self.n
+        for (row, expectFound) in [(66.0, true), (90.0, false)] {
+            let img = Self.abdomen(tumours: [(72, row, 520)])
+            let s1 = RegionTools.gaussian(img.map { Float($0) }, rows: n, columns: n, sigma: 1)
+            #expect(!RegionTools.localMaxima(s1, rows: n, columns: n, radius: 3, threshold: 0).contains { abs($0.column - 72) <= 3 && abs(Double($0.row) - row) <= 3 },
+                    "the test's bump at row \(row) has a maximum of its own")
+            let mirrored = (0..<(n * n)).map { i in Float(img[(i / n) * n + n - 1 - i % n]) }
+            let a = PlanarViewImage(name: "Anterior projection", rows: n, columns: n, pixelSpacing: [Self.px, Self.px], counts: img.map { Float($0) })
+            let p = PlanarViewImage(name: "Posterior projection", rows: n, columns: n, pixelSpacing: [Self.px, Self.px], counts: mirrored)
+            let r = try KrenningAnalysis().score(anterior: a, posterior: p, lesions: nil, liver: nil, spleen: nil)
+            let found = r.lesions.contains { hypot($0.region.column - 72, $0.region.row - row) <= 4 }
+            print("Krenning shoulder bump at row \(row): \(found ? "found" : "not sought")")
+            #expect(found == expectFound, "bump at row \(row): \(r.lesions.map { ($0.region.column, $0.region.row) })")
+        }
+    }
 }
