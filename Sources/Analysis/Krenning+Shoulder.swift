@@ -47,8 +47,10 @@ extension KrenningAnalysis {
     /// maximum of the excess `s1 − surface` within the same ± 15 mm window as the main search where
     /// - `s1` has no maximum of its own within that window (a focus with its own maximum was already judged against
     ///   its annulus: it is not judged twice, so an organ's top never meets this test);
-    /// - it lies in `allowed` (the soft-tissue outline outside the kidneys' and bladder's grown regions and the
-    ///   spleen's structure: physiology; the kidneys' 3-pixel skirt is allowed, where a tumour on a kidney pole lies);
+    /// - it lies in `allowed` (the caller's: the soft-tissue outline outside the kidneys' and bladder's grown regions
+    ///   and the spleen's band, its structure + 2 px: physiology; the kidneys' 3-pixel skirt is allowed, where a tumour
+    ///   on a kidney pole lies; and only above the kidneys' peaks, the bowel's abdomen left out — session 16's lead
+    ///   after the held-out seeds 7141–7180, docs/krenning.md);
     /// - the structure it sits on is brighter: the brightest `s1` pixel within 35 mm (the annulus' outer radius) is at
     ///   least ``structureRatio`` × `s1` there, and it is not in `notOn` (the bladder and its skirt);
     /// - it stands out of the surface by the usual gates — peak (3 × 3 mean of the conjugate image) ≥ (1 + `contrast`)
