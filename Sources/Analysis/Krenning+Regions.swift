@@ -310,6 +310,7 @@ extension KrenningAnalysis {
         }
         if !kidneys.isEmpty {
             notes.append("uptake on the kidneys' own hills is taken as renal: a tumour inside a kidney (or projected over it) is not told apart from it and is not reported")
+            notes.append("below the kidneys' hila (the bowel's abdomen) only foci with a maximum of their own are sought: a tumour on the slope of a bowel loop, the kidneys or the bladder is not told apart from bowel activity on one time point (compare the 4 h or 48 h image)")
         }
         // The deepest interior point away from tumours (where no whole reference disc fits).
         func deepest(_ m: PlanarROI, radiusMM: Double, avoid: [NamedPlanarDisk]) -> PlanarDisk {

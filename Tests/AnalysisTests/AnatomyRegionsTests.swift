@@ -492,6 +492,7 @@ import Testing
             let found = r.lesions.contains { hypot($0.region.column - 72, $0.region.row - row) <= 4 }
             print("Krenning shoulder bump at row \(row): \(found ? "found" : "not sought")")
             #expect(found == expectFound, "bump at row \(row): \(r.lesions.map { ($0.region.column, $0.region.row) })")
+            #expect(r.quality.contains { $0.hasPrefix("below the kidneys' hila") }, "the limit is said in quality")
         }
     }
 }
