@@ -274,12 +274,17 @@ extension KrenningAnalysis {
         let shoulderAllowed = s.indices.map { soft[$0] && !kidneyMask.inside[$0] && !spleenBand.inside[$0] && $0 / cols < hilumRow }
         var bladderSkirt = PlanarROI(rows: rows, columns: cols)
         for f in physiologicalFoci where !kidneys.contains(f.top) { for i in f.region.dilated(3).indices { bladderSkirt.inside[i] = true } }
-        for c in Self.shoulderFoci(g: g, s1: s1, rows: rows, columns: cols, px: px, own: focal, allowed: shoulderAllowed, notOn: bladderSkirt.inside,
-                                   contrast: options.lesionContrast, sigma: options.lesionSigma) {
-            guard !lesions.contains(where: { hypot($0.roi.column - Double(c.column), $0.roi.row - Double(c.row)) < 2 * rLesion }) else { continue }
+        /// A focus found beside a brighter structure, unless a focus already lies within two lesion radii: a 1.5-pixel
+        /// disc (its own peak, not the neighbour's), its name added to `kind`.
+        func addBesideFocus(_ c: (column: Int, row: Int), to kind: inout Set<String>) {
+            guard !lesions.contains(where: { hypot($0.roi.column - Double(c.column), $0.roi.row - Double(c.row)) < 2 * rLesion }) else { return }
             let name = "lesion \(lesions.count + 1)"
             lesions.append(NamedPlanarDisk(name: name, roi: PlanarDisk(column: Double(c.column), row: Double(c.row), radius: 1.5)))
-            onShoulder.insert(name)
+            kind.insert(name)
+        }
+        for c in Self.shoulderFoci(g: g, s1: s1, rows: rows, columns: cols, px: px, own: focal, allowed: shoulderAllowed, notOn: bladderSkirt.inside,
+                                   contrast: options.lesionContrast, sigma: options.lesionSigma) {
+            addBesideFocus(c, to: &onShoulder)
         }
         if !onShoulder.isEmpty {
             notes.append("on the shoulder of a brighter structure (no maximum of its own; it stands out of the 20 mm opening of the image by the usual gates): \(onShoulder.sorted().joined(separator: ", ")) (check the figure)")
@@ -292,10 +297,7 @@ extension KrenningAnalysis {
             for f in physiologicalFoci where kidneys.contains(f.top) {
                 for c in Self.frontOfKidneyFoci(a: a.counts, p: pm, rows: rows, columns: cols, px: px, pa: pa, bodyPA: bodyPA,
                                                 kidney: f.region, top: f.top, contrast: options.lesionContrast, sigma: options.lesionSigma) {
-                    guard !lesions.contains(where: { hypot($0.roi.column - Double(c.column), $0.roi.row - Double(c.row)) < 2 * rLesion }) else { continue }
-                    let name = "lesion \(lesions.count + 1)"
-                    lesions.append(NamedPlanarDisk(name: name, roi: PlanarDisk(column: Double(c.column), row: Double(c.row), radius: 1.5)))
-                    frontOfKidney.insert(name)
+                    addBesideFocus((c.column, c.row), to: &frontOfKidney)
                 }
             }
         }
