@@ -3,23 +3,27 @@
 docs/lvef.md "Session 16"). A research tool against the simulator's truth; the analysis (`scinti analyze lvef`) does not
 use it.
 
-Usage: scripts/lvef_background_fit16.py SCINTI [--static quad|free] [--scatter tew|none] [--shrink uniform|free]
-       PATIENT_DIR...        (folders of `scinti simulate trial --mode gated`; numpy, scipy, pydicom)
+Usage: scripts/lvef_background_fit16.py SCINTI [--static quad|free] [--scatter tew|none]
+       [--shrink uniform|tied|free|freetied|move|movefree] [--attenuation on|off] [--sigma PIXELS] PATIENT_DIR...
+       (folders of `scinti simulate trial --mode gated`; numpy, scipy, pydicom, pillow)
 
-Model, least squares over every time slot t = 1…16 of the photopeak window, in a window around the LV (the ED − ES
-image's LV component + 6 px; the other beating structures, RV and atria, left out):
-    F_t(x, y) = S(x, y) + K * [A_t · chord(x, y; ellipse_t)]
-chord = sqrt(1 − r²) over an ellipse (parallel projection of a uniform ellipsoid), all ellipses about one centre and at
-one angle; `--shrink uniform`: ellipse_t = s_t × the reference ellipse (one scale per slot), `free`: both semi-axes per
-slot. A_t free per slot (the depth of the cavity is not seen in a projection). S is the static image: everything that
+Model, least squares over every time slot t = 1…16 of the photopeak window, in a window around the analysis' own ED LV
+region (read back from its `--png` figure) + 6 px; the other beating structures (RV, atria: |ED − ES| ≥ 15 % of its
+maximum outside the region) left out:
+    F_t(x, y) = S(x, y) + K * [A_t · e^(g·x) · 2 sinh(μ h_t)/μ]
+h_t = the chord half-length of a uniform ellipsoid over ellipse_t (depth semi-axis √(a·b)); μ = 0.15 /cm
+(`--attenuation off`: the plain chord, no gradient g); all ellipses at one angle. `--shrink uniform`: ellipse_t =
+s_t × one ellipse about one centre, A_t free (the depth of the cavity is not seen in a projection); `tied`: A_t ∝ s_t
+(self-similar, one concentration); `free`: both semi-axes per slot; `freetied`: each axis its own scale, A_t ∝ their
+geometric mean; `move`/`movefree`: `uniform`/`free` with the centre per slot. S is the static image: everything that
 does not beat — `quad` a quadratic surface, `free` one unknown per pixel (then the fit uses only what changes between
 slots: any background whatever its shape cancels, the LV's static part is identified by the shape family alone).
-K = the camera's response: a Gaussian (σ fitted, shared by the slots: the collimator at the heart's depth) and, with
+K = the camera's response: a Gaussian (σ fitted, shared by the slots, or `--sigma`: the collimator at the heart's depth) and, with
 `--scatter tew`, the scatter kernel of the camera's definition (Sources/Simulation/Camera.swift: σ 12 and 45 mm, equal
 weights) at the study's own triple-energy-window scatter fraction.
 Two LVEFs come out: the model's own (1 − min_t ΣM_t ÷ max_t ΣM_t, no background at all) and the analysis' own counts
-(variable and fixed region, `lvCounts`/`lvPixels` of its JSON) with the background b = S averaged over the N_ED pixels
-where the model's ED LV is largest (the analysis' ED region is not in its JSON; N_ED is its size).
+(variable and fixed region, `lvCounts`/`lvPixels` of its JSON) with the background b = S averaged over the analysis'
+own ED region.
 Printed per patient beside the truth (the true background under the fixed ED region, as scripts/lvef_background.py).
 Tuning seeds only."""
 import json, os, subprocess, sys, tempfile, time
