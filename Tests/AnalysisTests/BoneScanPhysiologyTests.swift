@@ -56,6 +56,17 @@ struct BoneScanPhysiologyTests {
         #expect(!r.findings.isEmpty && !r.quality.isEmpty)
     }
 
+    @Test("a delayed scan states the detector's measured limit; without lesions the finding does not read as 'no metastasis'")
+    func detectionLimitIsStated() throws {
+        let r = try BoneScanAnalysis().analyze([analyticWholeBody(lesion: false)], minutesAfterInjection: 180)
+        #expect(r.phase?.decision == "delayed" && r.lesions.isEmpty, "\(r.lesions.map { ($0.column, $0.row) })")
+        #expect(r.findings.first?.contains("does not exclude metastases") == true, "\(r.findings)")
+        #expect(r.quality.contains { $0.hasPrefix("detection limit:") && $0.contains("46 %") })
+        // With a lesion the limit is still said (a list of lesions is not complete either).
+        let l = try BoneScanAnalysis().analyze([analyticWholeBody()], minutesAfterInjection: 180)
+        #expect(l.quality.contains { $0.hasPrefix("detection limit:") })
+    }
+
     @Test("early phase from the DICOM times: a statement, no lesions; the image decides without times")
     func earlyPhase() throws {
         let r = try BoneScanAnalysis().analyze([analyticWholeBody()], minutesAfterInjection: 5)
