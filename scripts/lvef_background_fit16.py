@@ -32,22 +32,13 @@ import pydicom
 from scipy import ndimage, optimize
 from scipy.sparse import lil_matrix
 
+# The study reading, the difference-image LV component and the LVEF formula are session 13's (one copy).
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lvef_background_fit import ef, lv_component, photopeak  # noqa: E402
+
 SS = 2
 MU_PER_MM = 0.015   # narrow-beam attenuation of 140 keV photons in soft tissue (0.15 /cm)
 EDGE = 4
-
-
-def photopeak(path):
-    ds = pydicom.dcmread(path)
-    a = ds.pixel_array.astype(float)
-    win = np.array(ds.EnergyWindowVector)
-    peak = a[win == 1]
-    sf = 0.0
-    if (win == 2).any() and (win == 3).any():
-        width = [float(w.EnergyWindowRangeSequence[0].EnergyWindowUpperLimit) - float(w.EnergyWindowRangeSequence[0].EnergyWindowLowerLimit)
-                 for w in ds.EnergyWindowInformationSequence]
-        sf = (a[win == 2].sum() / width[1] + a[win == 3].sum() / width[2]) / 2 * width[0] / peak.sum()
-    return peak, float(ds.PixelSpacing[0]), sf
 
 
 def own_regions(png, rows, cols):
@@ -63,17 +54,6 @@ def own_regions(png, rows, cols):
         m = np.all(a == np.array(col), axis=-1)[:rows * s, x0:x0 + w]
         out.append(ndimage.binary_fill_holes(m.reshape(rows, s, cols, s).any(axis=(1, 3))))
     return out
-
-
-def lv_component(F, ed, es):
-    D = ndimage.uniform_filter(F[ed] - F[es], 3)
-    lab, n = ndimage.label(D > 0.3 * D.max())
-    best = None
-    for k in range(1, n + 1):
-        m = lab == k
-        if m.sum() >= 10 and (best is None or np.nonzero(m)[1].mean() > best[0]):
-            best = (np.nonzero(m)[1].mean(), m)
-    return best[1], D
 
 
 class Model:
@@ -197,11 +177,6 @@ class Model:
                                      x_scale="jac", max_nfev=200)
         self.q = sol.x
         return sol
-
-
-def ef(R, N, b):
-    c = R - b * N
-    return 100 * (c.max() - c.min()) / c.max()
 
 
 def main():
