@@ -120,6 +120,22 @@ def fit(F, ed, es, mask, D, pixel_mm, order, shell, scatter_fraction, pad=6):
     return full, sol.x[0], 100 * (1 - ms.sum() / me.sum())
 
 
+def analyse(scinti, d, var_options=()):
+    """`scinti analyze lvef --json` on the study with the variable region (plus `var_options`) and the fixed one, the
+    truth.json, and the true background per pixel under the LV: the fixed region's counts regressed on the truth's
+    expected LV counts over the frames (intercept ÷ the region's pixels)."""
+    out = {}
+    for name, opts in (("var", list(var_options)), ("fix", ["--fixed-roi"])):
+        p = subprocess.run([scinti, "analyze", "lvef", d + "/NM_GATED.dcm", "--json", *opts], capture_output=True, text=True)
+        if p.returncode:
+            raise SystemExit(f"{d}: {p.stderr.strip()[-300:]}")
+        out[name] = json.loads(p.stdout)
+    t = json.load(open(d + "/truth.json"))
+    L, R = np.array(t["gated"]["lvCountsExpected"], float), np.array(out["fix"]["lvCounts"], float)
+    (_, B), *_ = np.linalg.lstsq(np.vstack([L, np.ones_like(L)]).T, R, rcond=None)
+    return out, t, B / out["fix"]["lvPixels"][0]
+
+
 def ef(R, N, b):
     c = R - b * N
     return 100 * (c.max() - c.min()) / c.max()
@@ -138,18 +154,9 @@ def main():
         else: dirs.append(args[i]); i += 1
     print("seed  truth  B/N(true)  ring÷B/N  fit÷B/N  σ(px)  LVEF error with the fit: variable  fixed   (fitted LV's own LVEF − truth)")
     for d in dirs:
-        out = {}
-        for name, opts in (("var", []), ("fix", ["--fixed-roi"])):
-            p = subprocess.run([scinti, "analyze", "lvef", d + "/NM_GATED.dcm", "--json", *opts], capture_output=True, text=True)
-            if p.returncode:
-                raise SystemExit(f"{d}: {p.stderr.strip()[-300:]}")
-            out[name] = json.loads(p.stdout)
-        t = json.load(open(d + "/truth.json"))
+        out, t, bt = analyse(scinti, d)
         g = t["gated"]
-        L, R = np.array(g["lvCountsExpected"], float), np.array(out["fix"]["lvCounts"], float)
-        n = out["fix"]["lvPixels"][0]
-        (_, B), *_ = np.linalg.lstsq(np.vstack([L, np.ones_like(L)]).T, R, rcond=None)
-        bt = B / n
+        R = np.array(out["fix"]["lvCounts"], float)
         F, pixel_mm, sf = photopeak(d + "/NM_GATED.dcm")
         v = out["var"]
         mask, D = lv_component(F, v["edFrame"], v["esFrame"])

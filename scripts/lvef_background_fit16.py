@@ -34,7 +34,7 @@ from scipy.sparse import lil_matrix
 
 # The study reading, the difference-image LV component and the LVEF formula are session 13's (one copy).
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lvef_background_fit import ef, lv_component, photopeak  # noqa: E402
+from lvef_background_fit import analyse, ef, lv_component, photopeak  # noqa: E402
 
 SS = 2
 MU_PER_MM = 0.015   # narrow-beam attenuation of 140 keV photons in soft tissue (0.15 /cm)
@@ -196,19 +196,10 @@ def main():
     print("seed  truth  B/N(true)  ring÷B/N  fit÷B/N  σ(px)  err as is  err var+fit  err fixed+fit  err model-own  sec", flush=True)
     for d in dirs:
         t0 = time.time()
-        out = {}
         png = os.path.join(tempfile.mkdtemp(), "lvef.png")
-        for name, opts in (("var", ["--png", png]), ("fix", ["--fixed-roi"])):
-            p = subprocess.run([scinti, "analyze", "lvef", d + "/NM_GATED.dcm", "--json", *opts], capture_output=True, text=True)
-            if p.returncode:
-                raise SystemExit(f"{d}: {p.stderr.strip()[-300:]}")
-            out[name] = json.loads(p.stdout)
-        t = json.load(open(d + "/truth.json"))
+        out, t, bt = analyse(scinti, d, ["--png", png])
         g = t["gated"]
-        L, R = np.array(g["lvCountsExpected"], float), np.array(out["fix"]["lvCounts"], float)
-        n = out["fix"]["lvPixels"][0]
-        (_, B), *_ = np.linalg.lstsq(np.vstack([L, np.ones_like(L)]).T, R, rcond=None)
-        bt = B / n
+        R = np.array(out["fix"]["lvCounts"], float)
         F, pixel_mm, sf = photopeak(d + "/NM_GATED.dcm")
         v = out["var"]
         edR, esR = own_regions(png, F.shape[1], F.shape[2])
