@@ -696,34 +696,25 @@ def krenning_trial(scinti, out, seeds, log):
         # True grade of each tumour as a planar reader can grade it: tumours whose projected discs overlap are one
         # focus, graded once (truth `focusGrade`, the highest member's; 2026-12-08), else the tumour's own grade.
         true_grade = [l.get("focusGrade", l["grade"]) for l in tl]
+        # The found foci within reach of each tumour (its radius + 4 px), as (distance, focus index).
+        reach = []
+        for l in tl:
+            tol = l["diameterMM"] / 2 / 4.7952 + 4
+            dists = ((math.hypot(f["region"]["column"] - l["pixel"][0], f["region"]["row"] - l["pixel"][1]), j) for j, f in enumerate(found))
+            reach.append([(dd, j) for dd, j in dists if dd <= tol])
+        # A found focus is a claim of uptake: pairs are assigned tumours with a true grade above 0 first (a grade-0
+        # tumour next to a graded one took its focus, tuning patient 7105), then nearest first (a focus goes to the
+        # tumour it lies on, not to a neighbour within reach listed first: held-out patient 7197's grade-4 focus had
+        # gone to the grade-2 tumour beside it). A tumour with uptake left without a focus shares the nearest focus
+        # within reach that an overlapping partner holds (one planar focus).
         matched = {}
-        def nearest(l, free):
-            tol = l["diameterMM"] / 2 / 4.7952 + 4
-            best = None
-            for j, f in enumerate(found):
-                dd = math.hypot(f["region"]["column"] - l["pixel"][0], f["region"]["row"] - l["pixel"][1])
-                if dd <= tol and free(j) and (best is None or dd < best[1]):
-                    best = (j, dd)
-            return best
-        # A found focus is a claim of uptake: tumours with a true grade above 0 are matched first (a grade-0 tumour
-        # next to a graded one took its focus, tuning patient 7105); a tumour whose overlapping partner already holds
-        # the focus within reach shares it (one planar focus); grade-0 tumours take what is left.
-        # Pairs within reach are assigned nearest first (a focus goes to the tumour it lies on, not to a neighbour
-        # within reach that was listed first: held-out patient 7197's grade-4 focus had gone to the grade-2 tumour
-        # beside it).
-        pairs = []
-        for k, l in enumerate(tl):
-            tol = l["diameterMM"] / 2 / 4.7952 + 4
-            for j, f in enumerate(found):
-                dd = math.hypot(f["region"]["column"] - l["pixel"][0], f["region"]["row"] - l["pixel"][1])
-                if dd <= tol: pairs.append((true_grade[k] == 0, dd, k, j))
-        for _, _, k, j in sorted(pairs):
+        for _, _, k, j in sorted((true_grade[k] == 0, dd, k, j) for k in range(len(tl)) for dd, j in reach[k]):
             if k in matched or j in used: continue
             used.add(j); matched[k] = j
         for k, l in enumerate(tl):
             if k in matched or true_grade[k] == 0: continue
-            best = nearest(l, lambda j: any(matched.get(o) == j for o in l.get("overlapping") or []))
-            if best is not None: matched[k] = best[0]
+            shared = [(dd, j) for dd, j in reach[k] if any(matched.get(o) == j for o in l.get("overlapping") or [])]
+            if shared: matched[k] = min(shared)[1]
         for k, l in enumerate(tl):
             g = 0
             if k in matched:
