@@ -337,8 +337,7 @@ extension KrenningAnalysis {
         // lay between the spleen and the liver's left lobe (275 counts/pixel against the spleen's 1 069).
         func brightest(_ m: PlanarROI, radiusMM: Double, avoid: [NamedPlanarDisk]) -> PlanarDisk {
             let radius = radiusMM / px, reach = Int(radius.rounded(.down))
-            var offsets: [Int] = []
-            for dr in -reach...reach { for dc in -reach...reach where Double(dr * dr + dc * dc) <= radius * radius { offsets.append(dr * cols + dc) } }
+            let offsets = RegionTools.discOffsets(radius: radius).map { $0.row * cols + $0.column }
             var best = -1, bestMean = -Double.infinity
             for i in m.indices {
                 let c = i % cols, r = i / cols

@@ -1,34 +1,6 @@
 import Foundation
 import Imaging
 
-extension RegionTools {
-    /// Grey-scale opening (erosion then dilation) with a flat DISC of `radius` pixels: the upper envelope of the
-    /// discs that fit under the image — the smooth surface a bump narrower than the disc sits on. On a linear slope it
-    /// equals the image (a bump on an organ's shoulder is measured against the slope, not against the organ's top);
-    /// a bump narrower than the disc is cut off at the level of its surroundings. Windows are clipped at the edges.
-    public static func discOpening(_ img: [Float], rows: Int, columns: Int, radius: Double) -> [Float] {
-        let reach = Int(radius.rounded(.down))
-        var offsets: [(Int, Int)] = []
-        for dr in -reach...reach { for dc in -reach...reach where Double(dr * dr + dc * dc) <= radius * radius { offsets.append((dr, dc)) } }
-        func filter(_ src: [Float], useMax: Bool) -> [Float] {
-            var out = src
-            for r in 0..<rows {
-                for c in 0..<columns {
-                    var v = src[r * columns + c]
-                    for (dr, dc) in offsets {
-                        let rr = r + dr, cc = c + dc
-                        guard rr >= 0, cc >= 0, rr < rows, cc < columns else { continue }
-                        let x = src[rr * columns + cc]; v = useMax ? max(v, x) : min(v, x)
-                    }
-                    out[r * columns + c] = v
-                }
-            }
-            return out
-        }
-        return filter(filter(img, useMax: false), useMax: true)
-    }
-}
-
 extension KrenningAnalysis {
     /// A shoulder focus's brighter structure reads at least this multiple of the focus (`s1`) within 35 mm: the
     /// situation of a focus hidden on a brighter organ's slope (tuning tumours 2.4–6.1 ×: kidney 3.2, liver dome

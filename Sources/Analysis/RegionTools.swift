@@ -182,6 +182,40 @@ public enum RegionTools {
         return squareFilter(e, rows: rows, columns: columns, half: half, useMax: true)
     }
 
+    /// The (row, column) offsets of the pixels whose centre lies within `radius` pixels of a pixel centre: a flat
+    /// disc centred on a pixel.
+    public static func discOffsets(radius: Double) -> [(row: Int, column: Int)] {
+        let reach = Int(radius.rounded(.down))
+        var offsets: [(row: Int, column: Int)] = []
+        for dr in -reach...reach { for dc in -reach...reach where Double(dr * dr + dc * dc) <= radius * radius { offsets.append((dr, dc)) } }
+        return offsets
+    }
+
+    /// Grey-scale opening (erosion then dilation) with a flat DISC of `radius` pixels (``opening(_:rows:columns:half:)``
+    /// is the same with a square): the upper envelope of the
+    /// discs that fit under the image — the smooth surface a bump narrower than the disc sits on. On a linear slope it
+    /// equals the image (a bump on an organ's shoulder is measured against the slope, not against the organ's top);
+    /// a bump narrower than the disc is cut off at the level of its surroundings. Windows are clipped at the edges.
+    public static func discOpening(_ img: [Float], rows: Int, columns: Int, radius: Double) -> [Float] {
+        let offsets = discOffsets(radius: radius)
+        func filter(_ src: [Float], useMax: Bool) -> [Float] {
+            var out = src
+            for r in 0..<rows {
+                for c in 0..<columns {
+                    var v = src[r * columns + c]
+                    for (dr, dc) in offsets {
+                        let rr = r + dr, cc = c + dc
+                        guard rr >= 0, cc >= 0, rr < rows, cc < columns else { continue }
+                        let x = src[rr * columns + cc]; v = useMax ? max(v, x) : min(v, x)
+                    }
+                    out[r * columns + c] = v
+                }
+            }
+            return out
+        }
+        return filter(filter(img, useMax: false), useMax: true)
+    }
+
     /// Pixels that are the strict maximum within a square of ±`radius` pixels (ties broken towards the first
     /// pixel in row-major order), above `threshold`, optionally outside a mask, as (column, row) pairs sorted by
     /// value, highest first.
